@@ -1,0 +1,11 @@
+DROP TABLE audit_log;
+DROP FUNCTION audit_log_append_only();
+DROP TABLE setup_tokens;
+DROP TABLE app_settings;
+DROP TABLE login_attempts;
+DROP TABLE sessions;
+DROP TABLE user_overrides;
+DROP TABLE user_presets;
+DROP TABLE preset_permissions;
+DROP TABLE presets;
+DROP TABLE users;

@@ -1,0 +1,11 @@
+//! Authentication: passwords, server-side sessions, CSRF, sign-in throttling and the
+//! `Viewer` extractor for the signed-in user.
+
+pub mod csrf;
+pub mod password;
+pub mod session;
+pub mod session_store;
+pub mod throttle;
+pub mod viewer;
+
+pub use viewer::Viewer;

@@ -1,0 +1,89 @@
+//! Typed access to the values Custodian keeps in a session: the signed-in user, the CSRF
+//! token and flash messages.
+
+use super::session_store::USER_ID_KEY;
+use actix_session::Session;
+use rand::distributions::{Alphanumeric, DistString};
+use serde::{Deserialize, Serialize};
+
+const CSRF_KEY: &str = "csrf";
+const FLASH_KEY: &str = "flash";
+
+/// The signed-in user's id, if any.
+pub fn user_id(session: &Session) -> Option<i64> {
+    session.get::<i64>(USER_ID_KEY).ok().flatten()
+}
+
+/// Signs `user_id` in: a new session key (so a key fixed before sign-in is worthless) and a new
+/// CSRF token.
+pub fn sign_in(session: &Session, user_id: i64) -> Result<(), actix_session::SessionInsertError> {
+    session.renew();
+    session.insert(USER_ID_KEY, user_id)?;
+    session.insert(CSRF_KEY, new_token())?;
+    Ok(())
+}
+
+/// Ends the session: the store deletes its row.
+pub fn sign_out(session: &Session) {
+    session.purge();
+}
+
+fn new_token() -> String {
+    Alphanumeric.sample_string(&mut rand::thread_rng(), 43)
+}
+
+/// The session's CSRF token, created on first use.
+pub fn csrf_token(session: &Session) -> String {
+    if let Ok(Some(t)) = session.get::<String>(CSRF_KEY) {
+        return t;
+    }
+    let t = new_token();
+    // An insert only fails on serialisation of a String, which cannot happen.
+    let _ = session.insert(CSRF_KEY, &t);
+    t
+}
+
+/// The CSRF token already in the session, without creating one.
+pub fn existing_csrf_token(session: &Session) -> Option<String> {
+    session.get::<String>(CSRF_KEY).ok().flatten()
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
+pub enum FlashKind {
+    Success,
+    Error,
+    Info,
+}
+
+/// A message shown once on the next page.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Flash {
+    pub kind: FlashKind,
+    pub text: String,
+}
+
+impl Flash {
+    pub fn css(&self) -> &'static str {
+        match self.kind {
+            FlashKind::Success => "flash-success",
+            FlashKind::Error => "flash-error",
+            FlashKind::Info => "flash-info",
+        }
+    }
+}
+
+/// Queues a flash message for the next page.
+pub fn flash(session: &Session, kind: FlashKind, text: impl Into<String>) {
+    let mut all: Vec<Flash> = session.get(FLASH_KEY).ok().flatten().unwrap_or_default();
+    all.push(Flash { kind, text: text.into() });
+    let _ = session.insert(FLASH_KEY, all);
+}
+
+/// Takes (and clears) the queued flash messages.
+pub fn take_flashes(session: &Session) -> Vec<Flash> {
+    let all: Vec<Flash> = session.get(FLASH_KEY).ok().flatten().unwrap_or_default();
+    if !all.is_empty() {
+        session.remove(FLASH_KEY);
+    }
+    all
+}

@@ -1,0 +1,102 @@
+//! The signed-in user of a request, as a typed extractor. Every page handler that needs a user
+//! takes a `Viewer`; its permission checks are the first lines of the handler.
+
+use super::session;
+use crate::db::Db;
+use crate::error::AppError;
+use crate::permissions::{store, Perm, PermSet};
+use crate::users::model::{self, User};
+use crate::web::layout::Layout;
+use actix_session::{Session, SessionExt};
+use actix_web::{dev::Payload, web, FromRequest, HttpRequest};
+use std::future::Future;
+use std::pin::Pin;
+
+pub struct Viewer {
+    pub user: User,
+    pub perms: PermSet,
+    pub session: Session,
+    /// Unread notifications, for the header.
+    pub unread: i64,
+    /// The client's address, for the audit log.
+    pub ip: Option<String>,
+}
+
+impl Viewer {
+    pub fn id(&self) -> i64 {
+        self.user.id
+    }
+
+    pub fn has(&self, p: Perm) -> bool {
+        self.perms.contains(p)
+    }
+
+    /// Refuses with 403 unless the user holds `p`.
+    pub fn require(&self, p: Perm) -> Result<(), AppError> {
+        if self.has(p) {
+            Ok(())
+        } else {
+            Err(AppError::forbidden(format!("user {} lacks {}", self.user.id, p)))
+        }
+    }
+
+    /// Refuses with 403 unless the user holds at least one of `ps`.
+    pub fn require_any(&self, ps: &[Perm]) -> Result<(), AppError> {
+        if ps.iter().any(|p| self.has(*p)) {
+            Ok(())
+        } else {
+            Err(AppError::forbidden(format!("user {} lacks all of {:?}", self.user.id, ps)))
+        }
+    }
+
+    /// The page frame (header, navigation, flashes, CSRF token) for this user.
+    pub fn layout(&self, current: &'static str) -> Layout {
+        Layout::for_user(&self.user, self.perms, &self.session, self.unread, current)
+    }
+
+    pub fn flash(&self, kind: session::FlashKind, text: impl Into<String>) {
+        session::flash(&self.session, kind, text);
+    }
+}
+
+/// The client address as seen by the server (behind a proxy, configure it to set the peer).
+pub fn client_ip(req: &HttpRequest) -> Option<String> {
+    req.peer_addr().map(|a| a.ip().to_string())
+}
+
+impl FromRequest for Viewer {
+    type Error = AppError;
+    type Future = Pin<Box<dyn Future<Output = Result<Viewer, AppError>>>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let session = req.get_session();
+        let db = req.app_data::<web::Data<Db>>().cloned();
+        let next = req
+            .uri()
+            .path_and_query()
+            .map(|p| p.as_str().to_string())
+            .unwrap_or_else(|| "/".into());
+        let ip = client_ip(req);
+        Box::pin(async move {
+            let db = db.ok_or_else(|| anyhow::anyhow!("Db missing from app data"))?;
+            let Some(uid) = session::user_id(&session) else {
+                return Err(AppError::LoginRequired { next });
+            };
+            let loaded = db
+                .run(move |c| {
+                    let Some(user) = model::find(c, uid)? else { return Ok(None) };
+                    let perms = store::effective_of(c, uid)?;
+                    let unread = crate::notifications::unread_count(c, uid)?;
+                    Ok(Some((user, perms, unread)))
+                })
+                .await?;
+            match loaded {
+                Some((user, perms, unread)) if user.is_active() => Ok(Viewer { user, perms, session, unread, ip }),
+                _ => {
+                    session::sign_out(&session);
+                    Err(AppError::LoginRequired { next })
+                }
+            }
+        })
+    }
+}

@@ -1,0 +1,62 @@
+//! Configuration from command-line flags, environment variables and `.env`.
+
+use clap::{Parser, Subcommand};
+
+#[derive(Parser, Debug, Clone)]
+#[command(name = "custodian", about = "Access-control console of a CRM")]
+pub struct Config {
+    /// PostgreSQL URL; the database is created if missing.
+    #[arg(long, env = "DATABASE_URL", default_value = "postgres://root@127.0.0.1:5432/custodian")]
+    pub database_url: String,
+
+    /// Address to listen on.
+    #[arg(long, env = "BIND", default_value = "127.0.0.1:8080")]
+    pub bind: String,
+
+    /// Secret that signs session cookies (at least 32 characters). When unset, a random one is
+    /// generated once and kept in the database, so restarts and several instances agree.
+    #[arg(long, env = "SESSION_SECRET", hide_env_values = true)]
+    pub session_secret: Option<String>,
+
+    /// Mark cookies Secure (serve over HTTPS).
+    #[arg(long, env = "SECURE_COOKIES", default_value_t = false)]
+    pub secure_cookies: bool,
+
+    /// Minutes of inactivity after which a session ends.
+    #[arg(long, env = "SESSION_IDLE_MINUTES", default_value_t = 30)]
+    pub session_idle_minutes: i64,
+
+    /// Maximum database connections in the pool.
+    #[arg(long, env = "DB_POOL_SIZE", default_value_t = 10)]
+    pub db_pool_size: u32,
+
+    /// Worker threads of the HTTP server (default: one per core).
+    #[arg(long, env = "WORKERS")]
+    pub workers: Option<usize>,
+
+    /// Seed the demo organisation (once) before serving.
+    #[arg(long, default_value_t = false)]
+    pub demo: bool,
+
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Subcommand, Debug, Clone)]
+pub enum Command {
+    /// Start the web console (the default).
+    Serve,
+    /// Create the database if missing, run migrations and exit.
+    Migrate,
+}
+
+impl Config {
+    /// A configuration for tests and tools: defaults plus the given database and bind address.
+    pub fn for_database(database_url: &str, bind: &str) -> Config {
+        let mut c = Config::parse_from(["custodian"]);
+        c.database_url = database_url.to_string();
+        c.bind = bind.to_string();
+        c.demo = false;
+        c
+    }
+}

@@ -1,0 +1,124 @@
+//! Database access: the r2d2 pool, the one helper that runs diesel off the async executor,
+//! database creation and migrations.
+
+pub mod schema;
+
+use crate::error::AppError;
+use diesel::connection::SimpleConnection;
+use diesel::pg::PgConnection;
+use diesel::r2d2::{ConnectionManager, Pool, PooledConnection};
+use diesel::Connection;
+use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
+use std::time::Duration;
+
+pub const MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations");
+
+pub type PgPool = Pool<ConnectionManager<PgConnection>>;
+pub type Conn = PooledConnection<ConnectionManager<PgConnection>>;
+
+/// The application's handle on PostgreSQL. Cheap to clone.
+#[derive(Clone)]
+pub struct Db {
+    pool: PgPool,
+}
+
+impl Db {
+    /// Builds a pool that connects lazily, so the server starts (and recovers) while the
+    /// database is down; a checkout waits at most `checkout_timeout`.
+    pub fn new(url: &str, max_size: u32, checkout_timeout: Duration) -> Db {
+        let pool = Pool::builder()
+            .max_size(max_size)
+            .min_idle(Some(0))
+            .connection_timeout(checkout_timeout)
+            .test_on_check_out(true)
+            .build_unchecked(ConnectionManager::<PgConnection>::new(url));
+        Db { pool }
+    }
+
+    /// Runs `f` with a pooled connection on the blocking thread pool. The connection is
+    /// checked out and returned inside the blocking closure: never held across an await.
+    pub async fn run<F, R>(&self, f: F) -> Result<R, AppError>
+    where
+        F: FnOnce(&mut PgConnection) -> Result<R, AppError> + Send + 'static,
+        R: Send + 'static,
+    {
+        let pool = self.pool.clone();
+        actix_web::web::block(move || {
+            let mut conn = pool.get().map_err(|e| AppError::Unavailable(e.to_string()))?;
+            f(&mut conn)
+        })
+        .await
+        .map_err(|e| AppError::Internal(anyhow::anyhow!("blocking task failed: {e}")))?
+    }
+
+    /// Like [`Db::run`], inside one transaction: everything `f` writes commits together or not at all.
+    pub async fn transaction<F, R>(&self, f: F) -> Result<R, AppError>
+    where
+        F: FnOnce(&mut PgConnection) -> Result<R, AppError> + Send + 'static,
+        R: Send + 'static,
+    {
+        self.run(move |conn| conn.transaction(f)).await
+    }
+
+    /// A connection for code that is already off the executor (CLI, seeding, tests).
+    pub fn get_blocking(&self) -> Result<Conn, AppError> {
+        self.pool.get().map_err(|e| AppError::Unavailable(e.to_string()))
+    }
+}
+
+/// Splits a database URL into (server URL pointing at the `postgres` database, database name).
+fn split_url(url: &str) -> anyhow::Result<(String, String)> {
+    let (base, rest) = url
+        .rsplit_once('/')
+        .ok_or_else(|| anyhow::anyhow!("DATABASE_URL has no database name: {url}"))?;
+    let (name, query) = match rest.split_once('?') {
+        Some((n, q)) => (n, format!("?{q}")),
+        None => (rest, String::new()),
+    };
+    anyhow::ensure!(
+        !name.is_empty() && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_'),
+        "database name must be letters, digits and underscores: {name:?}"
+    );
+    Ok((format!("{base}/postgres{query}"), name.to_string()))
+}
+
+/// Creates the database named in `url` if it does not exist yet.
+pub fn create_database_if_missing(url: &str) -> anyhow::Result<()> {
+    if PgConnection::establish(url).is_ok() {
+        return Ok(());
+    }
+    let (server, name) = split_url(url)?;
+    let mut conn = PgConnection::establish(&server)?;
+    let exists: bool = diesel::select(diesel::dsl::sql::<diesel::sql_types::Bool>(&format!(
+        "EXISTS (SELECT 1 FROM pg_database WHERE datname = '{name}')"
+    )))
+    .get_result(&mut conn)?;
+    if !exists {
+        tracing::info!(database = %name, "creating database");
+        conn.batch_execute(&format!("CREATE DATABASE \"{name}\""))?;
+    }
+    Ok(())
+}
+
+/// Runs pending migrations, then brings the system presets in line with the catalog in code.
+pub fn migrate(conn: &mut PgConnection) -> anyhow::Result<()> {
+    conn.run_pending_migrations(MIGRATIONS)
+        .map_err(|e| anyhow::anyhow!("migrations failed: {e}"))?;
+    crate::permissions::store::sync_system_presets(conn)?;
+    Ok(())
+}
+
+use diesel::RunQueryDsl;
+
+#[cfg(test)]
+mod tests {
+    use super::split_url;
+
+    #[test]
+    fn split_url_keeps_query() {
+        let (s, n) = split_url("postgres://root@127.0.0.1:5432/custodian?sslmode=disable").unwrap();
+        assert_eq!(s, "postgres://root@127.0.0.1:5432/postgres?sslmode=disable");
+        assert_eq!(n, "custodian");
+        assert!(split_url("postgres://h/bad-name").is_err());
+    }
+}

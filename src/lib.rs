@@ -1,0 +1,17 @@
+//! Custodian: the access-control console of a CRM.
+//!
+//! `startup` builds the application; `permissions` owns the catalog and presets; `access`
+//! owns SPEC section 3 (who may do what with a contact); `web` holds the screens.
+
+pub mod audit;
+pub mod auth;
+pub mod config;
+pub mod db;
+pub mod demo;
+pub mod error;
+pub mod notifications;
+pub mod permissions;
+pub mod startup;
+pub mod telemetry;
+pub mod users;
+pub mod web;

@@ -1,0 +1,135 @@
+//! Builds the application: database preparation, session key, middleware and the route table.
+
+use crate::auth::{csrf, session_store::PgSessionStore};
+use crate::config::Config;
+use crate::db::{self, schema::app_settings, Db};
+use actix_session::config::{BrowserSession, CookieContentSecurity, TtlExtensionPolicy};
+use actix_session::SessionMiddleware;
+use actix_web::cookie::{time::Duration as CookieDuration, Key, SameSite};
+use actix_web::dev::Server;
+use actix_web::middleware::{from_fn, DefaultHeaders, Logger};
+use actix_web::{web, App, HttpServer};
+use diesel::prelude::*;
+use sha2::{Digest, Sha512};
+use std::net::TcpListener;
+use std::time::Duration;
+
+pub struct Application {
+    address: String,
+    port: u16,
+    server: Server,
+}
+
+/// Creates the database if missing and runs migrations (blocking; call off the executor).
+pub fn prepare_database(url: &str) -> anyhow::Result<()> {
+    db::create_database_if_missing(url)?;
+    let mut conn = PgConnection::establish(url)?;
+    db::migrate(&mut conn)
+}
+
+/// The cookie key: from the configured secret, or a random secret generated once and kept in
+/// the database so that every instance and every restart agree.
+fn session_key(conn: &mut PgConnection, configured: Option<&str>) -> anyhow::Result<Key> {
+    let secret = match configured {
+        Some(s) => {
+            anyhow::ensure!(s.len() >= 32, "SESSION_SECRET must be at least 32 characters");
+            s.to_string()
+        }
+        None => {
+            use rand::distributions::{Alphanumeric, DistString};
+            let fresh = Alphanumeric.sample_string(&mut rand::thread_rng(), 64);
+            diesel::insert_into(app_settings::table)
+                .values((app_settings::key.eq("session_secret"), app_settings::value.eq(&fresh)))
+                .on_conflict_do_nothing()
+                .execute(conn)?;
+            app_settings::table
+                .filter(app_settings::key.eq("session_secret"))
+                .select(app_settings::value)
+                .first(conn)?
+        }
+    };
+    Ok(Key::from(&Sha512::digest(secret.as_bytes())[..]))
+}
+
+/// Security headers on every response. No inline script anywhere, so CSP can forbid it.
+fn security_headers() -> DefaultHeaders {
+    DefaultHeaders::new()
+        .add((
+            "Content-Security-Policy",
+            "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
+             form-action 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'",
+        ))
+        .add(("X-Content-Type-Options", "nosniff"))
+        .add(("X-Frame-Options", "DENY"))
+        .add(("Referrer-Policy", "same-origin"))
+}
+
+impl Application {
+    /// Prepares the database, seeds demo data when asked, binds and builds the server.
+    pub async fn build(config: &Config) -> anyhow::Result<Application> {
+        let url = config.database_url.clone();
+        let secret = config.session_secret.clone();
+        let demo = config.demo;
+        let bind = config.bind.clone();
+        let key = web::block(move || -> anyhow::Result<Key> {
+            prepare_database(&url)?;
+            let mut conn = PgConnection::establish(&url)?;
+            if demo {
+                crate::demo::seed(&mut conn)?;
+            }
+            if let Some(token) = crate::web::auth::setup::issue_token_if_no_users(&mut conn)? {
+                tracing::warn!("No users yet. Create the first Administrator at: http://{bind}/setup/{token}");
+            }
+            crate::auth::session_store::purge_expired(&mut conn)?;
+            session_key(&mut conn, secret.as_deref())
+        })
+        .await??;
+
+        let db = Db::new(&config.database_url, config.db_pool_size, Duration::from_secs(3));
+        let listener = TcpListener::bind(&config.bind)?;
+        let local = listener.local_addr()?;
+        let idle = CookieDuration::minutes(config.session_idle_minutes);
+        let secure = config.secure_cookies;
+        let data = web::Data::new(db.clone());
+        let mut server = HttpServer::new(move || {
+            let sessions = SessionMiddleware::builder(PgSessionStore::new(db.clone()), key.clone())
+                .cookie_name("custodian_session".into())
+                .cookie_http_only(true)
+                .cookie_same_site(SameSite::Lax)
+                .cookie_secure(secure)
+                .cookie_content_security(CookieContentSecurity::Private)
+                .session_lifecycle(
+                    BrowserSession::default()
+                        .state_ttl(idle)
+                        .state_ttl_extension_policy(TtlExtensionPolicy::OnEveryRequest),
+                )
+                .build();
+            App::new()
+                .app_data(data.clone())
+                .app_data(web::FormConfig::default().limit(1 << 20))
+                .wrap(from_fn(csrf::check))
+                .wrap(sessions)
+                .wrap(from_fn(crate::error::error_pages))
+                .wrap(security_headers())
+                .wrap(Logger::new("%r %s %Dms"))
+                .configure(crate::web::routes)
+        });
+        if let Some(w) = config.workers {
+            server = server.workers(w);
+        }
+        let server = server.listen(listener)?.run();
+        Ok(Application { address: local.to_string(), port: local.port(), server })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    pub fn address(&self) -> &str {
+        &self.address
+    }
+
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        self.server.await
+    }
+}

@@ -1,0 +1,165 @@
+//! GET/POST /login: sign-in with email and password, throttled per account and per address.
+
+use crate::audit;
+use crate::auth::session;
+use crate::auth::throttle;
+use crate::auth::viewer::client_ip;
+use crate::auth::password;
+use crate::db::Db;
+use crate::error::AppError;
+use crate::users::model;
+use crate::web::forms::local_path;
+use crate::web::layout::Layout;
+use crate::web::respond::{render, see_other};
+use actix_session::Session;
+use actix_web::http::StatusCode;
+use actix_web::{web, HttpRequest, HttpResponse};
+use askama::Template;
+use serde::Deserialize;
+
+#[derive(Template)]
+#[template(path = "login.html")]
+pub struct LoginPage {
+    pub layout: Layout,
+    pub email: String,
+    pub next: String,
+    pub error: Option<String>,
+}
+
+#[derive(Deserialize)]
+pub struct NextQuery {
+    next: Option<String>,
+}
+
+/// Shows the sign-in form (or goes home when already signed in).
+#[tracing::instrument(skip_all)]
+pub async fn show(session: Session, q: web::Query<NextQuery>) -> Result<HttpResponse, AppError> {
+    if session::user_id(&session).is_some() {
+        return Ok(see_other("/"));
+    }
+    let page = LoginPage {
+        layout: Layout::anonymous(&session),
+        email: String::new(),
+        next: local_path(q.next.as_deref()),
+        error: None,
+    };
+    render(page, StatusCode::OK)
+}
+
+#[derive(Deserialize)]
+pub struct LoginForm {
+    email: String,
+    password: String,
+    next: Option<String>,
+}
+
+enum Outcome {
+    Locked,
+    Failed { failures: i32 },
+    Deactivated,
+    Ok { user_id: i64 },
+}
+
+/// Checks the credentials; on success renews the session and redirects.
+#[tracing::instrument(skip_all, fields(email = %form.email))]
+pub async fn submit(
+    req: HttpRequest,
+    session: Session,
+    db: web::Data<Db>,
+    form: web::Form<LoginForm>,
+) -> Result<HttpResponse, AppError> {
+    let form = form.into_inner();
+    let ip = client_ip(&req).unwrap_or_default();
+    let acct = throttle::account_key(&form.email);
+    let ipk = throttle::ip_key(&ip);
+    let email = form.email.trim().to_string();
+
+    let (locked, failures, user) = db
+        .run({
+            let (acct, ipk, email) = (acct.clone(), ipk.clone(), email.clone());
+            move |c| {
+                let locked = throttle::locked_until(c, &[acct.clone(), ipk])?;
+                let failures = throttle::recent_failures(c, &acct)?;
+                Ok((locked, failures, model::find_by_email(c, &email)?))
+            }
+        })
+        .await?;
+
+    let outcome = if locked.is_some() {
+        Outcome::Locked
+    } else {
+        actix_web::rt::time::sleep(throttle::slowdown(failures)).await;
+        let password = form.password.clone();
+        let stored = user.as_ref().map(|u| u.password_hash.clone());
+        let ok = web::block(move || match stored {
+            Some(h) => password::verify(&password, &h),
+            None => password::verify_dummy(&password),
+        })
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+        match (&user, ok) {
+            (Some(u), true) if u.is_active() => Outcome::Ok { user_id: u.id },
+            (Some(_), true) => Outcome::Deactivated,
+            _ => Outcome::Failed { failures: failures + 1 },
+        }
+    };
+
+    let user_id = user.as_ref().map(|u| u.id);
+    let ip_for_audit = Some(ip.clone());
+    let result = match outcome {
+        Outcome::Ok { user_id } => {
+            db.transaction(move |c| {
+                throttle::clear(c, &acct)?;
+                audit::Entry::new(Some(user_id), "user.login", "user", user_id).ip(ip_for_audit).record(c)?;
+                Ok(())
+            })
+            .await?;
+            session::sign_in(&session, user_id).map_err(|e| anyhow::anyhow!("{e}"))?;
+            return Ok(see_other(&local_path(form.next.as_deref())));
+        }
+        Outcome::Locked => {
+            let minutes = throttle::LOCK_MINUTES;
+            (StatusCode::TOO_MANY_REQUESTS, format!(
+                "Too many failed sign-in attempts. Sign-in is paused for up to {minutes} minutes; try again later."
+            ))
+        }
+        Outcome::Deactivated => (StatusCode::UNPROCESSABLE_ENTITY, "This account is deactivated. Ask an administrator.".into()),
+        Outcome::Failed { failures } => {
+            let typed = email.clone();
+            db.transaction(move |c| {
+                throttle::record_failure(c, &acct, throttle::ACCOUNT_LIMIT)?;
+                throttle::record_failure(c, &ipk, throttle::IP_LIMIT)?;
+                audit::Entry::new(user_id, "user.login_failed", "user", user_id.map(|i| i.to_string()).unwrap_or_default())
+                    .after(serde_json::json!({ "email": typed }))
+                    .ip(ip_for_audit)
+                    .record(c)?;
+                Ok(())
+            })
+            .await?;
+            let mut msg = "Email or password is incorrect.".to_string();
+            if failures >= throttle::ACCOUNT_LIMIT {
+                msg.push_str(" Too many failed attempts: sign-in for this account is paused for a while.");
+            }
+            (StatusCode::UNPROCESSABLE_ENTITY, msg)
+        }
+    };
+    let page = LoginPage {
+        layout: Layout::anonymous(&session),
+        email,
+        next: local_path(form.next.as_deref()),
+        error: Some(result.1),
+    };
+    render(page, result.0)
+}
+
+/// POST /logout: ends the session (its row is deleted) and records it.
+#[tracing::instrument(skip_all)]
+pub async fn logout(req: HttpRequest, session: Session, db: web::Data<Db>) -> Result<HttpResponse, AppError> {
+    if let Some(uid) = session::user_id(&session) {
+        let ip = client_ip(&req);
+        db.run(move |c| Ok(audit::Entry::new(Some(uid), "user.logout", "user", uid).ip(ip).record(c)?))
+            .await?;
+    }
+    session::sign_out(&session);
+    Ok(see_other("/login"))
+}

@@ -1,0 +1,4 @@
+//! Sign-in, sign-out and first-start setup screens.
+
+pub mod login;
+pub mod setup;

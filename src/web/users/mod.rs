@@ -1,0 +1,3 @@
+//! User screens: list, wizard, card, delete.
+
+pub mod list;

@@ -1,0 +1,88 @@
+//! End-to-end flows in real headless Chromium (Debian's chromium and chromium-driver).
+//! The harness starts and stops chromedriver itself.
+
+use crate::helpers::*;
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+use thirtyfour::prelude::*;
+
+/// A chromedriver process and one browser session; both end when this drops.
+pub struct Chrome {
+    pub driver: WebDriver,
+    process: Child,
+    _profile: TempDir,
+}
+
+pub struct TempDir(pub std::path::PathBuf);
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+impl Chrome {
+    pub async fn start() -> Chrome {
+        let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+        let process = Command::new(std::env::var("CHROMEDRIVER").unwrap_or_else(|_| "/usr/bin/chromedriver".into()))
+            .arg(format!("--port={port}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("chromedriver (apt-get install chromium-driver)");
+        let profile = TempDir(std::env::temp_dir().join(format!("custodian-chrome-{}", rand::random::<u64>())));
+        let mut caps = DesiredCapabilities::chrome();
+        caps.set_binary(&std::env::var("CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into())).unwrap();
+        for arg in [
+            "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+            "--disable-background-networking", "--disable-component-update", "--disable-sync",
+            "--disable-dev-shm-usage", "--window-size=1280,900",
+        ] {
+            caps.add_arg(arg).unwrap();
+        }
+        caps.add_arg(&format!("--user-data-dir={}", profile.0.display())).unwrap();
+        let url = format!("http://127.0.0.1:{port}");
+        let mut last_err = None;
+        for _ in 0..50 {
+            match WebDriver::new(&url, caps.clone()).await {
+                Ok(driver) => return Chrome { driver, process, _profile: profile },
+                Err(e) => last_err = Some(e),
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        panic!("chromedriver did not start: {last_err:?}");
+    }
+
+    /// Signs in through the sign-in page.
+    pub async fn login(&self, base: &str, email: &str, password: &str) {
+        self.driver.goto(format!("{base}/login")).await.unwrap();
+        self.driver.find(By::Id("f-email")).await.unwrap().send_keys(email).await.unwrap();
+        self.driver.find(By::Id("f-password")).await.unwrap().send_keys(password).await.unwrap();
+        self.driver.find(By::Css("button[type=submit].primary")).await.unwrap().click().await.unwrap();
+    }
+
+    pub async fn quit(mut self) {
+        let driver = self.driver.clone();
+        let _ = driver.quit().await;
+        let _ = self.process.kill();
+        let _ = self.process.wait();
+    }
+}
+
+impl Drop for Chrome {
+    fn drop(&mut self) {
+        let _ = self.process.kill();
+    }
+}
+
+#[tokio::test]
+async fn browser_signs_in_and_sees_the_dashboard() {
+    let app = spawn_app().await;
+    app.create_user("ada@example.com", custodian::permissions::Role::Administrator);
+    let chrome = Chrome::start().await;
+    chrome.login(&app.address, "ada@example.com", TEST_PASSWORD).await;
+    let h1 = chrome.driver.find(By::Css("main h1")).await.unwrap().text().await.unwrap();
+    assert_eq!(h1, "Welcome, Test Administrator");
+    let nav = chrome.driver.find(By::Css("nav.mainnav")).await.unwrap().text().await.unwrap();
+    assert!(nav.contains("Users"));
+    chrome.quit().await;
+}

@@ -1,0 +1,230 @@
+//! Test harness: every test gets its own database (cloned from a migrated template), the real
+//! application on a random port, and browser-like clients (cookie jar, no automatic redirects,
+//! forms submitted with the CSRF token the page gave them).
+
+use custodian::config::Config;
+use custodian::permissions::Role;
+use custodian::startup::Application;
+use custodian::users::model::{self, NewUser};
+use diesel::connection::SimpleConnection;
+use diesel::prelude::*;
+use reqwest::cookie::{CookieStore, Jar};
+use std::sync::{Arc, OnceLock};
+
+pub const PG_SERVER: &str = "postgres://postgres@127.0.0.1:5432";
+pub const TEST_PASSWORD: &str = "correct horse battery staple 42";
+
+fn server_url() -> String {
+    std::env::var("TEST_PG_SERVER").unwrap_or_else(|_| PG_SERVER.to_string())
+}
+
+/// The template database name: a hash of the migrations, so a changed schema gets a new one.
+fn template_name() -> String {
+    use sha2::{Digest, Sha256};
+    let mut files: Vec<_> = walk(concat!(env!("CARGO_MANIFEST_DIR"), "/migrations"));
+    files.sort();
+    let mut h = Sha256::new();
+    for f in files {
+        h.update(f.as_bytes());
+        h.update(std::fs::read(&f).unwrap_or_default());
+    }
+    format!("custodian_tpl_{}", &hex::encode(h.finalize())[..16])
+}
+
+fn walk(dir: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    for e in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+        let p = e.path();
+        if p.is_dir() {
+            out.extend(walk(p.to_str().unwrap_or_default()));
+        } else {
+            out.push(p.to_string_lossy().into_owned());
+        }
+    }
+    out
+}
+
+/// Creates (once, across concurrently running test binaries) the migrated template database.
+fn ensure_template() -> &'static str {
+    static NAME: OnceLock<String> = OnceLock::new();
+    NAME.get_or_init(|| {
+        let name = template_name();
+        let mut admin = PgConnection::establish(&format!("{}/postgres", server_url())).expect("connect to PostgreSQL");
+        admin.batch_execute("SELECT pg_advisory_lock(727272)").unwrap();
+        let exists: i64 = diesel::dsl::sql::<diesel::sql_types::BigInt>(&format!(
+            "SELECT count(*) FROM pg_database WHERE datname = '{name}'"
+        ))
+        .get_result(&mut admin)
+        .unwrap();
+        if exists == 0 {
+            admin.batch_execute(&format!("CREATE DATABASE {name}_build")).unwrap();
+            {
+                let mut c = PgConnection::establish(&format!("{}/{name}_build", server_url())).unwrap();
+                custodian::db::migrate(&mut c).expect("migrate template");
+            }
+            admin.batch_execute(&format!("ALTER DATABASE {name}_build RENAME TO {name}")).unwrap();
+        }
+        admin.batch_execute("SELECT pg_advisory_unlock(727272)").unwrap();
+        name
+    })
+}
+
+/// A fresh database for one test; dropped when the guard drops.
+pub struct TestDb {
+    pub name: String,
+    pub url: String,
+}
+
+impl TestDb {
+    pub fn new() -> TestDb {
+        let template = ensure_template();
+        let name = format!("custodian_t_{}", rand::random::<u64>());
+        let mut admin = PgConnection::establish(&format!("{}/postgres", server_url())).unwrap();
+        admin.batch_execute(&format!("CREATE DATABASE {name} TEMPLATE {template}")).unwrap();
+        TestDb { url: format!("{}/{name}", server_url()), name }
+    }
+
+    pub fn conn(&self) -> PgConnection {
+        PgConnection::establish(&self.url).unwrap()
+    }
+}
+
+impl Drop for TestDb {
+    fn drop(&mut self) {
+        if let Ok(mut admin) = PgConnection::establish(&format!("{}/postgres", server_url())) {
+            let _ = admin.batch_execute(&format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", self.name));
+        }
+    }
+}
+
+pub struct TestApp {
+    pub address: String,
+    pub db: TestDb,
+}
+
+/// Starts the real application on a random port against a fresh database.
+pub async fn spawn_app() -> TestApp {
+    let db = TestDb::new();
+    spawn_app_on(db, None).await
+}
+
+/// Starts the app on `db`, optionally reaching PostgreSQL through another URL (outage tests).
+pub async fn spawn_app_on(db: TestDb, via_url: Option<String>) -> TestApp {
+    let mut config = Config::for_database(via_url.as_deref().unwrap_or(&db.url), "127.0.0.1:0");
+    config.workers = Some(2);
+    config.db_pool_size = 4;
+    let app = Application::build(&config).await.expect("build app");
+    let address = format!("http://127.0.0.1:{}", app.port());
+    tokio::spawn(app.run_until_stopped());
+    TestApp { address, db }
+}
+
+fn password_hash() -> &'static str {
+    static H: OnceLock<String> = OnceLock::new();
+    H.get_or_init(|| custodian::auth::password::hash(TEST_PASSWORD).unwrap())
+}
+
+impl TestApp {
+    pub fn conn(&self) -> PgConnection {
+        self.db.conn()
+    }
+
+    /// A new browser: its own cookie jar.
+    pub fn browser(&self) -> Browser {
+        Browser::new(&self.address)
+    }
+
+    /// Creates an active user with `role` and the test password; returns its id.
+    pub fn create_user(&self, email: &str, role: Role) -> i64 {
+        let mut c = self.conn();
+        model::create(
+            &mut c,
+            &NewUser { email, first_name: "Test", last_name: role.label(), phone: None, password_hash: password_hash(), role: role.as_str() },
+        )
+        .unwrap()
+        .id
+    }
+
+    /// A browser signed in as a new user of `role`.
+    pub async fn signed_in(&self, email: &str, role: Role) -> (i64, Browser) {
+        let id = self.create_user(email, role);
+        let b = self.browser();
+        let r = b.login(email, TEST_PASSWORD).await;
+        assert_eq!(r.status(), 303, "login of {email} failed");
+        (id, b)
+    }
+}
+
+/// A browser-like HTTP client.
+pub struct Browser {
+    pub base: String,
+    pub jar: Arc<Jar>,
+    pub client: reqwest::Client,
+}
+
+impl Browser {
+    pub fn new(base: &str) -> Browser {
+        let jar = Arc::new(Jar::default());
+        let client = reqwest::Client::builder()
+            .cookie_provider(jar.clone())
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .unwrap();
+        Browser { base: base.to_string(), jar, client }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.base, path)
+    }
+
+    /// The Cookie header this browser would send.
+    pub fn cookie_header(&self) -> String {
+        self.jar
+            .cookies(&self.base.parse().unwrap())
+            .map(|v| v.to_str().unwrap().to_string())
+            .unwrap_or_default()
+    }
+
+    pub async fn get(&self, path: &str) -> reqwest::Response {
+        self.client.get(self.url(path)).send().await.unwrap()
+    }
+
+    /// GET a page that must answer 200; returns its HTML.
+    pub async fn page(&self, path: &str) -> String {
+        let r = self.get(path).await;
+        let status = r.status();
+        let body = r.text().await.unwrap();
+        assert_eq!(status, 200, "GET {path} answered {status}: {body}");
+        body
+    }
+
+    /// Submits a form the way a browser does: loads `page`, takes its CSRF token, posts
+    /// `fields` to `action`.
+    pub async fn submit(&self, page: &str, action: &str, fields: &[(&str, &str)]) -> reqwest::Response {
+        let html = self.page(page).await;
+        let token = csrf_token(&html).unwrap_or_else(|| panic!("no CSRF token on {page}"));
+        let mut all: Vec<(&str, &str)> = vec![("csrf_token", &token)];
+        all.extend_from_slice(fields);
+        self.post_raw(action, &all).await
+    }
+
+    /// Posts exactly `fields` (no token added).
+    pub async fn post_raw(&self, action: &str, fields: &[(&str, &str)]) -> reqwest::Response {
+        self.client.post(self.url(action)).form(fields).send().await.unwrap()
+    }
+
+    pub async fn login(&self, email: &str, password: &str) -> reqwest::Response {
+        self.submit("/login", "/login", &[("email", email), ("password", password), ("next", "/")]).await
+    }
+}
+
+/// The value of the first `csrf_token` hidden field of a page.
+pub fn csrf_token(html: &str) -> Option<String> {
+    let at = html.find("name=\"csrf_token\" value=\"")? + "name=\"csrf_token\" value=\"".len();
+    Some(html[at..].split('"').next()?.to_string())
+}
+
+/// Where a redirect points.
+pub fn location(r: &reqwest::Response) -> String {
+    r.headers().get("location").map(|v| v.to_str().unwrap().to_string()).unwrap_or_default()
+}
