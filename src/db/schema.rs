@@ -100,10 +100,108 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    teams (id) {
+        id -> Int8,
+        name -> Text,
+        manager_id -> Nullable<Int8>,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    team_members (team_id, user_id) {
+        team_id -> Int8,
+        user_id -> Int8,
+    }
+}
+
+diesel::table! {
+    access_groups (id) {
+        id -> Int8,
+        name -> Text,
+        description -> Text,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    access_group_grants (id) {
+        id -> Int8,
+        group_id -> Int8,
+        user_id -> Nullable<Int8>,
+        team_id -> Nullable<Int8>,
+        level -> Text,
+    }
+}
+
+diesel::table! {
+    contacts (id) {
+        id -> Int8,
+        email -> Nullable<Text>,
+        first_name -> Text,
+        last_name -> Text,
+        phone -> Nullable<Text>,
+        company -> Text,
+        category -> Nullable<Text>,
+        main_owner_id -> Nullable<Int8>,
+        confidential -> Bool,
+        version -> Int4,
+        created_by -> Nullable<Int8>,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+        search -> Text,
+    }
+}
+
+diesel::table! {
+    contact_owners (contact_id, user_id) {
+        contact_id -> Int8,
+        user_id -> Int8,
+        read_only -> Bool,
+    }
+}
+
+diesel::table! {
+    contact_tags (contact_id, tag) {
+        contact_id -> Int8,
+        tag -> Text,
+    }
+}
+
+diesel::table! {
+    contact_access_groups (contact_id, group_id) {
+        contact_id -> Int8,
+        group_id -> Int8,
+    }
+}
+
+diesel::table! {
+    notifications (id) {
+        id -> Int8,
+        user_id -> Int8,
+        contact_id -> Nullable<Int8>,
+        message -> Text,
+        created_at -> Timestamptz,
+        read_at -> Nullable<Timestamptz>,
+    }
+}
+
 diesel::joinable!(preset_permissions -> presets (preset_id));
 diesel::joinable!(user_presets -> presets (preset_id));
 diesel::joinable!(user_presets -> users (user_id));
 diesel::joinable!(user_overrides -> users (user_id));
+diesel::joinable!(team_members -> teams (team_id));
+diesel::joinable!(team_members -> users (user_id));
+diesel::joinable!(access_group_grants -> access_groups (group_id));
+diesel::joinable!(contact_owners -> contacts (contact_id));
+diesel::joinable!(contact_owners -> users (user_id));
+diesel::joinable!(contact_tags -> contacts (contact_id));
+diesel::joinable!(contact_access_groups -> contacts (contact_id));
+diesel::joinable!(contact_access_groups -> access_groups (group_id));
+diesel::joinable!(notifications -> users (user_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     users,
@@ -116,4 +214,13 @@ diesel::allow_tables_to_appear_in_same_query!(
     setup_tokens,
     app_settings,
     audit_log,
+    teams,
+    team_members,
+    access_groups,
+    access_group_grants,
+    contacts,
+    contact_owners,
+    contact_tags,
+    contact_access_groups,
+    notifications,
 );

@@ -4,6 +4,7 @@ pub mod auth;
 pub mod dashboard;
 pub mod forms;
 pub mod health;
+pub mod checklist;
 pub mod layout;
 pub mod respond;
 pub mod users;

@@ -1,0 +1,9 @@
+DROP TABLE notifications;
+DROP TABLE contact_access_groups;
+DROP TABLE contact_tags;
+DROP TABLE contact_owners;
+DROP TABLE contacts;
+DROP TABLE access_group_grants;
+DROP TABLE access_groups;
+DROP TABLE team_members;
+DROP TABLE teams;
