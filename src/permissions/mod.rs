@@ -1,6 +1,7 @@
 //! Permissions (SPEC 2): the catalog, roles, permission sets and presets.
 
 pub mod catalog;
+pub mod presets;
 pub mod roles;
 pub mod set;
 pub mod store;
