@@ -3,6 +3,8 @@
 
 mod helpers;
 
+mod access_props;
+mod access_rules;
 mod auth;
 mod browser;
 mod outage;

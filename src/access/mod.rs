@@ -1,0 +1,86 @@
+//! Who may do what with a contact (SPEC section 3). This module owns the rules; nothing else in
+//! the application decides contact access.
+//!
+//! - [`rules::decide`]: the decision for one user and one contact, with every path that grants
+//!   access and the rule that denies it (the explainer reads the same result).
+//! - [`filter::reaches`]: the same rules as a SQL predicate for lists, bulk actions and sending.
+//! - [`ops`]: the operation table (permission + level per operation).
+
+pub mod facts;
+pub mod filter;
+pub mod level;
+pub mod ops;
+pub mod rules;
+
+pub use level::Level;
+pub use ops::{Operation, Refusal};
+pub use rules::{ContactFacts, Decision, Denial, Path, Subject};
+
+use crate::error::AppError;
+use diesel::prelude::*;
+
+/// The decision for a user and a contact (404 when the contact does not exist).
+pub fn decision(conn: &mut PgConnection, s: &Subject, contact_id: i64) -> Result<(ContactFacts, Decision), AppError> {
+    let facts = facts::contact(conn, contact_id)?.ok_or(AppError::NotFound)?;
+    let d = rules::decide(s, &facts);
+    Ok((facts, d))
+}
+
+/// Authorizes `op` on a contact for the user, or answers as a browser should learn of it:
+/// a contact the user cannot even see is "not found" (its existence is not revealed), a
+/// visible contact the user may not change is "forbidden".
+pub fn authorize(
+    conn: &mut PgConnection,
+    s: &Subject,
+    export_disabled: bool,
+    contact_id: i64,
+    op: Operation,
+) -> Result<(ContactFacts, Decision), AppError> {
+    let (facts, d) = decision(conn, s, contact_id)?;
+    match ops::permits(s, export_disabled, &d, op) {
+        Ok(()) => Ok((facts, d)),
+        Err(_) if d.level == Level::None || !s.perms.contains(crate::permissions::Perm::ContactsView) => {
+            Err(AppError::NotFound)
+        }
+        Err(r) => Err(AppError::forbidden(format!("contact {contact_id}: {}", r.describe()))),
+    }
+}
+
+/// The answer of the authorization API for "may user U do P on contact C".
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Check {
+    pub allowed: bool,
+    pub level: Level,
+    pub reason: String,
+}
+
+/// May `user_id` do `perm` on `contact_id`? `None` when user or contact does not exist.
+pub fn check_contact(
+    conn: &mut PgConnection,
+    user_id: i64,
+    perm: crate::permissions::Perm,
+    contact_id: i64,
+) -> QueryResult<Option<Check>> {
+    let Some(s) = facts::subject(conn, user_id)? else { return Ok(None) };
+    let Some(c) = facts::contact(conn, contact_id)? else { return Ok(None) };
+    let export_disabled = crate::db::schema::users::table
+        .find(user_id)
+        .select(crate::db::schema::users::disable_export)
+        .first::<bool>(conn)?;
+    let d = rules::decide(&s, &c);
+    let why_level = match (&d.denial, d.paths.iter().max_by_key(|p| p.level())) {
+        (Some(den), _) => den.describe().to_string(),
+        (None, Some(p)) => p.describe(),
+        (None, None) => String::new(),
+    };
+    let outcome = match Operation::for_perm(perm) {
+        Some(op) => ops::permits(&s, export_disabled, &d, op),
+        None if !s.perms.contains(perm) => Err(Refusal::MissingPermission(perm)),
+        None if d.level == Level::None => Err(Refusal::Level { have: Level::None, need: Level::View }),
+        None => Ok(()),
+    };
+    Ok(Some(match outcome {
+        Ok(()) => Check { allowed: true, level: d.level, reason: format!("allowed: holds {perm} and {why_level}") },
+        Err(r) => Check { allowed: false, level: d.level, reason: format!("denied: {}; {why_level}", r.describe()) },
+    }))
+}

@@ -1,0 +1,83 @@
+//! The operation table of SPEC 3: each operation on a contact needs a catalog permission and
+//! an access level.
+
+use super::level::Level;
+use super::rules::{Decision, Subject};
+use crate::permissions::Perm;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Operation {
+    /// See in list, open card.
+    View,
+    /// Edit fields, tags.
+    Edit,
+    /// Change owners, access groups, confidential.
+    Assign,
+    Delete,
+    SendEmail,
+    SendSms,
+    /// Export (only visible contacts are exported; the user's export must not be disabled).
+    Export,
+}
+
+impl Operation {
+    pub fn requirement(self) -> (Perm, Level) {
+        match self {
+            Operation::View => (Perm::ContactsView, Level::View),
+            Operation::Edit => (Perm::ContactsEdit, Level::Edit),
+            Operation::Assign => (Perm::ContactsAssign, Level::Edit),
+            Operation::Delete => (Perm::ContactsDelete, Level::Edit),
+            Operation::SendEmail => (Perm::EmailSend, Level::Act),
+            Operation::SendSms => (Perm::SmsSend, Level::Act),
+            Operation::Export => (Perm::ContactsExport, Level::View),
+        }
+    }
+
+    /// The operation a catalog key stands for on a contact (authorization API). Keys outside the
+    /// table need only that the contact be visible.
+    pub fn for_perm(p: Perm) -> Option<Operation> {
+        Some(match p {
+            Perm::ContactsView => Operation::View,
+            Perm::ContactsEdit => Operation::Edit,
+            Perm::ContactsAssign => Operation::Assign,
+            Perm::ContactsDelete => Operation::Delete,
+            Perm::EmailSend => Operation::SendEmail,
+            Perm::SmsSend => Operation::SendSms,
+            Perm::ContactsExport => Operation::Export,
+            _ => return None,
+        })
+    }
+}
+
+/// Why an operation is refused.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Refusal {
+    MissingPermission(Perm),
+    ExportDisabled,
+    Level { have: Level, need: Level },
+}
+
+impl Refusal {
+    pub fn describe(&self) -> String {
+        match self {
+            Refusal::MissingPermission(p) => format!("lacks the permission {p}"),
+            Refusal::ExportDisabled => "contact export is disabled for this user".into(),
+            Refusal::Level { have, need } => format!("has {have} access to this contact; {need} is needed"),
+        }
+    }
+}
+
+/// Whether `subject` with `decision` on a contact may perform `op`.
+pub fn permits(s: &Subject, export_disabled: bool, decision: &Decision, op: Operation) -> Result<(), Refusal> {
+    let (perm, need) = op.requirement();
+    if !s.perms.contains(perm) {
+        return Err(Refusal::MissingPermission(perm));
+    }
+    if op == Operation::Export && export_disabled {
+        return Err(Refusal::ExportDisabled);
+    }
+    if decision.level < need {
+        return Err(Refusal::Level { have: decision.level, need });
+    }
+    Ok(())
+}

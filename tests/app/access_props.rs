@@ -1,0 +1,212 @@
+//! Property test (SPEC 3): on randomly generated users, teams, access groups and contacts in a
+//! real database, the decision function and the SQL filter agree exactly, at every level.
+
+use crate::helpers::TestDb;
+use custodian::access::{facts, filter, rules, Level};
+use custodian::db::schema::*;
+use custodian::permissions::Role;
+use custodian::users::model::{self, NewUser};
+use diesel::prelude::*;
+use proptest::prelude::*;
+use std::collections::BTreeSet;
+
+const USERS: usize = 6;
+const TEAMS: usize = 3;
+const GROUPS: usize = 3;
+
+#[derive(Debug, Clone)]
+struct UserSpec {
+    role: Role,
+    only_owned: bool,
+    active: bool,
+    /// 0: nothing, 1: revoke contacts.all, 2: grant contacts.all.
+    all_override: u8,
+}
+
+#[derive(Debug, Clone)]
+struct TeamSpec {
+    manager: Option<usize>,
+    members: Vec<usize>,
+}
+
+#[derive(Debug, Clone)]
+struct GrantSpec {
+    group: usize,
+    to_team: bool,
+    target: usize,
+    level: Level,
+}
+
+#[derive(Debug, Clone)]
+struct ContactSpec {
+    main: Option<usize>,
+    co: Vec<(usize, bool)>,
+    confidential: bool,
+    groups: Vec<usize>,
+}
+
+#[derive(Debug, Clone)]
+struct World {
+    users: Vec<UserSpec>,
+    teams: Vec<TeamSpec>,
+    grants: Vec<GrantSpec>,
+    contacts: Vec<ContactSpec>,
+}
+
+fn user() -> impl Strategy<Value = UserSpec> {
+    let roles = prop_oneof![
+        Just(Role::Administrator),
+        Just(Role::Manager),
+        Just(Role::Salesperson),
+        Just(Role::User),
+        Just(Role::SendingOperator)
+    ];
+    (roles, prop::bool::weighted(0.2), prop::bool::weighted(0.85), 0u8..3)
+        .prop_map(|(role, only_owned, active, all_override)| UserSpec { role, only_owned, active, all_override })
+}
+
+fn level() -> impl Strategy<Value = Level> {
+    prop_oneof![Just(Level::View), Just(Level::Edit), Just(Level::Act)]
+}
+
+fn world() -> impl Strategy<Value = World> {
+    let team = (prop::option::of(0..USERS), prop::collection::btree_set(0..USERS, 0..4))
+        .prop_map(|(manager, members)| TeamSpec { manager, members: members.into_iter().collect() });
+    let grant = (0..GROUPS, any::<bool>(), 0..USERS, level())
+        .prop_map(|(group, to_team, target, level)| GrantSpec { group, to_team, target: if to_team { target % TEAMS } else { target }, level });
+    let contact = (
+        prop::option::of(0..USERS),
+        prop::collection::btree_map(0..USERS, any::<bool>(), 0..3),
+        prop::bool::weighted(0.25),
+        prop::collection::btree_set(0..GROUPS, 0..3),
+    )
+        .prop_map(|(main, co, confidential, groups)| ContactSpec {
+            co: co.into_iter().filter(|(u, _)| Some(*u) != main).collect(),
+            main,
+            confidential,
+            groups: groups.into_iter().collect(),
+        });
+    (
+        prop::collection::vec(user(), USERS),
+        prop::collection::vec(team, TEAMS),
+        prop::collection::vec(grant, 0..6),
+        prop::collection::vec(contact, 1..16),
+    )
+        .prop_map(|(users, teams, grants, contacts)| World { users, teams, grants, contacts })
+}
+
+/// Writes the world; returns (user ids, contact ids).
+fn insert(c: &mut PgConnection, w: &World) -> (Vec<i64>, Vec<i64>) {
+    let mut uids = Vec::new();
+    for (i, u) in w.users.iter().enumerate() {
+        let email = format!("u{i}@example.com");
+        let id = model::create(
+            c,
+            &NewUser { email: &email, first_name: "U", last_name: "", phone: None, password_hash: "x", role: u.role.as_str() },
+        )
+        .unwrap()
+        .id;
+        diesel::update(users::table.find(id))
+            .set((users::only_owned.eq(u.only_owned), users::status.eq(if u.active { "active" } else { "deactivated" })))
+            .execute(c)
+            .unwrap();
+        if u.all_override > 0 {
+            diesel::insert_into(user_overrides::table)
+                .values((user_overrides::user_id.eq(id), user_overrides::perm_key.eq("contacts.all"), user_overrides::granted.eq(u.all_override == 2)))
+                .execute(c)
+                .unwrap();
+        }
+        uids.push(id);
+    }
+    let mut tids = Vec::new();
+    for (i, t) in w.teams.iter().enumerate() {
+        let id: i64 = diesel::insert_into(teams::table)
+            .values((teams::name.eq(format!("t{i}")), teams::manager_id.eq(t.manager.map(|m| uids[m]))))
+            .returning(teams::id)
+            .get_result(c)
+            .unwrap();
+        for m in &t.members {
+            diesel::insert_into(team_members::table).values((team_members::team_id.eq(id), team_members::user_id.eq(uids[*m]))).execute(c).unwrap();
+        }
+        tids.push(id);
+    }
+    let mut gids = Vec::new();
+    for i in 0..GROUPS {
+        gids.push(
+            diesel::insert_into(access_groups::table)
+                .values(access_groups::name.eq(format!("g{i}")))
+                .returning(access_groups::id)
+                .get_result::<i64>(c)
+                .unwrap(),
+        );
+    }
+    for g in &w.grants {
+        let (user_id, team_id) = if g.to_team { (None, Some(tids[g.target])) } else { (Some(uids[g.target]), None) };
+        diesel::insert_into(access_group_grants::table)
+            .values((
+                access_group_grants::group_id.eq(gids[g.group]),
+                access_group_grants::user_id.eq(user_id),
+                access_group_grants::team_id.eq(team_id),
+                access_group_grants::level.eq(g.level.as_str()),
+            ))
+            .on_conflict_do_nothing()
+            .execute(c)
+            .unwrap();
+    }
+    let mut cids = Vec::new();
+    for ct in &w.contacts {
+        let id: i64 = diesel::insert_into(contacts::table)
+            .values((contacts::main_owner_id.eq(ct.main.map(|m| uids[m])), contacts::confidential.eq(ct.confidential)))
+            .returning(contacts::id)
+            .get_result(c)
+            .unwrap();
+        for (u, ro) in &ct.co {
+            diesel::insert_into(contact_owners::table)
+                .values((contact_owners::contact_id.eq(id), contact_owners::user_id.eq(uids[*u]), contact_owners::read_only.eq(*ro)))
+                .execute(c)
+                .unwrap();
+        }
+        for g in &ct.groups {
+            diesel::insert_into(contact_access_groups::table)
+                .values((contact_access_groups::contact_id.eq(id), contact_access_groups::group_id.eq(gids[*g])))
+                .execute(c)
+                .unwrap();
+        }
+        cids.push(id);
+    }
+    (uids, cids)
+}
+
+fn sql_set(c: &mut PgConnection, s: &rules::Subject, min: Level) -> BTreeSet<i64> {
+    #[derive(QueryableByName)]
+    struct Row {
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        id: i64,
+    }
+    let q = format!("SELECT c.id FROM contacts c WHERE {}", filter::reaches(s, min));
+    diesel::sql_query(q).load::<Row>(c).unwrap().into_iter().map(|r| r.id).collect()
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 24, ..ProptestConfig::default() })]
+
+    #[test]
+    fn decision_function_and_sql_filter_agree(w in world()) {
+        let db = TestDb::new();
+        let mut c = db.conn();
+        let (uids, cids) = insert(&mut c, &w);
+        let contact_facts: Vec<_> = cids.iter().map(|id| facts::contact(&mut c, *id).unwrap().unwrap()).collect();
+        for uid in &uids {
+            let s = facts::subject(&mut c, *uid).unwrap().unwrap();
+            for min in [Level::View, Level::Edit, Level::Act] {
+                let by_rule: BTreeSet<i64> = contact_facts
+                    .iter()
+                    .filter(|f| rules::decide(&s, f).level >= min)
+                    .map(|f| f.contact_id)
+                    .collect();
+                let by_sql = sql_set(&mut c, &s, min);
+                prop_assert_eq!(&by_rule, &by_sql, "user {:?} at {:?}", s, min);
+            }
+        }
+    }
+}
