@@ -11,3 +11,52 @@ pub fn unread_count(conn: &mut PgConnection, user_id: i64) -> QueryResult<i64> {
         .count()
         .get_result(conn)
 }
+
+/// Tells every owner of a contact except `actor` that it changed (in the caller's transaction).
+pub fn notify_owners(conn: &mut PgConnection, contact_id: i64, actor: i64, message: &str) -> QueryResult<usize> {
+    let owners = crate::contacts::model::owner_ids(conn, contact_id)?;
+    let rows: Vec<_> = owners
+        .into_iter()
+        .filter(|u| *u != actor)
+        .map(|u| {
+            (
+                notifications::user_id.eq(u),
+                notifications::contact_id.eq(Some(contact_id)),
+                notifications::message.eq(message),
+            )
+        })
+        .collect();
+    diesel::insert_into(notifications::table).values(&rows).execute(conn)
+}
+
+/// A notification as listed.
+#[derive(Queryable, Debug)]
+pub struct Notification {
+    pub id: i64,
+    pub contact_id: Option<i64>,
+    pub message: String,
+    pub created_at: chrono::DateTime<chrono::Utc>,
+    pub read_at: Option<chrono::DateTime<chrono::Utc>>,
+}
+
+/// The newest notifications of a user.
+pub fn recent(conn: &mut PgConnection, user_id: i64, limit: i64) -> QueryResult<Vec<Notification>> {
+    notifications::table
+        .filter(notifications::user_id.eq(user_id))
+        .order(notifications::created_at.desc())
+        .limit(limit)
+        .select((notifications::id, notifications::contact_id, notifications::message, notifications::created_at, notifications::read_at))
+        .load(conn)
+}
+
+/// Marks one (or, with `None`, every) notification of the user as read.
+pub fn mark_read(conn: &mut PgConnection, user_id: i64, id: Option<i64>) -> QueryResult<usize> {
+    let mut q = diesel::update(notifications::table)
+        .filter(notifications::user_id.eq(user_id))
+        .filter(notifications::read_at.is_null())
+        .into_boxed();
+    if let Some(id) = id {
+        q = q.filter(notifications::id.eq(id));
+    }
+    q.set(notifications::read_at.eq(chrono::Utc::now())).execute(conn)
+}

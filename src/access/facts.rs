@@ -51,15 +51,17 @@ pub fn contact(conn: &mut PgConnection, contact_id: i64) -> QueryResult<Option<C
     owners.extend(main_owner);
     let owner_teams = team_members::table
         .inner_join(teams::table)
+        .inner_join(users::table)
         .filter(team_members::user_id.eq_any(&owners))
-        .select((teams::id, teams::name, teams::manager_id, team_members::user_id))
-        .load::<(i64, String, Option<i64>, i64)>(conn)?
+        .select((teams::id, teams::name, teams::manager_id, team_members::user_id, users::email))
+        .load::<(i64, String, Option<i64>, i64, String)>(conn)?
         .into_iter()
-        .map(|(team_id, team_name, manager_id, member_id)| OwnerTeam {
+        .map(|(team_id, team_name, manager_id, member_id, member_email)| OwnerTeam {
             team_id,
             team_name,
             manager_id,
             member_id,
+            member_email,
             member_is_main_owner: Some(member_id) == main_owner,
         })
         .collect();
@@ -88,4 +90,87 @@ pub fn contact(conn: &mut PgConnection, contact_id: i64) -> QueryResult<Option<C
         })
         .collect();
     Ok(Some(ContactFacts { contact_id, main_owner, confidential, co_owners, owner_teams, grants }))
+}
+
+/// The subject for an already loaded user and permissions (a request's `Viewer`): one query
+/// for their teams.
+pub fn subject_for(conn: &mut PgConnection, user: &crate::users::User, perms: crate::permissions::PermSet) -> QueryResult<Subject> {
+    let teams = team_members::table
+        .filter(team_members::user_id.eq(user.id))
+        .select(team_members::team_id)
+        .load(conn)?;
+    Ok(Subject {
+        user_id: user.id,
+        active: user.is_active(),
+        perms,
+        only_owned: user.only_owned,
+        administrator: user.role() == Role::Administrator,
+        teams,
+    })
+}
+
+/// A user as the "who can see this contact" list shows them.
+#[derive(Clone, Debug)]
+pub struct UserBrief {
+    pub id: i64,
+    pub email: String,
+    pub name: String,
+}
+
+/// Every active user as a subject, in a fixed number of queries (for "who can see this
+/// contact": the same decision function, run for each user).
+pub fn all_active_subjects(conn: &mut PgConnection) -> QueryResult<Vec<(UserBrief, Subject)>> {
+    use crate::db::schema::{preset_permissions, user_overrides, user_presets};
+    use crate::permissions::{effective, PermSet};
+    use std::collections::HashMap;
+    let people: Vec<(i64, String, String, String, bool, String)> = users::table
+        .filter(users::status.eq(crate::users::model::ACTIVE))
+        .select((users::id, users::email, users::first_name, users::last_name, users::only_owned, users::role))
+        .order(users::email)
+        .load(conn)?;
+    let mut preset_sets: HashMap<(i64, i64), PermSet> = HashMap::new();
+    for (uid, pid, key) in user_presets::table
+        .inner_join(preset_permissions::table.on(preset_permissions::preset_id.eq(user_presets::preset_id)))
+        .select((user_presets::user_id, user_presets::preset_id, preset_permissions::perm_key))
+        .load::<(i64, i64, String)>(conn)?
+    {
+        if let Some(p) = crate::permissions::Perm::from_key(&key) {
+            preset_sets.entry((uid, pid)).or_default().insert(p);
+        }
+    }
+    let mut by_user: HashMap<i64, (Vec<PermSet>, PermSet, PermSet)> = HashMap::new();
+    for ((uid, _), set) in preset_sets {
+        by_user.entry(uid).or_default().0.push(set);
+    }
+    for (uid, key, granted) in user_overrides::table
+        .select((user_overrides::user_id, user_overrides::perm_key, user_overrides::granted))
+        .load::<(i64, String, bool)>(conn)?
+    {
+        if let Some(p) = crate::permissions::Perm::from_key(&key) {
+            let e = by_user.entry(uid).or_default();
+            if granted { e.1.insert(p) } else { e.2.insert(p) }
+        }
+    }
+    let mut teams_of: HashMap<i64, Vec<i64>> = HashMap::new();
+    for (tid, uid) in team_members::table.select((team_members::team_id, team_members::user_id)).load::<(i64, i64)>(conn)? {
+        teams_of.entry(uid).or_default().push(tid);
+    }
+    Ok(people
+        .into_iter()
+        .map(|(id, email, first, last, only_owned, role)| {
+            let (presets, grants, revokes) = by_user.remove(&id).unwrap_or_default();
+            let name = format!("{first} {last}").trim().to_string();
+            (
+                UserBrief { id, email, name },
+                Subject {
+                    user_id: id,
+                    active: true,
+                    perms: effective(&presets, grants, revokes),
+                    only_owned,
+                    administrator: role == Role::Administrator.as_str(),
+                    teams: teams_of.remove(&id).unwrap_or_default(),
+                },
+            )
+        })
+        .collect())
 }

@@ -29,6 +29,7 @@ pub struct OwnerTeam {
     pub team_name: String,
     pub manager_id: Option<i64>,
     pub member_id: i64,
+    pub member_email: String,
     pub member_is_main_owner: bool,
 }
 
@@ -65,7 +66,7 @@ pub enum Path {
     MainOwner,
     CoOwner { read_only: bool },
     /// Rule 3: manager of a team whose member owns the contact.
-    TeamManager { team_id: i64, team_name: String, member_id: i64, member_is_main_owner: bool },
+    TeamManager { team_id: i64, team_name: String, member_id: i64, member_email: String, member_is_main_owner: bool },
     /// Rule 4: an access-group grant to the user or to one of their teams.
     Group { group_id: i64, group_name: String, team_id: Option<i64>, team_name: Option<String>, level: Level },
 }
@@ -91,8 +92,8 @@ impl Path {
             Path::MainOwner => "is the main owner".into(),
             Path::CoOwner { read_only: true } => "is a read-only co-owner".into(),
             Path::CoOwner { read_only: false } => "is a co-owner".into(),
-            Path::TeamManager { team_name, member_id, member_is_main_owner, .. } => format!(
-                "manages team \u{201c}{team_name}\u{201d}, whose member (user #{member_id}) is {}",
+            Path::TeamManager { team_name, member_email, member_is_main_owner, .. } => format!(
+                "manages team \u{201c}{team_name}\u{201d}, whose member {member_email} is {}",
                 if *member_is_main_owner { "the main owner" } else { "a co-owner" }
             ),
             Path::Group { group_name, team_name: Some(t), level, .. } => {
@@ -157,6 +158,7 @@ fn candidate_paths(s: &Subject, c: &ContactFacts) -> Vec<Path> {
             team_id: t.team_id,
             team_name: t.team_name.clone(),
             member_id: t.member_id,
+            member_email: t.member_email.clone(),
             member_is_main_owner: t.member_is_main_owner,
         });
     }

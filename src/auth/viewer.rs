@@ -100,3 +100,27 @@ impl FromRequest for Viewer {
         })
     }
 }
+
+impl Viewer {
+    /// What the access rules need to know about this user, movable into `Db::run`.
+    pub fn access(&self) -> AccessUser {
+        AccessUser { user: self.user.clone(), perms: self.perms }
+    }
+}
+
+/// The signed-in user as the access rules see it (Send, unlike the Viewer's session).
+#[derive(Clone)]
+pub struct AccessUser {
+    pub user: User,
+    pub perms: PermSet,
+}
+
+impl AccessUser {
+    pub fn subject(&self, conn: &mut diesel::PgConnection) -> diesel::QueryResult<crate::access::Subject> {
+        crate::access::facts::subject_for(conn, &self.user, self.perms)
+    }
+
+    pub fn id(&self) -> i64 {
+        self.user.id
+    }
+}

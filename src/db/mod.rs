@@ -2,6 +2,7 @@
 //! database creation and migrations.
 
 pub mod schema;
+pub mod sql;
 
 use crate::error::AppError;
 use diesel::connection::SimpleConnection;

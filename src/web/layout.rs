@@ -25,6 +25,7 @@ pub struct Layout {
 /// its keys. The same keys are checked again by each route on the server.
 const SCREENS: &[(&str, &str, &[Perm])] = &[
     ("Dashboard", "/", &[]),
+    ("Contacts", "/contacts", &[Perm::ContactsView]),
     ("Users", "/users", &[Perm::AdministrationUsersView, Perm::AdministrationUsersManage]),
     (
         "Presets",

@@ -5,7 +5,9 @@ pub mod dashboard;
 pub mod forms;
 pub mod health;
 pub mod checklist;
+pub mod contacts;
 pub mod layout;
+pub mod notifications;
 pub mod respond;
 pub mod users;
 
@@ -23,5 +25,18 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/setup/{token}", web::post().to(auth::setup::submit))
         .route("/", web::get().to(dashboard::show))
         .route("/users", web::get().to(users::list::show))
+        .route("/contacts", web::get().to(contacts::list::show))
+        .route("/contacts/new", web::get().to(contacts::edit::new_form))
+        .route("/contacts/new", web::post().to(contacts::edit::create))
+        .route("/contacts/{id}", web::get().to(contacts::card::show))
+        .route("/contacts/{id}", web::post().to(contacts::edit::update))
+        .route("/contacts/{id}/owners", web::post().to(contacts::owners::submit))
+        .route("/contacts/{id}/tags", web::post().to(contacts::labels::tags))
+        .route("/contacts/{id}/groups", web::post().to(contacts::labels::groups))
+        .route("/contacts/{id}/confidential", web::post().to(contacts::labels::confidential))
+        .route("/contacts/{id}/delete", web::get().to(contacts::delete::confirm))
+        .route("/contacts/{id}/delete", web::post().to(contacts::delete::delete))
+        .route("/notifications", web::get().to(notifications::list))
+        .route("/notifications/read", web::post().to(notifications::mark_read))
         .default_service(web::to(|| async { Err::<actix_web::HttpResponse, _>(AppError::NotFound) }));
 }

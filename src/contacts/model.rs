@@ -1,0 +1,233 @@
+//! The contact record: fields, creation, edits with optimistic locking, deletion.
+
+use crate::db::schema::{contact_access_groups, contact_owners, contact_tags, contacts};
+use chrono::{DateTime, Utc};
+use diesel::prelude::*;
+use serde::{Deserialize, Serialize};
+
+#[derive(Queryable, Selectable, Identifiable, Debug, Clone, Serialize)]
+#[diesel(table_name = contacts)]
+pub struct Contact {
+    pub id: i64,
+    pub email: Option<String>,
+    pub first_name: String,
+    pub last_name: String,
+    pub phone: Option<String>,
+    pub company: String,
+    pub category: Option<String>,
+    pub main_owner_id: Option<i64>,
+    pub confidential: bool,
+    pub version: i32,
+    pub created_by: Option<i64>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl Contact {
+    pub fn display_name(&self) -> String {
+        let n = format!("{} {}", self.first_name.trim(), self.last_name.trim());
+        match (n.trim(), &self.email) {
+            ("", Some(e)) => e.clone(),
+            ("", None) => format!("Contact #{}", self.id),
+            (n, _) => n.to_string(),
+        }
+    }
+
+    pub fn fields(&self) -> Fields {
+        Fields {
+            email: self.email.clone().unwrap_or_default(),
+            first_name: self.first_name.clone(),
+            last_name: self.last_name.clone(),
+            phone: self.phone.clone().unwrap_or_default(),
+            company: self.company.clone(),
+            category: self.category.clone().unwrap_or_default(),
+        }
+    }
+}
+
+/// The editable fields, as typed in a form.
+#[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq, Eq)]
+pub struct Fields {
+    #[serde(default)]
+    pub email: String,
+    #[serde(default)]
+    pub first_name: String,
+    #[serde(default)]
+    pub last_name: String,
+    #[serde(default)]
+    pub phone: String,
+    #[serde(default)]
+    pub company: String,
+    #[serde(default)]
+    pub category: String,
+}
+
+fn opt(s: &str) -> Option<String> {
+    let t = s.trim();
+    (!t.is_empty()).then(|| t.to_string())
+}
+
+impl Fields {
+    /// Labels and values, for "what changed" messages.
+    pub fn pairs(&self) -> [(&'static str, &str); 6] {
+        [
+            ("Email", &self.email),
+            ("First name", &self.first_name),
+            ("Last name", &self.last_name),
+            ("Phone", &self.phone),
+            ("Company", &self.company),
+            ("Category", &self.category),
+        ]
+    }
+
+    /// Fields that differ between two versions: (label, this value, other value).
+    pub fn differences(&self, other: &Fields) -> Vec<(&'static str, String, String)> {
+        self.pairs()
+            .iter()
+            .zip(other.pairs().iter())
+            .filter(|(a, b)| a.1.trim() != b.1.trim())
+            .map(|(a, b)| (a.0, a.1.to_string(), b.1.to_string()))
+            .collect()
+    }
+}
+
+/// Checks the fields; `except` is the contact being edited (for the unique email check).
+pub fn validate(conn: &mut PgConnection, f: &Fields, except: Option<i64>) -> QueryResult<crate::web::forms::FieldErrors> {
+    use validator::ValidateEmail;
+    let mut errors = crate::web::forms::FieldErrors::default();
+    let email = f.email.trim();
+    if email.is_empty() && f.first_name.trim().is_empty() && f.last_name.trim().is_empty() {
+        errors.add("first_name", "Give at least a name or an email address.");
+    }
+    if !email.is_empty() {
+        if !email.validate_email() {
+            errors.add("email", "Enter a valid email address, like name@example.com.");
+        } else if find_by_email(conn, email)?.is_some_and(|id| Some(id) != except) {
+            errors.add("email", "Another contact already has this email address.");
+        }
+    }
+    let phone = f.phone.trim();
+    if !phone.is_empty() && !phone.starts_with('+') {
+        errors.add("phone", "Start the number with its country code, like +48 …");
+    }
+    for (field, value, max) in [("first_name", &f.first_name, 200), ("last_name", &f.last_name, 200), ("company", &f.company, 200), ("category", &f.category, 100)] {
+        if value.chars().count() > max {
+            errors.add(field, format!("Keep this under {max} characters."));
+        }
+    }
+    Ok(errors)
+}
+
+pub fn find_by_email(conn: &mut PgConnection, email: &str) -> QueryResult<Option<i64>> {
+    contacts::table
+        .filter(diesel::dsl::sql::<diesel::sql_types::Bool>("lower(email) = lower(")
+            .bind::<diesel::sql_types::Text, _>(email.trim())
+            .sql(")"))
+        .select(contacts::id)
+        .first(conn)
+        .optional()
+}
+
+pub fn find(conn: &mut PgConnection, id: i64) -> QueryResult<Contact> {
+    contacts::table.find(id).select(Contact::as_select()).first(conn)
+}
+
+/// Inserts a contact whose main owner is its creator.
+pub fn create(conn: &mut PgConnection, creator: i64, f: &Fields) -> QueryResult<Contact> {
+    diesel::insert_into(contacts::table)
+        .values((
+            contacts::email.eq(opt(&f.email)),
+            contacts::first_name.eq(f.first_name.trim()),
+            contacts::last_name.eq(f.last_name.trim()),
+            contacts::phone.eq(opt(&f.phone)),
+            contacts::company.eq(f.company.trim()),
+            contacts::category.eq(opt(&f.category)),
+            contacts::main_owner_id.eq(Some(creator)),
+            contacts::created_by.eq(Some(creator)),
+        ))
+        .returning(Contact::as_returning())
+        .get_result(conn)
+}
+
+/// Saves fields if the contact is still at `version`; `Ok(None)` when someone else saved first.
+pub fn update_fields(conn: &mut PgConnection, id: i64, version: i32, f: &Fields) -> QueryResult<Option<Contact>> {
+    diesel::update(contacts::table.filter(contacts::id.eq(id)).filter(contacts::version.eq(version)))
+        .set((
+            contacts::email.eq(opt(&f.email)),
+            contacts::first_name.eq(f.first_name.trim()),
+            contacts::last_name.eq(f.last_name.trim()),
+            contacts::phone.eq(opt(&f.phone)),
+            contacts::company.eq(f.company.trim()),
+            contacts::category.eq(opt(&f.category)),
+            contacts::version.eq(contacts::version + 1),
+            contacts::updated_at.eq(Utc::now()),
+        ))
+        .returning(Contact::as_returning())
+        .get_result(conn)
+        .optional()
+}
+
+/// Marks a contact as changed (tags, groups, owners) without a version check.
+pub fn touch(conn: &mut PgConnection, id: i64) -> QueryResult<()> {
+    diesel::update(contacts::table.find(id)).set(contacts::updated_at.eq(Utc::now())).execute(conn).map(|_| ())
+}
+
+pub fn tags_of(conn: &mut PgConnection, id: i64) -> QueryResult<Vec<String>> {
+    contact_tags::table.filter(contact_tags::contact_id.eq(id)).select(contact_tags::tag).order(contact_tags::tag).load(conn)
+}
+
+/// Splits "a, b ,a" into trimmed, de-duplicated tags.
+pub fn parse_tags(input: &str) -> Vec<String> {
+    let mut tags: Vec<String> = input
+        .split(',')
+        .map(|t| t.trim().to_string())
+        .filter(|t| !t.is_empty() && t.chars().count() <= 100)
+        .collect();
+    tags.sort();
+    tags.dedup();
+    tags
+}
+
+/// Adds tags (already present ones are left as they are). Returns how many were new.
+pub fn add_tags(conn: &mut PgConnection, id: i64, tags: &[String]) -> QueryResult<usize> {
+    let rows: Vec<_> = tags.iter().map(|t| (contact_tags::contact_id.eq(id), contact_tags::tag.eq(t))).collect();
+    diesel::insert_into(contact_tags::table).values(&rows).on_conflict_do_nothing().execute(conn)
+}
+
+pub fn remove_tag(conn: &mut PgConnection, id: i64, tag: &str) -> QueryResult<usize> {
+    diesel::delete(contact_tags::table.filter(contact_tags::contact_id.eq(id)).filter(contact_tags::tag.eq(tag))).execute(conn)
+}
+
+pub fn add_group(conn: &mut PgConnection, id: i64, group: i64) -> QueryResult<usize> {
+    diesel::insert_into(contact_access_groups::table)
+        .values((contact_access_groups::contact_id.eq(id), contact_access_groups::group_id.eq(group)))
+        .on_conflict_do_nothing()
+        .execute(conn)
+}
+
+pub fn remove_group(conn: &mut PgConnection, id: i64, group: i64) -> QueryResult<usize> {
+    diesel::delete(
+        contact_access_groups::table
+            .filter(contact_access_groups::contact_id.eq(id))
+            .filter(contact_access_groups::group_id.eq(group)),
+    )
+    .execute(conn)
+}
+
+pub fn set_confidential(conn: &mut PgConnection, id: i64, on: bool) -> QueryResult<usize> {
+    diesel::update(contacts::table.find(id)).set((contacts::confidential.eq(on), contacts::updated_at.eq(Utc::now()))).execute(conn)
+}
+
+pub fn delete(conn: &mut PgConnection, id: i64) -> QueryResult<usize> {
+    diesel::delete(contacts::table.find(id)).execute(conn)
+}
+
+/// The owners of a contact who should hear about a change: main owner and co-owners.
+pub fn owner_ids(conn: &mut PgConnection, id: i64) -> QueryResult<Vec<i64>> {
+    let main: Option<Option<i64>> = contacts::table.find(id).select(contacts::main_owner_id).first(conn).optional()?;
+    let mut ids: Vec<i64> = contact_owners::table.filter(contact_owners::contact_id.eq(id)).select(contact_owners::user_id).load(conn)?;
+    ids.extend(main.flatten());
+    ids.sort_unstable();
+    ids.dedup();
+    Ok(ids)
+}

@@ -1,0 +1,119 @@
+//! The contact selection shared by the list, Manage (bulk), export and sending: the query
+//! parameters of `/contacts` turned into SQL over `contacts c`, always inside the user's
+//! visibility (SPEC 3, through `access::filter`).
+
+use crate::access::{filter, Level, Subject};
+use crate::db::sql::{Bind, Sql};
+use serde::{Deserialize, Serialize};
+
+/// The query parameters of `/contacts` (SPEC 8): `q`, `tag`, `owner`, `group`, `category`.
+#[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq, Eq)]
+pub struct Filters {
+    #[serde(default)]
+    pub q: String,
+    #[serde(default)]
+    pub tag: String,
+    /// Email of a main owner or co-owner, or `me`.
+    #[serde(default)]
+    pub owner: String,
+    /// Access group id.
+    #[serde(default)]
+    pub group: String,
+    #[serde(default)]
+    pub category: String,
+}
+
+impl Filters {
+    pub fn is_empty(&self) -> bool {
+        self == &Filters::default()
+    }
+
+    /// The filters as a query string (for links that keep them).
+    pub fn query_string(&self) -> String {
+        serde_urlencoded::to_string(self).unwrap_or_default()
+    }
+
+    /// `AND …` conditions over `c` for the filters (values bound).
+    pub fn conditions(&self, viewer_id: i64) -> Sql {
+        let mut s = Sql::default();
+        let q = self.q.trim().to_lowercase();
+        if !q.is_empty() {
+            let like = format!("%{}%", q.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_"));
+            s.push(" AND c.search LIKE ").bind(Bind::Text(like));
+        }
+        if !self.tag.trim().is_empty() {
+            s.push(" AND EXISTS (SELECT 1 FROM contact_tags t WHERE t.contact_id = c.id AND t.tag = ")
+                .bind(Bind::Text(self.tag.trim().to_string()))
+                .push(")");
+        }
+        if !self.category.trim().is_empty() {
+            s.push(" AND c.category = ").bind(Bind::Text(self.category.trim().to_string()));
+        }
+        if let Ok(g) = self.group.trim().parse::<i64>() {
+            s.push(" AND EXISTS (SELECT 1 FROM contact_access_groups g WHERE g.contact_id = c.id AND g.group_id = ")
+                .bind(Bind::I64(g))
+                .push(")");
+        }
+        let owner = self.owner.trim();
+        if !owner.is_empty() {
+            let mut who = Sql::default();
+            if owner.eq_ignore_ascii_case("me") {
+                who.bind(Bind::I64(viewer_id));
+            } else {
+                who.push("(SELECT id FROM users WHERE lower(email) = lower(").bind(Bind::Text(owner.to_string())).push("))");
+            }
+            s.push(" AND (c.main_owner_id = ")
+                .append(&who)
+                .push(" OR EXISTS (SELECT 1 FROM contact_owners o WHERE o.contact_id = c.id AND o.user_id = ")
+                .append(&who)
+                .push("))");
+        }
+        s
+    }
+
+    /// `WHERE …` over `contacts c`: visible to `subject` at `min` and matching the filters.
+    pub fn where_clause(&self, subject: &Subject, min: Level) -> Sql {
+        let mut s = Sql::new(" WHERE ");
+        s.push(&filter::reaches(subject, min));
+        s.append(&self.conditions(subject.user_id));
+        s
+    }
+}
+
+/// Sort orders of the list.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Sort {
+    Newest,
+    Name,
+    Email,
+    Updated,
+}
+
+impl Sort {
+    pub fn parse(s: &str) -> Sort {
+        match s {
+            "name" => Sort::Name,
+            "email" => Sort::Email,
+            "updated" => Sort::Updated,
+            _ => Sort::Newest,
+        }
+    }
+
+    pub fn key(self) -> &'static str {
+        match self {
+            Sort::Newest => "newest",
+            Sort::Name => "name",
+            Sort::Email => "email",
+            Sort::Updated => "updated",
+        }
+    }
+
+    pub fn order_by(self) -> &'static str {
+        match self {
+            Sort::Newest => " ORDER BY c.id DESC",
+            Sort::Name => " ORDER BY c.last_name, c.first_name, c.id",
+            Sort::Email => " ORDER BY c.email NULLS LAST, c.id",
+            Sort::Updated => " ORDER BY c.updated_at DESC, c.id DESC",
+        }
+    }
+}

@@ -1,0 +1,70 @@
+//! GET /contacts: the contacts the user may see, with search, filters, sort and pages.
+
+use crate::auth::Viewer;
+use crate::contacts::list::{self, Page};
+use crate::contacts::selection::{Filters, Sort};
+use crate::db::schema::access_groups;
+use crate::db::Db;
+use crate::error::AppError;
+use crate::permissions::Perm;
+use crate::web::layout::Layout;
+use crate::web::respond::page;
+use actix_web::{web, HttpResponse};
+use askama::Template;
+use diesel::prelude::*;
+use serde::Deserialize;
+
+const PER_PAGE: i64 = 50;
+
+#[derive(Deserialize)]
+pub struct ListQuery {
+    #[serde(flatten)]
+    filters: Filters,
+    page: Option<i64>,
+    sort: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "contacts/list.html")]
+pub struct ContactsPage {
+    pub layout: Layout,
+    pub list: Page,
+    pub filters: Filters,
+    pub groups: Vec<(i64, String)>,
+    pub sort: &'static str,
+    pub page: i64,
+    pub can_create: bool,
+}
+
+impl ContactsPage {
+    pub fn link(&self, page: i64, sort: &str) -> String {
+        format!("{}&sort={sort}&page={page}", self.filters.query_string())
+    }
+}
+
+#[tracing::instrument(skip_all)]
+pub async fn show(viewer: Viewer, db: web::Data<Db>, q: web::Query<ListQuery>) -> Result<HttpResponse, AppError> {
+    viewer.require(Perm::ContactsView)?;
+    let q = q.into_inner();
+    let sort = Sort::parse(q.sort.as_deref().unwrap_or(""));
+    let page_no = q.page.unwrap_or(1).clamp(1, 10_000);
+    let who = viewer.access();
+    let filters = q.filters.clone();
+    let (list, groups) = db
+        .run(move |c| {
+            let s = who.subject(c)?;
+            let list = list::page(c, &s, &filters, sort, page_no, PER_PAGE)?;
+            let groups = access_groups::table.select((access_groups::id, access_groups::name)).order(access_groups::name).load(c)?;
+            Ok((list, groups))
+        })
+        .await?;
+    page(ContactsPage {
+        layout: viewer.layout("/contacts"),
+        list,
+        filters: q.filters,
+        groups,
+        sort: sort.key(),
+        page: page_no,
+        can_create: viewer.has(Perm::ContactsCreate),
+    })
+}
