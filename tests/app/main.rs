@@ -6,5 +6,7 @@ mod helpers;
 mod access_props;
 mod access_rules;
 mod auth;
+mod contacts;
+mod fixtures;
 mod browser;
 mod outage;
