@@ -164,3 +164,31 @@ async fn delete_confirms_then_removes_and_audits() {
         .unwrap();
     assert_eq!(before.unwrap()["contact"]["first_name"], "Doomed");
 }
+
+#[tokio::test]
+async fn browser_sets_a_co_owner_read_only_and_the_co_owner_sees_a_read_only_card() {
+    use thirtyfour::prelude::*;
+    let app = spawn_app().await;
+    app.create_user("ada@example.com", Role::Administrator);
+    let co = app.create_user("co@example.com", Role::Salesperson);
+    let id = contact(&mut app.conn(), "Browsed", None);
+    co_owner(&mut app.conn(), id, co, false);
+    let chrome = crate::browser::Chrome::start().await;
+    chrome.login(&app.address, "ada@example.com", TEST_PASSWORD).await;
+    chrome.driver.goto(format!("{}/contacts/{id}", app.address)).await.unwrap();
+    chrome.driver.find(By::Id(&format!("ro-{co}"))).await.unwrap().click().await.unwrap();
+    let flash = chrome.driver.find(By::Css(".flash")).await.unwrap().text().await.unwrap();
+    assert_eq!(flash, "Co-owner updated.");
+    let owners = chrome.driver.find(By::Css(".co-owners")).await.unwrap().text().await.unwrap();
+    assert!(owners.contains("co@example.com read-only"), "{owners}");
+    assert_eq!(co_owners_of(&mut app.conn(), id), vec![(co, true)]);
+    // The co-owner signs in: the card shows, without any edit form.
+    chrome.driver.find(By::Css("form[action='/logout'] button")).await.unwrap().click().await.unwrap();
+    chrome.login(&app.address, "co@example.com", TEST_PASSWORD).await;
+    chrome.driver.goto(format!("{}/contacts/{id}", app.address)).await.unwrap();
+    let access = chrome.driver.find(By::Css("main p.muted")).await.unwrap().text().await.unwrap();
+    assert!(access.contains("Your access: view"), "{access}");
+    assert!(chrome.driver.find_all(By::Css("form[action='/contacts/{id}'] button")).await.unwrap().is_empty());
+    assert!(chrome.driver.find_all(By::Css("input[name=first_name]")).await.unwrap().is_empty(), "no edit form");
+    chrome.quit().await;
+}

@@ -42,6 +42,7 @@ pub async fn create(viewer: Viewer, db: web::Data<Db>, form: web::Form<Fields>) 
                 return Ok(Err(errors));
             }
             let ct = model::create(c, actor, &f2)?;
+            crate::contacts::events::after(c, Some(actor), &crate::contacts::events::Event::Created, &[ct.id])?;
             audit::Entry::new(Some(actor), "contact.create", "contact", ct.id).after(serde_json::to_value(&ct).unwrap_or_default()).ip(ip).record(c)?;
             Ok(Ok(ct.id))
         })
@@ -113,6 +114,7 @@ pub async fn update(viewer: Viewer, db: web::Data<Db>, id: web::Path<i64>, form:
                     .after(serde_json::to_value(&after).unwrap_or_default())
                     .ip(ip)
                     .record(c)?;
+                crate::contacts::events::after(c, Some(actor), &crate::contacts::events::Event::Changed, &[id])?;
                 Ok((Outcome::Saved, true))
             }
             None => Ok((Outcome::Stale(before.fields(), before.version), false)),

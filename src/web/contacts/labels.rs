@@ -6,6 +6,7 @@ use crate::access::Operation;
 use crate::audit;
 use crate::auth::session::FlashKind;
 use crate::auth::Viewer;
+use crate::contacts::events::{self, Event};
 use crate::contacts::model;
 use crate::db::Db;
 use crate::error::AppError;
@@ -42,6 +43,8 @@ pub async fn tags(viewer: Viewer, db: web::Data<Db>, id: web::Path<i64>, form: w
     super::change(&viewer, &db, id, Operation::Edit, "changed the tags of".into(), move |c, _| {
         let n = model::add_tags(c, id, &added)? + if removed.is_empty() { 0 } else { model::remove_tag(c, id, &removed)? };
         audit::Entry::new(Some(actor), "contact.tags", "contact", id).after(json!({ "added": added, "removed": removed })).ip(ip).record(c)?;
+        let event = if added.is_empty() { Event::Changed } else { Event::TagsAdded(added.clone()) };
+        events::after(c, Some(actor), &event, &[id])?;
         Ok(((), n > 0))
     })
     .await?;
@@ -70,6 +73,7 @@ pub async fn groups(viewer: Viewer, db: web::Data<Db>, id: web::Path<i64>, form:
             _ => return Err(AppError::BadRequest("Unknown action.".into())),
         };
         audit::Entry::new(Some(actor), &format!("contact.group_{op}"), "contact", id).after(json!({ "group_id": group_id })).ip(ip).record(c)?;
+        events::after(c, Some(actor), &Event::Changed, &[id])?;
         Ok(((), n > 0))
     })
     .await?;
