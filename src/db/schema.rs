@@ -189,6 +189,20 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    bulk_runs (id) {
+        id -> Int8,
+        token -> Text,
+        user_id -> Int8,
+        spec -> Jsonb,
+        matched -> Array<Int8>,
+        editable_count -> Int8,
+        editable_sum -> Int8,
+        created_at -> Timestamptz,
+        executed_at -> Nullable<Timestamptz>,
+    }
+}
+
 diesel::joinable!(preset_permissions -> presets (preset_id));
 diesel::joinable!(user_presets -> presets (preset_id));
 diesel::joinable!(user_presets -> users (user_id));
@@ -223,4 +237,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     contact_tags,
     contact_access_groups,
     notifications,
+    bulk_runs,
 );

@@ -34,6 +34,7 @@ pub struct ContactsPage {
     pub sort: &'static str,
     pub page: i64,
     pub can_create: bool,
+    pub can_manage: bool,
 }
 
 impl ContactsPage {
@@ -66,5 +67,6 @@ pub async fn show(viewer: Viewer, db: web::Data<Db>, q: web::Query<ListQuery>) -
         sort: sort.key(),
         page: page_no,
         can_create: viewer.has(Perm::ContactsCreate),
+        can_manage: viewer.has(Perm::ContactsAssign) || viewer.has(Perm::ContactsEdit),
     })
 }

@@ -5,6 +5,7 @@ pub mod delete;
 pub mod edit;
 pub mod labels;
 pub mod list;
+pub mod manage;
 pub mod owners;
 
 use crate::access::{self, Operation, Subject};

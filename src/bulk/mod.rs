@@ -1,0 +1,155 @@
+//! Bulk "Manage" (SPEC screen 7): preview, then execute exactly the previewed selection.
+
+pub mod run;
+pub mod spec;
+
+use crate::access::Subject;
+use crate::audit;
+use crate::contacts::events::{self, Event};
+use crate::db::schema::bulk_runs;
+use chrono::Utc;
+use diesel::prelude::*;
+use run::{Report, SampleRow, Selection};
+use spec::Spec;
+
+/// A rolled-back dry run carries its report out through the error path.
+enum DryRun {
+    Done(Report),
+    Db(diesel::result::Error),
+}
+
+impl From<diesel::result::Error> for DryRun {
+    fn from(e: diesel::result::Error) -> Self {
+        DryRun::Db(e)
+    }
+}
+
+const SAMPLE: i64 = 10;
+
+/// Applies `spec` to the editable part of `matched` inside a savepoint that is always rolled
+/// back; returns what it did, with a before → after sample.
+fn dry_run(conn: &mut PgConnection, s: &Subject, matched: &[i64], spec: &Spec) -> QueryResult<(Report, (i64, i64))> {
+    let mut sums = (0, 0);
+    let outcome = conn.transaction::<(), DryRun, _>(|c| {
+        let mut report = Report { matched: matched.len() as i64, ..Report::default() };
+        sums = run::load_editable(c, s, matched)?;
+        report.editable = sums.0;
+        let sample = run::sample_ids(c, SAMPLE)?;
+        let before = run::states(c, &sample)?;
+        run::apply(c, spec, &mut report)?;
+        let after = run::states(c, &sample)?;
+        report.sample = before
+            .into_iter()
+            .map(|(id, (name, b))| SampleRow { id, name, before: b, after: after.get(&id).map(|a| a.1.clone()).unwrap_or_default() })
+            .collect();
+        Err(DryRun::Done(report))
+    });
+    match outcome {
+        Err(DryRun::Done(mut report)) => {
+            add_no_right(&mut report);
+            Ok((report, sums))
+        }
+        Err(DryRun::Db(e)) => Err(e),
+        Ok(()) => unreachable!("the dry run always rolls back"),
+    }
+}
+
+fn add_no_right(report: &mut Report) {
+    let no_right = report.matched - report.editable;
+    if no_right > 0 {
+        report.skipped.insert(0, ("you may see but not edit them (read-only or view-only access)".into(), no_right));
+    }
+}
+
+/// Previews a run and stores the selection; returns the report and the token that executes it.
+pub fn preview(conn: &mut PgConnection, s: &Subject, sel: &Selection, spec: &Spec) -> QueryResult<(Report, String)> {
+    conn.transaction(|c| {
+        let matched = run::matched_ids(c, s, sel)?;
+        let (report, sums) = dry_run(c, s, &matched, spec)?;
+        let token = store(c, s.user_id, spec, &matched, sums)?;
+        Ok((report, token))
+    })
+}
+
+pub enum Executed {
+    Done(Report),
+    /// What the user may change is no longer what they previewed: nothing was done; here is a
+    /// fresh preview of the same selection and its token.
+    Changed { report: Report, token: String, before: i64 },
+    /// Unknown, foreign or already executed token.
+    Gone,
+}
+
+/// Executes a previewed run in one transaction, re-checking access first.
+pub fn execute(conn: &mut PgConnection, s: &Subject, token: &str, actor_email: &str, ip: Option<String>) -> QueryResult<Executed> {
+    conn.transaction(|c| {
+        let row: Option<(i64, serde_json::Value, Vec<i64>, i64, i64)> = bulk_runs::table
+            .filter(bulk_runs::token.eq(token))
+            .filter(bulk_runs::user_id.eq(s.user_id))
+            .filter(bulk_runs::executed_at.is_null())
+            .select((bulk_runs::id, bulk_runs::spec, bulk_runs::matched, bulk_runs::editable_count, bulk_runs::editable_sum))
+            .for_update()
+            .first(c)
+            .optional()?;
+        let Some((run_id, spec, matched, count, sum)) = row else { return Ok(Executed::Gone) };
+        let spec: Spec = serde_json::from_value(spec).unwrap_or_default();
+        let now = run::load_editable(c, s, &matched)?;
+        if now != (count, sum) {
+            diesel::update(bulk_runs::table.find(run_id)).set(bulk_runs::executed_at.eq(Utc::now())).execute(c)?;
+            let (report, sums) = dry_run(c, s, &matched, &spec)?;
+            let token = store(c, s.user_id, &spec, &matched, sums)?;
+            return Ok(Executed::Changed { report, token, before: count });
+        }
+        let mut report = Report { matched: matched.len() as i64, editable: count, ..Report::default() };
+        run::apply(c, &spec, &mut report)?;
+        add_no_right(&mut report);
+        diesel::update(bulk_runs::table.find(run_id)).set(bulk_runs::executed_at.eq(Utc::now())).execute(c)?;
+        audit::Entry::new(Some(s.user_id), "contact.bulk", "bulk_run", run_id)
+            .after(serde_json::json!({
+                "actions": spec.describe(),
+                "matched": report.matched,
+                "changes": report.changes,
+                "skipped": report.skipped,
+                "contact_ids": report.changed_ids,
+            }))
+            .ip(ip)
+            .record(c)?;
+        notify(c, s.user_id, actor_email, &report.changed_ids)?;
+        let event = if spec.tags.is_empty() { Event::Changed } else { Event::TagsAdded(spec.tags.clone()) };
+        events::after(c, Some(s.user_id), &event, &report.changed_ids)?;
+        Ok(Executed::Done(report))
+    })
+}
+
+/// Stores a previewed selection; returns the one-time token that executes it.
+fn store(conn: &mut PgConnection, user_id: i64, spec: &Spec, matched: &[i64], (n, sum): (i64, i64)) -> QueryResult<String> {
+    use rand::distributions::{Alphanumeric, DistString};
+    let token = Alphanumeric.sample_string(&mut rand::thread_rng(), 32);
+    diesel::insert_into(bulk_runs::table)
+        .values((
+            bulk_runs::token.eq(&token),
+            bulk_runs::user_id.eq(user_id),
+            bulk_runs::spec.eq(serde_json::to_value(spec).unwrap_or_default()),
+            bulk_runs::matched.eq(matched),
+            bulk_runs::editable_count.eq(n),
+            bulk_runs::editable_sum.eq(sum),
+        ))
+        .execute(conn)?;
+    Ok(token)
+}
+
+/// One notification per owner (other than the actor) of the changed contacts.
+fn notify(conn: &mut PgConnection, actor: i64, actor_email: &str, changed: &[i64]) -> QueryResult<usize> {
+    diesel::sql_query(
+        "INSERT INTO notifications (user_id, contact_id, message) \
+         SELECT o.user_id, CASE WHEN count(*) = 1 THEN min(o.id) END, \
+                $2 || ' changed ' || count(*) || ' of your contacts in a bulk action' \
+         FROM (SELECT main_owner_id AS user_id, id FROM contacts WHERE id = ANY($1) AND main_owner_id IS NOT NULL \
+               UNION SELECT user_id, contact_id FROM contact_owners WHERE contact_id = ANY($1)) o \
+         WHERE o.user_id <> $3 GROUP BY o.user_id",
+    )
+    .bind::<diesel::sql_types::Array<diesel::sql_types::BigInt>, _>(changed.to_vec())
+    .bind::<diesel::sql_types::Text, _>(actor_email)
+    .bind::<diesel::sql_types::BigInt, _>(actor)
+    .execute(conn)
+}
