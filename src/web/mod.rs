@@ -6,6 +6,7 @@ pub mod forms;
 pub mod health;
 pub mod checklist;
 pub mod layout;
+pub mod presets;
 pub mod respond;
 pub mod users;
 
@@ -23,5 +24,14 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/setup/{token}", web::post().to(auth::setup::submit))
         .route("/", web::get().to(dashboard::show))
         .route("/users", web::get().to(users::list::show))
+        .route("/presets", web::get().to(presets::list::show))
+        .route("/presets/new", web::get().to(presets::new::show))
+        .route("/presets/new", web::post().to(presets::new::submit))
+        .route("/presets/compare", web::get().to(presets::compare::show))
+        .route("/presets/{id}", web::get().to(presets::show::show))
+        .route("/presets/{id}", web::post().to(presets::edit::submit))
+        .route("/presets/{id}/rename", web::post().to(presets::rename::submit))
+        .route("/presets/{id}/delete", web::get().to(presets::delete::show))
+        .route("/presets/{id}/delete", web::post().to(presets::delete::submit))
         .default_service(web::to(|| async { Err::<actix_web::HttpResponse, _>(AppError::NotFound) }));
 }
