@@ -20,7 +20,8 @@ use serde::Deserialize;
 #[template(path = "presets/new.html")]
 pub struct NewPage {
     pub layout: Layout,
-    pub name: String,
+    /// The name as typed.
+    pub typed_name: String,
     /// The preset the checklist was copied from, if any.
     pub from_name: Option<String>,
     pub checklist: Checklist,
@@ -36,7 +37,7 @@ pub struct NewQuery {
 fn new_page(viewer: &Viewer, name: String, from_name: Option<String>, keys: PermSet, errors: FieldErrors) -> NewPage {
     NewPage {
         layout: viewer.layout("/presets"),
-        name,
+        typed_name: name,
         from_name,
         checklist: super::author_checklist(keys, viewer.perms),
         locked: !keys.is_subset(viewer.perms),
