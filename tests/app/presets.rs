@@ -490,3 +490,29 @@ async fn compare_shows_differences_and_sources() {
     assert!(!marketer.page("/presets/compare").await.contains("u@example.com"));
     assert_eq!(b.get("/presets/compare?a=p:999999&b=p:1").await.status(), 404);
 }
+
+#[tokio::test]
+async fn sources_many_agrees_with_sources() {
+    let app = spawn_app().await;
+    let admin = app.create_user("ada@example.com", Role::Administrator);
+    let p = custom(&app, admin, "Reach", &["sms.send", "tests.ab_messages"]);
+    let a = app.create_user("a@example.com", Role::Salesperson);
+    let b = app.create_user("b@example.com", Role::Marketer);
+    let nobody = app.create_user("c@example.com", Role::User);
+    diesel::delete(user_presets::table.filter(user_presets::user_id.eq(nobody))).execute(&mut app.conn()).unwrap();
+    hold(&app, a, p);
+    override_key(&app, a, "contacts.delete", true);
+    override_key(&app, b, "email.send", false);
+    let mut conn = app.conn();
+    let ids = [admin, a, b, nobody, 987_654];
+    let many = store::sources_many(&mut conn, &ids).unwrap();
+    assert_eq!(many.len(), ids.len());
+    for id in ids {
+        let one = store::sources(&mut conn, id).unwrap();
+        let m = &many[&id];
+        assert_eq!((&m.presets, m.grants, m.revokes), (&one.presets, one.grants, one.revokes), "user {id}");
+    }
+    assert!(many[&a].grants.contains(custodian::permissions::Perm::ContactsDelete));
+    assert_eq!(many[&a].presets.len(), 2);
+    assert!(many[&nobody].effective().is_empty());
+}
