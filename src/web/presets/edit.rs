@@ -27,20 +27,35 @@ pub struct PreviewPage {
     pub keys: Vec<&'static str>,
     pub impact: Vec<Impact>,
     pub affected: usize,
+    /// The editor holds this preset and their own permissions change.
+    pub self_affected: bool,
+    pub viewer_id: i64,
     pub digest: String,
     /// Why the confirmation was refused, if it was.
     pub stale: Option<&'static str>,
 }
 
+/// What a preview shows, computed inside the transaction.
+struct Preview {
+    preset: Preset,
+    current: PermSet,
+    keys: PermSet,
+    impact: Vec<Impact>,
+    digest: String,
+    stale: Option<&'static str>,
+}
+
 enum Outcome {
     Saved(String),
     Unchanged,
-    Preview(Box<PreviewPage>),
+    Preview(Box<Preview>),
 }
 
-const CHANGED_SINCE_FORM: &str = "This preset was changed by someone else after you opened it. Below is the \
+const CHANGED_SINCE_FORM: &str =
+    "This preset was changed by someone else after you opened it. Below is the \
      impact of your edit on its current state; check it before saving.";
-const CHANGED_SINCE_PREVIEW: &str = "Nothing was saved: this preset or the users holding it changed after \
+const CHANGED_SINCE_PREVIEW: &str =
+    "Nothing was saved: this preset or the users holding it changed after \
      your preview. Below is the impact as it is now; confirm again if it is still what you want.";
 
 /// Preview (first post) or confirmation (`step=confirm`) of an edit.
@@ -54,19 +69,26 @@ pub async fn submit(
     super::require_manage(&viewer)?;
     let id = id.into_inner();
     let pairs = form.into_inner();
-    let field = |name: &str| pairs.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone());
+    let field = |name: &str| {
+        pairs
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.clone())
+    };
     let submitted = checklist::parse(&pairs);
     let version: Option<i32> = field("version").and_then(|v| v.parse().ok());
     let confirm = field("step").as_deref() == Some("confirm");
     let digest = field("digest").unwrap_or_default();
-    let (actor, author, ip, layout) = (viewer.id(), viewer.perms, viewer.ip.clone(), viewer.layout("/presets"));
+    let (actor, author, ip) = (viewer.id(), viewer.perms, viewer.ip.clone());
     let outcome = db
         .transaction(move |c| {
             let preset = presets::find_for_update(c, id)?;
             super::require_custom(&preset)?;
             let current = store::keys_of(c, id)?;
             let keys = presets::merge_edit(author, current, submitted).map_err(|e| match e {
-                PresetError::Escalation(k) => AppError::forbidden(format!("user {actor} tried to add {k} to preset {id}")),
+                PresetError::Escalation(k) => {
+                    AppError::forbidden(format!("user {actor} tried to add {k} to preset {id}"))
+                }
                 other => other.into(),
             })?;
             let impact = presets::impact(c, id, keys)?;
@@ -84,7 +106,14 @@ pub async fn submit(
                 (false, false) => Some(CHANGED_SINCE_FORM),
                 (false, true) => None,
             };
-            Ok(Outcome::Preview(Box::new(preview(layout, preset, current, keys, impact, digest_now, stale))))
+            Ok(Outcome::Preview(Box::new(Preview {
+                preset,
+                current,
+                keys,
+                impact,
+                digest: digest_now,
+                stale,
+            })))
         })
         .await?;
     match outcome {
@@ -93,34 +122,38 @@ pub async fn submit(
             Ok(see_other(&format!("/presets/{id}")))
         }
         Outcome::Unchanged => {
-            viewer.flash(FlashKind::Info, "Nothing to save: the preset already has these permissions.");
+            viewer.flash(
+                FlashKind::Info,
+                "Nothing to save: the preset already has these permissions.",
+            );
             Ok(see_other(&format!("/presets/{id}")))
         }
         Outcome::Preview(p) => {
-            let status = if p.stale.is_some() && confirm { StatusCode::CONFLICT } else { StatusCode::OK };
-            render(*p, status)
+            let status = if p.stale.is_some() && confirm {
+                StatusCode::CONFLICT
+            } else {
+                StatusCode::OK
+            };
+            render(page(viewer.layout("/presets"), viewer.id(), *p), status)
         }
     }
 }
 
-fn preview(
-    layout: Layout,
-    preset: Preset,
-    current: PermSet,
-    keys: PermSet,
-    impact: Vec<Impact>,
-    digest: String,
-    stale: Option<&'static str>,
-) -> PreviewPage {
+fn page(layout: Layout, viewer_id: i64, p: Preview) -> PreviewPage {
     PreviewPage {
         layout,
-        preset,
-        added: keys.difference(current).keys(),
-        removed: current.difference(keys).keys(),
-        keys: keys.keys(),
-        affected: impact.iter().filter(|i| i.changes()).count(),
-        impact,
-        digest,
-        stale,
+        added: p.keys.difference(p.current).keys(),
+        removed: p.current.difference(p.keys).keys(),
+        keys: p.keys.keys(),
+        affected: p.impact.iter().filter(|i| i.changes()).count(),
+        self_affected: p
+            .impact
+            .iter()
+            .any(|i| i.holder.id == viewer_id && i.changes()),
+        viewer_id,
+        preset: p.preset,
+        impact: p.impact,
+        digest: p.digest,
+        stale: p.stale,
     }
 }

@@ -12,6 +12,7 @@ pub mod list;
 pub mod new;
 pub mod rename;
 pub mod show;
+pub mod sides;
 
 use crate::auth::Viewer;
 use crate::error::AppError;
@@ -20,8 +21,11 @@ use crate::permissions::{Perm, PermSet};
 use crate::web::checklist::Checklist;
 
 /// Keys that open the preset screens (the same as the navigation entry).
-pub const VIEW_KEYS: &[Perm] =
-    &[Perm::AdministrationPresetsManage, Perm::AdministrationUsersView, Perm::AdministrationUsersManage];
+pub const VIEW_KEYS: &[Perm] = &[
+    Perm::AdministrationPresetsManage,
+    Perm::AdministrationUsersView,
+    Perm::AdministrationUsersManage,
+];
 
 /// Refuses (403) viewers who may not see presets.
 pub fn require_view(viewer: &Viewer) -> Result<(), AppError> {
@@ -36,7 +40,10 @@ pub fn require_manage(viewer: &Viewer) -> Result<(), AppError> {
 /// Refuses (403) any change of a system preset, whatever the request says.
 pub fn require_custom(preset: &Preset) -> Result<(), AppError> {
     if preset.is_system() {
-        Err(AppError::forbidden(format!("preset {} is a system preset", preset.id)))
+        Err(AppError::forbidden(format!(
+            "preset {} is a system preset",
+            preset.id
+        )))
     } else {
         Ok(())
     }
@@ -51,11 +58,6 @@ pub fn author_checklist(checked: PermSet, author: PermSet) -> Checklist {
         item.disabled = Perm::from_key(item.key).is_none_or(|p| !author.contains(p));
     }
     list
-}
-
-/// The keys of a set as `module.action` strings, for templates.
-pub fn key_list(set: PermSet) -> Vec<&'static str> {
-    set.keys()
 }
 
 /// Largest preset name accepted (the list and selects must stay readable).
