@@ -274,7 +274,8 @@ pub fn save_keys(
         .record(conn)
 }
 
-fn unique_violation(e: &diesel::result::Error) -> bool {
+/// Whether an error is a unique-index violation (two writers racing for one preset name).
+pub fn unique_violation(e: &diesel::result::Error) -> bool {
     matches!(
         e,
         diesel::result::Error::DatabaseError(diesel::result::DatabaseErrorKind::UniqueViolation, _)
@@ -297,10 +298,13 @@ pub fn rename(
     if name_taken(conn, name, Some(preset.id))? {
         return Err(PresetError::NameTaken);
     }
-    diesel::update(presets::table.find(preset.id))
-        .set((presets::name.eq(name), presets::updated_at.eq(diesel::dsl::now)))
-        .execute(conn)
-        .map_err(|e| if unique_violation(&e) { PresetError::NameTaken } else { e.into() })?;
+    // A savepoint: if a concurrent creation took the name, the caller's transaction stays usable.
+    conn.transaction(|c| {
+        diesel::update(presets::table.find(preset.id))
+            .set((presets::name.eq(name), presets::updated_at.eq(diesel::dsl::now)))
+            .execute(c)
+    })
+    .map_err(|e| if unique_violation(&e) { PresetError::NameTaken } else { e.into() })?;
     audit::Entry::new(Some(actor), "preset.rename", "preset", preset.id)
         .before(serde_json::json!({ "name": preset.name }))
         .after(serde_json::json!({ "name": name }))

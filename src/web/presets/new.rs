@@ -14,6 +14,7 @@ use crate::web::respond::{page, render, see_other};
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpResponse};
 use askama::Template;
+use diesel::Connection;
 use serde::Deserialize;
 
 #[derive(Template)]
@@ -106,8 +107,13 @@ pub async fn submit(
         let (author, perms, n) = (viewer.id(), viewer.perms, name.clone());
         let created = db
             .transaction(
-                move |c| match presets::create_custom(c, author, perms, &n, keys) {
+                // A savepoint, so a name taken by a concurrent creation is reported like any other.
+                move |c| match c.transaction(|c| presets::create_custom(c, author, perms, &n, keys))
+                {
                     Ok(id) => Ok(Ok(id)),
+                    Err(PresetError::Db(e)) if presets::unique_violation(&e) => {
+                        Ok(Err(PresetError::NameTaken))
+                    }
                     Err(PresetError::Db(e)) => Err(e.into()),
                     Err(e) => Ok(Err(e)),
                 },
