@@ -78,3 +78,293 @@ pub fn create_custom(
         .record(conn)?;
     Ok(id)
 }
+
+// ---- Reading, editing, renaming and deleting presets (screen 4) ----
+
+/// A preset row as the screens need it.
+#[derive(Queryable, Selectable, Debug, Clone)]
+#[diesel(table_name = presets)]
+pub struct Preset {
+    pub id: i64,
+    pub name: String,
+    /// Set for system presets (one per role), which are read-only.
+    pub system_role: Option<String>,
+    /// Bumped by every change of the keys (optimistic locking of edits).
+    pub version: i32,
+}
+
+impl Preset {
+    pub fn is_system(&self) -> bool {
+        self.system_role.is_some()
+    }
+
+    /// What the audit log keeps of a preset.
+    pub fn audit_json(&self, keys: PermSet) -> serde_json::Value {
+        serde_json::json!({ "name": self.name, "keys": keys.keys(), "version": self.version })
+    }
+}
+
+/// One preset (diesel `NotFound` when missing, which the web layer turns into 404).
+pub fn find(conn: &mut PgConnection, id: i64) -> QueryResult<Preset> {
+    presets::table.find(id).select(Preset::as_select()).first(conn)
+}
+
+/// One preset, its row locked until the transaction ends, so that edits, renames and deletes of
+/// the same preset run one after another.
+pub fn find_for_update(conn: &mut PgConnection, id: i64) -> QueryResult<Preset> {
+    presets::table.find(id).select(Preset::as_select()).for_update().first(conn)
+}
+
+/// Every preset: system presets first, then custom ones, each by name.
+pub fn all(conn: &mut PgConnection) -> QueryResult<Vec<Preset>> {
+    presets::table
+        .select(Preset::as_select())
+        .order((presets::system_role.is_null(), presets::name))
+        .load(conn)
+}
+
+/// One row of the presets list.
+#[derive(QueryableByName, Debug, Clone)]
+pub struct Summary {
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    pub id: i64,
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    pub name: String,
+    #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Text>)]
+    pub system_role: Option<String>,
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    pub keys: i64,
+    /// Users (not deleted) holding the preset.
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    pub holders: i64,
+}
+
+/// Every preset with its number of keys and of holders, in one grouped query.
+pub fn list_with_counts(conn: &mut PgConnection) -> QueryResult<Vec<Summary>> {
+    diesel::sql_query(
+        "SELECT p.id, p.name, p.system_role, \
+                (SELECT count(*) FROM preset_permissions pp WHERE pp.preset_id = p.id) AS keys, \
+                count(u.id) AS holders \
+         FROM presets p \
+         LEFT JOIN user_presets up ON up.preset_id = p.id \
+         LEFT JOIN users u ON u.id = up.user_id AND u.status <> 'deleted' \
+         GROUP BY p.id \
+         ORDER BY p.system_role IS NULL, lower(p.name)",
+    )
+    .load(conn)
+}
+
+/// A user holding a preset.
+#[derive(Queryable, Debug, Clone)]
+pub struct Holder {
+    pub id: i64,
+    pub email: String,
+    pub first_name: String,
+    pub last_name: String,
+    pub status: String,
+}
+
+impl Holder {
+    /// "First Last", or the email when no name was given.
+    pub fn display_name(&self) -> String {
+        let n = format!("{} {}", self.first_name.trim(), self.last_name.trim());
+        if n.trim().is_empty() {
+            self.email.clone()
+        } else {
+            n.trim().to_string()
+        }
+    }
+}
+
+/// The users (deleted accounts aside) who hold a preset, by email.
+pub fn holders(conn: &mut PgConnection, preset_id: i64) -> QueryResult<Vec<Holder>> {
+    use crate::db::schema::{user_presets, users};
+    user_presets::table
+        .inner_join(users::table)
+        .filter(user_presets::preset_id.eq(preset_id))
+        .filter(users::status.ne(crate::users::model::DELETED))
+        .select((users::id, users::email, users::first_name, users::last_name, users::status))
+        .order(users::email)
+        .load(conn)
+}
+
+/// How an edit of a preset changes one holder's effective permissions.
+#[derive(Debug, Clone)]
+pub struct Impact {
+    pub holder: Holder,
+    pub gains: PermSet,
+    pub losses: PermSet,
+}
+
+impl Impact {
+    pub fn changes(&self) -> bool {
+        !self.gains.is_empty() || !self.losses.is_empty()
+    }
+}
+
+/// The effective permissions of every holder of a preset, before and after its keys become
+/// `new_keys` (the one computation of effective permissions, with the preset substituted).
+/// Three queries, whatever the number of holders.
+pub fn impact(conn: &mut PgConnection, preset_id: i64, new_keys: PermSet) -> QueryResult<Vec<Impact>> {
+    let holders = holders(conn, preset_id)?;
+    let ids: Vec<i64> = holders.iter().map(|h| h.id).collect();
+    let mut sources = store::sources_many(conn, &ids)?;
+    Ok(holders
+        .into_iter()
+        .map(|holder| {
+            let now = sources.remove(&holder.id).unwrap_or_default();
+            let mut then = now.clone();
+            for held in then.presets.iter_mut().filter(|p| p.0 == preset_id) {
+                held.2 = new_keys;
+            }
+            let (before, after) = (now.effective(), then.effective());
+            Impact { holder, gains: after.difference(before), losses: before.difference(after) }
+        })
+        .collect())
+}
+
+/// A fingerprint of a previewed edit: a confirmation is saved only if the preset's version,
+/// the new keys and every holder's gains and losses are still what the preview showed.
+pub fn impact_digest(version: i32, keys: PermSet, impact: &[Impact]) -> String {
+    use sha2::{Digest, Sha256};
+    let mut h = Sha256::new();
+    h.update(format!("v{version};{}", keys.keys().join(",")));
+    for i in impact {
+        h.update(format!("|{}:+{}:-{}", i.holder.id, i.gains.keys().join(","), i.losses.keys().join(",")));
+    }
+    hex::encode(h.finalize())
+}
+
+/// The keys a preset gets from an edit (no escalation): the author decides only the keys they
+/// hold; every other key keeps its current state, whether or not the form sent it (disabled
+/// boxes are not submitted). Adding a key the author does not hold is refused.
+pub fn merge_edit(author: PermSet, current: PermSet, submitted: PermSet) -> Result<PermSet, PresetError> {
+    check_no_escalation(author.union(current), submitted)?;
+    let decided = submitted.difference(submitted.difference(author));
+    Ok(decided.union(current.difference(author)))
+}
+
+/// Replaces the keys of a custom preset (locked by the caller), bumps its version and audits
+/// the change with every holder's gains and losses. Call inside the caller's transaction.
+pub fn save_keys(
+    conn: &mut PgConnection,
+    actor: i64,
+    ip: Option<String>,
+    preset: &Preset,
+    before: PermSet,
+    after: PermSet,
+    impact: &[Impact],
+) -> QueryResult<()> {
+    store::write_keys(conn, preset.id, after)?;
+    diesel::update(presets::table.find(preset.id))
+        .set((presets::version.eq(presets::version + 1), presets::updated_at.eq(diesel::dsl::now)))
+        .execute(conn)?;
+    let affected: Vec<_> = impact
+        .iter()
+        .filter(|i| i.changes())
+        .map(|i| serde_json::json!({ "user_id": i.holder.id, "gains": i.gains.keys(), "losses": i.losses.keys() }))
+        .collect();
+    let mut after_json = preset.audit_json(after);
+    after_json["version"] = serde_json::json!(preset.version + 1);
+    after_json["affected_users"] = serde_json::json!(affected);
+    audit::Entry::new(Some(actor), "preset.update", "preset", preset.id)
+        .before(preset.audit_json(before))
+        .after(after_json)
+        .ip(ip)
+        .record(conn)
+}
+
+/// Whether an error is a unique-index violation (two writers racing for one preset name).
+pub fn unique_violation(e: &diesel::result::Error) -> bool {
+    matches!(
+        e,
+        diesel::result::Error::DatabaseError(diesel::result::DatabaseErrorKind::UniqueViolation, _)
+    )
+}
+
+/// Renames a custom preset (names are unique, case-insensitive), audited. Call inside the
+/// caller's transaction, with the row locked.
+pub fn rename(
+    conn: &mut PgConnection,
+    actor: i64,
+    ip: Option<String>,
+    preset: &Preset,
+    name: &str,
+) -> Result<(), PresetError> {
+    let name = name.trim();
+    if name.is_empty() {
+        return Err(PresetError::NameMissing);
+    }
+    if name_taken(conn, name, Some(preset.id))? {
+        return Err(PresetError::NameTaken);
+    }
+    // A savepoint: if a concurrent creation took the name, the caller's transaction stays usable.
+    conn.transaction(|c| {
+        diesel::update(presets::table.find(preset.id))
+            .set((presets::name.eq(name), presets::updated_at.eq(diesel::dsl::now)))
+            .execute(c)
+    })
+    .map_err(|e| if unique_violation(&e) { PresetError::NameTaken } else { e.into() })?;
+    audit::Entry::new(Some(actor), "preset.rename", "preset", preset.id)
+        .before(serde_json::json!({ "name": preset.name }))
+        .after(serde_json::json!({ "name": name }))
+        .ip(ip)
+        .record(conn)?;
+    Ok(())
+}
+
+/// Deletes a custom preset (locked by the caller). Every user holding it gets `replacement`
+/// instead (users who already hold it simply lose the deleted one); each move and the deletion
+/// are audited. Without a replacement, only rows of deleted accounts may remain: the caller
+/// checks that no active or deactivated user holds the preset. Returns how many users moved.
+pub fn delete(
+    conn: &mut PgConnection,
+    actor: i64,
+    ip: Option<String>,
+    preset: &Preset,
+    keys: PermSet,
+    replacement: Option<&Preset>,
+) -> QueryResult<usize> {
+    use crate::db::schema::{audit_log, user_presets};
+    use diesel::sql_types::BigInt;
+    let holder_ids: Vec<i64> = user_presets::table
+        .filter(user_presets::preset_id.eq(preset.id))
+        .select(user_presets::user_id)
+        .load(conn)?;
+    let before = store::sources_many(conn, &holder_ids)?;
+    if let Some(r) = replacement {
+        diesel::sql_query(
+            "INSERT INTO user_presets (user_id, preset_id) \
+             SELECT user_id, $2 FROM user_presets WHERE preset_id = $1 ON CONFLICT DO NOTHING",
+        )
+        .bind::<BigInt, _>(preset.id)
+        .bind::<BigInt, _>(r.id)
+        .execute(conn)?;
+    }
+    diesel::delete(user_presets::table.filter(user_presets::preset_id.eq(preset.id))).execute(conn)?;
+    diesel::delete(presets::table.find(preset.id)).execute(conn)?;
+    let entries: Vec<audit::Entry> = holder_ids
+        .iter()
+        .map(|uid| {
+            let held: Vec<i64> = before.get(uid).map(|s| s.presets.iter().map(|p| p.0).collect()).unwrap_or_default();
+            let mut now: Vec<i64> = held.iter().copied().filter(|id| *id != preset.id).collect();
+            if let Some(r) = replacement.filter(|r| !now.contains(&r.id)) {
+                now.push(r.id);
+                now.sort_unstable();
+            }
+            audit::Entry::new(Some(actor), "user.presets", "user", uid)
+                .before(serde_json::json!({ "preset_ids": held }))
+                .after(serde_json::json!({ "preset_ids": now, "reason": format!("preset {} deleted", preset.id) }))
+                .ip(ip.clone())
+        })
+        .collect();
+    if !entries.is_empty() {
+        diesel::insert_into(audit_log::table).values(&entries).execute(conn)?;
+    }
+    audit::Entry::new(Some(actor), "preset.delete", "preset", preset.id)
+        .before(serde_json::json!({ "name": preset.name, "keys": keys.keys(), "holders": holder_ids }))
+        .after(serde_json::json!({ "replacement": replacement.map(|r| serde_json::json!({ "id": r.id, "name": r.name })) }))
+        .ip(ip)
+        .record(conn)?;
+    Ok(holder_ids.len())
+}

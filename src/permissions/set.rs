@@ -87,3 +87,50 @@ pub fn effective(presets: &[PermSet], grants: PermSet, revokes: PermSet) -> Perm
         .union(grants)
         .difference(revokes)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// Any set of catalog keys.
+    fn any_set() -> impl Strategy<Value = PermSet> {
+        proptest::collection::vec(proptest::sample::select(ALL), 0..ALL.len())
+            .prop_map(|keys| keys.into_iter().collect())
+    }
+
+    proptest! {
+        #[test]
+        fn effective_follows_the_rule(
+            presets in proptest::collection::vec(any_set(), 0..5),
+            grants in any_set(),
+            revokes in any_set(),
+            seed in any::<u64>(),
+        ) {
+            let result = effective(&presets, grants, revokes);
+            let union = presets.iter().fold(grants, |acc, p| acc.union(*p));
+            // Nothing comes from nowhere.
+            prop_assert!(result.is_subset(union));
+            for p in ALL.iter().copied() {
+                // A revoked key is never present.
+                if revokes.contains(p) {
+                    prop_assert!(!result.contains(p), "{} revoked but present", p);
+                }
+                // A key granted or in a held preset, and not revoked, is present.
+                let given = grants.contains(p) || presets.iter().any(|s| s.contains(p));
+                if given && !revokes.contains(p) {
+                    prop_assert!(result.contains(p), "{} given but missing", p);
+                }
+            }
+            // The order of the held presets does not matter.
+            let mut shuffled = presets.clone();
+            let n = shuffled.len();
+            if n > 1 {
+                shuffled.rotate_left((seed as usize) % n);
+                shuffled.swap(0, (seed as usize / 7) % n);
+            }
+            shuffled.reverse();
+            prop_assert_eq!(effective(&shuffled, grants, revokes), result);
+        }
+    }
+}

@@ -3,7 +3,7 @@
 use super::{effective, PermSet, Role};
 use crate::db::schema::{preset_permissions, presets, user_overrides, user_presets};
 use diesel::prelude::*;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 /// Makes the system preset of every role exist and hold exactly the role's defaults from code.
 /// Runs after migrations; idempotent.
@@ -105,4 +105,63 @@ pub fn sources(conn: &mut PgConnection, user_id: i64) -> QueryResult<Sources> {
 /// A user's effective permissions: the value every permission check of the app uses.
 pub fn effective_of(conn: &mut PgConnection, user_id: i64) -> QueryResult<PermSet> {
     Ok(sources(conn, user_id)?.effective())
+}
+
+/// Loads the presets and overrides of many users at once (two queries, whatever their number).
+/// Every id asked for is in the result; a user holding nothing gets empty [`Sources`].
+pub fn sources_many(conn: &mut PgConnection, user_ids: &[i64]) -> QueryResult<HashMap<i64, Sources>> {
+    let rows: Vec<(i64, i64, String, Option<String>)> = user_presets::table
+        .inner_join(presets::table)
+        .left_join(preset_permissions::table.on(preset_permissions::preset_id.eq(presets::id)))
+        .filter(user_presets::user_id.eq_any(user_ids))
+        .select((user_presets::user_id, presets::id, presets::name, preset_permissions::perm_key.nullable()))
+        .order((user_presets::user_id, presets::id))
+        .load(conn)?;
+    let mut by_user: HashMap<i64, BTreeMap<i64, (String, PermSet)>> = HashMap::new();
+    for (uid, pid, name, key) in rows {
+        let entry = by_user.entry(uid).or_default().entry(pid).or_insert_with(|| (name, PermSet::EMPTY));
+        if let Some(p) = key.as_deref().and_then(super::Perm::from_key) {
+            entry.1.insert(p);
+        }
+    }
+    let overrides: Vec<(i64, String, bool)> = user_overrides::table
+        .filter(user_overrides::user_id.eq_any(user_ids))
+        .select((user_overrides::user_id, user_overrides::perm_key, user_overrides::granted))
+        .load(conn)?;
+    let mut out: HashMap<i64, Sources> = user_ids.iter().map(|id| (*id, Sources::default())).collect();
+    for (uid, presets) in by_user {
+        out.entry(uid).or_default().presets = presets.into_iter().map(|(id, (name, set))| (id, name, set)).collect();
+    }
+    for (uid, key, granted) in overrides {
+        let (Some(p), Some(s)) = (super::Perm::from_key(&key), out.get_mut(&uid)) else { continue };
+        if granted {
+            s.grants.insert(p);
+        } else {
+            s.revokes.insert(p);
+        }
+    }
+    Ok(out)
+}
+
+/// The keys of one preset.
+pub fn keys_of(conn: &mut PgConnection, preset_id: i64) -> QueryResult<PermSet> {
+    let keys: Vec<String> = preset_permissions::table
+        .filter(preset_permissions::preset_id.eq(preset_id))
+        .select(preset_permissions::perm_key)
+        .load(conn)?;
+    Ok(PermSet::from_keys(keys.iter().map(String::as_str)))
+}
+
+/// The keys of every preset, by preset id (one query).
+pub fn all_preset_keys(conn: &mut PgConnection) -> QueryResult<HashMap<i64, PermSet>> {
+    let rows: Vec<(i64, String)> = preset_permissions::table
+        .select((preset_permissions::preset_id, preset_permissions::perm_key))
+        .load(conn)?;
+    let mut out: HashMap<i64, PermSet> = HashMap::new();
+    for (id, key) in rows {
+        if let Some(p) = super::Perm::from_key(&key) {
+            out.entry(id).or_default().insert(p);
+        }
+    }
+    Ok(out)
 }

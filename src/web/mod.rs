@@ -8,6 +8,7 @@ pub mod checklist;
 pub mod contacts;
 pub mod layout;
 pub mod notifications;
+pub mod presets;
 pub mod respond;
 pub mod users;
 
@@ -41,5 +42,14 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/contacts/{id}/delete", web::post().to(contacts::delete::delete))
         .route("/notifications", web::get().to(notifications::list))
         .route("/notifications/read", web::post().to(notifications::mark_read))
+        .route("/presets", web::get().to(presets::list::show))
+        .route("/presets/new", web::get().to(presets::new::show))
+        .route("/presets/new", web::post().to(presets::new::submit))
+        .route("/presets/compare", web::get().to(presets::compare::show))
+        .route("/presets/{id}", web::get().to(presets::show::show))
+        .route("/presets/{id}", web::post().to(presets::edit::submit))
+        .route("/presets/{id}/rename", web::post().to(presets::rename::submit))
+        .route("/presets/{id}/delete", web::get().to(presets::delete::show))
+        .route("/presets/{id}/delete", web::post().to(presets::delete::submit))
         .default_service(web::to(|| async { Err::<actix_web::HttpResponse, _>(AppError::NotFound) }));
 }

@@ -10,3 +10,5 @@ mod contacts;
 mod fixtures;
 mod browser;
 mod outage;
+mod presets;
+mod presets_browser;
