@@ -8,6 +8,7 @@ mod access_rules;
 mod auth;
 mod contacts;
 mod fixtures;
+mod manage;
 mod browser;
 mod outage;
 mod presets;

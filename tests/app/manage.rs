@@ -1,0 +1,193 @@
+//! Bulk Manage: preview then execute, skip reasons, idempotent tags, access re-checked at
+//! execution, one audit entry per run, and the browser flow.
+
+use crate::fixtures::*;
+use crate::helpers::*;
+use custodian::db::schema::{audit_log, contact_tags, contacts};
+use custodian::permissions::Role;
+use diesel::prelude::*;
+
+fn token_of(html: &str) -> String {
+    html.split("name=\"token\" value=\"").nth(1).unwrap().split('"').next().unwrap().to_string()
+}
+
+fn number(html: &str, id: &str) -> i64 {
+    html.split(&format!("id=\"{id}\">")).nth(1).unwrap().split('<').next().unwrap().trim().parse().unwrap()
+}
+
+async fn preview(b: &Browser, query: &str, fields: &[(&str, &str)]) -> reqwest::Response {
+    b.submit(&format!("/contacts/manage?{query}"), "/contacts/manage/preview", fields).await
+}
+
+async fn execute(b: &Browser, preview_html: &str) -> reqwest::Response {
+    let token = token_of(preview_html);
+    b.submit("/", "/contacts/manage/execute", &[("token", &token)]).await
+}
+
+fn tags(c: &mut PgConnection, id: i64) -> Vec<String> {
+    contact_tags::table.filter(contact_tags::contact_id.eq(id)).select(contact_tags::tag).order(contact_tags::tag).load(c).unwrap()
+}
+
+#[tokio::test]
+async fn remove_owner_is_skipped_where_it_would_leave_no_owner() {
+    let app = spawn_app().await;
+    let (_, admin) = app.signed_in("ada@example.com", Role::Administrator).await;
+    let x = app.create_user("x@example.com", Role::Salesperson);
+    let y = app.create_user("y@example.com", Role::Salesperson);
+    let c = &mut app.conn();
+    let alone = contact(c, "Alone", Some(x));
+    let x_main = contact(c, "Xmain", Some(x));
+    co_owner(c, x_main, y, false);
+    let x_co = contact(c, "Xco", Some(y));
+    co_owner(c, x_co, x, false);
+    let r = preview(&admin, "owner=x@example.com", &[("owner", "x@example.com"), ("remove_owner", "x@example.com")]).await;
+    assert_eq!(r.status(), 200);
+    let html = r.text().await.unwrap();
+    assert_eq!(number(&html, "matched"), 3);
+    assert_eq!(number(&html, "changeable"), 2);
+    assert!(html.contains("<strong>1</strong> — removing x@example.com would leave no owner"), "{html}");
+    // Nothing changed by the preview.
+    let main: Option<i64> = contacts::table.find(x_main).select(contacts::main_owner_id).first(c).unwrap();
+    assert_eq!(main, Some(x));
+    let done = execute(&admin, &html).await;
+    assert_eq!(done.status(), 200);
+    let done = done.text().await.unwrap();
+    assert_eq!(number(&done, "changeable"), 2, "executed what was previewed");
+    let owner_of = |c: &mut PgConnection, id| contacts::table.find(id).select(contacts::main_owner_id).first::<Option<i64>>(c).unwrap();
+    assert_eq!(owner_of(c, alone), Some(x), "kept: it was the only owner");
+    assert_eq!(owner_of(c, x_main), None);
+    assert_eq!(co_owners_of(c, x_main), vec![(y, false)]);
+    assert!(co_owners_of(c, x_co).is_empty());
+    let entries: Vec<Option<serde_json::Value>> = audit_log::table.filter(audit_log::action.eq("contact.bulk")).select(audit_log::after).load(c).unwrap();
+    assert_eq!(entries.len(), 1, "one audit entry per run");
+    let mut ids: Vec<i64> = serde_json::from_value(entries[0].clone().unwrap()["contact_ids"].clone()).unwrap();
+    ids.sort();
+    let mut expected = vec![x_main, x_co];
+    expected.sort();
+    assert_eq!(ids, expected);
+}
+
+#[tokio::test]
+async fn tags_are_trimmed_deduplicated_and_idempotent_and_a_token_runs_once() {
+    let app = spawn_app().await;
+    let (_, mgr) = app.signed_in("max@example.com", Role::Manager).await;
+    let c = &mut app.conn();
+    let a = contact(c, "Alpha", None);
+    let b = contact(c, "Beta", None);
+    diesel::insert_into(contact_tags::table).values((contact_tags::contact_id.eq(a), contact_tags::tag.eq("vip"))).execute(c).unwrap();
+    let r = preview(&mgr, "", &[("ids", &a.to_string()), ("ids", &b.to_string()), ("tags", " vip, new ,vip,, ")]).await;
+    let html = r.text().await.unwrap();
+    assert!(html.contains("Assign tags: new, vip"), "{html}");
+    assert_eq!(number(&html, "changeable"), 2);
+    let first = execute(&mgr, &html).await;
+    assert_eq!(first.status(), 200);
+    assert_eq!(tags(c, a), ["new", "vip"]);
+    assert_eq!(tags(c, b), ["new", "vip"]);
+    // The same token again: refused, nothing done twice.
+    let again = execute(&mgr, &html).await;
+    assert_eq!(again.status(), 303);
+    // The same actions again: nothing left to change.
+    let html = preview(&mgr, "", &[("ids", &a.to_string()), ("ids", &b.to_string()), ("tags", "vip,new")]).await.text().await.unwrap();
+    assert_eq!(number(&html, "changeable"), 0);
+}
+
+#[tokio::test]
+async fn a_salesperson_run_skips_contacts_they_cannot_edit_and_cannot_assign() {
+    let app = spawn_app().await;
+    let (sam_id, sam) = app.signed_in("sam@example.com", Role::Salesperson).await;
+    let other = app.create_user("other@example.com", Role::Salesperson);
+    let c = &mut app.conn();
+    let own = contact(c, "Own", Some(sam_id));
+    let ro = contact(c, "Readonly", Some(other));
+    co_owner(c, ro, sam_id, true);
+    let hidden = contact(c, "Hidden", Some(other));
+    let r = preview(&sam, "", &[("tags", "q4")]).await;
+    let html = r.text().await.unwrap();
+    assert_eq!(number(&html, "matched"), 2, "the hidden contact is not even matched");
+    assert_eq!(number(&html, "changeable"), 1);
+    assert!(html.contains("<strong>1</strong> — you may see but not edit them"));
+    execute(&sam, &html).await;
+    assert_eq!(tags(c, own), ["q4"]);
+    assert!(tags(c, ro).is_empty());
+    assert!(tags(c, hidden).is_empty());
+    // Owner actions need contacts.assign.
+    let r = preview(&sam, "", &[("add_co_owner", "other@example.com")]).await;
+    assert_eq!(r.status(), 422);
+    assert!(r.text().await.unwrap().contains("needs the contacts.assign permission"));
+    // A Sending operator has no access to Manage at all.
+    let (_, op) = app.signed_in("olga@example.com", Role::SendingOperator).await;
+    assert_eq!(op.get("/contacts/manage").await.status(), 403);
+}
+
+#[tokio::test]
+async fn access_lost_between_preview_and_execution_is_reported_and_nothing_runs() {
+    let app = spawn_app().await;
+    let (sam_id, sam) = app.signed_in("sam@example.com", Role::User).await;
+    let other = app.create_user("other@example.com", Role::Salesperson);
+    let c = &mut app.conn();
+    let shared = contact(c, "Shared", Some(other));
+    co_owner(c, shared, sam_id, false);
+    let html = preview(&sam, "", &[("tags", "hot")]).await.text().await.unwrap();
+    assert_eq!(number(&html, "changeable"), 1);
+    // Meanwhile the co-ownership becomes read-only.
+    custodian::contacts::owners::set_read_only(c, shared, sam_id, true).unwrap();
+    let r = execute(&sam, &html).await;
+    assert_eq!(r.status(), 409);
+    let body = r.text().await.unwrap();
+    assert!(body.contains("The data changed since your preview: 1 contact(s) could be changed then, 0 now"), "{body}");
+    assert!(tags(c, shared).is_empty(), "nothing was done");
+}
+
+#[tokio::test]
+async fn combined_actions_apply_in_one_run_and_match_the_preview_sample() {
+    let app = spawn_app().await;
+    let (_, admin) = app.signed_in("ada@example.com", Role::Administrator).await;
+    let newowner = app.create_user("new@example.com", Role::Salesperson);
+    let helper = app.create_user("help@example.com", Role::Salesperson);
+    let c = &mut app.conn();
+    let g = group(c, "Finland");
+    let ids: Vec<i64> = (0..5).map(|i| contact(c, &format!("Combo{i}"), None)).collect();
+    let html = preview(
+        &admin,
+        "q=combo",
+        &[("q", "combo"), ("set_main_owner", "new@example.com"), ("add_co_owner", "help@example.com"), ("add_co_owner_read_only", "true"), ("tags", "a,b"), ("add_group", &g.to_string())],
+    )
+    .await
+    .text()
+    .await
+    .unwrap();
+    assert_eq!(number(&html, "changeable"), 5);
+    assert!(html.contains("Main: new@example.com"), "the sample shows the after state");
+    execute(&admin, &html).await;
+    for id in ids {
+        let main: Option<i64> = contacts::table.find(id).select(contacts::main_owner_id).first(c).unwrap();
+        assert_eq!(main, Some(newowner));
+        assert_eq!(co_owners_of(c, id), vec![(helper, true)]);
+        assert_eq!(tags(c, id), ["a", "b"]);
+    }
+}
+
+#[tokio::test]
+async fn browser_runs_a_bulk_action_through_preview_and_execute() {
+    use thirtyfour::prelude::*;
+    let app = spawn_app().await;
+    app.create_user("ada@example.com", Role::Administrator);
+    let c = &mut app.conn();
+    let ids: Vec<i64> = (0..3).map(|i| contact(c, &format!("Bulky{i}"), None)).collect();
+    let chrome = crate::browser::Chrome::start().await;
+    chrome.login(&app.address, "ada@example.com", TEST_PASSWORD).await;
+    chrome.driver.goto(format!("{}/contacts?q=bulky", app.address)).await.unwrap();
+    chrome.driver.find(By::LinkText("Manage all matching…")).await.unwrap().click().await.unwrap();
+    chrome.driver.find(By::Id("f-tags")).await.unwrap().send_keys("campaign-x").await.unwrap();
+    chrome.driver.find(By::Css("button.primary")).await.unwrap().click().await.unwrap();
+    let matched = chrome.driver.find(By::Id("matched")).await.unwrap().text().await.unwrap();
+    assert_eq!(matched, "3");
+    assert!(tags(c, ids[0]).is_empty(), "the preview changed nothing");
+    chrome.driver.find(By::Id("execute")).await.unwrap().click().await.unwrap();
+    let h1 = chrome.driver.find(By::Css("main h1")).await.unwrap().text().await.unwrap();
+    assert_eq!(h1, "Done");
+    for id in ids {
+        assert_eq!(tags(c, id), ["campaign-x"]);
+    }
+    chrome.quit().await;
+}
