@@ -119,10 +119,9 @@ pub fn validate(conn: &mut PgConnection, f: &Fields, except: Option<i64>) -> Que
 }
 
 pub fn find_by_email(conn: &mut PgConnection, email: &str) -> QueryResult<Option<i64>> {
+    use crate::db::lower;
     contacts::table
-        .filter(diesel::dsl::sql::<diesel::sql_types::Bool>("lower(email) = lower(")
-            .bind::<diesel::sql_types::Text, _>(email.trim())
-            .sql(")"))
+        .filter(lower(contacts::email.assume_not_null()).eq(lower(email.trim())))
         .select(contacts::id)
         .first(conn)
         .optional()
@@ -132,19 +131,35 @@ pub fn find(conn: &mut PgConnection, id: i64) -> QueryResult<Contact> {
     contacts::table.find(id).select(Contact::as_select()).first(conn)
 }
 
+/// The stored form of the editable fields (trimmed; empty optional fields become NULL).
+#[derive(Insertable, AsChangeset)]
+#[diesel(table_name = contacts, treat_none_as_null = true)]
+struct FieldRow {
+    email: Option<String>,
+    first_name: String,
+    last_name: String,
+    phone: Option<String>,
+    company: String,
+    category: Option<String>,
+}
+
+impl From<&Fields> for FieldRow {
+    fn from(f: &Fields) -> FieldRow {
+        FieldRow {
+            email: opt(&f.email),
+            first_name: f.first_name.trim().to_string(),
+            last_name: f.last_name.trim().to_string(),
+            phone: opt(&f.phone),
+            company: f.company.trim().to_string(),
+            category: opt(&f.category),
+        }
+    }
+}
+
 /// Inserts a contact whose main owner is its creator.
 pub fn create(conn: &mut PgConnection, creator: i64, f: &Fields) -> QueryResult<Contact> {
     diesel::insert_into(contacts::table)
-        .values((
-            contacts::email.eq(opt(&f.email)),
-            contacts::first_name.eq(f.first_name.trim()),
-            contacts::last_name.eq(f.last_name.trim()),
-            contacts::phone.eq(opt(&f.phone)),
-            contacts::company.eq(f.company.trim()),
-            contacts::category.eq(opt(&f.category)),
-            contacts::main_owner_id.eq(Some(creator)),
-            contacts::created_by.eq(Some(creator)),
-        ))
+        .values((FieldRow::from(f), contacts::main_owner_id.eq(Some(creator)), contacts::created_by.eq(Some(creator))))
         .returning(Contact::as_returning())
         .get_result(conn)
 }
@@ -152,16 +167,7 @@ pub fn create(conn: &mut PgConnection, creator: i64, f: &Fields) -> QueryResult<
 /// Saves fields if the contact is still at `version`; `Ok(None)` when someone else saved first.
 pub fn update_fields(conn: &mut PgConnection, id: i64, version: i32, f: &Fields) -> QueryResult<Option<Contact>> {
     diesel::update(contacts::table.filter(contacts::id.eq(id)).filter(contacts::version.eq(version)))
-        .set((
-            contacts::email.eq(opt(&f.email)),
-            contacts::first_name.eq(f.first_name.trim()),
-            contacts::last_name.eq(f.last_name.trim()),
-            contacts::phone.eq(opt(&f.phone)),
-            contacts::company.eq(f.company.trim()),
-            contacts::category.eq(opt(&f.category)),
-            contacts::version.eq(contacts::version + 1),
-            contacts::updated_at.eq(Utc::now()),
-        ))
+        .set((FieldRow::from(f), contacts::version.eq(contacts::version + 1), contacts::updated_at.eq(Utc::now())))
         .returning(Contact::as_returning())
         .get_result(conn)
         .optional()

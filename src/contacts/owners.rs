@@ -27,10 +27,9 @@ pub fn co_owners(conn: &mut PgConnection, contact_id: i64) -> QueryResult<Vec<Co
 
 /// Resolves an email to an active user id.
 pub fn active_user_by_email(conn: &mut PgConnection, email: &str) -> QueryResult<Option<i64>> {
+    use crate::db::lower;
     users::table
-        .filter(diesel::dsl::sql::<diesel::sql_types::Bool>("lower(email) = lower(")
-            .bind::<diesel::sql_types::Text, _>(email.trim())
-            .sql(")"))
+        .filter(lower(users::email).eq(lower(email.trim())))
         .filter(users::status.eq(crate::users::model::ACTIVE))
         .select(users::id)
         .first(conn)

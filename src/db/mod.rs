@@ -12,6 +12,11 @@ use diesel::Connection;
 use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
 use std::time::Duration;
 
+diesel::define_sql_function! {
+    /// SQL `lower()`: case-insensitive comparisons, served by the `lower(...)` unique indexes.
+    fn lower(x: diesel::sql_types::Text) -> diesel::sql_types::Text;
+}
+
 pub const MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations");
 
 pub type PgPool = Pool<ConnectionManager<PgConnection>>;

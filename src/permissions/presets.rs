@@ -40,9 +40,7 @@ pub fn check_no_escalation(author_perms: PermSet, keys: PermSet) -> Result<(), P
 /// Whether a preset name (case-insensitive) is taken, other than by `except`.
 pub fn name_taken(conn: &mut PgConnection, name: &str, except: Option<i64>) -> QueryResult<bool> {
     let mut q = presets::table
-        .filter(diesel::dsl::sql::<diesel::sql_types::Bool>("lower(name) = lower(")
-            .bind::<diesel::sql_types::Text, _>(name.trim())
-            .sql(")"))
+        .filter(crate::db::lower(presets::name).eq(crate::db::lower(name.trim())))
         .select(presets::id)
         .into_boxed();
     if let Some(id) = except {

@@ -58,10 +58,9 @@ impl User {
 
 /// Finds a user by email, case-insensitively.
 pub fn find_by_email(conn: &mut PgConnection, email: &str) -> QueryResult<Option<User>> {
+    use crate::db::lower;
     users::table
-        .filter(diesel::dsl::sql::<diesel::sql_types::Bool>("lower(email) = lower(")
-            .bind::<diesel::sql_types::Text, _>(email.trim())
-            .sql(")"))
+        .filter(lower(users::email).eq(lower(email.trim())))
         .select(User::as_select())
         .first(conn)
         .optional()
