@@ -231,11 +231,11 @@ pub fn fire(
                     "round": round,
                 }))
                 .record(conn)?;
-            if let (Some(tag), false) = (
-                &rule.action_tag,
-                changed.is_empty() || rule.action != "add_tag",
-            ) {
-                gained.entry(tag.clone()).or_default().extend(&changed);
+            // Only tags actually gained start follow-ups.
+            if let (Some(tag), "add_tag") = (&rule.action_tag, rule.action.as_str()) {
+                if !changed.is_empty() {
+                    gained.entry(tag.clone()).or_default().extend(&changed);
+                }
             }
         }
         for (tag, ids) in gained {

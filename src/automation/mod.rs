@@ -3,11 +3,13 @@
 //! co-owner, add tag, add access group). An unshared rule acts only on contacts its owner can
 //! act on; a shared rule acts on all contacts.
 //!
-//! - [`model`]: the rule record, its form and validation, storage and the list.
+//! - [`model`]: the rule record, its form and validation, storage.
+//! - [`list`]: the rules a user sees.
 //! - [`fire()`]: running the rules after a contact event (registered in
 //!   `contacts::events::after`).
 
 pub mod fire;
+pub mod list;
 pub mod model;
 
 pub use fire::fire;

@@ -3,84 +3,24 @@
 //! re-rendered with errors beside the fields (422) or a stale-edit notice (409), typed values
 //! kept. Edits use optimistic locking on the rule's version.
 
+use super::form::form_page;
 use super::Editor;
 use crate::audit;
 use crate::auth::session::FlashKind;
 use crate::auth::Viewer;
-use crate::automation::model::{self, RuleForm, ACTIONS, TRIGGERS};
+use crate::automation::list;
+use crate::automation::model::{self, RuleForm};
 use crate::db::Db;
 use crate::error::AppError;
 use crate::permissions::Perm;
 use crate::web::forms::FieldErrors;
-use crate::web::layout::Layout;
 use crate::web::respond::{page, render, see_other};
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpResponse};
-use askama::Template;
-
-#[derive(Template)]
-#[template(path = "automation/form.html")]
-pub struct FormPage {
-    pub layout: Layout,
-    pub heading: String,
-    pub action_url: String,
-    pub submit_label: &'static str,
-    pub form: RuleForm,
-    pub errors: FieldErrors,
-    pub conflict: Option<String>,
-    pub groups: Vec<(i64, String)>,
-    pub triggers: &'static [(&'static str, &'static str)],
-    pub actions: &'static [(&'static str, &'static str)],
-}
-
-impl FormPage {
-    /// ` selected` when the option `key` is the form's value.
-    pub fn selected(&self, value: &str, key: &str) -> &'static str {
-        if value == key {
-            " selected"
-        } else {
-            ""
-        }
-    }
-}
-
-/// The form page for a new rule (`id` None) or rule `id`.
-fn form_page(
-    viewer: &Viewer,
-    id: Option<i64>,
-    form: RuleForm,
-    errors: FieldErrors,
-    groups: Vec<(i64, String)>,
-) -> FormPage {
-    let (heading, action_url, submit_label) = match id {
-        None => (
-            "New automation rule".to_string(),
-            "/automation/new".to_string(),
-            "Create rule",
-        ),
-        Some(id) => (
-            format!("Edit rule “{}”", form.name),
-            format!("/automation/{id}"),
-            "Save rule",
-        ),
-    };
-    FormPage {
-        layout: viewer.layout("/automation"),
-        heading,
-        action_url,
-        submit_label,
-        form,
-        errors,
-        conflict: None,
-        groups,
-        triggers: TRIGGERS,
-        actions: ACTIONS,
-    }
-}
 
 pub async fn new_form(viewer: Viewer, db: web::Data<Db>) -> Result<HttpResponse, AppError> {
     viewer.require(Perm::AutomationCreate)?;
-    let groups = db.run(|c| Ok(model::group_options(c)?)).await?;
+    let groups = db.run(|c| Ok(list::group_options(c)?)).await?;
     let form = RuleForm {
         enabled: true,
         ..RuleForm::default()
@@ -107,7 +47,7 @@ pub async fn create(
         .transaction(move |c| {
             let v = match f.validate(c, &who.perms)? {
                 Ok(v) => v,
-                Err(errors) => return Ok(Err((errors, model::group_options(c)?))),
+                Err(errors) => return Ok(Err((errors, list::group_options(c)?))),
             };
             let rule = model::create(c, who.id, &v)?;
             audit::Entry::new(Some(who.id), "rule.create", "automation_rule", rule.id)
@@ -139,7 +79,7 @@ pub async fn edit_form(
     let (form, groups) = db
         .transaction(move |c| {
             let rule = who.manageable(c, id)?;
-            Ok((RuleForm::from_rule(c, &rule)?, model::group_options(c)?))
+            Ok((RuleForm::from_rule(c, &rule)?, list::group_options(c)?))
         })
         .await?;
     page(form_page(
@@ -173,10 +113,10 @@ pub async fn update(
             let before = who.manageable(c, id)?;
             let v = match f.validate(c, &who.perms)? {
                 Ok(v) => v,
-                Err(errors) => return Ok(Outcome::Invalid(errors, model::group_options(c)?)),
+                Err(errors) => return Ok(Outcome::Invalid(errors, list::group_options(c)?)),
             };
             let Some(after) = model::update(c, id, f.version, &v)? else {
-                return Ok(Outcome::Stale(before.version, model::group_options(c)?));
+                return Ok(Outcome::Stale(before.version, list::group_options(c)?));
             };
             audit::Entry::new(Some(who.id), "rule.update", "automation_rule", id)
                 .before(serde_json::to_value(&before).unwrap_or_default())

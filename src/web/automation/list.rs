@@ -1,7 +1,7 @@
 //! GET /automation: the viewer's own rules and the rules others share.
 
 use crate::auth::Viewer;
-use crate::automation::model::{self, Listed};
+use crate::automation::list::{self, Listed};
 use crate::db::Db;
 use crate::error::AppError;
 use crate::permissions::{Perm, Role};
@@ -25,7 +25,7 @@ pub struct ListPage {
 pub async fn show(viewer: Viewer, db: web::Data<Db>) -> Result<HttpResponse, AppError> {
     viewer.require(Perm::AutomationView)?;
     let (uid, admin) = (viewer.id(), viewer.user.role() == Role::Administrator);
-    let rules = db.run(move |c| Ok(model::list_for(c, uid, admin)?)).await?;
+    let rules = db.run(move |c| Ok(list::list_for(c, uid, admin)?)).await?;
     page(ListPage {
         layout: viewer.layout("/automation"),
         rules,

@@ -5,6 +5,7 @@
 pub mod delete;
 pub mod edit;
 pub mod flags;
+pub mod form;
 pub mod list;
 
 use crate::auth::Viewer;
