@@ -881,3 +881,101 @@ async fn conditions_are_respected() {
         None
     );
 }
+
+#[tokio::test]
+async fn browser_creates_and_shares_a_rule() {
+    use thirtyfour::prelude::*;
+    let app = spawn_app().await;
+    let mia = app.create_user("mia@example.com", Role::Marketer);
+    let bob = app.create_user("bob@example.com", Role::Salesperson);
+    let chrome = crate::browser::Chrome::start().await;
+    chrome
+        .login(&app.address, "mia@example.com", TEST_PASSWORD)
+        .await;
+    let d = &chrome.driver;
+    d.goto(format!("{}/automation", app.address)).await.unwrap();
+    d.find(By::LinkText("New rule"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    d.find(By::Id("f-name"))
+        .await
+        .unwrap()
+        .send_keys("Bob follows new leads")
+        .await
+        .unwrap();
+    d.find(By::Css("#f-trigger option[value='contact_created']"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    d.find(By::Css("#f-action option[value='add_co_owner']"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    d.find(By::Id("f-action_user"))
+        .await
+        .unwrap()
+        .send_keys("bob@example.com")
+        .await
+        .unwrap();
+    d.find(By::Css("input[name=action_read_only]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    d.find(By::Css("form.rule-form button[type=submit]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let flash = d
+        .find(By::Css(".flash"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(flash, "Rule created.");
+    let row: (i64, String, Option<i64>, bool, bool, bool) = automation_rules::table
+        .select((
+            automation_rules::owner_id,
+            automation_rules::action,
+            automation_rules::action_user_id,
+            automation_rules::action_read_only,
+            automation_rules::enabled,
+            automation_rules::shared,
+        ))
+        .first(&mut app.conn())
+        .unwrap();
+    assert_eq!(
+        row,
+        (mia, "add_co_owner".into(), Some(bob), true, true, false)
+    );
+    d.find(By::XPath("//button[normalize-space()='Share rule']"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let text = d
+        .find(By::Css("table.rules"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        text.contains("Add co-owner bob@example.com (read-only)"),
+        "{text}"
+    );
+    assert!(text.contains("Stop sharing"), "{text}");
+    chrome.quit().await;
+}
