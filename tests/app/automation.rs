@@ -965,17 +965,30 @@ async fn browser_creates_and_shares_a_rule() {
         .click()
         .await
         .unwrap();
-    let text = d
-        .find(By::Css("table.rules"))
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    // The list page is shown before and after the click: wait for the new one.
+    let mut text = String::new();
+    for _ in 0..100 {
+        text = d
+            .find(By::Css("table.rules"))
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap_or_default();
+        if text.contains("Stop sharing") {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
     assert!(
         text.contains("Add co-owner bob@example.com (read-only)"),
         "{text}"
     );
     assert!(text.contains("Stop sharing"), "{text}");
+    let shared: bool = automation_rules::table
+        .select(automation_rules::shared)
+        .first(&mut app.conn())
+        .unwrap();
+    assert!(shared, "shared in the database");
     chrome.quit().await;
 }
