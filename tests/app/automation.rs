@@ -992,3 +992,70 @@ async fn browser_creates_and_shares_a_rule() {
     assert!(shared, "shared in the database");
     chrome.quit().await;
 }
+
+#[tokio::test]
+async fn owner_actions_fold_co_ownership_and_skip_users_who_left() {
+    let app = spawn_app().await;
+    let mut c = app.conn();
+    let ada = app.create_user("ada@example.com", Role::Administrator);
+    let bob = app.create_user("bob@example.com", Role::Salesperson);
+    let carl = app.create_user("carl@example.com", Role::Salesperson);
+    let set_bob = insert_rule(
+        &mut c,
+        R {
+            user: Some(bob),
+            shared: true,
+            ..base(ada, "form_submitted", "set_main_owner")
+        },
+    );
+    let add_carl = insert_rule(
+        &mut c,
+        R {
+            user: Some(carl),
+            shared: true,
+            ..base(ada, "imported", "add_co_owner")
+        },
+    );
+    let add_bob = insert_rule(
+        &mut c,
+        R {
+            user: Some(bob),
+            shared: true,
+            ..base(ada, "imported", "add_co_owner")
+        },
+    );
+    let x = contact(&mut c, "X", Some(ada));
+    co_owner(&mut c, x, bob, true);
+    after(&mut c, ada, Event::FormSubmitted(7), &[x]);
+    let owner: Option<i64> = contacts::table
+        .find(x)
+        .select(contacts::main_owner_id)
+        .first(&mut c)
+        .unwrap();
+    assert_eq!(owner, Some(bob));
+    assert!(
+        co_owners_of(&mut c, x).is_empty(),
+        "bob's co-ownership folded into main ownership"
+    );
+    assert_eq!(fires(&mut c, set_bob), 1);
+    // Carl left: his rule does nothing; bob, already main owner, is not also made co-owner.
+    diesel::update(users::table.find(carl))
+        .set(users::status.eq("deactivated"))
+        .execute(&mut c)
+        .unwrap();
+    after(&mut c, ada, Event::Imported, &[x]);
+    assert!(co_owners_of(&mut c, x).is_empty());
+    assert_eq!(fires(&mut c, add_carl), 0);
+    let changed: serde_json::Value = audit_log::table
+        .filter(audit_log::action.eq("rule.fire"))
+        .filter(audit_log::object_id.eq(add_bob.to_string()))
+        .select(audit_log::after)
+        .first::<Option<serde_json::Value>>(&mut c)
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        changed["changed"],
+        serde_json::json!([]),
+        "targeted, nothing changed"
+    );
+}
