@@ -7,6 +7,7 @@ pub mod access;
 pub mod audit;
 pub mod auth;
 pub mod bulk;
+pub mod automation;
 pub mod config;
 pub mod contacts;
 pub mod db;

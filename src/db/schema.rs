@@ -239,3 +239,26 @@ diesel::allow_tables_to_appear_in_same_query!(
     notifications,
     bulk_runs,
 );
+
+diesel::table! {
+    automation_rules (id) {
+        id -> Int8,
+        owner_id -> Int8,
+        name -> Text,
+        trigger -> Text,
+        trigger_tag -> Nullable<Text>,
+        has_tag -> Nullable<Text>,
+        category -> Nullable<Text>,
+        no_main_owner -> Bool,
+        action -> Text,
+        action_user_id -> Nullable<Int8>,
+        action_read_only -> Bool,
+        action_tag -> Nullable<Text>,
+        action_group_id -> Nullable<Int8>,
+        enabled -> Bool,
+        shared -> Bool,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+        version -> Int4,
+    }
+}

@@ -26,6 +26,7 @@ pub struct Layout {
 const SCREENS: &[(&str, &str, &[Perm])] = &[
     ("Dashboard", "/", &[]),
     ("Contacts", "/contacts", &[Perm::ContactsView]),
+    ("Automation", "/automation", &[Perm::AutomationView]),
     ("Users", "/users", &[Perm::AdministrationUsersView, Perm::AdministrationUsersManage]),
     (
         "Presets",

@@ -1,6 +1,7 @@
 //! The screens: one route table, handlers grouped by resource.
 
 pub mod auth;
+pub mod automation;
 pub mod dashboard;
 pub mod forms;
 pub mod health;
@@ -40,6 +41,15 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/contacts/{id}/confidential", web::post().to(contacts::labels::confidential))
         .route("/contacts/{id}/delete", web::get().to(contacts::delete::confirm))
         .route("/contacts/{id}/delete", web::post().to(contacts::delete::delete))
+        .route("/automation", web::get().to(automation::list::show))
+        .route("/automation/new", web::get().to(automation::edit::new_form))
+        .route("/automation/new", web::post().to(automation::edit::create))
+        .route("/automation/{id}", web::get().to(automation::edit::edit_form))
+        .route("/automation/{id}", web::post().to(automation::edit::update))
+        .route("/automation/{id}/enabled", web::post().to(automation::flags::enabled))
+        .route("/automation/{id}/share", web::post().to(automation::flags::share))
+        .route("/automation/{id}/delete", web::get().to(automation::delete::confirm))
+        .route("/automation/{id}/delete", web::post().to(automation::delete::delete))
         .route("/notifications", web::get().to(notifications::list))
         .route("/notifications/read", web::post().to(notifications::mark_read))
         .route("/presets", web::get().to(presets::list::show))

@@ -6,6 +6,7 @@ mod helpers;
 mod access_props;
 mod access_rules;
 mod auth;
+mod automation;
 mod contacts;
 mod fixtures;
 mod manage;

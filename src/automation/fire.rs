@@ -1,0 +1,258 @@
+//! Running the rules after a contact event, in the caller's transaction.
+//!
+//! For every enabled rule whose trigger matches the event, ONE statement selects the target
+//! contacts (among the event's contacts: the rule's conditions hold and, unless the rule is
+//! shared, its owner can act on them, through `access::filter::reaches`) and applies the
+//! action to them set-based, reporting which targets actually changed.
+//!
+//! # Why a rule can never loop
+//! An "add tag" action produces a follow-up `TagsAdded` event, but only for the contacts that
+//! actually gained the tag (a tag already present changes nothing and triggers nothing).
+//! Follow-ups are processed iteratively (a queue, no recursion), at most [`MAX_ROUNDS`] rounds
+//! deep counting the original event as the first, and each rule fires at most once per
+//! contact per original event: the (rule, contact) pairs already applied are remembered and
+//! skipped. So "tag_added A → add B" with "tag_added B → add A" applies each rule once, and a
+//! rule that adds the very tag it triggers on stops at once.
+
+use crate::access::{facts, filter, Level, Subject};
+use crate::audit;
+use crate::automation::model::Rule;
+use crate::contacts::events::{self, Event};
+use crate::db::schema::automation_rules;
+use crate::db::sql::{Bind, Sql};
+use diesel::prelude::*;
+use diesel::sql_types::{BigInt, Bool};
+use serde_json::json;
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet, VecDeque};
+
+/// Rounds of follow-up events, the original event included.
+pub const MAX_ROUNDS: usize = 5;
+
+/// The trigger a contact event fires; `None` for events no rule listens to.
+fn trigger_of(event: &Event) -> Option<&'static str> {
+    match event {
+        Event::Created => Some("contact_created"),
+        Event::TagsAdded(_) => Some("tag_added"),
+        Event::FormSubmitted(_) => Some("form_submitted"),
+        Event::Imported => Some("imported"),
+        Event::Changed => None,
+    }
+}
+
+fn event_json(event: &Event) -> serde_json::Value {
+    match event {
+        Event::TagsAdded(tags) => json!({ "trigger": "tag_added", "tags": tags }),
+        Event::FormSubmitted(form) => json!({ "trigger": "form_submitted", "form_id": form }),
+        other => json!({ "trigger": trigger_of(other) }),
+    }
+}
+
+/// The enabled rules an event fires, oldest first (a fixed order, so results are repeatable).
+fn matching_rules(conn: &mut PgConnection, event: &Event) -> QueryResult<Vec<Rule>> {
+    let Some(trigger) = trigger_of(event) else {
+        return Ok(Vec::new());
+    };
+    let mut q = automation_rules::table
+        .filter(automation_rules::enabled)
+        .filter(automation_rules::trigger.eq(trigger))
+        .select(Rule::as_select())
+        .order(automation_rules::id)
+        .into_boxed();
+    if let Event::TagsAdded(tags) = event {
+        q = q.filter(
+            automation_rules::trigger_tag
+                .is_null()
+                .or(automation_rules::trigger_tag.eq_any(tags.clone())),
+        );
+    }
+    q.load(conn)
+}
+
+#[derive(QueryableByName)]
+struct Target {
+    #[diesel(sql_type = BigInt)]
+    id: i64,
+    #[diesel(sql_type = Bool)]
+    changed: bool,
+}
+
+/// The action of `rule` as a data-modifying CTE `act` over `targets`, returning the ids of
+/// the contacts it changed; `None` when the rule has lost its target (deleted group).
+fn action_cte(rule: &Rule, s: &mut Sql) -> Option<()> {
+    match rule.action.as_str() {
+        "add_tag" => {
+            s.push(", act AS (INSERT INTO contact_tags (contact_id, tag) SELECT id, ")
+                .bind(Bind::Text(rule.action_tag.clone()?))
+                .push(" FROM targets ON CONFLICT DO NOTHING RETURNING contact_id AS id)");
+        }
+        "add_access_group" => {
+            s.push(
+                ", act AS (INSERT INTO contact_access_groups (contact_id, group_id) SELECT id, ",
+            )
+            .bind(Bind::I64(rule.action_group_id?))
+            .push(" FROM targets ON CONFLICT DO NOTHING RETURNING contact_id AS id)");
+        }
+        "set_main_owner" => {
+            let u = rule.action_user_id?;
+            // As on the owner panel: a co-ownership the new main owner had is folded into it.
+            s.push(", act AS (UPDATE contacts c SET main_owner_id = ")
+                .bind(Bind::I64(u))
+                .push(", updated_at = now() WHERE c.id IN (SELECT id FROM targets) AND c.main_owner_id IS DISTINCT FROM ")
+                .bind(Bind::I64(u))
+                .push(" RETURNING c.id), folded AS (DELETE FROM contact_owners o WHERE o.user_id = ")
+                .bind(Bind::I64(u))
+                .push(" AND o.contact_id IN (SELECT id FROM act))");
+        }
+        "add_co_owner" => {
+            // Existing co-owners are left as they are (no silent up- or downgrade), and the
+            // main owner is not also made a co-owner.
+            let u = rule.action_user_id?;
+            s.push(", act AS (INSERT INTO contact_owners (contact_id, user_id, read_only) SELECT c.id, ")
+                .bind(Bind::I64(u))
+                .push(", ")
+                .bind(Bind::Bool(rule.action_read_only))
+                .push(" FROM contacts c WHERE c.id IN (SELECT id FROM targets) AND c.main_owner_id IS DISTINCT FROM ")
+                .bind(Bind::I64(u))
+                .push(" ON CONFLICT (contact_id, user_id) DO NOTHING RETURNING contact_id AS id)");
+        }
+        _ => return None,
+    }
+    Some(())
+}
+
+/// Selects the targets of `rule` among `ids` and applies its action, in one statement.
+/// `owner` is the rule owner's subject for an unshared rule (`None` for a shared rule).
+fn apply(
+    conn: &mut PgConnection,
+    rule: &Rule,
+    ids: &[i64],
+    owner: Option<&Subject>,
+) -> QueryResult<Vec<Target>> {
+    let mut s = Sql::new("WITH targets AS (SELECT c.id FROM contacts c WHERE c.id = ANY(");
+    s.bind(Bind::I64s(ids.to_vec())).push(")");
+    if let Some(t) = &rule.has_tag {
+        s.push(
+            " AND EXISTS (SELECT 1 FROM contact_tags ht WHERE ht.contact_id = c.id AND ht.tag = ",
+        )
+        .bind(Bind::Text(t.clone()))
+        .push(")");
+    }
+    if let Some(cat) = &rule.category {
+        s.push(" AND c.category = ").bind(Bind::Text(cat.clone()));
+    }
+    if rule.no_main_owner {
+        s.push(" AND c.main_owner_id IS NULL");
+    }
+    if let Some(subject) = owner {
+        s.push(" AND (")
+            .push(&filter::reaches(subject, Level::Act))
+            .push(")");
+    }
+    if let Some(u) = rule
+        .action_user_id
+        .filter(|_| matches!(rule.action.as_str(), "set_main_owner" | "add_co_owner"))
+    {
+        // Only an active user is made owner; a rule whose user left does nothing.
+        s.push(" AND EXISTS (SELECT 1 FROM users au WHERE au.id = ")
+            .bind(Bind::I64(u))
+            .push(" AND au.status = ")
+            .bind(Bind::Text(crate::users::model::ACTIVE.into()))
+            .push(")");
+    }
+    s.push(")");
+    if action_cte(rule, &mut s).is_none() {
+        return Ok(Vec::new());
+    }
+    s.push(" SELECT t.id, EXISTS (SELECT 1 FROM act a WHERE a.id = t.id) AS changed FROM targets t ORDER BY t.id");
+    s.query().load(conn)
+}
+
+/// Runs the automation rules for `event` on `contact_ids` (see the module documentation for
+/// follow-ups and termination). Records one `rule.fire` audit entry per rule firing, and
+/// finally reports the contacts the rules changed to [`events::after`] as one `Changed`
+/// event, so other subscribers (segments) see automation's changes too; automation itself
+/// ignores `Changed`, so this cannot come back here.
+pub fn fire(
+    conn: &mut PgConnection,
+    actor: Option<i64>,
+    event: &Event,
+    contact_ids: &[i64],
+) -> QueryResult<()> {
+    if contact_ids.is_empty() || trigger_of(event).is_none() {
+        return Ok(());
+    }
+    let mut applied: HashSet<(i64, i64)> = HashSet::new();
+    let mut owners: HashMap<i64, Option<Subject>> = HashMap::new();
+    let mut changed_any: BTreeSet<i64> = BTreeSet::new();
+    let mut queue: VecDeque<(Event, Vec<i64>, usize)> =
+        VecDeque::from([(event.clone(), contact_ids.to_vec(), 1)]);
+    while let Some((ev, ids, round)) = queue.pop_front() {
+        // Tag → contacts that gained it in this event's firings (the follow-ups).
+        let mut gained: BTreeMap<String, BTreeSet<i64>> = BTreeMap::new();
+        for rule in matching_rules(conn, &ev)? {
+            let fresh: Vec<i64> = ids
+                .iter()
+                .copied()
+                .filter(|c| !applied.contains(&(rule.id, *c)))
+                .collect();
+            if fresh.is_empty() {
+                continue;
+            }
+            let owner = if rule.shared {
+                None
+            } else {
+                if !owners.contains_key(&rule.owner_id) {
+                    let s = facts::subject(conn, rule.owner_id)?;
+                    owners.insert(rule.owner_id, s);
+                }
+                match owners.get(&rule.owner_id) {
+                    Some(Some(s)) if s.active => Some(s),
+                    // A deactivated or missing owner's unshared rule reaches nothing.
+                    _ => continue,
+                }
+            };
+            let targets = apply(conn, &rule, &fresh, owner)?;
+            if targets.is_empty() {
+                continue;
+            }
+            let changed: Vec<i64> = targets.iter().filter(|t| t.changed).map(|t| t.id).collect();
+            let all: Vec<i64> = targets.iter().map(|t| t.id).collect();
+            applied.extend(all.iter().map(|c| (rule.id, *c)));
+            changed_any.extend(&changed);
+            audit::Entry::new(actor, "rule.fire", "automation_rule", rule.id)
+                .after(json!({
+                    "event": event_json(&ev),
+                    "rule": rule.name,
+                    "owner_id": rule.owner_id,
+                    "shared": rule.shared,
+                    "action": rule.action,
+                    "contacts": all,
+                    "changed": changed,
+                    "round": round,
+                }))
+                .record(conn)?;
+            // Only tags actually gained start follow-ups.
+            if let (Some(tag), "add_tag") = (&rule.action_tag, rule.action.as_str()) {
+                if !changed.is_empty() {
+                    gained.entry(tag.clone()).or_default().extend(&changed);
+                }
+            }
+        }
+        for (tag, ids) in gained {
+            if round < MAX_ROUNDS {
+                queue.push_back((
+                    Event::TagsAdded(vec![tag]),
+                    ids.into_iter().collect(),
+                    round + 1,
+                ));
+            } else {
+                tracing::warn!(tag = %tag, contacts = ids.len(), "automation: follow-up dropped at the round limit");
+            }
+        }
+    }
+    if !changed_any.is_empty() {
+        let ids: Vec<i64> = changed_any.into_iter().collect();
+        events::after(conn, actor, &Event::Changed, &ids)?;
+    }
+    Ok(())
+}

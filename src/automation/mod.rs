@@ -1,0 +1,16 @@
+//! Automation rules (SPEC screen 14): owned by their creator; a trigger (contact created, tag
+//! added, form submitted, imported), conditions and one action (set main owner, add
+//! co-owner, add tag, add access group). An unshared rule acts only on contacts its owner can
+//! act on; a shared rule acts on all contacts.
+//!
+//! - [`model`]: the rule record, its form and validation, storage.
+//! - [`list`]: the rules a user sees.
+//! - [`fire()`]: running the rules after a contact event (registered in
+//!   `contacts::events::after`).
+
+pub mod fire;
+pub mod list;
+pub mod model;
+
+pub use fire::fire;
+pub use model::{Rule, RuleForm};
