@@ -3,6 +3,7 @@
 //! `startup` builds the application; `permissions` owns the catalog and presets; `access`
 //! owns SPEC section 3 (who may do what with a contact); `web` holds the screens.
 
+pub mod api_tokens;
 pub mod audit;
 pub mod auth;
 pub mod config;
