@@ -6,3 +6,5 @@ mod helpers;
 mod auth;
 mod browser;
 mod outage;
+mod orgs;
+mod api;

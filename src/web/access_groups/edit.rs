@@ -63,12 +63,28 @@ pub async fn group_page(
     let (group, contacts, grants, teams, history) = db
         .run(move |c| {
             let group = model::find(c, id)?;
-            let teams = teams::table.order(teams::name).select((teams::id, teams::name)).load(c)?;
-            Ok((group, model::contact_count(c, id)?, model::grants(c, id)?, teams, history(c, "access_group", id, 20)?))
+            let teams = teams::table
+                .order(teams::name)
+                .select((teams::id, teams::name))
+                .load(c)?;
+            Ok((
+                group,
+                model::contact_count(c, id)?,
+                model::grants(c, id)?,
+                teams,
+                history(c, "access_group", id, 20)?,
+            ))
         })
         .await?;
-    let status = if errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
-    let form = form.unwrap_or(GroupForm { name: group.name, description: group.description });
+    let status = if errors.is_empty() {
+        StatusCode::OK
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    };
+    let form = form.unwrap_or(GroupForm {
+        name: group.name,
+        description: group.description,
+    });
     let page = GroupPage {
         layout: viewer.layout("/access-groups"),
         id,
@@ -87,7 +103,11 @@ pub async fn group_page(
 /// The empty form of a new group.
 pub async fn new(viewer: Viewer) -> Result<HttpResponse, AppError> {
     viewer.require(Perm::AdministrationAccessGroupsManage)?;
-    page(NewGroupPage { layout: viewer.layout("/access-groups"), form: GroupForm::default(), errors: FieldErrors::default() })
+    page(NewGroupPage {
+        layout: viewer.layout("/access-groups"),
+        form: GroupForm::default(),
+        errors: FieldErrors::default(),
+    })
 }
 
 /// Creates a group; 422 with the form kept when it is refused.
@@ -115,11 +135,18 @@ pub async fn create(viewer: Viewer, db: web::Data<Db>, form: web::Form<GroupForm
         .await?;
     match done {
         Ok(id) => {
-            viewer.flash(FlashKind::Success, "Access group created. Grant it to teams or users below.");
+            viewer.flash(
+                FlashKind::Success,
+                "Access group created. Grant it to teams or users below.",
+            );
             Ok(see_other(&format!("/access-groups/{id}")))
         }
         Err(errors) => render(
-            NewGroupPage { layout: viewer.layout("/access-groups"), form, errors },
+            NewGroupPage {
+                layout: viewer.layout("/access-groups"),
+                form,
+                errors,
+            },
             StatusCode::UNPROCESSABLE_ENTITY,
         ),
     }
@@ -128,7 +155,15 @@ pub async fn create(viewer: Viewer, db: web::Data<Db>, form: web::Form<GroupForm
 /// The group page.
 pub async fn show(viewer: Viewer, db: web::Data<Db>, id: web::Path<i64>) -> Result<HttpResponse, AppError> {
     viewer.require(Perm::AdministrationAccessGroupsManage)?;
-    group_page(&viewer, &db, id.into_inner(), None, GrantDraft::default(), FieldErrors::default()).await
+    group_page(
+        &viewer,
+        &db,
+        id.into_inner(),
+        None,
+        GrantDraft::default(),
+        FieldErrors::default(),
+    )
+    .await
 }
 
 /// Saves the name and description of a group.
@@ -170,7 +205,14 @@ pub async fn update(
         .await?;
     match done {
         Ok(changed) => {
-            viewer.flash(FlashKind::Success, if changed { "Access group saved." } else { "Nothing to change." });
+            viewer.flash(
+                FlashKind::Success,
+                if changed {
+                    "Access group saved."
+                } else {
+                    "Nothing to change."
+                },
+            );
             Ok(see_other(&format!("/access-groups/{id}")))
         }
         Err(errors) => group_page(&viewer, &db, id, Some(form), GrantDraft::default(), errors).await,

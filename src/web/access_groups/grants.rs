@@ -37,7 +37,12 @@ fn valid_level(level: &str, errors: &mut FieldErrors) {
 
 /// Adds a grant; 422 on the group page when it is refused.
 #[tracing::instrument(skip_all)]
-pub async fn add(viewer: Viewer, db: web::Data<Db>, id: web::Path<i64>, form: web::Form<AddForm>) -> Result<HttpResponse, AppError> {
+pub async fn add(
+    viewer: Viewer,
+    db: web::Data<Db>,
+    id: web::Path<i64>,
+    form: web::Form<AddForm>,
+) -> Result<HttpResponse, AppError> {
     viewer.require(Perm::AdministrationAccessGroupsManage)?;
     let (id, form) = (id.into_inner(), form.into_inner());
     let (f, actor, ip) = (form.clone(), viewer.id(), viewer.ip.clone());
@@ -51,10 +56,19 @@ pub async fn add(viewer: Viewer, db: web::Data<Db>, id: web::Path<i64>, form: we
                 "team" => {
                     let tid = f.team_id.trim().parse::<i64>().ok();
                     let exists = match tid {
-                        Some(t) => teams::table.find(t).select(teams::id).first::<i64>(c).optional()?.is_some(),
+                        Some(t) => teams::table
+                            .find(t)
+                            .select(teams::id)
+                            .first::<i64>(c)
+                            .optional()?
+                            .is_some(),
                         None => false,
                     };
-                    if exists { team_id = tid } else { errors.add("team_id", "Choose a team.") }
+                    if exists {
+                        team_id = tid
+                    } else {
+                        errors.add("team_id", "Choose a team.")
+                    }
                 }
                 "user" => match active_user_by_email(c, &f.email)? {
                     Ok(u) => user_id = Some(u.id),
@@ -78,7 +92,10 @@ pub async fn add(viewer: Viewer, db: web::Data<Db>, id: web::Path<i64>, form: we
                 .optional()?;
             let Some(grant_id) = grant_id else {
                 let field = if team_id.is_some() { "team_id" } else { "email" };
-                errors.add(field, "Already granted: change the level of the existing grant instead.");
+                errors.add(
+                    field,
+                    "Already granted: change the level of the existing grant instead.",
+                );
                 return Ok(Err(errors));
             };
             let grant = model::grant(c, id, grant_id)?;
@@ -96,7 +113,12 @@ pub async fn add(viewer: Viewer, db: web::Data<Db>, id: web::Path<i64>, form: we
             Ok(see_other(&format!("/access-groups/{id}")))
         }
         Err(errors) => {
-            let draft = GrantDraft { target: form.target, team_id: form.team_id, email: form.email, level: form.level };
+            let draft = GrantDraft {
+                target: form.target,
+                team_id: form.team_id,
+                email: form.email,
+                level: form.level,
+            };
             group_page(&viewer, &db, id, None, draft, errors).await
         }
     }

@@ -26,10 +26,26 @@ pub struct TokensPage {
     pub fresh: Option<String>,
 }
 
-async fn tokens_page(viewer: &Viewer, db: &Db, name: String, errors: FieldErrors, fresh: Option<String>) -> Result<HttpResponse, AppError> {
+async fn tokens_page(
+    viewer: &Viewer,
+    db: &Db,
+    name: String,
+    errors: FieldErrors,
+    fresh: Option<String>,
+) -> Result<HttpResponse, AppError> {
     let tokens = db.run(|c| Ok(api_tokens::list(c)?)).await?;
-    let status = if errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
-    let page = TokensPage { layout: viewer.layout("/api-tokens"), tokens, name, errors, fresh };
+    let status = if errors.is_empty() {
+        StatusCode::OK
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    };
+    let page = TokensPage {
+        layout: viewer.layout("/api-tokens"),
+        tokens,
+        name,
+        errors,
+        fresh,
+    };
     let mut res = render(page, status)?;
     // The page may carry a secret: keep it out of every cache.
     res.headers_mut().insert(
@@ -70,7 +86,10 @@ pub async fn create(viewer: Viewer, db: web::Data<Db>, form: web::Form<NewToken>
         .transaction(move |c| {
             let (id, token) = api_tokens::create(c, &n, actor)?;
             let row = api_tokens::find(c, id)?;
-            audit::Entry::new(Some(actor), "api_token.create", "api_token", id).after(row.audit_json()).ip(ip).record(c)?;
+            audit::Entry::new(Some(actor), "api_token.create", "api_token", id)
+                .after(row.audit_json())
+                .ip(ip)
+                .record(c)?;
             Ok(token)
         })
         .await?;

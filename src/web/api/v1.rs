@@ -23,7 +23,9 @@ async fn authenticate(req: &HttpRequest, db: &Db) -> Result<i64, ApiError> {
         .strip_prefix("Bearer ")
         .map(str::trim)
         .filter(|t| !t.is_empty())
-        .ok_or(ApiError::Unauthorized("the Authorization header must be \"Bearer <token>\""))?
+        .ok_or(ApiError::Unauthorized(
+            "the Authorization header must be \"Bearer <token>\"",
+        ))?
         .to_string();
     db.run(move |c| Ok(crate::api_tokens::authenticate(c, &token)?))
         .await?
@@ -50,11 +52,19 @@ struct PermissionsBody {
 #[tracing::instrument(skip_all)]
 pub async fn permissions(req: HttpRequest, db: web::Data<Db>, id: web::Path<String>) -> Result<HttpResponse, ApiError> {
     authenticate(&req, &db).await?;
-    let id: i64 = id.parse().map_err(|_| ApiError::NotFound(format!("no user with id {id}")))?;
+    let id: i64 = id
+        .parse()
+        .map_err(|_| ApiError::NotFound(format!("no user with id {id}")))?;
     let body = db
         .run(move |c| {
-            let Some(user) = users_model::find(c, id)? else { return Ok(Err(unknown_user(id))) };
-            let keys = if user.is_active() { store::effective_of(c, id)?.keys() } else { Vec::new() };
+            let Some(user) = users_model::find(c, id)? else {
+                return Ok(Err(unknown_user(id)));
+            };
+            let keys = if user.is_active() {
+                store::effective_of(c, id)?.keys()
+            } else {
+                Vec::new()
+            };
             Ok(Ok(PermissionsBody {
                 user_id: user.id,
                 role: user.role,
@@ -96,7 +106,9 @@ pub async fn check(req: HttpRequest, db: web::Data<Db>, body: web::Bytes) -> Res
         .ok_or_else(|| ApiError::BadRequest(format!("unknown permission key {:?}", ask.permission)))?;
     let decision = db
         .run(move |c| {
-            let Some(user) = users_model::find(c, ask.user_id)? else { return Ok(Err(unknown_user(ask.user_id))) };
+            let Some(user) = users_model::find(c, ask.user_id)? else {
+                return Ok(Err(unknown_user(ask.user_id)));
+            };
             Ok(match ask.contact_id {
                 Some(contact_id) => contact_check(c, &user, perm, contact_id),
                 None => Ok(without_contact(c, &user, perm)?),
@@ -109,7 +121,11 @@ pub async fn check(req: HttpRequest, db: web::Data<Db>, body: web::Bytes) -> Res
 /// The decision when no contact is involved: allowed iff the user is active and holds the key
 /// (and, for contacts.export, export is not disabled for them). The reason names the source.
 fn without_contact(c: &mut PgConnection, user: &User, perm: Perm) -> diesel::QueryResult<Decision> {
-    let deny = |reason: String| Decision { allowed: false, level: None, reason };
+    let deny = |reason: String| Decision {
+        allowed: false,
+        level: None,
+        reason,
+    };
     if !user.is_active() {
         return Ok(deny(format!("user {} is {}", user.id, user.status)));
     }
@@ -124,13 +140,22 @@ fn without_contact(c: &mut PgConnection, user: &User, perm: Perm) -> diesel::Que
     if perm == Perm::ContactsExport && user.disable_export {
         return Ok(deny("contact export is disabled for this user".to_string()));
     }
-    let via: Vec<&str> = sources.presets.iter().filter(|(_, _, s)| s.contains(perm)).map(|(_, n, _)| n.as_str()).collect();
+    let via: Vec<&str> = sources
+        .presets
+        .iter()
+        .filter(|(_, _, s)| s.contains(perm))
+        .map(|(_, n, _)| n.as_str())
+        .collect();
     let reason = if via.is_empty() {
         format!("user holds {perm} through a per-user grant")
     } else {
         format!("user holds {perm} through preset {}", via.join(", "))
     };
-    Ok(Decision { allowed: true, level: None, reason })
+    Ok(Decision {
+        allowed: true,
+        level: None,
+        reason,
+    })
 }
 
 /// PLACEHOLDER for the contact branch of the check: the lead wires

@@ -63,12 +63,18 @@ impl Row {
 
     /// Pretty-printed JSON of the before state ("" when none).
     pub fn before_pretty(&self) -> String {
-        self.before.as_ref().and_then(|v| serde_json::to_string_pretty(v).ok()).unwrap_or_default()
+        self.before
+            .as_ref()
+            .and_then(|v| serde_json::to_string_pretty(v).ok())
+            .unwrap_or_default()
     }
 
     /// Pretty-printed JSON of the after state ("" when none).
     pub fn after_pretty(&self) -> String {
-        self.after.as_ref().and_then(|v| serde_json::to_string_pretty(v).ok()).unwrap_or_default()
+        self.after
+            .as_ref()
+            .and_then(|v| serde_json::to_string_pretty(v).ok())
+            .unwrap_or_default()
     }
 
     /// Field-by-field differences when before and after are both objects: what a reader
@@ -82,7 +88,11 @@ impl Row {
         keys.dedup();
         keys.into_iter()
             .filter(|k| b.get(*k) != a.get(*k))
-            .map(|k| Change { field: k.clone(), before: show(b.get(k)), after: show(a.get(k)) })
+            .map(|k| Change {
+                field: k.clone(),
+                before: show(b.get(k)),
+                after: show(a.get(k)),
+            })
             .collect()
     }
 }
@@ -102,21 +112,26 @@ type Select = (
 
 fn columns() -> Select {
     (
-    audit_log::id,
-    audit_log::at,
-    audit_log::actor_id,
-    users::email.nullable(),
-    audit_log::action,
-    audit_log::object_type,
-    audit_log::object_id,
-    audit_log::before,
-    audit_log::after,
-    audit_log::ip,
+        audit_log::id,
+        audit_log::at,
+        audit_log::actor_id,
+        users::email.nullable(),
+        audit_log::action,
+        audit_log::object_type,
+        audit_log::object_id,
+        audit_log::before,
+        audit_log::after,
+        audit_log::ip,
     )
 }
 
 /// The newest `limit` entries about one object, for a "History" panel.
-pub fn history(conn: &mut PgConnection, object_type: &str, object_id: impl ToString, limit: i64) -> QueryResult<Vec<Row>> {
+pub fn history(
+    conn: &mut PgConnection,
+    object_type: &str,
+    object_id: impl ToString,
+    limit: i64,
+) -> QueryResult<Vec<Row>> {
     audit_log::table
         .left_join(users::table.on(audit_log::actor_id.eq(users::id.nullable())))
         .filter(audit_log::object_type.eq(object_type))

@@ -60,7 +60,11 @@ pub async fn team_page(
             Ok((stored, model::members(c, id)?, history(c, "team", id, 20)?))
         })
         .await?;
-    let status = if errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
+    let status = if errors.is_empty() {
+        StatusCode::OK
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    };
     let page = TeamPage {
         layout: viewer.layout("/teams"),
         id,
@@ -76,7 +80,11 @@ pub async fn team_page(
 /// The empty form of a new team.
 pub async fn new(viewer: Viewer) -> Result<HttpResponse, AppError> {
     viewer.require(Perm::AdministrationTeamsManage)?;
-    page(NewTeamPage { layout: viewer.layout("/teams"), form: TeamForm::default(), errors: FieldErrors::default() })
+    page(NewTeamPage {
+        layout: viewer.layout("/teams"),
+        form: TeamForm::default(),
+        errors: FieldErrors::default(),
+    })
 }
 
 /// Creates a team; 422 with the form kept when it is refused.
@@ -96,7 +104,10 @@ pub async fn create(viewer: Viewer, db: web::Data<Db>, form: web::Form<TeamForm>
                 .returning(model::Team::as_returning())
                 .get_result(c)?;
             let json = model::audit_json(c, &team)?;
-            audit::Entry::new(Some(actor), "team.create", "team", team.id).after(json).ip(ip).record(c)?;
+            audit::Entry::new(Some(actor), "team.create", "team", team.id)
+                .after(json)
+                .ip(ip)
+                .record(c)?;
             Ok(Ok(team.id))
         })
         .await?;
@@ -105,14 +116,29 @@ pub async fn create(viewer: Viewer, db: web::Data<Db>, form: web::Form<TeamForm>
             viewer.flash(FlashKind::Success, "Team created. Add its members below.");
             Ok(see_other(&format!("/teams/{id}")))
         }
-        Err(errors) => render(NewTeamPage { layout: viewer.layout("/teams"), form, errors }, StatusCode::UNPROCESSABLE_ENTITY),
+        Err(errors) => render(
+            NewTeamPage {
+                layout: viewer.layout("/teams"),
+                form,
+                errors,
+            },
+            StatusCode::UNPROCESSABLE_ENTITY,
+        ),
     }
 }
 
 /// The team page.
 pub async fn show(viewer: Viewer, db: web::Data<Db>, id: web::Path<i64>) -> Result<HttpResponse, AppError> {
     viewer.require(Perm::AdministrationTeamsManage)?;
-    team_page(&viewer, &db, id.into_inner(), None, FieldErrors::default(), String::new()).await
+    team_page(
+        &viewer,
+        &db,
+        id.into_inner(),
+        None,
+        FieldErrors::default(),
+        String::new(),
+    )
+    .await
 }
 
 /// Saves the name and manager of a team.
@@ -138,17 +164,28 @@ pub async fn update(
             }
             let before_json = model::audit_json(c, &before)?;
             let after: model::Team = diesel::update(teams::table.find(id))
-                .set((teams::name.eq(&v.name), teams::manager_id.eq(v.manager_id), teams::updated_at.eq(Utc::now())))
+                .set((
+                    teams::name.eq(&v.name),
+                    teams::manager_id.eq(v.manager_id),
+                    teams::updated_at.eq(Utc::now()),
+                ))
                 .returning(model::Team::as_returning())
                 .get_result(c)?;
             let after_json = model::audit_json(c, &after)?;
-            audit::Entry::new(Some(actor), "team.update", "team", id).before(before_json).after(after_json).ip(ip).record(c)?;
+            audit::Entry::new(Some(actor), "team.update", "team", id)
+                .before(before_json)
+                .after(after_json)
+                .ip(ip)
+                .record(c)?;
             Ok(Ok(true))
         })
         .await?;
     match done {
         Ok(changed) => {
-            viewer.flash(FlashKind::Success, if changed { "Team saved." } else { "Nothing to change." });
+            viewer.flash(
+                FlashKind::Success,
+                if changed { "Team saved." } else { "Nothing to change." },
+            );
             Ok(see_other(&format!("/teams/{id}")))
         }
         Err(errors) => team_page(&viewer, &db, id, Some(form), errors, String::new()).await,

@@ -23,7 +23,12 @@ pub struct AddForm {
 
 /// Adds an active user to a team.
 #[tracing::instrument(skip_all)]
-pub async fn add(viewer: Viewer, db: web::Data<Db>, id: web::Path<i64>, form: web::Form<AddForm>) -> Result<HttpResponse, AppError> {
+pub async fn add(
+    viewer: Viewer,
+    db: web::Data<Db>,
+    id: web::Path<i64>,
+    form: web::Form<AddForm>,
+) -> Result<HttpResponse, AppError> {
     viewer.require(Perm::AdministrationTeamsManage)?;
     let (id, email) = (id.into_inner(), form.into_inner().email);
     let (e, actor, ip) = (email.clone(), viewer.id(), viewer.ip.clone());

@@ -98,7 +98,11 @@ pub fn active_user_by_email(conn: &mut PgConnection, email: &str) -> QueryResult
 impl TeamForm {
     /// Checks the form: a name unique case-insensitively (other than team `except`) and, when
     /// given, a manager who is an active user.
-    pub fn validate(&self, conn: &mut PgConnection, except: Option<i64>) -> QueryResult<Result<ValidTeam, FieldErrors>> {
+    pub fn validate(
+        &self,
+        conn: &mut PgConnection,
+        except: Option<i64>,
+    ) -> QueryResult<Result<ValidTeam, FieldErrors>> {
         let mut errors = FieldErrors::default();
         let name = self.name.trim();
         if name.is_empty() {
@@ -107,7 +111,11 @@ impl TeamForm {
             errors.add("name", "Use at most 100 characters.");
         } else {
             let mut q = teams::table
-                .filter(diesel::dsl::sql::<diesel::sql_types::Bool>("lower(name) = lower(").bind::<Text, _>(name).sql(")"))
+                .filter(
+                    diesel::dsl::sql::<diesel::sql_types::Bool>("lower(name) = lower(")
+                        .bind::<Text, _>(name)
+                        .sql(")"),
+                )
                 .into_boxed();
             if let Some(id) = except {
                 q = q.filter(teams::id.ne(id));
@@ -123,6 +131,13 @@ impl TeamForm {
                 Err(msg) => errors.add("manager_email", msg),
             }
         }
-        Ok(if errors.is_empty() { Ok(ValidTeam { name: name.to_string(), manager_id }) } else { Err(errors) })
+        Ok(if errors.is_empty() {
+            Ok(ValidTeam {
+                name: name.to_string(),
+                manager_id,
+            })
+        } else {
+            Err(errors)
+        })
     }
 }
