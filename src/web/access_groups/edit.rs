@@ -1,5 +1,5 @@
-//! Creating an access group (GET /access-groups/new, POST /access-groups) and its page
-//! (GET /access-groups/{id}: name, description, grants, history; POST saves name and description).
+//! The access-group page (GET /access-groups/{id}: name, description, grants, history);
+//! POST /access-groups/{id} saves name and description.
 
 use super::model::{self, Grant, GroupForm, LEVELS};
 use crate::audit;
@@ -11,20 +11,12 @@ use crate::permissions::Perm;
 use crate::web::audit::{history, Row};
 use crate::web::forms::FieldErrors;
 use crate::web::layout::Layout;
-use crate::web::respond::{page, render, see_other};
+use crate::web::respond::{render, see_other};
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpResponse};
 use askama::Template;
 use chrono::Utc;
 use diesel::prelude::*;
-
-#[derive(Template)]
-#[template(path = "access_groups/new.html")]
-pub struct NewGroupPage {
-    pub layout: Layout,
-    pub form: GroupForm,
-    pub errors: FieldErrors,
-}
 
 /// What the add-grant form held when it was refused.
 #[derive(Default, Clone)]
@@ -98,58 +90,6 @@ pub async fn group_page(
         history,
     };
     render(page, status)
-}
-
-/// The empty form of a new group.
-pub async fn new(viewer: Viewer) -> Result<HttpResponse, AppError> {
-    viewer.require(Perm::AdministrationAccessGroupsManage)?;
-    page(NewGroupPage {
-        layout: viewer.layout("/access-groups"),
-        form: GroupForm::default(),
-        errors: FieldErrors::default(),
-    })
-}
-
-/// Creates a group; 422 with the form kept when it is refused.
-#[tracing::instrument(skip_all)]
-pub async fn create(viewer: Viewer, db: web::Data<Db>, form: web::Form<GroupForm>) -> Result<HttpResponse, AppError> {
-    viewer.require(Perm::AdministrationAccessGroupsManage)?;
-    let form = form.into_inner();
-    let (f, actor, ip) = (form.clone(), viewer.id(), viewer.ip.clone());
-    let done = db
-        .transaction(move |c| {
-            let (name, description) = match f.validate(c, None)? {
-                Ok(v) => v,
-                Err(e) => return Ok(Err(e)),
-            };
-            let group: model::Group = diesel::insert_into(access_groups::table)
-                .values((access_groups::name.eq(name), access_groups::description.eq(description)))
-                .returning(model::Group::as_returning())
-                .get_result(c)?;
-            audit::Entry::new(Some(actor), "access_group.create", "access_group", group.id)
-                .after(group.audit_json())
-                .ip(ip)
-                .record(c)?;
-            Ok(Ok(group.id))
-        })
-        .await?;
-    match done {
-        Ok(id) => {
-            viewer.flash(
-                FlashKind::Success,
-                "Access group created. Grant it to teams or users below.",
-            );
-            Ok(see_other(&format!("/access-groups/{id}")))
-        }
-        Err(errors) => render(
-            NewGroupPage {
-                layout: viewer.layout("/access-groups"),
-                form,
-                errors,
-            },
-            StatusCode::UNPROCESSABLE_ENTITY,
-        ),
-    }
 }
 
 /// The group page.
@@ -228,12 +168,5 @@ impl GroupPage {
     /// Whether the add-grant form had team `id` chosen.
     pub fn draft_team_is(&self, id: &i64) -> bool {
         self.draft.team_id == id.to_string()
-    }
-}
-
-impl Grant {
-    /// Whether this grant gives level `l`.
-    pub fn level_is(&self, l: &str) -> bool {
-        self.level == l
     }
 }

@@ -75,6 +75,11 @@ pub struct Grant {
 }
 
 impl Grant {
+    /// Whether this grant gives level `l`.
+    pub fn level_is(&self, l: &str) -> bool {
+        self.level == l
+    }
+
     /// "team Sales" or "user ada@example.com".
     pub fn holder(&self) -> String {
         match (&self.team_name, &self.user_email) {

@@ -3,34 +3,14 @@
 //! - GET /api/v1/users/{id}/permissions: a user's effective permission keys;
 //! - POST /api/v1/check: may user U do permission P (on contact C)?
 
+use super::bearer::authenticate;
 use super::error::ApiError;
 use crate::db::Db;
 use crate::permissions::{store, Perm};
 use crate::users::model::{self as users_model, User};
-use actix_web::http::header;
 use actix_web::{web, HttpRequest, HttpResponse};
 use diesel::PgConnection;
 use serde::{Deserialize, Serialize};
-
-/// Checks the bearer token of a request (401 unless it is a live token) and records its use.
-async fn authenticate(req: &HttpRequest, db: &Db) -> Result<i64, ApiError> {
-    let value = req
-        .headers()
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .ok_or(ApiError::Unauthorized("missing bearer token"))?;
-    let token = value
-        .strip_prefix("Bearer ")
-        .map(str::trim)
-        .filter(|t| !t.is_empty())
-        .ok_or(ApiError::Unauthorized(
-            "the Authorization header must be \"Bearer <token>\"",
-        ))?
-        .to_string();
-    db.run(move |c| Ok(crate::api_tokens::authenticate(c, &token)?))
-        .await?
-        .ok_or(ApiError::Unauthorized("invalid or revoked token"))
-}
 
 fn unknown_user(id: i64) -> ApiError {
     ApiError::NotFound(format!("no user with id {id}"))

@@ -4,5 +4,6 @@
 pub mod export;
 pub mod list;
 pub mod query;
+pub mod row;
 
 pub use query::{history, Row};
