@@ -58,5 +58,6 @@ fn orgs_routes(cfg: &mut web::ServiceConfig) {
         .route("/api-tokens", web::post().to(api::tokens::create))
         .route("/api-tokens/{id}/revoke", web::post().to(api::tokens::revoke))
         .route("/api/v1/users/{id}/permissions", web::get().to(api::v1::permissions))
-        .route("/api/v1/check", web::post().to(api::v1::check));
+        .route("/api/v1/check", web::post().to(api::v1::check))
+        .route("/api/{tail:.*}", web::route().to(api::v1::no_such_endpoint));
 }

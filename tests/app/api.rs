@@ -301,6 +301,10 @@ async fn check_endpoint_rejects_bad_requests_with_json_errors() {
         body["error"].as_str().unwrap().starts_with("malformed request body"),
         "{body}"
     );
+    let (status, _) = json_of(get(&app, &token, "/api/v1/check").await).await;
+    assert_eq!(status, 404, "wrong method: JSON 404");
+    let (status, _) = json_of(get(&app, &token, "/api/v2/nothing").await).await;
+    assert_eq!(status, 404);
     // Contact checks are wired by the access module; until then: 501.
     let (status, body) = json_of(
         check(

@@ -45,10 +45,16 @@ pub async fn create(viewer: Viewer, db: web::Data<Db>, form: web::Form<GroupForm
                 Ok(v) => v,
                 Err(e) => return Ok(Err(e)),
             };
-            let group: model::Group = diesel::insert_into(access_groups::table)
-                .values((access_groups::name.eq(name), access_groups::description.eq(description)))
-                .returning(model::Group::as_returning())
-                .get_result(c)?;
+            let group: model::Group =
+                match crate::web::teams::model::unique_name(c, "Another access group already has this name.", |c| {
+                    diesel::insert_into(access_groups::table)
+                        .values((access_groups::name.eq(name), access_groups::description.eq(description)))
+                        .returning(model::Group::as_returning())
+                        .get_result(c)
+                })? {
+                    Ok(v) => v,
+                    Err(e) => return Ok(Err(e)),
+                };
             audit::Entry::new(Some(actor), "access_group.create", "access_group", group.id)
                 .after(group.audit_json())
                 .ip(ip)

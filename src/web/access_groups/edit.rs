@@ -127,14 +127,20 @@ pub async fn update(
             if name == before.name && description == before.description {
                 return Ok(Ok(false));
             }
-            let after: model::Group = diesel::update(access_groups::table.find(id))
-                .set((
-                    access_groups::name.eq(name),
-                    access_groups::description.eq(description),
-                    access_groups::updated_at.eq(Utc::now()),
-                ))
-                .returning(model::Group::as_returning())
-                .get_result(c)?;
+            let after: model::Group =
+                match crate::web::teams::model::unique_name(c, "Another access group already has this name.", |c| {
+                    diesel::update(access_groups::table.find(id))
+                        .set((
+                            access_groups::name.eq(name),
+                            access_groups::description.eq(description),
+                            access_groups::updated_at.eq(Utc::now()),
+                        ))
+                        .returning(model::Group::as_returning())
+                        .get_result(c)
+                })? {
+                    Ok(v) => v,
+                    Err(e) => return Ok(Err(e)),
+                };
             audit::Entry::new(Some(actor), "access_group.update", "access_group", id)
                 .before(before.audit_json())
                 .after(after.audit_json())

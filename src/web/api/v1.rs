@@ -138,6 +138,11 @@ fn without_contact(c: &mut PgConnection, user: &User, perm: Perm) -> diesel::Que
     })
 }
 
+/// Any other path or method under /api/: a JSON 404, not the HTML error page.
+pub async fn no_such_endpoint() -> Result<HttpResponse, ApiError> {
+    Err(ApiError::NotFound("no such API endpoint".to_string()))
+}
+
 /// PLACEHOLDER for the contact branch of the check: the lead wires
 /// `crate::access::check_contact(conn, user_id, perm, contact_id)` here. Until then every
 /// question about a contact answers 501.

@@ -45,10 +45,15 @@ pub async fn create(viewer: Viewer, db: web::Data<Db>, form: web::Form<TeamForm>
                 Ok(v) => v,
                 Err(e) => return Ok(Err(e)),
             };
-            let team: model::Team = diesel::insert_into(teams::table)
-                .values((teams::name.eq(&v.name), teams::manager_id.eq(v.manager_id)))
-                .returning(model::Team::as_returning())
-                .get_result(c)?;
+            let team: model::Team = match model::unique_name(c, "Another team already has this name.", |c| {
+                diesel::insert_into(teams::table)
+                    .values((teams::name.eq(&v.name), teams::manager_id.eq(v.manager_id)))
+                    .returning(model::Team::as_returning())
+                    .get_result(c)
+            })? {
+                Ok(v) => v,
+                Err(e) => return Ok(Err(e)),
+            };
             let json = model::audit_json(c, &team)?;
             audit::Entry::new(Some(actor), "team.create", "team", team.id)
                 .after(json)

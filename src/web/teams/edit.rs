@@ -105,14 +105,19 @@ pub async fn update(
                 return Ok(Ok(false));
             }
             let before_json = model::audit_json(c, &before)?;
-            let after: model::Team = diesel::update(teams::table.find(id))
-                .set((
-                    teams::name.eq(&v.name),
-                    teams::manager_id.eq(v.manager_id),
-                    teams::updated_at.eq(Utc::now()),
-                ))
-                .returning(model::Team::as_returning())
-                .get_result(c)?;
+            let after: model::Team = match model::unique_name(c, "Another team already has this name.", |c| {
+                diesel::update(teams::table.find(id))
+                    .set((
+                        teams::name.eq(&v.name),
+                        teams::manager_id.eq(v.manager_id),
+                        teams::updated_at.eq(Utc::now()),
+                    ))
+                    .returning(model::Team::as_returning())
+                    .get_result(c)
+            })? {
+                Ok(v) => v,
+                Err(e) => return Ok(Err(e)),
+            };
             let after_json = model::audit_json(c, &after)?;
             audit::Entry::new(Some(actor), "team.update", "team", id)
                 .before(before_json)

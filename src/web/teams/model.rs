@@ -141,3 +141,22 @@ impl TeamForm {
         })
     }
 }
+
+/// Runs `write` in a savepoint. A unique-name violation (two people saving the same name at
+/// once, both past the check) becomes the field error `message` on "name" instead of a 500.
+pub fn unique_name<T>(
+    c: &mut PgConnection,
+    message: &str,
+    write: impl FnOnce(&mut PgConnection) -> QueryResult<T>,
+) -> QueryResult<Result<T, FieldErrors>> {
+    use diesel::result::{DatabaseErrorKind, Error};
+    match c.transaction(write) {
+        Ok(v) => Ok(Ok(v)),
+        Err(Error::DatabaseError(DatabaseErrorKind::UniqueViolation, _)) => {
+            let mut errors = FieldErrors::default();
+            errors.add("name", message);
+            Ok(Err(errors))
+        }
+        Err(e) => Err(e),
+    }
+}
