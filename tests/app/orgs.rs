@@ -688,3 +688,60 @@ async fn the_audit_log_refuses_update_and_delete_in_the_database() {
     let actions: Vec<String> = audit_log::table.select(audit_log::action).load(&mut c).unwrap();
     assert_eq!(actions, ["preset.update"]);
 }
+
+/// Saves a screenshot when CUSTODIAN_SHOTS names a folder (for looking at the screens).
+async fn shot(chrome: &crate::browser::Chrome, name: &str) {
+    if let Ok(dir) = std::env::var("CUSTODIAN_SHOTS") {
+        let png = chrome.driver.screenshot_as_png().await.unwrap();
+        std::fs::write(format!("{dir}/{name}.png"), png).unwrap();
+    }
+}
+
+#[tokio::test]
+async fn browser_builds_a_team_and_grants_it_an_access_group() {
+    use thirtyfour::components::SelectElement;
+    use thirtyfour::prelude::*;
+    let app = spawn_app().await;
+    app.create_user("ada@example.com", Role::Administrator);
+    let sam = app.create_user("sam@example.com", Role::Salesperson);
+    let chrome = crate::browser::Chrome::start().await;
+    chrome.login(&app.address, "ada@example.com", TEST_PASSWORD).await;
+    let d = &chrome.driver;
+    d.find(By::LinkText("Teams")).await.unwrap().click().await.unwrap();
+    d.find(By::LinkText("New team")).await.unwrap().click().await.unwrap();
+    d.find(By::Id("f-name")).await.unwrap().send_keys("Sales").await.unwrap();
+    d.find(By::Id("f-manager_email")).await.unwrap().send_keys("ada@example.com").await.unwrap();
+    d.find(By::Css("button.primary")).await.unwrap().click().await.unwrap();
+    d.find(By::Id("f-email")).await.unwrap().send_keys("sam@example.com").await.unwrap();
+    d.find(By::XPath("//button[text()='Add member']")).await.unwrap().click().await.unwrap();
+    let flash = d.find(By::Css(".flash")).await.unwrap().text().await.unwrap();
+    assert!(flash.contains("sam@example.com added"), "{flash}");
+    shot(&chrome, "team").await;
+    let team = team_id(&app, "Sales");
+    assert_eq!(members_of(&app, team), vec![sam]);
+
+    d.find(By::LinkText("Access groups")).await.unwrap().click().await.unwrap();
+    d.find(By::LinkText("New access group")).await.unwrap().click().await.unwrap();
+    d.find(By::Id("f-name")).await.unwrap().send_keys("VIP").await.unwrap();
+    d.find(By::Css("button.primary")).await.unwrap().click().await.unwrap();
+    let select = SelectElement::new(&d.find(By::Id("f-team_id")).await.unwrap()).await.unwrap();
+    select.select_by_visible_text("Sales").await.unwrap();
+    let level = SelectElement::new(&d.find(By::Id("f-team-level")).await.unwrap()).await.unwrap();
+    level.select_by_value("act").await.unwrap();
+    d.find(By::XPath("//button[text()='Grant to team']")).await.unwrap().click().await.unwrap();
+    shot(&chrome, "group").await;
+    let group = group_id(&app, "VIP");
+    assert_eq!(grants_of(&app, group), vec![(Some(team), None, "act".into())]);
+
+    d.find(By::LinkText("Audit")).await.unwrap().click().await.unwrap();
+    let rows = d.find_all(By::Css("table.audit-table tbody tr")).await.unwrap();
+    assert!(rows.len() >= 4, "team.create, member_add, group create, grant_add");
+    shot(&chrome, "audit").await;
+    d.find(By::LinkText("API tokens")).await.unwrap().click().await.unwrap();
+    d.find(By::Id("f-name")).await.unwrap().send_keys("ERP").await.unwrap();
+    d.find(By::Css("button.primary")).await.unwrap().click().await.unwrap();
+    let token = d.find(By::Css(".token-value")).await.unwrap().text().await.unwrap();
+    assert!(token.starts_with("cst_"));
+    shot(&chrome, "tokens").await;
+    chrome.quit().await;
+}

@@ -3,6 +3,7 @@
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use serde_json::Value;
+use std::collections::{BTreeMap, BTreeSet};
 
 /// One audit entry with its actor's email.
 #[derive(Queryable, Debug, Clone)]
@@ -26,7 +27,7 @@ pub struct Change {
     pub after: String,
 }
 
-fn show(v: Option<&Value>) -> String {
+fn show(v: Option<&&Value>) -> String {
     match v {
         None | Some(Value::Null) => "—".to_string(),
         Some(Value::String(s)) => s.clone(),
@@ -36,7 +37,7 @@ fn show(v: Option<&Value>) -> String {
 
 impl Row {
     pub fn at_display(&self) -> String {
-        self.at.format("%Y-%m-%d %H:%M:%S UTC").to_string()
+        self.at.format("%Y-%m-%d %H:%M:%S").to_string()
     }
 
     pub fn actor_display(&self) -> String {
@@ -70,22 +71,50 @@ impl Row {
             .unwrap_or_default()
     }
 
-    /// Field-by-field differences when before and after are both objects: what a reader
-    /// wants first; the full JSON stays available below it.
+    /// Field-by-field differences, nested objects flattened to dotted names: what a reader
+    /// wants first; the full JSON stays available below it. A missing side (creation,
+    /// deletion) reads as empty. Nothing when neither side is an object.
     pub fn changes(&self) -> Vec<Change> {
-        let (Some(Value::Object(b)), Some(Value::Object(a))) = (&self.before, &self.after) else {
+        let (mut b, mut a) = (BTreeMap::new(), BTreeMap::new());
+        flatten("", self.before.as_ref(), &mut b);
+        flatten("", self.after.as_ref(), &mut a);
+        if b.is_empty() && a.is_empty() {
             return Vec::new();
-        };
-        let mut keys: Vec<&String> = b.keys().chain(a.keys()).collect();
-        keys.sort();
-        keys.dedup();
+        }
+        let keys: BTreeSet<&String> = b.keys().chain(a.keys()).collect();
         keys.into_iter()
-            .filter(|k| b.get(*k) != a.get(*k))
             .map(|k| Change {
                 field: k.clone(),
                 before: show(b.get(k)),
                 after: show(a.get(k)),
             })
+            // Missing and null read the same.
+            .filter(|c| c.before != c.after)
             .collect()
+    }
+}
+
+static NULL: Value = Value::Null;
+
+/// Flattens objects into `dotted.name → value`; anything else under `prefix` stays whole.
+fn flatten<'a>(prefix: &str, v: Option<&'a Value>, out: &mut BTreeMap<String, &'a Value>) {
+    match v {
+        Some(Value::Object(m)) => {
+            for (k, v) in m {
+                let name = if prefix.is_empty() {
+                    k.clone()
+                } else {
+                    format!("{prefix}.{k}")
+                };
+                flatten(&name, Some(v), out);
+            }
+        }
+        Some(Value::Null) | None if !prefix.is_empty() => {
+            out.insert(prefix.to_string(), &NULL);
+        }
+        Some(other) if !prefix.is_empty() => {
+            out.insert(prefix.to_string(), other);
+        }
+        _ => {}
     }
 }
