@@ -707,41 +707,155 @@ async fn browser_builds_a_team_and_grants_it_an_access_group() {
     let chrome = crate::browser::Chrome::start().await;
     chrome.login(&app.address, "ada@example.com", TEST_PASSWORD).await;
     let d = &chrome.driver;
-    d.find(By::LinkText("Teams")).await.unwrap().click().await.unwrap();
-    d.find(By::LinkText("New team")).await.unwrap().click().await.unwrap();
-    d.find(By::Id("f-name")).await.unwrap().send_keys("Sales").await.unwrap();
-    d.find(By::Id("f-manager_email")).await.unwrap().send_keys("ada@example.com").await.unwrap();
-    d.find(By::Css("button.primary")).await.unwrap().click().await.unwrap();
-    d.find(By::Id("f-email")).await.unwrap().send_keys("sam@example.com").await.unwrap();
-    d.find(By::XPath("//button[text()='Add member']")).await.unwrap().click().await.unwrap();
-    let flash = d.find(By::Css(".flash")).await.unwrap().text().await.unwrap();
+    d.query(By::LinkText("Teams"))
+        .first()
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    d.query(By::LinkText("New team"))
+        .first()
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    d.query(By::Id("f-name"))
+        .first()
+        .await
+        .unwrap()
+        .send_keys("Sales")
+        .await
+        .unwrap();
+    d.query(By::Id("f-manager_email"))
+        .first()
+        .await
+        .unwrap()
+        .send_keys("ada@example.com")
+        .await
+        .unwrap();
+    d.query(By::Css("button.primary"))
+        .first()
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    d.query(By::Id("f-email"))
+        .first()
+        .await
+        .unwrap()
+        .send_keys("sam@example.com")
+        .await
+        .unwrap();
+    d.query(By::XPath("//button[text()='Add member']"))
+        .first()
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let flash = d.query(By::Css(".flash")).first().await.unwrap().text().await.unwrap();
     assert!(flash.contains("sam@example.com added"), "{flash}");
     shot(&chrome, "team").await;
     let team = team_id(&app, "Sales");
     assert_eq!(members_of(&app, team), vec![sam]);
 
-    d.find(By::LinkText("Access groups")).await.unwrap().click().await.unwrap();
-    d.find(By::LinkText("New access group")).await.unwrap().click().await.unwrap();
-    d.find(By::Id("f-name")).await.unwrap().send_keys("VIP").await.unwrap();
-    d.find(By::Css("button.primary")).await.unwrap().click().await.unwrap();
-    let select = SelectElement::new(&d.find(By::Id("f-team_id")).await.unwrap()).await.unwrap();
+    d.query(By::LinkText("Access groups"))
+        .first()
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    d.query(By::LinkText("New access group"))
+        .first()
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    d.query(By::Id("f-name"))
+        .first()
+        .await
+        .unwrap()
+        .send_keys("VIP")
+        .await
+        .unwrap();
+    d.query(By::Css("button.primary"))
+        .first()
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let select = SelectElement::new(&d.query(By::Id("f-team_id")).first().await.unwrap())
+        .await
+        .unwrap();
     select.select_by_visible_text("Sales").await.unwrap();
-    let level = SelectElement::new(&d.find(By::Id("f-team-level")).await.unwrap()).await.unwrap();
+    let level = SelectElement::new(&d.query(By::Id("f-team-level")).first().await.unwrap())
+        .await
+        .unwrap();
     level.select_by_value("act").await.unwrap();
-    d.find(By::XPath("//button[text()='Grant to team']")).await.unwrap().click().await.unwrap();
+    d.query(By::XPath("//button[text()='Grant to team']"))
+        .first()
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
     shot(&chrome, "group").await;
     let group = group_id(&app, "VIP");
     assert_eq!(grants_of(&app, group), vec![(Some(team), None, "act".into())]);
 
-    d.find(By::LinkText("Audit")).await.unwrap().click().await.unwrap();
-    let rows = d.find_all(By::Css("table.audit-table tbody tr")).await.unwrap();
+    d.query(By::LinkText("Audit"))
+        .first()
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let table = d.query(By::Css("table.audit-table")).first().await.unwrap();
+    let rows = table.find_all(By::Css("tbody tr")).await.unwrap();
     assert!(rows.len() >= 4, "team.create, member_add, group create, grant_add");
     shot(&chrome, "audit").await;
-    d.find(By::LinkText("API tokens")).await.unwrap().click().await.unwrap();
-    d.find(By::Id("f-name")).await.unwrap().send_keys("ERP").await.unwrap();
-    d.find(By::Css("button.primary")).await.unwrap().click().await.unwrap();
-    let token = d.find(By::Css(".token-value")).await.unwrap().text().await.unwrap();
+    d.query(By::LinkText("API tokens"))
+        .first()
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    d.query(By::Id("f-name"))
+        .first()
+        .await
+        .unwrap()
+        .send_keys("ERP")
+        .await
+        .unwrap();
+    d.query(By::XPath("//button[text()='Create token']"))
+        .first()
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    shot(&chrome, "tokens").await;
+    let token = d
+        .query(By::Css(".token-value"))
+        .first()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
     assert!(token.starts_with("cst_"));
+    let names: Vec<String> = custodian::db::schema::api_tokens::table
+        .select(custodian::db::schema::api_tokens::name)
+        .load(&mut app.conn())
+        .unwrap();
+    assert_eq!(names, ["ERP"]);
     shot(&chrome, "tokens").await;
     chrome.quit().await;
 }

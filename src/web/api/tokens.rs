@@ -20,7 +20,8 @@ use serde::Deserialize;
 pub struct TokensPage {
     pub layout: Layout,
     pub tokens: Vec<TokenRow>,
-    pub name: String,
+    /// The typed name of a refused new token.
+    pub token_name: String,
     pub errors: FieldErrors,
     /// The token just created: shown on this response only, never stored.
     pub fresh: Option<String>,
@@ -42,7 +43,7 @@ async fn tokens_page(
     let page = TokensPage {
         layout: viewer.layout("/api-tokens"),
         tokens,
-        name,
+        token_name: name,
         errors,
         fresh,
     };
