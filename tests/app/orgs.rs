@@ -756,8 +756,11 @@ async fn browser_builds_a_team_and_grants_it_an_access_group() {
         .click()
         .await
         .unwrap();
-    let flash = d.query(By::Css(".flash")).first().await.unwrap().text().await.unwrap();
-    assert!(flash.contains("sam@example.com added"), "{flash}");
+    // Wait for the next page: the previous one also had a flash.
+    d.query(By::XPath("//div[contains(@class, 'flash') and contains(., 'sam@example.com added')]"))
+        .first()
+        .await
+        .unwrap();
     shot(&chrome, "team").await;
     let team = team_id(&app, "Sales");
     assert_eq!(members_of(&app, team), vec![sam]);
@@ -803,6 +806,10 @@ async fn browser_builds_a_team_and_grants_it_an_access_group() {
         .await
         .unwrap()
         .click()
+        .await
+        .unwrap();
+    d.query(By::XPath("//div[contains(@class, 'flash') and contains(., 'Granted act to team Sales')]"))
+        .first()
         .await
         .unwrap();
     shot(&chrome, "group").await;
