@@ -315,6 +315,11 @@ async fn access_groups_and_their_grants_are_managed_with_audit() {
         grants_of(&app, id),
         vec![(Some(team), None, "edit".into()), (None, Some(sam), "view".into())]
     );
+    let team_page = b.page(&format!("/teams/{team}")).await;
+    assert!(
+        team_page.contains(&format!("<a href=\"/access-groups/{id}\">VIP</a>: edit")),
+        "{team_page}"
+    );
 
     // Refused: duplicate grant, unknown user, bad level. Nothing changes.
     let r = b
@@ -757,10 +762,12 @@ async fn browser_builds_a_team_and_grants_it_an_access_group() {
         .await
         .unwrap();
     // Wait for the next page: the previous one also had a flash.
-    d.query(By::XPath("//div[contains(@class, 'flash') and contains(., 'sam@example.com added')]"))
-        .first()
-        .await
-        .unwrap();
+    d.query(By::XPath(
+        "//div[contains(@class, 'flash') and contains(., 'sam@example.com added')]",
+    ))
+    .first()
+    .await
+    .unwrap();
     shot(&chrome, "team").await;
     let team = team_id(&app, "Sales");
     assert_eq!(members_of(&app, team), vec![sam]);
@@ -808,10 +815,12 @@ async fn browser_builds_a_team_and_grants_it_an_access_group() {
         .click()
         .await
         .unwrap();
-    d.query(By::XPath("//div[contains(@class, 'flash') and contains(., 'Granted act to team Sales')]"))
-        .first()
-        .await
-        .unwrap();
+    d.query(By::XPath(
+        "//div[contains(@class, 'flash') and contains(., 'Granted act to team Sales')]",
+    ))
+    .first()
+    .await
+    .unwrap();
     shot(&chrome, "group").await;
     let group = group_id(&app, "VIP");
     assert_eq!(grants_of(&app, group), vec![(Some(team), None, "act".into())]);

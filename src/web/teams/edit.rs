@@ -29,6 +29,8 @@ pub struct TeamPage {
     pub members: Vec<User>,
     /// The member email typed in the add form, kept when it is refused.
     pub member_email: String,
+    /// (group id, group name, level) of the access groups granted to this team.
+    pub groups: Vec<(i64, String, String)>,
     pub history: Vec<Row>,
 }
 
@@ -41,7 +43,7 @@ pub async fn team_page(
     errors: FieldErrors,
     member_email: String,
 ) -> Result<HttpResponse, AppError> {
-    let (stored, members, history) = db
+    let (stored, members, groups, history) = db
         .run(move |c| {
             let team = model::find(c, id)?;
             let json = model::audit_json(c, &team)?;
@@ -49,7 +51,12 @@ pub async fn team_page(
                 name: team.name,
                 manager_email: json["manager_email"].as_str().unwrap_or_default().to_string(),
             };
-            Ok((stored, model::members(c, id)?, history(c, "team", id, 20)?))
+            Ok((
+                stored,
+                model::members(c, id)?,
+                model::granted_groups(c, id)?,
+                history(c, "team", id, 20)?,
+            ))
         })
         .await?;
     let status = if errors.is_empty() {
@@ -64,6 +71,7 @@ pub async fn team_page(
         errors,
         members,
         member_email,
+        groups,
         history,
     };
     render(page, status)

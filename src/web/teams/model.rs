@@ -54,6 +54,17 @@ pub fn members(conn: &mut PgConnection, team_id: i64) -> QueryResult<Vec<User>> 
         .load(conn)
 }
 
+/// (group id, group name, level) of every access group granted to a team.
+pub fn granted_groups(conn: &mut PgConnection, team_id: i64) -> QueryResult<Vec<(i64, String, String)>> {
+    use crate::db::schema::{access_group_grants, access_groups};
+    access_group_grants::table
+        .inner_join(access_groups::table)
+        .filter(access_group_grants::team_id.eq(team_id))
+        .order(access_groups::name)
+        .select((access_groups::id, access_groups::name, access_group_grants::level))
+        .load(conn)
+}
+
 /// The team as the audit log keeps it.
 pub fn audit_json(conn: &mut PgConnection, team: &Team) -> QueryResult<serde_json::Value> {
     let manager_email: Option<String> = match team.manager_id {
