@@ -262,3 +262,16 @@ diesel::table! {
         version -> Int4,
     }
 }
+    api_tokens (id) {
+        id -> Int8,
+        name -> Text,
+        token_hash -> Text,
+        created_by -> Nullable<Int8>,
+        created_at -> Timestamptz,
+        revoked_at -> Nullable<Timestamptz>,
+        last_used_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::joinable!(api_tokens -> users (created_by));
+diesel::allow_tables_to_appear_in_same_query!(api_tokens, users);

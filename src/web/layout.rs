@@ -33,6 +33,10 @@ const SCREENS: &[(&str, &str, &[Perm])] = &[
         "/presets",
         &[Perm::AdministrationPresetsManage, Perm::AdministrationUsersView, Perm::AdministrationUsersManage],
     ),
+    ("Teams", "/teams", &[Perm::AdministrationTeamsManage]),
+    ("Access groups", "/access-groups", &[Perm::AdministrationAccessGroupsManage]),
+    ("Audit", "/audit", &[Perm::AdministrationAuditView]),
+    ("API tokens", "/api-tokens", &[Perm::AdministrationSettings]),
 ];
 
 impl Layout {

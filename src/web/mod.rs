@@ -12,6 +12,10 @@ pub mod notifications;
 pub mod presets;
 pub mod respond;
 pub mod users;
+pub mod teams;
+pub mod access_groups;
+pub mod audit;
+pub mod api;
 
 use crate::error::AppError;
 use actix_web::web;
@@ -61,5 +65,37 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/presets/{id}/rename", web::post().to(presets::rename::submit))
         .route("/presets/{id}/delete", web::get().to(presets::delete::show))
         .route("/presets/{id}/delete", web::post().to(presets::delete::submit))
+        .configure(orgs_routes)
         .default_service(web::to(|| async { Err::<actix_web::HttpResponse, _>(AppError::NotFound) }));
+}
+
+/// Teams, access groups, the audit log, API tokens and the authorization API.
+fn orgs_routes(cfg: &mut web::ServiceConfig) {
+    cfg.route("/teams", web::get().to(teams::list::show))
+        .route("/teams", web::post().to(teams::create::create))
+        .route("/teams/new", web::get().to(teams::create::new))
+        .route("/teams/{id}", web::get().to(teams::edit::show))
+        .route("/teams/{id}", web::post().to(teams::edit::update))
+        .route("/teams/{id}/members", web::post().to(teams::members::add))
+        .route("/teams/{id}/members/{user_id}/remove", web::post().to(teams::members::remove))
+        .route("/teams/{id}/delete", web::get().to(teams::delete::confirm))
+        .route("/teams/{id}/delete", web::post().to(teams::delete::delete))
+        .route("/access-groups", web::get().to(access_groups::list::show))
+        .route("/access-groups", web::post().to(access_groups::create::create))
+        .route("/access-groups/new", web::get().to(access_groups::create::new))
+        .route("/access-groups/{id}", web::get().to(access_groups::edit::show))
+        .route("/access-groups/{id}", web::post().to(access_groups::edit::update))
+        .route("/access-groups/{id}/grants", web::post().to(access_groups::grants::add))
+        .route("/access-groups/{id}/grants/{grant_id}", web::post().to(access_groups::grant_edit::change))
+        .route("/access-groups/{id}/grants/{grant_id}/remove", web::post().to(access_groups::grant_edit::remove))
+        .route("/access-groups/{id}/delete", web::get().to(access_groups::delete::confirm))
+        .route("/access-groups/{id}/delete", web::post().to(access_groups::delete::delete))
+        .route("/audit", web::get().to(audit::list::show))
+        .route("/audit.csv", web::get().to(audit::export::download))
+        .route("/api-tokens", web::get().to(api::tokens::show))
+        .route("/api-tokens", web::post().to(api::tokens::create))
+        .route("/api-tokens/{id}/revoke", web::post().to(api::tokens::revoke))
+        .route("/api/v1/users/{id}/permissions", web::get().to(api::v1::permissions))
+        .route("/api/v1/check", web::post().to(api::v1::check))
+        .route("/api/{tail:.*}", web::route().to(api::v1::no_such_endpoint));
 }

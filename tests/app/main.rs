@@ -14,3 +14,5 @@ mod browser;
 mod outage;
 mod presets;
 mod presets_browser;
+mod orgs;
+mod api;

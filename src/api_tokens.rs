@@ -1,0 +1,127 @@
+//! Bearer tokens of the authorization API (SPEC 7).
+//!
+//! A token is random text shown once when it is created; the database keeps only its SHA-256
+//! (hex), so a leaked table does not leak working tokens.
+
+use crate::db::schema::{api_tokens, users};
+use chrono::{DateTime, Utc};
+use diesel::prelude::*;
+use sha2::{Digest, Sha256};
+
+/// Every token starts with this, so a token found in a log or a repository is recognisable.
+pub const PREFIX: &str = "cst_";
+
+/// A token as the list screen shows it.
+#[derive(Queryable, Debug, Clone)]
+pub struct TokenRow {
+    pub id: i64,
+    pub name: String,
+    pub created_by_email: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub revoked_at: Option<DateTime<Utc>>,
+    pub last_used_at: Option<DateTime<Utc>>,
+}
+
+impl TokenRow {
+    pub fn is_revoked(&self) -> bool {
+        self.revoked_at.is_some()
+    }
+
+    /// What the audit log keeps of a token (never the token or its hash).
+    pub fn audit_json(&self) -> serde_json::Value {
+        serde_json::json!({ "id": self.id, "name": self.name, "revoked_at": self.revoked_at })
+    }
+}
+
+/// The SHA-256 (hex) of a token: what is stored and looked up.
+pub fn hash(token: &str) -> String {
+    hex::encode(Sha256::digest(token.as_bytes()))
+}
+
+/// A fresh random token.
+fn generate() -> String {
+    use rand::distributions::{Alphanumeric, DistString};
+    format!("{PREFIX}{}", Alphanumeric.sample_string(&mut rand::thread_rng(), 40))
+}
+
+/// Every token, newest first, with the email of its creator (one query).
+pub fn list(conn: &mut PgConnection) -> QueryResult<Vec<TokenRow>> {
+    api_tokens::table
+        .left_join(users::table)
+        .order(api_tokens::id.desc())
+        .select((
+            api_tokens::id,
+            api_tokens::name,
+            users::email.nullable(),
+            api_tokens::created_at,
+            api_tokens::revoked_at,
+            api_tokens::last_used_at,
+        ))
+        .load(conn)
+}
+
+/// One token by id.
+pub fn find(conn: &mut PgConnection, id: i64) -> QueryResult<TokenRow> {
+    api_tokens::table
+        .left_join(users::table)
+        .filter(api_tokens::id.eq(id))
+        .select((
+            api_tokens::id,
+            api_tokens::name,
+            users::email.nullable(),
+            api_tokens::created_at,
+            api_tokens::revoked_at,
+            api_tokens::last_used_at,
+        ))
+        .first(conn)
+}
+
+/// Creates a token; returns its id and the token itself (the only time it exists in clear).
+pub fn create(conn: &mut PgConnection, name: &str, created_by: i64) -> QueryResult<(i64, String)> {
+    let token = generate();
+    let id = diesel::insert_into(api_tokens::table)
+        .values((
+            api_tokens::name.eq(name),
+            api_tokens::token_hash.eq(hash(&token)),
+            api_tokens::created_by.eq(created_by),
+        ))
+        .returning(api_tokens::id)
+        .get_result(conn)?;
+    Ok((id, token))
+}
+
+/// Revokes a token; returns false when it was already revoked.
+pub fn revoke(conn: &mut PgConnection, id: i64) -> QueryResult<bool> {
+    let n = diesel::update(
+        api_tokens::table
+            .filter(api_tokens::id.eq(id))
+            .filter(api_tokens::revoked_at.is_null()),
+    )
+    .set(api_tokens::revoked_at.eq(Utc::now()))
+    .execute(conn)?;
+    Ok(n == 1)
+}
+
+/// The id of the live (not revoked) token `token`, if any. Records its use, at most once a
+/// minute per token so that a busy integration does not write on every call.
+pub fn authenticate(conn: &mut PgConnection, token: &str) -> QueryResult<Option<i64>> {
+    let id: Option<i64> = api_tokens::table
+        .filter(api_tokens::token_hash.eq(hash(token)))
+        .filter(api_tokens::revoked_at.is_null())
+        .select(api_tokens::id)
+        .first(conn)
+        .optional()?;
+    if let Some(id) = id {
+        let minute_ago = Utc::now() - chrono::Duration::minutes(1);
+        diesel::update(
+            api_tokens::table.filter(api_tokens::id.eq(id)).filter(
+                api_tokens::last_used_at
+                    .is_null()
+                    .or(api_tokens::last_used_at.lt(minute_ago)),
+            ),
+        )
+        .set(api_tokens::last_used_at.eq(Utc::now()))
+        .execute(conn)?;
+    }
+    Ok(id)
+}

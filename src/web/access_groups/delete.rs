@@ -1,0 +1,77 @@
+//! GET /access-groups/{id}/delete (confirmation saying how many contacts lose the group) and
+//! POST to delete.
+
+use super::model;
+use crate::audit;
+use crate::auth::{session::FlashKind, Viewer};
+use crate::db::schema::access_groups;
+use crate::db::Db;
+use crate::error::AppError;
+use crate::permissions::Perm;
+use crate::web::layout::Layout;
+use crate::web::respond::{page, see_other};
+use actix_web::{web, HttpResponse};
+use askama::Template;
+use diesel::prelude::*;
+
+#[derive(Template)]
+#[template(path = "access_groups/delete.html")]
+pub struct DeleteGroupPage {
+    pub layout: Layout,
+    pub id: i64,
+    pub name: String,
+    pub contacts: i64,
+    pub grants: usize,
+}
+
+/// The confirmation page.
+pub async fn confirm(viewer: Viewer, db: web::Data<Db>, id: web::Path<i64>) -> Result<HttpResponse, AppError> {
+    viewer.require(Perm::AdministrationAccessGroupsManage)?;
+    let id = id.into_inner();
+    let (group, contacts, grants) = db
+        .run(move |c| {
+            Ok((
+                model::find(c, id)?,
+                model::contact_count(c, id)?,
+                model::grants(c, id)?.len(),
+            ))
+        })
+        .await?;
+    page(DeleteGroupPage {
+        layout: viewer.layout("/access-groups"),
+        id,
+        name: group.name,
+        contacts,
+        grants,
+    })
+}
+
+/// Deletes the group; contacts leave it and its grants go (ON DELETE CASCADE). The contacts
+/// themselves stay.
+#[tracing::instrument(skip_all)]
+pub async fn delete(viewer: Viewer, db: web::Data<Db>, id: web::Path<i64>) -> Result<HttpResponse, AppError> {
+    viewer.require(Perm::AdministrationAccessGroupsManage)?;
+    let id = id.into_inner();
+    let (actor, ip) = (viewer.id(), viewer.ip.clone());
+    let (name, contacts) = db
+        .transaction(move |c| {
+            let group = model::find(c, id)?;
+            let contacts = model::contact_count(c, id)?;
+            let grants: Vec<_> = model::grants(c, id)?.iter().map(|g| g.audit_json()).collect();
+            let mut before = group.audit_json();
+            before["contacts"] = serde_json::json!(contacts);
+            before["grants"] = serde_json::json!(grants);
+            diesel::delete(access_groups::table.find(id)).execute(c)?;
+            audit::Entry::new(Some(actor), "access_group.delete", "access_group", id)
+                .before(before)
+                .ip(ip)
+                .record(c)?;
+            Ok((group.name, contacts))
+        })
+        .await?;
+    viewer.flash(
+        FlashKind::Success,
+        format!("Access group “{name}” deleted; {contacts} contacts left it."),
+    );
+    Ok(see_other("/access-groups"))
+}

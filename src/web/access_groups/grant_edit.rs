@@ -1,0 +1,82 @@
+//! POST /access-groups/{id}/grants/{grant_id} (change a grant's level) and
+//! POST /access-groups/{id}/grants/{grant_id}/remove.
+
+use super::edit::{group_page, GrantDraft};
+use super::model::{self, LEVELS};
+use crate::audit;
+use crate::auth::{session::FlashKind, Viewer};
+use crate::db::schema::access_group_grants;
+use crate::db::Db;
+use crate::error::AppError;
+use crate::permissions::Perm;
+use crate::web::forms::FieldErrors;
+use crate::web::respond::see_other;
+use actix_web::{web, HttpResponse};
+use diesel::prelude::*;
+use serde::Deserialize;
+
+#[derive(Deserialize)]
+pub struct LevelForm {
+    #[serde(default)]
+    level: String,
+}
+
+/// Changes the level of a grant.
+#[tracing::instrument(skip_all)]
+pub async fn change(
+    viewer: Viewer,
+    db: web::Data<Db>,
+    path: web::Path<(i64, i64)>,
+    form: web::Form<LevelForm>,
+) -> Result<HttpResponse, AppError> {
+    viewer.require(Perm::AdministrationAccessGroupsManage)?;
+    let (id, grant_id) = path.into_inner();
+    let level = form.into_inner().level;
+    if !LEVELS.contains(&level.as_str()) {
+        let mut errors = FieldErrors::default();
+        errors.add("grant_level", "Choose view, edit or act.");
+        return group_page(&viewer, &db, id, None, GrantDraft::default(), errors).await;
+    }
+    let (actor, ip, l) = (viewer.id(), viewer.ip.clone(), level.clone());
+    let holder = db
+        .transaction(move |c| {
+            let before = model::grant(c, id, grant_id)?;
+            if before.level != l {
+                diesel::update(access_group_grants::table.find(grant_id))
+                    .set(access_group_grants::level.eq(&l))
+                    .execute(c)?;
+                let after = model::grant(c, id, grant_id)?;
+                audit::Entry::new(Some(actor), "access_group.grant_update", "access_group", id)
+                    .before(serde_json::json!({ "grant": before.audit_json() }))
+                    .after(serde_json::json!({ "grant": after.audit_json() }))
+                    .ip(ip)
+                    .record(c)?;
+            }
+            Ok(before.holder())
+        })
+        .await?;
+    viewer.flash(FlashKind::Success, format!("{holder} now has {level}."));
+    Ok(see_other(&format!("/access-groups/{id}")))
+}
+
+/// Removes a grant.
+#[tracing::instrument(skip_all)]
+pub async fn remove(viewer: Viewer, db: web::Data<Db>, path: web::Path<(i64, i64)>) -> Result<HttpResponse, AppError> {
+    viewer.require(Perm::AdministrationAccessGroupsManage)?;
+    let (id, grant_id) = path.into_inner();
+    let (actor, ip) = (viewer.id(), viewer.ip.clone());
+    let holder = db
+        .transaction(move |c| {
+            let before = model::grant(c, id, grant_id)?;
+            diesel::delete(access_group_grants::table.find(grant_id)).execute(c)?;
+            audit::Entry::new(Some(actor), "access_group.grant_remove", "access_group", id)
+                .before(serde_json::json!({ "grant": before.audit_json() }))
+                .after(serde_json::json!({ "grant": null }))
+                .ip(ip)
+                .record(c)?;
+            Ok(before.holder())
+        })
+        .await?;
+    viewer.flash(FlashKind::Success, format!("Grant to {holder} removed."));
+    Ok(see_other(&format!("/access-groups/{id}")))
+}

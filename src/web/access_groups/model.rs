@@ -1,0 +1,189 @@
+//! Access-group records, their grants and their queries.
+
+use crate::db::schema::{access_group_grants, access_groups, contact_access_groups, teams, users};
+use crate::web::forms::FieldErrors;
+use diesel::prelude::*;
+use diesel::sql_types::{BigInt, Text};
+use serde::Deserialize;
+
+/// The levels a grant may give, lowest first.
+pub const LEVELS: [&str; 3] = ["view", "edit", "act"];
+
+/// A group as the list shows it.
+#[derive(QueryableByName, Debug)]
+pub struct GroupRow {
+    #[diesel(sql_type = BigInt)]
+    pub id: i64,
+    #[diesel(sql_type = Text)]
+    pub name: String,
+    #[diesel(sql_type = Text)]
+    pub description: String,
+    #[diesel(sql_type = BigInt)]
+    pub contacts: i64,
+    #[diesel(sql_type = BigInt)]
+    pub grants: i64,
+}
+
+/// Every group with its contact and grant counts, in one query (each count an index-only scan).
+pub fn list(conn: &mut PgConnection) -> QueryResult<Vec<GroupRow>> {
+    diesel::sql_query(
+        "SELECT g.id, g.name, g.description, \
+                (SELECT count(*) FROM contact_access_groups cg WHERE cg.group_id = g.id) AS contacts, \
+                (SELECT count(*) FROM access_group_grants gr WHERE gr.group_id = g.id) AS grants \
+         FROM access_groups g ORDER BY lower(g.name)",
+    )
+    .load(conn)
+}
+
+/// An access-group record.
+#[derive(Queryable, Selectable, Debug, Clone)]
+#[diesel(table_name = access_groups)]
+pub struct Group {
+    pub id: i64,
+    pub name: String,
+    pub description: String,
+}
+
+impl Group {
+    pub fn audit_json(&self) -> serde_json::Value {
+        serde_json::json!({ "id": self.id, "name": self.name, "description": self.description })
+    }
+}
+
+pub fn find(conn: &mut PgConnection, id: i64) -> QueryResult<Group> {
+    access_groups::table.find(id).select(Group::as_select()).first(conn)
+}
+
+/// How many contacts are in a group.
+pub fn contact_count(conn: &mut PgConnection, id: i64) -> QueryResult<i64> {
+    contact_access_groups::table
+        .filter(contact_access_groups::group_id.eq(id))
+        .count()
+        .get_result(conn)
+}
+
+/// A grant with the name of whoever holds it.
+#[derive(Queryable, Debug, Clone)]
+pub struct Grant {
+    pub id: i64,
+    pub group_id: i64,
+    pub user_id: Option<i64>,
+    pub user_email: Option<String>,
+    pub team_id: Option<i64>,
+    pub team_name: Option<String>,
+    pub level: String,
+}
+
+impl Grant {
+    /// Whether this grant gives level `l`.
+    pub fn level_is(&self, l: &str) -> bool {
+        self.level == l
+    }
+
+    /// "team Sales" or "user ada@example.com".
+    pub fn holder(&self) -> String {
+        match (&self.team_name, &self.user_email) {
+            (Some(t), _) => format!("team {t}"),
+            (None, Some(e)) => format!("user {e}"),
+            _ => "nobody".to_string(),
+        }
+    }
+
+    pub fn audit_json(&self) -> serde_json::Value {
+        serde_json::json!({
+            "id": self.id, "group_id": self.group_id, "user_id": self.user_id, "user_email": self.user_email,
+            "team_id": self.team_id, "team_name": self.team_name, "level": self.level,
+        })
+    }
+}
+
+/// The grants of a group (teams first, then users), one query.
+pub fn grants(conn: &mut PgConnection, group_id: i64) -> QueryResult<Vec<Grant>> {
+    load_grants(conn, Some(group_id), None)
+}
+
+/// One grant of a group.
+pub fn grant(conn: &mut PgConnection, group_id: i64, grant_id: i64) -> QueryResult<Grant> {
+    load_grants(conn, Some(group_id), Some(grant_id))?
+        .into_iter()
+        .next()
+        .ok_or(diesel::result::Error::NotFound)
+}
+
+fn load_grants(conn: &mut PgConnection, group_id: Option<i64>, grant_id: Option<i64>) -> QueryResult<Vec<Grant>> {
+    let mut q = access_group_grants::table
+        .left_join(users::table.on(access_group_grants::user_id.eq(users::id.nullable())))
+        .left_join(teams::table.on(access_group_grants::team_id.eq(teams::id.nullable())))
+        .select((
+            access_group_grants::id,
+            access_group_grants::group_id,
+            access_group_grants::user_id,
+            users::email.nullable(),
+            access_group_grants::team_id,
+            teams::name.nullable(),
+            access_group_grants::level,
+        ))
+        .into_boxed();
+    if let Some(g) = group_id {
+        q = q.filter(access_group_grants::group_id.eq(g));
+    }
+    if let Some(id) = grant_id {
+        q = q.filter(access_group_grants::id.eq(id));
+    }
+    q.order((
+        teams::name.nullable().asc().nulls_last(),
+        users::email.nullable().asc(),
+        access_group_grants::id,
+    ))
+    .load(conn)
+}
+
+/// The group form (create and edit).
+#[derive(Deserialize, Default, Debug, Clone)]
+pub struct GroupForm {
+    #[serde(default)]
+    pub name: String,
+    #[serde(default)]
+    pub description: String,
+}
+
+impl GroupForm {
+    /// Checks the form: a name unique case-insensitively (other than group `except`), a
+    /// description of reasonable length. Returns the trimmed (name, description).
+    pub fn validate(
+        &self,
+        conn: &mut PgConnection,
+        except: Option<i64>,
+    ) -> QueryResult<Result<(String, String), FieldErrors>> {
+        let mut errors = FieldErrors::default();
+        let name = self.name.trim();
+        if name.is_empty() {
+            errors.add("name", "Enter a name.");
+        } else if name.chars().count() > 100 {
+            errors.add("name", "Use at most 100 characters.");
+        } else {
+            let mut q = access_groups::table
+                .filter(
+                    diesel::dsl::sql::<diesel::sql_types::Bool>("lower(name) = lower(")
+                        .bind::<Text, _>(name)
+                        .sql(")"),
+                )
+                .into_boxed();
+            if let Some(id) = except {
+                q = q.filter(access_groups::id.ne(id));
+            }
+            if q.select(access_groups::id).first::<i64>(conn).optional()?.is_some() {
+                errors.add("name", "Another access group already has this name.");
+            }
+        }
+        let description = self.description.trim();
+        if description.chars().count() > 1000 {
+            errors.add("description", "Use at most 1000 characters.");
+        }
+        Ok(if errors.is_empty() {
+            Ok((name.to_string(), description.to_string()))
+        } else {
+            Err(errors)
+        })
+    }
+}

@@ -1,0 +1,69 @@
+//! Errors of the JSON API: always a JSON body `{"error": "..."}`, never an HTML page.
+
+use crate::error::AppError;
+use actix_web::http::{header, StatusCode};
+use actix_web::{HttpResponse, ResponseError};
+
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    /// Missing, malformed, unknown or revoked bearer token.
+    #[error("unauthorized: {0}")]
+    Unauthorized(&'static str),
+    #[error("not found: {0}")]
+    NotFound(String),
+    #[error("bad request: {0}")]
+    BadRequest(String),
+    #[error("not implemented: {0}")]
+    NotImplemented(&'static str),
+    #[error("service unavailable")]
+    Unavailable,
+    #[error(transparent)]
+    Internal(anyhow::Error),
+}
+
+impl From<AppError> for ApiError {
+    fn from(e: AppError) -> ApiError {
+        match e {
+            AppError::NotFound => ApiError::NotFound("not found".into()),
+            AppError::BadRequest(m) => ApiError::BadRequest(m),
+            AppError::Unavailable(_) => ApiError::Unavailable,
+            other => ApiError::Internal(anyhow::anyhow!("{other}")),
+        }
+    }
+}
+
+impl From<diesel::result::Error> for ApiError {
+    fn from(e: diesel::result::Error) -> ApiError {
+        AppError::from(e).into()
+    }
+}
+
+impl ResponseError for ApiError {
+    fn status_code(&self) -> StatusCode {
+        match self {
+            ApiError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
+            ApiError::NotFound(_) => StatusCode::NOT_FOUND,
+            ApiError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            ApiError::NotImplemented(_) => StatusCode::NOT_IMPLEMENTED,
+            ApiError::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
+            ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        let message = match self {
+            ApiError::Unauthorized(m) | ApiError::NotImplemented(m) => m.to_string(),
+            ApiError::NotFound(m) | ApiError::BadRequest(m) => m.clone(),
+            ApiError::Unavailable => "the database is not answering; try again shortly".to_string(),
+            ApiError::Internal(e) => {
+                tracing::error!(error = ?e, "internal error in API");
+                "internal error".to_string()
+            }
+        };
+        let mut res = HttpResponse::build(self.status_code());
+        if matches!(self, ApiError::Unauthorized(_)) {
+            res.insert_header((header::WWW_AUTHENTICATE, "Bearer"));
+        }
+        res.json(serde_json::json!({ "error": message }))
+    }
+}

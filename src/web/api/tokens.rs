@@ -1,0 +1,122 @@
+//! GET/POST /api-tokens and POST /api-tokens/{id}/revoke (administration.settings): tokens of
+//! the authorization API. A new token is shown once, in the response to its creation.
+
+use crate::api_tokens::{self, TokenRow};
+use crate::audit;
+use crate::auth::{session::FlashKind, Viewer};
+use crate::db::Db;
+use crate::error::AppError;
+use crate::permissions::Perm;
+use crate::web::forms::FieldErrors;
+use crate::web::layout::Layout;
+use crate::web::respond::{render, see_other};
+use actix_web::http::StatusCode;
+use actix_web::{web, HttpResponse};
+use askama::Template;
+use serde::Deserialize;
+
+#[derive(Template)]
+#[template(path = "api_tokens/list.html")]
+pub struct TokensPage {
+    pub layout: Layout,
+    pub tokens: Vec<TokenRow>,
+    /// The typed name of a refused new token.
+    pub token_name: String,
+    pub errors: FieldErrors,
+    /// The token just created: shown on this response only, never stored.
+    pub fresh: Option<String>,
+}
+
+async fn tokens_page(
+    viewer: &Viewer,
+    db: &Db,
+    name: String,
+    errors: FieldErrors,
+    fresh: Option<String>,
+) -> Result<HttpResponse, AppError> {
+    let tokens = db.run(|c| Ok(api_tokens::list(c)?)).await?;
+    let status = if errors.is_empty() {
+        StatusCode::OK
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    };
+    let page = TokensPage {
+        layout: viewer.layout("/api-tokens"),
+        tokens,
+        token_name: name,
+        errors,
+        fresh,
+    };
+    let mut res = render(page, status)?;
+    // The page may carry a secret: keep it out of every cache.
+    res.headers_mut().insert(
+        actix_web::http::header::CACHE_CONTROL,
+        actix_web::http::header::HeaderValue::from_static("no-store"),
+    );
+    Ok(res)
+}
+
+/// The list of tokens and the form for a new one.
+pub async fn show(viewer: Viewer, db: web::Data<Db>) -> Result<HttpResponse, AppError> {
+    viewer.require(Perm::AdministrationSettings)?;
+    tokens_page(&viewer, &db, String::new(), FieldErrors::default(), None).await
+}
+
+#[derive(Deserialize)]
+pub struct NewToken {
+    #[serde(default)]
+    name: String,
+}
+
+/// Creates a token and shows it once.
+#[tracing::instrument(skip_all)]
+pub async fn create(viewer: Viewer, db: web::Data<Db>, form: web::Form<NewToken>) -> Result<HttpResponse, AppError> {
+    viewer.require(Perm::AdministrationSettings)?;
+    let name = form.into_inner().name.trim().to_string();
+    let mut errors = FieldErrors::default();
+    if name.is_empty() {
+        errors.add("name", "Name the token after the system that will use it.");
+    } else if name.chars().count() > 100 {
+        errors.add("name", "Use at most 100 characters.");
+    }
+    if !errors.is_empty() {
+        return tokens_page(&viewer, &db, name, errors, None).await;
+    }
+    let (n, actor, ip) = (name.clone(), viewer.id(), viewer.ip.clone());
+    let token = db
+        .transaction(move |c| {
+            let (id, token) = api_tokens::create(c, &n, actor)?;
+            let row = api_tokens::find(c, id)?;
+            audit::Entry::new(Some(actor), "api_token.create", "api_token", id)
+                .after(row.audit_json())
+                .ip(ip)
+                .record(c)?;
+            Ok(token)
+        })
+        .await?;
+    tokens_page(&viewer, &db, String::new(), errors, Some(token)).await
+}
+
+/// Revokes a token: calls with it get 401 from now on.
+#[tracing::instrument(skip_all)]
+pub async fn revoke(viewer: Viewer, db: web::Data<Db>, id: web::Path<i64>) -> Result<HttpResponse, AppError> {
+    viewer.require(Perm::AdministrationSettings)?;
+    let id = id.into_inner();
+    let (actor, ip) = (viewer.id(), viewer.ip.clone());
+    let name = db
+        .transaction(move |c| {
+            let before = api_tokens::find(c, id)?;
+            if api_tokens::revoke(c, id)? {
+                let after = api_tokens::find(c, id)?;
+                audit::Entry::new(Some(actor), "api_token.revoke", "api_token", id)
+                    .before(before.audit_json())
+                    .after(after.audit_json())
+                    .ip(ip)
+                    .record(c)?;
+            }
+            Ok(before.name)
+        })
+        .await?;
+    viewer.flash(FlashKind::Success, format!("Token “{name}” revoked."));
+    Ok(see_other("/api-tokens"))
+}

@@ -1,0 +1,169 @@
+//! Reading the audit log: the filters of the viewer, keyset pages, per-object history.
+//!
+//! Pages go by id (`id < last id seen`, newest first) rather than OFFSET, so page 10,000 costs
+//! what page 1 costs; every filter has an `(…, id DESC)` index.
+
+pub use super::row::Row;
+use crate::db::schema::{audit_log, users};
+use crate::web::forms::FieldErrors;
+use chrono::{DateTime, NaiveDate, Utc};
+use diesel::pg::Pg;
+use diesel::prelude::*;
+use serde::{Deserialize, Serialize};
+
+type Select = (
+    audit_log::id,
+    audit_log::at,
+    audit_log::actor_id,
+    diesel::dsl::Nullable<users::email>,
+    audit_log::action,
+    audit_log::object_type,
+    audit_log::object_id,
+    audit_log::before,
+    audit_log::after,
+    audit_log::ip,
+);
+
+fn columns() -> Select {
+    (
+        audit_log::id,
+        audit_log::at,
+        audit_log::actor_id,
+        users::email.nullable(),
+        audit_log::action,
+        audit_log::object_type,
+        audit_log::object_id,
+        audit_log::before,
+        audit_log::after,
+        audit_log::ip,
+    )
+}
+
+/// The newest `limit` entries about one object, for a "History" panel.
+pub fn history(
+    conn: &mut PgConnection,
+    object_type: &str,
+    object_id: impl ToString,
+    limit: i64,
+) -> QueryResult<Vec<Row>> {
+    audit_log::table
+        .left_join(users::table.on(audit_log::actor_id.eq(users::id.nullable())))
+        .filter(audit_log::object_type.eq(object_type))
+        .filter(audit_log::object_id.eq(object_id.to_string()))
+        .order(audit_log::id.desc())
+        .limit(limit)
+        .select(columns())
+        .load(conn)
+}
+
+/// The viewer's filters, as typed in its query string.
+#[derive(Deserialize, Serialize, Default, Debug, Clone)]
+pub struct Filters {
+    #[serde(default)]
+    pub actor: String,
+    #[serde(default)]
+    pub action: String,
+    #[serde(default)]
+    pub object_type: String,
+    #[serde(default)]
+    pub object_id: String,
+    #[serde(default)]
+    pub from: String,
+    #[serde(default)]
+    pub to: String,
+}
+
+/// Filters checked and resolved against the database.
+#[derive(Debug, Default)]
+pub struct Parsed {
+    /// `Some(None)`: an actor email was given but no user has it (so nothing matches).
+    actor: Option<Option<i64>>,
+    action: Option<String>,
+    object_type: Option<String>,
+    object_id: Option<String>,
+    from: Option<DateTime<Utc>>,
+    /// Exclusive upper bound: the start of the day after "to".
+    to: Option<DateTime<Utc>>,
+}
+
+fn non_empty(s: &str) -> Option<String> {
+    Some(s.trim().to_string()).filter(|s| !s.is_empty())
+}
+
+fn day(s: &str, field: &'static str, errors: &mut FieldErrors) -> Option<NaiveDate> {
+    let s = s.trim();
+    if s.is_empty() {
+        return None;
+    }
+    match NaiveDate::parse_from_str(s, "%Y-%m-%d") {
+        Ok(d) => Some(d),
+        Err(_) => {
+            errors.add(field, "Enter a date as YYYY-MM-DD.");
+            None
+        }
+    }
+}
+
+impl Filters {
+    /// Checks the filters; a bad date is reported beside its field and ignored.
+    pub fn parse(&self, conn: &mut PgConnection, errors: &mut FieldErrors) -> QueryResult<Parsed> {
+        let actor = match non_empty(&self.actor) {
+            Some(email) => {
+                let found = crate::users::model::find_by_email(conn, &email)?.map(|u| u.id);
+                if found.is_none() {
+                    errors.add("actor", "No user has this email.");
+                }
+                Some(found)
+            }
+            None => None,
+        };
+        let start = |d: NaiveDate| d.and_hms_opt(0, 0, 0).map(|t| t.and_utc());
+        let from = day(&self.from, "from", errors).and_then(start);
+        let to = day(&self.to, "to", errors).and_then(|d| d.succ_opt()).and_then(start);
+        if let (Some(f), Some(t)) = (from, to) {
+            if t <= f {
+                errors.add("to", "The end date is before the start date.");
+            }
+        }
+        Ok(Parsed {
+            actor,
+            action: non_empty(&self.action),
+            object_type: non_empty(&self.object_type),
+            object_id: non_empty(&self.object_id),
+            from,
+            to,
+        })
+    }
+}
+
+/// One keyset page: entries matching `p` with id below `before`, newest first.
+pub fn page(conn: &mut PgConnection, p: &Parsed, before: Option<i64>, limit: i64) -> QueryResult<Vec<Row>> {
+    let mut q = audit_log::table
+        .left_join(users::table.on(audit_log::actor_id.eq(users::id.nullable())))
+        .select(columns())
+        .into_boxed::<Pg>();
+    match p.actor {
+        Some(Some(id)) => q = q.filter(audit_log::actor_id.eq(id)),
+        Some(None) => return Ok(Vec::new()),
+        None => {}
+    }
+    if let Some(a) = &p.action {
+        q = q.filter(audit_log::action.eq(a.clone()));
+    }
+    if let Some(t) = &p.object_type {
+        q = q.filter(audit_log::object_type.eq(t.clone()));
+    }
+    if let Some(o) = &p.object_id {
+        q = q.filter(audit_log::object_id.eq(o.clone()));
+    }
+    if let Some(f) = p.from {
+        q = q.filter(audit_log::at.ge(f));
+    }
+    if let Some(t) = p.to {
+        q = q.filter(audit_log::at.lt(t));
+    }
+    if let Some(b) = before {
+        q = q.filter(audit_log::id.lt(b));
+    }
+    q.order(audit_log::id.desc()).limit(limit).load(conn)
+}

@@ -1,0 +1,120 @@
+//! One audit entry as the screens show it: who, when, what, and a readable before/after.
+
+use chrono::{DateTime, Utc};
+use diesel::prelude::*;
+use serde_json::Value;
+use std::collections::{BTreeMap, BTreeSet};
+
+/// One audit entry with its actor's email.
+#[derive(Queryable, Debug, Clone)]
+pub struct Row {
+    pub id: i64,
+    pub at: DateTime<Utc>,
+    pub actor_id: Option<i64>,
+    pub actor_email: Option<String>,
+    pub action: String,
+    pub object_type: String,
+    pub object_id: Option<String>,
+    pub before: Option<Value>,
+    pub after: Option<Value>,
+    pub ip: Option<String>,
+}
+
+/// A field that differs between before and after.
+pub struct Change {
+    pub field: String,
+    pub before: String,
+    pub after: String,
+}
+
+fn show(v: Option<&&Value>) -> String {
+    match v {
+        None | Some(Value::Null) => "—".to_string(),
+        Some(Value::String(s)) => s.clone(),
+        Some(other) => other.to_string(),
+    }
+}
+
+impl Row {
+    pub fn at_display(&self) -> String {
+        self.at.format("%Y-%m-%d %H:%M:%S").to_string()
+    }
+
+    pub fn actor_display(&self) -> String {
+        match (&self.actor_email, self.actor_id) {
+            (Some(e), _) => e.clone(),
+            (None, Some(id)) => format!("user #{id}"),
+            (None, None) => "system".to_string(),
+        }
+    }
+
+    pub fn object_display(&self) -> String {
+        match &self.object_id {
+            Some(id) => format!("{} #{id}", self.object_type),
+            None => self.object_type.clone(),
+        }
+    }
+
+    /// Pretty-printed JSON of the before state ("" when none).
+    pub fn before_pretty(&self) -> String {
+        self.before
+            .as_ref()
+            .and_then(|v| serde_json::to_string_pretty(v).ok())
+            .unwrap_or_default()
+    }
+
+    /// Pretty-printed JSON of the after state ("" when none).
+    pub fn after_pretty(&self) -> String {
+        self.after
+            .as_ref()
+            .and_then(|v| serde_json::to_string_pretty(v).ok())
+            .unwrap_or_default()
+    }
+
+    /// Field-by-field differences, nested objects flattened to dotted names: what a reader
+    /// wants first; the full JSON stays available below it. A missing side (creation,
+    /// deletion) reads as empty. Nothing when neither side is an object.
+    pub fn changes(&self) -> Vec<Change> {
+        let (mut b, mut a) = (BTreeMap::new(), BTreeMap::new());
+        flatten("", self.before.as_ref(), &mut b);
+        flatten("", self.after.as_ref(), &mut a);
+        if b.is_empty() && a.is_empty() {
+            return Vec::new();
+        }
+        let keys: BTreeSet<&String> = b.keys().chain(a.keys()).collect();
+        keys.into_iter()
+            .map(|k| Change {
+                field: k.clone(),
+                before: show(b.get(k)),
+                after: show(a.get(k)),
+            })
+            // Missing and null read the same.
+            .filter(|c| c.before != c.after)
+            .collect()
+    }
+}
+
+static NULL: Value = Value::Null;
+
+/// Flattens objects into `dotted.name → value`; anything else under `prefix` stays whole.
+fn flatten<'a>(prefix: &str, v: Option<&'a Value>, out: &mut BTreeMap<String, &'a Value>) {
+    match v {
+        Some(Value::Object(m)) => {
+            for (k, v) in m {
+                let name = if prefix.is_empty() {
+                    k.clone()
+                } else {
+                    format!("{prefix}.{k}")
+                };
+                flatten(&name, Some(v), out);
+            }
+        }
+        Some(Value::Null) | None if !prefix.is_empty() => {
+            out.insert(prefix.to_string(), &NULL);
+        }
+        Some(other) if !prefix.is_empty() => {
+            out.insert(prefix.to_string(), other);
+        }
+        _ => {}
+    }
+}

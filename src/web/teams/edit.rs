@@ -1,0 +1,148 @@
+//! The team page (GET /teams/{id}: name, manager, members, history); POST /teams/{id}
+//! saves name and manager.
+
+use super::model::{self, TeamForm};
+use crate::audit;
+use crate::auth::{session::FlashKind, Viewer};
+use crate::db::schema::teams;
+use crate::db::Db;
+use crate::error::AppError;
+use crate::permissions::Perm;
+use crate::users::User;
+use crate::web::audit::{history, Row};
+use crate::web::forms::FieldErrors;
+use crate::web::layout::Layout;
+use crate::web::respond::{render, see_other};
+use actix_web::http::StatusCode;
+use actix_web::{web, HttpResponse};
+use askama::Template;
+use chrono::Utc;
+use diesel::prelude::*;
+
+#[derive(Template)]
+#[template(path = "teams/show.html")]
+pub struct TeamPage {
+    pub layout: Layout,
+    pub id: i64,
+    pub form: TeamForm,
+    pub errors: FieldErrors,
+    pub members: Vec<User>,
+    /// The member email typed in the add form, kept when it is refused.
+    pub member_email: String,
+    /// (group id, group name, level) of the access groups granted to this team.
+    pub groups: Vec<(i64, String, String)>,
+    pub history: Vec<Row>,
+}
+
+/// Renders the team page; `form`/`errors`/`member_email` carry a refused submission.
+pub async fn team_page(
+    viewer: &Viewer,
+    db: &Db,
+    id: i64,
+    form: Option<TeamForm>,
+    errors: FieldErrors,
+    member_email: String,
+) -> Result<HttpResponse, AppError> {
+    let (stored, members, groups, history) = db
+        .run(move |c| {
+            let team = model::find(c, id)?;
+            let json = model::audit_json(c, &team)?;
+            let stored = TeamForm {
+                name: team.name,
+                manager_email: json["manager_email"].as_str().unwrap_or_default().to_string(),
+            };
+            Ok((
+                stored,
+                model::members(c, id)?,
+                model::granted_groups(c, id)?,
+                history(c, "team", id, 20)?,
+            ))
+        })
+        .await?;
+    let status = if errors.is_empty() {
+        StatusCode::OK
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    };
+    let page = TeamPage {
+        layout: viewer.layout("/teams"),
+        id,
+        form: form.unwrap_or(stored),
+        errors,
+        members,
+        member_email,
+        groups,
+        history,
+    };
+    render(page, status)
+}
+
+/// The team page.
+pub async fn show(viewer: Viewer, db: web::Data<Db>, id: web::Path<i64>) -> Result<HttpResponse, AppError> {
+    viewer.require(Perm::AdministrationTeamsManage)?;
+    team_page(
+        &viewer,
+        &db,
+        id.into_inner(),
+        None,
+        FieldErrors::default(),
+        String::new(),
+    )
+    .await
+}
+
+/// Saves the name and manager of a team.
+#[tracing::instrument(skip_all)]
+pub async fn update(
+    viewer: Viewer,
+    db: web::Data<Db>,
+    id: web::Path<i64>,
+    form: web::Form<TeamForm>,
+) -> Result<HttpResponse, AppError> {
+    viewer.require(Perm::AdministrationTeamsManage)?;
+    let (id, form) = (id.into_inner(), form.into_inner());
+    let (f, actor, ip) = (form.clone(), viewer.id(), viewer.ip.clone());
+    let done = db
+        .transaction(move |c| {
+            let before = model::find(c, id)?;
+            let v = match f.validate(c, Some(id))? {
+                Ok(v) => v,
+                Err(e) => return Ok(Err(e)),
+            };
+            if v.name == before.name && v.manager_id == before.manager_id {
+                return Ok(Ok(false));
+            }
+            let before_json = model::audit_json(c, &before)?;
+            let after: model::Team = match model::unique_name(c, "Another team already has this name.", |c| {
+                diesel::update(teams::table.find(id))
+                    .set((
+                        teams::name.eq(&v.name),
+                        teams::manager_id.eq(v.manager_id),
+                        teams::updated_at.eq(Utc::now()),
+                    ))
+                    .returning(model::Team::as_returning())
+                    .get_result(c)
+            })? {
+                Ok(v) => v,
+                Err(e) => return Ok(Err(e)),
+            };
+            let after_json = model::audit_json(c, &after)?;
+            audit::Entry::new(Some(actor), "team.update", "team", id)
+                .before(before_json)
+                .after(after_json)
+                .ip(ip)
+                .record(c)?;
+            Ok(Ok(true))
+        })
+        .await?;
+    match done {
+        Ok(changed) => {
+            viewer.flash(
+                FlashKind::Success,
+                if changed { "Team saved." } else { "Nothing to change." },
+            );
+            Ok(see_other(&format!("/teams/{id}")))
+        }
+        Err(errors) => team_page(&viewer, &db, id, Some(form), errors, String::new()).await,
+    }
+}
