@@ -10,6 +10,7 @@ pub mod config;
 pub mod db;
 pub mod demo;
 pub mod error;
+pub mod messaging;
 pub mod notifications;
 pub mod permissions;
 pub mod startup;

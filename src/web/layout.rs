@@ -31,6 +31,9 @@ const SCREENS: &[(&str, &str, &[Perm])] = &[
         "/presets",
         &[Perm::AdministrationPresetsManage, Perm::AdministrationUsersView, Perm::AdministrationUsersManage],
     ),
+    ("Templates", "/templates", &[Perm::TemplatesView]),
+    ("Send", "/send", &[Perm::EmailSend, Perm::SmsSend]),
+    ("Outbox", "/outbox", &[Perm::EmailSend, Perm::SmsSend]),
 ];
 
 impl Layout {
