@@ -8,3 +8,5 @@ mod access_rules;
 mod auth;
 mod browser;
 mod outage;
+mod send;
+mod templates;
