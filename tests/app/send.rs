@@ -360,3 +360,172 @@ async fn send_and_outbox_permissions_by_role() {
         assert_eq!(anon.get(path).await.status(), 303);
     }
 }
+
+/// Queues email (and one SMS) directly; returns the batch id.
+fn queue(c: &mut PgConnection, user: i64, to: &[&str]) -> i64 {
+    let batch: i64 = diesel::insert_into(send_batches::table)
+        .values((
+            send_batches::created_by.eq(user),
+            send_batches::channel.eq("email"),
+            send_batches::audience.eq(serde_json::json!({})),
+            send_batches::recipients.eq(to.len() as i32),
+        ))
+        .returning(send_batches::id)
+        .get_result(c)
+        .unwrap();
+    for (ch, addr) in to.iter().map(|a| ("email", *a)).chain([("sms", "+48600000001")]) {
+        diesel::insert_into(outbox_messages::table)
+            .values((
+                outbox_messages::batch_id.eq(batch),
+                outbox_messages::channel.eq(ch),
+                outbox_messages::to_address.eq(addr),
+                outbox_messages::subject.eq((ch == "email").then_some("Hi")),
+                outbox_messages::body.eq("Body text"),
+                outbox_messages::created_by.eq(user),
+            ))
+            .execute(c)
+            .unwrap();
+    }
+    batch
+}
+
+fn statuses(c: &mut PgConnection) -> Vec<(String, String, bool, Option<String>)> {
+    outbox_messages::table
+        .order(outbox_messages::id)
+        .select((
+            outbox_messages::to_address,
+            outbox_messages::status,
+            outbox_messages::sent_at.is_not_null(),
+            outbox_messages::error,
+        ))
+        .load(c)
+        .unwrap()
+}
+
+struct StubMailer(std::cell::RefCell<Vec<String>>);
+
+impl custodian::messaging::delivery::Mailer for StubMailer {
+    fn send(&self, to: &str, subject: &str, body: &str) -> Result<(), String> {
+        if to.starts_with("bad") {
+            return Err("550 mailbox unavailable".into());
+        }
+        self.0.borrow_mut().push(format!("{to}|{subject}|{body}"));
+        Ok(())
+    }
+}
+
+#[test]
+fn deliver_pending_sends_queued_email_and_leaves_sms_queued() {
+    use custodian::messaging::delivery::{deliver_pending, Delivered};
+    let db = TestDb::new();
+    let mut c = db.conn();
+    let user = custodian::users::model::create(
+        &mut c,
+        &custodian::users::model::NewUser {
+            email: "op@example.com",
+            first_name: "Op",
+            last_name: "",
+            phone: None,
+            password_hash: "x",
+            role: "sending_operator",
+        },
+    )
+    .unwrap()
+    .id;
+    queue(&mut c, user, &["a@example.com", "bad@example.com", "b@example.com"]);
+    let stub = StubMailer(Default::default());
+    assert_eq!(deliver_pending(&mut c, &stub, 2).unwrap(), Delivered { sent: 1, failed: 1 });
+    assert_eq!(deliver_pending(&mut c, &stub, 50).unwrap(), Delivered { sent: 1, failed: 0 });
+    assert_eq!(deliver_pending(&mut c, &stub, 50).unwrap(), Delivered::default(), "nothing is sent twice");
+    assert_eq!(*stub.0.borrow(), ["a@example.com|Hi|Body text", "b@example.com|Hi|Body text"]);
+    let s = statuses(&mut c);
+    assert_eq!((s[0].1.as_str(), s[0].2), ("sent", true));
+    assert_eq!((s[1].1.as_str(), s[1].3.as_deref()), ("failed", Some("550 mailbox unavailable")));
+    assert_eq!(s[2].1, "sent");
+    assert_eq!((s[3].0.as_str(), s[3].1.as_str(), s[3].2), ("+48600000001", "queued", false), "SMS stay queued");
+}
+
+/// A tiny SMTP server on 127.0.0.1 that accepts everything and keeps what it received.
+fn fake_smtp() -> (u16, std::sync::Arc<std::sync::Mutex<Vec<String>>>) {
+    use std::io::{BufRead, BufReader, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let got = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let log = got.clone();
+    std::thread::spawn(move || {
+        for stream in listener.incoming().flatten() {
+            let mut w = stream.try_clone().unwrap();
+            let mut r = BufReader::new(stream);
+            let _ = w.write_all(b"220 fake ESMTP\r\n");
+            let mut line = String::new();
+            while r.read_line(&mut line).map(|n| n > 0).unwrap_or(false) {
+                let cmd = line.to_ascii_uppercase();
+                let reply: &[u8] = if cmd.starts_with("DATA") {
+                    let _ = w.write_all(b"354 go ahead\r\n");
+                    let mut data = String::new();
+                    loop {
+                        let mut l = String::new();
+                        if r.read_line(&mut l).unwrap_or(0) == 0 || l == ".\r\n" {
+                            break;
+                        }
+                        data.push_str(&l);
+                    }
+                    log.lock().unwrap().push(data);
+                    b"250 queued\r\n"
+                } else if cmd.starts_with("QUIT") {
+                    let _ = w.write_all(b"221 bye\r\n");
+                    break;
+                } else {
+                    if cmd.starts_with("RCPT") {
+                        log.lock().unwrap().push(line.trim().to_string());
+                    }
+                    b"250 ok\r\n"
+                };
+                let _ = w.write_all(reply);
+                line.clear();
+            }
+        }
+    });
+    (port, got)
+}
+
+#[tokio::test]
+async fn with_smtp_configured_the_worker_delivers_queued_email() {
+    let (port, got) = fake_smtp();
+    let db = TestDb::new();
+    let mut config = custodian::config::Config::for_database(&db.url, "127.0.0.1:0");
+    config.workers = Some(1);
+    config.db_pool_size = 3;
+    config.smtp_url = Some(format!("smtp://127.0.0.1:{port}"));
+    config.smtp_from = Some("noreply@example.com".into());
+    let server = custodian::startup::Application::build(&config).await.unwrap();
+    tokio::spawn(server.run_until_stopped());
+    let mut c = db.conn();
+    let user = custodian::users::model::create(
+        &mut c,
+        &custodian::users::model::NewUser {
+            email: "op@example.com",
+            first_name: "Op",
+            last_name: "",
+            phone: None,
+            password_hash: "x",
+            role: "sending_operator",
+        },
+    )
+    .unwrap()
+    .id;
+    queue(&mut c, user, &["ann@example.com"]);
+    let mut s = statuses(&mut c);
+    for _ in 0..40 {
+        if s[0].1 != "queued" {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(250)).await;
+        s = statuses(&mut c);
+    }
+    assert_eq!((s[0].1.as_str(), s[0].3.as_deref()), ("sent", None), "{s:?}");
+    assert_eq!(s[1].1, "queued", "SMS stay queued");
+    let got = got.lock().unwrap().join("\n");
+    assert!(got.contains("RCPT TO:<ann@example.com>"), "{got}");
+    assert!(got.contains("Subject: Hi") && got.contains("Body text"), "{got}");
+}
