@@ -34,7 +34,12 @@ async fn create(b: &Browser, name: &str) -> i64 {
         .submit(
             "/templates/new",
             "/templates",
-            &[("name", name), ("channel", "email"), ("subject", "Hello {first_name}"), ("body", "Dear {first_name},\nnews.")],
+            &[
+                ("name", name),
+                ("channel", "email"),
+                ("subject", "Hello {first_name}"),
+                ("body", "Dear {first_name},\nnews."),
+            ],
         )
         .await;
     assert_eq!(r.status(), 303, "{}", r.text().await.unwrap());
@@ -44,7 +49,11 @@ async fn create(b: &Browser, name: &str) -> i64 {
 /// Takes `key` away from a user (per-user revoke override).
 pub fn revoke(app: &TestApp, user: i64, key: &str) {
     diesel::insert_into(user_overrides::table)
-        .values((user_overrides::user_id.eq(user), user_overrides::perm_key.eq(key), user_overrides::granted.eq(false)))
+        .values((
+            user_overrides::user_id.eq(user),
+            user_overrides::perm_key.eq(key),
+            user_overrides::granted.eq(false),
+        ))
         .execute(&mut app.conn())
         .unwrap();
 }
@@ -66,17 +75,28 @@ async fn owner_creates_shares_and_others_only_view_and_copy() {
     assert_eq!(b.get(&format!("/templates/{id}/edit")).await.status(), 404);
 
     // Only the owner shares.
-    let r = b.submit("/templates", &format!("/templates/{id}/share"), &[("shared", "true")]).await;
+    let r = b
+        .submit("/templates", &format!("/templates/{id}/share"), &[("shared", "true")])
+        .await;
     assert_eq!(r.status(), 404);
     assert!(!row(&app, id).unwrap().5);
-    let r = a.submit(&format!("/templates/{id}"), &format!("/templates/{id}/share"), &[("shared", "true")]).await;
+    let r = a
+        .submit(
+            &format!("/templates/{id}"),
+            &format!("/templates/{id}/share"),
+            &[("shared", "true")],
+        )
+        .await;
     assert_eq!(r.status(), 303);
     assert!(row(&app, id).unwrap().5);
 
     // Shared: others see it, cannot edit, delete or unshare it.
     assert!(b.page("/templates").await.contains("Spring news"));
     let card = b.page(&format!("/templates/{id}")).await;
-    assert!(!card.contains(&format!("/templates/{id}/edit")), "no Edit button for a non-owner");
+    assert!(
+        !card.contains(&format!("/templates/{id}/edit")),
+        "no Edit button for a non-owner"
+    );
     assert_eq!(b.get(&format!("/templates/{id}/edit")).await.status(), 403);
     assert_eq!(b.get(&format!("/templates/{id}/delete")).await.status(), 403);
     let before = row(&app, id);
@@ -84,18 +104,28 @@ async fn owner_creates_shares_and_others_only_view_and_copy() {
         .submit(
             "/templates",
             &format!("/templates/{id}/edit"),
-            &[("name", "Hijacked"), ("channel", "email"), ("subject", "x"), ("body", "y"), ("version", "2")],
+            &[
+                ("name", "Hijacked"),
+                ("channel", "email"),
+                ("subject", "x"),
+                ("body", "y"),
+                ("version", "2"),
+            ],
         )
         .await;
     assert_eq!(r.status(), 403);
     let r = b.submit("/templates", &format!("/templates/{id}/delete"), &[]).await;
     assert_eq!(r.status(), 403);
-    let r = b.submit("/templates", &format!("/templates/{id}/share"), &[("shared", "false")]).await;
+    let r = b
+        .submit("/templates", &format!("/templates/{id}/share"), &[("shared", "false")])
+        .await;
     assert_eq!(r.status(), 403);
     assert_eq!(row(&app, id), before, "refused actions changed nothing");
 
     // Copy belongs to whoever copied it, private.
-    let r = b.submit(&format!("/templates/{id}"), &format!("/templates/{id}/copy"), &[]).await;
+    let r = b
+        .submit(&format!("/templates/{id}"), &format!("/templates/{id}/copy"), &[])
+        .await;
     assert_eq!(r.status(), 303);
     let copy_id: i64 = location(&r).trim_start_matches("/templates/").parse().unwrap();
     let copy = row(&app, copy_id).unwrap();
@@ -106,7 +136,13 @@ async fn owner_creates_shares_and_others_only_view_and_copy() {
         .submit(
             &format!("/templates/{copy_id}/edit"),
             &format!("/templates/{copy_id}/edit"),
-            &[("name", "Mine now"), ("channel", "email"), ("subject", "S"), ("body", "B"), ("version", "1")],
+            &[
+                ("name", "Mine now"),
+                ("channel", "email"),
+                ("subject", "S"),
+                ("body", "B"),
+                ("version", "1"),
+            ],
         )
         .await;
     assert_eq!(r.status(), 303);
@@ -116,7 +152,12 @@ async fn owner_creates_shares_and_others_only_view_and_copy() {
     assert_eq!(a.get(&format!("/templates/{copy_id}")).await.status(), 404);
 
     // Unsharing hides it again.
-    a.submit(&format!("/templates/{id}"), &format!("/templates/{id}/share"), &[("shared", "false")]).await;
+    a.submit(
+        &format!("/templates/{id}"),
+        &format!("/templates/{id}/share"),
+        &[("shared", "false")],
+    )
+    .await;
     assert_eq!(b.get(&format!("/templates/{id}")).await.status(), 404);
 
     let actions: Vec<String> = audit_log::table
@@ -127,7 +168,13 @@ async fn owner_creates_shares_and_others_only_view_and_copy() {
         .unwrap();
     assert_eq!(
         actions,
-        ["template.create", "template.share", "template.copy", "template.update", "template.unshare"]
+        [
+            "template.create",
+            "template.share",
+            "template.copy",
+            "template.update",
+            "template.unshare"
+        ]
     );
 }
 
@@ -142,18 +189,33 @@ async fn owner_and_administrator_edit_and_delete() {
         .submit(
             &format!("/templates/{id}/edit"),
             &format!("/templates/{id}/edit"),
-            &[("name", "Fixed by admin"), ("channel", "sms"), ("subject", ""), ("body", "Short"), ("version", "1")],
+            &[
+                ("name", "Fixed by admin"),
+                ("channel", "sms"),
+                ("subject", ""),
+                ("body", "Short"),
+                ("version", "1"),
+            ],
         )
         .await;
     assert_eq!(r.status(), 303);
     let t = row(&app, id).unwrap();
-    assert_eq!((t.1.as_str(), t.2.as_str(), t.3.clone()), ("Fixed by admin", "sms", None));
+    assert_eq!(
+        (t.1.as_str(), t.2.as_str(), t.3.clone()),
+        ("Fixed by admin", "sms", None)
+    );
     // The owner's form, opened at version 1, is now stale: refused, nothing saved.
     let r = a
         .submit(
             &format!("/templates/{id}"),
             &format!("/templates/{id}/edit"),
-            &[("name", "Stale"), ("channel", "sms"), ("subject", ""), ("body", "Old text"), ("version", "1")],
+            &[
+                ("name", "Stale"),
+                ("channel", "sms"),
+                ("subject", ""),
+                ("body", "Old text"),
+                ("version", "1"),
+            ],
         )
         .await;
     assert_eq!(r.status(), 409);
@@ -162,11 +224,23 @@ async fn owner_and_administrator_edit_and_delete() {
     // Delete goes through a confirmation page.
     let confirm = a.page(&format!("/templates/{id}/delete")).await;
     assert!(confirm.contains("will be deleted"));
-    let r = a.submit(&format!("/templates/{id}/delete"), &format!("/templates/{id}/delete"), &[]).await;
+    let r = a
+        .submit(
+            &format!("/templates/{id}/delete"),
+            &format!("/templates/{id}/delete"),
+            &[],
+        )
+        .await;
     assert_eq!(r.status(), 303);
     assert!(row(&app, id).is_none());
     let id2 = create(&a, "Second").await;
-    let r = admin.submit(&format!("/templates/{id2}/delete"), &format!("/templates/{id2}/delete"), &[]).await;
+    let r = admin
+        .submit(
+            &format!("/templates/{id2}/delete"),
+            &format!("/templates/{id2}/delete"),
+            &[],
+        )
+        .await;
     assert_eq!(r.status(), 303);
     assert!(row(&app, id2).is_none());
 }
@@ -176,11 +250,51 @@ async fn invalid_templates_are_refused_with_messages_beside_fields() {
     let app = spawn_app().await;
     let (_, a) = app.signed_in("owner@example.com", Role::Marketer).await;
     let cases: Vec<(Vec<(&str, String)>, &str)> = vec![
-        (vec![("name", "".into()), ("channel", "email".into()), ("subject", "S".into()), ("body", "B".into())], "Give the template a name."),
-        (vec![("name", "N".into()), ("channel", "fax".into()), ("subject", "S".into()), ("body", "B".into())], "Choose email or SMS."),
-        (vec![("name", "Kept name".into()), ("channel", "email".into()), ("subject", " ".into()), ("body", "B".into())], "An email needs a subject."),
-        (vec![("name", "N".into()), ("channel", "email".into()), ("subject", "S".into()), ("body", "  ".into())], "Write the message."),
-        (vec![("name", "N".into()), ("channel", "sms".into()), ("subject", "".into()), ("body", "x".repeat(919))], "An SMS can be at most 918 characters; this one has 919."),
+        (
+            vec![
+                ("name", "".into()),
+                ("channel", "email".into()),
+                ("subject", "S".into()),
+                ("body", "B".into()),
+            ],
+            "Give the template a name.",
+        ),
+        (
+            vec![
+                ("name", "N".into()),
+                ("channel", "fax".into()),
+                ("subject", "S".into()),
+                ("body", "B".into()),
+            ],
+            "Choose email or SMS.",
+        ),
+        (
+            vec![
+                ("name", "Kept name".into()),
+                ("channel", "email".into()),
+                ("subject", " ".into()),
+                ("body", "B".into()),
+            ],
+            "An email needs a subject.",
+        ),
+        (
+            vec![
+                ("name", "N".into()),
+                ("channel", "email".into()),
+                ("subject", "S".into()),
+                ("body", "  ".into()),
+            ],
+            "Write the message.",
+        ),
+        (
+            vec![
+                ("name", "N".into()),
+                ("channel", "sms".into()),
+                ("subject", "".into()),
+                ("body", "x".repeat(919)),
+            ],
+            "An SMS can be at most 918 characters; this one has 919.",
+        ),
     ];
     for (fields, message) in cases {
         let f: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
@@ -196,7 +310,13 @@ async fn invalid_templates_are_refused_with_messages_beside_fields() {
     assert_eq!(count(&app), 0, "nothing saved");
     // 918 characters is fine for an SMS.
     let body = "y".repeat(918);
-    let r = a.submit("/templates/new", "/templates", &[("name", "Long"), ("channel", "sms"), ("body", &body)]).await;
+    let r = a
+        .submit(
+            "/templates/new",
+            "/templates",
+            &[("name", "Long"), ("channel", "sms"), ("body", &body)],
+        )
+        .await;
     assert_eq!(r.status(), 303);
     assert_eq!(count(&app), 1);
 }
@@ -206,7 +326,13 @@ async fn template_permissions_are_checked_by_role() {
     let app = spawn_app().await;
     let (_, owner) = app.signed_in("owner@example.com", Role::Marketer).await;
     let id = create(&owner, "Shared one").await;
-    owner.submit(&format!("/templates/{id}"), &format!("/templates/{id}/share"), &[("shared", "true")]).await;
+    owner
+        .submit(
+            &format!("/templates/{id}"),
+            &format!("/templates/{id}/share"),
+            &[("shared", "true")],
+        )
+        .await;
     let before = row(&app, id);
 
     // Salesperson: templates.view only.
@@ -215,7 +341,13 @@ async fn template_permissions_are_checked_by_role() {
     let card = s.page(&format!("/templates/{id}")).await;
     assert!(!card.contains("/copy\""), "no Copy button without templates.create");
     assert_eq!(s.get("/templates/new").await.status(), 403);
-    let r = s.submit("/templates", "/templates", &[("name", "N"), ("channel", "sms"), ("body", "B")]).await;
+    let r = s
+        .submit(
+            "/templates",
+            "/templates",
+            &[("name", "N"), ("channel", "sms"), ("body", "B")],
+        )
+        .await;
     assert_eq!(r.status(), 403);
     let r = s.submit("/templates", &format!("/templates/{id}/copy"), &[]).await;
     assert_eq!(r.status(), 403);
@@ -230,7 +362,9 @@ async fn template_permissions_are_checked_by_role() {
     assert_eq!(u.get(&format!("/templates/{own}/delete")).await.status(), 403);
     let r = u.submit("/templates", &format!("/templates/{own}/delete"), &[]).await;
     assert_eq!(r.status(), 403);
-    let r = u.submit("/templates", &format!("/templates/{own}/share"), &[("shared", "true")]).await;
+    let r = u
+        .submit("/templates", &format!("/templates/{own}/share"), &[("shared", "true")])
+        .await;
     assert_eq!(r.status(), 403);
     assert!(row(&app, own).is_some_and(|t| !t.5));
 
