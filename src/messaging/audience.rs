@@ -161,14 +161,16 @@ pub fn count(conn: &mut PgConnection, s: &Subject, channel: Channel, audience: &
     let act = reaches(s, Level::Act);
     let missing = no_address(channel);
     let (cond, binds) = audience.condition(1);
+    // Each predicate is evaluated once per contact in the inner query (and each access
+    // sub-query is built once); the outer query only counts.
     let sql = format!(
         "SELECT count(*) AS total, \
-           count(*) FILTER (WHERE NOT ({view})) AS no_right, \
-           count(*) FILTER (WHERE ({view}) AND NOT ({act})) AS limited, \
-           count(*) FILTER (WHERE ({act}) AND {missing}) AS no_address, \
-           count(*) FILTER (WHERE ({act}) AND NOT {missing}) AS recipients, \
-           md5(coalesce(string_agg(c.id::text, ',' ORDER BY c.id) FILTER (WHERE ({act}) AND NOT {missing}), '')) AS ids_md5 \
-         FROM contacts c WHERE {cond}"
+           count(*) FILTER (WHERE NOT v) AS no_right, \
+           count(*) FILTER (WHERE v AND NOT a) AS limited, \
+           count(*) FILTER (WHERE a AND m) AS no_address, \
+           count(*) FILTER (WHERE a AND NOT m) AS recipients, \
+           md5(coalesce(string_agg(id::text, ',' ORDER BY id) FILTER (WHERE a AND NOT m), '')) AS ids_md5 \
+         FROM (SELECT c.id, ({view}) AS v, ({act}) AS a, {missing} AS m FROM contacts c WHERE {cond}) x"
     );
     bind_all(diesel::sql_query(sql).into_boxed(), binds).get_result(conn)
 }

@@ -164,6 +164,8 @@ impl ValidTemplate {
         if channel == Some(Channel::Email) {
             if subject.is_empty() {
                 e.add("subject", "An email needs a subject.");
+            } else if subject.contains(['\r', '\n']) {
+                e.add("subject", "The subject must be a single line.");
             } else if subject.chars().count() > 300 {
                 e.add("subject", "The subject can be at most 300 characters.");
             }

@@ -18,6 +18,8 @@ pub struct ListPage {
     pub own: Vec<Listed>,
     pub others: Vec<Listed>,
     pub can_create: bool,
+    /// Administrators see every template, private ones included.
+    pub administrator: bool,
 }
 
 /// Lists the templates the user may see.
@@ -32,5 +34,6 @@ pub async fn show(viewer: Viewer, db: web::Data<Db>) -> Result<HttpResponse, App
         own,
         others,
         can_create: viewer.has(Perm::TemplatesCreate),
+        administrator: r.administrator,
     })
 }
