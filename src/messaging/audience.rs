@@ -141,16 +141,17 @@ pub struct Counts {
     /// Will receive the message.
     #[diesel(sql_type = BigInt)]
     pub recipients: i64,
-    /// md5 of the recipients' ids in order: changes when the recipient set changes.
+    /// A fingerprint of the recipients' ids (two order-independent hash aggregates, no sort):
+    /// changes when the recipient set changes.
     #[diesel(sql_type = Text)]
-    pub ids_md5: String,
+    pub ids_hash: String,
 }
 
 impl Counts {
     /// The token a preview carries to "Send": recipients and template version together, so a
     /// send goes ahead only if nothing the user was shown has changed.
     pub fn token(&self, template_id: i64, template_version: i32) -> String {
-        let raw = format!("{}|{}|{template_id}|{template_version}", self.ids_md5, self.recipients);
+        let raw = format!("{}|{}|{template_id}|{template_version}", self.ids_hash, self.recipients);
         hex::encode(&Sha256::digest(raw.as_bytes())[..16])
     }
 }
@@ -169,7 +170,8 @@ pub fn count(conn: &mut PgConnection, s: &Subject, channel: Channel, audience: &
            count(*) FILTER (WHERE v AND NOT a) AS limited, \
            count(*) FILTER (WHERE a AND m) AS no_address, \
            count(*) FILTER (WHERE a AND NOT m) AS recipients, \
-           md5(coalesce(string_agg(id::text, ',' ORDER BY id) FILTER (WHERE a AND NOT m), '')) AS ids_md5 \
+           coalesce(sum(hashint8(id)::bigint) FILTER (WHERE a AND NOT m), 0)::text || ':' || \
+             coalesce(bit_xor(hashint8extended(id, 7)) FILTER (WHERE a AND NOT m), 0)::text AS ids_hash \
          FROM (SELECT c.id, ({view}) AS v, ({act}) AS a, {missing} AS m FROM contacts c WHERE {cond}) x"
     );
     bind_all(diesel::sql_query(sql).into_boxed(), binds).get_result(conn)
