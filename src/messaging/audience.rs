@@ -162,8 +162,10 @@ pub fn count(conn: &mut PgConnection, s: &Subject, channel: Channel, audience: &
     let act = reaches(s, Level::Act);
     let missing = no_address(channel);
     let (cond, binds) = audience.condition(1);
-    // Each predicate is evaluated once per contact in the inner query (and each access
-    // sub-query is built once); the outer query only counts.
+    // Each predicate is evaluated once per contact in the inner query and each access
+    // sub-query is hashed once; the outer query only counts. OFFSET 0 keeps PostgreSQL from
+    // pulling the inner query up, which would copy the predicates into every FILTER (about
+    // twice as slow on a million contacts).
     let sql = format!(
         "SELECT count(*) AS total, \
            count(*) FILTER (WHERE NOT v) AS no_right, \
@@ -172,7 +174,7 @@ pub fn count(conn: &mut PgConnection, s: &Subject, channel: Channel, audience: &
            count(*) FILTER (WHERE a AND NOT m) AS recipients, \
            coalesce(sum(hashint8(id)::bigint) FILTER (WHERE a AND NOT m), 0)::text || ':' || \
              coalesce(bit_xor(hashint8extended(id, 7)) FILTER (WHERE a AND NOT m), 0)::text AS ids_hash \
-         FROM (SELECT c.id, ({view}) AS v, ({act}) AS a, {missing} AS m FROM contacts c WHERE {cond}) x"
+         FROM (SELECT c.id, ({view}) AS v, ({act}) AS a, {missing} AS m FROM contacts c WHERE {cond} OFFSET 0) x"
     );
     bind_all(diesel::sql_query(sql).into_boxed(), binds).get_result(conn)
 }
