@@ -27,8 +27,6 @@ pub struct ListPage {
     pub all: bool,
     pub page: i64,
     pub more: bool,
-    /// Whether SMTP delivery is configured is not known here; the page explains both cases.
-    pub can_send: bool,
 }
 
 /// Lists the batches the user may see.
@@ -46,6 +44,5 @@ pub async fn show(viewer: Viewer, db: web::Data<Db>, query: web::Query<PageQuery
         all,
         page: page_no,
         more,
-        can_send: true,
     })
 }
