@@ -636,3 +636,61 @@ async fn with_smtp_configured_the_worker_delivers_queued_email() {
     assert!(got.contains("RCPT TO:<ann@example.com>"), "{got}");
     assert!(got.contains("Subject: Hi") && got.contains("Body text"), "{got}");
 }
+
+#[tokio::test]
+async fn browser_sending_operator_previews_and_sends() {
+    let app = spawn_app().await;
+    let owner = app.create_user("sales@example.com", Role::Salesperson);
+    let op = app.create_user("op@example.com", Role::SendingOperator);
+    let mut c = app.conn();
+    let a = contact(&mut c, "Ann", Some("ann@example.com"), None, Some(owner), &["news"]);
+    co_owner(&mut c, a, op, true);
+    contact(&mut c, "Bob", None, None, Some(owner), &["news"]);
+    let g = contact(&mut c, "Gus", Some("gus@example.com"), None, Some(owner), &["news"]);
+    group(&mut c, "Customers", op, "act", &[g]);
+    let t = template(&mut c, owner, Channel::Email, true);
+    let chrome = crate::browser::Chrome::start().await;
+    chrome.login(&app.address, "op@example.com", TEST_PASSWORD).await;
+    let d = &chrome.driver;
+    use thirtyfour::prelude::*;
+    // Wait for the sign-in to land on the dashboard before navigating on.
+    for _ in 0..50 {
+        if d.current_url().await.unwrap().path() == "/" {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    d.goto(format!("{}/send", app.address)).await.unwrap();
+    d.find(By::Css(&format!("#f-template option[value='{t}']")))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    d.find(By::Id("f-tag")).await.unwrap().send_keys("news").await.unwrap();
+    d.find(By::Css("form[action='/send/preview'] button"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let recipients = d.find(By::Id("count-recipients")).await.unwrap().text().await.unwrap();
+    let limited = d.find(By::Id("count-limited")).await.unwrap().text().await.unwrap();
+    assert_eq!((recipients.as_str(), limited.as_str()), ("1", "1"));
+    let source = d.source().await.unwrap();
+    assert!(
+        !source.contains("gus@example.com") && !source.contains("Ann"),
+        "counts only"
+    );
+    d.find(By::Css("form[action='/send'] button"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let flash = d.find(By::Css(".flash-success")).await.unwrap().text().await.unwrap();
+    assert_eq!(flash, "1 message queued.");
+    assert!(d.current_url().await.unwrap().path().starts_with("/outbox/"));
+    assert_eq!(outbox_contacts(&app), vec![g]);
+    chrome.quit().await;
+}

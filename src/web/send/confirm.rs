@@ -100,7 +100,8 @@ pub async fn submit(viewer: Viewer, db: web::Data<Db>, form: web::Form<SendForm>
         Outcome::Invalid(p) => render(p, StatusCode::UNPROCESSABLE_ENTITY),
         Outcome::Changed(p) => render(p, StatusCode::CONFLICT),
         Outcome::Sent { batch_id, recipients } => {
-            viewer.flash(FlashKind::Success, format!("{recipients} messages queued."));
+            let noun = if recipients == 1 { "message" } else { "messages" };
+            viewer.flash(FlashKind::Success, format!("{recipients} {noun} queued."));
             Ok(see_other(&format!("/outbox/{batch_id}")))
         }
     }
