@@ -352,6 +352,33 @@ async fn template_permissions_are_checked_by_role() {
     let r = s.submit("/templates", &format!("/templates/{id}/copy"), &[]).await;
     assert_eq!(r.status(), 403);
 
+    // Without templates.update, not even one's own template is edited.
+    let sales_id: i64 = custodian::db::schema::users::table
+        .filter(custodian::db::schema::users::email.eq("sales@example.com"))
+        .select(custodian::db::schema::users::id)
+        .first(&mut app.conn())
+        .unwrap();
+    let v = custodian::messaging::templates::ValidTemplate {
+        name: "Sales own".into(),
+        channel: custodian::messaging::Channel::Sms,
+        subject: None,
+        body: "Hi".into(),
+    };
+    let own_sales = custodian::messaging::templates::create(&mut app.conn(), sales_id, &v)
+        .unwrap()
+        .id;
+    assert_eq!(s.get(&format!("/templates/{own_sales}/edit")).await.status(), 403);
+    let r = s
+        .submit(
+            "/templates",
+            &format!("/templates/{own_sales}/edit"),
+            &[("name", "Changed"), ("channel", "sms"), ("body", "B"), ("version", "1")],
+        )
+        .await;
+    assert_eq!(r.status(), 403);
+    assert_eq!(row(&app, own_sales).unwrap().1, "Sales own");
+    assert_eq!(s.get(&format!("/templates/{own_sales}/delete")).await.status(), 403);
+
     // A User whose templates.delete and templates.share are revoked: still creates and
     // edits their own, but neither deletes nor shares it.
     let (uid, u) = app.signed_in("user@example.com", Role::User).await;
@@ -375,5 +402,5 @@ async fn template_permissions_are_checked_by_role() {
     assert!(!u.page("/").await.contains("href=\"/templates\""));
 
     assert_eq!(row(&app, id), before);
-    assert_eq!(count(&app), 2);
+    assert_eq!(count(&app), 3);
 }
