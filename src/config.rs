@@ -34,6 +34,15 @@ pub struct Config {
     #[arg(long, env = "WORKERS")]
     pub workers: Option<usize>,
 
+    /// SMTP server for outgoing email, `smtp://host:port` (no TLS: a local relay). When unset,
+    /// messages stay queued in the outbox.
+    #[arg(long, env = "SMTP_URL")]
+    pub smtp_url: Option<String>,
+
+    /// Sender address of outgoing email (needed with SMTP_URL).
+    #[arg(long, env = "SMTP_FROM")]
+    pub smtp_from: Option<String>,
+
     /// Seed the demo organisation (once) before serving.
     #[arg(long, default_value_t = false)]
     pub demo: bool,

@@ -256,6 +256,13 @@ diesel::table! {
         action_tag -> Nullable<Text>,
         action_group_id -> Nullable<Int8>,
         enabled -> Bool,
+    message_templates (id) {
+        id -> Int8,
+        owner_id -> Int8,
+        name -> Text,
+        channel -> Text,
+        subject -> Nullable<Text>,
+        body -> Text,
         shared -> Bool,
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
@@ -275,3 +282,41 @@ diesel::table! {
 
 diesel::joinable!(api_tokens -> users (created_by));
 diesel::allow_tables_to_appear_in_same_query!(api_tokens, users);
+
+diesel::table! {
+    send_batches (id) {
+        id -> Int8,
+        created_by -> Int8,
+        channel -> Text,
+        template_id -> Nullable<Int8>,
+        audience -> Jsonb,
+        recipients -> Int4,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    outbox_messages (id) {
+        id -> Int8,
+        batch_id -> Int8,
+        contact_id -> Nullable<Int8>,
+        channel -> Text,
+        to_address -> Text,
+        subject -> Nullable<Text>,
+        body -> Text,
+        status -> Text,
+        error -> Nullable<Text>,
+        created_by -> Int8,
+        created_at -> Timestamptz,
+        sent_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::joinable!(message_templates -> users (owner_id));
+diesel::joinable!(send_batches -> users (created_by));
+diesel::joinable!(send_batches -> message_templates (template_id));
+diesel::joinable!(outbox_messages -> send_batches (batch_id));
+diesel::allow_tables_to_appear_in_same_query!(message_templates, users);
+diesel::allow_tables_to_appear_in_same_query!(send_batches, users);
+diesel::allow_tables_to_appear_in_same_query!(send_batches, message_templates);
+diesel::allow_tables_to_appear_in_same_query!(outbox_messages, send_batches);

@@ -37,6 +37,9 @@ const SCREENS: &[(&str, &str, &[Perm])] = &[
     ("Access groups", "/access-groups", &[Perm::AdministrationAccessGroupsManage]),
     ("Audit", "/audit", &[Perm::AdministrationAuditView]),
     ("API tokens", "/api-tokens", &[Perm::AdministrationSettings]),
+    ("Templates", "/templates", &[Perm::TemplatesView]),
+    ("Send", "/send", &[Perm::EmailSend, Perm::SmsSend]),
+    ("Outbox", "/outbox", &[Perm::EmailSend, Perm::SmsSend]),
 ];
 
 impl Layout {

@@ -10,7 +10,10 @@ pub mod contacts;
 pub mod layout;
 pub mod notifications;
 pub mod presets;
+pub mod outbox;
 pub mod respond;
+pub mod send;
+pub mod templates;
 pub mod users;
 pub mod teams;
 pub mod access_groups;
@@ -66,6 +69,21 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/presets/{id}/delete", web::get().to(presets::delete::show))
         .route("/presets/{id}/delete", web::post().to(presets::delete::submit))
         .configure(orgs_routes)
+        .route("/templates", web::get().to(templates::list::show))
+        .route("/templates", web::post().to(templates::new::submit))
+        .route("/templates/new", web::get().to(templates::new::show))
+        .route("/templates/{id}", web::get().to(templates::show::show))
+        .route("/templates/{id}/edit", web::get().to(templates::edit::show))
+        .route("/templates/{id}/edit", web::post().to(templates::edit::submit))
+        .route("/templates/{id}/delete", web::get().to(templates::delete::show))
+        .route("/templates/{id}/delete", web::post().to(templates::delete::submit))
+        .route("/templates/{id}/share", web::post().to(templates::share::share))
+        .route("/templates/{id}/copy", web::post().to(templates::share::copy))
+        .route("/send", web::get().to(send::form::show))
+        .route("/send", web::post().to(send::confirm::submit))
+        .route("/send/preview", web::get().to(send::preview::show))
+        .route("/outbox", web::get().to(outbox::list::show))
+        .route("/outbox/{id}", web::get().to(outbox::batch::show))
         .default_service(web::to(|| async { Err::<actix_web::HttpResponse, _>(AppError::NotFound) }));
 }
 

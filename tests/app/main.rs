@@ -16,3 +16,5 @@ mod presets;
 mod presets_browser;
 mod orgs;
 mod api;
+mod send;
+mod templates;
