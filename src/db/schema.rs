@@ -256,19 +256,15 @@ diesel::table! {
         action_tag -> Nullable<Text>,
         action_group_id -> Nullable<Int8>,
         enabled -> Bool,
-    message_templates (id) {
-        id -> Int8,
-        owner_id -> Int8,
-        name -> Text,
-        channel -> Text,
-        subject -> Nullable<Text>,
-        body -> Text,
         shared -> Bool,
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
         version -> Int4,
     }
 }
+
+
+diesel::table! {
     api_tokens (id) {
         id -> Int8,
         name -> Text,
@@ -282,6 +278,22 @@ diesel::table! {
 
 diesel::joinable!(api_tokens -> users (created_by));
 diesel::allow_tables_to_appear_in_same_query!(api_tokens, users);
+
+
+diesel::table! {
+    message_templates (id) {
+        id -> Int8,
+        owner_id -> Int8,
+        name -> Text,
+        channel -> Text,
+        subject -> Nullable<Text>,
+        body -> Text,
+        shared -> Bool,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+        version -> Int4,
+    }
+}
 
 diesel::table! {
     send_batches (id) {
