@@ -224,3 +224,14 @@ diesel::allow_tables_to_appear_in_same_query!(
     contact_access_groups,
     notifications,
 );
+
+diesel::table! {
+    user_wizards (id) {
+        id -> Text,
+        owner_id -> Int8,
+        target_id -> Nullable<Int8>,
+        state -> Jsonb,
+        avatar -> Nullable<Bytea>,
+        updated_at -> Timestamptz,
+    }
+}

@@ -1,0 +1,24 @@
+//! GET /users/{id}/avatar: the stored avatar (a re-encoded PNG) or a neutral picture.
+//! Any signed-in user may see avatars: they appear wherever users are named.
+
+use crate::auth::Viewer;
+use crate::db::schema::users;
+use crate::db::Db;
+use crate::error::AppError;
+use crate::users::avatar::DEFAULT_SVG;
+use actix_web::{web, HttpResponse};
+use diesel::prelude::*;
+
+#[tracing::instrument(skip_all)]
+pub async fn show(_viewer: Viewer, db: web::Data<Db>, id: web::Path<i64>) -> Result<HttpResponse, AppError> {
+    let id = id.into_inner();
+    let stored: Option<Option<Vec<u8>>> =
+        db.run(move |c| Ok(users::table.find(id).select(users::avatar).first(c).optional()?)).await?;
+    let Some(stored) = stored else { return Err(AppError::NotFound) };
+    let mut resp = HttpResponse::Ok();
+    resp.insert_header(("Cache-Control", "private, max-age=60"));
+    Ok(match stored {
+        Some(png) => resp.content_type("image/png").body(png),
+        None => resp.content_type("image/svg+xml").body(DEFAULT_SVG),
+    })
+}
