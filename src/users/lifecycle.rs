@@ -52,7 +52,11 @@ pub fn ensure_not_last_admin(conn: &mut PgConnection, user: &User) -> Result<(),
 
 fn set_status(conn: &mut PgConnection, id: i64, status: &str) -> QueryResult<User> {
     diesel::update(users::table.find(id))
-        .set((users::status.eq(status), users::version.eq(users::version + 1), users::updated_at.eq(Utc::now())))
+        .set((
+            users::status.eq(status),
+            users::version.eq(users::version + 1),
+            users::updated_at.eq(Utc::now()),
+        ))
         .returning(User::as_returning())
         .get_result(conn)
 }
@@ -109,10 +113,19 @@ pub struct Owned {
 
 pub fn count_owned(conn: &mut PgConnection, id: i64) -> QueryResult<Owned> {
     Ok(Owned {
-        main_contacts: contacts::table.filter(contacts::main_owner_id.eq(id)).count().get_result(conn)?,
-        co_owned: contact_owners::table.filter(contact_owners::user_id.eq(id)).count().get_result(conn)?,
+        main_contacts: contacts::table
+            .filter(contacts::main_owner_id.eq(id))
+            .count()
+            .get_result(conn)?,
+        co_owned: contact_owners::table
+            .filter(contact_owners::user_id.eq(id))
+            .count()
+            .get_result(conn)?,
         teams_managed: teams::table.filter(teams::manager_id.eq(id)).count().get_result(conn)?,
-        team_memberships: team_members::table.filter(team_members::user_id.eq(id)).count().get_result(conn)?,
+        team_memberships: team_members::table
+            .filter(team_members::user_id.eq(id))
+            .count()
+            .get_result(conn)?,
     })
 }
 
@@ -125,8 +138,14 @@ pub fn transfer_owned(conn: &mut PgConnection, from: i64, to: i64) -> QueryResul
     let teams_managed = diesel::update(teams::table.filter(teams::manager_id.eq(from)))
         .set((teams::manager_id.eq(to), teams::updated_at.eq(Utc::now())))
         .execute(conn)? as i64;
-    let team_memberships = diesel::delete(team_members::table.filter(team_members::user_id.eq(from))).execute(conn)? as i64;
-    Ok(Owned { main_contacts, co_owned, teams_managed, team_memberships })
+    let team_memberships =
+        diesel::delete(team_members::table.filter(team_members::user_id.eq(from))).execute(conn)? as i64;
+    Ok(Owned {
+        main_contacts,
+        co_owned,
+        teams_managed,
+        team_memberships,
+    })
 }
 
 /// Deletes a user: ownership goes to `successor`, sessions end, presets and overrides go, and

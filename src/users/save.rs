@@ -37,7 +37,11 @@ pub fn check_escalation(
     state: &WizardState,
 ) -> Result<PermSet, SaveError> {
     let all = wizard::all_presets(conn)?;
-    let held: Vec<PermSet> = all.iter().filter(|p| state.presets.contains(&p.id)).map(|p| p.keys).collect();
+    let held: Vec<PermSet> = all
+        .iter()
+        .filter(|p| state.presets.contains(&p.id))
+        .map(|p| p.keys)
+        .collect();
     let after = effective(&held, state.grants(), state.revokes());
     let before = match state.target {
         Some(id) => store::effective_of(conn, id)?,
@@ -55,7 +59,11 @@ pub fn check_escalation(
 pub fn audit_json(conn: &mut PgConnection, user: &User) -> QueryResult<serde_json::Value> {
     let s = store::sources(conn, user.id)?;
     let mut v = user.audit_json();
-    v["presets"] = s.presets.iter().map(|(id, name, _)| serde_json::json!({ "id": id, "name": name })).collect();
+    v["presets"] = s
+        .presets
+        .iter()
+        .map(|(id, name, _)| serde_json::json!({ "id": id, "name": name }))
+        .collect();
     v["grants"] = serde_json::json!(s.grants.keys());
     v["revokes"] = serde_json::json!(s.revokes.keys());
     Ok(v)
@@ -76,7 +84,13 @@ fn write_permissions(conn: &mut PgConnection, id: i64, state: &WizardState) -> Q
     let revokes = state.revokes().keys().into_iter().map(|k| (k, false));
     let rows: Vec<_> = grants
         .chain(revokes)
-        .map(|(k, g)| (user_overrides::user_id.eq(id), user_overrides::perm_key.eq(k), user_overrides::granted.eq(g)))
+        .map(|(k, g)| {
+            (
+                user_overrides::user_id.eq(id),
+                user_overrides::perm_key.eq(k),
+                user_overrides::granted.eq(g),
+            )
+        })
         .collect();
     diesel::insert_into(user_overrides::table).values(&rows).execute(conn)?;
     Ok(())
@@ -127,7 +141,10 @@ pub fn commit(
             let after = model::find(conn, user.id)?.ok_or(diesel::result::Error::NotFound)?;
             let mut json = audit_json(conn, &after)?;
             json["avatar"] = serde_json::json!(state.new_avatar);
-            audit::Entry::new(Some(actor.id), "user.create", "user", user.id).after(json).ip(actor.ip.clone()).record(conn)?;
+            audit::Entry::new(Some(actor.id), "user.create", "user", user.id)
+                .after(json)
+                .ip(actor.ip.clone())
+                .record(conn)?;
             Ok(user.id)
         }
         Some(id) => update(conn, actor, id, own, state, avatar),
@@ -142,12 +159,20 @@ fn update(
     state: &WizardState,
     avatar: Option<Vec<u8>>,
 ) -> Result<i64, SaveError> {
-    let before_user: User = users::table.find(id).select(User::as_select()).for_update().first(conn)?;
+    let before_user: User = users::table
+        .find(id)
+        .select(User::as_select())
+        .for_update()
+        .first(conn)?;
     if before_user.version != state.version || before_user.status == model::DELETED {
         return Err(SaveError::Stale);
     }
     let role_changes = before_user.role != state.role().as_str();
-    if own && (role_changes || before_user.disable_export != state.disable_export || before_user.only_owned != state.only_owned) {
+    if own
+        && (role_changes
+            || before_user.disable_export != state.disable_export
+            || before_user.only_owned != state.only_owned)
+    {
         return Err(SaveError::OwnPermissions);
     }
     if role_changes {
@@ -168,14 +193,18 @@ fn update(
         ))
         .execute(conn)?;
     if let Some(hash) = &state.password_hash {
-        diesel::update(users::table.find(id)).set(users::password_hash.eq(hash)).execute(conn)?;
+        diesel::update(users::table.find(id))
+            .set(users::password_hash.eq(hash))
+            .execute(conn)?;
         // Someone else reset the password: whoever holds the old one is signed out.
         if !own {
             end_sessions_of(conn, id)?;
         }
     }
     if let Some(png) = avatar.filter(|_| state.new_avatar) {
-        diesel::update(users::table.find(id)).set(users::avatar.eq(png)).execute(conn)?;
+        diesel::update(users::table.find(id))
+            .set(users::avatar.eq(png))
+            .execute(conn)?;
     }
     // Own permissions are never written, whatever the state says.
     if !own {
@@ -185,6 +214,10 @@ fn update(
     let mut after = audit_json(conn, &after_user)?;
     after["avatar_changed"] = serde_json::json!(state.new_avatar);
     after["password_changed"] = serde_json::json!(state.password_hash.is_some());
-    audit::Entry::new(Some(actor.id), "user.update", "user", id).before(before).after(after).ip(actor.ip.clone()).record(conn)?;
+    audit::Entry::new(Some(actor.id), "user.update", "user", id)
+        .before(before)
+        .after(after)
+        .ip(actor.ip.clone())
+        .record(conn)?;
     Ok(id)
 }

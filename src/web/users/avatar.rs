@@ -12,9 +12,12 @@ use diesel::prelude::*;
 #[tracing::instrument(skip_all)]
 pub async fn show(_viewer: Viewer, db: web::Data<Db>, id: web::Path<i64>) -> Result<HttpResponse, AppError> {
     let id = id.into_inner();
-    let stored: Option<Option<Vec<u8>>> =
-        db.run(move |c| Ok(users::table.find(id).select(users::avatar).first(c).optional()?)).await?;
-    let Some(stored) = stored else { return Err(AppError::NotFound) };
+    let stored: Option<Option<Vec<u8>>> = db
+        .run(move |c| Ok(users::table.find(id).select(users::avatar).first(c).optional()?))
+        .await?;
+    let Some(stored) = stored else {
+        return Err(AppError::NotFound);
+    };
     let mut resp = HttpResponse::Ok();
     resp.insert_header(("Cache-Control", "private, max-age=60"));
     Ok(match stored {

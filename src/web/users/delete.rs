@@ -38,7 +38,9 @@ pub struct DeleteForm {
 /// The confirmation page's data; 404 for unknown or already deleted users.
 async fn load(db: &Db, id: i64) -> Result<(User, Owned, Vec<User>), AppError> {
     db.run(move |c| {
-        let user = model::find(c, id)?.filter(|u| u.status != DELETED).ok_or(AppError::NotFound)?;
+        let user = model::find(c, id)?
+            .filter(|u| u.status != DELETED)
+            .ok_or(AppError::NotFound)?;
         let owned = lifecycle::count_owned(c, id)?;
         let successors = users::table
             .filter(users::status.eq(ACTIVE))
@@ -64,15 +66,30 @@ pub async fn show(viewer: Viewer, db: web::Data<Db>, id: web::Path<i64>) -> Resu
     let id = id.into_inner();
     guard(&viewer, id)?;
     let (user, owned, successors) = load(&db, id).await?;
-    page(DeletePage { layout: viewer.layout("/users"), user, owned, successors, chosen: 0, error: None })
+    page(DeletePage {
+        layout: viewer.layout("/users"),
+        user,
+        owned,
+        successors,
+        chosen: 0,
+        error: None,
+    })
 }
 
 #[tracing::instrument(skip_all)]
-pub async fn submit(viewer: Viewer, db: web::Data<Db>, id: web::Path<i64>, form: web::Form<DeleteForm>) -> Result<HttpResponse, AppError> {
+pub async fn submit(
+    viewer: Viewer,
+    db: web::Data<Db>,
+    id: web::Path<i64>,
+    form: web::Form<DeleteForm>,
+) -> Result<HttpResponse, AppError> {
     let id = id.into_inner();
     guard(&viewer, id)?;
     let successor: i64 = form.successor.trim().parse().unwrap_or(0);
-    let actor = Actor { id: viewer.id(), ip: viewer.ip.clone() };
+    let actor = Actor {
+        id: viewer.id(),
+        ip: viewer.ip.clone(),
+    };
     let result = db
         .transaction(move |c| match lifecycle::delete(c, &actor, id, successor) {
             Err(LifecycleError::Db(e)) => Err(e.into()),
@@ -83,13 +100,23 @@ pub async fn submit(viewer: Viewer, db: web::Data<Db>, id: web::Path<i64>, form:
         Ok(moved) => {
             viewer.flash(
                 FlashKind::Success,
-                format!("User deleted. {} contacts and {} teams moved to the successor.", moved.main_contacts, moved.teams_managed),
+                format!(
+                    "User deleted. {} contacts and {} teams moved to the successor.",
+                    moved.main_contacts, moved.teams_managed
+                ),
             );
             Ok(see_other("/users"))
         }
         Err(e) => {
             let (user, owned, successors) = load(&db, id).await?;
-            let page = DeletePage { layout: viewer.layout("/users"), user, owned, successors, chosen: successor, error: Some(e.to_string()) };
+            let page = DeletePage {
+                layout: viewer.layout("/users"),
+                user,
+                owned,
+                successors,
+                chosen: successor,
+                error: Some(e.to_string()),
+            };
             render(page, StatusCode::UNPROCESSABLE_ENTITY)
         }
     }

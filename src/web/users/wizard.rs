@@ -34,7 +34,10 @@ impl Scope {
             None => None,
         };
         let q = web::Query::<WizardQuery>::from_query(req.query_string()).map_err(|_| AppError::NotFound)?;
-        Ok(Scope { target, w: q.w.clone().unwrap_or_default() })
+        Ok(Scope {
+            target,
+            w: q.w.clone().unwrap_or_default(),
+        })
     }
 
     pub fn base(&self) -> String {
@@ -139,9 +142,24 @@ pub struct SummaryPage {
 }
 
 /// Renders step 1 with a status.
-pub fn details_page(viewer: &Viewer, scope: Scope, s: WizardState, errors: FieldErrors, status: StatusCode) -> Result<HttpResponse, AppError> {
+pub fn details_page(
+    viewer: &Viewer,
+    scope: Scope,
+    s: WizardState,
+    errors: FieldErrors,
+    status: StatusCode,
+) -> Result<HttpResponse, AppError> {
     let has_password = s.password_hash.is_some();
-    render(DetailsPage { layout: viewer.layout("/users"), scope, s, errors, has_password }, status)
+    render(
+        DetailsPage {
+            layout: viewer.layout("/users"),
+            scope,
+            s,
+            errors,
+            has_password,
+        },
+        status,
+    )
 }
 
 /// Renders step 2 with a status.
@@ -159,18 +177,43 @@ pub async fn permissions_page(
     let checked = base.union(s.grants()).difference(s.revokes());
     let own = scope.target == Some(viewer.id());
     let checklist = Checklist::new(checked, base, viewer.perms, own);
-    let page = PermissionsPage { layout: viewer.layout("/users"), scope, s, presets, roles: Role::ALL, checklist, errors, own, preset_name };
+    let page = PermissionsPage {
+        layout: viewer.layout("/users"),
+        scope,
+        s,
+        presets,
+        roles: Role::ALL,
+        checklist,
+        errors,
+        own,
+        preset_name,
+    };
     render(page, status)
 }
 
 /// Renders step 3 with a status.
-pub async fn summary_page(viewer: &Viewer, db: &Db, scope: Scope, s: WizardState, error: Option<String>, status: StatusCode) -> Result<HttpResponse, AppError> {
+pub async fn summary_page(
+    viewer: &Viewer,
+    db: &Db,
+    scope: Scope,
+    s: WizardState,
+    error: Option<String>,
+    status: StatusCode,
+) -> Result<HttpResponse, AppError> {
     let presets = db.run(|c| Ok(state::all_presets(c)?)).await?;
-    let held: Vec<PermSet> = presets.iter().filter(|p| s.presets.contains(&p.id)).map(|p| p.keys).collect();
+    let held: Vec<PermSet> = presets
+        .iter()
+        .filter(|p| s.presets.contains(&p.id))
+        .map(|p| p.keys)
+        .collect();
     let eff = crate::permissions::effective(&held, s.grants(), s.revokes());
     let page = SummaryPage {
         layout: viewer.layout("/users"),
-        preset_names: presets.iter().filter(|p| s.presets.contains(&p.id)).map(|p| p.name.clone()).collect(),
+        preset_names: presets
+            .iter()
+            .filter(|p| s.presets.contains(&p.id))
+            .map(|p| p.name.clone())
+            .collect(),
         effective: eff.iter().map(|p| (p.key(), p.label())).collect(),
         grants: s.grants().keys(),
         revokes: s.revokes().keys(),
@@ -183,15 +226,35 @@ pub async fn summary_page(viewer: &Viewer, db: &Db, scope: Scope, s: WizardState
 
 /// GET /users/new and /users/{id}/edit (`?w=&step=`): shows a step of the wizard.
 #[tracing::instrument(skip_all)]
-pub async fn show(viewer: Viewer, db: web::Data<Db>, req: HttpRequest, q: web::Query<WizardQuery>) -> Result<HttpResponse, AppError> {
+pub async fn show(
+    viewer: Viewer,
+    db: web::Data<Db>,
+    req: HttpRequest,
+    q: web::Query<WizardQuery>,
+) -> Result<HttpResponse, AppError> {
     let scope = Scope::of(&req)?;
     authorize(&viewer, &db, &scope).await?;
     let s = load_or_fresh(&viewer, &db, &scope).await?;
     // Later steps only once step 1 passed.
-    let step = if s.details_done { q.step.unwrap_or(1).clamp(1, 3) } else { 1 };
+    let step = if s.details_done {
+        q.step.unwrap_or(1).clamp(1, 3)
+    } else {
+        1
+    };
     match step {
         1 => details_page(&viewer, scope, s, FieldErrors::default(), StatusCode::OK),
-        2 => permissions_page(&viewer, &db, scope, s, FieldErrors::default(), String::new(), StatusCode::OK).await,
+        2 => {
+            permissions_page(
+                &viewer,
+                &db,
+                scope,
+                s,
+                FieldErrors::default(),
+                String::new(),
+                StatusCode::OK,
+            )
+            .await
+        }
         _ => summary_page(&viewer, &db, scope, s, None, StatusCode::OK).await,
     }
 }

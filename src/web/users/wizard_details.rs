@@ -27,11 +27,18 @@ struct Submitted {
 }
 
 async fn read_form(mut mp: Multipart) -> Result<Submitted, AppError> {
-    let mut out = Submitted { fields: HashMap::new(), avatar: None };
+    let mut out = Submitted {
+        fields: HashMap::new(),
+        avatar: None,
+    };
     while let Some(field) = mp.next().await {
         let mut field = field.map_err(|e| AppError::BadRequest(format!("The form could not be read: {e}")))?;
         let name = field.name().unwrap_or_default().to_string();
-        let limit = if name == "avatar" { avatar::MAX_BYTES } else { TEXT_LIMIT };
+        let limit = if name == "avatar" {
+            avatar::MAX_BYTES
+        } else {
+            TEXT_LIMIT
+        };
         let bytes = match field.bytes(limit).await {
             Ok(b) => Some(b.map_err(|e| AppError::BadRequest(format!("The form could not be read: {e}")))?),
             Err(_) => None,
@@ -51,11 +58,17 @@ async fn read_form(mut mp: Multipart) -> Result<Submitted, AppError> {
 
 /// Step 1 submitted: validate, keep, go to step 2.
 #[tracing::instrument(skip_all)]
-pub async fn submit(viewer: Viewer, db: web::Data<Db>, req: HttpRequest, mp: Multipart) -> Result<HttpResponse, AppError> {
+pub async fn submit(
+    viewer: Viewer,
+    db: web::Data<Db>,
+    req: HttpRequest,
+    body: web::Payload,
+) -> Result<HttpResponse, AppError> {
     let mut scope = Scope::of(&req)?;
     authorize(&viewer, &db, &scope).await?;
     let mut s = load_or_fresh(&viewer, &db, &scope).await?;
-    let form = read_form(mp).await?;
+    // The body is read only once the request is known to be allowed.
+    let form = read_form(Multipart::new(req.headers(), body)).await?;
     let get = |k: &str| form.fields.get(k).map(|v| v.trim().to_string()).unwrap_or_default();
     s.first_name = get("first_name");
     s.last_name = get("last_name");
@@ -73,7 +86,13 @@ pub async fn submit(viewer: Viewer, db: web::Data<Db>, req: HttpRequest, mp: Mul
     s.phone_e164 = validate::phone(&s.phone, &mut errors);
     // Creating needs a password, unless one was already accepted earlier in this wizard.
     let required = scope.creating() && s.password_hash.is_none();
-    validate::password(&pw, &confirm, &[&s.email, &s.first_name, &s.last_name], required, &mut errors);
+    validate::password(
+        &pw,
+        &confirm,
+        &[&s.email, &s.first_name, &s.last_name],
+        required,
+        &mut errors,
+    );
     let png = match form.avatar {
         None => None,
         Some(upload) => match upload.and_then(|b| avatar::process(&b)) {
@@ -113,7 +132,10 @@ pub async fn submit(viewer: Viewer, db: web::Data<Db>, req: HttpRequest, mp: Mul
         })
         .await?;
     if taken {
-        errors.add("email", "This email is already used by another account (deleted accounts keep theirs).");
+        errors.add(
+            "email",
+            "This email is already used by another account (deleted accounts keep theirs).",
+        );
     }
     scope.w = w;
     if !errors.is_empty() {

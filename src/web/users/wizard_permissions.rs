@@ -51,7 +51,10 @@ fn apply(s: &mut WizardState, pairs: &[(String, String)], all: &[state::PresetIn
     if before != held {
         // Keep the overrides, minus those the new presets make pointless.
         let base = state::base_of(all, &held);
-        let (g, r) = (s.grants().difference(base), s.revokes().difference(s.revokes().difference(base)));
+        let (g, r) = (
+            s.grants().difference(base),
+            s.revokes().difference(s.revokes().difference(base)),
+        );
         s.set_overrides(base.union(g).difference(r), base);
     }
     s.presets = held;
@@ -60,7 +63,12 @@ fn apply(s: &mut WizardState, pairs: &[(String, String)], all: &[state::PresetIn
 
 /// Step 2 submitted. `action`: next, back, refresh or save_as_new.
 #[tracing::instrument(skip_all)]
-pub async fn submit(viewer: Viewer, db: web::Data<Db>, req: HttpRequest, form: web::Form<Vec<(String, String)>>) -> Result<HttpResponse, AppError> {
+pub async fn submit(
+    viewer: Viewer,
+    db: web::Data<Db>,
+    req: HttpRequest,
+    form: web::Form<Vec<(String, String)>>,
+) -> Result<HttpResponse, AppError> {
     let scope = Scope::of(&req)?;
     authorize(&viewer, &db, &scope).await?;
     if scope.target == Some(viewer.id()) {
@@ -94,7 +102,10 @@ pub async fn submit(viewer: Viewer, db: web::Data<Db>, req: HttpRequest, form: w
                 s.presets = vec![id];
                 s.grants.clear();
                 s.revokes.clear();
-                viewer.flash(FlashKind::Success, format!("Preset “{name}” saved; it is now this user's only preset."));
+                viewer.flash(
+                    FlashKind::Success,
+                    format!("Preset “{name}” saved; it is now this user's only preset."),
+                );
             }
             Err(msg) => {
                 errors.add("preset_name", msg);
@@ -106,21 +117,36 @@ pub async fn submit(viewer: Viewer, db: web::Data<Db>, req: HttpRequest, form: w
         let (perms, check) = (viewer.perms, s.clone());
         match db.run(move |c| Ok(check_escalation(c, perms, &check))).await? {
             Ok(_) => {}
-            Err(SaveError::Escalation(keys)) => errors.add("perm", format!("You can only give permissions you hold yourself: {keys}.")),
+            Err(SaveError::Escalation(keys)) => errors.add(
+                "perm",
+                format!("You can only give permissions you hold yourself: {keys}."),
+            ),
             Err(e) => return Err(AppError::Internal(anyhow::anyhow!("{e}"))),
         }
     }
     let (w, keep) = (scope.w.clone(), s.clone());
     db.run(move |c| Ok(state::store(c, &w, &keep)?)).await?;
     if !errors.is_empty() {
-        return permissions_page(&viewer, &db, scope, s, errors, String::new(), StatusCode::UNPROCESSABLE_ENTITY).await;
+        return permissions_page(
+            &viewer,
+            &db,
+            scope,
+            s,
+            errors,
+            String::new(),
+            StatusCode::UNPROCESSABLE_ENTITY,
+        )
+        .await;
     }
     let next = match action.as_str() {
         "back" => 1,
         "next" if !changed => 3,
         _ => {
             if changed {
-                viewer.flash(FlashKind::Info, "The checklist now follows the chosen role and presets. Review it, then continue.");
+                viewer.flash(
+                    FlashKind::Info,
+                    "The checklist now follows the chosen role and presets. Review it, then continue.",
+                );
             }
             2
         }
