@@ -7,3 +7,4 @@ mod auth;
 mod browser;
 mod outage;
 mod users;
+mod users_browser;

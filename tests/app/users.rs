@@ -103,25 +103,6 @@ pub fn person<'a>(email: &'a str) -> Vec<(&'a str, &'a str)> {
     ]
 }
 
-/// Walks the whole create wizard with default permissions of `role`; returns the new id.
-pub async fn create_via_wizard(app: &TestApp, b: &Browser, email: &str, role: Role) -> i64 {
-    let r = details(b, "/users/new", None, &person(email), None).await;
-    assert_eq!(r.status(), 303, "{}", r.text().await.unwrap());
-    let w = wizard_id(&location(&r));
-    // Changing the role re-bases the presets: shown again first.
-    let r = permissions(b, "/users/new", &w, &[("role", role.as_str()), ("action", "refresh")]).await;
-    assert_eq!(r.status(), 303);
-    let sys = system_preset(app, role).to_string();
-    let mut fields: Vec<(&str, &str)> = vec![("role", role.as_str()), ("preset", &sys), ("action", "next")];
-    let keys: Vec<&str> = role.default_permissions().keys();
-    fields.extend(keys.iter().map(|k| ("perm", *k)));
-    let r = permissions(b, "/users/new", &w, &fields).await;
-    assert_eq!(location(&r), format!("/users/new?w={w}&step=3"));
-    let r = save(b, "/users/new", &w).await;
-    assert_eq!(r.status(), 303);
-    user_id(app, email)
-}
-
 pub fn system_preset(app: &TestApp, role: Role) -> i64 {
     custodian::permissions::store::system_preset_id(&mut app.conn(), role).unwrap()
 }
@@ -888,4 +869,40 @@ async fn every_users_route_refuses_salesperson_and_marketer() {
         303,
         "signed-out users are sent to sign in"
     );
+}
+
+#[tokio::test]
+async fn save_as_new_makes_the_checklist_the_users_only_preset() {
+    use custodian::db::schema::{preset_permissions, presets};
+    let app = spawn_app().await;
+    let (_, b) = app.signed_in("ada@example.com", Role::Administrator).await;
+    let w = wizard_id(&location(&details(&b, "/users/new", None, &person("grace@example.com"), None).await));
+    permissions(&b, "/users/new", &w, &[("role", "salesperson"), ("action", "refresh")]).await;
+    let sys = system_preset(&app, Role::Salesperson).to_string();
+    let mut f = vec![("role", "salesperson"), ("preset", sys.as_str()), ("action", "save_as_new")];
+    let keys = Role::Salesperson.default_permissions().keys();
+    f.extend(keys.iter().map(|k| ("perm", *k)));
+    f.extend([("perm", "tests.ab_messages"), ("perm", "tests.abx_dynamic_content")]);
+    // A taken name is refused beside the field.
+    let r = permissions(&b, "/users/new", &w, &[&f[..], &[("preset_name", "salesperson")]].concat()).await;
+    assert_eq!(r.status(), 422);
+    assert!(r.text().await.unwrap().contains("id=\"e-preset_name\">A preset with this name already exists."));
+    let r = permissions(&b, "/users/new", &w, &[&f[..], &[("preset_name", "SalespersonAB")]].concat()).await;
+    assert_eq!(location(&r), format!("/users/new?w={w}&step=2"));
+    let mut c = app.conn();
+    let pid: i64 = presets::table.filter(presets::name.eq("SalespersonAB")).select(presets::id).first(&mut c).unwrap();
+    let n: i64 = preset_permissions::table.filter(preset_permissions::preset_id.eq(pid)).count().get_result(&mut c).unwrap();
+    assert_eq!(n, 8);
+    let step2 = b.page(&location(&r)).await;
+    assert!(step2.contains(&format!("value=\"{pid}\" selected")) && !step2.contains("granted for this user"));
+    let r = save(&b, "/users/new", &w).await;
+    assert_eq!(r.status(), 303);
+    let id = user_id(&app, "grace@example.com");
+    let held: Vec<i64> = user_presets::table.filter(user_presets::user_id.eq(id)).select(user_presets::preset_id).load(&mut c).unwrap();
+    assert_eq!(held, [pid]);
+    let overrides: i64 = user_overrides::table.filter(user_overrides::user_id.eq(id)).count().get_result(&mut c).unwrap();
+    assert_eq!(overrides, 0);
+    // It is offered to every later user.
+    let w2 = wizard_id(&location(&details(&b, "/users/new", None, &person("next@example.com"), None).await));
+    assert!(b.page(&format!("/users/new?w={w2}&step=2")).await.contains("SalespersonAB"));
 }
