@@ -7,9 +7,10 @@ use super::wizard::{self, WizardState};
 use crate::audit;
 use crate::auth::session_store::end_sessions_of;
 use crate::db::schema::{user_overrides, user_presets, users};
-use crate::permissions::{effective, store, PermSet};
+use crate::permissions::{effective, store, Perm, PermSet};
 use chrono::Utc;
 use diesel::prelude::*;
+use diesel::result::DatabaseErrorKind;
 
 #[derive(Debug, thiserror::Error)]
 pub enum SaveError {
@@ -112,10 +113,12 @@ pub fn commit(
         return Err(SaveError::EmailTaken);
     }
     let own = state.target == Some(actor.id);
-    if !own {
-        check_escalation(conn, actor_perms, state)?;
-    }
-    match state.target {
+    let after = if own {
+        None
+    } else {
+        Some(check_escalation(conn, actor_perms, state)?)
+    };
+    let result = match state.target {
         None => {
             let hash = state.password_hash.as_deref().ok_or(SaveError::PasswordMissing)?;
             let role = state.role();
@@ -147,7 +150,17 @@ pub fn commit(
                 .record(conn)?;
             Ok(user.id)
         }
-        Some(id) => update(conn, actor, id, own, state, avatar),
+        Some(id) => update(conn, actor, id, after, state, avatar),
+    };
+    // Two saves racing for one email: the unique index decides, and says so plainly.
+    match result {
+        Err(SaveError::Db(diesel::result::Error::DatabaseError(DatabaseErrorKind::UniqueViolation, info)))
+            if info.constraint_name() == Some("users_email_lower_key")
+                || info.message().contains("users_email_lower_key") =>
+        {
+            Err(SaveError::EmailTaken)
+        }
+        other => other,
     }
 }
 
@@ -155,7 +168,8 @@ fn update(
     conn: &mut PgConnection,
     actor: &Actor,
     id: i64,
-    own: bool,
+    // The permissions the user will have; `None` when editing oneself (they do not change).
+    after_perms: Option<PermSet>,
     state: &WizardState,
     avatar: Option<Vec<u8>>,
 ) -> Result<i64, SaveError> {
@@ -167,6 +181,7 @@ fn update(
     if before_user.version != state.version || before_user.status == model::DELETED {
         return Err(SaveError::Stale);
     }
+    let own = after_perms.is_none();
     let role_changes = before_user.role != state.role().as_str();
     if own
         && (role_changes
@@ -175,7 +190,9 @@ fn update(
     {
         return Err(SaveError::OwnPermissions);
     }
-    if role_changes {
+    // Taking the role, or the right to manage users, from the last Administrator is a demotion.
+    let loses_manage = after_perms.is_some_and(|p| !p.contains(Perm::AdministrationUsersManage));
+    if role_changes || loses_manage {
         ensure_not_last_admin(conn, &before_user)?;
     }
     let before = audit_json(conn, &before_user)?;

@@ -2,7 +2,9 @@
 //! successor), the no-escalation rules and a route × role check.
 
 use crate::helpers::*;
-use custodian::db::schema::{audit_log, contact_owners, contacts, sessions, user_overrides, user_presets, users};
+use custodian::db::schema::{
+    audit_log, contact_owners, contacts, sessions, team_members, teams, user_overrides, user_presets, users,
+};
 use custodian::permissions::Role;
 use diesel::prelude::*;
 
@@ -302,6 +304,16 @@ async fn full_wizard_create_login_edit_delete_with_successor() {
         .execute(&mut c)
         .unwrap();
 
+    let team: i64 = diesel::insert_into(teams::table)
+        .values((teams::name.eq("North"), teams::manager_id.eq(Some(id))))
+        .returning(teams::id)
+        .get_result(&mut c)
+        .unwrap();
+    diesel::insert_into(team_members::table)
+        .values((team_members::team_id.eq(team), team_members::user_id.eq(id)))
+        .execute(&mut c)
+        .unwrap();
+
     let confirm = b.page(&format!("/users/{id}/delete")).await;
     assert!(confirm.contains("3 contacts where they are main owner"), "{confirm}");
     assert!(confirm.contains("1 co-ownerships"));
@@ -342,6 +354,14 @@ async fn full_wizard_create_login_edit_delete_with_successor() {
     assert_eq!(co, 0);
     let status: String = users::table.find(id).select(users::status).first(&mut c).unwrap();
     assert_eq!(status, "deleted");
+    let manager: Option<i64> = teams::table.find(team).select(teams::manager_id).first(&mut c).unwrap();
+    assert_eq!(manager, Some(heir), "the successor manages her team");
+    let member: i64 = team_members::table
+        .filter(team_members::user_id.eq(id))
+        .count()
+        .get_result(&mut c)
+        .unwrap();
+    assert_eq!(member, 0);
     let left: i64 = user_presets::table
         .filter(user_presets::user_id.eq(id))
         .count()
@@ -680,6 +700,30 @@ async fn last_administrator_cannot_be_demoted_deactivated_or_deleted() {
         .unwrap();
     assert_eq!(presets, 1, "nothing half-saved");
 
+    // Revoking users_manage from the last Administrator is a demotion too.
+    let w = wizard_id(&location(&details(&mia, &base, None, &fields, None).await));
+    let admin_sys = system_preset(&app, Role::Administrator).to_string();
+    let mut f = vec![
+        ("role", "administrator"),
+        ("preset", admin_sys.as_str()),
+        ("action", "next"),
+    ];
+    let all = Role::Administrator.default_permissions().keys();
+    f.extend(
+        all.iter()
+            .filter(|k| **k != "administration.users_manage")
+            .map(|k| ("perm", *k)),
+    );
+    let r = permissions(&mia, &base, &w, &f).await;
+    assert_eq!(location(&r), format!("{base}?w={w}&step=3"));
+    assert_eq!(save(&mia, &base, &w).await.status(), 422);
+    let revokes: i64 = user_overrides::table
+        .filter(user_overrides::user_id.eq(ada))
+        .count()
+        .get_result(&mut app.conn())
+        .unwrap();
+    assert_eq!(revokes, 0);
+
     // Deactivate and delete.
     mia.submit(&format!("/users/{ada}"), &format!("/users/{ada}/deactivate"), &[])
         .await;
@@ -863,7 +907,28 @@ async fn every_users_route_refuses_salesperson_and_marketer() {
         .first(&mut app.conn())
         .unwrap();
     assert_eq!(status, "active");
-    assert_eq!(user_count(&app), 3);
+    // A Manager may look (users_view) but not change.
+    let (_, m) = app.signed_in("max@example.com", Role::Manager).await;
+    assert_eq!(m.get(&format!("/users/{target}")).await.status(), 200);
+    for path in [
+        "/users/new".to_string(),
+        format!("/users/{target}/edit"),
+        format!("/users/{target}/delete"),
+    ] {
+        assert_eq!(m.get(&path).await.status(), 403, "Manager GET {path}");
+    }
+    let token = csrf_token(&m.page("/").await).unwrap();
+    let r = m
+        .post_raw(&format!("/users/{target}/deactivate"), &[("csrf_token", &token)])
+        .await;
+    assert_eq!(r.status(), 403);
+    let status: String = users::table
+        .find(target)
+        .select(users::status)
+        .first(&mut app.conn())
+        .unwrap();
+    assert_eq!(status, "active");
+    assert_eq!(user_count(&app), 4);
     assert_eq!(
         app.browser().get(&format!("/users/{target}/avatar")).await.status(),
         303,
@@ -876,33 +941,76 @@ async fn save_as_new_makes_the_checklist_the_users_only_preset() {
     use custodian::db::schema::{preset_permissions, presets};
     let app = spawn_app().await;
     let (_, b) = app.signed_in("ada@example.com", Role::Administrator).await;
-    let w = wizard_id(&location(&details(&b, "/users/new", None, &person("grace@example.com"), None).await));
+    let w = wizard_id(&location(
+        &details(&b, "/users/new", None, &person("grace@example.com"), None).await,
+    ));
     permissions(&b, "/users/new", &w, &[("role", "salesperson"), ("action", "refresh")]).await;
     let sys = system_preset(&app, Role::Salesperson).to_string();
-    let mut f = vec![("role", "salesperson"), ("preset", sys.as_str()), ("action", "save_as_new")];
+    let mut f = vec![
+        ("role", "salesperson"),
+        ("preset", sys.as_str()),
+        ("action", "save_as_new"),
+    ];
     let keys = Role::Salesperson.default_permissions().keys();
     f.extend(keys.iter().map(|k| ("perm", *k)));
     f.extend([("perm", "tests.ab_messages"), ("perm", "tests.abx_dynamic_content")]);
     // A taken name is refused beside the field.
-    let r = permissions(&b, "/users/new", &w, &[&f[..], &[("preset_name", "salesperson")]].concat()).await;
+    let r = permissions(
+        &b,
+        "/users/new",
+        &w,
+        &[&f[..], &[("preset_name", "salesperson")]].concat(),
+    )
+    .await;
     assert_eq!(r.status(), 422);
-    assert!(r.text().await.unwrap().contains("id=\"e-preset_name\">A preset with this name already exists."));
-    let r = permissions(&b, "/users/new", &w, &[&f[..], &[("preset_name", "SalespersonAB")]].concat()).await;
+    assert!(r
+        .text()
+        .await
+        .unwrap()
+        .contains("id=\"e-preset_name\">A preset with this name already exists."));
+    let r = permissions(
+        &b,
+        "/users/new",
+        &w,
+        &[&f[..], &[("preset_name", "SalespersonAB")]].concat(),
+    )
+    .await;
     assert_eq!(location(&r), format!("/users/new?w={w}&step=2"));
     let mut c = app.conn();
-    let pid: i64 = presets::table.filter(presets::name.eq("SalespersonAB")).select(presets::id).first(&mut c).unwrap();
-    let n: i64 = preset_permissions::table.filter(preset_permissions::preset_id.eq(pid)).count().get_result(&mut c).unwrap();
+    let pid: i64 = presets::table
+        .filter(presets::name.eq("SalespersonAB"))
+        .select(presets::id)
+        .first(&mut c)
+        .unwrap();
+    let n: i64 = preset_permissions::table
+        .filter(preset_permissions::preset_id.eq(pid))
+        .count()
+        .get_result(&mut c)
+        .unwrap();
     assert_eq!(n, 8);
     let step2 = b.page(&location(&r)).await;
     assert!(step2.contains(&format!("value=\"{pid}\" selected")) && !step2.contains("granted for this user"));
     let r = save(&b, "/users/new", &w).await;
     assert_eq!(r.status(), 303);
     let id = user_id(&app, "grace@example.com");
-    let held: Vec<i64> = user_presets::table.filter(user_presets::user_id.eq(id)).select(user_presets::preset_id).load(&mut c).unwrap();
+    let held: Vec<i64> = user_presets::table
+        .filter(user_presets::user_id.eq(id))
+        .select(user_presets::preset_id)
+        .load(&mut c)
+        .unwrap();
     assert_eq!(held, [pid]);
-    let overrides: i64 = user_overrides::table.filter(user_overrides::user_id.eq(id)).count().get_result(&mut c).unwrap();
+    let overrides: i64 = user_overrides::table
+        .filter(user_overrides::user_id.eq(id))
+        .count()
+        .get_result(&mut c)
+        .unwrap();
     assert_eq!(overrides, 0);
     // It is offered to every later user.
-    let w2 = wizard_id(&location(&details(&b, "/users/new", None, &person("next@example.com"), None).await));
-    assert!(b.page(&format!("/users/new?w={w2}&step=2")).await.contains("SalespersonAB"));
+    let w2 = wizard_id(&location(
+        &details(&b, "/users/new", None, &person("next@example.com"), None).await,
+    ));
+    assert!(b
+        .page(&format!("/users/new?w={w2}&step=2"))
+        .await
+        .contains("SalespersonAB"));
 }

@@ -22,7 +22,12 @@ async fn click(chrome: &Chrome, id: &str) {
 
 /// Waits for an element (pages load after clicks).
 async fn wait(chrome: &Chrome, css: &str) -> WebElement {
-    chrome.driver.query(By::Css(css)).first().await.unwrap_or_else(|_| panic!("{css} did not appear"))
+    chrome
+        .driver
+        .query(By::Css(css))
+        .first()
+        .await
+        .unwrap_or_else(|_| panic!("{css} did not appear"))
 }
 
 #[tokio::test]
@@ -45,7 +50,12 @@ async fn browser_walks_the_wizard_with_back_and_creates_the_user() {
 
     // Step 2: the role change redraws the checklist (static/js/user_wizard.js).
     let role = wait(&chrome, "#f-role").await;
-    SelectElement::new(&role).await.unwrap().select_by_value("salesperson").await.unwrap();
+    SelectElement::new(&role)
+        .await
+        .unwrap()
+        .select_by_value("salesperson")
+        .await
+        .unwrap();
     wait(&chrome, "#f-role option[value='salesperson'][selected]").await;
     let ab = wait(&chrome, "input[name=perm][value='tests.ab_messages']").await;
     assert!(!ab.is_selected().await.unwrap());
@@ -55,7 +65,18 @@ async fn browser_walks_the_wizard_with_back_and_creates_the_user() {
     // Back on step 1: everything kept.
     let email = wait(&chrome, "#f-email").await;
     assert_eq!(email.value().await.unwrap().as_deref(), Some("grace@example.com"));
-    assert_eq!(chrome.driver.find(By::Id("f-phone")).await.unwrap().value().await.unwrap().as_deref(), Some("+48 600 700 800"));
+    assert_eq!(
+        chrome
+            .driver
+            .find(By::Id("f-phone"))
+            .await
+            .unwrap()
+            .value()
+            .await
+            .unwrap()
+            .as_deref(),
+        Some("+48 600 700 800")
+    );
     click(&chrome, "wizard-next").await;
 
     // Step 2 again: the grant is still ticked and marked.
@@ -77,8 +98,11 @@ async fn browser_walks_the_wizard_with_back_and_creates_the_user() {
     let h1 = wait(&chrome, ".user-profile h1").await.text().await.unwrap();
     assert_eq!(h1, "Grace Hopper");
     let mut c = app.conn();
-    let (id, role): (i64, String) =
-        users::table.filter(users::email.eq("grace@example.com")).select((users::id, users::role)).first(&mut c).unwrap();
+    let (id, role): (i64, String) = users::table
+        .filter(users::email.eq("grace@example.com"))
+        .select((users::id, users::role))
+        .first(&mut c)
+        .unwrap();
     assert_eq!(role, "salesperson");
     let grants: Vec<String> = user_overrides::table
         .filter(user_overrides::user_id.eq(id))
