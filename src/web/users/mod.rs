@@ -8,5 +8,6 @@ pub mod list;
 pub mod status;
 pub mod wizard;
 pub mod wizard_details;
+pub mod wizard_pages;
 pub mod wizard_permissions;
 pub mod wizard_save;
