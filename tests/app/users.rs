@@ -185,6 +185,11 @@ async fn full_wizard_create_login_edit_delete_with_successor() {
         assert!(summary.contains(text), "summary shows {text}");
     }
     assert!(!summary.contains(NEW_PASSWORD));
+    let preview = b.get(&format!("/users/new/avatar?w={w}")).await;
+    assert_eq!(preview.headers()["content-type"], "image/png");
+    let peek = app.browser();
+    peek.login("heir@example.com", TEST_PASSWORD).await;
+    assert_eq!(peek.get(&format!("/users/new/avatar?w={w}")).await.status(), 403, "no users_manage");
     let r = save(&b, "/users/new", &w).await;
     let id = user_id(&app, "grace@example.com");
     assert_eq!(location(&r), format!("/users/{id}"));
@@ -862,6 +867,9 @@ async fn every_users_route_refuses_salesperson_and_marketer() {
             format!("/users/{target}"),
             format!("/users/{target}/edit"),
             format!("/users/{target}/delete"),
+            "/users/new/avatar?w=x".into(),
+            format!("/users/{target}/edit/avatar?w=x"),
+            format!("/users/new?w=x&step=3"),
         ] {
             assert_eq!(b.get(&path).await.status(), 403, "{role:?} GET {path}");
         }

@@ -25,3 +25,21 @@ pub async fn show(_viewer: Viewer, db: web::Data<Db>, id: web::Path<i64>) -> Res
         None => resp.content_type("image/svg+xml").body(DEFAULT_SVG),
     })
 }
+
+/// GET /users/new/avatar and /users/{id}/edit/avatar (`?w=`): the avatar uploaded in a wizard,
+/// not saved yet; only the wizard's owner sees it.
+#[tracing::instrument(skip_all)]
+pub async fn preview(viewer: Viewer, db: web::Data<Db>, req: actix_web::HttpRequest) -> Result<HttpResponse, AppError> {
+    use super::wizard::{authorize, Scope};
+    use crate::users::wizard as state;
+    let scope = Scope::of(&req)?;
+    authorize(&viewer, &db, &scope).await?;
+    let (w, owner, target) = (scope.w.clone(), viewer.id(), scope.target);
+    let png = db
+        .run(move |c| {
+            state::load(c, &w, owner, target)?.ok_or(AppError::NotFound)?;
+            state::avatar(c, &w)?.ok_or(AppError::NotFound)
+        })
+        .await?;
+    Ok(HttpResponse::Ok().insert_header(("Cache-Control", "private, no-store")).content_type("image/png").body(png))
+}
