@@ -189,7 +189,11 @@ async fn full_wizard_create_login_edit_delete_with_successor() {
     assert_eq!(preview.headers()["content-type"], "image/png");
     let peek = app.browser();
     peek.login("heir@example.com", TEST_PASSWORD).await;
-    assert_eq!(peek.get(&format!("/users/new/avatar?w={w}")).await.status(), 403, "no users_manage");
+    assert_eq!(
+        peek.get(&format!("/users/new/avatar?w={w}")).await.status(),
+        403,
+        "no users_manage"
+    );
     let r = save(&b, "/users/new", &w).await;
     let id = user_id(&app, "grace@example.com");
     assert_eq!(location(&r), format!("/users/{id}"));
@@ -681,8 +685,15 @@ async fn last_administrator_cannot_be_demoted_deactivated_or_deleted() {
     let fields = [("first_name", "Ada"), ("last_name", "L"), ("email", "ada@example.com")];
     let w = wizard_id(&location(&details(&mia, &base, None, &fields, None).await));
     let sys = system_preset(&app, Role::Manager).to_string();
-    let mut step2 = vec![("role", "manager"), ("rebase", "1"), ("action", "refresh")];
+    let mut step2 = vec![("role", "manager"), ("action", "rebase")];
     permissions(&mia, &base, &w, &step2).await;
+    let page = mia.page(&format!("{base}?w={w}&step=2")).await;
+    let admin_sys = system_preset(&app, Role::Administrator);
+    assert!(
+        page.contains(&format!("value=\"{sys}\" selected")),
+        "re-based on the Manager preset"
+    );
+    assert!(!page.contains(&format!("value=\"{admin_sys}\" selected")));
     step2.pop();
     step2.extend([("preset", sys.as_str()), ("action", "next")]);
     let keys = Role::Manager.default_permissions().keys();

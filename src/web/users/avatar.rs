@@ -41,5 +41,8 @@ pub async fn preview(viewer: Viewer, db: web::Data<Db>, req: actix_web::HttpRequ
             state::avatar(c, &w)?.ok_or(AppError::NotFound)
         })
         .await?;
-    Ok(HttpResponse::Ok().insert_header(("Cache-Control", "private, no-store")).content_type("image/png").body(png))
+    Ok(HttpResponse::Ok()
+        .insert_header(("Cache-Control", "private, no-store"))
+        .content_type("image/png")
+        .body(png))
 }

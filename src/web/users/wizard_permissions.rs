@@ -37,11 +37,13 @@ fn apply(s: &mut WizardState, pairs: &[(String, String)], all: &[state::PresetIn
     held.dedup();
     let role: Role = value(pairs, "role").and_then(|r| r.parse().ok()).unwrap_or(s.role());
     let role_changed = role != s.role();
-    if role_changed && (creating || value(pairs, "rebase").is_some()) {
-        // Re-base on the new role: drop other roles' system presets, hold the new one.
+    // Creating: a new role re-bases at once. Editing: only when asked ("Use the role's preset").
+    if (role_changed && creating) || value(pairs, "action") == Some("rebase") {
+        // Drop every system preset, hold the role's one; custom presets stay.
         held.retain(|id| all.iter().any(|p| p.id == *id && p.system_role.is_none()));
         if let Some(p) = all.iter().find(|p| p.system_role.as_deref() == Some(role.as_str())) {
-            held.insert(0, p.id);
+            held.push(p.id);
+            held.sort_unstable();
         }
     }
     s.role = role.as_str().into();
@@ -61,7 +63,7 @@ fn apply(s: &mut WizardState, pairs: &[(String, String)], all: &[state::PresetIn
     changed
 }
 
-/// Step 2 submitted. `action`: next, back, refresh or save_as_new.
+/// Step 2 submitted. `action`: next, back, refresh, rebase or save_as_new.
 #[tracing::instrument(skip_all)]
 pub async fn submit(
     viewer: Viewer,
