@@ -75,7 +75,7 @@ pub async fn authorize(viewer: &Viewer, db: &Db, scope: &Scope) -> Result<(), Ap
     viewer.require(Perm::AdministrationUsersManage)?;
     if let Some(id) = scope.target {
         let user = db.run(move |c| Ok(model::find(c, id)?)).await?;
-        if !user.is_some_and(|u| u.status != DELETED) {
+        if user.is_none_or(|u| u.status == DELETED) {
             return Err(AppError::NotFound);
         }
     }
