@@ -1033,3 +1033,37 @@ async fn save_as_new_makes_the_checklist_the_users_only_preset() {
         .await
         .contains("SalespersonAB"));
 }
+
+#[tokio::test]
+async fn an_edit_form_older_than_the_user_is_refused_once() {
+    let app = spawn_app().await;
+    let (_, b) = app.signed_in("ada@example.com", Role::Administrator).await;
+    let id = app.create_user("sam@example.com", Role::Salesperson);
+    let base = format!("/users/{id}/edit");
+    b.page(&base).await;
+    // Someone else renames Sam meanwhile.
+    diesel::update(users::table.find(id))
+        .set((users::last_name.eq("Changed"), users::version.eq(users::version + 1)))
+        .execute(&mut app.conn())
+        .unwrap();
+    let fields = [
+        ("version", "1"),
+        ("first_name", "Sam"),
+        ("last_name", "Mine"),
+        ("email", "sam@example.com"),
+    ];
+    let r = details(&b, &base, None, &fields, None).await;
+    assert_eq!(r.status(), 422);
+    let html = r.text().await.unwrap();
+    assert!(html.contains("Someone else changed this user"));
+    let w = wizard_id(&html);
+    let r = details(&b, &base, Some(&w), &fields[1..], None).await;
+    assert_eq!(r.status(), 303, "submitting again keeps the entries");
+    assert_eq!(save(&b, &base, &w).await.status(), 303);
+    let last: String = users::table
+        .find(id)
+        .select(users::last_name)
+        .first(&mut app.conn())
+        .unwrap();
+    assert_eq!(last, "Mine");
+}

@@ -80,6 +80,15 @@ pub async fn submit(
     );
 
     let mut errors = FieldErrors::default();
+    // The edit form was shown from the stored user: refuse it if that user changed since.
+    let shown_version = form.fields.get("version").and_then(|v| v.trim().parse::<i32>().ok());
+    if scope.w.is_empty() && scope.target.is_some() && shown_version.is_some_and(|v| v != s.version) {
+        errors.add(
+            "form",
+            "Someone else changed this user after you opened this form. Submit again to keep your entries, \
+             or Cancel to start again from the current values.",
+        );
+    }
     validate::name("first_name", &s.first_name, &mut errors);
     validate::name("last_name", &s.last_name, &mut errors);
     validate::email(&s.email, &mut errors);
