@@ -332,3 +332,16 @@ diesel::allow_tables_to_appear_in_same_query!(message_templates, users);
 diesel::allow_tables_to_appear_in_same_query!(send_batches, users);
 diesel::allow_tables_to_appear_in_same_query!(send_batches, message_templates);
 diesel::allow_tables_to_appear_in_same_query!(outbox_messages, send_batches);
+
+
+diesel::table! {
+    user_wizards (id) {
+        id -> Text,
+        owner_id -> Int8,
+        target_id -> Nullable<Int8>,
+        state -> Jsonb,
+        avatar -> Nullable<Bytea>,
+        updated_at -> Timestamptz,
+    }
+}
+

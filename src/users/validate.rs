@@ -41,3 +41,52 @@ pub fn password(value: &str, confirm: &str, user_inputs: &[&str], required: bool
         errors.add("password_confirm", "The two passwords do not match.");
     }
 }
+
+/// A phone number must carry its country code (`+…`); returns it in E.164 (`+48600700800`).
+/// Empty means "no phone".
+pub fn phone(value: &str, errors: &mut FieldErrors) -> Option<String> {
+    let v = value.trim();
+    if v.is_empty() {
+        return None;
+    }
+    if !v.starts_with('+') && !v.starts_with("00") {
+        errors.add("phone", "Include the country code, starting with +, like +48 600 700 800.");
+        return None;
+    }
+    let normalised = match v.strip_prefix("00") {
+        Some(rest) => format!("+{rest}"),
+        None => v.to_string(),
+    };
+    match phonenumber::parse(None, &normalised) {
+        Ok(n) if phonenumber::is_valid(&n) => Some(n.format().mode(phonenumber::Mode::E164).to_string()),
+        _ => {
+            errors.add("phone", "This is not a valid phone number for its country code.");
+            None
+        }
+    }
+}
+
+/// A name part: optional, but bounded.
+pub fn name(field: &'static str, value: &str, errors: &mut FieldErrors) {
+    if value.trim().chars().count() > 100 {
+        errors.add(field, "Use at most 100 characters.");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn phone_needs_country_code_and_becomes_e164() {
+        let mut e = FieldErrors::default();
+        assert_eq!(phone("+48 600 700 800", &mut e).as_deref(), Some("+48600700800"));
+        assert_eq!(phone("0048 600-700-800", &mut e).as_deref(), Some("+48600700800"));
+        assert!(e.is_empty());
+        assert_eq!(phone("600 700 800", &mut e), None);
+        assert!(e.get("phone").is_some());
+        let mut e = FieldErrors::default();
+        assert_eq!(phone("+1 12", &mut e), None);
+        assert!(e.get("phone").is_some());
+    }
+}

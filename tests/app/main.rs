@@ -18,3 +18,5 @@ mod orgs;
 mod api;
 mod send;
 mod templates;
+mod users;
+mod users_browser;

@@ -1,3 +1,13 @@
-//! User screens: list, wizard, card, delete.
+//! User screens: list, the three-step wizard (create and edit), card, avatar, deactivate /
+//! reactivate and delete with a successor.
 
+pub mod avatar;
+pub mod card;
+pub mod delete;
 pub mod list;
+pub mod status;
+pub mod wizard;
+pub mod wizard_details;
+pub mod wizard_pages;
+pub mod wizard_permissions;
+pub mod wizard_save;

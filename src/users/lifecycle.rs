@@ -1,0 +1,184 @@
+//! The account lifecycle: deactivate, reactivate, and delete with a successor who takes over
+//! everything the user owned. Each function runs inside the caller's transaction and audits.
+
+use crate::audit;
+use crate::auth::session_store::end_sessions_of;
+use crate::db::schema::{contact_owners, contacts, team_members, teams, user_overrides, user_presets, users};
+use crate::permissions::Role;
+use crate::users::model::{self, User, ACTIVE, DEACTIVATED, DELETED};
+use chrono::Utc;
+use diesel::prelude::*;
+use serde::Serialize;
+
+#[derive(Debug, thiserror::Error)]
+pub enum LifecycleError {
+    #[error("This is the last active Administrator: make another user Administrator first.")]
+    LastAdministrator,
+    #[error("You cannot do this to your own account.")]
+    OwnAccount,
+    #[error("Choose an active user, other than the one being deleted, to take over.")]
+    BadSuccessor,
+    #[error("This user is not in a state that allows this.")]
+    WrongStatus,
+    #[error(transparent)]
+    Db(#[from] diesel::result::Error),
+}
+
+/// Who acts, for checks and the audit log.
+pub struct Actor {
+    pub id: i64,
+    pub ip: Option<String>,
+}
+
+/// Refuses when `user` is an active Administrator and no other active Administrator exists.
+/// Locks the Administrators' rows so two concurrent demotions cannot both pass.
+pub fn ensure_not_last_admin(conn: &mut PgConnection, user: &User) -> Result<(), LifecycleError> {
+    if user.role() != Role::Administrator || !user.is_active() {
+        return Ok(());
+    }
+    let others: Vec<i64> = users::table
+        .filter(users::role.eq(Role::Administrator.as_str()))
+        .filter(users::status.eq(ACTIVE))
+        .filter(users::id.ne(user.id))
+        .select(users::id)
+        .for_update()
+        .load(conn)?;
+    if others.is_empty() {
+        Err(LifecycleError::LastAdministrator)
+    } else {
+        Ok(())
+    }
+}
+
+fn set_status(conn: &mut PgConnection, id: i64, status: &str) -> QueryResult<User> {
+    diesel::update(users::table.find(id))
+        .set((
+            users::status.eq(status),
+            users::version.eq(users::version + 1),
+            users::updated_at.eq(Utc::now()),
+        ))
+        .returning(User::as_returning())
+        .get_result(conn)
+}
+
+/// Deactivates a user: they cannot sign in and every session of theirs ends now.
+pub fn deactivate(conn: &mut PgConnection, actor: &Actor, id: i64) -> Result<User, LifecycleError> {
+    let user = model::find(conn, id)?.ok_or(diesel::result::Error::NotFound)?;
+    if actor.id == id {
+        return Err(LifecycleError::OwnAccount);
+    }
+    if user.status != ACTIVE {
+        return Err(LifecycleError::WrongStatus);
+    }
+    ensure_not_last_admin(conn, &user)?;
+    let after = set_status(conn, id, DEACTIVATED)?;
+    let ended = end_sessions_of(conn, id)?;
+    audit::Entry::new(Some(actor.id), "user.deactivate", "user", id)
+        .before(serde_json::json!({ "status": user.status }))
+        .after(serde_json::json!({ "status": after.status, "sessions_ended": ended }))
+        .ip(actor.ip.clone())
+        .record(conn)?;
+    Ok(after)
+}
+
+/// Lets a deactivated user sign in again.
+pub fn reactivate(conn: &mut PgConnection, actor: &Actor, id: i64) -> Result<User, LifecycleError> {
+    let user = model::find(conn, id)?.ok_or(diesel::result::Error::NotFound)?;
+    if user.status != DEACTIVATED {
+        return Err(LifecycleError::WrongStatus);
+    }
+    let after = set_status(conn, id, ACTIVE)?;
+    audit::Entry::new(Some(actor.id), "user.reactivate", "user", id)
+        .before(serde_json::json!({ "status": user.status }))
+        .after(serde_json::json!({ "status": after.status }))
+        .ip(actor.ip.clone())
+        .record(conn)?;
+    Ok(after)
+}
+
+/// What a user owns, shown on the delete confirmation and recorded in the audit log.
+/// New kinds of owned objects (templates, automation rules) get a field here and a line in
+/// [`count_owned`] and [`transfer_owned`].
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Owned {
+    /// Contacts whose main owner the user is: they move to the successor.
+    pub main_contacts: i64,
+    /// Co-ownerships: removed (the contacts keep their main owner).
+    pub co_owned: i64,
+    /// Teams the user manages: the successor becomes their manager.
+    pub teams_managed: i64,
+    /// Teams the user is a member of: membership ends.
+    pub team_memberships: i64,
+}
+
+pub fn count_owned(conn: &mut PgConnection, id: i64) -> QueryResult<Owned> {
+    Ok(Owned {
+        main_contacts: contacts::table
+            .filter(contacts::main_owner_id.eq(id))
+            .count()
+            .get_result(conn)?,
+        co_owned: contact_owners::table
+            .filter(contact_owners::user_id.eq(id))
+            .count()
+            .get_result(conn)?,
+        teams_managed: teams::table.filter(teams::manager_id.eq(id)).count().get_result(conn)?,
+        team_memberships: team_members::table
+            .filter(team_members::user_id.eq(id))
+            .count()
+            .get_result(conn)?,
+    })
+}
+
+/// Hands everything `from` owns to `to`, in set-based statements; returns what moved.
+pub fn transfer_owned(conn: &mut PgConnection, from: i64, to: i64) -> QueryResult<Owned> {
+    let main_contacts = diesel::update(contacts::table.filter(contacts::main_owner_id.eq(from)))
+        .set((contacts::main_owner_id.eq(to), contacts::updated_at.eq(Utc::now())))
+        .execute(conn)? as i64;
+    let co_owned = diesel::delete(contact_owners::table.filter(contact_owners::user_id.eq(from))).execute(conn)? as i64;
+    let teams_managed = diesel::update(teams::table.filter(teams::manager_id.eq(from)))
+        .set((teams::manager_id.eq(to), teams::updated_at.eq(Utc::now())))
+        .execute(conn)? as i64;
+    let team_memberships =
+        diesel::delete(team_members::table.filter(team_members::user_id.eq(from))).execute(conn)? as i64;
+    Ok(Owned {
+        main_contacts,
+        co_owned,
+        teams_managed,
+        team_memberships,
+    })
+}
+
+/// Deletes a user: ownership goes to `successor`, sessions end, presets and overrides go, and
+/// the row stays with status `deleted` so the email is never reused.
+pub fn delete(conn: &mut PgConnection, actor: &Actor, id: i64, successor: i64) -> Result<Owned, LifecycleError> {
+    let user = model::find(conn, id)?.ok_or(diesel::result::Error::NotFound)?;
+    if actor.id == id {
+        return Err(LifecycleError::OwnAccount);
+    }
+    if user.status == DELETED {
+        return Err(LifecycleError::WrongStatus);
+    }
+    let heir = model::find(conn, successor)?;
+    if successor == id || !heir.as_ref().is_some_and(User::is_active) {
+        return Err(LifecycleError::BadSuccessor);
+    }
+    ensure_not_last_admin(conn, &user)?;
+    let moved = transfer_owned(conn, id, successor)?;
+    let sessions_ended = end_sessions_of(conn, id)?;
+    diesel::delete(user_presets::table.filter(user_presets::user_id.eq(id))).execute(conn)?;
+    diesel::delete(user_overrides::table.filter(user_overrides::user_id.eq(id))).execute(conn)?;
+    diesel::update(users::table.find(id))
+        .set((
+            users::status.eq(DELETED),
+            users::avatar.eq(None::<Vec<u8>>),
+            users::version.eq(users::version + 1),
+            users::updated_at.eq(Utc::now()),
+        ))
+        .execute(conn)?;
+    audit::Entry::new(Some(actor.id), "user.delete", "user", id)
+        .before(user.audit_json())
+        .after(serde_json::json!({ "status": DELETED, "successor_id": successor, "moved": moved, "sessions_ended": sessions_ended }))
+        .ip(actor.ip.clone())
+        .record(conn)?;
+    Ok(moved)
+}

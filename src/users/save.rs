@@ -1,0 +1,240 @@
+//! Save of the user wizard: everything entered commits in the caller's one transaction, after
+//! the no-escalation and last-Administrator checks (SPEC 2.3).
+
+use super::lifecycle::{ensure_not_last_admin, Actor, LifecycleError};
+use super::model::{self, NewUser, User};
+use super::wizard::{self, WizardState};
+use crate::audit;
+use crate::auth::session_store::end_sessions_of;
+use crate::db::schema::{user_overrides, user_presets, users};
+use crate::permissions::{effective, store, Perm, PermSet};
+use chrono::Utc;
+use diesel::prelude::*;
+use diesel::result::DatabaseErrorKind;
+
+#[derive(Debug, thiserror::Error)]
+pub enum SaveError {
+    #[error("This email is already used by another account (deleted accounts keep theirs).")]
+    EmailTaken,
+    #[error("Someone else changed this user while you were editing. Cancel and start again.")]
+    Stale,
+    #[error("Set a password in step 1.")]
+    PasswordMissing,
+    #[error("You can only give permissions you hold yourself: {0}.")]
+    Escalation(String),
+    #[error("Nobody can change their own role, permissions or data settings.")]
+    OwnPermissions,
+    #[error("{0}")]
+    Lifecycle(#[from] LifecycleError),
+    #[error(transparent)]
+    Db(#[from] diesel::result::Error),
+}
+
+/// The permissions the wizard would give, and the keys among them the actor may not hand out:
+/// whatever the user gains must be held by the actor. Presets that do not exist are dropped.
+pub fn check_escalation(
+    conn: &mut PgConnection,
+    actor_perms: PermSet,
+    state: &WizardState,
+) -> Result<PermSet, SaveError> {
+    let all = wizard::all_presets(conn)?;
+    let held: Vec<PermSet> = all
+        .iter()
+        .filter(|p| state.presets.contains(&p.id))
+        .map(|p| p.keys)
+        .collect();
+    let after = effective(&held, state.grants(), state.revokes());
+    let before = match state.target {
+        Some(id) => store::effective_of(conn, id)?,
+        None => PermSet::EMPTY,
+    };
+    let extra = after.difference(before).difference(actor_perms);
+    if extra.is_empty() {
+        Ok(after)
+    } else {
+        Err(SaveError::Escalation(extra.keys().join(", ")))
+    }
+}
+
+/// The audit picture of a user: the record (no password hash) plus presets and overrides.
+pub fn audit_json(conn: &mut PgConnection, user: &User) -> QueryResult<serde_json::Value> {
+    let s = store::sources(conn, user.id)?;
+    let mut v = user.audit_json();
+    v["presets"] = s
+        .presets
+        .iter()
+        .map(|(id, name, _)| serde_json::json!({ "id": id, "name": name }))
+        .collect();
+    v["grants"] = serde_json::json!(s.grants.keys());
+    v["revokes"] = serde_json::json!(s.revokes.keys());
+    Ok(v)
+}
+
+fn write_permissions(conn: &mut PgConnection, id: i64, state: &WizardState) -> QueryResult<()> {
+    let existing: Vec<i64> = wizard::all_presets(conn)?.iter().map(|p| p.id).collect();
+    diesel::delete(user_presets::table.filter(user_presets::user_id.eq(id))).execute(conn)?;
+    let rows: Vec<_> = state
+        .presets
+        .iter()
+        .filter(|p| existing.contains(p))
+        .map(|p| (user_presets::user_id.eq(id), user_presets::preset_id.eq(*p)))
+        .collect();
+    diesel::insert_into(user_presets::table).values(&rows).execute(conn)?;
+    diesel::delete(user_overrides::table.filter(user_overrides::user_id.eq(id))).execute(conn)?;
+    let grants = state.grants().keys().into_iter().map(|k| (k, true));
+    let revokes = state.revokes().keys().into_iter().map(|k| (k, false));
+    let rows: Vec<_> = grants
+        .chain(revokes)
+        .map(|(k, g)| {
+            (
+                user_overrides::user_id.eq(id),
+                user_overrides::perm_key.eq(k),
+                user_overrides::granted.eq(g),
+            )
+        })
+        .collect();
+    diesel::insert_into(user_overrides::table).values(&rows).execute(conn)?;
+    Ok(())
+}
+
+fn email_taken(conn: &mut PgConnection, email: &str, except: Option<i64>) -> QueryResult<bool> {
+    Ok(model::find_by_email(conn, email)?.is_some_and(|u| Some(u.id) != except))
+}
+
+/// Commits the wizard: creates or updates the user, audited. Returns the user's id.
+pub fn commit(
+    conn: &mut PgConnection,
+    actor: &Actor,
+    actor_perms: PermSet,
+    state: &WizardState,
+    avatar: Option<Vec<u8>>,
+) -> Result<i64, SaveError> {
+    if email_taken(conn, &state.email, state.target)? {
+        return Err(SaveError::EmailTaken);
+    }
+    let own = state.target == Some(actor.id);
+    let after = if own {
+        None
+    } else {
+        Some(check_escalation(conn, actor_perms, state)?)
+    };
+    let result = match state.target {
+        None => {
+            let hash = state.password_hash.as_deref().ok_or(SaveError::PasswordMissing)?;
+            let role = state.role();
+            let user = model::create(
+                conn,
+                &NewUser {
+                    email: state.email.trim(),
+                    first_name: state.first_name.trim(),
+                    last_name: state.last_name.trim(),
+                    phone: state.phone_e164.as_deref(),
+                    password_hash: hash,
+                    role: role.as_str(),
+                },
+            )?;
+            diesel::update(users::table.find(user.id))
+                .set((
+                    users::disable_export.eq(state.disable_export),
+                    users::only_owned.eq(state.only_owned),
+                    users::avatar.eq(avatar),
+                ))
+                .execute(conn)?;
+            write_permissions(conn, user.id, state)?;
+            let after = model::find(conn, user.id)?.ok_or(diesel::result::Error::NotFound)?;
+            let mut json = audit_json(conn, &after)?;
+            json["avatar"] = serde_json::json!(state.new_avatar);
+            audit::Entry::new(Some(actor.id), "user.create", "user", user.id)
+                .after(json)
+                .ip(actor.ip.clone())
+                .record(conn)?;
+            Ok(user.id)
+        }
+        Some(id) => update(conn, actor, id, after, state, avatar),
+    };
+    // Two saves racing for one email: the unique index decides, and says so plainly.
+    match result {
+        Err(SaveError::Db(diesel::result::Error::DatabaseError(DatabaseErrorKind::UniqueViolation, info)))
+            if info.constraint_name() == Some("users_email_lower_key")
+                || info.message().contains("users_email_lower_key") =>
+        {
+            Err(SaveError::EmailTaken)
+        }
+        other => other,
+    }
+}
+
+fn update(
+    conn: &mut PgConnection,
+    actor: &Actor,
+    id: i64,
+    // The permissions the user will have; `None` when editing oneself (they do not change).
+    after_perms: Option<PermSet>,
+    state: &WizardState,
+    avatar: Option<Vec<u8>>,
+) -> Result<i64, SaveError> {
+    let before_user: User = users::table
+        .find(id)
+        .select(User::as_select())
+        .for_update()
+        .first(conn)?;
+    if before_user.version != state.version || before_user.status == model::DELETED {
+        return Err(SaveError::Stale);
+    }
+    let own = after_perms.is_none();
+    let role_changes = before_user.role != state.role().as_str();
+    if own
+        && (role_changes
+            || before_user.disable_export != state.disable_export
+            || before_user.only_owned != state.only_owned)
+    {
+        return Err(SaveError::OwnPermissions);
+    }
+    // Taking the role, or the right to manage users, from the last Administrator is a demotion.
+    let loses_manage = after_perms.is_some_and(|p| !p.contains(Perm::AdministrationUsersManage));
+    if role_changes || loses_manage {
+        ensure_not_last_admin(conn, &before_user)?;
+    }
+    let before = audit_json(conn, &before_user)?;
+    diesel::update(users::table.find(id))
+        .set((
+            users::email.eq(state.email.trim()),
+            users::first_name.eq(state.first_name.trim()),
+            users::last_name.eq(state.last_name.trim()),
+            users::phone.eq(state.phone_e164.as_deref()),
+            users::role.eq(state.role().as_str()),
+            users::disable_export.eq(state.disable_export),
+            users::only_owned.eq(state.only_owned),
+            users::version.eq(users::version + 1),
+            users::updated_at.eq(Utc::now()),
+        ))
+        .execute(conn)?;
+    if let Some(hash) = &state.password_hash {
+        diesel::update(users::table.find(id))
+            .set(users::password_hash.eq(hash))
+            .execute(conn)?;
+        // Someone else reset the password: whoever holds the old one is signed out.
+        if !own {
+            end_sessions_of(conn, id)?;
+        }
+    }
+    if let Some(png) = avatar.filter(|_| state.new_avatar) {
+        diesel::update(users::table.find(id))
+            .set(users::avatar.eq(png))
+            .execute(conn)?;
+    }
+    // Own permissions are never written, whatever the state says.
+    if !own {
+        write_permissions(conn, id, state)?;
+    }
+    let after_user = model::find(conn, id)?.ok_or(diesel::result::Error::NotFound)?;
+    let mut after = audit_json(conn, &after_user)?;
+    after["avatar_changed"] = serde_json::json!(state.new_avatar);
+    after["password_changed"] = serde_json::json!(state.password_hash.is_some());
+    audit::Entry::new(Some(actor.id), "user.update", "user", id)
+        .before(before)
+        .after(after)
+        .ip(actor.ip.clone())
+        .record(conn)?;
+    Ok(id)
+}

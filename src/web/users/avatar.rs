@@ -1,0 +1,48 @@
+//! GET /users/{id}/avatar: the stored avatar (a re-encoded PNG) or a neutral picture.
+//! Any signed-in user may see avatars: they appear wherever users are named.
+
+use crate::auth::Viewer;
+use crate::db::schema::users;
+use crate::db::Db;
+use crate::error::AppError;
+use crate::users::avatar::DEFAULT_SVG;
+use actix_web::{web, HttpResponse};
+use diesel::prelude::*;
+
+#[tracing::instrument(skip_all)]
+pub async fn show(_viewer: Viewer, db: web::Data<Db>, id: web::Path<i64>) -> Result<HttpResponse, AppError> {
+    let id = id.into_inner();
+    let stored: Option<Option<Vec<u8>>> = db
+        .run(move |c| Ok(users::table.find(id).select(users::avatar).first(c).optional()?))
+        .await?;
+    let Some(stored) = stored else {
+        return Err(AppError::NotFound);
+    };
+    let mut resp = HttpResponse::Ok();
+    resp.insert_header(("Cache-Control", "private, max-age=60"));
+    Ok(match stored {
+        Some(png) => resp.content_type("image/png").body(png),
+        None => resp.content_type("image/svg+xml").body(DEFAULT_SVG),
+    })
+}
+
+/// GET /users/new/avatar and /users/{id}/edit/avatar (`?w=`): the avatar uploaded in a wizard,
+/// not saved yet; only the wizard's owner sees it.
+#[tracing::instrument(skip_all)]
+pub async fn preview(viewer: Viewer, db: web::Data<Db>, req: actix_web::HttpRequest) -> Result<HttpResponse, AppError> {
+    use super::wizard::{authorize, Scope};
+    use crate::users::wizard as state;
+    let scope = Scope::of(&req)?;
+    authorize(&viewer, &db, &scope).await?;
+    let (w, owner, target) = (scope.w.clone(), viewer.id(), scope.target);
+    let png = db
+        .run(move |c| {
+            state::load(c, &w, owner, target)?.ok_or(AppError::NotFound)?;
+            state::avatar(c, &w)?.ok_or(AppError::NotFound)
+        })
+        .await?;
+    Ok(HttpResponse::Ok()
+        .insert_header(("Cache-Control", "private, no-store"))
+        .content_type("image/png")
+        .body(png))
+}

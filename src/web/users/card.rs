@@ -1,0 +1,55 @@
+//! GET /users/{id}: the user card: details, role, status, presets, overrides, effective
+//! permissions and the actions the viewer may take.
+
+use crate::auth::Viewer;
+use crate::db::Db;
+use crate::error::AppError;
+use crate::permissions::{store, Perm};
+use crate::users::model::{self, User, ACTIVE, DEACTIVATED};
+use crate::web::checklist::Checklist;
+use crate::web::layout::Layout;
+use crate::web::respond::page;
+use actix_web::{web, HttpResponse};
+use askama::Template;
+
+#[derive(Template)]
+#[template(path = "users/card.html")]
+pub struct CardPage {
+    pub layout: Layout,
+    pub user: User,
+    pub presets: Vec<String>,
+    pub grants: Vec<&'static str>,
+    pub revokes: Vec<&'static str>,
+    pub checklist: Checklist,
+    pub can_manage: bool,
+    pub can_deactivate: bool,
+    pub can_reactivate: bool,
+    pub can_delete: bool,
+}
+
+#[tracing::instrument(skip_all)]
+pub async fn show(viewer: Viewer, db: web::Data<Db>, id: web::Path<i64>) -> Result<HttpResponse, AppError> {
+    viewer.require_any(&[Perm::AdministrationUsersView, Perm::AdministrationUsersManage])?;
+    let id = id.into_inner();
+    let (user, sources) = db
+        .run(move |c| {
+            let user = model::find(c, id)?.ok_or(AppError::NotFound)?;
+            Ok((user, store::sources(c, id)?))
+        })
+        .await?;
+    let manage = viewer.has(Perm::AdministrationUsersManage);
+    let other = user.id != viewer.id();
+    let effective = sources.effective();
+    page(CardPage {
+        layout: viewer.layout("/users"),
+        presets: sources.presets.iter().map(|(_, n, _)| n.clone()).collect(),
+        grants: sources.grants.keys(),
+        revokes: sources.revokes.keys(),
+        checklist: Checklist::view(effective),
+        can_manage: manage && user.status != model::DELETED,
+        can_deactivate: manage && other && user.status == ACTIVE,
+        can_reactivate: manage && user.status == DEACTIVATED,
+        can_delete: manage && other && user.status != model::DELETED,
+        user,
+    })
+}

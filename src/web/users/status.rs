@@ -1,0 +1,56 @@
+//! POST /users/{id}/deactivate and /users/{id}/reactivate. A deactivated user cannot sign in
+//! and every session of theirs ends at once.
+
+use crate::auth::session::FlashKind;
+use crate::auth::Viewer;
+use crate::db::Db;
+use crate::error::AppError;
+use crate::permissions::Perm;
+use crate::users::lifecycle::{self, Actor, LifecycleError};
+use crate::web::respond::see_other;
+use actix_web::{web, HttpResponse};
+
+/// Turns a refusal into a flash on the card; anything else is an error.
+fn outcome(viewer: &Viewer, id: i64, r: Result<String, LifecycleError>) -> Result<HttpResponse, AppError> {
+    match r {
+        Ok(msg) => viewer.flash(FlashKind::Success, msg),
+        Err(LifecycleError::Db(e)) => return Err(e.into()),
+        Err(LifecycleError::OwnAccount) => return Err(AppError::forbidden("own account")),
+        Err(e) => viewer.flash(FlashKind::Error, e.to_string()),
+    }
+    Ok(see_other(&format!("/users/{id}")))
+}
+
+#[tracing::instrument(skip_all)]
+pub async fn deactivate(viewer: Viewer, db: web::Data<Db>, id: web::Path<i64>) -> Result<HttpResponse, AppError> {
+    viewer.require(Perm::AdministrationUsersManage)?;
+    let id = id.into_inner();
+    let actor = Actor {
+        id: viewer.id(),
+        ip: viewer.ip.clone(),
+    };
+    let r = db
+        .transaction(move |c| match lifecycle::deactivate(c, &actor, id) {
+            Err(LifecycleError::Db(e)) => Err(e.into()),
+            r => Ok(r.map(|u| format!("{} is deactivated and signed out everywhere.", u.email))),
+        })
+        .await?;
+    outcome(&viewer, id, r)
+}
+
+#[tracing::instrument(skip_all)]
+pub async fn reactivate(viewer: Viewer, db: web::Data<Db>, id: web::Path<i64>) -> Result<HttpResponse, AppError> {
+    viewer.require(Perm::AdministrationUsersManage)?;
+    let id = id.into_inner();
+    let actor = Actor {
+        id: viewer.id(),
+        ip: viewer.ip.clone(),
+    };
+    let r = db
+        .transaction(move |c| match lifecycle::reactivate(c, &actor, id) {
+            Err(LifecycleError::Db(e)) => Err(e.into()),
+            r => Ok(r.map(|u| format!("{} can sign in again.", u.email))),
+        })
+        .await?;
+    outcome(&viewer, id, r)
+}

@@ -1,0 +1,137 @@
+//! The user wizard (screen 3): shared pieces of its three steps and GET of any step.
+//!
+//! Create lives under /users/new, edit under /users/{id}/edit; each step posts to
+//! `<base>/details`, `<base>/permissions`, `<base>/save` or `<base>/cancel` with `?w=<wizard id>`.
+
+use crate::auth::Viewer;
+use crate::db::Db;
+use crate::error::AppError;
+use crate::permissions::Perm;
+use crate::users::model::{self, DELETED};
+use crate::users::wizard::{self as state, WizardState};
+use crate::web::forms::FieldErrors;
+use actix_web::http::StatusCode;
+use actix_web::{web, HttpRequest, HttpResponse};
+use serde::Deserialize;
+
+pub use super::wizard_pages::{details_page, permissions_page, summary_page};
+
+/// Which wizard a request belongs to: create (no target) or edit of a user.
+#[derive(Clone, Debug)]
+pub struct Scope {
+    pub target: Option<i64>,
+    /// The wizard id (empty before step 1 is first submitted).
+    pub w: String,
+}
+
+impl Scope {
+    /// Reads the edited user's id from the path (`/users/{id}/edit…`) and `w` from the query.
+    pub fn of(req: &HttpRequest) -> Result<Scope, AppError> {
+        let target = match req.match_info().get("id") {
+            Some(id) => Some(id.parse::<i64>().map_err(|_| AppError::NotFound)?),
+            None => None,
+        };
+        let q = web::Query::<WizardQuery>::from_query(req.query_string()).map_err(|_| AppError::NotFound)?;
+        Ok(Scope {
+            target,
+            w: q.w.clone().unwrap_or_default(),
+        })
+    }
+
+    pub fn base(&self) -> String {
+        match self.target {
+            None => "/users/new".into(),
+            Some(id) => format!("/users/{id}/edit"),
+        }
+    }
+
+    /// `?w=…` (or nothing before the wizard exists).
+    pub fn q(&self) -> String {
+        if self.w.is_empty() {
+            String::new()
+        } else {
+            format!("?w={}", self.w)
+        }
+    }
+
+    /// The GET address of a step.
+    pub fn step_url(&self, step: u8) -> String {
+        format!("{}?w={}&step={step}", self.base(), self.w)
+    }
+
+    pub fn creating(&self) -> bool {
+        self.target.is_none()
+    }
+}
+
+#[derive(Deserialize)]
+pub struct WizardQuery {
+    pub w: Option<String>,
+    pub step: Option<u8>,
+}
+
+/// The checks every wizard request starts with: users_manage, and an edited user who exists.
+pub async fn authorize(viewer: &Viewer, db: &Db, scope: &Scope) -> Result<(), AppError> {
+    viewer.require(Perm::AdministrationUsersManage)?;
+    if let Some(id) = scope.target {
+        let user = db.run(move |c| Ok(model::find(c, id)?)).await?;
+        if user.is_none_or(|u| u.status == DELETED) {
+            return Err(AppError::NotFound);
+        }
+    }
+    Ok(())
+}
+
+/// The saved state of this scope's wizard, or a fresh one when `w` is empty. An unknown,
+/// foreign or mismatched wizard id is a 404.
+pub async fn load_or_fresh(viewer: &Viewer, db: &Db, scope: &Scope) -> Result<WizardState, AppError> {
+    let (w, owner, target) = (scope.w.clone(), viewer.id(), scope.target);
+    db.run(move |c| {
+        if w.is_empty() {
+            return Ok(match target {
+                None => WizardState::for_create(c)?,
+                Some(id) => {
+                    let user = model::find(c, id)?.ok_or(AppError::NotFound)?;
+                    WizardState::for_edit(c, &user)?
+                }
+            });
+        }
+        state::load(c, &w, owner, target)?.ok_or(AppError::NotFound)
+    })
+    .await
+}
+
+/// GET /users/new and /users/{id}/edit (`?w=&step=`): shows a step of the wizard.
+#[tracing::instrument(skip_all)]
+pub async fn show(
+    viewer: Viewer,
+    db: web::Data<Db>,
+    req: HttpRequest,
+    q: web::Query<WizardQuery>,
+) -> Result<HttpResponse, AppError> {
+    let scope = Scope::of(&req)?;
+    authorize(&viewer, &db, &scope).await?;
+    let s = load_or_fresh(&viewer, &db, &scope).await?;
+    // Later steps only once step 1 passed.
+    let step = if s.details_done {
+        q.step.unwrap_or(1).clamp(1, 3)
+    } else {
+        1
+    };
+    match step {
+        1 => details_page(&viewer, scope, s, FieldErrors::default(), StatusCode::OK),
+        2 => {
+            permissions_page(
+                &viewer,
+                &db,
+                scope,
+                s,
+                FieldErrors::default(),
+                String::new(),
+                StatusCode::OK,
+            )
+            .await
+        }
+        _ => summary_page(&viewer, &db, scope, s, None, StatusCode::OK).await,
+    }
+}

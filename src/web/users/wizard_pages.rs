@@ -1,0 +1,136 @@
+//! The pages of the user wizard's three steps and their rendering.
+
+use super::wizard::Scope;
+use crate::auth::Viewer;
+use crate::db::Db;
+use crate::error::AppError;
+use crate::permissions::{PermSet, Role};
+use crate::users::wizard::{self as state, PresetInfo, WizardState};
+use crate::web::checklist::Checklist;
+use crate::web::forms::FieldErrors;
+use crate::web::layout::Layout;
+use crate::web::respond::render;
+use actix_web::http::StatusCode;
+use actix_web::HttpResponse;
+use askama::Template;
+
+#[derive(Template)]
+#[template(path = "users/wizard_details.html")]
+pub struct DetailsPage {
+    pub layout: Layout,
+    pub scope: Scope,
+    pub s: WizardState,
+    pub errors: FieldErrors,
+    pub has_password: bool,
+}
+
+#[derive(Template)]
+#[template(path = "users/wizard_permissions.html")]
+pub struct PermissionsPage {
+    pub layout: Layout,
+    pub scope: Scope,
+    pub s: WizardState,
+    pub presets: Vec<PresetInfo>,
+    pub roles: [Role; 6],
+    pub checklist: Checklist,
+    pub errors: FieldErrors,
+    /// Editing oneself: step 2 is shown read-only.
+    pub own: bool,
+    pub preset_name: String,
+}
+
+#[derive(Template)]
+#[template(path = "users/wizard_summary.html")]
+pub struct SummaryPage {
+    pub layout: Layout,
+    pub scope: Scope,
+    pub s: WizardState,
+    pub preset_names: Vec<String>,
+    pub effective: Vec<(&'static str, &'static str)>,
+    pub grants: Vec<&'static str>,
+    pub revokes: Vec<&'static str>,
+    pub error: Option<String>,
+}
+
+/// Renders step 1 with a status.
+pub fn details_page(
+    viewer: &Viewer,
+    scope: Scope,
+    s: WizardState,
+    errors: FieldErrors,
+    status: StatusCode,
+) -> Result<HttpResponse, AppError> {
+    let has_password = s.password_hash.is_some();
+    render(
+        DetailsPage {
+            layout: viewer.layout("/users"),
+            scope,
+            s,
+            errors,
+            has_password,
+        },
+        status,
+    )
+}
+
+/// Renders step 2 with a status.
+pub async fn permissions_page(
+    viewer: &Viewer,
+    db: &Db,
+    scope: Scope,
+    s: WizardState,
+    errors: FieldErrors,
+    preset_name: String,
+    status: StatusCode,
+) -> Result<HttpResponse, AppError> {
+    let presets = db.run(|c| Ok(state::all_presets(c)?)).await?;
+    let base = state::base_of(&presets, &s.presets);
+    let checked = base.union(s.grants()).difference(s.revokes());
+    let own = scope.target == Some(viewer.id());
+    let checklist = Checklist::new(checked, base, viewer.perms, own);
+    let page = PermissionsPage {
+        layout: viewer.layout("/users"),
+        scope,
+        s,
+        presets,
+        roles: Role::ALL,
+        checklist,
+        errors,
+        own,
+        preset_name,
+    };
+    render(page, status)
+}
+
+/// Renders step 3 with a status.
+pub async fn summary_page(
+    viewer: &Viewer,
+    db: &Db,
+    scope: Scope,
+    s: WizardState,
+    error: Option<String>,
+    status: StatusCode,
+) -> Result<HttpResponse, AppError> {
+    let presets = db.run(|c| Ok(state::all_presets(c)?)).await?;
+    let held: Vec<PermSet> = presets
+        .iter()
+        .filter(|p| s.presets.contains(&p.id))
+        .map(|p| p.keys)
+        .collect();
+    let eff = crate::permissions::effective(&held, s.grants(), s.revokes());
+    let page = SummaryPage {
+        layout: viewer.layout("/users"),
+        preset_names: presets
+            .iter()
+            .filter(|p| s.presets.contains(&p.id))
+            .map(|p| p.name.clone())
+            .collect(),
+        effective: eff.iter().map(|p| (p.key(), p.label())).collect(),
+        grants: s.grants().keys(),
+        revokes: s.revokes().keys(),
+        scope,
+        s,
+        error,
+    };
+    render(page, status)
+}
