@@ -3,7 +3,9 @@
 
 use crate::audit;
 use crate::auth::session_store::end_sessions_of;
-use crate::db::schema::{contact_owners, contacts, team_members, teams, user_overrides, user_presets, users};
+use crate::db::schema::{
+    automation_rules, contact_owners, contacts, message_templates, team_members, teams, user_overrides, user_presets, users,
+};
 use crate::permissions::Role;
 use crate::users::model::{self, User, ACTIVE, DEACTIVATED, DELETED};
 use chrono::Utc;
@@ -109,6 +111,10 @@ pub struct Owned {
     pub teams_managed: i64,
     /// Teams the user is a member of: membership ends.
     pub team_memberships: i64,
+    /// Email/SMS templates the user owns: they move to the successor.
+    pub templates: i64,
+    /// Automation rules the user owns: they move to the successor.
+    pub rules: i64,
 }
 
 pub fn count_owned(conn: &mut PgConnection, id: i64) -> QueryResult<Owned> {
@@ -126,6 +132,8 @@ pub fn count_owned(conn: &mut PgConnection, id: i64) -> QueryResult<Owned> {
             .filter(team_members::user_id.eq(id))
             .count()
             .get_result(conn)?,
+        templates: message_templates::table.filter(message_templates::owner_id.eq(id)).count().get_result(conn)?,
+        rules: automation_rules::table.filter(automation_rules::owner_id.eq(id)).count().get_result(conn)?,
     })
 }
 
@@ -140,11 +148,19 @@ pub fn transfer_owned(conn: &mut PgConnection, from: i64, to: i64) -> QueryResul
         .execute(conn)? as i64;
     let team_memberships =
         diesel::delete(team_members::table.filter(team_members::user_id.eq(from))).execute(conn)? as i64;
+    let templates = diesel::update(message_templates::table.filter(message_templates::owner_id.eq(from)))
+        .set(message_templates::owner_id.eq(to))
+        .execute(conn)? as i64;
+    let rules = diesel::update(automation_rules::table.filter(automation_rules::owner_id.eq(from)))
+        .set(automation_rules::owner_id.eq(to))
+        .execute(conn)? as i64;
     Ok(Owned {
         main_contacts,
         co_owned,
         teams_managed,
         team_memberships,
+        templates,
+        rules,
     })
 }
 
