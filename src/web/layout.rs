@@ -26,6 +26,8 @@ pub struct Layout {
 const SCREENS: &[(&str, &str, &[Perm])] = &[
     ("Dashboard", "/", &[]),
     ("Contacts", "/contacts", &[Perm::ContactsView]),
+    ("Segments", "/segments", &[Perm::AdministrationAccessGroupsManage]),
+    ("Forms", "/forms", &[Perm::AdministrationSettings]),
     ("Users", "/users", &[Perm::AdministrationUsersView, Perm::AdministrationUsersManage]),
     (
         "Presets",

@@ -34,6 +34,8 @@ pub struct ContactsPage {
     pub sort: &'static str,
     pub page: i64,
     pub can_create: bool,
+    pub can_export: bool,
+    pub can_import: bool,
 }
 
 impl ContactsPage {
@@ -66,5 +68,7 @@ pub async fn show(viewer: Viewer, db: web::Data<Db>, q: web::Query<ListQuery>) -
         sort: sort.key(),
         page: page_no,
         can_create: viewer.has(Perm::ContactsCreate),
+        can_export: crate::web::export::refusal(&viewer).is_none(),
+        can_import: viewer.has(Perm::ContactsImport),
     })
 }
