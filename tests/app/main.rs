@@ -10,3 +10,6 @@ mod contacts;
 mod fixtures;
 mod browser;
 mod outage;
+mod imports;
+mod forms;
+mod segments;
