@@ -127,10 +127,14 @@ fn import_file(c: &mut PgConnection, progress: &mut PgConnection, j: &Job, s: &S
     let mut rejects: Vec<Reject> = Vec::new();
     let mut processed = 0i64;
     for (i, rec) in reader.records().enumerate() {
-        let row_no = i as i64 + 2;
+        // The line the record starts on (header = 1); blank lines the reader skips still count.
+        let mut row_no = i as i64 + 2;
         processed += 1;
         let rec = match rec {
-            Ok(rec) => rec,
+            Ok(rec) => {
+                row_no = rec.position().map_or(row_no, |p| p.line() as i64);
+                rec
+            }
             Err(e) if matches!(e.kind(), csv::ErrorKind::Utf8 { .. }) => {
                 rejects.push(Reject {
                     row_no,
