@@ -4,8 +4,6 @@
 CREATE TABLE import_jobs (
     id         BIGSERIAL PRIMARY KEY,
     user_id    BIGINT NOT NULL REFERENCES users(id),
-    -- The uploaded file on the server's temporary storage.
-    file_path  TEXT NOT NULL,
     file_name  TEXT NOT NULL DEFAULT '',
     delimiter  TEXT NOT NULL DEFAULT ',',
     headers    JSONB NOT NULL DEFAULT '[]',
@@ -23,6 +21,15 @@ CREATE TABLE import_jobs (
     finished_at TIMESTAMPTZ
 );
 CREATE INDEX import_jobs_user_idx ON import_jobs (user_id, id DESC);
+
+-- The uploaded file, in chunks of about 1 MB: kept in PostgreSQL (not on one server's disk) so
+-- whichever instance serves the mapping page can run the import. Removed when it has run.
+CREATE TABLE import_chunks (
+    job_id BIGINT NOT NULL REFERENCES import_jobs(id) ON DELETE CASCADE,
+    seq    INTEGER NOT NULL,
+    data   BYTEA NOT NULL,
+    PRIMARY KEY (job_id, seq)
+);
 
 CREATE TABLE import_rejects (
     job_id BIGINT NOT NULL REFERENCES import_jobs(id) ON DELETE CASCADE,

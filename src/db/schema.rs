@@ -229,7 +229,6 @@ diesel::table! {
     import_jobs (id) {
         id -> Int8,
         user_id -> Int8,
-        file_path -> Text,
         file_name -> Text,
         delimiter -> Text,
         headers -> Jsonb,
@@ -244,6 +243,14 @@ diesel::table! {
         error -> Nullable<Text>,
         created_at -> Timestamptz,
         finished_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
+    import_chunks (job_id, seq) {
+        job_id -> Int8,
+        seq -> Int4,
+        data -> Bytea,
     }
 }
 

@@ -1,7 +1,13 @@
-//! The uploaded CSV file: which delimiter it uses and what its header row says.
+//! The uploaded CSV file: which delimiter it uses and what its header row says; its copy in
+//! PostgreSQL (chunks of [`CHUNK`] bytes) and a reader that streams it back chunk by chunk.
 
+use crate::db::schema::import_chunks;
+use diesel::prelude::*;
 use std::io::{BufRead, BufReader, Read};
 use std::path::Path;
+
+/// Bytes per stored chunk.
+pub const CHUNK: usize = 1 << 20;
 
 /// The header of an uploaded file.
 #[derive(Debug, Clone)]
@@ -28,14 +34,101 @@ pub fn detect_delimiter(line: &str) -> u8 {
     }
 }
 
-/// A CSV reader over the file with its delimiter (header row consumed by the reader).
-pub fn reader(path: &Path, delimiter: u8) -> std::io::Result<csv::Reader<BufReader<std::fs::File>>> {
-    let f = BufReader::with_capacity(1 << 16, std::fs::File::open(path)?);
-    Ok(csv::ReaderBuilder::new()
+/// A CSV reader over `r` with the file's delimiter (the header row is consumed by the reader).
+pub fn reader<R: Read>(r: R, delimiter: u8) -> csv::Reader<R> {
+    csv::ReaderBuilder::new()
         .delimiter(delimiter)
         .has_headers(true)
         .flexible(true)
-        .from_reader(f))
+        .from_reader(r)
+}
+
+/// Data records in the file (its header aside).
+pub fn count_records(path: &Path, delimiter: u8) -> std::io::Result<i64> {
+    let mut r = reader(BufReader::with_capacity(1 << 16, std::fs::File::open(path)?), delimiter);
+    let mut rec = csv::ByteRecord::new();
+    let mut n = 0i64;
+    while r.read_byte_record(&mut rec).map_err(std::io::Error::other)? {
+        n += 1;
+    }
+    Ok(n)
+}
+
+/// Copies the file into `import_chunks`, one chunk in memory at a time.
+pub fn store(conn: &mut PgConnection, job_id: i64, path: &Path) -> Result<(), crate::error::AppError> {
+    let mut f = std::fs::File::open(path).map_err(|e| anyhow::anyhow!("read upload: {e}"))?;
+    let mut buf = vec![0u8; CHUNK];
+    for seq in 0.. {
+        let mut filled = 0;
+        while filled < CHUNK {
+            match f.read(&mut buf[filled..]).map_err(|e| anyhow::anyhow!("read upload: {e}"))? {
+                0 => break,
+                n => filled += n,
+            }
+        }
+        if filled == 0 {
+            break;
+        }
+        diesel::insert_into(import_chunks::table)
+            .values((
+                import_chunks::job_id.eq(job_id),
+                import_chunks::seq.eq(seq),
+                import_chunks::data.eq(&buf[..filled]),
+            ))
+            .execute(conn)?;
+        if filled < CHUNK {
+            break;
+        }
+    }
+    Ok(())
+}
+
+/// The stored file as a byte stream: one chunk is fetched (and held) at a time, on a
+/// connection of its own that the import also uses to report progress.
+pub struct StoredFile {
+    pub conn: crate::db::Conn,
+    job_id: i64,
+    next: i32,
+    buf: Vec<u8>,
+    pos: usize,
+}
+
+impl StoredFile {
+    pub fn open(conn: crate::db::Conn, job_id: i64) -> StoredFile {
+        StoredFile {
+            conn,
+            job_id,
+            next: 0,
+            buf: Vec::new(),
+            pos: 0,
+        }
+    }
+}
+
+impl Read for StoredFile {
+    fn read(&mut self, out: &mut [u8]) -> std::io::Result<usize> {
+        if self.pos >= self.buf.len() {
+            let chunk: Option<Vec<u8>> = import_chunks::table
+                .filter(import_chunks::job_id.eq(self.job_id))
+                .filter(import_chunks::seq.eq(self.next))
+                .select(import_chunks::data)
+                .first(&mut *self.conn)
+                .optional()
+                .map_err(std::io::Error::other)?;
+            match chunk {
+                Some(data) => {
+                    self.buf = data;
+                    self.pos = 0;
+                    self.next += 1;
+                }
+                None => return Ok(0),
+            }
+        }
+        let n = out.len().min(self.buf.len() - self.pos);
+        out[..n].copy_from_slice(&self.buf[self.pos..self.pos + n]);
+        self.pos += n;
+        Ok(n)
+    }
 }
 
 /// Reads the header row; `Err` with a message for the person who uploaded the file.

@@ -3,9 +3,11 @@
 //! transaction runs) and its counts.
 
 use crate::db::schema::import_jobs;
+use crate::error::AppError;
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
+use std::path::Path;
 
 /// What a CSV column becomes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -113,7 +115,6 @@ pub const FAILED: &str = "failed";
 pub struct Job {
     pub id: i64,
     pub user_id: i64,
-    pub file_path: String,
     pub file_name: String,
     pub delimiter: String,
     pub headers: serde_json::Value,
@@ -157,18 +158,30 @@ impl Job {
     }
 }
 
-/// Creates the job of an uploaded file.
-pub fn create(conn: &mut PgConnection, user_id: i64, path: &str, name: &str, header: &super::file::Header) -> QueryResult<i64> {
-    diesel::insert_into(import_jobs::table)
+/// Creates the job of an uploaded file (at `path`, a local temporary file): reads its header,
+/// counts its records and copies it into the database, in the caller's transaction.
+/// `Ok(Err(message))` when the file is not a usable CSV.
+pub fn create(conn: &mut PgConnection, user_id: i64, path: &Path, name: &str) -> Result<Result<i64, String>, AppError> {
+    let header = match super::file::header(path) {
+        Ok(h) => h,
+        Err(msg) => return Ok(Err(msg)),
+    };
+    let total = match super::file::count_records(path, header.delimiter) {
+        Ok(n) => n,
+        Err(_) => return Ok(Err("The file could not be read as CSV. Check that it is UTF-8 text.".into())),
+    };
+    let id = diesel::insert_into(import_jobs::table)
         .values((
             import_jobs::user_id.eq(user_id),
-            import_jobs::file_path.eq(path),
             import_jobs::file_name.eq(name),
             import_jobs::delimiter.eq(if header.delimiter == b';' { ";" } else { "," }),
             import_jobs::headers.eq(serde_json::json!(header.columns)),
+            import_jobs::total.eq(total),
         ))
         .returning(import_jobs::id)
-        .get_result(conn)
+        .get_result(conn)?;
+    super::file::store(conn, id, path)?;
+    Ok(Ok(id))
 }
 
 /// The job `id` if it belongs to `user_id` (others' jobs are "not found").

@@ -9,7 +9,7 @@ use super::job::{self, Dedup, Job, Options};
 use super::rows::{self, Good};
 use crate::access::{filter, Level, Subject};
 use crate::contacts::events::{self, Event};
-use crate::db::schema::{import_jobs, import_rejects};
+use crate::db::schema::{import_chunks, import_jobs, import_rejects};
 use crate::db::Db;
 use crate::error::AppError;
 use crate::permissions::Perm;
@@ -17,7 +17,6 @@ use chrono::Utc;
 use diesel::prelude::*;
 use diesel::sql_types::{Array, BigInt, Bool, Nullable, Text};
 use std::collections::HashMap;
-use std::path::Path;
 
 /// Rows per batch.
 pub const BATCH: usize = 5_000;
@@ -53,8 +52,7 @@ struct Existing {
 /// Runs job `job_id` to its end (blocking: call it off the async executor). Failures are
 /// recorded on the job (status `failed`, nothing imported) and returned.
 pub fn execute(db: &Db, job_id: i64) -> Result<Counts, AppError> {
-    let mut progress = db.get_blocking()?;
-    let outcome = execute_inner(db, &mut progress, job_id);
+    let outcome = execute_inner(db, job_id);
     if let Err(e) = &outcome {
         tracing::error!(job = job_id, error = ?e, "import failed");
         diesel::update(import_jobs::table.find(job_id))
@@ -63,32 +61,26 @@ pub fn execute(db: &Db, job_id: i64) -> Result<Counts, AppError> {
                 import_jobs::error.eq(Some("The import failed and nothing was imported. Please try again.")),
                 import_jobs::finished_at.eq(Some(Utc::now())),
             ))
-            .execute(&mut progress)?;
-    }
-    if let Ok(j) = job::find(&mut progress, job_id) {
-        // The file is no longer needed: the result and rejects live in the database.
-        let _ = std::fs::remove_file(&j.file_path);
+            .execute(&mut *db.get_blocking()?)?;
     }
     outcome
 }
 
-fn execute_inner(db: &Db, progress: &mut PgConnection, job_id: i64) -> Result<Counts, AppError> {
-    let j = job::find(progress, job_id)?;
+fn execute_inner(db: &Db, job_id: i64) -> Result<Counts, AppError> {
+    // Two connections: one streams the stored file and reports progress (autocommit, so the
+    // result page sees it), the other holds the import's transaction.
+    let mut file_conn = db.get_blocking()?;
+    let j = job::find(&mut file_conn, job_id)?;
     let opts = j.options().ok_or_else(|| anyhow::anyhow!("import job {job_id} has no options"))?;
-    let path = Path::new(&j.file_path).to_path_buf();
-    // First pass: count the records, for the progress bar (cheap next to the import).
-    let total = file_records(&path, j.delimiter_byte())?;
-    diesel::update(import_jobs::table.find(job_id))
-        .set(import_jobs::total.eq(total))
-        .execute(progress)?;
+    let mut reader = super::file::reader(super::file::StoredFile::open(file_conn, job_id), j.delimiter_byte());
     let mut conn = db.get_blocking()?;
     conn.transaction(|c| {
         let s = crate::access::facts::subject(c, j.user_id)?.ok_or(AppError::NotFound)?;
-        let counts = import_file(c, progress, &j, &s, &opts)?;
+        let counts = import_file(c, &mut reader, &j, &s, &opts)?;
         diesel::update(import_jobs::table.find(job_id))
             .set((
                 import_jobs::status.eq(job::DONE),
-                import_jobs::processed.eq(total),
+                import_jobs::processed.eq(j.total),
                 import_jobs::created.eq(counts.created),
                 import_jobs::updated.eq(counts.updated),
                 import_jobs::skipped.eq(counts.skipped),
@@ -96,9 +88,11 @@ fn execute_inner(db: &Db, progress: &mut PgConnection, job_id: i64) -> Result<Co
                 import_jobs::finished_at.eq(Some(Utc::now())),
             ))
             .execute(c)?;
+        // The file is no longer needed: the report and the rejects stay.
+        diesel::delete(import_chunks::table.filter(import_chunks::job_id.eq(job_id))).execute(c)?;
         crate::audit::Entry::new(Some(j.user_id), "contact.import", "import_job", job_id)
             .after(serde_json::json!({
-                "file": j.file_name, "rows": total, "created": counts.created, "updated": counts.updated,
+                "file": j.file_name, "rows": j.total, "created": counts.created, "updated": counts.updated,
                 "skipped": counts.skipped, "rejected": counts.rejected, "tags": opts.tags, "groups": opts.groups,
                 "owner_id": opts.owner_id, "dedup": opts.dedup,
             }))
@@ -107,35 +101,28 @@ fn execute_inner(db: &Db, progress: &mut PgConnection, job_id: i64) -> Result<Co
     })
 }
 
-fn file_records(path: &Path, delimiter: u8) -> Result<i64, AppError> {
-    let mut r = super::file::reader(path, delimiter).map_err(|e| anyhow::anyhow!("open import file: {e}"))?;
-    let mut rec = csv::ByteRecord::new();
-    let mut n = 0i64;
-    while r.read_byte_record(&mut rec).map_err(|e| anyhow::anyhow!("read import file: {e}"))? {
-        n += 1;
-    }
-    Ok(n)
-}
-
 /// Streams the file through the batches, inside the caller's transaction.
-fn import_file(c: &mut PgConnection, progress: &mut PgConnection, j: &Job, s: &Subject, opts: &Options) -> Result<Counts, AppError> {
-    let mut reader =
-        super::file::reader(Path::new(&j.file_path), j.delimiter_byte()).map_err(|e| anyhow::anyhow!("open import file: {e}"))?;
+fn import_file(
+    c: &mut PgConnection,
+    reader: &mut csv::Reader<super::file::StoredFile>,
+    j: &Job,
+    s: &Subject,
+    opts: &Options,
+) -> Result<Counts, AppError> {
     let mut counts = Counts::default();
     let mut seen: HashMap<String, i64> = HashMap::new();
     let mut batch: Vec<Good> = Vec::with_capacity(BATCH);
     let mut rejects: Vec<Reject> = Vec::new();
     let mut processed = 0i64;
-    for (i, rec) in reader.records().enumerate() {
-        // The line the record starts on (header = 1); blank lines the reader skips still count.
-        let mut row_no = i as i64 + 2;
+    let mut rec = csv::StringRecord::new();
+    loop {
         processed += 1;
-        let rec = match rec {
-            Ok(rec) => {
-                row_no = rec.position().map_or(row_no, |p| p.line() as i64);
-                rec
-            }
+        // The line the record starts on (header = 1); blank lines the reader skips still count.
+        let row_no = match reader.read_record(&mut rec) {
+            Ok(false) => break,
+            Ok(true) => rec.position().map_or(processed + 1, |p| p.line() as i64),
             Err(e) if matches!(e.kind(), csv::ErrorKind::Utf8 { .. }) => {
+                let row_no = e.position().map_or(processed + 1, |p| p.line() as i64);
                 rejects.push(Reject {
                     row_no,
                     reason: "not valid UTF-8 text".into(),
@@ -169,7 +156,7 @@ fn import_file(c: &mut PgConnection, progress: &mut PgConnection, j: &Job, s: &S
         }
         if batch.len() >= BATCH {
             flush(c, s, j, opts, &mut batch, &mut rejects, &mut counts)?;
-            report(progress, j.id, processed)?;
+            report(&mut reader.get_mut().conn, j.id, processed)?;
         }
     }
     flush(c, s, j, opts, &mut batch, &mut rejects, &mut counts)?;

@@ -4,7 +4,7 @@
 use crate::auth::Viewer;
 use crate::db::Db;
 use crate::error::AppError;
-use crate::imports::{file, job};
+use crate::imports::job;
 use crate::web::layout::Layout;
 use crate::web::respond::{render, see_other};
 use actix_multipart::Multipart;
@@ -48,22 +48,16 @@ pub async fn show(viewer: Viewer, db: web::Data<Db>) -> Result<HttpResponse, App
     show_with(&viewer, &db, None).await
 }
 
-/// Where uploads wait for their import.
-fn upload_dir() -> std::path::PathBuf {
-    std::env::temp_dir().join("custodian-imports")
-}
-
 #[tracing::instrument(skip_all)]
 pub async fn upload(viewer: Viewer, db: web::Data<Db>, mut mp: Multipart) -> Result<HttpResponse, AppError> {
     super::require(&viewer)?;
-    let dir = upload_dir();
-    std::fs::create_dir_all(&dir).map_err(|e| anyhow::anyhow!("upload dir: {e}"))?;
-    let tmp = tempfile::Builder::new()
-        .prefix("import-")
+    // The upload lands in a local temporary file (removed when dropped), then is copied into
+    // the database with the job, so any instance can run the import.
+    let mut tmp = tempfile::Builder::new()
+        .prefix("custodian-import-")
         .suffix(".csv")
-        .tempfile_in(&dir)
+        .tempfile()
         .map_err(|e| anyhow::anyhow!("temp file: {e}"))?;
-    let (mut out, path) = tmp.keep().map_err(|e| anyhow::anyhow!("temp file: {e}"))?;
     let (mut size, mut name) = (0u64, None::<String>);
     while let Some(mut field) = mp.try_next().await.map_err(|e| AppError::BadRequest(format!("upload: {e}")))? {
         if field.name() != Some("file") {
@@ -79,32 +73,22 @@ pub async fn upload(viewer: Viewer, db: web::Data<Db>, mut mp: Multipart) -> Res
         while let Some(chunk) = field.try_next().await.map_err(|e| AppError::BadRequest(format!("upload: {e}")))? {
             size += chunk.len() as u64;
             if size > MAX_BYTES {
-                let _ = std::fs::remove_file(&path);
                 return show_with(&viewer, &db, Some("The file is larger than 512 MB.".into())).await;
             }
             // Local disk writes of one chunk: off the executor all the same.
-            out = web::block(move || out.write_all(&chunk).map(|_| out))
+            tmp = web::block(move || tmp.as_file_mut().write_all(&chunk).map(|_| tmp))
                 .await
                 .map_err(|e| anyhow::anyhow!("upload: {e}"))?
                 .map_err(|e| anyhow::anyhow!("upload write: {e}"))?;
         }
     }
-    drop(out);
     let Some(name) = name.filter(|_| size > 0) else {
-        let _ = std::fs::remove_file(&path);
         return show_with(&viewer, &db, Some("Choose a CSV file to upload.".into())).await;
     };
-    let p2 = path.clone();
-    let header = web::block(move || file::header(&p2)).await.map_err(|e| anyhow::anyhow!("{e}"))?;
-    let header = match header {
-        Ok(h) => h,
-        Err(msg) => {
-            let _ = std::fs::remove_file(&path);
-            return show_with(&viewer, &db, Some(msg)).await;
-        }
-    };
     let uid = viewer.id();
-    let p = path.to_string_lossy().into_owned();
-    let id = db.transaction(move |c| Ok(job::create(c, uid, &p, &name, &header)?)).await?;
-    Ok(see_other(&format!("/contacts/import/{id}")))
+    let created = db.transaction(move |c| job::create(c, uid, tmp.path(), &name)).await?;
+    match created {
+        Ok(id) => Ok(see_other(&format!("/contacts/import/{id}"))),
+        Err(msg) => show_with(&viewer, &db, Some(msg)).await,
+    }
 }
