@@ -319,3 +319,95 @@ async fn import_routes_refuse_without_the_permission_and_check_the_mapping() {
     let n: i64 = contacts::table.count().get_result(&mut app.conn()).unwrap();
     assert_eq!(n, 0);
 }
+
+#[tokio::test]
+async fn a_running_import_shows_its_progress_and_refreshes() {
+    let app = spawn_app().await;
+    let (_, mia) = app.signed_in("mia@example.com", Role::Marketer).await;
+    let r = upload(&mia, "email\na@b.test").await;
+    let page = location(&r);
+    let id: i64 = page.rsplit('/').next().unwrap().parse().unwrap();
+    diesel::update(import_jobs::table.find(id))
+        .set((
+            import_jobs::status.eq("running"),
+            import_jobs::total.eq(200i64),
+            import_jobs::processed.eq(50i64),
+        ))
+        .execute(&mut app.conn())
+        .unwrap();
+    let html = mia.page(&page).await;
+    assert!(html.contains("<meta http-equiv=\"refresh\" content=\"2\">"));
+    assert!(html.contains("50 of 200 rows read (25%)"));
+    // A running job cannot be started again.
+    let r = mia.submit(&page, &page, &[("map_0", "email"), ("dedup", "update")]).await;
+    assert_eq!(r.status(), 303);
+    let status: String = import_jobs::table
+        .find(id)
+        .select(import_jobs::status)
+        .first(&mut app.conn())
+        .unwrap();
+    assert_eq!(status, "running");
+}
+
+/// The whole import is one transaction: when it fails in its second batch, the first batch's
+/// changes are rolled back too, and the job says it failed.
+#[test]
+fn a_failing_import_changes_nothing() {
+    use custodian::imports::{job, run, Dedup, Options, Target};
+    let db = TestDb::new();
+    let mut c = db.conn();
+    let uid = custodian::users::model::create(
+        &mut c,
+        &custodian::users::model::NewUser {
+            email: "mia@example.com",
+            first_name: "Mia",
+            last_name: "M",
+            phone: None,
+            password_hash: "x",
+            role: "marketer",
+        },
+    )
+    .unwrap()
+    .id;
+    diesel::sql_query(format!(
+        "INSERT INTO contacts (email, first_name, main_owner_id) SELECT 'e' || g || '@x.test', 'Old', {uid} FROM generate_series(1, {}) g",
+        run::BATCH
+    ))
+    .execute(&mut c)
+    .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("a.csv");
+    let mut csv = String::from("email,first_name\n");
+    for i in 1..=run::BATCH {
+        csv.push_str(&format!("e{i}@x.test,New\n"));
+    }
+    csv.push_str("fresh@x.test,Fresh\n");
+    std::fs::write(&path, csv).unwrap();
+    let id = job::create(&mut c, uid, &path, "a.csv").unwrap().unwrap();
+    // An owner that does not exist: the second batch's INSERT fails on its foreign key.
+    let opts = Options {
+        mapping: vec![Target::Email, Target::FirstName],
+        tags: vec![],
+        groups: vec![],
+        owner_id: -1,
+        dedup: Dedup::Update,
+    };
+    assert!(job::start(&mut c, id, &opts).unwrap());
+    let pool = custodian::db::Db::new(&db.url, 3, std::time::Duration::from_secs(5));
+    assert!(run::execute(&pool, id).is_err());
+    let renamed: i64 = contacts::table
+        .filter(contacts::first_name.eq("New"))
+        .count()
+        .get_result(&mut c)
+        .unwrap();
+    assert_eq!(renamed, 0, "the first batch's updates were rolled back");
+    let total: i64 = contacts::table.count().get_result(&mut c).unwrap();
+    assert_eq!(total, run::BATCH as i64);
+    let (status, error): (String, Option<String>) = import_jobs::table
+        .find(id)
+        .select((import_jobs::status, import_jobs::error))
+        .first(&mut c)
+        .unwrap();
+    assert_eq!(status, "failed");
+    assert!(error.unwrap().contains("nothing was imported"));
+}
