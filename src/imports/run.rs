@@ -229,6 +229,7 @@ fn flush(
             tag_names.push(t.clone());
         }
     }
+    notify_owners(c, j.user_id, &updated)?;
     ids.extend(updated);
     if !tag_ids.is_empty() {
         diesel::sql_query(
@@ -266,6 +267,26 @@ fn flush(
         }
     }
     Ok(())
+}
+
+/// Tells the owners (other than the importer) of updated contacts, in one statement: as on
+/// the card, owners hear when someone else changes their contact.
+fn notify_owners(c: &mut PgConnection, importer: i64, updated: &[i64]) -> QueryResult<usize> {
+    if updated.is_empty() {
+        return Ok(0);
+    }
+    diesel::sql_query(
+        "INSERT INTO notifications (user_id, contact_id, message) \
+         SELECT o.user_id, o.contact_id, u.email || ' updated “' || \
+                coalesce(nullif(trim(ct.first_name || ' ' || ct.last_name), ''), ct.email, 'contact #' || ct.id) || '” by CSV import' \
+         FROM (SELECT id AS contact_id, main_owner_id AS user_id FROM contacts WHERE id = ANY($1) AND main_owner_id IS NOT NULL \
+               UNION SELECT contact_id, user_id FROM contact_owners WHERE contact_id = ANY($1)) o \
+         JOIN contacts ct ON ct.id = o.contact_id JOIN users u ON u.id = $2 \
+         WHERE o.user_id <> $2",
+    )
+    .bind::<Array<BigInt>, _>(updated)
+    .bind::<BigInt, _>(importer)
+    .execute(c)
 }
 
 fn opt(s: &str) -> Option<String> {

@@ -270,6 +270,19 @@ async fn import_dedup_update_or_skip_and_refuses_contacts_it_may_not_edit() {
         "a contact the importer may not edit is untouched"
     );
     assert_eq!(rejects(&app, id), vec![(3, "exists and you may not edit it".to_string())]);
+    // A contact another user edits through an import tells its other owners.
+    let editor = app.create_user("ed@example.com", Role::Manager);
+    let ed = app.browser();
+    assert_eq!(ed.login("ed@example.com", TEST_PASSWORD).await.status(), 303);
+    let id = import(&app, &ed, "email,first_name\nmine@contacts.test,Edited", &update).await;
+    assert_eq!(counts(&app, id), (0, 1, 0, 0));
+    let told: Vec<String> = custodian::db::schema::notifications::table
+        .filter(custodian::db::schema::notifications::user_id.eq(mia_id))
+        .select(custodian::db::schema::notifications::message)
+        .load(&mut c)
+        .unwrap();
+    assert_eq!(told, vec!["ed@example.com updated “Edited” by CSV import".to_string()]);
+    let _ = editor;
 }
 
 #[tokio::test]
