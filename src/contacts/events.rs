@@ -24,7 +24,7 @@ pub fn after(conn: &mut PgConnection, actor: Option<i64>, event: &Event, contact
     if contact_ids.is_empty() {
         return Ok(());
     }
+    crate::segments::apply_live(conn, contact_ids)?;
     crate::automation::fire(conn, actor, event, contact_ids)?;
-    let _ = (conn, actor, event);
     Ok(())
 }

@@ -345,3 +345,83 @@ diesel::table! {
     }
 }
 
+
+
+diesel::table! {
+    import_jobs (id) {
+        id -> Int8,
+        user_id -> Int8,
+        file_name -> Text,
+        delimiter -> Text,
+        headers -> Jsonb,
+        options -> Nullable<Jsonb>,
+        status -> Text,
+        total -> Int8,
+        processed -> Int8,
+        created -> Int8,
+        updated -> Int8,
+        skipped -> Int8,
+        rejected -> Int8,
+        error -> Nullable<Text>,
+        created_at -> Timestamptz,
+        finished_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
+    import_chunks (job_id, seq) {
+        job_id -> Int8,
+        seq -> Int4,
+        data -> Bytea,
+    }
+}
+
+diesel::table! {
+    import_rejects (job_id, row_no) {
+        job_id -> Int8,
+        row_no -> Int8,
+        reason -> Text,
+        email -> Text,
+    }
+}
+
+diesel::table! {
+    segments (id) {
+        id -> Int8,
+        name -> Text,
+        tags -> Array<Text>,
+        category -> Nullable<Text>,
+        email_domain -> Nullable<Text>,
+        group_id -> Int8,
+        keep_applying -> Bool,
+        created_by -> Nullable<Int8>,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    forms (id) {
+        id -> Int8,
+        name -> Text,
+        public_key -> Text,
+        tags -> Array<Text>,
+        group_ids -> Array<Int8>,
+        main_owner_id -> Nullable<Int8>,
+        enabled -> Bool,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    form_hits (ip, at) {
+        ip -> Text,
+        at -> Timestamptz,
+    }
+}
+
+diesel::joinable!(import_rejects -> import_jobs (job_id));
+diesel::joinable!(segments -> access_groups (group_id));
+diesel::allow_tables_to_appear_in_same_query!(import_jobs, import_rejects);
+diesel::allow_tables_to_appear_in_same_query!(segments, access_groups);

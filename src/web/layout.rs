@@ -27,6 +27,8 @@ const SCREENS: &[(&str, &str, &[Perm])] = &[
     ("Dashboard", "/", &[]),
     ("Contacts", "/contacts", &[Perm::ContactsView]),
     ("Automation", "/automation", &[Perm::AutomationView]),
+    ("Segments", "/segments", &[Perm::AdministrationAccessGroupsManage]),
+    ("Forms", "/forms", &[Perm::AdministrationSettings]),
     ("Users", "/users", &[Perm::AdministrationUsersView, Perm::AdministrationUsersManage]),
     (
         "Presets",

@@ -3,6 +3,11 @@
 pub mod auth;
 pub mod automation;
 pub mod dashboard;
+pub mod export;
+pub mod forms_admin;
+pub mod imports;
+pub mod public_forms;
+pub mod segments;
 pub mod forms;
 pub mod health;
 pub mod checklist;
@@ -38,6 +43,25 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/contacts/manage", web::get().to(contacts::manage::form))
         .route("/contacts/manage/preview", web::post().to(contacts::manage::preview))
         .route("/contacts/manage/execute", web::post().to(contacts::manage::execute))
+        .route("/contacts/export.csv", web::get().to(export::export))
+        .route("/contacts/import", web::get().to(imports::upload::show))
+        .route("/contacts/import", web::post().to(imports::upload::upload))
+        .route("/contacts/import/{id}", web::get().to(imports::job::show))
+        .route("/contacts/import/{id}", web::post().to(imports::job::start))
+        .route("/contacts/import/{id}/rejects.csv", web::get().to(imports::job::rejects_csv))
+        .route("/segments", web::get().to(segments::list))
+        .route("/segments", web::post().to(segments::create))
+        .route("/segments/{id}", web::get().to(segments::edit::show))
+        .route("/segments/{id}", web::post().to(segments::edit::update))
+        .route("/segments/{id}/apply", web::post().to(segments::edit::apply))
+        .route("/segments/{id}/delete", web::post().to(segments::edit::delete))
+        .route("/forms", web::get().to(forms_admin::list))
+        .route("/forms", web::post().to(forms_admin::create))
+        .route("/forms/{id}", web::get().to(forms_admin::edit))
+        .route("/forms/{id}", web::post().to(forms_admin::update))
+        .route("/forms/{id}/delete", web::post().to(forms_admin::delete))
+        .route("/f/{key}", web::get().to(public_forms::show))
+        .route("/f/{key}", web::post().to(public_forms::submit::submit))
         .route("/contacts/new", web::get().to(contacts::edit::new_form))
         .route("/contacts/new", web::post().to(contacts::edit::create))
         .route("/contacts/{id}", web::get().to(contacts::card::show))

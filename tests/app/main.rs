@@ -20,3 +20,6 @@ mod send;
 mod templates;
 mod users;
 mod users_browser;
+mod imports;
+mod forms;
+mod segments;

@@ -35,6 +35,8 @@ pub struct ContactsPage {
     pub page: i64,
     pub can_create: bool,
     pub can_manage: bool,
+    pub can_export: bool,
+    pub can_import: bool,
 }
 
 impl ContactsPage {
@@ -68,5 +70,7 @@ pub async fn show(viewer: Viewer, db: web::Data<Db>, q: web::Query<ListQuery>) -
         page: page_no,
         can_create: viewer.has(Perm::ContactsCreate),
         can_manage: viewer.has(Perm::ContactsAssign) || viewer.has(Perm::ContactsEdit),
+        can_export: crate::web::export::refusal(&viewer).is_none(),
+        can_import: viewer.has(Perm::ContactsImport),
     })
 }

@@ -1,0 +1,365 @@
+//! The import itself. The file is read row by row (never whole in memory); good rows are
+//! written in batches of [`BATCH`] with set-based statements (one look-up of existing emails,
+//! one multi-row INSERT, one UPDATE … FROM unnest, one INSERT each for tags and groups).
+//! Everything is applied in ONE transaction: all good rows or none if the import fails;
+//! rejected rows never abort it. Progress is written on a second connection so the result
+//! page sees it while the transaction runs.
+
+use super::job::{self, Dedup, Job, Options};
+use super::rows::{self, Good};
+use crate::access::{filter, Level, Subject};
+use crate::contacts::events::{self, Event};
+use crate::db::schema::{import_chunks, import_jobs, import_rejects};
+use crate::db::Db;
+use crate::error::AppError;
+use crate::permissions::Perm;
+use chrono::Utc;
+use diesel::prelude::*;
+use diesel::sql_types::{Array, BigInt, Bool, Nullable, Text};
+use std::collections::HashMap;
+
+/// Rows per batch.
+pub const BATCH: usize = 5_000;
+/// The reason given for an existing contact the importer may not edit.
+pub const NOT_EDITABLE: &str = "exists and you may not edit it";
+
+/// What an import did.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct Counts {
+    pub created: i64,
+    pub updated: i64,
+    pub skipped: i64,
+    pub rejected: i64,
+}
+
+/// A rejected row.
+struct Reject {
+    row_no: i64,
+    reason: String,
+    email: String,
+}
+
+#[derive(QueryableByName)]
+struct Existing {
+    #[diesel(sql_type = BigInt)]
+    id: i64,
+    #[diesel(sql_type = Text)]
+    email: String,
+    #[diesel(sql_type = Bool)]
+    editable: bool,
+}
+
+/// Runs job `job_id` to its end (blocking: call it off the async executor). Failures are
+/// recorded on the job (status `failed`, nothing imported) and returned.
+pub fn execute(db: &Db, job_id: i64) -> Result<Counts, AppError> {
+    let outcome = execute_inner(db, job_id);
+    if let Err(e) = &outcome {
+        tracing::error!(job = job_id, error = ?e, "import failed");
+        diesel::update(import_jobs::table.find(job_id))
+            .set((
+                import_jobs::status.eq(job::FAILED),
+                import_jobs::error.eq(Some("The import failed and nothing was imported. Please try again.")),
+                import_jobs::finished_at.eq(Some(Utc::now())),
+            ))
+            .execute(&mut *db.get_blocking()?)?;
+    }
+    outcome
+}
+
+fn execute_inner(db: &Db, job_id: i64) -> Result<Counts, AppError> {
+    // Two connections: one streams the stored file and reports progress (autocommit, so the
+    // result page sees it), the other holds the import's transaction.
+    let mut file_conn = db.get_blocking()?;
+    let j = job::find(&mut file_conn, job_id)?;
+    let opts = j.options().ok_or_else(|| anyhow::anyhow!("import job {job_id} has no options"))?;
+    let mut reader = super::file::reader(super::file::StoredFile::open(file_conn, job_id), j.delimiter_byte());
+    let mut conn = db.get_blocking()?;
+    conn.transaction(|c| {
+        let s = crate::access::facts::subject(c, j.user_id)?.ok_or(AppError::NotFound)?;
+        let counts = import_file(c, &mut reader, &j, &s, &opts)?;
+        diesel::update(import_jobs::table.find(job_id))
+            .set((
+                import_jobs::status.eq(job::DONE),
+                import_jobs::processed.eq(j.total),
+                import_jobs::created.eq(counts.created),
+                import_jobs::updated.eq(counts.updated),
+                import_jobs::skipped.eq(counts.skipped),
+                import_jobs::rejected.eq(counts.rejected),
+                import_jobs::finished_at.eq(Some(Utc::now())),
+            ))
+            .execute(c)?;
+        // The file is no longer needed: the report and the rejects stay.
+        diesel::delete(import_chunks::table.filter(import_chunks::job_id.eq(job_id))).execute(c)?;
+        crate::audit::Entry::new(Some(j.user_id), "contact.import", "import_job", job_id)
+            .after(serde_json::json!({
+                "file": j.file_name, "rows": j.total, "created": counts.created, "updated": counts.updated,
+                "skipped": counts.skipped, "rejected": counts.rejected, "tags": opts.tags, "groups": opts.groups,
+                "owner_id": opts.owner_id, "dedup": opts.dedup,
+            }))
+            .record(c)?;
+        Ok(counts)
+    })
+}
+
+/// Streams the file through the batches, inside the caller's transaction.
+fn import_file(
+    c: &mut PgConnection,
+    reader: &mut csv::Reader<super::file::StoredFile>,
+    j: &Job,
+    s: &Subject,
+    opts: &Options,
+) -> Result<Counts, AppError> {
+    let mut counts = Counts::default();
+    let mut seen: HashMap<String, i64> = HashMap::new();
+    let mut batch: Vec<Good> = Vec::with_capacity(BATCH);
+    let mut rejects: Vec<Reject> = Vec::new();
+    let mut processed = 0i64;
+    let mut rec = csv::StringRecord::new();
+    loop {
+        processed += 1;
+        // The line the record starts on (header = 1); blank lines the reader skips still count.
+        let row_no = match reader.read_record(&mut rec) {
+            Ok(false) => break,
+            Ok(true) => rec.position().map_or(processed + 1, |p| p.line() as i64),
+            Err(e) if matches!(e.kind(), csv::ErrorKind::Utf8 { .. }) => {
+                let row_no = e.position().map_or(processed + 1, |p| p.line() as i64);
+                rejects.push(Reject {
+                    row_no,
+                    reason: "not valid UTF-8 text".into(),
+                    email: String::new(),
+                });
+                continue;
+            }
+            Err(e) => return Err(anyhow::anyhow!("read import file: {e}").into()),
+        };
+        match rows::parse(row_no, &rec, &opts.mapping) {
+            Ok(good) => {
+                let email = good.fields.email.trim().to_lowercase();
+                if !email.is_empty() {
+                    if let Some(first) = seen.get(&email) {
+                        rejects.push(Reject {
+                            row_no,
+                            reason: format!("the same email is on row {first}"),
+                            email,
+                        });
+                        continue;
+                    }
+                    seen.insert(email, row_no);
+                }
+                batch.push(good);
+            }
+            Err(reason) => rejects.push(Reject {
+                row_no,
+                reason,
+                email: rows::email_of(&rec, &opts.mapping),
+            }),
+        }
+        if batch.len() >= BATCH {
+            flush(c, s, j, opts, &mut batch, &mut rejects, &mut counts)?;
+            report(&mut reader.get_mut().conn, j.id, processed)?;
+        }
+    }
+    flush(c, s, j, opts, &mut batch, &mut rejects, &mut counts)?;
+    Ok(counts)
+}
+
+fn report(progress: &mut PgConnection, job_id: i64, processed: i64) -> QueryResult<()> {
+    diesel::update(import_jobs::table.find(job_id))
+        .set(import_jobs::processed.eq(processed))
+        .execute(progress)
+        .map(|_| ())
+}
+
+/// Writes one batch of good rows and the pending rejects.
+fn flush(
+    c: &mut PgConnection,
+    s: &Subject,
+    j: &Job,
+    opts: &Options,
+    batch: &mut Vec<Good>,
+    rejects: &mut Vec<Reject>,
+    counts: &mut Counts,
+) -> Result<(), AppError> {
+    let rows = std::mem::take(batch);
+    let emails: Vec<String> = rows
+        .iter()
+        .map(|g| g.fields.email.trim().to_lowercase())
+        .filter(|e| !e.is_empty())
+        .collect();
+    // Existing contacts with these emails, and whether the importer may edit each: the access
+    // rules' own SQL predicate (level edit), plus the contacts.edit permission.
+    let may_edit = s.perms.contains(Perm::ContactsEdit);
+    let existing: HashMap<String, (i64, bool)> = if emails.is_empty() {
+        HashMap::new()
+    } else {
+        diesel::sql_query(format!(
+            "SELECT c.id, lower(c.email) AS email, ({}) AS editable FROM contacts c WHERE lower(c.email) = ANY($1)",
+            filter::reaches(s, Level::Edit)
+        ))
+        .bind::<Array<Text>, _>(&emails)
+        .load::<Existing>(c)?
+        .into_iter()
+        .map(|e| (e.email, (e.id, e.editable && may_edit)))
+        .collect()
+    };
+    let (mut new, mut upd): (Vec<Good>, Vec<(i64, Good)>) = (Vec::new(), Vec::new());
+    for g in rows {
+        match existing.get(&g.fields.email.trim().to_lowercase()) {
+            None => new.push(g),
+            Some(_) if opts.dedup == Dedup::Skip => counts.skipped += 1,
+            Some((id, true)) => upd.push((*id, g)),
+            Some((_, false)) => rejects.push(Reject {
+                row_no: g.row_no,
+                reason: NOT_EDITABLE.into(),
+                email: g.fields.email.clone(),
+            }),
+        }
+    }
+    let mut ids = insert_new(c, j.user_id, opts.owner_id, &new)?;
+    let updated = update_existing(c, opts.owner_id, &upd)?;
+    counts.created += new.len() as i64;
+    counts.updated += upd.len() as i64;
+    // Tags: each row's own plus the options'; groups: the options'.
+    let mut tag_ids = Vec::new();
+    let mut tag_names = Vec::new();
+    let goods = new.iter().zip(ids.iter().copied()).chain(upd.iter().map(|(id, g)| (g, *id)));
+    for (g, id) in goods {
+        for t in g.tags.iter().chain(opts.tags.iter()) {
+            tag_ids.push(id);
+            tag_names.push(t.clone());
+        }
+    }
+    notify_owners(c, j.user_id, &updated)?;
+    ids.extend(updated);
+    if !tag_ids.is_empty() {
+        diesel::sql_query(
+            "INSERT INTO contact_tags (contact_id, tag) SELECT * FROM unnest($1::bigint[], $2::text[]) ON CONFLICT DO NOTHING",
+        )
+        .bind::<Array<BigInt>, _>(&tag_ids)
+        .bind::<Array<Text>, _>(&tag_names)
+        .execute(c)?;
+    }
+    if !opts.groups.is_empty() && !ids.is_empty() {
+        diesel::sql_query(
+            "INSERT INTO contact_access_groups (contact_id, group_id) \
+             SELECT i, g FROM unnest($1::bigint[]) i CROSS JOIN unnest($2::bigint[]) g ON CONFLICT DO NOTHING",
+        )
+        .bind::<Array<BigInt>, _>(&ids)
+        .bind::<Array<BigInt>, _>(&opts.groups)
+        .execute(c)?;
+    }
+    events::after(c, Some(j.user_id), &Event::Imported, &ids)?;
+    if !rejects.is_empty() {
+        counts.rejected += rejects.len() as i64;
+        let values: Vec<_> = rejects
+            .drain(..)
+            .map(|r| {
+                (
+                    import_rejects::job_id.eq(j.id),
+                    import_rejects::row_no.eq(r.row_no),
+                    import_rejects::reason.eq(r.reason),
+                    import_rejects::email.eq(r.email),
+                )
+            })
+            .collect();
+        for chunk in values.chunks(5_000) {
+            diesel::insert_into(import_rejects::table).values(chunk).execute(c)?;
+        }
+    }
+    Ok(())
+}
+
+/// Tells the owners (other than the importer) of updated contacts, in one statement: as on
+/// the card, owners hear when someone else changes their contact.
+fn notify_owners(c: &mut PgConnection, importer: i64, updated: &[i64]) -> QueryResult<usize> {
+    if updated.is_empty() {
+        return Ok(0);
+    }
+    diesel::sql_query(
+        "INSERT INTO notifications (user_id, contact_id, message) \
+         SELECT o.user_id, o.contact_id, u.email || ' updated “' || \
+                coalesce(nullif(trim(ct.first_name || ' ' || ct.last_name), ''), ct.email, 'contact #' || ct.id) || '” by CSV import' \
+         FROM (SELECT id AS contact_id, main_owner_id AS user_id FROM contacts WHERE id = ANY($1) AND main_owner_id IS NOT NULL \
+               UNION SELECT contact_id, user_id FROM contact_owners WHERE contact_id = ANY($1)) o \
+         JOIN contacts ct ON ct.id = o.contact_id JOIN users u ON u.id = $2 \
+         WHERE o.user_id <> $2",
+    )
+    .bind::<Array<BigInt>, _>(updated)
+    .bind::<BigInt, _>(importer)
+    .execute(c)
+}
+
+fn opt(s: &str) -> Option<String> {
+    let t = s.trim();
+    (!t.is_empty()).then(|| t.to_string())
+}
+
+/// One multi-row INSERT of new contacts; ids are drawn first so each row's tags follow it.
+fn insert_new(c: &mut PgConnection, creator: i64, owner: i64, new: &[Good]) -> QueryResult<Vec<i64>> {
+    if new.is_empty() {
+        return Ok(Vec::new());
+    }
+    #[derive(QueryableByName)]
+    struct Id {
+        #[diesel(sql_type = BigInt)]
+        id: i64,
+    }
+    let ids: Vec<i64> = diesel::sql_query("SELECT nextval('contacts_id_seq') AS id FROM generate_series(1, $1)")
+        .bind::<BigInt, _>(new.len() as i64)
+        .load::<Id>(c)?
+        .into_iter()
+        .map(|r| r.id)
+        .collect();
+    let col = |f: fn(&Good) -> &str| new.iter().map(|g| f(g).trim().to_string()).collect::<Vec<String>>();
+    let ocol = |f: fn(&Good) -> &str| new.iter().map(|g| opt(f(g))).collect::<Vec<Option<String>>>();
+    diesel::sql_query(
+        "INSERT INTO contacts (id, email, first_name, last_name, phone, company, category, main_owner_id, created_by) \
+         SELECT v.id, v.email, v.first_name, v.last_name, v.phone, v.company, v.category, $8, $9 \
+         FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[]) \
+           AS v(id, email, first_name, last_name, phone, company, category)",
+    )
+    .bind::<Array<BigInt>, _>(&ids)
+    .bind::<Array<Nullable<Text>>, _>(ocol(|g| &g.fields.email))
+    .bind::<Array<Text>, _>(col(|g| &g.fields.first_name))
+    .bind::<Array<Text>, _>(col(|g| &g.fields.last_name))
+    .bind::<Array<Nullable<Text>>, _>(ocol(|g| &g.fields.phone))
+    .bind::<Array<Text>, _>(col(|g| &g.fields.company))
+    .bind::<Array<Nullable<Text>>, _>(ocol(|g| &g.fields.category))
+    .bind::<BigInt, _>(owner)
+    .bind::<BigInt, _>(creator)
+    .execute(c)?;
+    Ok(ids)
+}
+
+/// One UPDATE … FROM unnest for existing contacts: non-empty values replace the stored ones
+/// (an empty or unmapped cell keeps what is there); a contact without main owner gets the
+/// import's. Returns the ids.
+fn update_existing(c: &mut PgConnection, owner: i64, upd: &[(i64, Good)]) -> QueryResult<Vec<i64>> {
+    if upd.is_empty() {
+        return Ok(Vec::new());
+    }
+    let ids: Vec<i64> = upd.iter().map(|(id, _)| *id).collect();
+    let col = |f: fn(&Good) -> &str| upd.iter().map(|(_, g)| f(g).trim().to_string()).collect::<Vec<String>>();
+    diesel::sql_query(
+        "UPDATE contacts c SET \
+           first_name = coalesce(nullif(v.first_name, ''), c.first_name), \
+           last_name = coalesce(nullif(v.last_name, ''), c.last_name), \
+           phone = coalesce(nullif(v.phone, ''), c.phone), \
+           company = coalesce(nullif(v.company, ''), c.company), \
+           category = coalesce(nullif(v.category, ''), c.category), \
+           main_owner_id = coalesce(c.main_owner_id, $7), \
+           version = c.version + 1, updated_at = now() \
+         FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[]) \
+           AS v(id, first_name, last_name, phone, company, category) \
+         WHERE c.id = v.id",
+    )
+    .bind::<Array<BigInt>, _>(&ids)
+    .bind::<Array<Text>, _>(col(|g| &g.fields.first_name))
+    .bind::<Array<Text>, _>(col(|g| &g.fields.last_name))
+    .bind::<Array<Text>, _>(col(|g| &g.fields.phone))
+    .bind::<Array<Text>, _>(col(|g| &g.fields.company))
+    .bind::<Array<Text>, _>(col(|g| &g.fields.category))
+    .bind::<BigInt, _>(owner)
+    .execute(c)?;
+    Ok(ids)
+}

@@ -1,0 +1,31 @@
+//! The public form endpoint (SPEC screen 12): POST /f/{key}, no session and no CSRF token
+//! (the middleware exempts /f/). It creates or updates a contact by email in one atomic
+//! upsert, adds the form's tags and access groups and sets its main owner when the contact
+//! has none. Spam resistance: a honeypot field and a per-address rate limit kept in
+//! PostgreSQL. Answers are JSON (`{"ok":true}` or `{"error": "..."}`).
+
+pub mod submit;
+
+use crate::db::Db;
+use crate::error::AppError;
+use crate::web::forms_admin::store;
+use actix_web::{web, HttpResponse};
+use askama::Template;
+
+#[derive(Template)]
+#[template(path = "forms_admin/public.html")]
+pub struct PublicPage {
+    pub name: String,
+    pub key: String,
+}
+
+/// GET /f/{key}: a minimal HTML form, for testing a form by hand.
+pub async fn show(db: web::Data<Db>, path: web::Path<String>) -> Result<HttpResponse, AppError> {
+    let key = path.into_inner();
+    let k2 = key.clone();
+    let form = db.run(move |c| Ok(store::by_key(c, &k2)?)).await?;
+    match form {
+        Some(f) if f.enabled => crate::web::respond::page(PublicPage { name: f.name, key }),
+        _ => Err(AppError::NotFound),
+    }
+}

@@ -1,0 +1,156 @@
+//! POST /f/{key}: one submission of a public form.
+
+use crate::audit;
+use crate::contacts::events::{self, Event};
+use crate::db::schema::form_hits;
+use crate::db::Db;
+use crate::error::AppError;
+use crate::web::forms_admin::store::{self, Form};
+use actix_web::http::StatusCode;
+use actix_web::{web, HttpRequest, HttpResponse};
+use chrono::{Duration, Utc};
+use diesel::prelude::*;
+use diesel::sql_types::{Array, BigInt, Bool, Nullable, Text};
+use serde::Deserialize;
+
+/// Submissions accepted per client address per minute.
+pub const PER_MINUTE: i64 = 10;
+
+#[derive(Deserialize, Default)]
+struct Submission {
+    #[serde(default)]
+    email: String,
+    #[serde(default)]
+    first_name: String,
+    #[serde(default)]
+    last_name: String,
+    #[serde(default)]
+    phone: String,
+    /// The honeypot: hidden from people, filled by bots.
+    #[serde(default)]
+    website: String,
+}
+
+fn json(status: StatusCode, body: serde_json::Value) -> HttpResponse {
+    HttpResponse::build(status).content_type("application/json").body(body.to_string())
+}
+
+fn bad(field: &str, message: &str) -> HttpResponse {
+    json(StatusCode::BAD_REQUEST, serde_json::json!({ "error": message, "field": field }))
+}
+
+/// The first rule the submission breaks, as (field, message).
+fn check(s: &Submission) -> Option<(&'static str, &'static str)> {
+    use validator::ValidateEmail;
+    let email = s.email.trim();
+    if email.is_empty() {
+        return Some(("email", "email is required"));
+    }
+    if !email.validate_email() {
+        return Some(("email", "email is not a valid address"));
+    }
+    let phone = s.phone.trim();
+    if !phone.is_empty() && !phone.starts_with('+') {
+        return Some(("phone", "phone must start with its country code, like +48"));
+    }
+    if s.first_name.chars().count() > 200 || s.last_name.chars().count() > 200 || phone.chars().count() > 50 {
+        return Some(("first_name", "a field is too long"));
+    }
+    None
+}
+
+/// Counts this submission against `ip`; `false` when the address is over its limit.
+fn admit(c: &mut PgConnection, ip: &str) -> QueryResult<bool> {
+    let since = Utc::now() - Duration::minutes(1);
+    diesel::delete(form_hits::table.filter(form_hits::ip.eq(ip)).filter(form_hits::at.lt(since))).execute(c)?;
+    let recent: i64 = form_hits::table.filter(form_hits::ip.eq(ip)).count().get_result(c)?;
+    if recent >= PER_MINUTE {
+        return Ok(false);
+    }
+    diesel::insert_into(form_hits::table)
+        .values((form_hits::ip.eq(ip), form_hits::at.eq(Utc::now())))
+        .execute(c)?;
+    Ok(true)
+}
+
+#[derive(QueryableByName)]
+struct Upserted {
+    #[diesel(sql_type = BigInt)]
+    id: i64,
+    #[diesel(sql_type = Bool)]
+    inserted: bool,
+}
+
+/// Creates or updates the contact by email (case-insensitive) in one statement, so two
+/// simultaneous submissions never create two contacts; then tags, groups, events and audit.
+fn apply(c: &mut PgConnection, f: &Form, s: &Submission, ip: Option<String>) -> QueryResult<i64> {
+    let opt = |v: &str| Some(v.trim().to_string()).filter(|v| !v.is_empty());
+    let up: Upserted = diesel::sql_query(
+        "INSERT INTO contacts (email, first_name, last_name, phone, main_owner_id) VALUES ($1, $2, $3, $4, $5) \
+         ON CONFLICT ((lower(email))) WHERE email IS NOT NULL DO UPDATE SET \
+           first_name = coalesce(nullif(EXCLUDED.first_name, ''), contacts.first_name), \
+           last_name = coalesce(nullif(EXCLUDED.last_name, ''), contacts.last_name), \
+           phone = coalesce(EXCLUDED.phone, contacts.phone), \
+           main_owner_id = coalesce(contacts.main_owner_id, EXCLUDED.main_owner_id), \
+           version = contacts.version + 1, updated_at = now() \
+         RETURNING id, (xmax = 0) AS inserted",
+    )
+    .bind::<Text, _>(s.email.trim())
+    .bind::<Text, _>(s.first_name.trim())
+    .bind::<Text, _>(s.last_name.trim())
+    .bind::<Nullable<Text>, _>(opt(&s.phone))
+    .bind::<Nullable<BigInt>, _>(f.main_owner_id)
+    .get_result(c)?;
+    crate::contacts::model::add_tags(c, up.id, &f.tags)?;
+    if !f.group_ids.is_empty() {
+        diesel::sql_query(
+            "INSERT INTO contact_access_groups (contact_id, group_id) SELECT $1, g FROM unnest($2::bigint[]) g ON CONFLICT DO NOTHING",
+        )
+        .bind::<BigInt, _>(up.id)
+        .bind::<Array<BigInt>, _>(&f.group_ids)
+        .execute(c)?;
+    }
+    events::after(c, None, &Event::FormSubmitted(f.id), &[up.id])?;
+    audit::Entry::new(None, "form.submit", "contact", up.id)
+        .after(serde_json::json!({ "form_id": f.id, "form": f.name, "created": up.inserted }))
+        .ip(ip)
+        .record(c)?;
+    Ok(up.id)
+}
+
+#[tracing::instrument(skip_all)]
+pub async fn submit(req: HttpRequest, db: web::Data<Db>, path: web::Path<String>, body: web::Bytes) -> Result<HttpResponse, AppError> {
+    let key = path.into_inner();
+    let ip = crate::auth::viewer::client_ip(&req).unwrap_or_else(|| "unknown".into());
+    let Ok(sub) = serde_urlencoded::from_bytes::<Submission>(&body) else {
+        return Ok(bad("", "send the fields as application/x-www-form-urlencoded"));
+    };
+    let ip2 = ip.clone();
+    let (form, admitted) = db
+        .transaction(move |c| {
+            let Some(form) = store::by_key(c, &key)?.filter(|f| f.enabled) else {
+                return Ok((None, false));
+            };
+            Ok((Some(form), admit(c, &ip2)?))
+        })
+        .await?;
+    let Some(form) = form else {
+        return Ok(json(StatusCode::NOT_FOUND, serde_json::json!({ "error": "no such form" })));
+    };
+    if !admitted {
+        return Ok(json(
+            StatusCode::TOO_MANY_REQUESTS,
+            serde_json::json!({ "error": "too many submissions from your address; wait a minute" }),
+        ));
+    }
+    // A filled honeypot is a bot: answer as if all went well, store nothing.
+    if !sub.website.trim().is_empty() {
+        tracing::info!(form = form.id, "form honeypot filled; submission dropped");
+        return Ok(json(StatusCode::OK, serde_json::json!({ "ok": true })));
+    }
+    if let Some((field, message)) = check(&sub) {
+        return Ok(bad(field, message));
+    }
+    db.transaction(move |c| Ok(apply(c, &form, &sub, Some(ip))?)).await?;
+    Ok(json(StatusCode::OK, serde_json::json!({ "ok": true })))
+}
