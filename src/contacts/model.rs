@@ -194,10 +194,10 @@ pub fn parse_tags(input: &str) -> Vec<String> {
     tags
 }
 
-/// Adds tags (already present ones are left as they are). Returns how many were new.
-pub fn add_tags(conn: &mut PgConnection, id: i64, tags: &[String]) -> QueryResult<usize> {
+/// Adds tags (already present ones are left as they are). Returns the tags that were new.
+pub fn add_tags(conn: &mut PgConnection, id: i64, tags: &[String]) -> QueryResult<Vec<String>> {
     let rows: Vec<_> = tags.iter().map(|t| (contact_tags::contact_id.eq(id), contact_tags::tag.eq(t))).collect();
-    diesel::insert_into(contact_tags::table).values(&rows).on_conflict_do_nothing().execute(conn)
+    diesel::insert_into(contact_tags::table).values(&rows).on_conflict_do_nothing().returning(contact_tags::tag).get_results(conn)
 }
 
 pub fn remove_tag(conn: &mut PgConnection, id: i64, tag: &str) -> QueryResult<usize> {

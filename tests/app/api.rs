@@ -305,15 +305,41 @@ async fn check_endpoint_rejects_bad_requests_with_json_errors() {
     assert_eq!(status, 404, "wrong method: JSON 404");
     let (status, _) = json_of(get(&app, &token, "/api/v2/nothing").await).await;
     assert_eq!(status, 404);
-    // Contact checks are wired by the access module; until then: 501.
+    // A contact that does not exist: JSON 404.
     let (status, body) = json_of(
-        check(
-            &app,
-            &token,
-            json!({"user_id": admin, "permission": "contacts.view", "contact_id": 1}),
-        )
-        .await,
+        check(&app, &token, json!({"user_id": admin, "permission": "contacts.view", "contact_id": 987654})).await,
     )
     .await;
-    assert_eq!(status, 501, "{body}");
+    assert_eq!(status, 404, "{body}");
+}
+
+#[tokio::test]
+async fn check_endpoint_answers_for_a_contact_with_level_and_reason() {
+    use crate::fixtures::{co_owner, contact};
+    let app = spawn_app().await;
+    let (_, admin) = app.signed_in("ada@example.com", Role::Administrator).await;
+    let (_, token) = new_token(&app, &admin, "crm").await;
+    let owner = app.create_user("owner@example.com", Role::Salesperson);
+    let reader = app.create_user("reader@example.com", Role::Salesperson);
+    let stranger = app.create_user("stranger@example.com", Role::Salesperson);
+    let id = contact(&mut app.conn(), "Apied", Some(owner));
+    co_owner(&mut app.conn(), id, reader, true);
+    let ask = |user: i64, perm: &str| json!({"user_id": user, "permission": perm, "contact_id": id});
+    let (status, body) = json_of(check(&app, &token, ask(owner, "email.send")).await).await;
+    assert_eq!(status, 200);
+    assert_eq!(body["allowed"], true, "{body}");
+    assert_eq!(body["level"], "act");
+    assert!(body["reason"].as_str().unwrap().contains("is the main owner"), "{body}");
+    let (_, body) = json_of(check(&app, &token, ask(reader, "contacts.view")).await).await;
+    assert_eq!((body["allowed"].clone(), body["level"].clone()), (json!(true), json!("view")));
+    let (_, body) = json_of(check(&app, &token, ask(reader, "contacts.edit")).await).await;
+    assert_eq!(body["allowed"], false);
+    assert!(body["reason"].as_str().unwrap().contains("edit is needed"), "{body}");
+    let (_, body) = json_of(check(&app, &token, ask(stranger, "contacts.view")).await).await;
+    assert_eq!((body["allowed"].clone(), body["level"].clone()), (json!(false), json!("none")));
+    assert!(body["reason"].as_str().unwrap().contains("no ownership, team or access-group rule"), "{body}");
+    // A Salesperson lacks sms.send: refused whatever the level.
+    let (_, body) = json_of(check(&app, &token, ask(owner, "sms.send")).await).await;
+    assert_eq!(body["allowed"], false);
+    assert!(body["reason"].as_str().unwrap().contains("lacks the permission sms.send"), "{body}");
 }

@@ -58,6 +58,25 @@ impl Chrome {
         self.driver.find(By::Id("f-email")).await.unwrap().send_keys(email).await.unwrap();
         self.driver.find(By::Id("f-password")).await.unwrap().send_keys(password).await.unwrap();
         self.driver.find(By::Css("button[type=submit].primary")).await.unwrap().click().await.unwrap();
+        // Wait until the browser has left the sign-in page, so later look-ups see the next page.
+        for _ in 0..100 {
+            let url = self.driver.current_url().await.unwrap();
+            if !url.path().starts_with("/login") {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        panic!("still on the sign-in page after submitting it");
+    }
+
+    /// Waits (up to 30 s: the machine may be busy) for an element of the next page.
+    pub async fn wait_for(&self, by: By) -> WebElement {
+        self.driver.query(by).wait(Duration::from_secs(30), Duration::from_millis(100)).first().await.unwrap()
+    }
+
+    /// Waits until an element shows `text` (the previous page may have the same element).
+    pub async fn wait_text(&self, by: By, text: &str) -> WebElement {
+        self.driver.query(by).with_text(text.to_string()).wait(Duration::from_secs(30), Duration::from_millis(100)).first().await.unwrap()
     }
 
     pub async fn quit(mut self) {

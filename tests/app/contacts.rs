@@ -145,6 +145,8 @@ async fn owner_panel_sets_owners_and_owners_are_notified() {
     assert_eq!(mine, 0);
     let audited: i64 = audit_log::table.filter(audit_log::object_type.eq("contact")).filter(audit_log::object_id.eq(id.to_string())).count().get_result(&mut app.conn()).unwrap();
     assert_eq!(audited, 2);
+    let card = mgr.page(&path).await;
+    assert!(card.contains("contact.add_co_owner") && card.contains("contact.set_main_owner"), "history on the card");
 }
 
 #[tokio::test]
@@ -176,8 +178,8 @@ async fn browser_sets_a_co_owner_read_only_and_the_co_owner_sees_a_read_only_car
     let chrome = crate::browser::Chrome::start().await;
     chrome.login(&app.address, "ada@example.com", TEST_PASSWORD).await;
     chrome.driver.goto(format!("{}/contacts/{id}", app.address)).await.unwrap();
-    chrome.driver.find(By::Id(&format!("ro-{co}"))).await.unwrap().click().await.unwrap();
-    let flash = chrome.driver.find(By::Css(".flash")).await.unwrap().text().await.unwrap();
+    chrome.wait_for(By::Id(&format!("ro-{co}"))).await.click().await.unwrap();
+    let flash = chrome.wait_for(By::Css(".flash")).await.text().await.unwrap();
     assert_eq!(flash, "Co-owner updated.");
     let owners = chrome.driver.find(By::Css(".co-owners")).await.unwrap().text().await.unwrap();
     assert!(owners.contains("co@example.com read-only"), "{owners}");
@@ -186,7 +188,7 @@ async fn browser_sets_a_co_owner_read_only_and_the_co_owner_sees_a_read_only_car
     chrome.driver.find(By::Css("form[action='/logout'] button")).await.unwrap().click().await.unwrap();
     chrome.login(&app.address, "co@example.com", TEST_PASSWORD).await;
     chrome.driver.goto(format!("{}/contacts/{id}", app.address)).await.unwrap();
-    let access = chrome.driver.find(By::Css("main p.muted")).await.unwrap().text().await.unwrap();
+    let access = chrome.wait_for(By::Css("main p.muted")).await.text().await.unwrap();
     assert!(access.contains("Your access: view"), "{access}");
     assert!(chrome.driver.find_all(By::Css("form[action='/contacts/{id}'] button")).await.unwrap().is_empty());
     assert!(chrome.driver.find_all(By::Css("input[name=first_name]")).await.unwrap().is_empty(), "no edit form");

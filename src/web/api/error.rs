@@ -13,8 +13,6 @@ pub enum ApiError {
     NotFound(String),
     #[error("bad request: {0}")]
     BadRequest(String),
-    #[error("not implemented: {0}")]
-    NotImplemented(&'static str),
     #[error("service unavailable")]
     Unavailable,
     #[error(transparent)]
@@ -44,7 +42,6 @@ impl ResponseError for ApiError {
             ApiError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
             ApiError::NotFound(_) => StatusCode::NOT_FOUND,
             ApiError::BadRequest(_) => StatusCode::BAD_REQUEST,
-            ApiError::NotImplemented(_) => StatusCode::NOT_IMPLEMENTED,
             ApiError::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -52,7 +49,7 @@ impl ResponseError for ApiError {
 
     fn error_response(&self) -> HttpResponse {
         let message = match self {
-            ApiError::Unauthorized(m) | ApiError::NotImplemented(m) => m.to_string(),
+            ApiError::Unauthorized(m) => m.to_string(),
             ApiError::NotFound(m) | ApiError::BadRequest(m) => m.clone(),
             ApiError::Unavailable => "the database is not answering; try again shortly".to_string(),
             ApiError::Internal(e) => {

@@ -143,9 +143,11 @@ pub async fn no_such_endpoint() -> Result<HttpResponse, ApiError> {
     Err(ApiError::NotFound("no such API endpoint".to_string()))
 }
 
-/// PLACEHOLDER for the contact branch of the check: the lead wires
-/// `crate::access::check_contact(conn, user_id, perm, contact_id)` here. Until then every
-/// question about a contact answers 501.
-fn contact_check(_c: &mut PgConnection, _user: &User, _perm: Perm, _contact_id: i64) -> Result<Decision, ApiError> {
-    Err(ApiError::NotImplemented("contact checks not available yet"))
+/// The contact branch of the check: the access rules of SPEC 3 decide (`access::check_contact`),
+/// the same decision the console's screens use.
+fn contact_check(c: &mut PgConnection, user: &User, perm: Perm, contact_id: i64) -> Result<Decision, ApiError> {
+    match crate::access::check_contact(c, user.id, perm, contact_id)? {
+        Some(check) => Ok(Decision { allowed: check.allowed, level: Some(check.level.as_str()), reason: check.reason }),
+        None => Err(ApiError::NotFound(format!("no contact {contact_id}"))),
+    }
 }

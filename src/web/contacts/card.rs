@@ -65,6 +65,8 @@ pub struct CardData {
     pub can_delete: bool,
     pub can_confidential: bool,
     pub is_admin: bool,
+    /// The contact's audit history (SPEC screen 6).
+    pub history: Vec<crate::web::audit::Row>,
 }
 
 /// Loads the card for a user who may see the contact (404 otherwise). Runs inside `Db::run`.
@@ -121,6 +123,7 @@ pub fn load(c: &mut PgConnection, who: &AccessUser, id: i64, why_email: Option<S
         None => None,
     };
     Ok(CardData {
+        history: crate::web::audit::history(c, "contact", id, 30)?,
         main_owner,
         co_owners: owners::co_owners(c, id)?,
         tags: model::tags_of(c, id)?,

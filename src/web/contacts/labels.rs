@@ -41,11 +41,16 @@ pub async fn tags(viewer: Viewer, db: web::Data<Db>, id: web::Path<i64>, form: w
         return Err(AppError::BadRequest("Type at least one tag.".into()));
     }
     super::change(&viewer, &db, id, Operation::Edit, "changed the tags of".into(), move |c, _| {
-        let n = model::add_tags(c, id, &added)? + if removed.is_empty() { 0 } else { model::remove_tag(c, id, &removed)? };
-        audit::Entry::new(Some(actor), "contact.tags", "contact", id).after(json!({ "added": added, "removed": removed })).ip(ip).record(c)?;
-        let event = if added.is_empty() { Event::Changed } else { Event::TagsAdded(added.clone()) };
+        let new_tags = model::add_tags(c, id, &added)?;
+        let removed_n = if removed.is_empty() { 0 } else { model::remove_tag(c, id, &removed)? };
+        if new_tags.is_empty() && removed_n == 0 {
+            return Ok(((), false));
+        }
+        audit::Entry::new(Some(actor), "contact.tags", "contact", id).after(json!({ "added": new_tags, "removed": removed })).ip(ip).record(c)?;
+        // "Tag added" rules hear only of tags the contact did not have.
+        let event = if new_tags.is_empty() { Event::Changed } else { Event::TagsAdded(new_tags) };
         events::after(c, Some(actor), &event, &[id])?;
-        Ok(((), n > 0))
+        Ok(((), true))
     })
     .await?;
     Ok(back(&viewer, id, "Tags updated."))

@@ -31,16 +31,17 @@ pub struct ShowPage {
     /// The rename field as typed, and its error (when a rename was refused).
     pub rename_value: String,
     pub rename_error: Option<String>,
+    pub history: Vec<crate::web::audit::Row>,
 }
 
 /// Builds the page of preset `id` for `viewer` (also used to show a refused rename again).
 pub async fn load(viewer: &Viewer, db: &Db, id: i64) -> Result<ShowPage, AppError> {
-    let (preset, keys, holders) = db
+    let (preset, keys, holders, history) = db
         .run(move |c| {
             let preset = presets::find(c, id)?;
             let keys = store::keys_of(c, id)?;
             let holders = presets::holders(c, id)?;
-            Ok((preset, keys, holders))
+            Ok((preset, keys, holders, crate::web::audit::history(c, "preset", id, 30)?))
         })
         .await?;
     let can_manage = viewer.has(Perm::AdministrationPresetsManage);
@@ -62,6 +63,7 @@ pub async fn load(viewer: &Viewer, db: &Db, id: i64) -> Result<ShowPage, AppErro
         locked: can_manage && !keys.is_subset(viewer.perms),
         rename_value: preset.name.clone(),
         rename_error: None,
+        history,
         preset,
     })
 }

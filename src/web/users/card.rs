@@ -25,16 +25,21 @@ pub struct CardPage {
     pub can_deactivate: bool,
     pub can_reactivate: bool,
     pub can_delete: bool,
+    /// The user's audit history, for holders of administration.audit_view (it includes
+    /// sign-ins and their addresses).
+    pub history: Option<Vec<crate::web::audit::Row>>,
 }
 
 #[tracing::instrument(skip_all)]
 pub async fn show(viewer: Viewer, db: web::Data<Db>, id: web::Path<i64>) -> Result<HttpResponse, AppError> {
     viewer.require_any(&[Perm::AdministrationUsersView, Perm::AdministrationUsersManage])?;
     let id = id.into_inner();
-    let (user, sources) = db
+    let audit = viewer.has(Perm::AdministrationAuditView);
+    let (user, sources, history) = db
         .run(move |c| {
             let user = model::find(c, id)?.ok_or(AppError::NotFound)?;
-            Ok((user, store::sources(c, id)?))
+            let history = if audit { Some(crate::web::audit::history(c, "user", id, 30)?) } else { None };
+            Ok((user, store::sources(c, id)?, history))
         })
         .await?;
     let manage = viewer.has(Perm::AdministrationUsersManage);
@@ -50,6 +55,7 @@ pub async fn show(viewer: Viewer, db: web::Data<Db>, id: web::Path<i64>) -> Resu
         can_deactivate: manage && other && user.status == ACTIVE,
         can_reactivate: manage && user.status == DEACTIVATED,
         can_delete: manage && other && user.status != model::DELETED,
+        history,
         user,
     })
 }
