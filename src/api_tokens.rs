@@ -92,13 +92,9 @@ pub fn create(conn: &mut PgConnection, name: &str, created_by: i64) -> QueryResu
 
 /// Revokes a token; returns false when it was already revoked.
 pub fn revoke(conn: &mut PgConnection, id: i64) -> QueryResult<bool> {
-    let n = diesel::update(
-        api_tokens::table
-            .filter(api_tokens::id.eq(id))
-            .filter(api_tokens::revoked_at.is_null()),
-    )
-    .set(api_tokens::revoked_at.eq(Utc::now()))
-    .execute(conn)?;
+    let n = diesel::update(api_tokens::table.filter(api_tokens::id.eq(id)).filter(api_tokens::revoked_at.is_null()))
+        .set(api_tokens::revoked_at.eq(Utc::now()))
+        .execute(conn)?;
     Ok(n == 1)
 }
 
@@ -114,11 +110,9 @@ pub fn authenticate(conn: &mut PgConnection, token: &str) -> QueryResult<Option<
     if let Some(id) = id {
         let minute_ago = Utc::now() - chrono::Duration::minutes(1);
         diesel::update(
-            api_tokens::table.filter(api_tokens::id.eq(id)).filter(
-                api_tokens::last_used_at
-                    .is_null()
-                    .or(api_tokens::last_used_at.lt(minute_ago)),
-            ),
+            api_tokens::table
+                .filter(api_tokens::id.eq(id))
+                .filter(api_tokens::last_used_at.is_null().or(api_tokens::last_used_at.lt(minute_ago))),
         )
         .set(api_tokens::last_used_at.eq(Utc::now()))
         .execute(conn)?;

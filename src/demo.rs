@@ -32,7 +32,14 @@ pub fn seed(conn: &mut PgConnection) -> anyhow::Result<()> {
         for (email, first, last, role) in DEMO_USERS {
             model::create(
                 c,
-                &NewUser { email, first_name: first, last_name: last, phone: None, password_hash: &hash, role: role.as_str() },
+                &NewUser {
+                    email,
+                    first_name: first,
+                    last_name: last,
+                    phone: None,
+                    password_hash: &hash,
+                    role: role.as_str(),
+                },
             )?;
         }
         c.batch_execute(CONTACTS_SQL)?;

@@ -66,10 +66,7 @@ impl ErrorPage {
             403 => ("Forbidden", "You do not have permission to do this."),
             404 => ("Not found", "There is nothing at this address."),
             429 => ("Too many requests", "Please slow down and try again shortly."),
-            503 => (
-                "Service unavailable",
-                "The database is not answering. Please try again in a moment.",
-            ),
+            503 => ("Service unavailable", "The database is not answering. Please try again in a moment."),
             _ => ("Something went wrong", "An unexpected error occurred. It has been logged."),
         };
         let page = ErrorPage {

@@ -45,7 +45,13 @@ pub fn recent(conn: &mut PgConnection, user_id: i64, limit: i64) -> QueryResult<
         .filter(notifications::user_id.eq(user_id))
         .order(notifications::created_at.desc())
         .limit(limit)
-        .select((notifications::id, notifications::contact_id, notifications::message, notifications::created_at, notifications::read_at))
+        .select((
+            notifications::id,
+            notifications::contact_id,
+            notifications::message,
+            notifications::created_at,
+            notifications::read_at,
+        ))
         .load(conn)
 }
 

@@ -80,18 +80,10 @@ impl SegmentForm {
         if tags.is_empty() && category.is_none() && domain.is_none() {
             e.add("tags", "Give at least one condition: tags, a category or an email domain.");
         }
-        if domain
-            .as_ref()
-            .is_some_and(|d| !d.contains('.') || d.contains(char::is_whitespace) || d.contains('@'))
-        {
+        if domain.as_ref().is_some_and(|d| !d.contains('.') || d.contains(char::is_whitespace) || d.contains('@')) {
             e.add("email_domain", "Enter a domain like example.com.");
         }
-        let group_id = self
-            .group_id
-            .trim()
-            .parse::<i64>()
-            .ok()
-            .filter(|g| groups.iter().any(|(id, _)| id == g));
+        let group_id = self.group_id.trim().parse::<i64>().ok().filter(|g| groups.iter().any(|(id, _)| id == g));
         if group_id.is_none() {
             e.add("group_id", "Choose the access group matching contacts join.");
         }
@@ -134,8 +126,7 @@ impl Rule {
             s.push(" AND c.category = ").bind(Bind::Text(cat.clone()));
         }
         if let Some(d) = &self.email_domain {
-            s.push(" AND c.email IS NOT NULL AND lower(split_part(c.email, '@', 2)) = ")
-                .bind(Bind::Text(d.clone()));
+            s.push(" AND c.email IS NOT NULL AND lower(split_part(c.email, '@', 2)) = ").bind(Bind::Text(d.clone()));
         }
         s
     }
@@ -172,10 +163,8 @@ pub fn apply(conn: &mut PgConnection, r: &Rule, ids: Option<&[i64]>) -> QueryRes
 
 /// Applies every keep-applying segment to `contact_ids` (called from `contacts::events::after`).
 pub fn apply_live(conn: &mut PgConnection, contact_ids: &[i64]) -> QueryResult<()> {
-    let live: Vec<Segment> = segments::table
-        .filter(segments::keep_applying.eq(true))
-        .select(Segment::as_select())
-        .load(conn)?;
+    let live: Vec<Segment> =
+        segments::table.filter(segments::keep_applying.eq(true)).select(Segment::as_select()).load(conn)?;
     for s in &live {
         apply(conn, &Rule::of(s), Some(contact_ids))?;
     }

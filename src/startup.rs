@@ -88,7 +88,8 @@ impl Application {
         let db = Db::new(&config.database_url, config.db_pool_size, Duration::from_secs(3));
         // Outbox delivery: only with SMTP configured; otherwise messages stay queued.
         if let Some(url) = &config.smtp_url {
-            let from = config.smtp_from.as_deref().ok_or_else(|| anyhow::anyhow!("SMTP_URL is set but SMTP_FROM is not"))?;
+            let from =
+                config.smtp_from.as_deref().ok_or_else(|| anyhow::anyhow!("SMTP_URL is set but SMTP_FROM is not"))?;
             let mailer = std::sync::Arc::new(crate::messaging::delivery::SmtpMailer::new(url, from)?);
             tokio::spawn(crate::messaging::delivery::run_worker(db.clone(), mailer));
         }

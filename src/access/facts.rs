@@ -2,7 +2,9 @@
 
 use super::level::Level;
 use super::rules::{ContactFacts, Grant, OwnerTeam, Subject};
-use crate::db::schema::{access_group_grants, access_groups, contact_access_groups, contact_owners, contacts, team_members, teams, users};
+use crate::db::schema::{
+    access_group_grants, access_groups, contact_access_groups, contact_owners, contacts, team_members, teams, users,
+};
 use crate::permissions::{store, Role};
 use diesel::prelude::*;
 
@@ -17,10 +19,8 @@ pub fn subject(conn: &mut PgConnection, user_id: i64) -> QueryResult<Option<Subj
         return Ok(None);
     };
     let perms = store::effective_of(conn, user_id)?;
-    let teams = team_members::table
-        .filter(team_members::user_id.eq(user_id))
-        .select(team_members::team_id)
-        .load(conn)?;
+    let teams =
+        team_members::table.filter(team_members::user_id.eq(user_id)).select(team_members::team_id).load(conn)?;
     Ok(Some(Subject {
         user_id,
         active: status == crate::users::model::ACTIVE,
@@ -94,11 +94,13 @@ pub fn contact(conn: &mut PgConnection, contact_id: i64) -> QueryResult<Option<C
 
 /// The subject for an already loaded user and permissions (a request's `Viewer`): one query
 /// for their teams.
-pub fn subject_for(conn: &mut PgConnection, user: &crate::users::User, perms: crate::permissions::PermSet) -> QueryResult<Subject> {
-    let teams = team_members::table
-        .filter(team_members::user_id.eq(user.id))
-        .select(team_members::team_id)
-        .load(conn)?;
+pub fn subject_for(
+    conn: &mut PgConnection,
+    user: &crate::users::User,
+    perms: crate::permissions::PermSet,
+) -> QueryResult<Subject> {
+    let teams =
+        team_members::table.filter(team_members::user_id.eq(user.id)).select(team_members::team_id).load(conn)?;
     Ok(Subject {
         user_id: user.id,
         active: user.is_active(),
@@ -148,11 +150,17 @@ pub fn all_active_subjects(conn: &mut PgConnection) -> QueryResult<Vec<(UserBrie
     {
         if let Some(p) = crate::permissions::Perm::from_key(&key) {
             let e = by_user.entry(uid).or_default();
-            if granted { e.1.insert(p) } else { e.2.insert(p) }
+            if granted {
+                e.1.insert(p)
+            } else {
+                e.2.insert(p)
+            }
         }
     }
     let mut teams_of: HashMap<i64, Vec<i64>> = HashMap::new();
-    for (tid, uid) in team_members::table.select((team_members::team_id, team_members::user_id)).load::<(i64, i64)>(conn)? {
+    for (tid, uid) in
+        team_members::table.select((team_members::team_id, team_members::user_id)).load::<(i64, i64)>(conn)?
+    {
         teams_of.entry(uid).or_default().push(tid);
     }
     Ok(people

@@ -64,11 +64,25 @@ pub enum Path {
     WholeBase,
     /// Rule 2.
     MainOwner,
-    CoOwner { read_only: bool },
+    CoOwner {
+        read_only: bool,
+    },
     /// Rule 3: manager of a team whose member owns the contact.
-    TeamManager { team_id: i64, team_name: String, member_id: i64, member_email: String, member_is_main_owner: bool },
+    TeamManager {
+        team_id: i64,
+        team_name: String,
+        member_id: i64,
+        member_email: String,
+        member_is_main_owner: bool,
+    },
     /// Rule 4: an access-group grant to the user or to one of their teams.
-    Group { group_id: i64, group_name: String, team_id: Option<i64>, team_name: Option<String>, level: Level },
+    Group {
+        group_id: i64,
+        group_name: String,
+        team_id: Option<i64>,
+        team_name: Option<String>,
+        level: Level,
+    },
 }
 
 impl Path {
@@ -99,7 +113,9 @@ impl Path {
             Path::Group { group_name, team_name: Some(t), level, .. } => {
                 format!("access group \u{201c}{group_name}\u{201d} grants {level} to team \u{201c}{t}\u{201d}, which they belong to")
             }
-            Path::Group { group_name, level, .. } => format!("access group \u{201c}{group_name}\u{201d} grants them {level}"),
+            Path::Group { group_name, level, .. } => {
+                format!("access group \u{201c}{group_name}\u{201d} grants them {level}")
+            }
         }
     }
 }
@@ -123,7 +139,9 @@ impl Denial {
         match self {
             Denial::Inactive => "the user is deactivated or deleted",
             Denial::Confidential => "the contact is confidential: only its owners and Administrators see it",
-            Denial::OnlyOwned => "the user is limited to contacts they own: teams, access groups and contacts.all give nothing",
+            Denial::OnlyOwned => {
+                "the user is limited to contacts they own: teams, access groups and contacts.all give nothing"
+            }
             Denial::NoPath => "no ownership, team or access-group rule reaches this contact",
         }
     }
@@ -198,6 +216,7 @@ pub fn decide(s: &Subject, c: &ContactFacts) -> Decision {
         }
     }
     let level = paths.iter().map(Path::level).max().unwrap_or(Level::None);
-    let denial = (level == Level::None).then(|| blocked.first().map(|(_, d)| *d).unwrap_or(if s.active { Denial::NoPath } else { Denial::Inactive }));
+    let denial = (level == Level::None)
+        .then(|| blocked.first().map(|(_, d)| *d).unwrap_or(if s.active { Denial::NoPath } else { Denial::Inactive }));
     Decision { level, paths, blocked, denial }
 }

@@ -105,11 +105,7 @@ impl SessionStore for PgSessionStore {
             .db
             .run(move |c| {
                 Ok(diesel::update(sessions::table.filter(sessions::id.eq(id)))
-                    .set((
-                        sessions::user_id.eq(user),
-                        sessions::state.eq(body),
-                        sessions::expires_at.eq(expires),
-                    ))
+                    .set((sessions::user_id.eq(user), sessions::state.eq(body), sessions::expires_at.eq(expires)))
                     .execute(c)?)
             })
             .await
@@ -133,9 +129,7 @@ impl SessionStore for PgSessionStore {
         self.db
             .run(move |c| {
                 diesel::update(
-                    sessions::table
-                        .filter(sessions::id.eq(id))
-                        .filter(sessions::expires_at.lt(stale_before)),
+                    sessions::table.filter(sessions::id.eq(id)).filter(sessions::expires_at.lt(stale_before)),
                 )
                 .set(sessions::expires_at.eq(expires))
                 .execute(c)?;

@@ -76,9 +76,7 @@ pub fn record_failure(conn: &mut PgConnection, key: &str, limit: i32) -> QueryRe
 
 /// Forgets the failures of an account after a successful sign-in.
 pub fn clear(conn: &mut PgConnection, key: &str) -> QueryResult<()> {
-    diesel::delete(login_attempts::table.filter(login_attempts::key.eq(key)))
-        .execute(conn)
-        .map(|_| ())
+    diesel::delete(login_attempts::table.filter(login_attempts::key.eq(key))).execute(conn).map(|_| ())
 }
 
 /// The pause before answering an attempt after `failures` recent failures: none for the first

@@ -71,11 +71,7 @@ impl FromRequest for Viewer {
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
         let session = req.get_session();
         let db = req.app_data::<web::Data<Db>>().cloned();
-        let next = req
-            .uri()
-            .path_and_query()
-            .map(|p| p.as_str().to_string())
-            .unwrap_or_else(|| "/".into());
+        let next = req.uri().path_and_query().map(|p| p.as_str().to_string()).unwrap_or_else(|| "/".into());
         let ip = client_ip(req);
         Box::pin(async move {
             let db = db.ok_or_else(|| anyhow::anyhow!("Db missing from app data"))?;

@@ -59,11 +59,7 @@ fn matching_rules(conn: &mut PgConnection, event: &Event) -> QueryResult<Vec<Rul
         .order(automation_rules::id)
         .into_boxed();
     if let Event::TagsAdded(tags) = event {
-        q = q.filter(
-            automation_rules::trigger_tag
-                .is_null()
-                .or(automation_rules::trigger_tag.eq_any(tags.clone())),
-        );
+        q = q.filter(automation_rules::trigger_tag.is_null().or(automation_rules::trigger_tag.eq_any(tags.clone())));
     }
     q.load(conn)
 }
@@ -86,18 +82,18 @@ fn action_cte(rule: &Rule, s: &mut Sql) -> Option<()> {
                 .push(" FROM targets ON CONFLICT DO NOTHING RETURNING contact_id AS id)");
         }
         "add_access_group" => {
-            s.push(
-                ", act AS (INSERT INTO contact_access_groups (contact_id, group_id) SELECT id, ",
-            )
-            .bind(Bind::I64(rule.action_group_id?))
-            .push(" FROM targets ON CONFLICT DO NOTHING RETURNING contact_id AS id)");
+            s.push(", act AS (INSERT INTO contact_access_groups (contact_id, group_id) SELECT id, ")
+                .bind(Bind::I64(rule.action_group_id?))
+                .push(" FROM targets ON CONFLICT DO NOTHING RETURNING contact_id AS id)");
         }
         "set_main_owner" => {
             let u = rule.action_user_id?;
             // As on the owner panel: a co-ownership the new main owner had is folded into it.
             s.push(", act AS (UPDATE contacts c SET main_owner_id = ")
                 .bind(Bind::I64(u))
-                .push(", updated_at = now() WHERE c.id IN (SELECT id FROM targets) AND c.main_owner_id IS DISTINCT FROM ")
+                .push(
+                    ", updated_at = now() WHERE c.id IN (SELECT id FROM targets) AND c.main_owner_id IS DISTINCT FROM ",
+                )
                 .bind(Bind::I64(u))
                 .push(" RETURNING c.id), folded AS (DELETE FROM contact_owners o WHERE o.user_id = ")
                 .bind(Bind::I64(u))
@@ -122,20 +118,13 @@ fn action_cte(rule: &Rule, s: &mut Sql) -> Option<()> {
 
 /// Selects the targets of `rule` among `ids` and applies its action, in one statement.
 /// `owner` is the rule owner's subject for an unshared rule (`None` for a shared rule).
-fn apply(
-    conn: &mut PgConnection,
-    rule: &Rule,
-    ids: &[i64],
-    owner: Option<&Subject>,
-) -> QueryResult<Vec<Target>> {
+fn apply(conn: &mut PgConnection, rule: &Rule, ids: &[i64], owner: Option<&Subject>) -> QueryResult<Vec<Target>> {
     let mut s = Sql::new("WITH targets AS (SELECT c.id FROM contacts c WHERE c.id = ANY(");
     s.bind(Bind::I64s(ids.to_vec())).push(")");
     if let Some(t) = &rule.has_tag {
-        s.push(
-            " AND EXISTS (SELECT 1 FROM contact_tags ht WHERE ht.contact_id = c.id AND ht.tag = ",
-        )
-        .bind(Bind::Text(t.clone()))
-        .push(")");
+        s.push(" AND EXISTS (SELECT 1 FROM contact_tags ht WHERE ht.contact_id = c.id AND ht.tag = ")
+            .bind(Bind::Text(t.clone()))
+            .push(")");
     }
     if let Some(cat) = &rule.category {
         s.push(" AND c.category = ").bind(Bind::Text(cat.clone()));
@@ -144,14 +133,9 @@ fn apply(
         s.push(" AND c.main_owner_id IS NULL");
     }
     if let Some(subject) = owner {
-        s.push(" AND (")
-            .push(&filter::reaches(subject, Level::Act))
-            .push(")");
+        s.push(" AND (").push(&filter::reaches(subject, Level::Act)).push(")");
     }
-    if let Some(u) = rule
-        .action_user_id
-        .filter(|_| matches!(rule.action.as_str(), "set_main_owner" | "add_co_owner"))
-    {
+    if let Some(u) = rule.action_user_id.filter(|_| matches!(rule.action.as_str(), "set_main_owner" | "add_co_owner")) {
         // Only an active user is made owner; a rule whose user left does nothing.
         s.push(" AND EXISTS (SELECT 1 FROM users au WHERE au.id = ")
             .bind(Bind::I64(u))
@@ -172,29 +156,19 @@ fn apply(
 /// finally reports the contacts the rules changed to [`events::after`] as one `Changed`
 /// event, so other subscribers (segments) see automation's changes too; automation itself
 /// ignores `Changed`, so this cannot come back here.
-pub fn fire(
-    conn: &mut PgConnection,
-    actor: Option<i64>,
-    event: &Event,
-    contact_ids: &[i64],
-) -> QueryResult<()> {
+pub fn fire(conn: &mut PgConnection, actor: Option<i64>, event: &Event, contact_ids: &[i64]) -> QueryResult<()> {
     if contact_ids.is_empty() || trigger_of(event).is_none() {
         return Ok(());
     }
     let mut applied: HashSet<(i64, i64)> = HashSet::new();
     let mut owners: HashMap<i64, Option<Subject>> = HashMap::new();
     let mut changed_any: BTreeSet<i64> = BTreeSet::new();
-    let mut queue: VecDeque<(Event, Vec<i64>, usize)> =
-        VecDeque::from([(event.clone(), contact_ids.to_vec(), 1)]);
+    let mut queue: VecDeque<(Event, Vec<i64>, usize)> = VecDeque::from([(event.clone(), contact_ids.to_vec(), 1)]);
     while let Some((ev, ids, round)) = queue.pop_front() {
         // Tag → contacts that gained it in this event's firings (the follow-ups).
         let mut gained: BTreeMap<String, BTreeSet<i64>> = BTreeMap::new();
         for rule in matching_rules(conn, &ev)? {
-            let fresh: Vec<i64> = ids
-                .iter()
-                .copied()
-                .filter(|c| !applied.contains(&(rule.id, *c)))
-                .collect();
+            let fresh: Vec<i64> = ids.iter().copied().filter(|c| !applied.contains(&(rule.id, *c))).collect();
             if fresh.is_empty() {
                 continue;
             }
@@ -240,11 +214,7 @@ pub fn fire(
         }
         for (tag, ids) in gained {
             if round < MAX_ROUNDS {
-                queue.push_back((
-                    Event::TagsAdded(vec![tag]),
-                    ids.into_iter().collect(),
-                    round + 1,
-                ));
+                queue.push_back((Event::TagsAdded(vec![tag]), ids.into_iter().collect(), round + 1));
             } else {
                 tracing::warn!(tag = %tag, contacts = ids.len(), "automation: follow-up dropped at the round limit");
             }

@@ -22,21 +22,13 @@ impl Listed {
     pub fn action_text(&self) -> String {
         let r = &self.rule;
         let target = match r.action.as_str() {
-            "set_main_owner" | "add_co_owner" => self
-                .action_user_email
-                .clone()
-                .unwrap_or_else(|| "(user missing)".into()),
+            "set_main_owner" | "add_co_owner" => {
+                self.action_user_email.clone().unwrap_or_else(|| "(user missing)".into())
+            }
             "add_tag" => format!("“{}”", r.action_tag.clone().unwrap_or_default()),
-            _ => self
-                .action_group_name
-                .clone()
-                .unwrap_or_else(|| "(group deleted)".into()),
+            _ => self.action_group_name.clone().unwrap_or_else(|| "(group deleted)".into()),
         };
-        let ro = if r.action == "add_co_owner" && r.action_read_only {
-            " (read-only)"
-        } else {
-            ""
-        };
+        let ro = if r.action == "add_co_owner" && r.action_read_only { " (read-only)" } else { "" };
         format!("{} {target}{ro}", r.action_label())
     }
 
@@ -70,28 +62,13 @@ impl Listed {
 
 /// The rules `user_id` sees: their own and the shared rules of others (an Administrator sees
 /// every rule, since they may manage every rule). Names resolved in two batch queries.
-pub fn list_for(
-    conn: &mut PgConnection,
-    user_id: i64,
-    administrator: bool,
-) -> QueryResult<Vec<Listed>> {
-    let mut q = automation_rules::table
-        .select(Rule::as_select())
-        .order(automation_rules::id)
-        .into_boxed();
+pub fn list_for(conn: &mut PgConnection, user_id: i64, administrator: bool) -> QueryResult<Vec<Listed>> {
+    let mut q = automation_rules::table.select(Rule::as_select()).order(automation_rules::id).into_boxed();
     if !administrator {
-        q = q.filter(
-            automation_rules::owner_id
-                .eq(user_id)
-                .or(automation_rules::shared),
-        );
+        q = q.filter(automation_rules::owner_id.eq(user_id).or(automation_rules::shared));
     }
     let rules: Vec<Rule> = q.load(conn)?;
-    let mut user_ids: Vec<i64> = rules
-        .iter()
-        .flat_map(|r| [Some(r.owner_id), r.action_user_id])
-        .flatten()
-        .collect();
+    let mut user_ids: Vec<i64> = rules.iter().flat_map(|r| [Some(r.owner_id), r.action_user_id]).flatten().collect();
     user_ids.sort_unstable();
     user_ids.dedup();
     let emails: HashMap<i64, String> = users::table
@@ -122,8 +99,5 @@ pub fn list_for(
 
 /// All access groups (id, name) for the form's select.
 pub fn group_options(conn: &mut PgConnection) -> QueryResult<Vec<(i64, String)>> {
-    access_groups::table
-        .select((access_groups::id, access_groups::name))
-        .order(access_groups::name)
-        .load(conn)
+    access_groups::table.select((access_groups::id, access_groups::name)).order(access_groups::name).load(conn)
 }

@@ -24,10 +24,7 @@ pub const ACTIONS: &[(&str, &str)] = &[
 ];
 
 fn label_of(list: &[(&'static str, &'static str)], key: &str) -> &'static str {
-    list.iter()
-        .find(|(k, _)| *k == key)
-        .map(|(_, l)| *l)
-        .unwrap_or("?")
+    list.iter().find(|(k, _)| *k == key).map(|(_, l)| *l).unwrap_or("?")
 }
 
 /// One automation rule.
@@ -139,12 +136,7 @@ impl RuleForm {
     /// The form showing a stored rule.
     pub fn from_rule(conn: &mut PgConnection, r: &Rule) -> QueryResult<RuleForm> {
         let action_user = match r.action_user_id {
-            Some(u) => users::table
-                .find(u)
-                .select(users::email)
-                .first::<String>(conn)
-                .optional()?
-                .unwrap_or_default(),
+            Some(u) => users::table.find(u).select(users::email).first::<String>(conn).optional()?.unwrap_or_default(),
             None => String::new(),
         };
         Ok(RuleForm {
@@ -167,11 +159,7 @@ impl RuleForm {
     /// Checks the form. `perms` are the editor's: a rule may only do what its editor could do
     /// by hand (owners and groups need contacts.assign, tags contacts.edit), so automation is
     /// no way around a missing permission.
-    pub fn validate(
-        &self,
-        conn: &mut PgConnection,
-        perms: &PermSet,
-    ) -> QueryResult<Result<Valid, FieldErrors>> {
+    pub fn validate(&self, conn: &mut PgConnection, perms: &PermSet) -> QueryResult<Result<Valid, FieldErrors>> {
         let mut e = FieldErrors::default();
         let name = self.name.trim();
         if name.is_empty() {
@@ -183,15 +171,8 @@ impl RuleForm {
             e.add("trigger", "Choose what starts the rule.");
         }
         // Only a tag_added rule has a trigger tag; other triggers ignore the field.
-        let trigger_tag = if self.trigger == "tag_added" {
-            opt(&self.trigger_tag)
-        } else {
-            None
-        };
-        for (field, v) in [
-            ("trigger_tag", &trigger_tag),
-            ("has_tag", &opt(&self.has_tag)),
-        ] {
+        let trigger_tag = if self.trigger == "tag_added" { opt(&self.trigger_tag) } else { None };
+        for (field, v) in [("trigger_tag", &trigger_tag), ("has_tag", &opt(&self.has_tag))] {
             if let Some(msg) = v.as_deref().and_then(tag_error) {
                 e.add(field, msg);
             }
@@ -216,10 +197,7 @@ impl RuleForm {
             }
             "add_tag" => {
                 if !perms.contains(Perm::ContactsEdit) {
-                    e.add(
-                        "action",
-                        "Adding tags needs the contacts.edit permission, which you do not have.",
-                    );
+                    e.add("action", "Adding tags needs the contacts.edit permission, which you do not have.");
                 }
                 tag = opt(&self.action_tag);
                 match tag.as_deref() {
@@ -233,14 +211,13 @@ impl RuleForm {
             }
             "add_access_group" => {
                 if !perms.contains(Perm::ContactsAssign) {
-                    e.add("action", "Changing access groups needs the contacts.assign permission, which you do not have.");
+                    e.add(
+                        "action",
+                        "Changing access groups needs the contacts.assign permission, which you do not have.",
+                    );
                 }
                 group = match self.action_group_id.trim().parse::<i64>() {
-                    Ok(g) => access_groups::table
-                        .find(g)
-                        .select(access_groups::id)
-                        .first::<i64>(conn)
-                        .optional()?,
+                    Ok(g) => access_groups::table.find(g).select(access_groups::id).first::<i64>(conn).optional()?,
                     Err(_) => None,
                 };
                 if group.is_none() {
@@ -270,19 +247,12 @@ impl RuleForm {
 }
 
 pub fn find(conn: &mut PgConnection, id: i64) -> QueryResult<Rule> {
-    automation_rules::table
-        .find(id)
-        .select(Rule::as_select())
-        .first(conn)
+    automation_rules::table.find(id).select(Rule::as_select()).first(conn)
 }
 
 /// Locks the rule row for a change in this transaction.
 pub fn find_for_update(conn: &mut PgConnection, id: i64) -> QueryResult<Rule> {
-    automation_rules::table
-        .find(id)
-        .select(Rule::as_select())
-        .for_update()
-        .first(conn)
+    automation_rules::table.find(id).select(Rule::as_select()).for_update().first(conn)
 }
 
 pub fn create(conn: &mut PgConnection, owner: i64, v: &Valid) -> QueryResult<Rule> {
@@ -307,16 +277,9 @@ pub fn create(conn: &mut PgConnection, owner: i64, v: &Valid) -> QueryResult<Rul
 }
 
 /// Saves an edit if the rule is still at `version`; `Ok(None)` when someone saved first.
-pub fn update(
-    conn: &mut PgConnection,
-    id: i64,
-    version: i32,
-    v: &Valid,
-) -> QueryResult<Option<Rule>> {
+pub fn update(conn: &mut PgConnection, id: i64, version: i32, v: &Valid) -> QueryResult<Option<Rule>> {
     diesel::update(
-        automation_rules::table
-            .filter(automation_rules::id.eq(id))
-            .filter(automation_rules::version.eq(version)),
+        automation_rules::table.filter(automation_rules::id.eq(id)).filter(automation_rules::version.eq(version)),
     )
     .set((
         automation_rules::name.eq(&v.name),
@@ -343,10 +306,7 @@ pub fn update(
 pub fn set_flag(conn: &mut PgConnection, id: i64, shared: bool, on: bool) -> QueryResult<Rule> {
     let target = automation_rules::table.find(id);
     let now = Utc::now();
-    let bump = (
-        automation_rules::version.eq(automation_rules::version + 1),
-        automation_rules::updated_at.eq(now),
-    );
+    let bump = (automation_rules::version.eq(automation_rules::version + 1), automation_rules::updated_at.eq(now));
     if shared {
         diesel::update(target)
             .set((automation_rules::shared.eq(on), bump))

@@ -73,12 +73,7 @@ fn main() -> anyhow::Result<()> {
         }
     }
     let size = std::fs::metadata(&path)?.len();
-    println!(
-        "generated {} rows ({:.1} MB) in {:.2?}",
-        args.rows,
-        size as f64 / 1e6,
-        started.elapsed()
-    );
+    println!("generated {} rows ({:.1} MB) in {:.2?}", args.rows, size as f64 / 1e6, started.elapsed());
 
     let runs = if args.again { 2 } else { 1 };
     for n in 1..=runs {

@@ -40,7 +40,12 @@ fn dry_run(conn: &mut PgConnection, s: &Subject, matched: &[i64], spec: &Spec) -
         let after = run::states(c, &sample)?;
         report.sample = before
             .into_iter()
-            .map(|(id, (name, b))| SampleRow { id, name, before: b, after: after.get(&id).map(|a| a.1.clone()).unwrap_or_default() })
+            .map(|(id, (name, b))| SampleRow {
+                id,
+                name,
+                before: b,
+                after: after.get(&id).map(|a| a.1.clone()).unwrap_or_default(),
+            })
             .collect();
         Err(DryRun::Done(report))
     });
@@ -75,19 +80,35 @@ pub enum Executed {
     Done(Report),
     /// What the user may change is no longer what they previewed: nothing was done; here is a
     /// fresh preview of the same selection and its token.
-    Changed { report: Report, token: String, before: i64 },
+    Changed {
+        report: Report,
+        token: String,
+        before: i64,
+    },
     /// Unknown, foreign or already executed token.
     Gone,
 }
 
 /// Executes a previewed run in one transaction, re-checking access first.
-pub fn execute(conn: &mut PgConnection, s: &Subject, token: &str, actor_email: &str, ip: Option<String>) -> QueryResult<Executed> {
+pub fn execute(
+    conn: &mut PgConnection,
+    s: &Subject,
+    token: &str,
+    actor_email: &str,
+    ip: Option<String>,
+) -> QueryResult<Executed> {
     conn.transaction(|c| {
         let row: Option<(i64, serde_json::Value, Vec<i64>, i64, i64)> = bulk_runs::table
             .filter(bulk_runs::token.eq(token))
             .filter(bulk_runs::user_id.eq(s.user_id))
             .filter(bulk_runs::executed_at.is_null())
-            .select((bulk_runs::id, bulk_runs::spec, bulk_runs::matched, bulk_runs::editable_count, bulk_runs::editable_sum))
+            .select((
+                bulk_runs::id,
+                bulk_runs::spec,
+                bulk_runs::matched,
+                bulk_runs::editable_count,
+                bulk_runs::editable_sum,
+            ))
             .for_update()
             .first(c)
             .optional()?;
@@ -122,7 +143,13 @@ pub fn execute(conn: &mut PgConnection, s: &Subject, token: &str, actor_email: &
 }
 
 /// Stores a previewed selection; returns the one-time token that executes it.
-fn store(conn: &mut PgConnection, user_id: i64, spec: &Spec, matched: &[i64], (n, sum): (i64, i64)) -> QueryResult<String> {
+fn store(
+    conn: &mut PgConnection,
+    user_id: i64,
+    spec: &Spec,
+    matched: &[i64],
+    (n, sum): (i64, i64),
+) -> QueryResult<String> {
     use rand::distributions::{Alphanumeric, DistString};
     let token = Alphanumeric.sample_string(&mut rand::thread_rng(), 32);
     diesel::insert_into(bulk_runs::table)

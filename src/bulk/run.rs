@@ -75,7 +75,11 @@ pub fn matched_ids(conn: &mut PgConnection, s: &Subject, sel: &Selection) -> Que
     if sel.ids.is_empty() {
         q.append(&sel.filters.where_clause(s, Level::View));
     } else {
-        q.push(" WHERE ").push(&filter::reaches(s, Level::View)).push(" AND c.id = ANY(").bind(Bind::I64s(sel.ids.clone())).push(")");
+        q.push(" WHERE ")
+            .push(&filter::reaches(s, Level::View))
+            .push(" AND c.id = ANY(")
+            .bind(Bind::I64s(sel.ids.clone()))
+            .push(")");
     }
     q.push(" ORDER BY c.id");
     ids(conn, &q)
@@ -84,7 +88,8 @@ pub fn matched_ids(conn: &mut PgConnection, s: &Subject, sel: &Selection) -> Que
 /// Fills the temporary table `bulk_sel` with the matched contacts the user may edit now;
 /// returns (count, sum of ids) to tell later whether that set changed.
 pub fn load_editable(conn: &mut PgConnection, s: &Subject, matched: &[i64]) -> QueryResult<(i64, i64)> {
-    diesel::sql_query("CREATE TEMP TABLE IF NOT EXISTS bulk_sel (id BIGINT PRIMARY KEY) ON COMMIT DROP").execute(conn)?;
+    diesel::sql_query("CREATE TEMP TABLE IF NOT EXISTS bulk_sel (id BIGINT PRIMARY KEY) ON COMMIT DROP")
+        .execute(conn)?;
     diesel::sql_query("TRUNCATE bulk_sel").execute(conn)?;
     let mut q = Sql::new("INSERT INTO bulk_sel SELECT c.id FROM contacts c WHERE c.id = ANY(");
     q.bind(Bind::I64s(matched.to_vec())).push(") AND ").push(&filter::reaches(s, Level::Edit));
@@ -97,7 +102,8 @@ pub fn load_editable(conn: &mut PgConnection, s: &Subject, matched: &[i64]) -> Q
         #[diesel(sql_type = BigInt)]
         total: i64,
     }
-    let a: Agg = diesel::sql_query("SELECT count(*) AS n, coalesce(sum(id), 0)::bigint AS total FROM bulk_sel").get_result(conn)?;
+    let a: Agg = diesel::sql_query("SELECT count(*) AS n, coalesce(sum(id), 0)::bigint AS total FROM bulk_sel")
+        .get_result(conn)?;
     Ok((a.n, a.total))
 }
 
@@ -120,7 +126,10 @@ pub fn apply(conn: &mut PgConnection, spec: &Spec, report: &mut Report) -> Query
         report.changes.push((format!("Main owner set to {email}"), n));
     }
     if let Some((u, email, ro)) = &spec.add_co_owner {
-        let skipped = count(conn, &format!("SELECT count(*) AS n FROM bulk_sel s JOIN contacts c ON c.id = s.id WHERE c.main_owner_id = {u}"))?;
+        let skipped = count(
+            conn,
+            &format!("SELECT count(*) AS n FROM bulk_sel s JOIN contacts c ON c.id = s.id WHERE c.main_owner_id = {u}"),
+        )?;
         if skipped > 0 {
             report.skipped.push((format!("{email} is already the main owner"), skipped));
         }
@@ -210,14 +219,22 @@ pub fn states(conn: &mut PgConnection, ids: &[i64]) -> QueryResult<BTreeMap<i64,
     for r in load(conn, "SELECT id, trim(first_name || ' ' || last_name || ' ' || coalesce('<' || email || '>', '')) AS v FROM contacts WHERE id = ANY($1)")? {
         out.insert(r.id, (r.v, State::default()));
     }
-    for r in load(conn, "SELECT c.id, u.email AS v FROM contacts c JOIN users u ON u.id = c.main_owner_id WHERE c.id = ANY($1)")? {
-        if let Some(e) = out.get_mut(&r.id) { e.1.main_owner = Some(r.v) }
+    for r in load(
+        conn,
+        "SELECT c.id, u.email AS v FROM contacts c JOIN users u ON u.id = c.main_owner_id WHERE c.id = ANY($1)",
+    )? {
+        if let Some(e) = out.get_mut(&r.id) {
+            e.1.main_owner = Some(r.v)
+        }
     }
     for r in load(conn, "SELECT o.contact_id AS id, u.email || CASE WHEN o.read_only THEN ' (read-only)' ELSE '' END AS v FROM contact_owners o JOIN users u ON u.id = o.user_id WHERE o.contact_id = ANY($1) ORDER BY 2")? {
         if let Some(e) = out.get_mut(&r.id) { e.1.co_owners.push(r.v) }
     }
-    for r in load(conn, "SELECT contact_id AS id, tag AS v FROM contact_tags WHERE contact_id = ANY($1) ORDER BY tag")? {
-        if let Some(e) = out.get_mut(&r.id) { e.1.tags.push(r.v) }
+    for r in load(conn, "SELECT contact_id AS id, tag AS v FROM contact_tags WHERE contact_id = ANY($1) ORDER BY tag")?
+    {
+        if let Some(e) = out.get_mut(&r.id) {
+            e.1.tags.push(r.v)
+        }
     }
     for r in load(conn, "SELECT a.contact_id AS id, g.name AS v FROM contact_access_groups a JOIN access_groups g ON g.id = a.group_id WHERE a.contact_id = ANY($1) ORDER BY g.name")? {
         if let Some(e) = out.get_mut(&r.id) { e.1.groups.push(r.v) }
@@ -227,5 +244,9 @@ pub fn states(conn: &mut PgConnection, ids: &[i64]) -> QueryResult<BTreeMap<i64,
 
 /// The first `n` contacts of `bulk_sel`.
 pub fn sample_ids(conn: &mut PgConnection, n: i64) -> QueryResult<Vec<i64>> {
-    Ok(diesel::sql_query(format!("SELECT id FROM bulk_sel ORDER BY id LIMIT {n}")).load::<Id>(conn)?.into_iter().map(|r| r.id).collect())
+    Ok(diesel::sql_query(format!("SELECT id FROM bulk_sel ORDER BY id LIMIT {n}"))
+        .load::<Id>(conn)?
+        .into_iter()
+        .map(|r| r.id)
+        .collect())
 }

@@ -44,7 +44,11 @@ impl Spec {
 
     /// Whether any action changes owners or groups (needs contacts.assign).
     pub fn assigns(&self) -> bool {
-        self.set_main_owner.is_some() || self.add_co_owner.is_some() || self.remove_owner.is_some() || self.add_group.is_some() || self.remove_group.is_some()
+        self.set_main_owner.is_some()
+            || self.add_co_owner.is_some()
+            || self.remove_owner.is_some()
+            || self.add_group.is_some()
+            || self.remove_group.is_some()
     }
 
     /// One line per action, for pages and the audit log.
@@ -72,7 +76,12 @@ impl Spec {
     }
 }
 
-fn user(conn: &mut PgConnection, field: &'static str, email: &str, errors: &mut FieldErrors) -> diesel::QueryResult<Option<(i64, String)>> {
+fn user(
+    conn: &mut PgConnection,
+    field: &'static str,
+    email: &str,
+    errors: &mut FieldErrors,
+) -> diesel::QueryResult<Option<(i64, String)>> {
     let email = email.trim();
     if email.is_empty() {
         return Ok(None);
@@ -86,7 +95,12 @@ fn user(conn: &mut PgConnection, field: &'static str, email: &str, errors: &mut 
     }
 }
 
-fn group(conn: &mut PgConnection, field: &'static str, id: &str, errors: &mut FieldErrors) -> diesel::QueryResult<Option<(i64, String)>> {
+fn group(
+    conn: &mut PgConnection,
+    field: &'static str,
+    id: &str,
+    errors: &mut FieldErrors,
+) -> diesel::QueryResult<Option<(i64, String)>> {
     use crate::db::schema::access_groups;
     use diesel::prelude::*;
     let Ok(id) = id.trim().parse::<i64>() else { return Ok(None) };
@@ -100,7 +114,11 @@ fn group(conn: &mut PgConnection, field: &'static str, id: &str, errors: &mut Fi
 }
 
 /// Parses the form; field errors for unknown users, missing permissions or no action at all.
-pub fn parse(conn: &mut PgConnection, f: &ActionsForm, perms: PermSet) -> diesel::QueryResult<Result<Spec, FieldErrors>> {
+pub fn parse(
+    conn: &mut PgConnection,
+    f: &ActionsForm,
+    perms: PermSet,
+) -> diesel::QueryResult<Result<Spec, FieldErrors>> {
     let mut errors = FieldErrors::default();
     let spec = Spec {
         set_main_owner: user(conn, "set_main_owner", &f.set_main_owner, &mut errors)?,

@@ -34,7 +34,11 @@ impl Row {
     pub fn name(&self) -> String {
         let n = format!("{} {}", self.first_name, self.last_name);
         let n = n.trim();
-        if n.is_empty() { self.email.clone().unwrap_or_else(|| format!("#{}", self.id)) } else { n.to_string() }
+        if n.is_empty() {
+            self.email.clone().unwrap_or_else(|| format!("#{}", self.id))
+        } else {
+            n.to_string()
+        }
     }
 }
 
@@ -51,7 +55,14 @@ impl Page {
 }
 
 /// Loads page `page` (1-based) of `per_page` rows.
-pub fn page(conn: &mut PgConnection, s: &Subject, f: &Filters, sort: Sort, page: i64, per_page: i64) -> QueryResult<Page> {
+pub fn page(
+    conn: &mut PgConnection,
+    s: &Subject,
+    f: &Filters,
+    sort: Sort,
+    page: i64,
+    per_page: i64,
+) -> QueryResult<Page> {
     let mut sql = crate::db::sql::Sql::new(
         "SELECT c.id, c.first_name, c.last_name, c.email, c.category, c.confidential, c.updated_at, u.email AS owner_email \
          FROM contacts c LEFT JOIN users u ON u.id = c.main_owner_id",

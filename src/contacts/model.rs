@@ -92,7 +92,11 @@ impl Fields {
 }
 
 /// Checks the fields; `except` is the contact being edited (for the unique email check).
-pub fn validate(conn: &mut PgConnection, f: &Fields, except: Option<i64>) -> QueryResult<crate::web::forms::FieldErrors> {
+pub fn validate(
+    conn: &mut PgConnection,
+    f: &Fields,
+    except: Option<i64>,
+) -> QueryResult<crate::web::forms::FieldErrors> {
     use validator::ValidateEmail;
     let mut errors = crate::web::forms::FieldErrors::default();
     let email = f.email.trim();
@@ -110,7 +114,12 @@ pub fn validate(conn: &mut PgConnection, f: &Fields, except: Option<i64>) -> Que
     if !phone.is_empty() && !phone.starts_with('+') {
         errors.add("phone", "Start the number with its country code, like +48 …");
     }
-    for (field, value, max) in [("first_name", &f.first_name, 200), ("last_name", &f.last_name, 200), ("company", &f.company, 200), ("category", &f.category, 100)] {
+    for (field, value, max) in [
+        ("first_name", &f.first_name, 200),
+        ("last_name", &f.last_name, 200),
+        ("company", &f.company, 200),
+        ("category", &f.category, 100),
+    ] {
         if value.chars().count() > max {
             errors.add(field, format!("Keep this under {max} characters."));
         }
@@ -179,16 +188,17 @@ pub fn touch(conn: &mut PgConnection, id: i64) -> QueryResult<()> {
 }
 
 pub fn tags_of(conn: &mut PgConnection, id: i64) -> QueryResult<Vec<String>> {
-    contact_tags::table.filter(contact_tags::contact_id.eq(id)).select(contact_tags::tag).order(contact_tags::tag).load(conn)
+    contact_tags::table
+        .filter(contact_tags::contact_id.eq(id))
+        .select(contact_tags::tag)
+        .order(contact_tags::tag)
+        .load(conn)
 }
 
 /// Splits "a, b ,a" into trimmed, de-duplicated tags.
 pub fn parse_tags(input: &str) -> Vec<String> {
-    let mut tags: Vec<String> = input
-        .split(',')
-        .map(|t| t.trim().to_string())
-        .filter(|t| !t.is_empty() && t.chars().count() <= 100)
-        .collect();
+    let mut tags: Vec<String> =
+        input.split(',').map(|t| t.trim().to_string()).filter(|t| !t.is_empty() && t.chars().count() <= 100).collect();
     tags.sort();
     tags.dedup();
     tags
@@ -197,11 +207,16 @@ pub fn parse_tags(input: &str) -> Vec<String> {
 /// Adds tags (already present ones are left as they are). Returns the tags that were new.
 pub fn add_tags(conn: &mut PgConnection, id: i64, tags: &[String]) -> QueryResult<Vec<String>> {
     let rows: Vec<_> = tags.iter().map(|t| (contact_tags::contact_id.eq(id), contact_tags::tag.eq(t))).collect();
-    diesel::insert_into(contact_tags::table).values(&rows).on_conflict_do_nothing().returning(contact_tags::tag).get_results(conn)
+    diesel::insert_into(contact_tags::table)
+        .values(&rows)
+        .on_conflict_do_nothing()
+        .returning(contact_tags::tag)
+        .get_results(conn)
 }
 
 pub fn remove_tag(conn: &mut PgConnection, id: i64, tag: &str) -> QueryResult<usize> {
-    diesel::delete(contact_tags::table.filter(contact_tags::contact_id.eq(id)).filter(contact_tags::tag.eq(tag))).execute(conn)
+    diesel::delete(contact_tags::table.filter(contact_tags::contact_id.eq(id)).filter(contact_tags::tag.eq(tag)))
+        .execute(conn)
 }
 
 pub fn add_group(conn: &mut PgConnection, id: i64, group: i64) -> QueryResult<usize> {
@@ -221,7 +236,9 @@ pub fn remove_group(conn: &mut PgConnection, id: i64, group: i64) -> QueryResult
 }
 
 pub fn set_confidential(conn: &mut PgConnection, id: i64, on: bool) -> QueryResult<usize> {
-    diesel::update(contacts::table.find(id)).set((contacts::confidential.eq(on), contacts::updated_at.eq(Utc::now()))).execute(conn)
+    diesel::update(contacts::table.find(id))
+        .set((contacts::confidential.eq(on), contacts::updated_at.eq(Utc::now())))
+        .execute(conn)
 }
 
 pub fn delete(conn: &mut PgConnection, id: i64) -> QueryResult<usize> {
@@ -231,7 +248,8 @@ pub fn delete(conn: &mut PgConnection, id: i64) -> QueryResult<usize> {
 /// The owners of a contact who should hear about a change: main owner and co-owners.
 pub fn owner_ids(conn: &mut PgConnection, id: i64) -> QueryResult<Vec<i64>> {
     let main: Option<Option<i64>> = contacts::table.find(id).select(contacts::main_owner_id).first(conn).optional()?;
-    let mut ids: Vec<i64> = contact_owners::table.filter(contact_owners::contact_id.eq(id)).select(contact_owners::user_id).load(conn)?;
+    let mut ids: Vec<i64> =
+        contact_owners::table.filter(contact_owners::contact_id.eq(id)).select(contact_owners::user_id).load(conn)?;
     ids.extend(main.flatten());
     ids.sort_unstable();
     ids.dedup();

@@ -39,23 +39,28 @@ pub fn active_user_by_email(conn: &mut PgConnection, email: &str) -> QueryResult
 /// Makes `user_id` the main owner (a co-ownership they had is folded into it).
 /// Returns the previous main owner.
 pub fn set_main_owner(conn: &mut PgConnection, contact_id: i64, user_id: i64) -> QueryResult<Option<i64>> {
-    let previous: Option<i64> = contacts::table
-        .find(contact_id)
-        .select(contacts::main_owner_id)
-        .for_update()
-        .first(conn)?;
+    let previous: Option<i64> =
+        contacts::table.find(contact_id).select(contacts::main_owner_id).for_update().first(conn)?;
     diesel::update(contacts::table.find(contact_id))
         .set((contacts::main_owner_id.eq(Some(user_id)), contacts::updated_at.eq(Utc::now())))
         .execute(conn)?;
-    diesel::delete(contact_owners::table.filter(contact_owners::contact_id.eq(contact_id)).filter(contact_owners::user_id.eq(user_id)))
-        .execute(conn)?;
+    diesel::delete(
+        contact_owners::table
+            .filter(contact_owners::contact_id.eq(contact_id))
+            .filter(contact_owners::user_id.eq(user_id)),
+    )
+    .execute(conn)?;
     Ok(previous)
 }
 
 /// Adds a co-owner, or updates the read-only flag of an existing one.
 pub fn add_co_owner(conn: &mut PgConnection, contact_id: i64, user_id: i64, read_only: bool) -> QueryResult<()> {
     diesel::insert_into(contact_owners::table)
-        .values((contact_owners::contact_id.eq(contact_id), contact_owners::user_id.eq(user_id), contact_owners::read_only.eq(read_only)))
+        .values((
+            contact_owners::contact_id.eq(contact_id),
+            contact_owners::user_id.eq(user_id),
+            contact_owners::read_only.eq(read_only),
+        ))
         .on_conflict((contact_owners::contact_id, contact_owners::user_id))
         .do_update()
         .set(contact_owners::read_only.eq(read_only))
@@ -64,12 +69,20 @@ pub fn add_co_owner(conn: &mut PgConnection, contact_id: i64, user_id: i64, read
 }
 
 pub fn set_read_only(conn: &mut PgConnection, contact_id: i64, user_id: i64, read_only: bool) -> QueryResult<usize> {
-    diesel::update(contact_owners::table.filter(contact_owners::contact_id.eq(contact_id)).filter(contact_owners::user_id.eq(user_id)))
-        .set(contact_owners::read_only.eq(read_only))
-        .execute(conn)
+    diesel::update(
+        contact_owners::table
+            .filter(contact_owners::contact_id.eq(contact_id))
+            .filter(contact_owners::user_id.eq(user_id)),
+    )
+    .set(contact_owners::read_only.eq(read_only))
+    .execute(conn)
 }
 
 pub fn remove_co_owner(conn: &mut PgConnection, contact_id: i64, user_id: i64) -> QueryResult<usize> {
-    diesel::delete(contact_owners::table.filter(contact_owners::contact_id.eq(contact_id)).filter(contact_owners::user_id.eq(user_id)))
-        .execute(conn)
+    diesel::delete(
+        contact_owners::table
+            .filter(contact_owners::contact_id.eq(contact_id))
+            .filter(contact_owners::user_id.eq(user_id)),
+    )
+    .execute(conn)
 }

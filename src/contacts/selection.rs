@@ -60,7 +60,9 @@ impl Filters {
             if owner.eq_ignore_ascii_case("me") {
                 who.bind(Bind::I64(viewer_id));
             } else {
-                who.push("(SELECT id FROM users WHERE lower(email) = lower(").bind(Bind::Text(owner.to_string())).push("))");
+                who.push("(SELECT id FROM users WHERE lower(email) = lower(")
+                    .bind(Bind::Text(owner.to_string()))
+                    .push("))");
             }
             s.push(" AND (c.main_owner_id = ")
                 .append(&who)

@@ -74,9 +74,8 @@ impl Db {
 
 /// Splits a database URL into (server URL pointing at the `postgres` database, database name).
 fn split_url(url: &str) -> anyhow::Result<(String, String)> {
-    let (base, rest) = url
-        .rsplit_once('/')
-        .ok_or_else(|| anyhow::anyhow!("DATABASE_URL has no database name: {url}"))?;
+    let (base, rest) =
+        url.rsplit_once('/').ok_or_else(|| anyhow::anyhow!("DATABASE_URL has no database name: {url}"))?;
     let (name, query) = match rest.split_once('?') {
         Some((n, q)) => (n, format!("?{q}")),
         None => (rest, String::new()),
@@ -108,8 +107,7 @@ pub fn create_database_if_missing(url: &str) -> anyhow::Result<()> {
 
 /// Runs pending migrations, then brings the system presets in line with the catalog in code.
 pub fn migrate(conn: &mut PgConnection) -> anyhow::Result<()> {
-    conn.run_pending_migrations(MIGRATIONS)
-        .map_err(|e| anyhow::anyhow!("migrations failed: {e}"))?;
+    conn.run_pending_migrations(MIGRATIONS).map_err(|e| anyhow::anyhow!("migrations failed: {e}"))?;
     crate::permissions::store::sync_system_presets(conn)?;
     Ok(())
 }

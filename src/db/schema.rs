@@ -263,7 +263,6 @@ diesel::table! {
     }
 }
 
-
 diesel::table! {
     api_tokens (id) {
         id -> Int8,
@@ -278,7 +277,6 @@ diesel::table! {
 
 diesel::joinable!(api_tokens -> users (created_by));
 diesel::allow_tables_to_appear_in_same_query!(api_tokens, users);
-
 
 diesel::table! {
     message_templates (id) {
@@ -333,7 +331,6 @@ diesel::allow_tables_to_appear_in_same_query!(send_batches, users);
 diesel::allow_tables_to_appear_in_same_query!(send_batches, message_templates);
 diesel::allow_tables_to_appear_in_same_query!(outbox_messages, send_batches);
 
-
 diesel::table! {
     user_wizards (id) {
         id -> Text,
@@ -344,8 +341,6 @@ diesel::table! {
         updated_at -> Timestamptz,
     }
 }
-
-
 
 diesel::table! {
     import_jobs (id) {

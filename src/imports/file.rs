@@ -36,11 +36,7 @@ pub fn detect_delimiter(line: &str) -> u8 {
 
 /// A CSV reader over `r` with the file's delimiter (the header row is consumed by the reader).
 pub fn reader<R: Read>(r: R, delimiter: u8) -> csv::Reader<R> {
-    csv::ReaderBuilder::new()
-        .delimiter(delimiter)
-        .has_headers(true)
-        .flexible(true)
-        .from_reader(r)
+    csv::ReaderBuilder::new().delimiter(delimiter).has_headers(true).flexible(true).from_reader(r)
 }
 
 /// Data records in the file (its header aside).
@@ -95,13 +91,7 @@ pub struct StoredFile {
 
 impl StoredFile {
     pub fn open(conn: crate::db::Conn, job_id: i64) -> StoredFile {
-        StoredFile {
-            conn,
-            job_id,
-            next: 0,
-            buf: Vec::new(),
-            pos: 0,
-        }
+        StoredFile { conn, job_id, next: 0, buf: Vec::new(), pos: 0 }
     }
 }
 
@@ -138,22 +128,15 @@ pub fn header(path: &Path) -> Result<Header, String> {
     BufReader::new(f.take(1 << 16))
         .read_until(b'\n', &mut first)
         .map_err(|_| "The uploaded file could not be read.".to_string())?;
-    let line =
-        std::str::from_utf8(&first).map_err(|_| "The file is not UTF-8 text. Save it as \"CSV UTF-8\" and try again.".to_string())?;
+    let line = std::str::from_utf8(&first)
+        .map_err(|_| "The file is not UTF-8 text. Save it as \"CSV UTF-8\" and try again.".to_string())?;
     let line = line.trim_start_matches('\u{feff}');
     if line.trim().is_empty() {
         return Err("The file is empty or has no header row.".into());
     }
     let delimiter = detect_delimiter(line);
-    let mut r = csv::ReaderBuilder::new()
-        .delimiter(delimiter)
-        .has_headers(false)
-        .from_reader(line.as_bytes());
-    let rec = r
-        .records()
-        .next()
-        .and_then(Result::ok)
-        .ok_or_else(|| "The header row could not be read.".to_string())?;
+    let mut r = csv::ReaderBuilder::new().delimiter(delimiter).has_headers(false).from_reader(line.as_bytes());
+    let rec = r.records().next().and_then(Result::ok).ok_or_else(|| "The header row could not be read.".to_string())?;
     let columns: Vec<String> = rec.iter().map(|c| c.trim().trim_start_matches('\u{feff}').to_string()).collect();
     if columns.iter().all(String::is_empty) {
         return Err("The header row is empty: the first line must name the columns.".into());

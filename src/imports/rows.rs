@@ -87,8 +87,6 @@ mod tests {
         assert!(parse(4, &csv::StringRecord::from(vec!["", "Ann", "600", ""]), &m)
             .unwrap_err()
             .contains("country code"));
-        assert!(parse(5, &csv::StringRecord::from(vec!["", "", "", ""]), &m)
-            .unwrap_err()
-            .contains("no name"));
+        assert!(parse(5, &csv::StringRecord::from(vec!["", "", "", ""]), &m).unwrap_err().contains("no name"));
     }
 }

@@ -123,11 +123,7 @@ fn import_file(
             Ok(true) => rec.position().map_or(processed + 1, |p| p.line() as i64),
             Err(e) if matches!(e.kind(), csv::ErrorKind::Utf8 { .. }) => {
                 let row_no = e.position().map_or(processed + 1, |p| p.line() as i64);
-                rejects.push(Reject {
-                    row_no,
-                    reason: "not valid UTF-8 text".into(),
-                    email: String::new(),
-                });
+                rejects.push(Reject { row_no, reason: "not valid UTF-8 text".into(), email: String::new() });
                 continue;
             }
             Err(e) => return Err(anyhow::anyhow!("read import file: {e}").into()),
@@ -137,22 +133,14 @@ fn import_file(
                 let email = good.fields.email.trim().to_lowercase();
                 if !email.is_empty() {
                     if let Some(first) = seen.get(&email) {
-                        rejects.push(Reject {
-                            row_no,
-                            reason: format!("the same email is on row {first}"),
-                            email,
-                        });
+                        rejects.push(Reject { row_no, reason: format!("the same email is on row {first}"), email });
                         continue;
                     }
                     seen.insert(email, row_no);
                 }
                 batch.push(good);
             }
-            Err(reason) => rejects.push(Reject {
-                row_no,
-                reason,
-                email: rows::email_of(&rec, &opts.mapping),
-            }),
+            Err(reason) => rejects.push(Reject { row_no, reason, email: rows::email_of(&rec, &opts.mapping) }),
         }
         if batch.len() >= BATCH {
             flush(c, s, j, opts, &mut batch, &mut rejects, &mut counts)?;
@@ -181,11 +169,8 @@ fn flush(
     counts: &mut Counts,
 ) -> Result<(), AppError> {
     let rows = std::mem::take(batch);
-    let emails: Vec<String> = rows
-        .iter()
-        .map(|g| g.fields.email.trim().to_lowercase())
-        .filter(|e| !e.is_empty())
-        .collect();
+    let emails: Vec<String> =
+        rows.iter().map(|g| g.fields.email.trim().to_lowercase()).filter(|e| !e.is_empty()).collect();
     // Existing contacts with these emails, and whether the importer may edit each: the access
     // rules' own SQL predicate (level edit), plus the contacts.edit permission.
     let may_edit = s.perms.contains(Perm::ContactsEdit);
@@ -208,11 +193,9 @@ fn flush(
             None => new.push(g),
             Some(_) if opts.dedup == Dedup::Skip => counts.skipped += 1,
             Some((id, true)) => upd.push((*id, g)),
-            Some((_, false)) => rejects.push(Reject {
-                row_no: g.row_no,
-                reason: NOT_EDITABLE.into(),
-                email: g.fields.email.clone(),
-            }),
+            Some((_, false)) => {
+                rejects.push(Reject { row_no: g.row_no, reason: NOT_EDITABLE.into(), email: g.fields.email.clone() })
+            }
         }
     }
     let mut ids = insert_new(c, j.user_id, opts.owner_id, &new)?;

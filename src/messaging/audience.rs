@@ -259,11 +259,7 @@ mod tests {
 
     #[test]
     fn filter_placeholders_are_numbered_from_first() {
-        let a = Audience::Filter {
-            q: "x".into(),
-            tag: "".into(),
-            category: "vip".into(),
-        };
+        let a = Audience::Filter { q: "x".into(), tag: "".into(), category: "vip".into() };
         let (sql, binds) = a.condition(6);
         assert!(sql.contains("$6") && sql.contains("$7") && !sql.contains("$8"));
         assert_eq!(binds.len(), 2);

@@ -30,12 +30,7 @@ pub fn deliver_pending(conn: &mut PgConnection, mailer: &dyn Mailer, limit: i64)
             .filter(outbox_messages::channel.eq("email"))
             .order(outbox_messages::id)
             .limit(limit)
-            .select((
-                outbox_messages::id,
-                outbox_messages::to_address,
-                outbox_messages::subject,
-                outbox_messages::body,
-            ))
+            .select((outbox_messages::id, outbox_messages::to_address, outbox_messages::subject, outbox_messages::body))
             .for_update()
             .skip_locked()
             .load(conn)?;
@@ -53,15 +48,9 @@ pub fn deliver_pending(conn: &mut PgConnection, mailer: &dyn Mailer, limit: i64)
             }
         }
         diesel::update(outbox_messages::table.filter(outbox_messages::id.eq_any(&sent)))
-            .set((
-                outbox_messages::status.eq("sent"),
-                outbox_messages::sent_at.eq(Utc::now()),
-            ))
+            .set((outbox_messages::status.eq("sent"), outbox_messages::sent_at.eq(Utc::now())))
             .execute(conn)?;
-        Ok(Delivered {
-            sent: sent.len(),
-            failed,
-        })
+        Ok(Delivered { sent: sent.len(), failed })
     })
 }
 
@@ -79,20 +68,14 @@ impl SmtpMailer {
             .ok_or_else(|| anyhow::anyhow!("SMTP_URL must look like smtp://host:port"))?
             .trim_end_matches('/');
         let (host, port) = match rest.rsplit_once(':') {
-            Some((h, p)) => (
-                h,
-                p.parse::<u16>()
-                    .map_err(|_| anyhow::anyhow!("SMTP_URL has a bad port: {p}"))?,
-            ),
+            Some((h, p)) => (h, p.parse::<u16>().map_err(|_| anyhow::anyhow!("SMTP_URL has a bad port: {p}"))?),
             None => (rest, 25),
         };
         anyhow::ensure!(
             !host.is_empty() && !host.contains('@'),
             "SMTP_URL needs a host (credentials are not supported)"
         );
-        let from = from
-            .parse()
-            .map_err(|e| anyhow::anyhow!("SMTP_FROM is not an email address: {e}"))?;
+        let from = from.parse().map_err(|e| anyhow::anyhow!("SMTP_FROM is not an email address: {e}"))?;
         let transport = lettre::SmtpTransport::builder_dangerous(host)
             .port(port)
             .timeout(Some(std::time::Duration::from_secs(20)))
@@ -111,10 +94,7 @@ impl Mailer for SmtpMailer {
             .subject(subject)
             .body(body.to_string())
             .map_err(|e| format!("could not build the message: {e}"))?;
-        self.transport
-            .send(&message)
-            .map(|_| ())
-            .map_err(|e| format!("SMTP: {e}"))
+        self.transport.send(&message).map(|_| ()).map_err(|e| format!("SMTP: {e}"))
     }
 }
 

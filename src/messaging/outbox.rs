@@ -135,11 +135,7 @@ fn with_counts(
     let counts: Vec<(i64, String, i64)> = outbox_messages::table
         .filter(outbox_messages::batch_id.eq_any(ids))
         .group_by((outbox_messages::batch_id, outbox_messages::status))
-        .select((
-            outbox_messages::batch_id,
-            outbox_messages::status,
-            diesel::dsl::count_star(),
-        ))
+        .select((outbox_messages::batch_id, outbox_messages::status, diesel::dsl::count_star()))
         .load(conn)?;
     let mut by: HashMap<(i64, String), i64> = HashMap::new();
     for (b, s, n) in counts {

@@ -62,38 +62,22 @@ impl Reader {
 pub fn visible(conn: &mut PgConnection, reader: Reader, channel: Option<Channel>) -> QueryResult<Vec<Listed>> {
     let mut q = message_templates::table
         .inner_join(users::table)
-        .select((
-            MessageTemplate::as_select(),
-            users::first_name,
-            users::last_name,
-            users::email,
-        ))
+        .select((MessageTemplate::as_select(), users::first_name, users::last_name, users::email))
         .into_boxed();
     if !reader.administrator {
-        q = q.filter(
-            message_templates::owner_id
-                .eq(reader.user_id)
-                .or(message_templates::shared.eq(true)),
-        );
+        q = q.filter(message_templates::owner_id.eq(reader.user_id).or(message_templates::shared.eq(true)));
     }
     if let Some(ch) = channel {
         q = q.filter(message_templates::channel.eq(ch.as_str()));
     }
     let rows: Vec<(MessageTemplate, String, String, String)> = q
-        .order((
-            message_templates::owner_id.ne(reader.user_id),
-            message_templates::name,
-            message_templates::id,
-        ))
+        .order((message_templates::owner_id.ne(reader.user_id), message_templates::name, message_templates::id))
         .load(conn)?;
     Ok(rows
         .into_iter()
         .map(|(template, first, last, email)| {
             let n = format!("{} {}", first.trim(), last.trim()).trim().to_string();
-            Listed {
-                template,
-                owner_name: if n.is_empty() { email } else { n },
-            }
+            Listed { template, owner_name: if n.is_empty() { email } else { n } }
         })
         .collect())
 }
@@ -101,11 +85,7 @@ pub fn visible(conn: &mut PgConnection, reader: Reader, channel: Option<Channel>
 /// One template if `reader` may see it; `None` otherwise (shown as "not found", so the
 /// existence of someone else's private template is not revealed).
 pub fn find_visible(conn: &mut PgConnection, reader: Reader, id: i64) -> QueryResult<Option<MessageTemplate>> {
-    let t = message_templates::table
-        .find(id)
-        .select(MessageTemplate::as_select())
-        .first(conn)
-        .optional()?;
+    let t = message_templates::table.find(id).select(MessageTemplate::as_select()).first(conn).optional()?;
     Ok(t.filter(|t| reader.administrator || t.owner_id == reader.user_id || t.shared))
 }
 
@@ -176,10 +156,7 @@ impl ValidTemplate {
         } else if channel == Some(Channel::Sms) && body.chars().count() > SMS_MAX_CHARS {
             e.add(
                 "body",
-                format!(
-                    "An SMS can be at most {SMS_MAX_CHARS} characters; this one has {}.",
-                    body.chars().count()
-                ),
+                format!("An SMS can be at most {SMS_MAX_CHARS} characters; this one has {}.", body.chars().count()),
             );
         } else if body.len() > 200_000 {
             e.add("body", "The message is too long.");
@@ -218,9 +195,7 @@ pub fn update(
     v: &ValidTemplate,
 ) -> QueryResult<Option<MessageTemplate>> {
     diesel::update(
-        message_templates::table
-            .filter(message_templates::id.eq(id))
-            .filter(message_templates::version.eq(version)),
+        message_templates::table.filter(message_templates::id.eq(id)).filter(message_templates::version.eq(version)),
     )
     .set((
         message_templates::name.eq(&v.name),
@@ -258,11 +233,6 @@ pub fn copy(conn: &mut PgConnection, source: &MessageTemplate, owner_id: i64) ->
     create(
         conn,
         owner_id,
-        &ValidTemplate {
-            name,
-            channel: source.channel(),
-            subject: source.subject.clone(),
-            body: source.body.clone(),
-        },
+        &ValidTemplate { name, channel: source.channel(), subject: source.subject.clone(), body: source.body.clone() },
     )
 }

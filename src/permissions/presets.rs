@@ -115,10 +115,7 @@ pub fn find_for_update(conn: &mut PgConnection, id: i64) -> QueryResult<Preset> 
 
 /// Every preset: system presets first, then custom ones, each by name.
 pub fn all(conn: &mut PgConnection) -> QueryResult<Vec<Preset>> {
-    presets::table
-        .select(Preset::as_select())
-        .order((presets::system_role.is_null(), presets::name))
-        .load(conn)
+    presets::table.select(Preset::as_select()).order((presets::system_role.is_null(), presets::name)).load(conn)
 }
 
 /// One row of the presets list.
@@ -274,10 +271,7 @@ pub fn save_keys(
 
 /// Whether an error is a unique-index violation (two writers racing for one preset name).
 pub fn unique_violation(e: &diesel::result::Error) -> bool {
-    matches!(
-        e,
-        diesel::result::Error::DatabaseError(diesel::result::DatabaseErrorKind::UniqueViolation, _)
-    )
+    matches!(e, diesel::result::Error::DatabaseError(diesel::result::DatabaseErrorKind::UniqueViolation, _))
 }
 
 /// Renames a custom preset (names are unique, case-insensitive), audited. Call inside the
@@ -325,10 +319,8 @@ pub fn delete(
 ) -> QueryResult<usize> {
     use crate::db::schema::{audit_log, user_presets};
     use diesel::sql_types::BigInt;
-    let holder_ids: Vec<i64> = user_presets::table
-        .filter(user_presets::preset_id.eq(preset.id))
-        .select(user_presets::user_id)
-        .load(conn)?;
+    let holder_ids: Vec<i64> =
+        user_presets::table.filter(user_presets::preset_id.eq(preset.id)).select(user_presets::user_id).load(conn)?;
     let before = store::sources_many(conn, &holder_ids)?;
     if let Some(r) = replacement {
         diesel::sql_query(

@@ -18,14 +18,8 @@ pub enum Role {
 }
 
 impl Role {
-    pub const ALL: [Role; 6] = [
-        Role::Administrator,
-        Role::Manager,
-        Role::Marketer,
-        Role::Salesperson,
-        Role::SendingOperator,
-        Role::User,
-    ];
+    pub const ALL: [Role; 6] =
+        [Role::Administrator, Role::Manager, Role::Marketer, Role::Salesperson, Role::SendingOperator, Role::User];
 
     /// The value stored in `users.role` and `presets.system_role`.
     pub fn as_str(self) -> &'static str {
@@ -53,31 +47,61 @@ impl Role {
     /// The keys of this role's system preset.
     pub fn default_permissions(self) -> PermSet {
         use Perm::*;
-        let modules = |names: &[&str]| -> PermSet {
-            ALL.iter().copied().filter(|p| names.contains(&p.module())).collect()
-        };
+        let modules =
+            |names: &[&str]| -> PermSet { ALL.iter().copied().filter(|p| names.contains(&p.module())).collect() };
         let keys = |ps: &[Perm]| -> PermSet { ps.iter().copied().collect() };
         match self {
             Role::Administrator => PermSet::all(),
-            Role::Manager => modules(&[
-                "contacts", "email", "sms", "templates", "automation", "campaigns", "tests", "analytics",
-            ])
-            .union(keys(&[AdministrationUsersView])),
+            Role::Manager => {
+                modules(&["contacts", "email", "sms", "templates", "automation", "campaigns", "tests", "analytics"])
+                    .union(keys(&[AdministrationUsersView]))
+            }
             Role::Marketer => keys(&[
-                ContactsView, ContactsCreate, ContactsEdit, ContactsImport, ContactsExport, ContactsAssign,
-                MessagingSend, MessagingConnect, AdministrationPresetsManage,
+                ContactsView,
+                ContactsCreate,
+                ContactsEdit,
+                ContactsImport,
+                ContactsExport,
+                ContactsAssign,
+                MessagingSend,
+                MessagingConnect,
+                AdministrationPresetsManage,
             ])
             .union(modules(&[
-                "email", "sms", "templates", "automation", "campaigns", "landing_pages", "social", "tests",
+                "email",
+                "sms",
+                "templates",
+                "automation",
+                "campaigns",
+                "landing_pages",
+                "social",
+                "tests",
                 "analytics",
             ])),
-            Role::Salesperson => keys(&[ContactsView, ContactsCreate, ContactsEdit, EmailSend, TemplatesView, AnalyticsBasic]),
+            Role::Salesperson => {
+                keys(&[ContactsView, ContactsCreate, ContactsEdit, EmailSend, TemplatesView, AnalyticsBasic])
+            }
             Role::SendingOperator => keys(&[EmailSend, SmsSend, TemplatesView, CampaignsView]),
             Role::User => keys(&[
-                ContactsView, ContactsCreate, ContactsEdit, ContactsImport, ContactsExport, ContactsAssign,
-                AutomationView, AutomationCreate, AutomationUpdate, CampaignsView, CampaignsCreate,
-                CampaignsUpdate, LandingPagesCreate, LandingPagesUpdate, LandingPagesClone, SocialView,
-                SocialCreate, SocialUpdate, AnalyticsBasic,
+                ContactsView,
+                ContactsCreate,
+                ContactsEdit,
+                ContactsImport,
+                ContactsExport,
+                ContactsAssign,
+                AutomationView,
+                AutomationCreate,
+                AutomationUpdate,
+                CampaignsView,
+                CampaignsCreate,
+                CampaignsUpdate,
+                LandingPagesCreate,
+                LandingPagesUpdate,
+                LandingPagesClone,
+                SocialView,
+                SocialCreate,
+                SocialUpdate,
+                AnalyticsBasic,
             ])
             .union(modules(&["email", "sms", "templates", "tests"])),
         }

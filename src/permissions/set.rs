@@ -81,11 +81,7 @@ impl FromIterator<Perm> for PermSet {
 ///
 /// This is the only place the rule is written; every permission check uses its result.
 pub fn effective(presets: &[PermSet], grants: PermSet, revokes: PermSet) -> PermSet {
-    presets
-        .iter()
-        .fold(PermSet::EMPTY, |acc, p| acc.union(*p))
-        .union(grants)
-        .difference(revokes)
+    presets.iter().fold(PermSet::EMPTY, |acc, p| acc.union(*p)).union(grants).difference(revokes)
 }
 
 #[cfg(test)]

@@ -41,10 +41,7 @@ pub fn write_keys(conn: &mut PgConnection, preset_id: i64, keys: PermSet) -> Que
 
 /// The id of a role's system preset.
 pub fn system_preset_id(conn: &mut PgConnection, role: Role) -> QueryResult<i64> {
-    presets::table
-        .filter(presets::system_role.eq(role.as_str()))
-        .select(presets::id)
-        .first(conn)
+    presets::table.filter(presets::system_role.eq(role.as_str())).select(presets::id).first(conn)
 }
 
 /// Makes a user hold their role's system preset (a new user's starting point).
@@ -95,11 +92,7 @@ pub fn sources(conn: &mut PgConnection, user_id: i64) -> QueryResult<Sources> {
         .load(conn)?;
     let grants = PermSet::from_keys(overrides.iter().filter(|(_, g)| *g).map(|(k, _)| k.as_str()));
     let revokes = PermSet::from_keys(overrides.iter().filter(|(_, g)| !*g).map(|(k, _)| k.as_str()));
-    Ok(Sources {
-        presets: by_preset.into_iter().map(|(id, (name, set))| (id, name, set)).collect(),
-        grants,
-        revokes,
-    })
+    Ok(Sources { presets: by_preset.into_iter().map(|(id, (name, set))| (id, name, set)).collect(), grants, revokes })
 }
 
 /// A user's effective permissions: the value every permission check of the app uses.
@@ -154,9 +147,8 @@ pub fn keys_of(conn: &mut PgConnection, preset_id: i64) -> QueryResult<PermSet> 
 
 /// The keys of every preset, by preset id (one query).
 pub fn all_preset_keys(conn: &mut PgConnection) -> QueryResult<HashMap<i64, PermSet>> {
-    let rows: Vec<(i64, String)> = preset_permissions::table
-        .select((preset_permissions::preset_id, preset_permissions::perm_key))
-        .load(conn)?;
+    let rows: Vec<(i64, String)> =
+        preset_permissions::table.select((preset_permissions::preset_id, preset_permissions::perm_key)).load(conn)?;
     let mut out: HashMap<i64, PermSet> = HashMap::new();
     for (id, key) in rows {
         if let Some(p) = super::Perm::from_key(&key) {

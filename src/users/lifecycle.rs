@@ -4,7 +4,8 @@
 use crate::audit;
 use crate::auth::session_store::end_sessions_of;
 use crate::db::schema::{
-    automation_rules, contact_owners, contacts, message_templates, team_members, teams, user_overrides, user_presets, users,
+    automation_rules, contact_owners, contacts, message_templates, team_members, teams, user_overrides, user_presets,
+    users,
 };
 use crate::permissions::Role;
 use crate::users::model::{self, User, ACTIVE, DEACTIVATED, DELETED};
@@ -54,11 +55,7 @@ pub fn ensure_not_last_admin(conn: &mut PgConnection, user: &User) -> Result<(),
 
 fn set_status(conn: &mut PgConnection, id: i64, status: &str) -> QueryResult<User> {
     diesel::update(users::table.find(id))
-        .set((
-            users::status.eq(status),
-            users::version.eq(users::version + 1),
-            users::updated_at.eq(Utc::now()),
-        ))
+        .set((users::status.eq(status), users::version.eq(users::version + 1), users::updated_at.eq(Utc::now())))
         .returning(User::as_returning())
         .get_result(conn)
 }
@@ -119,19 +116,10 @@ pub struct Owned {
 
 pub fn count_owned(conn: &mut PgConnection, id: i64) -> QueryResult<Owned> {
     Ok(Owned {
-        main_contacts: contacts::table
-            .filter(contacts::main_owner_id.eq(id))
-            .count()
-            .get_result(conn)?,
-        co_owned: contact_owners::table
-            .filter(contact_owners::user_id.eq(id))
-            .count()
-            .get_result(conn)?,
+        main_contacts: contacts::table.filter(contacts::main_owner_id.eq(id)).count().get_result(conn)?,
+        co_owned: contact_owners::table.filter(contact_owners::user_id.eq(id)).count().get_result(conn)?,
         teams_managed: teams::table.filter(teams::manager_id.eq(id)).count().get_result(conn)?,
-        team_memberships: team_members::table
-            .filter(team_members::user_id.eq(id))
-            .count()
-            .get_result(conn)?,
+        team_memberships: team_members::table.filter(team_members::user_id.eq(id)).count().get_result(conn)?,
         templates: message_templates::table.filter(message_templates::owner_id.eq(id)).count().get_result(conn)?,
         rules: automation_rules::table.filter(automation_rules::owner_id.eq(id)).count().get_result(conn)?,
     })
@@ -154,14 +142,7 @@ pub fn transfer_owned(conn: &mut PgConnection, from: i64, to: i64) -> QueryResul
     let rules = diesel::update(automation_rules::table.filter(automation_rules::owner_id.eq(from)))
         .set(automation_rules::owner_id.eq(to))
         .execute(conn)? as i64;
-    Ok(Owned {
-        main_contacts,
-        co_owned,
-        teams_managed,
-        team_memberships,
-        templates,
-        rules,
-    })
+    Ok(Owned { main_contacts, co_owned, teams_managed, team_memberships, templates, rules })
 }
 
 /// Deletes a user: ownership goes to `successor`, sessions end, presets and overrides go, and

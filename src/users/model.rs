@@ -59,11 +59,7 @@ impl User {
 /// Finds a user by email, case-insensitively.
 pub fn find_by_email(conn: &mut PgConnection, email: &str) -> QueryResult<Option<User>> {
     use crate::db::lower;
-    users::table
-        .filter(lower(users::email).eq(lower(email.trim())))
-        .select(User::as_select())
-        .first(conn)
-        .optional()
+    users::table.filter(lower(users::email).eq(lower(email.trim()))).select(User::as_select()).first(conn).optional()
 }
 
 pub fn find(conn: &mut PgConnection, id: i64) -> QueryResult<Option<User>> {
@@ -89,10 +85,7 @@ pub struct NewUser<'a> {
 
 /// Inserts a user holding their role's system preset.
 pub fn create(conn: &mut PgConnection, new: &NewUser) -> QueryResult<User> {
-    let user: User = diesel::insert_into(users::table)
-        .values(new)
-        .returning(User::as_returning())
-        .get_result(conn)?;
+    let user: User = diesel::insert_into(users::table).values(new).returning(User::as_returning()).get_result(conn)?;
     let role: Role = new.role.parse().unwrap_or(Role::User);
     crate::permissions::store::hold_system_preset(conn, user.id, role)?;
     Ok(user)

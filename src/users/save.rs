@@ -38,11 +38,7 @@ pub fn check_escalation(
     state: &WizardState,
 ) -> Result<PermSet, SaveError> {
     let all = wizard::all_presets(conn)?;
-    let held: Vec<PermSet> = all
-        .iter()
-        .filter(|p| state.presets.contains(&p.id))
-        .map(|p| p.keys)
-        .collect();
+    let held: Vec<PermSet> = all.iter().filter(|p| state.presets.contains(&p.id)).map(|p| p.keys).collect();
     let after = effective(&held, state.grants(), state.revokes());
     let before = match state.target {
         Some(id) => store::effective_of(conn, id)?,
@@ -60,11 +56,7 @@ pub fn check_escalation(
 pub fn audit_json(conn: &mut PgConnection, user: &User) -> QueryResult<serde_json::Value> {
     let s = store::sources(conn, user.id)?;
     let mut v = user.audit_json();
-    v["presets"] = s
-        .presets
-        .iter()
-        .map(|(id, name, _)| serde_json::json!({ "id": id, "name": name }))
-        .collect();
+    v["presets"] = s.presets.iter().map(|(id, name, _)| serde_json::json!({ "id": id, "name": name })).collect();
     v["grants"] = serde_json::json!(s.grants.keys());
     v["revokes"] = serde_json::json!(s.revokes.keys());
     Ok(v)
@@ -85,13 +77,7 @@ fn write_permissions(conn: &mut PgConnection, id: i64, state: &WizardState) -> Q
     let revokes = state.revokes().keys().into_iter().map(|k| (k, false));
     let rows: Vec<_> = grants
         .chain(revokes)
-        .map(|(k, g)| {
-            (
-                user_overrides::user_id.eq(id),
-                user_overrides::perm_key.eq(k),
-                user_overrides::granted.eq(g),
-            )
-        })
+        .map(|(k, g)| (user_overrides::user_id.eq(id), user_overrides::perm_key.eq(k), user_overrides::granted.eq(g)))
         .collect();
     diesel::insert_into(user_overrides::table).values(&rows).execute(conn)?;
     Ok(())
@@ -113,11 +99,7 @@ pub fn commit(
         return Err(SaveError::EmailTaken);
     }
     let own = state.target == Some(actor.id);
-    let after = if own {
-        None
-    } else {
-        Some(check_escalation(conn, actor_perms, state)?)
-    };
+    let after = if own { None } else { Some(check_escalation(conn, actor_perms, state)?) };
     let result = match state.target {
         None => {
             let hash = state.password_hash.as_deref().ok_or(SaveError::PasswordMissing)?;
@@ -173,11 +155,7 @@ fn update(
     state: &WizardState,
     avatar: Option<Vec<u8>>,
 ) -> Result<i64, SaveError> {
-    let before_user: User = users::table
-        .find(id)
-        .select(User::as_select())
-        .for_update()
-        .first(conn)?;
+    let before_user: User = users::table.find(id).select(User::as_select()).for_update().first(conn)?;
     if before_user.version != state.version || before_user.status == model::DELETED {
         return Err(SaveError::Stale);
     }
@@ -210,18 +188,14 @@ fn update(
         ))
         .execute(conn)?;
     if let Some(hash) = &state.password_hash {
-        diesel::update(users::table.find(id))
-            .set(users::password_hash.eq(hash))
-            .execute(conn)?;
+        diesel::update(users::table.find(id)).set(users::password_hash.eq(hash)).execute(conn)?;
         // Someone else reset the password: whoever holds the old one is signed out.
         if !own {
             end_sessions_of(conn, id)?;
         }
     }
     if let Some(png) = avatar.filter(|_| state.new_avatar) {
-        diesel::update(users::table.find(id))
-            .set(users::avatar.eq(png))
-            .execute(conn)?;
+        diesel::update(users::table.find(id)).set(users::avatar.eq(png)).execute(conn)?;
     }
     // Own permissions are never written, whatever the state says.
     if !own {

@@ -105,28 +105,15 @@ pub struct PresetInfo {
 pub fn all_presets(conn: &mut PgConnection) -> QueryResult<Vec<PresetInfo>> {
     let rows: Vec<(i64, String, Option<String>, Option<String>)> = presets::table
         .left_join(preset_permissions::table)
-        .select((
-            presets::id,
-            presets::name,
-            presets::system_role,
-            preset_permissions::perm_key.nullable(),
-        ))
+        .select((presets::id, presets::name, presets::system_role, preset_permissions::perm_key.nullable()))
         .order((presets::system_role.is_null(), presets::name, presets::id))
         .load(conn)?;
     let mut out: Vec<PresetInfo> = Vec::new();
     for (id, name, system_role, key) in rows {
         if out.last().map(|p| p.id) != Some(id) {
-            out.push(PresetInfo {
-                id,
-                name,
-                system_role,
-                keys: PermSet::EMPTY,
-            });
+            out.push(PresetInfo { id, name, system_role, keys: PermSet::EMPTY });
         }
-        if let (Some(p), Some(k)) = (
-            out.last_mut(),
-            key.as_deref().and_then(crate::permissions::Perm::from_key),
-        ) {
+        if let (Some(p), Some(k)) = (out.last_mut(), key.as_deref().and_then(crate::permissions::Perm::from_key)) {
             p.keys.insert(k);
         }
     }
@@ -135,9 +122,7 @@ pub fn all_presets(conn: &mut PgConnection) -> QueryResult<Vec<PresetInfo>> {
 
 /// The union of the keys of `held` presets.
 pub fn base_of(all: &[PresetInfo], held: &[i64]) -> PermSet {
-    all.iter()
-        .filter(|p| held.contains(&p.id))
-        .fold(PermSet::EMPTY, |acc, p| acc.union(p.keys))
+    all.iter().filter(|p| held.contains(&p.id)).fold(PermSet::EMPTY, |acc, p| acc.union(p.keys))
 }
 
 /// A fresh random wizard id.
@@ -188,27 +173,16 @@ pub fn store(conn: &mut PgConnection, id: &str, state: &WizardState) -> QueryRes
 
 /// Keeps a processed avatar until Save.
 pub fn set_avatar(conn: &mut PgConnection, id: &str, png: &[u8]) -> QueryResult<()> {
-    diesel::update(user_wizards::table.find(id))
-        .set(user_wizards::avatar.eq(png))
-        .execute(conn)?;
+    diesel::update(user_wizards::table.find(id)).set(user_wizards::avatar.eq(png)).execute(conn)?;
     Ok(())
 }
 
 pub fn avatar(conn: &mut PgConnection, id: &str) -> QueryResult<Option<Vec<u8>>> {
-    Ok(user_wizards::table
-        .find(id)
-        .select(user_wizards::avatar)
-        .first(conn)
-        .optional()?
-        .flatten())
+    Ok(user_wizards::table.find(id).select(user_wizards::avatar).first(conn).optional()?.flatten())
 }
 
 /// Forgets a wizard (Save, Cancel).
 pub fn discard(conn: &mut PgConnection, id: &str, owner: i64) -> QueryResult<usize> {
-    diesel::delete(
-        user_wizards::table
-            .filter(user_wizards::id.eq(id))
-            .filter(user_wizards::owner_id.eq(owner)),
-    )
-    .execute(conn)
+    diesel::delete(user_wizards::table.filter(user_wizards::id.eq(id)).filter(user_wizards::owner_id.eq(owner)))
+        .execute(conn)
 }

@@ -22,7 +22,8 @@ fn granted_by_module(perms: PermSet) -> Vec<(&'static Module, Vec<&'static str>)
     MODULES
         .iter()
         .filter_map(|m| {
-            let actions: Vec<&'static str> = m.actions.iter().filter(|p| perms.contains(**p)).map(|p| p.action()).collect();
+            let actions: Vec<&'static str> =
+                m.actions.iter().filter(|p| perms.contains(**p)).map(|p| p.action()).collect();
             (!actions.is_empty()).then_some((m, actions))
         })
         .collect()

@@ -19,17 +19,8 @@ use diesel::sql_types::{BigInt, Nullable, Text};
 /// Rows read per page.
 const PAGE: i64 = 2_000;
 /// Column names of the file.
-pub const COLUMNS: [&str; 9] = [
-    "id",
-    "email",
-    "first_name",
-    "last_name",
-    "phone",
-    "company",
-    "category",
-    "main_owner_email",
-    "tags",
-];
+pub const COLUMNS: [&str; 9] =
+    ["id", "email", "first_name", "last_name", "phone", "company", "category", "main_owner_email", "tags"];
 
 #[derive(QueryableByName)]
 struct Row {
@@ -99,9 +90,7 @@ fn to_csv(rows: &[Row], header: bool) -> Result<Bytes, AppError> {
         ])
         .map_err(io)?;
     }
-    w.into_inner()
-        .map(Bytes::from)
-        .map_err(|e| AppError::Internal(anyhow::anyhow!("csv: {e}")))
+    w.into_inner().map(Bytes::from).map_err(|e| AppError::Internal(anyhow::anyhow!("csv: {e}")))
 }
 
 #[tracing::instrument(skip_all)]

@@ -1,29 +1,29 @@
 //! The screens: one route table, handlers grouped by resource.
 
+pub mod access_groups;
+pub mod api;
+pub mod audit;
 pub mod auth;
 pub mod automation;
-pub mod dashboard;
-pub mod export;
-pub mod forms_admin;
-pub mod imports;
-pub mod public_forms;
-pub mod segments;
-pub mod forms;
-pub mod health;
 pub mod checklist;
 pub mod contacts;
+pub mod dashboard;
+pub mod export;
+pub mod forms;
+pub mod forms_admin;
+pub mod health;
+pub mod imports;
 pub mod layout;
 pub mod notifications;
-pub mod presets;
 pub mod outbox;
+pub mod presets;
+pub mod public_forms;
 pub mod respond;
+pub mod segments;
 pub mod send;
+pub mod teams;
 pub mod templates;
 pub mod users;
-pub mod teams;
-pub mod access_groups;
-pub mod audit;
-pub mod api;
 
 use crate::error::AppError;
 use actix_web::web;

@@ -72,8 +72,12 @@ fn level() -> impl Strategy<Value = Level> {
 fn world() -> impl Strategy<Value = World> {
     let team = (prop::option::of(0..USERS), prop::collection::btree_set(0..USERS, 0..4))
         .prop_map(|(manager, members)| TeamSpec { manager, members: members.into_iter().collect() });
-    let grant = (0..GROUPS, any::<bool>(), 0..USERS, level())
-        .prop_map(|(group, to_team, target, level)| GrantSpec { group, to_team, target: if to_team { target % TEAMS } else { target }, level });
+    let grant = (0..GROUPS, any::<bool>(), 0..USERS, level()).prop_map(|(group, to_team, target, level)| GrantSpec {
+        group,
+        to_team,
+        target: if to_team { target % TEAMS } else { target },
+        level,
+    });
     let contact = (
         prop::option::of(0..USERS),
         prop::collection::btree_map(0..USERS, any::<bool>(), 0..3),
@@ -102,17 +106,31 @@ fn insert(c: &mut PgConnection, w: &World) -> (Vec<i64>, Vec<i64>) {
         let email = format!("u{i}@example.com");
         let id = model::create(
             c,
-            &NewUser { email: &email, first_name: "U", last_name: "", phone: None, password_hash: "x", role: u.role.as_str() },
+            &NewUser {
+                email: &email,
+                first_name: "U",
+                last_name: "",
+                phone: None,
+                password_hash: "x",
+                role: u.role.as_str(),
+            },
         )
         .unwrap()
         .id;
         diesel::update(users::table.find(id))
-            .set((users::only_owned.eq(u.only_owned), users::status.eq(if u.active { "active" } else { "deactivated" })))
+            .set((
+                users::only_owned.eq(u.only_owned),
+                users::status.eq(if u.active { "active" } else { "deactivated" }),
+            ))
             .execute(c)
             .unwrap();
         if u.all_override > 0 {
             diesel::insert_into(user_overrides::table)
-                .values((user_overrides::user_id.eq(id), user_overrides::perm_key.eq("contacts.all"), user_overrides::granted.eq(u.all_override == 2)))
+                .values((
+                    user_overrides::user_id.eq(id),
+                    user_overrides::perm_key.eq("contacts.all"),
+                    user_overrides::granted.eq(u.all_override == 2),
+                ))
                 .execute(c)
                 .unwrap();
         }
@@ -126,7 +144,10 @@ fn insert(c: &mut PgConnection, w: &World) -> (Vec<i64>, Vec<i64>) {
             .get_result(c)
             .unwrap();
         for m in &t.members {
-            diesel::insert_into(team_members::table).values((team_members::team_id.eq(id), team_members::user_id.eq(uids[*m]))).execute(c).unwrap();
+            diesel::insert_into(team_members::table)
+                .values((team_members::team_id.eq(id), team_members::user_id.eq(uids[*m])))
+                .execute(c)
+                .unwrap();
         }
         tids.push(id);
     }
@@ -162,7 +183,11 @@ fn insert(c: &mut PgConnection, w: &World) -> (Vec<i64>, Vec<i64>) {
             .unwrap();
         for (u, ro) in &ct.co {
             diesel::insert_into(contact_owners::table)
-                .values((contact_owners::contact_id.eq(id), contact_owners::user_id.eq(uids[*u]), contact_owners::read_only.eq(*ro)))
+                .values((
+                    contact_owners::contact_id.eq(id),
+                    contact_owners::user_id.eq(uids[*u]),
+                    contact_owners::read_only.eq(*ro),
+                ))
                 .execute(c)
                 .unwrap();
         }

@@ -18,10 +18,13 @@ async fn rename(b: &Browser, id: i64, to: &str) -> u16 {
     let html = b.page(&page).await;
     let version = html.split("name=\"version\" value=\"").nth(1).map(|s| s.split('"').next().unwrap().to_string());
     let token = csrf_token(&html).unwrap();
-    b.post_raw(&page, &[("csrf_token", &token), ("version", version.as_deref().unwrap_or("1")), ("first_name", to), ("email", "")])
-        .await
-        .status()
-        .as_u16()
+    b.post_raw(
+        &page,
+        &[("csrf_token", &token), ("version", version.as_deref().unwrap_or("1")), ("first_name", to), ("email", "")],
+    )
+    .await
+    .status()
+    .as_u16()
 }
 
 #[tokio::test]
@@ -59,7 +62,9 @@ async fn rule2_read_only_co_owner_sees_but_every_edit_is_refused() {
     assert!(!card.contains("Save details"), "no edit form for a read-only co-owner");
     // A forged POST with a valid token is refused and changes nothing.
     let token = csrf_token(&card).unwrap();
-    let r = ro.post_raw(&format!("/contacts/{id}"), &[("csrf_token", &token), ("version", "1"), ("first_name", "Hacked")]).await;
+    let r = ro
+        .post_raw(&format!("/contacts/{id}"), &[("csrf_token", &token), ("version", "1"), ("first_name", "Hacked")])
+        .await;
     assert_eq!(r.status(), 403);
     let r = ro.post_raw(&format!("/contacts/{id}/tags"), &[("csrf_token", &token), ("add", "x")]).await;
     assert_eq!(r.status(), 403);
@@ -150,9 +155,13 @@ async fn the_main_owner_marks_a_contact_confidential_through_the_card() {
     let id = contact(&mut app.conn(), "Secret", Some(owner_id));
     in_group(&mut app.conn(), id, g);
     // The grantee can assign (User role) but is not the main owner: refused.
-    let r = grantee.submit(&format!("/contacts/{id}"), &format!("/contacts/{id}/confidential"), &[("confidential", "true")]).await;
+    let r = grantee
+        .submit(&format!("/contacts/{id}"), &format!("/contacts/{id}/confidential"), &[("confidential", "true")])
+        .await;
     assert_eq!(r.status(), 403);
-    let r = owner.submit(&format!("/contacts/{id}"), &format!("/contacts/{id}/confidential"), &[("confidential", "true")]).await;
+    let r = owner
+        .submit(&format!("/contacts/{id}"), &format!("/contacts/{id}/confidential"), &[("confidential", "true")])
+        .await;
     assert_eq!(r.status(), 303);
     assert_eq!(grantee.get(&format!("/contacts/{id}")).await.status(), 404);
 }

@@ -19,21 +19,12 @@ async fn new_token(app: &TestApp, b: &Browser, name: &str) -> (i64, String) {
         .and_then(|s| s.split('<').next())
         .expect("token shown after creation")
         .to_string();
-    let id = api_tokens::table
-        .filter(api_tokens::name.eq(name))
-        .select(api_tokens::id)
-        .first(&mut app.conn())
-        .unwrap();
+    let id = api_tokens::table.filter(api_tokens::name.eq(name)).select(api_tokens::id).first(&mut app.conn()).unwrap();
     (id, token)
 }
 
 async fn get(app: &TestApp, token: &str, path: &str) -> reqwest::Response {
-    reqwest::Client::new()
-        .get(format!("{}{path}", app.address))
-        .bearer_auth(token)
-        .send()
-        .await
-        .unwrap()
+    reqwest::Client::new().get(format!("{}{path}", app.address)).bearer_auth(token).send().await.unwrap()
 }
 
 async fn check(app: &TestApp, token: &str, body: Value) -> reqwest::Response {
@@ -49,11 +40,7 @@ async fn check(app: &TestApp, token: &str, body: Value) -> reqwest::Response {
 /// Status and JSON body; the body must be JSON whatever the status.
 async fn json_of(r: reqwest::Response) -> (u16, Value) {
     let status = r.status().as_u16();
-    let ct = r
-        .headers()
-        .get("content-type")
-        .map(|v| v.to_str().unwrap().to_string())
-        .unwrap_or_default();
+    let ct = r.headers().get("content-type").map(|v| v.to_str().unwrap().to_string()).unwrap_or_default();
     assert!(ct.starts_with("application/json"), "status {status}: content-type {ct}");
     (status, r.json().await.unwrap())
 }
@@ -64,35 +51,22 @@ async fn a_token_made_on_the_screen_works_is_shown_once_and_stored_hashed() {
     let (admin, b) = app.signed_in("ada@example.com", Role::Administrator).await;
     let (id, token) = new_token(&app, &b, "ERP").await;
     assert!(token.starts_with("cst_") && token.len() > 30, "{token}");
-    let stored: String = api_tokens::table
-        .find(id)
-        .select(api_tokens::token_hash)
-        .first(&mut app.conn())
-        .unwrap();
+    let stored: String = api_tokens::table.find(id).select(api_tokens::token_hash).first(&mut app.conn()).unwrap();
     assert_eq!(stored, custodian::api_tokens::hash(&token));
     assert_ne!(stored, token);
     let list = b.page("/api-tokens").await;
-    assert!(
-        list.contains("ERP") && !list.contains(&token),
-        "the token is shown only once"
-    );
+    assert!(list.contains("ERP") && !list.contains(&token), "the token is shown only once");
 
     let (status, body) = json_of(get(&app, &token, &format!("/api/v1/users/{admin}/permissions")).await).await;
     assert_eq!(status, 200, "{body}");
     assert_eq!(body["user_id"], admin);
-    let used: Option<chrono::DateTime<chrono::Utc>> = api_tokens::table
-        .find(id)
-        .select(api_tokens::last_used_at)
-        .first(&mut app.conn())
-        .unwrap();
+    let used: Option<chrono::DateTime<chrono::Utc>> =
+        api_tokens::table.find(id).select(api_tokens::last_used_at).first(&mut app.conn()).unwrap();
     assert!(used.is_some(), "last use is recorded");
     // A second call within the minute does not write again.
     get(&app, &token, &format!("/api/v1/users/{admin}/permissions")).await;
-    let again: Option<chrono::DateTime<chrono::Utc>> = api_tokens::table
-        .find(id)
-        .select(api_tokens::last_used_at)
-        .first(&mut app.conn())
-        .unwrap();
+    let again: Option<chrono::DateTime<chrono::Utc>> =
+        api_tokens::table.find(id).select(api_tokens::last_used_at).first(&mut app.conn()).unwrap();
     assert_eq!(used, again);
 
     let create: Option<Value> = audit_log::table
@@ -101,10 +75,7 @@ async fn a_token_made_on_the_screen_works_is_shown_once_and_stored_hashed() {
         .first(&mut app.conn())
         .unwrap();
     let create = create.unwrap().to_string();
-    assert!(
-        create.contains("ERP") && !create.contains(&token) && !create.contains(&stored),
-        "{create}"
-    );
+    assert!(create.contains("ERP") && !create.contains(&token) && !create.contains(&stored), "{create}");
     let r = b.submit("/api-tokens", "/api-tokens", &[("name", "  ")]).await;
     assert_eq!(r.status(), 422);
     assert_eq!(api_tokens::table.count().get_result::<i64>(&mut app.conn()).unwrap(), 1);
@@ -120,11 +91,8 @@ async fn revoked_garbage_and_missing_tokens_get_401_json() {
 
     let r = b.submit("/api-tokens", &format!("/api-tokens/{id}/revoke"), &[]).await;
     assert_eq!(r.status(), 303);
-    let revoked: Option<chrono::DateTime<chrono::Utc>> = api_tokens::table
-        .find(id)
-        .select(api_tokens::revoked_at)
-        .first(&mut app.conn())
-        .unwrap();
+    let revoked: Option<chrono::DateTime<chrono::Utc>> =
+        api_tokens::table.find(id).select(api_tokens::revoked_at).first(&mut app.conn()).unwrap();
     assert!(revoked.is_some());
     let actions: Vec<String> = audit_log::table
         .filter(audit_log::object_type.eq("api_token"))
@@ -135,20 +103,13 @@ async fn revoked_garbage_and_missing_tokens_get_401_json() {
     assert_eq!(actions, ["api_token.create", "api_token.revoke"]);
 
     let (status, body) = json_of(get(&app, &token, &path).await).await;
-    assert_eq!(
-        (status, body["error"].as_str().unwrap()),
-        (401, "invalid or revoked token")
-    );
+    assert_eq!((status, body["error"].as_str().unwrap()), (401, "invalid or revoked token"));
     let (status, _) = json_of(get(&app, "cst_garbage", &path).await).await;
     assert_eq!(status, 401);
     let (status, _) =
         json_of(check(&app, "nonsense", json!({"user_id": admin, "permission": "email.send"})).await).await;
     assert_eq!(status, 401);
-    let r = reqwest::Client::new()
-        .get(format!("{}{path}", app.address))
-        .send()
-        .await
-        .unwrap();
+    let r = reqwest::Client::new().get(format!("{}{path}", app.address)).send().await.unwrap();
     assert_eq!(r.headers()["www-authenticate"], "Bearer");
     assert_eq!(json_of(r).await.0, 401);
     let r = reqwest::Client::new()
@@ -174,24 +135,13 @@ async fn permissions_endpoint_returns_exactly_the_effective_keys() {
     .unwrap();
     let (status, body) = json_of(get(&app, &token, &format!("/api/v1/users/{sam}/permissions")).await).await;
     assert_eq!(status, 200);
-    let keys: Vec<String> = body["permissions"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|k| k.as_str().unwrap().to_string())
-        .collect();
-    let expected: Vec<String> = store::effective_of(&mut app.conn(), sam)
-        .unwrap()
-        .keys()
-        .into_iter()
-        .map(String::from)
-        .collect();
+    let keys: Vec<String> =
+        body["permissions"].as_array().unwrap().iter().map(|k| k.as_str().unwrap().to_string()).collect();
+    let expected: Vec<String> =
+        store::effective_of(&mut app.conn(), sam).unwrap().keys().into_iter().map(String::from).collect();
     assert_eq!(keys, expected);
     assert!(keys.contains(&"tests.ab_messages".to_string()) && !keys.contains(&"email.send".to_string()));
-    assert_eq!(
-        (body["role"].as_str(), body["status"].as_str()),
-        (Some("salesperson"), Some("active"))
-    );
+    assert_eq!((body["role"].as_str(), body["status"].as_str()), (Some("salesperson"), Some("active")));
 
     diesel::sql_query(format!("UPDATE users SET status = 'deactivated' WHERE id = {sam}"))
         .execute(&mut app.conn())
@@ -202,12 +152,7 @@ async fn permissions_endpoint_returns_exactly_the_effective_keys() {
 
     let (status, body) = json_of(get(&app, &token, "/api/v1/users/999999/permissions").await).await;
     assert_eq!(status, 404, "{body}");
-    assert_eq!(
-        json_of(get(&app, &token, "/api/v1/users/abc/permissions").await)
-            .await
-            .0,
-        404
-    );
+    assert_eq!(json_of(get(&app, &token, "/api/v1/users/abc/permissions").await).await.0, 404);
 }
 
 #[tokio::test]
@@ -225,14 +170,8 @@ async fn check_endpoint_allows_and_denies_with_reasons() {
 
     let (status, body) = json_of(check(&app, &token, ask("email.send")).await).await;
     assert_eq!(status, 200);
-    assert_eq!(
-        (body["allowed"].as_bool(), body["level"].clone()),
-        (Some(true), Value::Null)
-    );
-    assert!(
-        body["reason"].as_str().unwrap().contains("preset Salesperson"),
-        "{body}"
-    );
+    assert_eq!((body["allowed"].as_bool(), body["level"].clone()), (Some(true), Value::Null));
+    assert!(body["reason"].as_str().unwrap().contains("preset Salesperson"), "{body}");
     let (_, body) = json_of(check(&app, &token, ask("tests.ab_messages")).await).await;
     assert_eq!(body["allowed"], true);
     assert!(body["reason"].as_str().unwrap().contains("per-user grant"), "{body}");
@@ -241,28 +180,17 @@ async fn check_endpoint_allows_and_denies_with_reasons() {
     assert!(body["reason"].as_str().unwrap().contains("revoked"), "{body}");
     let (_, body) = json_of(check(&app, &token, ask("campaigns.create")).await).await;
     assert_eq!(body["allowed"], false);
-    assert!(
-        body["reason"]
-            .as_str()
-            .unwrap()
-            .contains("does not hold campaigns.create"),
-        "{body}"
-    );
+    assert!(body["reason"].as_str().unwrap().contains("does not hold campaigns.create"), "{body}");
 
     diesel::sql_query(format!("UPDATE users SET disable_export = true WHERE id = {sam}"))
         .execute(&mut app.conn())
         .unwrap();
-    diesel::sql_query(format!(
-        "INSERT INTO user_overrides VALUES ({sam}, 'contacts.export', true)"
-    ))
-    .execute(&mut app.conn())
-    .unwrap();
+    diesel::sql_query(format!("INSERT INTO user_overrides VALUES ({sam}, 'contacts.export', true)"))
+        .execute(&mut app.conn())
+        .unwrap();
     let (_, body) = json_of(check(&app, &token, ask("contacts.export")).await).await;
     assert_eq!(body["allowed"], false);
-    assert!(
-        body["reason"].as_str().unwrap().contains("export is disabled"),
-        "{body}"
-    );
+    assert!(body["reason"].as_str().unwrap().contains("export is disabled"), "{body}");
 
     diesel::sql_query(format!("UPDATE users SET status = 'deleted' WHERE id = {sam}"))
         .execute(&mut app.conn())
@@ -297,10 +225,7 @@ async fn check_endpoint_rejects_bad_requests_with_json_errors() {
         .unwrap();
     let (status, body) = json_of(r).await;
     assert_eq!(status, 400);
-    assert!(
-        body["error"].as_str().unwrap().starts_with("malformed request body"),
-        "{body}"
-    );
+    assert!(body["error"].as_str().unwrap().starts_with("malformed request body"), "{body}");
     let (status, _) = json_of(get(&app, &token, "/api/v1/check").await).await;
     assert_eq!(status, 404, "wrong method: JSON 404");
     let (status, _) = json_of(get(&app, &token, "/api/v2/nothing").await).await;

@@ -37,12 +37,8 @@ async fn failed_and_successful_logins_are_audited() {
     b.login("ada@example.com", TEST_PASSWORD).await;
     b.submit("/", "/logout", &[]).await;
     use custodian::db::schema::audit_log::dsl::*;
-    let actions: Vec<String> = audit_log
-        .filter(actor_id.eq(uid))
-        .order(at.asc())
-        .select(action)
-        .load(&mut app.conn())
-        .unwrap();
+    let actions: Vec<String> =
+        audit_log.filter(actor_id.eq(uid)).order(at.asc()).select(action).load(&mut app.conn()).unwrap();
     assert_eq!(actions, ["user.login_failed", "user.login", "user.logout"]);
 }
 
@@ -136,12 +132,36 @@ async fn setup_link_creates_the_first_administrator_once() {
     let token = custodian::web::auth::setup::issue_token_if_no_users(&mut app.conn()).unwrap().unwrap();
     let b = app.browser();
     let path = format!("/setup/{token}");
-    let weak = b.submit(&path, &path, &[("email", "root@example.com"), ("first_name", "Root"), ("last_name", "R"), ("password", "password"), ("password_confirm", "password")]).await;
+    let weak = b
+        .submit(
+            &path,
+            &path,
+            &[
+                ("email", "root@example.com"),
+                ("first_name", "Root"),
+                ("last_name", "R"),
+                ("password", "password"),
+                ("password_confirm", "password"),
+            ],
+        )
+        .await;
     assert_eq!(weak.status(), 422);
     let body = weak.text().await.unwrap();
     assert!(body.contains("value=\"root@example.com\""), "typed email kept");
     assert!(body.contains("Use at least 10 characters"));
-    let ok = b.submit(&path, &path, &[("email", "root@example.com"), ("first_name", "Root"), ("last_name", "R"), ("password", TEST_PASSWORD), ("password_confirm", TEST_PASSWORD)]).await;
+    let ok = b
+        .submit(
+            &path,
+            &path,
+            &[
+                ("email", "root@example.com"),
+                ("first_name", "Root"),
+                ("last_name", "R"),
+                ("password", TEST_PASSWORD),
+                ("password_confirm", TEST_PASSWORD),
+            ],
+        )
+        .await;
     assert_eq!(ok.status(), 303);
     assert!(b.page("/").await.contains("signed in as <strong>Administrator</strong>"));
     assert_eq!(app.browser().get(&path).await.status(), 404, "the link works once");
@@ -188,8 +208,11 @@ async fn pages_carry_security_headers_and_healthz_answers() {
 async fn system_presets_exist_after_migration() {
     let app = spawn_app().await;
     use custodian::db::schema::presets::dsl::*;
-    let roles: Vec<Option<String>> = presets.filter(system_role.is_not_null()).select(system_role).load(&mut app.conn()).unwrap();
+    let roles: Vec<Option<String>> =
+        presets.filter(system_role.is_not_null()).select(system_role).load(&mut app.conn()).unwrap();
     assert_eq!(roles.len(), 6);
-    let sources = custodian::permissions::store::sources(&mut app.conn(), app.create_user("s@example.com", Role::Salesperson)).unwrap();
+    let sources =
+        custodian::permissions::store::sources(&mut app.conn(), app.create_user("s@example.com", Role::Salesperson))
+            .unwrap();
     assert_eq!(sources.effective(), Role::Salesperson.default_permissions());
 }

@@ -5,9 +5,7 @@
 use crate::fixtures::*;
 use crate::helpers::*;
 use custodian::contacts::events::{self, Event};
-use custodian::db::schema::{
-    audit_log, automation_rules, contact_access_groups, contact_tags, contacts, users,
-};
+use custodian::db::schema::{audit_log, automation_rules, contact_access_groups, contact_tags, contacts, users};
 use custodian::permissions::Role;
 use diesel::prelude::*;
 
@@ -70,21 +68,8 @@ fn insert_rule(c: &mut PgConnection, x: R) -> i64 {
 }
 
 /// A rule that adds `tag` when `trigger_tag` is added (shared: acts on every contact).
-fn tag_rule(
-    c: &mut PgConnection,
-    owner: i64,
-    trigger_tag: Option<&'static str>,
-    tag: &'static str,
-) -> i64 {
-    insert_rule(
-        c,
-        R {
-            trigger_tag,
-            tag: Some(tag),
-            shared: true,
-            ..base(owner, "tag_added", "add_tag")
-        },
-    )
+fn tag_rule(c: &mut PgConnection, owner: i64, trigger_tag: Option<&'static str>, tag: &'static str) -> i64 {
+    insert_rule(c, R { trigger_tag, tag: Some(tag), shared: true, ..base(owner, "tag_added", "add_tag") })
 }
 
 fn tags(c: &mut PgConnection, contact: i64) -> Vec<String> {
@@ -98,10 +83,7 @@ fn tags(c: &mut PgConnection, contact: i64) -> Vec<String> {
 
 fn add_tag(c: &mut PgConnection, contact: i64, tag: &str) {
     diesel::insert_into(contact_tags::table)
-        .values((
-            contact_tags::contact_id.eq(contact),
-            contact_tags::tag.eq(tag),
-        ))
+        .values((contact_tags::contact_id.eq(contact), contact_tags::tag.eq(tag)))
         .execute(c)
         .unwrap();
 }
@@ -127,8 +109,7 @@ fn audits(c: &mut PgConnection, action: &str, id: i64) -> i64 {
 
 /// Runs `events::after` the way a contact screen does: inside one transaction.
 fn after(c: &mut PgConnection, actor: i64, event: Event, ids: &[i64]) {
-    c.transaction::<_, diesel::result::Error, _>(|c| events::after(c, Some(actor), &event, ids))
-        .unwrap();
+    c.transaction::<_, diesel::result::Error, _>(|c| events::after(c, Some(actor), &event, ids)).unwrap();
 }
 
 fn rule_row(c: &mut PgConnection, id: i64) -> Option<(String, bool, bool, i32)> {
@@ -150,22 +131,11 @@ async fn roles_without_automation_are_refused_on_every_route() {
     let app = spawn_app().await;
     let (mia_id, _) = app.signed_in("mia@example.com", Role::Marketer).await;
     let (_, sam) = app.signed_in("sam@example.com", Role::Salesperson).await;
-    let (_, olga) = app
-        .signed_in("olga@example.com", Role::SendingOperator)
-        .await;
+    let (_, olga) = app.signed_in("olga@example.com", Role::SendingOperator).await;
     let (_, uma) = app.signed_in("uma@example.com", Role::User).await;
-    let id = insert_rule(
-        &mut app.conn(),
-        R {
-            tag: Some("t"),
-            ..base(mia_id, "contact_created", "add_tag")
-        },
-    );
+    let id = insert_rule(&mut app.conn(), R { tag: Some("t"), ..base(mia_id, "contact_created", "add_tag") });
     for b in [&sam, &olga] {
-        assert!(
-            !b.page("/").await.contains("href=\"/automation\""),
-            "no navigation entry"
-        );
+        assert!(!b.page("/").await.contains("href=\"/automation\""), "no navigation entry");
         for path in [
             "/automation".to_string(),
             "/automation/new".into(),
@@ -178,12 +148,7 @@ async fn roles_without_automation_are_refused_on_every_route() {
         let posts: Vec<(String, Vec<(&str, &str)>)> = vec![
             (
                 "/automation/new".into(),
-                vec![
-                    ("name", "x"),
-                    ("trigger", "contact_created"),
-                    ("action", "add_tag"),
-                    ("action_tag", "t"),
-                ],
+                vec![("name", "x"), ("trigger", "contact_created"), ("action", "add_tag"), ("action_tag", "t")],
             ),
             (
                 format!("/automation/{id}"),
@@ -208,86 +173,34 @@ async fn roles_without_automation_are_refused_on_every_route() {
     // A User has automation view/create/update but not delete or share, even on their own rule.
     let own = insert_rule(
         &mut app.conn(),
-        R {
-            tag: Some("t"),
-            ..base(
-                custodian_id(&mut app.conn(), "uma@example.com"),
-                "contact_created",
-                "add_tag",
-            )
-        },
+        R { tag: Some("t"), ..base(custodian_id(&mut app.conn(), "uma@example.com"), "contact_created", "add_tag") },
     );
     assert!(uma.page("/").await.contains("href=\"/automation\""));
-    assert_eq!(
-        uma.get(&format!("/automation/{own}/delete")).await.status(),
-        403
-    );
+    assert_eq!(uma.get(&format!("/automation/{own}/delete")).await.status(), 403);
     let token = csrf_token(&uma.page("/automation").await).unwrap();
+    assert_eq!(uma.post_raw(&format!("/automation/{own}/delete"), &[("csrf_token", &token)]).await.status(), 403);
     assert_eq!(
-        uma.post_raw(
-            &format!("/automation/{own}/delete"),
-            &[("csrf_token", &token)]
-        )
-        .await
-        .status(),
-        403
-    );
-    assert_eq!(
-        uma.post_raw(
-            &format!("/automation/{own}/share"),
-            &[("csrf_token", &token), ("on", "true")]
-        )
-        .await
-        .status(),
+        uma.post_raw(&format!("/automation/{own}/share"), &[("csrf_token", &token), ("on", "true")]).await.status(),
         403
     );
     let mut c = app.conn();
-    assert_eq!(
-        rule_row(&mut c, id),
-        Some(("contact_created → add_tag".into(), true, false, 1)),
-        "nothing changed"
-    );
-    assert_eq!(
-        rule_row(&mut c, own),
-        Some(("contact_created → add_tag".into(), true, false, 1)),
-        "nothing changed"
-    );
-    assert_eq!(
-        automation_rules::table
-            .count()
-            .get_result::<i64>(&mut c)
-            .unwrap(),
-        2,
-        "nothing created"
-    );
+    assert_eq!(rule_row(&mut c, id), Some(("contact_created → add_tag".into(), true, false, 1)), "nothing changed");
+    assert_eq!(rule_row(&mut c, own), Some(("contact_created → add_tag".into(), true, false, 1)), "nothing changed");
+    assert_eq!(automation_rules::table.count().get_result::<i64>(&mut c).unwrap(), 2, "nothing created");
 }
 
 fn custodian_id(c: &mut PgConnection, email: &str) -> i64 {
-    users::table
-        .filter(users::email.eq(email))
-        .select(users::id)
-        .first(c)
-        .unwrap()
+    users::table.filter(users::email.eq(email)).select(users::id).first(c).unwrap()
 }
 
 #[tokio::test]
 async fn create_validates_beside_fields_and_keeps_input() {
     let app = spawn_app().await;
     let (mia_id, mia) = app.signed_in("mia@example.com", Role::Marketer).await;
-    let r1 = mia
-        .submit(
-            "/automation/new",
-            "/automation/new",
-            &[("name", ""), ("trigger", ""), ("action", "")],
-        )
-        .await;
+    let r1 = mia.submit("/automation/new", "/automation/new", &[("name", ""), ("trigger", ""), ("action", "")]).await;
     assert_eq!(r1.status(), 422);
     let body = r1.text().await.unwrap();
-    for msg in [
-        "Give the rule a name.",
-        "Choose what starts the rule.",
-        "Choose what the rule does.",
-    ] {
+    for msg in ["Give the rule a name.", "Choose what starts the rule.", "Choose what the rule does."] {
         assert!(body.contains(msg), "{msg}");
     }
     let r2 = mia
@@ -305,56 +218,29 @@ async fn create_validates_beside_fields_and_keeps_input() {
     assert_eq!(r2.status(), 422);
     let body = r2.text().await.unwrap();
     assert!(body.contains("No active user has this email address."));
-    assert!(
-        body.contains("value=\"Hand over\"") && body.contains("value=\"ghost@example.com\""),
-        "typed values kept"
-    );
+    assert!(body.contains("value=\"Hand over\"") && body.contains("value=\"ghost@example.com\""), "typed values kept");
     let r3 = mia
         .submit(
             "/automation/new",
             "/automation/new",
-            &[
-                ("name", "G"),
-                ("trigger", "imported"),
-                ("action", "add_access_group"),
-                ("action_group_id", "987654"),
-            ],
+            &[("name", "G"), ("trigger", "imported"), ("action", "add_access_group"), ("action_group_id", "987654")],
         )
         .await;
     assert_eq!(r3.status(), 422);
-    assert!(r3
-        .text()
-        .await
-        .unwrap()
-        .contains("Choose an existing access group."));
+    assert!(r3.text().await.unwrap().contains("Choose an existing access group."));
     let r4 = mia
         .submit(
             "/automation/new",
             "/automation/new",
-            &[
-                ("name", "T"),
-                ("trigger", "tag_added"),
-                ("action", "add_tag"),
-                ("action_tag", "  "),
-            ],
+            &[("name", "T"), ("trigger", "tag_added"), ("action", "add_tag"), ("action_tag", "  ")],
         )
         .await;
     assert_eq!(r4.status(), 422);
     assert!(r4.text().await.unwrap().contains("Enter the tag to add."));
-    assert_eq!(
-        automation_rules::table
-            .count()
-            .get_result::<i64>(&mut app.conn())
-            .unwrap(),
-        0,
-        "nothing half-saved"
-    );
+    assert_eq!(automation_rules::table.count().get_result::<i64>(&mut app.conn()).unwrap(), 0, "nothing half-saved");
     // A deactivated user cannot be chosen.
     let gone = app.create_user("gone@example.com", Role::User);
-    diesel::update(users::table.find(gone))
-        .set(users::status.eq("deactivated"))
-        .execute(&mut app.conn())
-        .unwrap();
+    diesel::update(users::table.find(gone)).set(users::status.eq("deactivated")).execute(&mut app.conn()).unwrap();
     let r5 = mia
         .submit(
             "/automation/new",
@@ -385,27 +271,19 @@ async fn create_validates_beside_fields_and_keeps_input() {
     assert_eq!(ok.status(), 303);
     assert_eq!(location(&ok), "/automation");
     let mut c = app.conn();
-    let (id, owner, trigger_tag, tag): (i64, i64, Option<String>, Option<String>) =
-        automation_rules::table
-            .select((
-                automation_rules::id,
-                automation_rules::owner_id,
-                automation_rules::trigger_tag,
-                automation_rules::action_tag,
-            ))
-            .first(&mut c)
-            .unwrap();
-    assert_eq!(
-        (owner, trigger_tag.as_deref(), tag.as_deref()),
-        (mia_id, Some("lead"), Some("sales"))
-    );
+    let (id, owner, trigger_tag, tag): (i64, i64, Option<String>, Option<String>) = automation_rules::table
+        .select((
+            automation_rules::id,
+            automation_rules::owner_id,
+            automation_rules::trigger_tag,
+            automation_rules::action_tag,
+        ))
+        .first(&mut c)
+        .unwrap();
+    assert_eq!((owner, trigger_tag.as_deref(), tag.as_deref()), (mia_id, Some("lead"), Some("sales")));
     assert_eq!(audits(&mut c, "rule.create", id), 1);
     let list = mia.page("/automation").await;
-    assert!(
-        list.contains("Tag leads")
-            && list.contains("Tag added “lead”")
-            && list.contains("Add tag “sales”")
-    );
+    assert!(list.contains("Tag leads") && list.contains("Tag added “lead”") && list.contains("Add tag “sales”"));
 }
 
 #[tokio::test]
@@ -414,23 +292,11 @@ async fn only_owner_or_administrator_changes_a_rule_and_shared_rules_are_visible
     let (mia_id, mia) = app.signed_in("mia@example.com", Role::Marketer).await;
     let (_, max) = app.signed_in("max@example.com", Role::Manager).await;
     let (_, ada) = app.signed_in("ada@example.com", Role::Administrator).await;
-    let id = insert_rule(
-        &mut app.conn(),
-        R {
-            tag: Some("t"),
-            ..base(mia_id, "contact_created", "add_tag")
-        },
-    );
+    let id = insert_rule(&mut app.conn(), R { tag: Some("t"), ..base(mia_id, "contact_created", "add_tag") });
     let path = format!("/automation/{id}");
     // Unshared: another user does not see it and may not touch it.
-    assert!(!max
-        .page("/automation")
-        .await
-        .contains("contact_created → add_tag"));
-    assert!(mia
-        .page("/automation")
-        .await
-        .contains("contact_created → add_tag"));
+    assert!(!max.page("/automation").await.contains("contact_created → add_tag"));
+    assert!(mia.page("/automation").await.contains("contact_created → add_tag"));
     let token = csrf_token(&max.page("/automation").await).unwrap();
     let edit = [
         ("csrf_token", token.as_str()),
@@ -443,58 +309,24 @@ async fn only_owner_or_administrator_changes_a_rule_and_shared_rules_are_visible
     assert_eq!(max.get(&path).await.status(), 403);
     assert_eq!(max.post_raw(&path, &edit).await.status(), 403);
     assert_eq!(max.get(&format!("{path}/delete")).await.status(), 403);
+    assert_eq!(max.post_raw(&format!("{path}/delete"), &[("csrf_token", &token)]).await.status(), 403);
     assert_eq!(
-        max.post_raw(&format!("{path}/delete"), &[("csrf_token", &token)])
-            .await
-            .status(),
+        max.post_raw(&format!("{path}/enabled"), &[("csrf_token", &token), ("on", "false")]).await.status(),
         403
     );
-    assert_eq!(
-        max.post_raw(
-            &format!("{path}/enabled"),
-            &[("csrf_token", &token), ("on", "false")]
-        )
-        .await
-        .status(),
-        403
-    );
-    assert_eq!(
-        max.post_raw(
-            &format!("{path}/share"),
-            &[("csrf_token", &token), ("on", "true")]
-        )
-        .await
-        .status(),
-        403
-    );
+    assert_eq!(max.post_raw(&format!("{path}/share"), &[("csrf_token", &token), ("on", "true")]).await.status(), 403);
     assert_eq!(max.get("/automation/999999").await.status(), 404);
-    assert_eq!(
-        rule_row(&mut app.conn(), id),
-        Some(("contact_created → add_tag".into(), true, false, 1))
-    );
+    assert_eq!(rule_row(&mut app.conn(), id), Some(("contact_created → add_tag".into(), true, false, 1)));
     // The owner shares it: others see it, still cannot change it.
-    assert_eq!(
-        mia.submit("/automation", &format!("{path}/share"), &[("on", "true")])
-            .await
-            .status(),
-        303
-    );
+    assert_eq!(mia.submit("/automation", &format!("{path}/share"), &[("on", "true")]).await.status(), 303);
     assert_eq!(rule_row(&mut app.conn(), id).unwrap().2, true);
     assert_eq!(audits(&mut app.conn(), "rule.share", id), 1);
-    assert!(max
-        .page("/automation")
-        .await
-        .contains("contact_created → add_tag"));
+    assert!(max.page("/automation").await.contains("contact_created → add_tag"));
     assert_eq!(max.post_raw(&path, &edit).await.status(), 403);
     // An Administrator may not share someone else's rule, but may edit it.
     let admin_token = csrf_token(&ada.page("/automation").await).unwrap();
     assert_eq!(
-        ada.post_raw(
-            &format!("{path}/share"),
-            &[("csrf_token", &admin_token), ("on", "false")]
-        )
-        .await
-        .status(),
+        ada.post_raw(&format!("{path}/share"), &[("csrf_token", &admin_token), ("on", "false")]).await.status(),
         403
     );
     ada.page(&path).await;
@@ -517,10 +349,7 @@ async fn only_owner_or_administrator_changes_a_rule_and_shared_rules_are_visible
         )
         .await;
     assert_eq!(r.status(), 303);
-    assert_eq!(
-        rule_row(&mut app.conn(), id),
-        Some(("Renamed".into(), true, true, 3))
-    );
+    assert_eq!(rule_row(&mut app.conn(), id), Some(("Renamed".into(), true, true, 3)));
     assert_eq!(audits(&mut app.conn(), "rule.update", id), 1);
     let r = mia
         .post_raw(
@@ -539,42 +368,17 @@ async fn only_owner_or_administrator_changes_a_rule_and_shared_rules_are_visible
     assert!(r.text().await.unwrap().contains("value=\"Stale\""));
     assert_eq!(rule_row(&mut app.conn(), id).unwrap().0, "Renamed");
     // Disable, then delete after the confirmation page.
-    assert_eq!(
-        mia.submit(
-            "/automation",
-            &format!("{path}/enabled"),
-            &[("on", "false")]
-        )
-        .await
-        .status(),
-        303
-    );
+    assert_eq!(mia.submit("/automation", &format!("{path}/enabled"), &[("on", "false")]).await.status(), 303);
     assert_eq!(rule_row(&mut app.conn(), id).unwrap().1, false);
     assert_eq!(audits(&mut app.conn(), "rule.enable", id), 1);
     let confirm = mia.page(&format!("{path}/delete")).await;
     assert!(confirm.contains("Delete rule “Renamed”?"));
-    assert_eq!(
-        mia.submit(&format!("{path}/delete"), &format!("{path}/delete"), &[])
-            .await
-            .status(),
-        303
-    );
+    assert_eq!(mia.submit(&format!("{path}/delete"), &format!("{path}/delete"), &[]).await.status(), 303);
     assert_eq!(rule_row(&mut app.conn(), id), None);
     assert_eq!(audits(&mut app.conn(), "rule.delete", id), 1);
     // An Administrator deletes another user's rule.
-    let other = insert_rule(
-        &mut app.conn(),
-        R {
-            tag: Some("t"),
-            ..base(mia_id, "imported", "add_tag")
-        },
-    );
-    assert_eq!(
-        ada.submit("/automation", &format!("/automation/{other}/delete"), &[])
-            .await
-            .status(),
-        303
-    );
+    let other = insert_rule(&mut app.conn(), R { tag: Some("t"), ..base(mia_id, "imported", "add_tag") });
+    assert_eq!(ada.submit("/automation", &format!("/automation/{other}/delete"), &[]).await.status(), 303);
     assert_eq!(rule_row(&mut app.conn(), other), None);
 }
 
@@ -585,56 +389,18 @@ async fn creating_a_contact_on_its_form_runs_contact_created_rules() {
     let bob = app.create_user("bob@example.com", Role::Salesperson);
     let mut c = app.conn();
     let g = group(&mut c, "Leads");
-    let r_tag = insert_rule(
-        &mut c,
-        R {
-            tag: Some("new-lead"),
-            ..base(mia_id, "contact_created", "add_tag")
-        },
-    );
-    let r_group = insert_rule(
-        &mut c,
-        R {
-            group: Some(g),
-            ..base(mia_id, "contact_created", "add_access_group")
-        },
-    );
-    let r_co = insert_rule(
-        &mut c,
-        R {
-            user: Some(bob),
-            read_only: true,
-            ..base(mia_id, "contact_created", "add_co_owner")
-        },
-    );
-    let r_off = insert_rule(
-        &mut c,
-        R {
-            tag: Some("never"),
-            enabled: false,
-            ..base(mia_id, "contact_created", "add_tag")
-        },
-    );
-    let r_other = insert_rule(
-        &mut c,
-        R {
-            tag: Some("never"),
-            ..base(mia_id, "imported", "add_tag")
-        },
-    );
-    let resp = mia
-        .submit(
-            "/contacts/new",
-            "/contacts/new",
-            &[("first_name", "Nora"), ("email", "nora@acme.test")],
-        )
-        .await;
+    let r_tag = insert_rule(&mut c, R { tag: Some("new-lead"), ..base(mia_id, "contact_created", "add_tag") });
+    let r_group = insert_rule(&mut c, R { group: Some(g), ..base(mia_id, "contact_created", "add_access_group") });
+    let r_co =
+        insert_rule(&mut c, R { user: Some(bob), read_only: true, ..base(mia_id, "contact_created", "add_co_owner") });
+    let r_off =
+        insert_rule(&mut c, R { tag: Some("never"), enabled: false, ..base(mia_id, "contact_created", "add_tag") });
+    let r_other = insert_rule(&mut c, R { tag: Some("never"), ..base(mia_id, "imported", "add_tag") });
+    let resp =
+        mia.submit("/contacts/new", "/contacts/new", &[("first_name", "Nora"), ("email", "nora@acme.test")]).await;
     assert_eq!(resp.status(), 303);
-    let id: i64 = contacts::table
-        .filter(contacts::email.eq("nora@acme.test"))
-        .select(contacts::id)
-        .first(&mut c)
-        .unwrap();
+    let id: i64 =
+        contacts::table.filter(contacts::email.eq("nora@acme.test")).select(contacts::id).first(&mut c).unwrap();
     assert_eq!(tags(&mut c, id), vec!["new-lead".to_string()]);
     let groups: Vec<i64> = contact_access_groups::table
         .filter(contact_access_groups::contact_id.eq(id))
@@ -643,13 +409,7 @@ async fn creating_a_contact_on_its_form_runs_contact_created_rules() {
         .unwrap();
     assert_eq!(groups, vec![g]);
     assert_eq!(co_owners_of(&mut c, id), vec![(bob, true)]);
-    for (rule, n) in [
-        (r_tag, 1),
-        (r_group, 1),
-        (r_co, 1),
-        (r_off, 0),
-        (r_other, 0),
-    ] {
+    for (rule, n) in [(r_tag, 1), (r_group, 1), (r_co, 1), (r_off, 0), (r_other, 0)] {
         assert_eq!(fires(&mut c, rule), n, "rule {rule}");
     }
 }
@@ -666,36 +426,13 @@ async fn unshared_rules_reach_only_what_their_owner_can_act_on() {
     let g = group(&mut c, "Peek");
     grant(&mut c, g, Some(uma), None, "view");
     in_group(&mut c, viewed, g);
-    let private = insert_rule(
-        &mut c,
-        R {
-            tag: Some("private"),
-            ..base(uma, "contact_created", "add_tag")
-        },
-    );
-    let shared = insert_rule(
-        &mut c,
-        R {
-            tag: Some("shared"),
-            shared: true,
-            ..base(uma, "contact_created", "add_tag")
-        },
-    );
+    let private = insert_rule(&mut c, R { tag: Some("private"), ..base(uma, "contact_created", "add_tag") });
+    let shared =
+        insert_rule(&mut c, R { tag: Some("shared"), shared: true, ..base(uma, "contact_created", "add_tag") });
     after(&mut c, oscar, Event::Created, &[mine, theirs, viewed]);
-    assert_eq!(
-        tags(&mut c, mine),
-        vec!["private".to_string(), "shared".to_string()]
-    );
-    assert_eq!(
-        tags(&mut c, theirs),
-        vec!["shared".to_string()],
-        "owner cannot act on it"
-    );
-    assert_eq!(
-        tags(&mut c, viewed),
-        vec!["shared".to_string()],
-        "view is not act"
-    );
+    assert_eq!(tags(&mut c, mine), vec!["private".to_string(), "shared".to_string()]);
+    assert_eq!(tags(&mut c, theirs), vec!["shared".to_string()], "owner cannot act on it");
+    assert_eq!(tags(&mut c, viewed), vec!["shared".to_string()], "view is not act");
     let fired: serde_json::Value = audit_log::table
         .filter(audit_log::action.eq("rule.fire"))
         .filter(audit_log::object_id.eq(private.to_string()))
@@ -705,10 +442,7 @@ async fn unshared_rules_reach_only_what_their_owner_can_act_on() {
         .unwrap();
     assert_eq!(fired["contacts"], serde_json::json!([mine]));
     // A deactivated owner's unshared rule does nothing; the shared one still acts.
-    diesel::update(users::table.find(uma))
-        .set(users::status.eq("deactivated"))
-        .execute(&mut c)
-        .unwrap();
+    diesel::update(users::table.find(uma)).set(users::status.eq("deactivated")).execute(&mut c).unwrap();
     let later = contact(&mut c, "Later", Some(uma));
     after(&mut c, oscar, Event::Created, &[later]);
     assert_eq!(tags(&mut c, later), vec!["shared".to_string()]);
@@ -734,14 +468,8 @@ async fn rules_that_trigger_each_other_terminate_and_apply_once() {
     let y = contact(&mut c, "Y", None);
     add_tag(&mut c, y, "P");
     after(&mut c, ada, Event::TagsAdded(vec!["P".into()]), &[y]);
-    assert_eq!(
-        tags(&mut c, y),
-        vec!["P".to_string(), "Q".to_string(), "R".to_string()]
-    );
-    assert_eq!(
-        (fires(&mut c, p_q), fires(&mut c, q_r), fires(&mut c, r_p)),
-        (1, 1, 1)
-    );
+    assert_eq!(tags(&mut c, y), vec!["P".to_string(), "Q".to_string(), "R".to_string()]);
+    assert_eq!((fires(&mut c, p_q), fires(&mut c, q_r), fires(&mut c, r_p)), (1, 1, 1));
 }
 
 #[tokio::test]
@@ -773,12 +501,7 @@ async fn follow_ups_stop_at_the_round_limit() {
     add_tag(&mut c, x, "t0");
     after(&mut c, ada, Event::TagsAdded(vec!["t0".into()]), &[x]);
     assert_eq!(custodian::automation::fire::MAX_ROUNDS, 5);
-    assert_eq!(
-        tags(&mut c, x),
-        ["t0", "t1", "t2", "t3", "t4", "t5"]
-            .map(String::from)
-            .to_vec()
-    );
+    assert_eq!(tags(&mut c, x), ["t0", "t1", "t2", "t3", "t4", "t5"].map(String::from).to_vec());
 }
 
 #[tokio::test]
@@ -789,21 +512,11 @@ async fn conditions_are_respected() {
     let bob = app.create_user("bob@example.com", Role::Salesperson);
     let vip = insert_rule(
         &mut c,
-        R {
-            has_tag: Some("vip"),
-            tag: Some("c-vip"),
-            shared: true,
-            ..base(ada, "imported", "add_tag")
-        },
+        R { has_tag: Some("vip"), tag: Some("c-vip"), shared: true, ..base(ada, "imported", "add_tag") },
     );
     insert_rule(
         &mut c,
-        R {
-            category: Some("B2B"),
-            tag: Some("c-b2b"),
-            shared: true,
-            ..base(ada, "imported", "add_tag")
-        },
+        R { category: Some("B2B"), tag: Some("c-b2b"), shared: true, ..base(ada, "imported", "add_tag") },
     );
     insert_rule(
         &mut c,
@@ -817,69 +530,31 @@ async fn conditions_are_respected() {
     );
     insert_rule(
         &mut c,
-        R {
-            no_main_owner: true,
-            user: Some(bob),
-            shared: true,
-            ..base(ada, "imported", "set_main_owner")
-        },
+        R { no_main_owner: true, user: Some(bob), shared: true, ..base(ada, "imported", "set_main_owner") },
     );
     let owned_vip_b2b = contact(&mut c, "A", Some(ada));
     add_tag(&mut c, owned_vip_b2b, "vip");
-    diesel::update(contacts::table.find(owned_vip_b2b))
-        .set(contacts::category.eq("B2B"))
-        .execute(&mut c)
-        .unwrap();
+    diesel::update(contacts::table.find(owned_vip_b2b)).set(contacts::category.eq("B2B")).execute(&mut c).unwrap();
     let orphan = contact(&mut c, "B", None);
     let other_b2b = contact(&mut c, "C", Some(ada));
-    diesel::update(contacts::table.find(other_b2b))
-        .set(contacts::category.eq("b2b"))
-        .execute(&mut c)
-        .unwrap();
-    after(
-        &mut c,
-        ada,
-        Event::Imported,
-        &[owned_vip_b2b, orphan, other_b2b],
-    );
-    assert_eq!(
-        tags(&mut c, owned_vip_b2b),
-        ["c-b2b", "c-both", "c-vip", "vip"]
-            .map(String::from)
-            .to_vec()
-    );
+    diesel::update(contacts::table.find(other_b2b)).set(contacts::category.eq("b2b")).execute(&mut c).unwrap();
+    after(&mut c, ada, Event::Imported, &[owned_vip_b2b, orphan, other_b2b]);
+    assert_eq!(tags(&mut c, owned_vip_b2b), ["c-b2b", "c-both", "c-vip", "vip"].map(String::from).to_vec());
     assert!(tags(&mut c, orphan).is_empty());
-    assert!(
-        tags(&mut c, other_b2b).is_empty(),
-        "category matches exactly"
-    );
+    assert!(tags(&mut c, other_b2b).is_empty(), "category matches exactly");
     let owners: Vec<(i64, Option<i64>)> = contacts::table
         .filter(contacts::id.eq_any([owned_vip_b2b, orphan, other_b2b]))
         .select((contacts::id, contacts::main_owner_id))
         .order(contacts::id)
         .load(&mut c)
         .unwrap();
-    assert_eq!(
-        owners,
-        vec![
-            (owned_vip_b2b, Some(ada)),
-            (orphan, Some(bob)),
-            (other_b2b, Some(ada))
-        ]
-    );
+    assert_eq!(owners, vec![(owned_vip_b2b, Some(ada)), (orphan, Some(bob)), (other_b2b, Some(ada))]);
     assert_eq!(fires(&mut c, vip), 1);
     // Other events do not run "imported" rules.
     let later = contact(&mut c, "D", None);
     after(&mut c, ada, Event::Created, &[later]);
     after(&mut c, ada, Event::FormSubmitted(1), &[later]);
-    assert_eq!(
-        contacts::table
-            .find(later)
-            .select(contacts::main_owner_id)
-            .first::<Option<i64>>(&mut c)
-            .unwrap(),
-        None
-    );
+    assert_eq!(contacts::table.find(later).select(contacts::main_owner_id).first::<Option<i64>>(&mut c).unwrap(), None);
 }
 
 #[tokio::test]
@@ -889,60 +564,17 @@ async fn browser_creates_and_shares_a_rule() {
     let mia = app.create_user("mia@example.com", Role::Marketer);
     let bob = app.create_user("bob@example.com", Role::Salesperson);
     let chrome = crate::browser::Chrome::start().await;
-    chrome
-        .login(&app.address, "mia@example.com", TEST_PASSWORD)
-        .await;
+    chrome.login(&app.address, "mia@example.com", TEST_PASSWORD).await;
     let d = &chrome.driver;
     d.goto(format!("{}/automation", app.address)).await.unwrap();
-    d.find(By::LinkText("New rule"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
-    d.find(By::Id("f-name"))
-        .await
-        .unwrap()
-        .send_keys("Bob follows new leads")
-        .await
-        .unwrap();
-    d.find(By::Css("#f-trigger option[value='contact_created']"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
-    d.find(By::Css("#f-action option[value='add_co_owner']"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
-    d.find(By::Id("f-action_user"))
-        .await
-        .unwrap()
-        .send_keys("bob@example.com")
-        .await
-        .unwrap();
-    d.find(By::Css("input[name=action_read_only]"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
-    d.find(By::Css("form.rule-form button[type=submit]"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
-    let flash = d
-        .find(By::Css(".flash"))
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    d.find(By::LinkText("New rule")).await.unwrap().click().await.unwrap();
+    d.find(By::Id("f-name")).await.unwrap().send_keys("Bob follows new leads").await.unwrap();
+    d.find(By::Css("#f-trigger option[value='contact_created']")).await.unwrap().click().await.unwrap();
+    d.find(By::Css("#f-action option[value='add_co_owner']")).await.unwrap().click().await.unwrap();
+    d.find(By::Id("f-action_user")).await.unwrap().send_keys("bob@example.com").await.unwrap();
+    d.find(By::Css("input[name=action_read_only]")).await.unwrap().click().await.unwrap();
+    d.find(By::Css("form.rule-form button[type=submit]")).await.unwrap().click().await.unwrap();
+    let flash = d.find(By::Css(".flash")).await.unwrap().text().await.unwrap();
     assert_eq!(flash, "Rule created.");
     let row: (i64, String, Option<i64>, bool, bool, bool) = automation_rules::table
         .select((
@@ -955,40 +587,20 @@ async fn browser_creates_and_shares_a_rule() {
         ))
         .first(&mut app.conn())
         .unwrap();
-    assert_eq!(
-        row,
-        (mia, "add_co_owner".into(), Some(bob), true, true, false)
-    );
-    d.find(By::XPath("//button[normalize-space()='Share rule']"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    assert_eq!(row, (mia, "add_co_owner".into(), Some(bob), true, true, false));
+    d.find(By::XPath("//button[normalize-space()='Share rule']")).await.unwrap().click().await.unwrap();
     // The list page is shown before and after the click: wait for the new one.
     let mut text = String::new();
     for _ in 0..100 {
-        text = d
-            .find(By::Css("table.rules"))
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap_or_default();
+        text = d.find(By::Css("table.rules")).await.unwrap().text().await.unwrap_or_default();
         if text.contains("Stop sharing") {
             break;
         }
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
     }
-    assert!(
-        text.contains("Add co-owner bob@example.com (read-only)"),
-        "{text}"
-    );
+    assert!(text.contains("Add co-owner bob@example.com (read-only)"), "{text}");
     assert!(text.contains("Stop sharing"), "{text}");
-    let shared: bool = automation_rules::table
-        .select(automation_rules::shared)
-        .first(&mut app.conn())
-        .unwrap();
+    let shared: bool = automation_rules::table.select(automation_rules::shared).first(&mut app.conn()).unwrap();
     assert!(shared, "shared in the database");
     chrome.quit().await;
 }
@@ -1000,49 +612,19 @@ async fn owner_actions_fold_co_ownership_and_skip_users_who_left() {
     let ada = app.create_user("ada@example.com", Role::Administrator);
     let bob = app.create_user("bob@example.com", Role::Salesperson);
     let carl = app.create_user("carl@example.com", Role::Salesperson);
-    let set_bob = insert_rule(
-        &mut c,
-        R {
-            user: Some(bob),
-            shared: true,
-            ..base(ada, "form_submitted", "set_main_owner")
-        },
-    );
-    let add_carl = insert_rule(
-        &mut c,
-        R {
-            user: Some(carl),
-            shared: true,
-            ..base(ada, "imported", "add_co_owner")
-        },
-    );
-    let add_bob = insert_rule(
-        &mut c,
-        R {
-            user: Some(bob),
-            shared: true,
-            ..base(ada, "imported", "add_co_owner")
-        },
-    );
+    let set_bob =
+        insert_rule(&mut c, R { user: Some(bob), shared: true, ..base(ada, "form_submitted", "set_main_owner") });
+    let add_carl = insert_rule(&mut c, R { user: Some(carl), shared: true, ..base(ada, "imported", "add_co_owner") });
+    let add_bob = insert_rule(&mut c, R { user: Some(bob), shared: true, ..base(ada, "imported", "add_co_owner") });
     let x = contact(&mut c, "X", Some(ada));
     co_owner(&mut c, x, bob, true);
     after(&mut c, ada, Event::FormSubmitted(7), &[x]);
-    let owner: Option<i64> = contacts::table
-        .find(x)
-        .select(contacts::main_owner_id)
-        .first(&mut c)
-        .unwrap();
+    let owner: Option<i64> = contacts::table.find(x).select(contacts::main_owner_id).first(&mut c).unwrap();
     assert_eq!(owner, Some(bob));
-    assert!(
-        co_owners_of(&mut c, x).is_empty(),
-        "bob's co-ownership folded into main ownership"
-    );
+    assert!(co_owners_of(&mut c, x).is_empty(), "bob's co-ownership folded into main ownership");
     assert_eq!(fires(&mut c, set_bob), 1);
     // Carl left: his rule does nothing; bob, already main owner, is not also made co-owner.
-    diesel::update(users::table.find(carl))
-        .set(users::status.eq("deactivated"))
-        .execute(&mut c)
-        .unwrap();
+    diesel::update(users::table.find(carl)).set(users::status.eq("deactivated")).execute(&mut c).unwrap();
     after(&mut c, ada, Event::Imported, &[x]);
     assert!(co_owners_of(&mut c, x).is_empty());
     assert_eq!(fires(&mut c, add_carl), 0);
@@ -1053,9 +635,5 @@ async fn owner_actions_fold_co_ownership_and_skip_users_who_left() {
         .first::<Option<serde_json::Value>>(&mut c)
         .unwrap()
         .unwrap();
-    assert_eq!(
-        changed["changed"],
-        serde_json::json!([]),
-        "targeted, nothing changed"
-    );
+    assert_eq!(changed["changed"], serde_json::json!([]), "targeted, nothing changed");
 }

@@ -33,9 +33,16 @@ impl Chrome {
         let mut caps = DesiredCapabilities::chrome();
         caps.set_binary(&std::env::var("CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into())).unwrap();
         for arg in [
-            "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-            "--disable-background-networking", "--disable-component-update", "--disable-sync",
-            "--disable-dev-shm-usage", "--window-size=1280,900",
+            "--headless=new",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--disable-dev-shm-usage",
+            "--window-size=1280,900",
         ] {
             caps.add_arg(arg).unwrap();
         }
@@ -76,7 +83,13 @@ impl Chrome {
 
     /// Waits until an element shows `text` (the previous page may have the same element).
     pub async fn wait_text(&self, by: By, text: &str) -> WebElement {
-        self.driver.query(by).with_text(text.to_string()).wait(Duration::from_secs(30), Duration::from_millis(100)).first().await.unwrap()
+        self.driver
+            .query(by)
+            .with_text(text.to_string())
+            .wait(Duration::from_secs(30), Duration::from_millis(100))
+            .first()
+            .await
+            .unwrap()
     }
 
     pub async fn quit(mut self) {

@@ -16,7 +16,9 @@ async fn every_contact_route_refuses_what_it_must() {
     let token = csrf_token(&sam.page("/").await).unwrap();
     let op_token = csrf_token(&op.page("/").await).unwrap();
     // A Sending operator has no contacts.view: no list, no card, no forms.
-    for path in ["/contacts".to_string(), format!("/contacts/{id}"), "/contacts/new".into(), format!("/contacts/{id}/delete")] {
+    for path in
+        ["/contacts".to_string(), format!("/contacts/{id}"), "/contacts/new".into(), format!("/contacts/{id}/delete")]
+    {
         assert_eq!(op.get(&path).await.status(), 403, "GET {path}");
     }
     // A Salesperson lacks contacts.assign and contacts.delete, even on their own contact.
@@ -35,7 +37,11 @@ async fn every_contact_route_refuses_what_it_must() {
         assert_eq!(op.post_raw(path, &f).await.status(), 403, "POST {path} as Sending operator");
     }
     assert_eq!(sam.get(&format!("/contacts/{id}/delete")).await.status(), 403);
-    let c = contacts::table.find(id).select((contacts::main_owner_id, contacts::confidential)).first::<(Option<i64>, bool)>(&mut app.conn()).unwrap();
+    let c = contacts::table
+        .find(id)
+        .select((contacts::main_owner_id, contacts::confidential))
+        .first::<(Option<i64>, bool)>(&mut app.conn())
+        .unwrap();
     assert_eq!(c, (Some(sam_id), false), "nothing changed");
     // Signed-out visitors are sent to sign in.
     assert_eq!(app.browser().get(&format!("/contacts/{id}")).await.status(), 303);
@@ -45,17 +51,34 @@ async fn every_contact_route_refuses_what_it_must() {
 async fn create_validates_and_makes_the_creator_main_owner() {
     let app = spawn_app().await;
     let (sam_id, sam) = app.signed_in("sam@example.com", Role::Salesperson).await;
-    let bad = sam.submit("/contacts/new", "/contacts/new", &[("email", "not-an-email"), ("first_name", "Ann"), ("phone", "600100200")]).await;
+    let bad = sam
+        .submit(
+            "/contacts/new",
+            "/contacts/new",
+            &[("email", "not-an-email"), ("first_name", "Ann"), ("phone", "600100200")],
+        )
+        .await;
     assert_eq!(bad.status(), 422);
     let body = bad.text().await.unwrap();
     assert!(body.contains("Enter a valid email address"));
     assert!(body.contains("country code"));
     assert!(body.contains("value=\"Ann\""), "typed input kept");
-    let ok = sam.submit("/contacts/new", "/contacts/new", &[("email", "ann@acme.test"), ("first_name", "Ann"), ("phone", "+48600100200")]).await;
+    let ok = sam
+        .submit(
+            "/contacts/new",
+            "/contacts/new",
+            &[("email", "ann@acme.test"), ("first_name", "Ann"), ("phone", "+48600100200")],
+        )
+        .await;
     assert_eq!(ok.status(), 303);
-    let owner: Option<i64> = contacts::table.filter(contacts::email.eq("ann@acme.test")).select(contacts::main_owner_id).first(&mut app.conn()).unwrap();
+    let owner: Option<i64> = contacts::table
+        .filter(contacts::email.eq("ann@acme.test"))
+        .select(contacts::main_owner_id)
+        .first(&mut app.conn())
+        .unwrap();
     assert_eq!(owner, Some(sam_id));
-    let dup = sam.submit("/contacts/new", "/contacts/new", &[("email", "ANN@acme.test"), ("first_name", "Again")]).await;
+    let dup =
+        sam.submit("/contacts/new", "/contacts/new", &[("email", "ANN@acme.test"), ("first_name", "Again")]).await;
     assert_eq!(dup.status(), 422);
     assert!(dup.text().await.unwrap().contains("Another contact already has this email"));
 }
@@ -70,11 +93,32 @@ async fn a_stale_form_is_refused_with_what_changed_and_the_input_kept() {
     let sam_html = sam.page(&path).await;
     let sam_token = csrf_token(&sam_html).unwrap();
     // The manager saves first.
-    let r = mgr.submit(&path, &path, &[("version", "1"), ("orig_first_name", "Original"), ("first_name", "Managers"), ("email", "original@contacts.test")]).await;
+    let r = mgr
+        .submit(
+            &path,
+            &path,
+            &[
+                ("version", "1"),
+                ("orig_first_name", "Original"),
+                ("first_name", "Managers"),
+                ("email", "original@contacts.test"),
+            ],
+        )
+        .await;
     assert_eq!(r.status(), 303);
     // Sam's form still carries version 1.
     let r = sam
-        .post_raw(&path, &[("csrf_token", &sam_token), ("version", "1"), ("orig_first_name", "Original"), ("orig_email", "original@contacts.test"), ("first_name", "Sams"), ("email", "original@contacts.test")])
+        .post_raw(
+            &path,
+            &[
+                ("csrf_token", &sam_token),
+                ("version", "1"),
+                ("orig_first_name", "Original"),
+                ("orig_email", "original@contacts.test"),
+                ("first_name", "Sams"),
+                ("email", "original@contacts.test"),
+            ],
+        )
         .await;
     assert_eq!(r.status(), 409);
     let body = r.text().await.unwrap();
@@ -96,7 +140,12 @@ async fn concurrent_owner_edits_lose_no_update() {
     let requests = (0..16).map(|i| {
         let email = format!("co{i}@example.com");
         let ro = if i % 2 == 0 { "true" } else { "false" };
-        let fields = vec![("csrf_token".to_string(), token.clone()), ("op".into(), "add".into()), ("email".into(), email), ("read_only".into(), ro.into())];
+        let fields = vec![
+            ("csrf_token".to_string(), token.clone()),
+            ("op".into(), "add".into()),
+            ("email".into(), email),
+            ("read_only".into(), ro.into()),
+        ];
         admin.client.post(admin.url(&action)).form(&fields).send()
     });
     let results = futures_util::future::join_all(requests).await;
@@ -109,10 +158,15 @@ async fn concurrent_owner_edits_lose_no_update() {
     }
     // Concurrent saves of the same form version: exactly one wins, the others are told.
     let saves = (0..8).map(|i| {
-        let fields = vec![("csrf_token".to_string(), token.clone()), ("version".into(), "1".into()), ("first_name".into(), format!("Name{i}"))];
+        let fields = vec![
+            ("csrf_token".to_string(), token.clone()),
+            ("version".into(), "1".into()),
+            ("first_name".into(), format!("Name{i}")),
+        ];
         admin.client.post(admin.url(&path)).form(&fields).send()
     });
-    let statuses: Vec<u16> = futures_util::future::join_all(saves).await.into_iter().map(|r| r.unwrap().status().as_u16()).collect();
+    let statuses: Vec<u16> =
+        futures_util::future::join_all(saves).await.into_iter().map(|r| r.unwrap().status().as_u16()).collect();
     assert_eq!(statuses.iter().filter(|s| **s == 303).count(), 1, "{statuses:?}");
     assert_eq!(statuses.iter().filter(|s| **s == 409).count(), 7, "{statuses:?}");
 }
@@ -129,7 +183,10 @@ async fn owner_panel_sets_owners_and_owners_are_notified() {
     let r = mgr.submit(&path, &owners, &[("op", "add"), ("email", "nobody@example.com")]).await;
     assert_eq!(r.status(), 422);
     assert!(r.text().await.unwrap().contains("There is no active user with the email"));
-    assert_eq!(mgr.submit(&path, &owners, &[("op", "add"), ("email", "co@example.com"), ("read_only", "true")]).await.status(), 303);
+    assert_eq!(
+        mgr.submit(&path, &owners, &[("op", "add"), ("email", "co@example.com"), ("read_only", "true")]).await.status(),
+        303
+    );
     // The owner hears about it: unread badge, list, mark read.
     let dash = owner.page("/").await;
     assert!(dash.contains("1 unread notifications"), "{dash}");
@@ -141,9 +198,15 @@ async fn owner_panel_sets_owners_and_owners_are_notified() {
     assert_eq!(mgr.submit(&path, &owners, &[("op", "set_me")]).await.status(), 303);
     let main: Option<i64> = contacts::table.find(id).select(contacts::main_owner_id).first(&mut app.conn()).unwrap();
     assert_eq!(main, Some(mgr_id));
-    let mine: i64 = notifications::table.filter(notifications::user_id.eq(mgr_id)).count().get_result(&mut app.conn()).unwrap();
+    let mine: i64 =
+        notifications::table.filter(notifications::user_id.eq(mgr_id)).count().get_result(&mut app.conn()).unwrap();
     assert_eq!(mine, 0);
-    let audited: i64 = audit_log::table.filter(audit_log::object_type.eq("contact")).filter(audit_log::object_id.eq(id.to_string())).count().get_result(&mut app.conn()).unwrap();
+    let audited: i64 = audit_log::table
+        .filter(audit_log::object_type.eq("contact"))
+        .filter(audit_log::object_id.eq(id.to_string()))
+        .count()
+        .get_result(&mut app.conn())
+        .unwrap();
     assert_eq!(audited, 2);
     let card = mgr.page(&path).await;
     assert!(card.contains("contact.add_co_owner") && card.contains("contact.set_main_owner"), "history on the card");

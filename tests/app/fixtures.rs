@@ -17,7 +17,11 @@ pub fn contact(c: &mut PgConnection, name: &str, owner: Option<i64>) -> i64 {
 
 pub fn co_owner(c: &mut PgConnection, contact: i64, user: i64, read_only: bool) {
     diesel::insert_into(contact_owners::table)
-        .values((contact_owners::contact_id.eq(contact), contact_owners::user_id.eq(user), contact_owners::read_only.eq(read_only)))
+        .values((
+            contact_owners::contact_id.eq(contact),
+            contact_owners::user_id.eq(user),
+            contact_owners::read_only.eq(read_only),
+        ))
         .execute(c)
         .unwrap();
 }
@@ -29,13 +33,20 @@ pub fn team(c: &mut PgConnection, name: &str, manager: Option<i64>, members: &[i
         .get_result(c)
         .unwrap();
     for m in members {
-        diesel::insert_into(team_members::table).values((team_members::team_id.eq(id), team_members::user_id.eq(m))).execute(c).unwrap();
+        diesel::insert_into(team_members::table)
+            .values((team_members::team_id.eq(id), team_members::user_id.eq(m)))
+            .execute(c)
+            .unwrap();
     }
     id
 }
 
 pub fn group(c: &mut PgConnection, name: &str) -> i64 {
-    diesel::insert_into(access_groups::table).values(access_groups::name.eq(name)).returning(access_groups::id).get_result(c).unwrap()
+    diesel::insert_into(access_groups::table)
+        .values(access_groups::name.eq(name))
+        .returning(access_groups::id)
+        .get_result(c)
+        .unwrap()
 }
 
 pub fn grant(c: &mut PgConnection, group: i64, user: Option<i64>, team: Option<i64>, level: &str) {

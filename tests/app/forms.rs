@@ -33,9 +33,7 @@ async fn a_form_creates_or_updates_by_email_with_its_tags_groups_and_owner() {
     let olga = app.create_user("olga@example.com", Role::Salesperson);
     let g = group(&mut app.conn(), "Web leads");
     let gs = g.to_string();
-    let bad = admin
-        .submit("/forms", "/forms", &[("name", ""), ("owner", "nobody@example.com")])
-        .await;
+    let bad = admin.submit("/forms", "/forms", &[("name", ""), ("owner", "nobody@example.com")]).await;
     assert_eq!(bad.status(), 422);
     assert!(bad.text().await.unwrap().contains("No active user has this email"));
     let (form_id, key) = make_form(
@@ -77,30 +75,17 @@ async fn a_form_creates_or_updates_by_email_with_its_tags_groups_and_owner() {
         .load(&mut c)
         .unwrap();
     assert_eq!(groups, vec![g]);
-    let audited: Vec<Option<String>> = audit_log::table
-        .filter(audit_log::action.eq("form.submit"))
-        .select(audit_log::object_id)
-        .load(&mut c)
-        .unwrap();
+    let audited: Vec<Option<String>> =
+        audit_log::table.filter(audit_log::action.eq("form.submit")).select(audit_log::object_id).load(&mut c).unwrap();
     assert_eq!(audited, vec![Some(ann.to_string())]);
 
     // The same email in other case updates it; no second contact.
     let n = contact_count(&app);
-    assert_eq!(
-        post(&app, &key, &[("email", "ann@x.TEST"), ("last_name", "Smith")]).await.status(),
-        200
-    );
+    assert_eq!(post(&app, &key, &[("email", "ann@x.TEST"), ("last_name", "Smith")]).await.status(), 200);
     assert_eq!(contact_count(&app), n);
-    let (first, last): (String, String) = contacts::table
-        .find(ann)
-        .select((contacts::first_name, contacts::last_name))
-        .first(&mut c)
-        .unwrap();
-    assert_eq!(
-        (first.as_str(), last.as_str()),
-        ("Ann", "Smith"),
-        "empty fields keep what was there"
-    );
+    let (first, last): (String, String) =
+        contacts::table.find(ann).select((contacts::first_name, contacts::last_name)).first(&mut c).unwrap();
+    assert_eq!((first.as_str(), last.as_str()), ("Ann", "Smith"), "empty fields keep what was there");
 
     // An existing contact keeps its main owner; one without gets the form's.
     let owned = contact(&mut c, "Owned", Some(olga));
@@ -108,19 +93,12 @@ async fn a_form_creates_or_updates_by_email_with_its_tags_groups_and_owner() {
     assert_eq!(post(&app, &key, &[("email", "owned@contacts.test")]).await.status(), 200);
     assert_eq!(post(&app, &key, &[("email", "ORPHAN@contacts.test")]).await.status(), 200);
     let owner_of = |c: &mut PgConnection, id: i64| {
-        contacts::table
-            .find(id)
-            .select(contacts::main_owner_id)
-            .first::<Option<i64>>(c)
-            .unwrap()
+        contacts::table.find(id).select(contacts::main_owner_id).first::<Option<i64>>(c).unwrap()
     };
     assert_eq!(owner_of(&mut c, owned), Some(olga));
     assert_eq!(owner_of(&mut c, orphan), Some(sam));
-    let in_g: i64 = contact_access_groups::table
-        .filter(contact_access_groups::group_id.eq(g))
-        .count()
-        .get_result(&mut c)
-        .unwrap();
+    let in_g: i64 =
+        contact_access_groups::table.filter(contact_access_groups::group_id.eq(g)).count().get_result(&mut c).unwrap();
     assert_eq!(in_g, 3);
     let _ = form_id;
 }
@@ -147,19 +125,9 @@ async fn honeypot_bad_input_unknown_and_disabled_forms() {
 
     assert_eq!(post(&app, "0123456789abcdef01234567", &[("email", "a@b.test")]).await.status(), 404);
     assert_eq!(app.browser().get("/f/nope").await.status(), 404);
-    let r = admin
-        .submit(
-            &format!("/forms/{form_id}"),
-            &format!("/forms/{form_id}"),
-            &[("name", "Contact us")],
-        )
-        .await;
+    let r = admin.submit(&format!("/forms/{form_id}"), &format!("/forms/{form_id}"), &[("name", "Contact us")]).await;
     assert_eq!(r.status(), 303);
-    assert_eq!(
-        post(&app, &key, &[("email", "a@b.test")]).await.status(),
-        404,
-        "a disabled form answers 404"
-    );
+    assert_eq!(post(&app, &key, &[("email", "a@b.test")]).await.status(), 404, "a disabled form answers 404");
     assert_eq!(contact_count(&app), n);
 }
 
@@ -186,9 +154,7 @@ async fn the_forms_screen_needs_administration_settings() {
     assert_eq!(mia.get("/forms").await.status(), 403);
     let token = csrf_token(&mia.page("/").await).unwrap();
     assert_eq!(
-        mia.post_raw("/forms", &[("csrf_token", &token), ("name", "Sneaky"), ("enabled", "on")])
-            .await
-            .status(),
+        mia.post_raw("/forms", &[("csrf_token", &token), ("name", "Sneaky"), ("enabled", "on")]).await.status(),
         403
     );
     let n: i64 = forms::table.count().get_result(&mut app.conn()).unwrap();

@@ -139,7 +139,14 @@ impl TestApp {
         let mut c = self.conn();
         model::create(
             &mut c,
-            &NewUser { email, first_name: "Test", last_name: role.label(), phone: None, password_hash: password_hash(), role: role.as_str() },
+            &NewUser {
+                email,
+                first_name: "Test",
+                last_name: role.label(),
+                phone: None,
+                password_hash: password_hash(),
+                role: role.as_str(),
+            },
         )
         .unwrap()
         .id
@@ -179,10 +186,7 @@ impl Browser {
 
     /// The Cookie header this browser would send.
     pub fn cookie_header(&self) -> String {
-        self.jar
-            .cookies(&self.base.parse().unwrap())
-            .map(|v| v.to_str().unwrap().to_string())
-            .unwrap_or_default()
+        self.jar.cookies(&self.base.parse().unwrap()).map(|v| v.to_str().unwrap().to_string()).unwrap_or_default()
     }
 
     pub async fn get(&self, path: &str) -> reqwest::Response {

@@ -4,7 +4,9 @@
 
 use crate::fixtures::*;
 use crate::helpers::*;
-use custodian::db::schema::{audit_log, contact_access_groups, contact_tags, contacts, import_jobs, import_rejects, users};
+use custodian::db::schema::{
+    audit_log, contact_access_groups, contact_tags, contacts, import_jobs, import_rejects, users,
+};
 use custodian::permissions::Role;
 use diesel::prelude::*;
 
@@ -16,11 +18,7 @@ fn tag(c: &mut PgConnection, contact: i64, t: &str) {
 }
 
 fn exports_audited(c: &mut PgConnection) -> i64 {
-    audit_log::table
-        .filter(audit_log::action.eq("contact.export"))
-        .count()
-        .get_result(c)
-        .unwrap()
+    audit_log::table.filter(audit_log::action.eq("contact.export")).count().get_result(c).unwrap()
 }
 
 #[tokio::test]
@@ -60,10 +58,7 @@ async fn export_streams_exactly_the_visible_contacts_under_the_filters() {
         .first(&mut c)
         .unwrap();
     assert_eq!(entry.unwrap()["filters"]["tag"], "vip");
-    assert!(
-        mia.page("/contacts").await.contains("/contacts/export.csv?"),
-        "the list offers Export CSV"
-    );
+    assert!(mia.page("/contacts").await.contains("/contacts/export.csv?"), "the list offers Export CSV");
 
     // More rows than one page: the keyset pages join without loss or repetition.
     diesel::sql_query(format!(
@@ -87,10 +82,7 @@ async fn export_is_refused_without_the_permission_and_when_disabled() {
     contact(&mut app.conn(), "Bob", Some(mia_id));
     assert_eq!(sam.get("/contacts/export.csv").await.status(), 403);
     assert!(!sam.page("/contacts").await.contains("Export CSV"));
-    diesel::update(users::table.find(mia_id))
-        .set(users::disable_export.eq(true))
-        .execute(&mut app.conn())
-        .unwrap();
+    diesel::update(users::table.find(mia_id)).set(users::disable_export.eq(true)).execute(&mut app.conn()).unwrap();
     let r = mia.get("/contacts/export.csv").await;
     assert_eq!(r.status(), 403);
     assert!(r.text().await.unwrap().contains("export is disabled for your account"));
@@ -106,10 +98,7 @@ async fn upload(b: &Browser, csv: &str) -> reqwest::Response {
         "--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"people.csv\"\r\nContent-Type: text/csv\r\n\r\n{csv}\r\n--{boundary}--\r\n"
     );
     b.client
-        .post(b.url(&format!(
-            "/contacts/import?csrf_token={}",
-            custodian::web::forms::url_encode(&token)
-        )))
+        .post(b.url(&format!("/contacts/import?csrf_token={}", custodian::web::forms::url_encode(&token))))
         .header("content-type", format!("multipart/form-data; boundary={boundary}"))
         .body(body)
         .send()
@@ -126,11 +115,7 @@ async fn import(app: &TestApp, b: &Browser, csv: &str, fields: &[(&str, &str)]) 
     let r = b.submit(&page, &page, fields).await;
     assert_eq!(r.status(), 303, "start: {}", r.text().await.unwrap());
     for _ in 0..200 {
-        let status: String = import_jobs::table
-            .find(id)
-            .select(import_jobs::status)
-            .first(&mut app.conn())
-            .unwrap();
+        let status: String = import_jobs::table.find(id).select(import_jobs::status).first(&mut app.conn()).unwrap();
         if status == "done" || status == "failed" {
             assert_eq!(status, "done");
             return id;
@@ -143,12 +128,7 @@ async fn import(app: &TestApp, b: &Browser, csv: &str, fields: &[(&str, &str)]) 
 fn counts(app: &TestApp, id: i64) -> (i64, i64, i64, i64) {
     import_jobs::table
         .find(id)
-        .select((
-            import_jobs::created,
-            import_jobs::updated,
-            import_jobs::skipped,
-            import_jobs::rejected,
-        ))
+        .select((import_jobs::created, import_jobs::updated, import_jobs::skipped, import_jobs::rejected))
         .first(&mut app.conn())
         .unwrap()
 }
@@ -178,10 +158,7 @@ async fn import_keeps_good_rows_reports_bad_ones_and_applies_tags_groups_owner()
     // The mapping page pre-selects by header name.
     let r = upload(&mia, csv).await;
     let page = mia.page(&location(&r)).await;
-    assert!(
-        page.contains("<option value=\"email\" selected>"),
-        "E-mail is pre-selected as email"
-    );
+    assert!(page.contains("<option value=\"email\" selected>"), "E-mail is pre-selected as email");
     let gs = g.to_string();
     let fields = [
         ("map_0", "email"),
@@ -218,17 +195,11 @@ async fn import_keeps_good_rows_reports_bad_ones_and_applies_tags_groups_owner()
         .load(&mut c)
         .unwrap();
     assert_eq!(tags, vec!["imported", "lead", "vip"]);
-    let in_g: i64 = contact_access_groups::table
-        .filter(contact_access_groups::group_id.eq(g))
-        .count()
-        .get_result(&mut c)
-        .unwrap();
+    let in_g: i64 =
+        contact_access_groups::table.filter(contact_access_groups::group_id.eq(g)).count().get_result(&mut c).unwrap();
     assert_eq!(in_g, 2);
-    let audited: i64 = audit_log::table
-        .filter(audit_log::action.eq("contact.import"))
-        .count()
-        .get_result(&mut c)
-        .unwrap();
+    let audited: i64 =
+        audit_log::table.filter(audit_log::action.eq("contact.import")).count().get_result(&mut c).unwrap();
     assert_eq!(audited, 1);
     // The report page and the rejects download.
     let report = mia.page(&format!("/contacts/import/{id}")).await;
@@ -264,11 +235,7 @@ async fn import_dedup_update_or_skip_and_refuses_contacts_it_may_not_edit() {
     let id = import(&app, &mia, csv, &update).await;
     assert_eq!(counts(&app, id), (0, 1, 0, 1));
     assert_eq!(first_name(&mut c, mine), "Renamed");
-    assert_eq!(
-        first_name(&mut c, theirs),
-        "Theirs",
-        "a contact the importer may not edit is untouched"
-    );
+    assert_eq!(first_name(&mut c, theirs), "Theirs", "a contact the importer may not edit is untouched");
     assert_eq!(rejects(&app, id), vec![(3, "exists and you may not edit it".to_string())]);
     // A contact another user edits through an import tells its other owners.
     let editor = app.create_user("ed@example.com", Role::Manager);
@@ -317,12 +284,7 @@ async fn import_routes_refuse_without_the_permission_and_check_the_mapping() {
         .submit(
             &page,
             &page,
-            &[
-                ("map_0", "ignore"),
-                ("map_1", "ignore"),
-                ("owner", "nobody@example.com"),
-                ("dedup", "update"),
-            ],
+            &[("map_0", "ignore"), ("map_1", "ignore"), ("owner", "nobody@example.com"), ("dedup", "update")],
         )
         .await;
     assert_eq!(bad.status(), 422);
@@ -341,11 +303,7 @@ async fn a_running_import_shows_its_progress_and_refreshes() {
     let page = location(&r);
     let id: i64 = page.rsplit('/').next().unwrap().parse().unwrap();
     diesel::update(import_jobs::table.find(id))
-        .set((
-            import_jobs::status.eq("running"),
-            import_jobs::total.eq(200i64),
-            import_jobs::processed.eq(50i64),
-        ))
+        .set((import_jobs::status.eq("running"), import_jobs::total.eq(200i64), import_jobs::processed.eq(50i64)))
         .execute(&mut app.conn())
         .unwrap();
     let html = mia.page(&page).await;
@@ -354,11 +312,7 @@ async fn a_running_import_shows_its_progress_and_refreshes() {
     // A running job cannot be started again.
     let r = mia.submit(&page, &page, &[("map_0", "email"), ("dedup", "update")]).await;
     assert_eq!(r.status(), 303);
-    let status: String = import_jobs::table
-        .find(id)
-        .select(import_jobs::status)
-        .first(&mut app.conn())
-        .unwrap();
+    let status: String = import_jobs::table.find(id).select(import_jobs::status).first(&mut app.conn()).unwrap();
     assert_eq!(status, "running");
 }
 
@@ -408,19 +362,12 @@ fn a_failing_import_changes_nothing() {
     assert!(job::start(&mut c, id, &opts).unwrap());
     let pool = custodian::db::Db::new(&db.url, 3, std::time::Duration::from_secs(5));
     assert!(run::execute(&pool, id).is_err());
-    let renamed: i64 = contacts::table
-        .filter(contacts::first_name.eq("New"))
-        .count()
-        .get_result(&mut c)
-        .unwrap();
+    let renamed: i64 = contacts::table.filter(contacts::first_name.eq("New")).count().get_result(&mut c).unwrap();
     assert_eq!(renamed, 0, "the first batch's updates were rolled back");
     let total: i64 = contacts::table.count().get_result(&mut c).unwrap();
     assert_eq!(total, run::BATCH as i64);
-    let (status, error): (String, Option<String>) = import_jobs::table
-        .find(id)
-        .select((import_jobs::status, import_jobs::error))
-        .first(&mut c)
-        .unwrap();
+    let (status, error): (String, Option<String>) =
+        import_jobs::table.find(id).select((import_jobs::status, import_jobs::error)).first(&mut c).unwrap();
     assert_eq!(status, "failed");
     assert!(error.unwrap().contains("nothing was imported"));
 }

@@ -25,7 +25,12 @@ async fn execute(b: &Browser, preview_html: &str) -> reqwest::Response {
 }
 
 fn tags(c: &mut PgConnection, id: i64) -> Vec<String> {
-    contact_tags::table.filter(contact_tags::contact_id.eq(id)).select(contact_tags::tag).order(contact_tags::tag).load(c).unwrap()
+    contact_tags::table
+        .filter(contact_tags::contact_id.eq(id))
+        .select(contact_tags::tag)
+        .order(contact_tags::tag)
+        .load(c)
+        .unwrap()
 }
 
 #[tokio::test]
@@ -40,7 +45,8 @@ async fn remove_owner_is_skipped_where_it_would_leave_no_owner() {
     co_owner(c, x_main, y, false);
     let x_co = contact(c, "Xco", Some(y));
     co_owner(c, x_co, x, false);
-    let r = preview(&admin, "owner=x@example.com", &[("owner", "x@example.com"), ("remove_owner", "x@example.com")]).await;
+    let r =
+        preview(&admin, "owner=x@example.com", &[("owner", "x@example.com"), ("remove_owner", "x@example.com")]).await;
     assert_eq!(r.status(), 200);
     let html = r.text().await.unwrap();
     assert_eq!(number(&html, "matched"), 3);
@@ -53,12 +59,15 @@ async fn remove_owner_is_skipped_where_it_would_leave_no_owner() {
     assert_eq!(done.status(), 200);
     let done = done.text().await.unwrap();
     assert_eq!(number(&done, "changeable"), 2, "executed what was previewed");
-    let owner_of = |c: &mut PgConnection, id| contacts::table.find(id).select(contacts::main_owner_id).first::<Option<i64>>(c).unwrap();
+    let owner_of = |c: &mut PgConnection, id| {
+        contacts::table.find(id).select(contacts::main_owner_id).first::<Option<i64>>(c).unwrap()
+    };
     assert_eq!(owner_of(c, alone), Some(x), "kept: it was the only owner");
     assert_eq!(owner_of(c, x_main), None);
     assert_eq!(co_owners_of(c, x_main), vec![(y, false)]);
     assert!(co_owners_of(c, x_co).is_empty());
-    let entries: Vec<Option<serde_json::Value>> = audit_log::table.filter(audit_log::action.eq("contact.bulk")).select(audit_log::after).load(c).unwrap();
+    let entries: Vec<Option<serde_json::Value>> =
+        audit_log::table.filter(audit_log::action.eq("contact.bulk")).select(audit_log::after).load(c).unwrap();
     assert_eq!(entries.len(), 1, "one audit entry per run");
     let mut ids: Vec<i64> = serde_json::from_value(entries[0].clone().unwrap()["contact_ids"].clone()).unwrap();
     ids.sort();
@@ -74,7 +83,10 @@ async fn tags_are_trimmed_deduplicated_and_idempotent_and_a_token_runs_once() {
     let c = &mut app.conn();
     let a = contact(c, "Alpha", None);
     let b = contact(c, "Beta", None);
-    diesel::insert_into(contact_tags::table).values((contact_tags::contact_id.eq(a), contact_tags::tag.eq("vip"))).execute(c).unwrap();
+    diesel::insert_into(contact_tags::table)
+        .values((contact_tags::contact_id.eq(a), contact_tags::tag.eq("vip")))
+        .execute(c)
+        .unwrap();
     let r = preview(&mgr, "", &[("ids", &a.to_string()), ("ids", &b.to_string()), ("tags", " vip, new ,vip,, ")]).await;
     let html = r.text().await.unwrap();
     assert!(html.contains("Assign tags: new, vip"), "{html}");
@@ -87,7 +99,11 @@ async fn tags_are_trimmed_deduplicated_and_idempotent_and_a_token_runs_once() {
     let again = execute(&mgr, &html).await;
     assert_eq!(again.status(), 303);
     // The same actions again: nothing left to change.
-    let html = preview(&mgr, "", &[("ids", &a.to_string()), ("ids", &b.to_string()), ("tags", "vip,new")]).await.text().await.unwrap();
+    let html = preview(&mgr, "", &[("ids", &a.to_string()), ("ids", &b.to_string()), ("tags", "vip,new")])
+        .await
+        .text()
+        .await
+        .unwrap();
     assert_eq!(number(&html, "changeable"), 0);
 }
 
@@ -150,7 +166,14 @@ async fn combined_actions_apply_in_one_run_and_match_the_preview_sample() {
     let html = preview(
         &admin,
         "q=combo",
-        &[("q", "combo"), ("set_main_owner", "new@example.com"), ("add_co_owner", "help@example.com"), ("add_co_owner_read_only", "true"), ("tags", "a,b"), ("add_group", &g.to_string())],
+        &[
+            ("q", "combo"),
+            ("set_main_owner", "new@example.com"),
+            ("add_co_owner", "help@example.com"),
+            ("add_co_owner_read_only", "true"),
+            ("tags", "a,b"),
+            ("add_group", &g.to_string()),
+        ],
     )
     .await
     .text()

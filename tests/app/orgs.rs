@@ -8,19 +8,11 @@ use diesel::connection::SimpleConnection;
 use diesel::prelude::*;
 
 fn team_id(app: &TestApp, name: &str) -> i64 {
-    teams::table
-        .filter(teams::name.eq(name))
-        .select(teams::id)
-        .first(&mut app.conn())
-        .unwrap()
+    teams::table.filter(teams::name.eq(name)).select(teams::id).first(&mut app.conn()).unwrap()
 }
 
 fn group_id(app: &TestApp, name: &str) -> i64 {
-    access_groups::table
-        .filter(access_groups::name.eq(name))
-        .select(access_groups::id)
-        .first(&mut app.conn())
-        .unwrap()
+    access_groups::table.filter(access_groups::name.eq(name)).select(access_groups::id).first(&mut app.conn()).unwrap()
 }
 
 /// Actions recorded about one object, oldest first.
@@ -51,72 +43,34 @@ async fn teams_are_created_edited_staffed_and_deleted_with_audit() {
     let sam = app.create_user("sam@example.com", Role::Salesperson);
     let uma = app.create_user("uma@example.com", Role::User);
 
-    let r = b
-        .submit(
-            "/teams/new",
-            "/teams",
-            &[("name", "Sales North"), ("manager_email", "BOSS@example.com")],
-        )
-        .await;
+    let r = b.submit("/teams/new", "/teams", &[("name", "Sales North"), ("manager_email", "BOSS@example.com")]).await;
     assert_eq!(r.status(), 303);
     let id = team_id(&app, "Sales North");
     assert_eq!(location(&r), format!("/teams/{id}"));
-    let manager: Option<i64> = teams::table
-        .find(id)
-        .select(teams::manager_id)
-        .first(&mut app.conn())
-        .unwrap();
+    let manager: Option<i64> = teams::table.find(id).select(teams::manager_id).first(&mut app.conn()).unwrap();
     assert_eq!(manager, Some(boss));
 
     // Members by email; a user may be in several teams.
     let page = format!("/teams/{id}");
     let members = format!("/teams/{id}/members");
-    assert_eq!(
-        b.submit(&page, &members, &[("email", "sam@example.com")])
-            .await
-            .status(),
-        303
-    );
-    assert_eq!(
-        b.submit(&page, &members, &[("email", "uma@example.com")])
-            .await
-            .status(),
-        303
-    );
+    assert_eq!(b.submit(&page, &members, &[("email", "sam@example.com")]).await.status(), 303);
+    assert_eq!(b.submit(&page, &members, &[("email", "uma@example.com")]).await.status(), 303);
     assert_eq!(members_of(&app, id), vec![sam, uma]);
-    b.submit(
-        "/teams/new",
-        "/teams",
-        &[("name", "Key accounts"), ("manager_email", "")],
-    )
-    .await;
+    b.submit("/teams/new", "/teams", &[("name", "Key accounts"), ("manager_email", "")]).await;
     let other = team_id(&app, "Key accounts");
-    b.submit(
-        &format!("/teams/{other}"),
-        &format!("/teams/{other}/members"),
-        &[("email", "sam@example.com")],
-    )
-    .await;
+    b.submit(&format!("/teams/{other}"), &format!("/teams/{other}/members"), &[("email", "sam@example.com")]).await;
     assert_eq!(members_of(&app, other), vec![sam]);
 
     // The list shows manager and member count.
     let list = b.page("/teams").await;
-    assert!(
-        list.contains("Sales North") && list.contains("boss@example.com"),
-        "{list}"
-    );
+    assert!(list.contains("Sales North") && list.contains("boss@example.com"), "{list}");
     assert!(list.contains("<td>2</td>"), "{list}");
 
     // Rename and drop the manager.
-    let r = b
-        .submit(&page, &page, &[("name", "Sales South"), ("manager_email", "")])
-        .await;
+    let r = b.submit(&page, &page, &[("name", "Sales South"), ("manager_email", "")]).await;
     assert_eq!(r.status(), 303);
-    let (name, manager): (String, Option<i64>) = teams::table
-        .find(id)
-        .select((teams::name, teams::manager_id))
-        .first(&mut app.conn())
-        .unwrap();
+    let (name, manager): (String, Option<i64>) =
+        teams::table.find(id).select((teams::name, teams::manager_id)).first(&mut app.conn()).unwrap();
     assert_eq!((name.as_str(), manager), ("Sales South", None));
 
     // Remove a member.
@@ -126,39 +80,20 @@ async fn teams_are_created_edited_staffed_and_deleted_with_audit() {
 
     // The team page shows its history with before/after.
     let html = b.page(&page).await;
-    assert!(
-        html.contains("History") && html.contains("team.member_remove") && html.contains("Sales North"),
-        "{html}"
-    );
+    assert!(html.contains("History") && html.contains("team.member_remove") && html.contains("Sales North"), "{html}");
 
     // Delete after confirmation.
     let confirm = b.page(&format!("/teams/{id}/delete")).await;
     assert!(confirm.contains("1 membership"), "{confirm}");
-    let r = b
-        .submit(&format!("/teams/{id}/delete"), &format!("/teams/{id}/delete"), &[])
-        .await;
+    let r = b.submit(&format!("/teams/{id}/delete"), &format!("/teams/{id}/delete"), &[]).await;
     assert_eq!(r.status(), 303);
-    assert_eq!(
-        teams::table
-            .filter(teams::id.eq(id))
-            .count()
-            .get_result::<i64>(&mut app.conn())
-            .unwrap(),
-        0
-    );
+    assert_eq!(teams::table.filter(teams::id.eq(id)).count().get_result::<i64>(&mut app.conn()).unwrap(), 0);
     assert_eq!(members_of(&app, id), Vec::<i64>::new());
     assert_eq!(members_of(&app, other), vec![sam], "other teams keep their members");
 
     assert_eq!(
         actions_on(&app, "team", id),
-        [
-            "team.create",
-            "team.member_add",
-            "team.member_add",
-            "team.update",
-            "team.member_remove",
-            "team.delete"
-        ]
+        ["team.create", "team.member_add", "team.member_add", "team.update", "team.member_remove", "team.delete"]
     );
     let (before, after): (Option<serde_json::Value>, Option<serde_json::Value>) = audit_log::table
         .filter(audit_log::action.eq("team.update"))
@@ -183,49 +118,28 @@ async fn bad_team_input_is_refused_beside_the_field_and_nothing_is_saved() {
     diesel::sql_query(format!("UPDATE users SET status = 'deactivated' WHERE id = {gone}"))
         .execute(&mut app.conn())
         .unwrap();
-    b.submit("/teams/new", "/teams", &[("name", "Sales"), ("manager_email", "")])
-        .await;
+    b.submit("/teams/new", "/teams", &[("name", "Sales"), ("manager_email", "")]).await;
     let id = team_id(&app, "Sales");
 
-    let r = b
-        .submit(
-            "/teams/new",
-            "/teams",
-            &[("name", "  sALES "), ("manager_email", "nobody@example.com")],
-        )
-        .await;
+    let r = b.submit("/teams/new", "/teams", &[("name", "  sALES "), ("manager_email", "nobody@example.com")]).await;
     assert_eq!(r.status(), 422);
     let html = r.text().await.unwrap();
     assert!(html.contains("Another team already has this name."), "{html}");
     assert!(html.contains("No user has this email."), "{html}");
     assert!(html.contains("value=\"nobody@example.com\""), "typed values are kept");
-    let r = b
-        .submit(
-            "/teams/new",
-            "/teams",
-            &[("name", ""), ("manager_email", "gone@example.com")],
-        )
-        .await;
+    let r = b.submit("/teams/new", "/teams", &[("name", ""), ("manager_email", "gone@example.com")]).await;
     assert_eq!(r.status(), 422);
     let html = r.text().await.unwrap();
-    assert!(
-        html.contains("Enter a name.") && html.contains("This user is not active."),
-        "{html}"
-    );
+    assert!(html.contains("Enter a name.") && html.contains("This user is not active."), "{html}");
     assert_eq!(teams::table.count().get_result::<i64>(&mut app.conn()).unwrap(), 1);
 
     let page = format!("/teams/{id}");
-    let r = b
-        .submit(&page, &format!("/teams/{id}/members"), &[("email", "gone@example.com")])
-        .await;
+    let r = b.submit(&page, &format!("/teams/{id}/members"), &[("email", "gone@example.com")]).await;
     assert_eq!(r.status(), 422);
     assert!(r.text().await.unwrap().contains("This user is not active."));
     app.create_user("sam@example.com", Role::Salesperson);
-    b.submit(&page, &format!("/teams/{id}/members"), &[("email", "sam@example.com")])
-        .await;
-    let r = b
-        .submit(&page, &format!("/teams/{id}/members"), &[("email", "sam@example.com")])
-        .await;
+    b.submit(&page, &format!("/teams/{id}/members"), &[("email", "sam@example.com")]).await;
+    let r = b.submit(&page, &format!("/teams/{id}/members"), &[("email", "sam@example.com")]).await;
     assert_eq!(r.status(), 422);
     assert!(r.text().await.unwrap().contains("already a member"));
     assert_eq!(members_of(&app, id).len(), 1);
@@ -237,11 +151,7 @@ fn grants_of(app: &TestApp, group: i64) -> Vec<(Option<i64>, Option<i64>, String
     access_group_grants::table
         .filter(access_group_grants::group_id.eq(group))
         .order(access_group_grants::id)
-        .select((
-            access_group_grants::team_id,
-            access_group_grants::user_id,
-            access_group_grants::level,
-        ))
+        .select((access_group_grants::team_id, access_group_grants::user_id, access_group_grants::level))
         .load(&mut app.conn())
         .unwrap()
 }
@@ -261,89 +171,36 @@ async fn access_groups_and_their_grants_are_managed_with_audit() {
     let app = spawn_app().await;
     let (_, b) = app.signed_in("ada@example.com", Role::Administrator).await;
     let sam = app.create_user("sam@example.com", Role::Salesperson);
-    b.submit("/teams/new", "/teams", &[("name", "Sales"), ("manager_email", "")])
-        .await;
+    b.submit("/teams/new", "/teams", &[("name", "Sales"), ("manager_email", "")]).await;
     let team = team_id(&app, "Sales");
 
-    let r = b
-        .submit(
-            "/access-groups/new",
-            "/access-groups",
-            &[("name", "VIP"), ("description", "Top clients")],
-        )
-        .await;
+    let r = b.submit("/access-groups/new", "/access-groups", &[("name", "VIP"), ("description", "Top clients")]).await;
     assert_eq!(r.status(), 303);
     let id = group_id(&app, "VIP");
     let page = format!("/access-groups/{id}");
     let grants = format!("/access-groups/{id}/grants");
-    let r = b
-        .submit(
-            "/access-groups/new",
-            "/access-groups",
-            &[("name", "vip"), ("description", "")],
-        )
-        .await;
+    let r = b.submit("/access-groups/new", "/access-groups", &[("name", "vip"), ("description", "")]).await;
     assert_eq!(r.status(), 422);
-    assert!(r
-        .text()
-        .await
-        .unwrap()
-        .contains("Another access group already has this name."));
+    assert!(r.text().await.unwrap().contains("Another access group already has this name."));
 
     let t = team.to_string();
+    assert_eq!(b.submit(&page, &grants, &[("target", "team"), ("team_id", &t), ("level", "edit")]).await.status(), 303);
     assert_eq!(
-        b.submit(
-            &page,
-            &grants,
-            &[("target", "team"), ("team_id", &t), ("level", "edit")]
-        )
-        .await
-        .status(),
+        b.submit(&page, &grants, &[("target", "user"), ("email", "sam@example.com"), ("level", "view")]).await.status(),
         303
     );
-    assert_eq!(
-        b.submit(
-            &page,
-            &grants,
-            &[("target", "user"), ("email", "sam@example.com"), ("level", "view")]
-        )
-        .await
-        .status(),
-        303
-    );
-    assert_eq!(
-        grants_of(&app, id),
-        vec![(Some(team), None, "edit".into()), (None, Some(sam), "view".into())]
-    );
+    assert_eq!(grants_of(&app, id), vec![(Some(team), None, "edit".into()), (None, Some(sam), "view".into())]);
     let team_page = b.page(&format!("/teams/{team}")).await;
-    assert!(
-        team_page.contains(&format!("<a href=\"/access-groups/{id}\">VIP</a>: edit")),
-        "{team_page}"
-    );
+    assert!(team_page.contains(&format!("<a href=\"/access-groups/{id}\">VIP</a>: edit")), "{team_page}");
 
     // Refused: duplicate grant, unknown user, bad level. Nothing changes.
-    let r = b
-        .submit(
-            &page,
-            &grants,
-            &[("target", "user"), ("email", "sam@example.com"), ("level", "act")],
-        )
-        .await;
+    let r = b.submit(&page, &grants, &[("target", "user"), ("email", "sam@example.com"), ("level", "act")]).await;
     assert_eq!(r.status(), 422);
     assert!(r.text().await.unwrap().contains("Already granted"));
-    let r = b
-        .submit(
-            &page,
-            &grants,
-            &[("target", "user"), ("email", "who@example.com"), ("level", "superuser")],
-        )
-        .await;
+    let r = b.submit(&page, &grants, &[("target", "user"), ("email", "who@example.com"), ("level", "superuser")]).await;
     assert_eq!(r.status(), 422);
     let html = r.text().await.unwrap();
-    assert!(
-        html.contains("No user has this email.") && html.contains("Choose view, edit or act."),
-        "{html}"
-    );
+    assert!(html.contains("No user has this email.") && html.contains("Choose view, edit or act."), "{html}");
     assert_eq!(grants_of(&app, id).len(), 2);
 
     // Change a level, remove a grant.
@@ -352,58 +209,30 @@ async fn access_groups_and_their_grants_are_managed_with_audit() {
         .select(access_group_grants::id)
         .first(&mut app.conn())
         .unwrap();
-    let r = b
-        .submit(
-            &page,
-            &format!("/access-groups/{id}/grants/{user_grant}"),
-            &[("level", "act")],
-        )
-        .await;
+    let r = b.submit(&page, &format!("/access-groups/{id}/grants/{user_grant}"), &[("level", "act")]).await;
     assert_eq!(r.status(), 303);
     assert_eq!(grants_of(&app, id)[1].2, "act");
-    let r = b
-        .submit(&page, &format!("/access-groups/{id}/grants/{user_grant}/remove"), &[])
-        .await;
+    let r = b.submit(&page, &format!("/access-groups/{id}/grants/{user_grant}/remove"), &[]).await;
     assert_eq!(r.status(), 303);
     assert_eq!(grants_of(&app, id), vec![(Some(team), None, "edit".into())]);
 
     // Edit name and description; the list shows the counts.
-    let r = b
-        .submit(&page, &page, &[("name", "VIP clients"), ("description", "Our best")])
-        .await;
+    let r = b.submit(&page, &page, &[("name", "VIP clients"), ("description", "Our best")]).await;
     assert_eq!(r.status(), 303);
     put_contacts_in(&app, id, 3);
     let list = b.page("/access-groups").await;
-    assert!(
-        list.contains("VIP clients") && list.contains("<td>3</td>") && list.contains("<td>1</td>"),
-        "{list}"
-    );
+    assert!(list.contains("VIP clients") && list.contains("<td>3</td>") && list.contains("<td>1</td>"), "{list}");
     let html = b.page(&page).await;
-    assert!(
-        html.contains("team Sales") && html.contains("access_group.grant_remove"),
-        "{html}"
-    );
+    assert!(html.contains("team Sales") && html.contains("access_group.grant_remove"), "{html}");
 
     // Delete: the confirmation says how many contacts lose the group; contacts stay.
     let confirm = b.page(&format!("/access-groups/{id}/delete")).await;
     assert!(confirm.contains("3 contacts will lose this access group"), "{confirm}");
-    let r = b
-        .submit(
-            &format!("/access-groups/{id}/delete"),
-            &format!("/access-groups/{id}/delete"),
-            &[],
-        )
-        .await;
+    let r = b.submit(&format!("/access-groups/{id}/delete"), &format!("/access-groups/{id}/delete"), &[]).await;
     assert_eq!(r.status(), 303);
-    assert_eq!(
-        access_groups::table.count().get_result::<i64>(&mut app.conn()).unwrap(),
-        0
-    );
+    assert_eq!(access_groups::table.count().get_result::<i64>(&mut app.conn()).unwrap(), 0);
     assert_eq!(grants_of(&app, id).len(), 0);
-    let contacts: i64 = custodian::db::schema::contacts::table
-        .count()
-        .get_result(&mut app.conn())
-        .unwrap();
+    let contacts: i64 = custodian::db::schema::contacts::table.count().get_result(&mut app.conn()).unwrap();
     assert_eq!(contacts, 3);
     assert_eq!(
         actions_on(&app, "access_group", id),
@@ -433,20 +262,13 @@ fn state(app: &TestApp) -> Vec<i64> {
         team_members::table.count().get_result(&mut c).unwrap(),
         access_groups::table.count().get_result(&mut c).unwrap(),
         access_group_grants::table.count().get_result(&mut c).unwrap(),
-        custodian::db::schema::api_tokens::table
-            .count()
-            .get_result(&mut c)
-            .unwrap(),
+        custodian::db::schema::api_tokens::table.count().get_result(&mut c).unwrap(),
         custodian::db::schema::api_tokens::table
             .filter(custodian::db::schema::api_tokens::revoked_at.is_not_null())
             .count()
             .get_result(&mut c)
             .unwrap(),
-        audit_log::table
-            .filter(audit_log::action.ne("user.login"))
-            .count()
-            .get_result(&mut c)
-            .unwrap(),
+        audit_log::table.filter(audit_log::action.ne("user.login")).count().get_result(&mut c).unwrap(),
     ]
 }
 
@@ -455,24 +277,10 @@ async fn managers_and_marketers_are_refused_everywhere_and_nothing_changes() {
     let app = spawn_app().await;
     let (_, admin) = app.signed_in("ada@example.com", Role::Administrator).await;
     app.create_user("sam@example.com", Role::Salesperson);
-    admin
-        .submit("/teams/new", "/teams", &[("name", "Sales"), ("manager_email", "")])
-        .await;
+    admin.submit("/teams/new", "/teams", &[("name", "Sales"), ("manager_email", "")]).await;
     let team = team_id(&app, "Sales");
-    admin
-        .submit(
-            &format!("/teams/{team}"),
-            &format!("/teams/{team}/members"),
-            &[("email", "sam@example.com")],
-        )
-        .await;
-    admin
-        .submit(
-            "/access-groups/new",
-            "/access-groups",
-            &[("name", "VIP"), ("description", "")],
-        )
-        .await;
+    admin.submit(&format!("/teams/{team}"), &format!("/teams/{team}/members"), &[("email", "sam@example.com")]).await;
+    admin.submit("/access-groups/new", "/access-groups", &[("name", "VIP"), ("description", "")]).await;
     let group = group_id(&app, "VIP");
     let t = team.to_string();
     admin
@@ -483,18 +291,12 @@ async fn managers_and_marketers_are_refused_everywhere_and_nothing_changes() {
         )
         .await;
     admin.submit("/api-tokens", "/api-tokens", &[("name", "ERP")]).await;
-    let grant: i64 = access_group_grants::table
-        .select(access_group_grants::id)
-        .first(&mut app.conn())
-        .unwrap();
+    let grant: i64 = access_group_grants::table.select(access_group_grants::id).first(&mut app.conn()).unwrap();
     let token: i64 = custodian::db::schema::api_tokens::table
         .select(custodian::db::schema::api_tokens::id)
         .first(&mut app.conn())
         .unwrap();
-    let sam: i64 = custodian::users::model::find_by_email(&mut app.conn(), "sam@example.com")
-        .unwrap()
-        .unwrap()
-        .id;
+    let sam: i64 = custodian::users::model::find_by_email(&mut app.conn(), "sam@example.com").unwrap().unwrap().id;
 
     let gets = [
         "/teams".to_string(),
@@ -511,18 +313,12 @@ async fn managers_and_marketers_are_refused_everywhere_and_nothing_changes() {
     ];
     let posts: Vec<(String, Vec<(&str, &str)>)> = vec![
         ("/teams".into(), vec![("name", "Mine"), ("manager_email", "")]),
-        (
-            format!("/teams/{team}"),
-            vec![("name", "Renamed"), ("manager_email", "")],
-        ),
+        (format!("/teams/{team}"), vec![("name", "Renamed"), ("manager_email", "")]),
         (format!("/teams/{team}/members"), vec![("email", "ada@example.com")]),
         (format!("/teams/{team}/members/{sam}/remove"), vec![]),
         (format!("/teams/{team}/delete"), vec![]),
         ("/access-groups".into(), vec![("name", "Mine"), ("description", "")]),
-        (
-            format!("/access-groups/{group}"),
-            vec![("name", "Renamed"), ("description", "")],
-        ),
+        (format!("/access-groups/{group}"), vec![("name", "Renamed"), ("description", "")]),
         (
             format!("/access-groups/{group}/grants"),
             vec![("target", "user"), ("email", "ada@example.com"), ("level", "act")],
@@ -538,10 +334,7 @@ async fn managers_and_marketers_are_refused_everywhere_and_nothing_changes() {
         let (_, b) = app.signed_in(email, role).await;
         let home = b.page("/").await;
         for label in ["Teams", "Access groups", "Audit", "API tokens"] {
-            assert!(
-                !home.contains(&format!(">{label}</a>")),
-                "{role:?} sees {label} in the navigation"
-            );
+            assert!(!home.contains(&format!(">{label}</a>")), "{role:?} sees {label} in the navigation");
         }
         for path in &gets {
             assert_eq!(b.get(path).await.status(), 403, "{role:?} GET {path}");
@@ -551,18 +344,12 @@ async fn managers_and_marketers_are_refused_everywhere_and_nothing_changes() {
         }
     }
     assert_eq!(state(&app), before, "refused requests changed nothing");
-    let (name, manager): (String, Option<i64>) = teams::table
-        .find(team)
-        .select((teams::name, teams::manager_id))
-        .first(&mut app.conn())
-        .unwrap();
+    let (name, manager): (String, Option<i64>) =
+        teams::table.find(team).select((teams::name, teams::manager_id)).first(&mut app.conn()).unwrap();
     assert_eq!((name.as_str(), manager), ("Sales", None));
     let home = admin.page("/").await;
     for label in ["Teams", "Access groups", "Audit", "API tokens"] {
-        assert!(
-            home.contains(&format!(">{label}</a>")),
-            "the Administrator sees {label}"
-        );
+        assert!(home.contains(&format!(">{label}</a>")), "the Administrator sees {label}");
     }
 }
 
@@ -589,23 +376,14 @@ async fn audit_viewer_filters_pages_by_keyset_and_shows_changes() {
     let html = b.page("/audit?actor=SAM%40example.com").await;
     assert_eq!(html.matches("<tr id=\"audit-").count(), 2, "{html}");
     assert!(html.contains("preset #7") && html.contains("preset #8") && !html.contains("contact #7"));
-    assert!(
-        html.contains("<td>name</td>") && html.contains("old") && html.contains("new"),
-        "changed fields are shown"
-    );
+    assert!(html.contains("<td>name</td>") && html.contains("old") && html.contains("new"), "changed fields are shown");
     let html = b.page("/audit?object_type=preset&object_id=7").await;
     assert_eq!(html.matches("<tr id=\"audit-").count(), 1, "{html}");
     let html = b.page("/audit?action=contact.update").await;
     assert_eq!(html.matches("<tr id=\"audit-").count(), 1);
     assert!(html.contains("system"), "an entry without actor reads as system");
-    let html = b
-        .page("/audit?action=preset.update&from=2026-02-01&to=2026-02-10")
-        .await;
-    assert_eq!(
-        html.matches("<tr id=\"audit-").count(),
-        1,
-        "the end date is inclusive: {html}"
-    );
+    let html = b.page("/audit?action=preset.update&from=2026-02-01&to=2026-02-10").await;
+    assert_eq!(html.matches("<tr id=\"audit-").count(), 1, "the end date is inclusive: {html}");
     assert!(html.contains("preset #8"));
     let html = b.page("/audit?from=yesterday").await;
     assert!(html.contains("Enter a date as YYYY-MM-DD."), "{html}");
@@ -623,11 +401,8 @@ async fn audit_viewer_filters_pages_by_keyset_and_shows_changes() {
     let mut path = "/audit?action=bulk.test".to_string();
     loop {
         let html = b.page(&path).await;
-        let ids: Vec<i64> = html
-            .split("<tr id=\"audit-")
-            .skip(1)
-            .map(|s| s.split('"').next().unwrap().parse().unwrap())
-            .collect();
+        let ids: Vec<i64> =
+            html.split("<tr id=\"audit-").skip(1).map(|s| s.split('"').next().unwrap().parse().unwrap()).collect();
         assert!(ids.len() <= 50);
         seen.extend(ids);
         match html.split("&amp;before=").nth(1) {
@@ -712,160 +487,49 @@ async fn browser_builds_a_team_and_grants_it_an_access_group() {
     let chrome = crate::browser::Chrome::start().await;
     chrome.login(&app.address, "ada@example.com", TEST_PASSWORD).await;
     let d = &chrome.driver;
-    d.query(By::LinkText("Teams"))
-        .first()
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
-    d.query(By::LinkText("New team"))
-        .first()
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
-    d.query(By::Id("f-name"))
-        .first()
-        .await
-        .unwrap()
-        .send_keys("Sales")
-        .await
-        .unwrap();
-    d.query(By::Id("f-manager_email"))
-        .first()
-        .await
-        .unwrap()
-        .send_keys("ada@example.com")
-        .await
-        .unwrap();
-    d.query(By::Css("button.primary"))
-        .first()
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
-    d.query(By::Id("f-email"))
-        .first()
-        .await
-        .unwrap()
-        .send_keys("sam@example.com")
-        .await
-        .unwrap();
-    d.query(By::XPath("//button[text()='Add member']"))
-        .first()
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    d.query(By::LinkText("Teams")).first().await.unwrap().click().await.unwrap();
+    d.query(By::LinkText("New team")).first().await.unwrap().click().await.unwrap();
+    d.query(By::Id("f-name")).first().await.unwrap().send_keys("Sales").await.unwrap();
+    d.query(By::Id("f-manager_email")).first().await.unwrap().send_keys("ada@example.com").await.unwrap();
+    d.query(By::Css("button.primary")).first().await.unwrap().click().await.unwrap();
+    d.query(By::Id("f-email")).first().await.unwrap().send_keys("sam@example.com").await.unwrap();
+    d.query(By::XPath("//button[text()='Add member']")).first().await.unwrap().click().await.unwrap();
     // Wait for the next page: the previous one also had a flash.
-    d.query(By::XPath(
-        "//div[contains(@class, 'flash') and contains(., 'sam@example.com added')]",
-    ))
-    .first()
-    .await
-    .unwrap();
+    d.query(By::XPath("//div[contains(@class, 'flash') and contains(., 'sam@example.com added')]"))
+        .first()
+        .await
+        .unwrap();
     shot(&chrome, "team").await;
     let team = team_id(&app, "Sales");
     assert_eq!(members_of(&app, team), vec![sam]);
 
-    d.query(By::LinkText("Access groups"))
-        .first()
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
-    d.query(By::LinkText("New access group"))
-        .first()
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
-    d.query(By::Id("f-name"))
-        .first()
-        .await
-        .unwrap()
-        .send_keys("VIP")
-        .await
-        .unwrap();
-    d.query(By::Css("button.primary"))
-        .first()
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
-    let select = SelectElement::new(&d.query(By::Id("f-team_id")).first().await.unwrap())
-        .await
-        .unwrap();
+    d.query(By::LinkText("Access groups")).first().await.unwrap().click().await.unwrap();
+    d.query(By::LinkText("New access group")).first().await.unwrap().click().await.unwrap();
+    d.query(By::Id("f-name")).first().await.unwrap().send_keys("VIP").await.unwrap();
+    d.query(By::Css("button.primary")).first().await.unwrap().click().await.unwrap();
+    let select = SelectElement::new(&d.query(By::Id("f-team_id")).first().await.unwrap()).await.unwrap();
     select.select_by_visible_text("Sales").await.unwrap();
-    let level = SelectElement::new(&d.query(By::Id("f-team-level")).first().await.unwrap())
-        .await
-        .unwrap();
+    let level = SelectElement::new(&d.query(By::Id("f-team-level")).first().await.unwrap()).await.unwrap();
     level.select_by_value("act").await.unwrap();
-    d.query(By::XPath("//button[text()='Grant to team']"))
+    d.query(By::XPath("//button[text()='Grant to team']")).first().await.unwrap().click().await.unwrap();
+    d.query(By::XPath("//div[contains(@class, 'flash') and contains(., 'Granted act to team Sales')]"))
         .first()
         .await
-        .unwrap()
-        .click()
-        .await
         .unwrap();
-    d.query(By::XPath(
-        "//div[contains(@class, 'flash') and contains(., 'Granted act to team Sales')]",
-    ))
-    .first()
-    .await
-    .unwrap();
     shot(&chrome, "group").await;
     let group = group_id(&app, "VIP");
     assert_eq!(grants_of(&app, group), vec![(Some(team), None, "act".into())]);
 
-    d.query(By::LinkText("Audit"))
-        .first()
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    d.query(By::LinkText("Audit")).first().await.unwrap().click().await.unwrap();
     let table = d.query(By::Css("table.audit-table")).first().await.unwrap();
     let rows = table.find_all(By::Css("tbody tr")).await.unwrap();
     assert!(rows.len() >= 4, "team.create, member_add, group create, grant_add");
     shot(&chrome, "audit").await;
-    d.query(By::LinkText("API tokens"))
-        .first()
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
-    d.query(By::Id("f-name"))
-        .first()
-        .await
-        .unwrap()
-        .send_keys("ERP")
-        .await
-        .unwrap();
-    d.query(By::XPath("//button[text()='Create token']"))
-        .first()
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    d.query(By::LinkText("API tokens")).first().await.unwrap().click().await.unwrap();
+    d.query(By::Id("f-name")).first().await.unwrap().send_keys("ERP").await.unwrap();
+    d.query(By::XPath("//button[text()='Create token']")).first().await.unwrap().click().await.unwrap();
     shot(&chrome, "tokens").await;
-    let token = d
-        .query(By::Css(".token-value"))
-        .first()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let token = d.query(By::Css(".token-value")).first().await.unwrap().text().await.unwrap();
     assert!(token.starts_with("cst_"));
     let names: Vec<String> = custodian::db::schema::api_tokens::table
         .select(custodian::db::schema::api_tokens::name)

@@ -20,10 +20,7 @@ pub fn custom(app: &TestApp, author: i64, name: &str, keys: &[&str]) -> i64 {
 
 pub fn hold(app: &TestApp, user: i64, preset: i64) {
     diesel::insert_into(user_presets::table)
-        .values((
-            user_presets::user_id.eq(user),
-            user_presets::preset_id.eq(preset),
-        ))
+        .values((user_presets::user_id.eq(user), user_presets::preset_id.eq(preset)))
         .execute(&mut app.conn())
         .unwrap();
 }
@@ -54,9 +51,7 @@ fn snapshot(app: &TestApp) -> Vec<(i64, String, i32, Vec<&'static str>)> {
         .order(presets::id)
         .load(&mut app.conn())
         .unwrap();
-    rows.into_iter()
-        .map(|(id, n, v)| (id, n, v, keys_of(app, id).keys()))
-        .collect()
+    rows.into_iter().map(|(id, n, v)| (id, n, v, keys_of(app, id).keys())).collect()
 }
 
 fn held_by(app: &TestApp, user: i64) -> Vec<i64> {
@@ -69,12 +64,7 @@ fn held_by(app: &TestApp, user: i64) -> Vec<i64> {
 }
 
 pub fn preset_named(app: &TestApp, name: &str) -> Option<i64> {
-    presets::table
-        .filter(presets::name.eq(name))
-        .select(presets::id)
-        .first(&mut app.conn())
-        .optional()
-        .unwrap()
+    presets::table.filter(presets::name.eq(name)).select(presets::id).first(&mut app.conn()).optional().unwrap()
 }
 
 fn audit_actions(app: &TestApp, object_type: &str) -> Vec<String> {
@@ -88,9 +78,7 @@ fn audit_actions(app: &TestApp, object_type: &str) -> Vec<String> {
 
 /// The HTML of the `<tr>` carrying `attr` (e.g. `data-preset="3"`).
 fn row<'a>(html: &'a str, attr: &str) -> &'a str {
-    let start = html
-        .find(attr)
-        .unwrap_or_else(|| panic!("no row {attr} in {html}"));
+    let start = html.find(attr).unwrap_or_else(|| panic!("no row {attr} in {html}"));
     let end = html[start..].find("</tr>").unwrap() + start;
     &html[start..end]
 }
@@ -98,10 +86,7 @@ fn row<'a>(html: &'a str, attr: &str) -> &'a str {
 /// The value of a hidden field.
 fn hidden(html: &str, name: &str) -> String {
     let marker = format!("name=\"{name}\" value=\"");
-    let at = html
-        .find(&marker)
-        .unwrap_or_else(|| panic!("no field {name}"))
-        + marker.len();
+    let at = html.find(&marker).unwrap_or_else(|| panic!("no field {name}")) + marker.len();
     html[at..].split('"').next().unwrap().to_string()
 }
 
@@ -118,11 +103,7 @@ fn tagged(row_html: &str, class: &str) -> PermSet {
         return PermSet::EMPTY;
     };
     let cell = &row_html[at..row_html[at..].find("</td>").unwrap() + at];
-    PermSet::from_keys(
-        cell.split("data-key=\"")
-            .skip(1)
-            .map(|s| s.split('"').next().unwrap()),
-    )
+    PermSet::from_keys(cell.split("data-key=\"").skip(1).map(|s| s.split('"').next().unwrap()))
 }
 
 #[tokio::test]
@@ -132,10 +113,7 @@ async fn list_counts_holders_in_one_table_per_kind() {
     let s1 = app.create_user("s1@example.com", Role::Salesperson);
     app.create_user("s2@example.com", Role::Salesperson);
     let gone = app.create_user("gone@example.com", Role::Salesperson);
-    diesel::update(users::table.find(gone))
-        .set(users::status.eq("deleted"))
-        .execute(&mut app.conn())
-        .unwrap();
+    diesel::update(users::table.find(gone)).set(users::status.eq("deleted")).execute(&mut app.conn()).unwrap();
     let b2b = custom(&app, admin, "B2B", &["contacts.view", "email.send"]);
     let unused = custom(&app, admin, "Unused", &["sms.send"]);
     hold(&app, s1, b2b);
@@ -143,27 +121,14 @@ async fn list_counts_holders_in_one_table_per_kind() {
     let html = b.page("/presets").await;
     let count = |id: i64| {
         let r = row(&html, &format!("data-preset=\"{id}\""));
-        r.split("class=\"holders\">")
-            .nth(1)
-            .unwrap()
-            .split('<')
-            .next()
-            .unwrap()
-            .to_string()
+        r.split("class=\"holders\">").nth(1).unwrap().split('<').next().unwrap().to_string()
     };
-    assert_eq!(
-        count(sys(&app, Role::Salesperson)),
-        "2",
-        "deleted accounts are not counted"
-    );
+    assert_eq!(count(sys(&app, Role::Salesperson)), "2", "deleted accounts are not counted");
     assert_eq!(count(sys(&app, Role::Administrator)), "1");
     assert_eq!(count(sys(&app, Role::Manager)), "0");
     assert_eq!(count(b2b), "1");
     assert_eq!(count(unused), "0");
-    assert!(
-        html.contains("href=\"/presets/new\""),
-        "administrators get the New preset button"
-    );
+    assert!(html.contains("href=\"/presets/new\""), "administrators get the New preset button");
     assert!(html.contains(&format!("href=\"/presets/compare?a=p:{b2b}\"")));
 }
 
@@ -182,21 +147,10 @@ async fn who_may_see_the_preset_screens() {
     manager.page("/presets/compare").await;
     assert_eq!(manager.get("/presets/new").await.status(), 403);
     // Marketer: presets_manage.
-    assert!(marketer
-        .page("/presets")
-        .await
-        .contains("href=\"/presets/new\""));
-    assert!(marketer
-        .page(&format!("/presets/{id}"))
-        .await
-        .contains("id=\"save-as-new\""));
+    assert!(marketer.page("/presets").await.contains("href=\"/presets/new\""));
+    assert!(marketer.page(&format!("/presets/{id}")).await.contains("id=\"save-as-new\""));
     // Salesperson: none of the keys.
-    for path in [
-        "/presets".to_string(),
-        format!("/presets/{id}"),
-        "/presets/compare".into(),
-        "/presets/new".into(),
-    ] {
+    for path in ["/presets".to_string(), format!("/presets/{id}"), "/presets/compare".into(), "/presets/new".into()] {
         assert_eq!(sales.get(&path).await.status(), 403, "{path}");
     }
 }
@@ -206,65 +160,26 @@ async fn create_blank_and_prefilled_with_unique_names() {
     let app = spawn_app().await;
     let (admin, b) = app.signed_in("ada@example.com", Role::Administrator).await;
     let keys = ["contacts.view", "sms.send"];
-    let r = b
-        .submit(
-            "/presets/new",
-            "/presets/new",
-            &fields(&[("name", "  Texters ")], &keys),
-        )
-        .await;
+    let r = b.submit("/presets/new", "/presets/new", &fields(&[("name", "  Texters ")], &keys)).await;
     assert_eq!(r.status(), 303);
     let id = preset_named(&app, "Texters").expect("created with the name trimmed");
     assert_eq!(location(&r), format!("/presets/{id}"));
     assert_eq!(keys_of(&app, id), set(&keys));
-    assert!(b
-        .page(&format!("/presets/{id}"))
-        .await
-        .contains("Preset “Texters” created."));
+    assert!(b.page(&format!("/presets/{id}")).await.contains("Preset “Texters” created."));
     let before = snapshot(&app);
-    let dup = b
-        .submit(
-            "/presets/new",
-            "/presets/new",
-            &fields(&[("name", "TEXTERS")], &keys),
-        )
-        .await;
+    let dup = b.submit("/presets/new", "/presets/new", &fields(&[("name", "TEXTERS")], &keys)).await;
     assert_eq!(dup.status(), 422);
     let html = dup.text().await.unwrap();
-    assert!(
-        html.contains("A preset with this name already exists.")
-            && html.contains("value=\"TEXTERS\""),
-        "{html}"
-    );
-    assert!(
-        html.contains("value=\"sms.send\" data-module=\"sms\" checked"),
-        "ticks are kept"
-    );
-    let empty = b
-        .submit(
-            "/presets/new",
-            "/presets/new",
-            &fields(&[("name", "")], &keys),
-        )
-        .await;
+    assert!(html.contains("A preset with this name already exists.") && html.contains("value=\"TEXTERS\""), "{html}");
+    assert!(html.contains("value=\"sms.send\" data-module=\"sms\" checked"), "ticks are kept");
+    let empty = b.submit("/presets/new", "/presets/new", &fields(&[("name", "")], &keys)).await;
     assert_eq!(empty.status(), 422);
-    assert!(empty
-        .text()
-        .await
-        .unwrap()
-        .contains("Give the preset a name."));
-    let none = b
-        .submit("/presets/new", "/presets/new", &[("name", "Nothing")])
-        .await;
+    assert!(empty.text().await.unwrap().contains("Give the preset a name."));
+    let none = b.submit("/presets/new", "/presets/new", &[("name", "Nothing")]).await;
     assert_eq!(none.status(), 422);
     assert_eq!(snapshot(&app), before, "refused creations change nothing");
     // Pre-filled from another preset.
-    let from = b
-        .page(&format!(
-            "/presets/new?from={}",
-            sys(&app, Role::SendingOperator)
-        ))
-        .await;
+    let from = b.page(&format!("/presets/new?from={}", sys(&app, Role::SendingOperator))).await;
     assert!(from.contains("Starting from a copy of <strong>Sending operator</strong>"));
     assert!(from.contains("value=\"campaigns.view\" data-module=\"campaigns\" checked"));
     assert!(!from.contains("value=\"contacts.view\" data-module=\"contacts\" checked"));
@@ -280,29 +195,15 @@ async fn save_as_new_from_a_system_preset_leaves_it_unchanged() {
     let sales = sys(&app, Role::Salesperson);
     let page = format!("/presets/{sales}");
     let html = b.page(&page).await;
-    assert!(
-        html.contains("action=\"/presets/new\"") && html.contains("formaction=\"/presets/new\"")
-    );
-    assert!(
-        !html.contains("name=\"version\""),
-        "no edit form on a system preset"
-    );
+    assert!(html.contains("action=\"/presets/new\"") && html.contains("formaction=\"/presets/new\""));
+    assert!(!html.contains("name=\"version\""), "no edit form on a system preset");
     let mut keys = Role::Salesperson.default_permissions().keys();
     keys.push("tests.ab_messages");
-    let r = b
-        .submit(
-            &page,
-            "/presets/new",
-            &fields(&[("name", "SalespersonA")], &keys),
-        )
-        .await;
+    let r = b.submit(&page, "/presets/new", &fields(&[("name", "SalespersonA")], &keys)).await;
     assert_eq!(r.status(), 303);
     let id = preset_named(&app, "SalespersonA").unwrap();
     assert_eq!(keys_of(&app, id), set(&keys));
-    assert_eq!(
-        keys_of(&app, sales),
-        Role::Salesperson.default_permissions()
-    );
+    assert_eq!(keys_of(&app, sales), Role::Salesperson.default_permissions());
 }
 
 #[tokio::test]
@@ -312,12 +213,7 @@ async fn escalation_attempts_are_refused_and_change_nothing() {
     let (_, marketer) = app.signed_in("mia@example.com", Role::Marketer).await;
     let (_, sales) = app.signed_in("sam@example.com", Role::Salesperson).await;
     let (_, manager) = app.signed_in("max@example.com", Role::Manager).await;
-    let team = custom(
-        &app,
-        admin,
-        "Team",
-        &["contacts.view", "contacts.all", "email.send"],
-    );
+    let team = custom(&app, admin, "Team", &["contacts.view", "contacts.all", "email.send"]);
     let before = snapshot(&app);
 
     // A Marketer may create presets, but only with keys they hold.
@@ -325,43 +221,18 @@ async fn escalation_attempts_are_refused_and_change_nothing() {
         .submit(
             "/presets/new",
             "/presets/new",
-            &fields(
-                &[("name", "Sneaky")],
-                &["contacts.view", "administration.users_manage"],
-            ),
+            &fields(&[("name", "Sneaky")], &["contacts.view", "administration.users_manage"]),
         )
         .await;
     assert_eq!(r.status(), 422);
-    assert!(r
-        .text()
-        .await
-        .unwrap()
-        .contains("administration.users_manage"));
+    assert!(r.text().await.unwrap().contains("administration.users_manage"));
     // A Salesperson and a Manager may not create presets at all (token from a page they can open).
     for (who, b) in [("salesperson", &sales), ("manager", &manager)] {
-        let r = b
-            .submit(
-                "/",
-                "/presets/new",
-                &fields(&[("name", "Mine")], &["contacts.view"]),
-            )
-            .await;
+        let r = b.submit("/", "/presets/new", &fields(&[("name", "Mine")], &["contacts.view"])).await;
         assert_eq!(r.status(), 403, "{who}");
-        let r = b
-            .submit(
-                "/",
-                &format!("/presets/{team}"),
-                &fields(&[("step", "confirm")], &["contacts.view"]),
-            )
-            .await;
+        let r = b.submit("/", &format!("/presets/{team}"), &fields(&[("step", "confirm")], &["contacts.view"])).await;
         assert_eq!(r.status(), 403, "{who} edits");
-        let r = b
-            .submit(
-                "/",
-                &format!("/presets/{team}/rename"),
-                &[("name", "Hijacked")],
-            )
-            .await;
+        let r = b.submit("/", &format!("/presets/{team}/rename"), &[("name", "Hijacked")]).await;
         assert_eq!(r.status(), 403, "{who} renames");
         let r = b.submit("/", &format!("/presets/{team}/delete"), &[]).await;
         assert_eq!(r.status(), 403, "{who} deletes");
@@ -369,19 +240,8 @@ async fn escalation_attempts_are_refused_and_change_nothing() {
     // A Marketer adding a key they lack to an existing preset, at preview or at confirmation.
     let page = format!("/presets/{team}");
     for step in ["preview", "confirm"] {
-        let keys = [
-            "contacts.view",
-            "contacts.all",
-            "email.send",
-            "administration.users_manage",
-        ];
-        let r = marketer
-            .submit(
-                &page,
-                &page,
-                &fields(&[("step", step), ("version", "1")], &keys),
-            )
-            .await;
+        let keys = ["contacts.view", "contacts.all", "email.send", "administration.users_manage"];
+        let r = marketer.submit(&page, &page, &fields(&[("step", step), ("version", "1")], &keys)).await;
         assert_eq!(r.status(), 403, "{step}");
     }
     assert_eq!(snapshot(&app), before, "nothing changed");
@@ -393,12 +253,7 @@ async fn an_edit_keeps_keys_the_author_does_not_hold() {
     let app = spawn_app().await;
     let admin = app.create_user("ada@example.com", Role::Administrator);
     let (_, marketer) = app.signed_in("mia@example.com", Role::Marketer).await;
-    let team = custom(
-        &app,
-        admin,
-        "Team",
-        &["contacts.view", "contacts.all", "email.send"],
-    );
+    let team = custom(&app, admin, "Team", &["contacts.view", "contacts.all", "email.send"]);
     let page = format!("/presets/{team}");
     let html = marketer.page(&page).await;
     assert!(
@@ -406,31 +261,15 @@ async fn an_edit_keeps_keys_the_author_does_not_hold() {
         "a key the Marketer lacks is locked"
     );
     // The browser does not send the locked box; the Marketer clears email.send, adds sms.send.
-    let preview = marketer
-        .submit(
-            &page,
-            &page,
-            &fields(&[("version", "1")], &["contacts.view", "sms.send"]),
-        )
-        .await;
+    let preview = marketer.submit(&page, &page, &fields(&[("version", "1")], &["contacts.view", "sms.send"])).await;
     assert_eq!(preview.status(), 200);
     let html = preview.text().await.unwrap();
-    assert!(
-        html.contains("+ sms.send")
-            && html.contains("− email.send")
-            && !html.contains("− contacts.all")
-    );
+    assert!(html.contains("+ sms.send") && html.contains("− email.send") && !html.contains("− contacts.all"));
     let digest = hidden(&html, "digest");
-    let confirm = fields(
-        &[("step", "confirm"), ("version", "1"), ("digest", &digest)],
-        &["contacts.view", "sms.send"],
-    );
+    let confirm = fields(&[("step", "confirm"), ("version", "1"), ("digest", &digest)], &["contacts.view", "sms.send"]);
     let r = marketer.submit(&page, &page, &confirm).await;
     assert_eq!(r.status(), 303);
-    assert_eq!(
-        keys_of(&app, team),
-        set(&["contacts.view", "contacts.all", "sms.send"])
-    );
+    assert_eq!(keys_of(&app, team), set(&["contacts.view", "contacts.all", "sms.send"]));
 }
 
 #[tokio::test]
@@ -443,30 +282,13 @@ async fn forged_posts_against_a_system_preset_are_refused() {
     let page = format!("/presets/{sales}");
     let all = PermSet::all().keys();
     for step in ["preview", "confirm"] {
-        let r = b
-            .submit(
-                &page,
-                &page,
-                &fields(&[("step", step), ("version", "1")], &all),
-            )
-            .await;
+        let r = b.submit(&page, &page, &fields(&[("step", step), ("version", "1")], &all)).await;
         assert_eq!(r.status(), 403, "edit {step}");
     }
-    assert_eq!(
-        b.submit(&page, &format!("{page}/rename"), &[("name", "Sales")])
-            .await
-            .status(),
-        403
-    );
+    assert_eq!(b.submit(&page, &format!("{page}/rename"), &[("name", "Sales")]).await.status(), 403);
     assert_eq!(b.get(&format!("{page}/delete")).await.status(), 403);
     let replacement = sys(&app, Role::User).to_string();
-    let r = b
-        .submit(
-            &page,
-            &format!("{page}/delete"),
-            &[("replacement", &replacement)],
-        )
-        .await;
+    let r = b.submit(&page, &format!("{page}/delete"), &[("replacement", &replacement)]).await;
     assert_eq!(r.status(), 403);
     assert_eq!(snapshot(&app), before);
     assert_eq!(held_by(&app, other), [sales]);
@@ -482,9 +304,7 @@ async fn impact_preview_matches_the_effective_permissions_after_saving() {
     let bb = app.create_user("b@example.com", Role::SendingOperator); // + Reach, tests.ab_messages revoked
     let c = app.create_user("c@example.com", Role::User);
     let bystander = app.create_user("d@example.com", Role::Salesperson);
-    diesel::delete(user_presets::table.filter(user_presets::user_id.eq(c)))
-        .execute(&mut app.conn())
-        .unwrap();
+    diesel::delete(user_presets::table.filter(user_presets::user_id.eq(c))).execute(&mut app.conn()).unwrap();
     for u in [a, bb, c] {
         hold(&app, u, p);
     }
@@ -492,26 +312,15 @@ async fn impact_preview_matches_the_effective_permissions_after_saving() {
     let ids = [a, bb, c, bystander];
     let effective = |app: &TestApp| -> Vec<PermSet> {
         let mut conn = app.conn();
-        ids.iter()
-            .map(|u| store::effective_of(&mut conn, *u).unwrap())
-            .collect()
+        ids.iter().map(|u| store::effective_of(&mut conn, *u).unwrap()).collect()
     };
     let before = effective(&app);
     let page = format!("/presets/{p}");
     let new_keys = ["sms.send", "tests.ab_messages"];
-    let r = b
-        .submit(
-            &page,
-            &page,
-            &fields(&[("step", "preview"), ("version", "1")], &new_keys),
-        )
-        .await;
+    let r = b.submit(&page, &page, &fields(&[("step", "preview"), ("version", "1")], &new_keys)).await;
     assert_eq!(r.status(), 200);
     let html = r.text().await.unwrap();
-    assert!(
-        html.contains("<strong>2</strong> of 3 users"),
-        "a gains, c changes, b is covered by its other preset"
-    );
+    assert!(html.contains("<strong>2</strong> of 3 users"), "a gains, c changes, b is covered by its other preset");
     let shown: Vec<(PermSet, PermSet)> = [a, bb, c]
         .iter()
         .map(|u| {
@@ -520,32 +329,13 @@ async fn impact_preview_matches_the_effective_permissions_after_saving() {
         })
         .collect();
     assert_eq!(shown[0], (set(&["tests.ab_messages"]), PermSet::EMPTY));
-    assert_eq!(
-        shown[1],
-        (PermSet::EMPTY, PermSet::EMPTY),
-        "email.send stays from Sending operator; ab revoked"
-    );
-    assert_eq!(
-        shown[2],
-        (set(&["tests.ab_messages"]), set(&["email.send"]))
-    );
+    assert_eq!(shown[1], (PermSet::EMPTY, PermSet::EMPTY), "email.send stays from Sending operator; ab revoked");
+    assert_eq!(shown[2], (set(&["tests.ab_messages"]), set(&["email.send"])));
     assert!(!html.contains(&format!("data-user=\"{bystander}\"")));
-    assert_eq!(
-        keys_of(&app, p),
-        set(&["email.send", "sms.send"]),
-        "a preview saves nothing"
-    );
+    assert_eq!(keys_of(&app, p), set(&["email.send", "sms.send"]), "a preview saves nothing");
     let digest = hidden(&html, "digest");
-    let r = b
-        .submit(
-            &page,
-            &page,
-            &fields(
-                &[("step", "confirm"), ("version", "1"), ("digest", &digest)],
-                &new_keys,
-            ),
-        )
-        .await;
+    let r =
+        b.submit(&page, &page, &fields(&[("step", "confirm"), ("version", "1"), ("digest", &digest)], &new_keys)).await;
     assert_eq!(r.status(), 303);
     assert_eq!(keys_of(&app, p), set(&new_keys));
     let after = effective(&app);
@@ -553,30 +343,17 @@ async fn impact_preview_matches_the_effective_permissions_after_saving() {
         assert_eq!(after[i].difference(before[i]), *gains, "user #{i} gains");
         assert_eq!(before[i].difference(after[i]), *losses, "user #{i} losses");
     }
-    assert_eq!(
-        after[3], before[3],
-        "a user not holding the preset is untouched"
-    );
-    let (version,): (i32,) = presets::table
-        .find(p)
-        .select((presets::version,))
-        .first(&mut app.conn())
-        .unwrap();
+    assert_eq!(after[3], before[3], "a user not holding the preset is untouched");
+    let (version,): (i32,) = presets::table.find(p).select((presets::version,)).first(&mut app.conn()).unwrap();
     assert_eq!(version, 2);
     let entry: (Option<serde_json::Value>, Option<serde_json::Value>) = audit_log::table
         .filter(audit_log::action.eq("preset.update"))
         .select((audit_log::before, audit_log::after))
         .first(&mut app.conn())
         .unwrap();
-    assert_eq!(
-        entry.0.unwrap()["keys"],
-        serde_json::json!(["email.send", "sms.send"])
-    );
+    assert_eq!(entry.0.unwrap()["keys"], serde_json::json!(["email.send", "sms.send"]));
     let after_json = entry.1.unwrap();
-    assert_eq!(
-        after_json["keys"],
-        serde_json::json!(["sms.send", "tests.ab_messages"])
-    );
+    assert_eq!(after_json["keys"], serde_json::json!(["sms.send", "tests.ab_messages"]));
     assert_eq!(after_json["affected_users"].as_array().unwrap().len(), 2);
 }
 
@@ -588,80 +365,32 @@ async fn a_stale_confirmation_is_refused_and_shows_the_new_impact() {
     let p = custom(&app, admin, "Reach", &["email.send"]);
     let page = format!("/presets/{p}");
     let mine = ["email.send", "sms.send"];
-    let html = b
-        .submit(&page, &page, &fields(&[("version", "1")], &mine))
-        .await
-        .text()
-        .await
-        .unwrap();
+    let html = b.submit(&page, &page, &fields(&[("version", "1")], &mine)).await.text().await.unwrap();
     let digest = hidden(&html, "digest");
     // Someone else saves an edit in between.
     let theirs = ["email.send", "analytics.basic"];
-    let h2 = other
-        .submit(&page, &page, &fields(&[("version", "1")], &theirs))
-        .await
-        .text()
-        .await
-        .unwrap();
+    let h2 = other.submit(&page, &page, &fields(&[("version", "1")], &theirs)).await.text().await.unwrap();
     let d2 = hidden(&h2, "digest");
-    let r = other
-        .submit(
-            &page,
-            &page,
-            &fields(
-                &[("step", "confirm"), ("version", "1"), ("digest", &d2)],
-                &theirs,
-            ),
-        )
-        .await;
+    let r =
+        other.submit(&page, &page, &fields(&[("step", "confirm"), ("version", "1"), ("digest", &d2)], &theirs)).await;
     assert_eq!(r.status(), 303);
-    let r = b
-        .submit(
-            &page,
-            &page,
-            &fields(
-                &[("step", "confirm"), ("version", "1"), ("digest", &digest)],
-                &mine,
-            ),
-        )
-        .await;
+    let r = b.submit(&page, &page, &fields(&[("step", "confirm"), ("version", "1"), ("digest", &digest)], &mine)).await;
     assert_eq!(r.status(), 409);
     let html = r.text().await.unwrap();
     assert!(html.contains("Nothing was saved"));
-    assert!(
-        html.contains("name=\"version\" value=\"2\""),
-        "the new preview carries the new version"
-    );
+    assert!(html.contains("name=\"version\" value=\"2\""), "the new preview carries the new version");
     assert!(html.contains("+ sms.send") && html.contains("− analytics.basic"));
     assert_eq!(keys_of(&app, p), set(&theirs));
     // A user who starts holding the preset between preview and confirmation also makes it stale.
     let digest = hidden(&html, "digest");
     let newcomer = app.create_user("new@example.com", Role::SendingOperator);
     hold(&app, newcomer, p);
-    let r = b
-        .submit(
-            &page,
-            &page,
-            &fields(
-                &[("step", "confirm"), ("version", "2"), ("digest", &digest)],
-                &mine,
-            ),
-        )
-        .await;
+    let r = b.submit(&page, &page, &fields(&[("step", "confirm"), ("version", "2"), ("digest", &digest)], &mine)).await;
     assert_eq!(r.status(), 409);
     let html = r.text().await.unwrap();
     assert!(html.contains(&format!("data-user=\"{newcomer}\"")));
     let digest = hidden(&html, "digest");
-    let r = b
-        .submit(
-            &page,
-            &page,
-            &fields(
-                &[("step", "confirm"), ("version", "2"), ("digest", &digest)],
-                &mine,
-            ),
-        )
-        .await;
+    let r = b.submit(&page, &page, &fields(&[("step", "confirm"), ("version", "2"), ("digest", &digest)], &mine)).await;
     assert_eq!(r.status(), 303);
     assert_eq!(keys_of(&app, p), set(&mine));
 }
@@ -674,17 +403,13 @@ async fn rename_needs_a_unique_name() {
     custom(&app, admin, "Other", &["sms.send"]);
     let page = format!("/presets/{p}");
     for taken in ["other", "Salesperson", ""] {
-        let r = b
-            .submit(&page, &format!("{page}/rename"), &[("name", taken)])
-            .await;
+        let r = b.submit(&page, &format!("{page}/rename"), &[("name", taken)]).await;
         assert_eq!(r.status(), 422, "{taken:?}");
         let html = r.text().await.unwrap();
         assert!(html.contains("id=\"e-rename\"") && html.contains(&format!("value=\"{taken}\"")));
     }
     assert_eq!(preset_named(&app, "Reach"), Some(p));
-    let r = b
-        .submit(&page, &format!("{page}/rename"), &[("name", "Wide reach")])
-        .await;
+    let r = b.submit(&page, &format!("{page}/rename"), &[("name", "Wide reach")]).await;
     assert_eq!(r.status(), 303);
     assert_eq!(preset_named(&app, "Wide reach"), Some(p));
     let after: Option<serde_json::Value> = audit_log::table
@@ -713,23 +438,14 @@ async fn delete_with_replacement_moves_the_holders() {
     let before = snapshot(&app);
     // No replacement chosen; the preset itself; an Administrator preset offered by a Marketer.
     let admin_preset = sys(&app, Role::Administrator).to_string();
-    for (b, repl) in [
-        (&b, String::new()),
-        (&b, p.to_string()),
-        (&marketer, admin_preset),
-    ] {
+    for (b, repl) in [(&b, String::new()), (&b, p.to_string()), (&marketer, admin_preset)] {
         let r = b.submit(&page, &page, &[("replacement", &repl)]).await;
         assert_eq!(r.status(), 422, "replacement {repl:?}");
         assert!(r.text().await.unwrap().contains("id=\"e-replacement\""));
     }
-    assert!(!marketer
-        .page(&page)
-        .await
-        .contains(&format!("value=\"{}\"", sys(&app, Role::Administrator))));
+    assert!(!marketer.page(&page).await.contains(&format!("value=\"{}\"", sys(&app, Role::Administrator))));
     assert_eq!(snapshot(&app), before);
-    let r = b
-        .submit(&page, &page, &[("replacement", &q.to_string())])
-        .await;
+    let r = b.submit(&page, &page, &[("replacement", &q.to_string())]).await;
     assert_eq!(r.status(), 303);
     assert_eq!(location(&r), "/presets");
     assert!(preset_named(&app, "Reach").is_none());
@@ -740,28 +456,13 @@ async fn delete_with_replacement_moves_the_holders() {
     assert_eq!(held_by(&app, u2), expect);
     let actions = audit_actions(&app, "preset");
     assert_eq!(actions.last().map(String::as_str), Some("preset.delete"));
-    assert_eq!(
-        audit_actions(&app, "user")
-            .iter()
-            .filter(|a| *a == "user.presets")
-            .count(),
-        2
-    );
+    assert_eq!(audit_actions(&app, "user").iter().filter(|a| *a == "user.presets").count(), 2);
     // A preset nobody holds needs no replacement.
-    let r = b
-        .submit(
-            &format!("/presets/{q}/delete"),
-            &format!("/presets/{q}/delete"),
-            &[],
-        )
-        .await;
+    let r = b.submit(&format!("/presets/{q}/delete"), &format!("/presets/{q}/delete"), &[]).await;
     assert_eq!(r.status(), 422, "q is held now");
     let lone = custom(&app, admin, "Lone", &["sms.send"]);
     let lone_page = format!("/presets/{lone}/delete");
-    assert!(b
-        .page(&lone_page)
-        .await
-        .contains("Nobody holds this preset"));
+    assert!(b.page(&lone_page).await.contains("Nobody holds this preset"));
     assert_eq!(b.submit(&lone_page, &lone_page, &[]).await.status(), 303);
     assert!(preset_named(&app, "Lone").is_none());
 }
@@ -772,25 +473,14 @@ async fn compare_shows_differences_and_sources() {
     let (admin, b) = app.signed_in("ada@example.com", Role::Administrator).await;
     let (_, marketer) = app.signed_in("mia@example.com", Role::Marketer).await;
     let (sales, market) = (sys(&app, Role::Salesperson), sys(&app, Role::Marketer));
-    let html = b
-        .page(&format!("/presets/compare?a={sales}&b=p:{market}"))
-        .await;
+    let html = b.page(&format!("/presets/compare?a={sales}&b=p:{market}")).await;
     let expected = Role::Salesperson
         .default_permissions()
         .difference(Role::Marketer.default_permissions())
-        .union(
-            Role::Marketer
-                .default_permissions()
-                .difference(Role::Salesperson.default_permissions()),
-        )
+        .union(Role::Marketer.default_permissions().difference(Role::Salesperson.default_permissions()))
         .len();
-    assert!(
-        html.contains(&format!("<strong>{expected}</strong> permissions differ")),
-        "{html}"
-    );
-    assert!(
-        row(&html, "data-key=\"administration.presets_manage\"").contains("differs diff-only-b")
-    );
+    assert!(html.contains(&format!("<strong>{expected}</strong> permissions differ")), "{html}");
+    assert!(row(&html, "data-key=\"administration.presets_manage\"").contains("differs diff-only-b"));
     assert!(!row(&html, "data-key=\"contacts.view\"").contains("differs"));
     // Two users: presets, a grant and a revoke as sources.
     let extra = custom(&app, admin, "Texting", &["sms.send", "email.send"]);
@@ -800,34 +490,17 @@ async fn compare_shows_differences_and_sources() {
     override_key(&app, u, "contacts.delete", true);
     override_key(&app, u, "analytics.basic", false);
     let html = b.page(&format!("/presets/compare?a=u:{u}&b=u:{v}")).await;
-    assert!(
-        html.contains("<strong>3</strong> permissions differ"),
-        "sms.send, contacts.delete, analytics.basic"
-    );
+    assert!(html.contains("<strong>3</strong> permissions differ"), "sms.send, contacts.delete, analytics.basic");
     let email = row(&html, "data-key=\"email.send\"");
     assert!(email.contains("Salesperson, Texting") && !email.contains("differs"));
     assert!(row(&html, "data-key=\"sms.send\"").contains("Texting"));
     assert!(row(&html, "data-key=\"contacts.delete\"").contains("granted for this user"));
     let analytics = row(&html, "data-key=\"analytics.basic\"");
-    assert!(
-        analytics.contains("revoked for this user") && analytics.contains("differs diff-only-b")
-    );
+    assert!(analytics.contains("revoked for this user") && analytics.contains("differs diff-only-b"));
     // A Marketer manages presets but may not look at users' permissions.
-    assert_eq!(
-        marketer
-            .get(&format!("/presets/compare?a=u:{u}&b=u:{v}"))
-            .await
-            .status(),
-        403
-    );
-    assert!(!marketer
-        .page("/presets/compare")
-        .await
-        .contains("u@example.com"));
-    assert_eq!(
-        b.get("/presets/compare?a=p:999999&b=p:1").await.status(),
-        404
-    );
+    assert_eq!(marketer.get(&format!("/presets/compare?a=u:{u}&b=u:{v}")).await.status(), 403);
+    assert!(!marketer.page("/presets/compare").await.contains("u@example.com"));
+    assert_eq!(b.get("/presets/compare?a=p:999999&b=p:1").await.status(), 404);
 }
 
 #[tokio::test]
@@ -838,9 +511,7 @@ async fn sources_many_agrees_with_sources() {
     let a = app.create_user("a@example.com", Role::Salesperson);
     let b = app.create_user("b@example.com", Role::Marketer);
     let nobody = app.create_user("c@example.com", Role::User);
-    diesel::delete(user_presets::table.filter(user_presets::user_id.eq(nobody)))
-        .execute(&mut app.conn())
-        .unwrap();
+    diesel::delete(user_presets::table.filter(user_presets::user_id.eq(nobody))).execute(&mut app.conn()).unwrap();
     hold(&app, a, p);
     override_key(&app, a, "contacts.delete", true);
     override_key(&app, b, "email.send", false);
@@ -851,15 +522,9 @@ async fn sources_many_agrees_with_sources() {
     for id in ids {
         let one = store::sources(&mut conn, id).unwrap();
         let m = &many[&id];
-        assert_eq!(
-            (&m.presets, m.grants, m.revokes),
-            (&one.presets, one.grants, one.revokes),
-            "user {id}"
-        );
+        assert_eq!((&m.presets, m.grants, m.revokes), (&one.presets, one.grants, one.revokes), "user {id}");
     }
-    assert!(many[&a]
-        .grants
-        .contains(custodian::permissions::Perm::ContactsDelete));
+    assert!(many[&a].grants.contains(custodian::permissions::Perm::ContactsDelete));
     assert_eq!(many[&a].presets.len(), 2);
     assert!(many[&nobody].effective().is_empty());
 }

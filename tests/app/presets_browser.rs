@@ -12,63 +12,23 @@ async fn administrator_saves_salesperson_with_ab_tests_as_a_new_preset() {
     let app = spawn_app().await;
     app.create_user("ada@example.com", Role::Administrator);
     let chrome = Chrome::start().await;
-    chrome
-        .login(&app.address, "ada@example.com", TEST_PASSWORD)
-        .await;
+    chrome.login(&app.address, "ada@example.com", TEST_PASSWORD).await;
     let d = &chrome.driver;
     d.goto(format!("{}/presets", app.address)).await.unwrap();
-    d.find(By::LinkText("Salesperson"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
-    let h1 = d
-        .find(By::Css("main h1"))
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    d.find(By::LinkText("Salesperson")).await.unwrap().click().await.unwrap();
+    let h1 = d.find(By::Css("main h1")).await.unwrap().text().await.unwrap();
     assert!(h1.starts_with("Salesperson"), "{h1}");
     for key in ["tests.ab_messages", "tests.abx_dynamic_content"] {
-        let b = d
-            .find(By::Css(format!(
-                "#preset-form input[name=perm][value='{key}']"
-            )))
-            .await
-            .unwrap();
+        let b = d.find(By::Css(format!("#preset-form input[name=perm][value='{key}']"))).await.unwrap();
         assert!(!b.is_selected().await.unwrap());
         b.click().await.unwrap();
         assert!(b.is_selected().await.unwrap());
     }
-    d.find(By::Id("f-name"))
-        .await
-        .unwrap()
-        .send_keys("SalespersonAB")
-        .await
-        .unwrap();
-    d.find(By::Id("save-as-new"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
-    let h1 = d
-        .find(By::Css("main h1"))
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    d.find(By::Id("f-name")).await.unwrap().send_keys("SalespersonAB").await.unwrap();
+    d.find(By::Id("save-as-new")).await.unwrap().click().await.unwrap();
+    let h1 = d.find(By::Css("main h1")).await.unwrap().text().await.unwrap();
     assert!(h1.starts_with("SalespersonAB"), "{h1}");
-    let flash = d
-        .find(By::Css(".flash-success"))
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let flash = d.find(By::Css(".flash-success")).await.unwrap().text().await.unwrap();
     assert!(flash.contains("SalespersonAB"));
     chrome.quit().await;
 
@@ -83,16 +43,9 @@ async fn administrator_saves_salesperson_with_ab_tests_as_a_new_preset() {
         "tests.ab_messages",
         "tests.abx_dynamic_content",
     ]);
-    assert_eq!(
-        keys_of(&app, id),
-        expected,
-        "exactly the Salesperson keys plus the two ticked"
-    );
+    assert_eq!(keys_of(&app, id), expected, "exactly the Salesperson keys plus the two ticked");
     assert!(
         expected.contains(Perm::TestsAbMessages)
-            && expected
-                .difference(Role::Salesperson.default_permissions())
-                .len()
-                == 2
+            && expected.difference(Role::Salesperson.default_permissions()).len() == 2
     );
 }

@@ -46,9 +46,7 @@ async fn preview_counts_and_apply_now_adds_exactly_the_matching_contacts() {
     }
     tag(&mut c, b, "vip");
     let gs = g.to_string();
-    let bad = admin
-        .submit("/segments", "/segments", &[("name", "Nothing"), ("group_id", &gs)])
-        .await;
+    let bad = admin.submit("/segments", "/segments", &[("name", "Nothing"), ("group_id", &gs)]).await;
     assert_eq!(bad.status(), 422);
     assert!(bad.text().await.unwrap().contains("at least one condition"));
     let r = admin
@@ -67,19 +65,13 @@ async fn preview_counts_and_apply_now_adds_exactly_the_matching_contacts() {
     assert_eq!(r.status(), 303);
     let page = location(&r);
     let html = admin.page(&page).await;
-    assert!(
-        html.contains("<strong id=\"matched\">1</strong>"),
-        "only A has both tags, the category and the domain"
-    );
+    assert!(html.contains("<strong id=\"matched\">1</strong>"), "only A has both tags, the category and the domain");
     assert!(members(&mut c, g).is_empty(), "a preview changes nothing");
     let r = admin.submit(&page, &format!("{page}/apply"), &[]).await;
     assert_eq!(r.status(), 303);
     assert_eq!(members(&mut c, g), vec![a]);
-    let after: Option<serde_json::Value> = audit_log::table
-        .filter(audit_log::action.eq("segment.apply"))
-        .select(audit_log::after)
-        .first(&mut c)
-        .unwrap();
+    let after: Option<serde_json::Value> =
+        audit_log::table.filter(audit_log::action.eq("segment.apply")).select(audit_log::after).first(&mut c).unwrap();
     assert_eq!(after.unwrap()["added"], 1);
     assert!(admin.page(&page).await.contains("<strong id=\"missing\">0</strong>"));
 }
@@ -97,41 +89,20 @@ async fn a_live_segment_keeps_applying_to_contacts_created_later() {
         .submit(
             "/segments",
             "/segments",
-            &[
-                ("name", "B2B live"),
-                ("category", "b2b"),
-                ("group_id", &ls),
-                ("keep_applying", "on"),
-            ],
+            &[("name", "B2B live"), ("category", "b2b"), ("group_id", &ls), ("keep_applying", "on")],
         )
         .await;
     assert_eq!(r.status(), 303);
-    let r = admin
-        .submit(
-            "/segments",
-            "/segments",
-            &[("name", "B2B once"), ("category", "b2b"), ("group_id", &os)],
-        )
-        .await;
+    let r =
+        admin.submit("/segments", "/segments", &[("name", "B2B once"), ("category", "b2b"), ("group_id", &os)]).await;
     assert_eq!(r.status(), 303);
-    let r = sam
-        .submit("/contacts/new", "/contacts/new", &[("first_name", "Newco"), ("category", "b2b")])
-        .await;
+    let r = sam.submit("/contacts/new", "/contacts/new", &[("first_name", "Newco"), ("category", "b2b")]).await;
     assert_eq!(r.status(), 303);
-    let r2 = sam
-        .submit("/contacts/new", "/contacts/new", &[("first_name", "Consumer"), ("category", "b2c")])
-        .await;
+    let r2 = sam.submit("/contacts/new", "/contacts/new", &[("first_name", "Consumer"), ("category", "b2c")]).await;
     assert_eq!(r2.status(), 303);
     let newco: i64 = location(&r).rsplit('/').next().unwrap().parse().unwrap();
-    assert_eq!(
-        members(&mut c, live),
-        vec![newco],
-        "the live segment applied to the new matching contact only"
-    );
-    assert!(
-        members(&mut c, once).is_empty(),
-        "a segment without keep applying waits for Apply now"
-    );
+    assert_eq!(members(&mut c, live), vec![newco], "the live segment applied to the new matching contact only");
+    assert!(members(&mut c, once).is_empty(), "a segment without keep applying waits for Apply now");
 }
 
 #[tokio::test]
@@ -143,10 +114,7 @@ async fn segments_need_access_groups_manage() {
     let token = csrf_token(&mia.page("/").await).unwrap();
     let gs = g.to_string();
     let r = mia
-        .post_raw(
-            "/segments",
-            &[("csrf_token", &token), ("name", "X"), ("category", "b2b"), ("group_id", &gs)],
-        )
+        .post_raw("/segments", &[("csrf_token", &token), ("name", "X"), ("category", "b2b"), ("group_id", &gs)])
         .await;
     assert_eq!(r.status(), 403);
     let n: i64 = custodian::db::schema::segments::table.count().get_result(&mut app.conn()).unwrap();

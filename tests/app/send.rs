@@ -69,10 +69,7 @@ fn group(c: &mut PgConnection, name: &str, user: i64, level: &str, members: &[i6
         .unwrap();
     for m in members {
         diesel::insert_into(contact_access_groups::table)
-            .values((
-                contact_access_groups::contact_id.eq(m),
-                contact_access_groups::group_id.eq(g),
-            ))
+            .values((contact_access_groups::contact_id.eq(m), contact_access_groups::group_id.eq(g)))
             .execute(c)
             .unwrap();
     }
@@ -96,11 +93,7 @@ fn template(c: &mut PgConnection, owner: i64, channel: Channel, shared: bool) ->
 
 /// The number in the preview cell with this id.
 fn num(html: &str, id: &str) -> i64 {
-    let at = html
-        .find(&format!("id=\"{id}\">"))
-        .unwrap_or_else(|| panic!("no {id} in {html}"))
-        + id.len()
-        + 6;
+    let at = html.find(&format!("id=\"{id}\">")).unwrap_or_else(|| panic!("no {id} in {html}")) + id.len() + 6;
     html[at..].split('<').next().unwrap().trim().parse().unwrap()
 }
 
@@ -124,12 +117,10 @@ fn hidden(html: &str, name: &str) -> String {
 
 /// The fields the preview's Send form posts.
 fn send_fields(html: &str) -> Vec<(&'static str, String)> {
-    [
-        "channel", "template", "audience", "tag", "group", "q", "category", "token",
-    ]
-    .into_iter()
-    .map(|k| (k, hidden(html, k).replace("&amp;", "&")))
-    .collect()
+    ["channel", "template", "audience", "tag", "group", "q", "category", "token"]
+        .into_iter()
+        .map(|k| (k, hidden(html, k).replace("&amp;", "&")))
+        .collect()
 }
 
 async fn post_send(b: &Browser, preview: &str, fields: &[(&'static str, String)]) -> reqwest::Response {
@@ -165,10 +156,7 @@ async fn salesperson_sends_only_to_contacts_they_act_on_with_an_address() {
     let c6 = contact(&mut c, "Fay", Some("fay@example.com"), None, Some(x), &["news"]);
     group(&mut c, "Edit group", sales, "edit", &[c6]);
     let c7 = contact(&mut c, "Gus", Some("gus@example.com"), None, Some(x), &["news"]);
-    diesel::update(contacts::table.find(c7))
-        .set(contacts::confidential.eq(true))
-        .execute(&mut c)
-        .unwrap();
+    diesel::update(contacts::table.find(c7)).set(contacts::confidential.eq(true)).execute(&mut c).unwrap();
     group(&mut c, "Act group", sales, "act", &[c7]);
     let _c8 = contact(&mut c, "Hal", Some("hal@example.com"), None, Some(sales), &["other"]);
     let _c9 = contact(&mut c, "Ivy", Some("  "), Some("+48600000009"), Some(sales), &["news"]);
@@ -181,48 +169,22 @@ async fn salesperson_sends_only_to_contacts_they_act_on_with_an_address() {
     // c1..c7 and c9 match; c1, c4 receive; c5, c7 (confidential) no right; c3 (read-only
     // co-owner), c6 (edit grant) limited; c2, c9 (blank email) no address.
     assert_eq!(counts(&html), (8, 2, 2, 2, 2), "{html}");
-    assert!(
-        html.contains("ann@example.com"),
-        "a user with contacts.view sees a sample"
-    );
+    assert!(html.contains("ann@example.com"), "a user with contacts.view sees a sample");
     assert!(!html.contains("eve@example.com") && !html.contains("cid@example.com"));
 
     // Templates: a private one of someone else, or one of the other channel, is refused.
-    let r = b
-        .get(&format!(
-            "/send/preview?channel=email&template={private}&audience=tag&tag=news"
-        ))
-        .await;
+    let r = b.get(&format!("/send/preview?channel=email&template={private}&audience=tag&tag=news")).await;
     assert_eq!(r.status(), 422);
     assert!(r.text().await.unwrap().contains("Choose a template."));
-    let r = b
-        .get(&format!(
-            "/send/preview?channel=email&template={sms}&audience=tag&tag=news"
-        ))
-        .await;
+    let r = b.get(&format!("/send/preview?channel=email&template={sms}&audience=tag&tag=news")).await;
     assert_eq!(r.status(), 422);
     // A Salesperson holds email.send only.
-    assert_eq!(
-        b.get(&format!(
-            "/send/preview?channel=sms&template={sms}&audience=tag&tag=news"
-        ))
-        .await
-        .status(),
-        403
-    );
+    assert_eq!(b.get(&format!("/send/preview?channel=sms&template={sms}&audience=tag&tag=news")).await.status(), 403);
 
     // Filters: name fragment, category.
-    let f = b
-        .page(&format!(
-            "/send/preview?channel=email&template={shared}&audience=filter&q=DAN"
-        ))
-        .await;
+    let f = b.page(&format!("/send/preview?channel=email&template={shared}&audience=filter&q=DAN")).await;
     assert_eq!(counts(&f), (1, 1, 0, 0, 0));
-    let f = b
-        .page(&format!(
-            "/send/preview?channel=email&template={shared}&audience=filter&q=a%25"
-        ))
-        .await;
+    let f = b.page(&format!("/send/preview?channel=email&template={shared}&audience=filter&q=a%25")).await;
     assert_eq!(num(&f, "count-total"), 0, "LIKE wildcards are literal");
 
     let r = post_send(&b, &url, &send_fields(&html)).await;
@@ -245,11 +207,7 @@ async fn salesperson_sends_only_to_contacts_they_act_on_with_an_address() {
     assert_eq!(rows[0].1.as_deref(), Some("Hello Ann"));
     assert_eq!(rows[0].2, "Dear Ann Test, news.");
     assert!(rows.iter().all(|r| r.3 == "queued" && r.4 == sales && r.5 == batch));
-    let recipients: i32 = send_batches::table
-        .find(batch)
-        .select(send_batches::recipients)
-        .first(&mut c)
-        .unwrap();
+    let recipients: i32 = send_batches::table.find(batch).select(send_batches::recipients).first(&mut c).unwrap();
     assert_eq!(recipients, 2);
     let audit: Vec<serde_json::Value> = audit_log::table
         .filter(audit_log::action.eq("send.batch"))
@@ -257,14 +215,8 @@ async fn salesperson_sends_only_to_contacts_they_act_on_with_an_address() {
         .load(&mut c)
         .unwrap();
     assert_eq!(audit.len(), 1);
-    assert_eq!(
-        (audit[0]["matched"].as_i64(), audit[0]["recipients"].as_i64()),
-        (Some(8), Some(2))
-    );
-    assert_eq!(
-        (audit[0]["no_right"].as_i64(), audit[0]["no_address"].as_i64()),
-        (Some(2), Some(2))
-    );
+    assert_eq!((audit[0]["matched"].as_i64(), audit[0]["recipients"].as_i64()), (Some(8), Some(2)));
+    assert_eq!((audit[0]["no_right"].as_i64(), audit[0]["no_address"].as_i64()), (Some(2), Some(2)));
 
     let list = b.page("/outbox").await;
     assert!(list.contains(&format!("/outbox/{batch}")));
@@ -294,25 +246,13 @@ async fn sending_operator_sends_by_tag_and_group_seeing_counts_only() {
     for secret in ["alpha", "Alpha", "beta", "gamma", "delta", "epsilon", "/contacts/"] {
         assert!(!html.contains(secret), "the preview shows no contact data ({secret})");
     }
-    let by_group = b
-        .page(&format!(
-            "/send/preview?channel=email&template={email}&audience=group&group={g3}"
-        ))
-        .await;
+    let by_group = b.page(&format!("/send/preview?channel=email&template={email}&audience=group&group={g3}")).await;
     assert_eq!(counts(&by_group), (3, 2, 0, 0, 1));
-    let sms_html = b
-        .page(&format!(
-            "/send/preview?channel=sms&template={sms}&audience=tag&tag=promo"
-        ))
-        .await;
+    let sms_html = b.page(&format!("/send/preview?channel=sms&template={sms}&audience=tag&tag=promo")).await;
     assert_eq!(counts(&sms_html), (4, 1, 1, 1, 1));
 
     // No name/email probing without contacts.view.
-    let r = b
-        .get(&format!(
-            "/send/preview?channel=email&template={email}&audience=filter&q=alpha"
-        ))
-        .await;
+    let r = b.get(&format!("/send/preview?channel=email&template={email}&audience=filter&q=alpha")).await;
     assert_eq!(r.status(), 422);
     assert!(r.text().await.unwrap().contains("needs permission to view contacts"));
 
@@ -321,17 +261,11 @@ async fn sending_operator_sends_by_tag_and_group_seeing_counts_only() {
     let batch = location(&r);
     assert_eq!(outbox_contacts(&app), vec![d1]);
     let page = b.page(&batch).await;
-    assert!(
-        page.contains("queued") && !page.contains("alpha@example.com"),
-        "statuses, no addresses"
-    );
+    assert!(page.contains("queued") && !page.contains("alpha@example.com"), "statuses, no addresses");
     let r = post_send(&b, "/send", &send_fields(&sms_html)).await;
     assert_eq!(r.status(), 303);
     assert_eq!(outbox_contacts(&app), vec![d1, d2]);
-    let created_by: Vec<i64> = outbox_messages::table
-        .select(outbox_messages::created_by)
-        .load(&mut c)
-        .unwrap();
+    let created_by: Vec<i64> = outbox_messages::table.select(outbox_messages::created_by).load(&mut c).unwrap();
     assert!(created_by.iter().all(|u| *u == op));
 
     // No contact list or card for the Sending operator.
@@ -381,10 +315,7 @@ async fn a_change_between_preview_and_send_shows_the_new_preview_instead_of_send
     assert_eq!(post_send(&b, &url, &forged).await.status(), 409);
     assert_eq!(post_send(&b, &url, &good).await.status(), 303);
     assert_eq!(outbox_contacts(&app).len(), 3);
-    let body: String = outbox_messages::table
-        .select(outbox_messages::body)
-        .first(&mut c)
-        .unwrap();
+    let body: String = outbox_messages::table.select(outbox_messages::body).first(&mut c).unwrap();
     assert_eq!(body, "Changed");
 }
 
@@ -393,14 +324,7 @@ async fn send_and_outbox_permissions_by_role() {
     let app = spawn_app().await;
     let (sales, s) = app.signed_in("sales@example.com", Role::Salesperson).await;
     let mut c = app.conn();
-    contact(
-        &mut c,
-        "Ann",
-        Some("ann@example.com"),
-        Some("+48600000001"),
-        Some(sales),
-        &["news"],
-    );
+    contact(&mut c, "Ann", Some("ann@example.com"), Some("+48600000001"), Some(sales), &["news"]);
     let t = template(&mut c, sales, Channel::Email, true);
     let sms = template(&mut c, sales, Channel::Sms, true);
     let url = format!("/send/preview?channel=email&template={t}&audience=tag&tag=news");
@@ -415,10 +339,7 @@ async fn send_and_outbox_permissions_by_role() {
     f[1].1 = sms.to_string();
     assert_eq!(post_send(&s, &url, &f).await.status(), 403);
     assert_eq!(batch_count(&app), 1);
-    assert!(
-        !s.page("/send").await.contains("value=\"sms\""),
-        "only permitted channels are offered"
-    );
+    assert!(!s.page("/send").await.contains("value=\"sms\""), "only permitted channels are offered");
 
     // Without email.send and sms.send: no Send, no Outbox.
     let (uid, u) = app.signed_in("user@example.com", Role::User).await;
@@ -521,35 +442,15 @@ fn deliver_pending_sends_queued_email_and_leaves_sms_queued() {
     .id;
     queue(&mut c, user, &["a@example.com", "bad@example.com", "b@example.com"]);
     let stub = StubMailer(Default::default());
-    assert_eq!(
-        deliver_pending(&mut c, &stub, 2).unwrap(),
-        Delivered { sent: 1, failed: 1 }
-    );
-    assert_eq!(
-        deliver_pending(&mut c, &stub, 50).unwrap(),
-        Delivered { sent: 1, failed: 0 }
-    );
-    assert_eq!(
-        deliver_pending(&mut c, &stub, 50).unwrap(),
-        Delivered::default(),
-        "nothing is sent twice"
-    );
-    assert_eq!(
-        *stub.0.borrow(),
-        ["a@example.com|Hi|Body text", "b@example.com|Hi|Body text"]
-    );
+    assert_eq!(deliver_pending(&mut c, &stub, 2).unwrap(), Delivered { sent: 1, failed: 1 });
+    assert_eq!(deliver_pending(&mut c, &stub, 50).unwrap(), Delivered { sent: 1, failed: 0 });
+    assert_eq!(deliver_pending(&mut c, &stub, 50).unwrap(), Delivered::default(), "nothing is sent twice");
+    assert_eq!(*stub.0.borrow(), ["a@example.com|Hi|Body text", "b@example.com|Hi|Body text"]);
     let s = statuses(&mut c);
     assert_eq!((s[0].1.as_str(), s[0].2), ("sent", true));
-    assert_eq!(
-        (s[1].1.as_str(), s[1].3.as_deref()),
-        ("failed", Some("550 mailbox unavailable"))
-    );
+    assert_eq!((s[1].1.as_str(), s[1].3.as_deref()), ("failed", Some("550 mailbox unavailable")));
     assert_eq!(s[2].1, "sent");
-    assert_eq!(
-        (s[3].0.as_str(), s[3].1.as_str(), s[3].2),
-        ("+48600000001", "queued", false),
-        "SMS stay queued"
-    );
+    assert_eq!((s[3].0.as_str(), s[3].1.as_str(), s[3].2), ("+48600000001", "queued", false), "SMS stay queued");
 }
 
 /// A tiny SMTP server on 127.0.0.1 that accepts everything and keeps what it received.
@@ -661,33 +562,15 @@ async fn browser_sending_operator_previews_and_sends() {
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
     }
     d.goto(format!("{}/send", app.address)).await.unwrap();
-    d.find(By::Css(&format!("#f-template option[value='{t}']")))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    d.find(By::Css(&format!("#f-template option[value='{t}']"))).await.unwrap().click().await.unwrap();
     d.find(By::Id("f-tag")).await.unwrap().send_keys("news").await.unwrap();
-    d.find(By::Css("form[action='/send/preview'] button"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    d.find(By::Css("form[action='/send/preview'] button")).await.unwrap().click().await.unwrap();
     let recipients = d.find(By::Id("count-recipients")).await.unwrap().text().await.unwrap();
     let limited = d.find(By::Id("count-limited")).await.unwrap().text().await.unwrap();
     assert_eq!((recipients.as_str(), limited.as_str()), ("1", "1"));
     let source = d.source().await.unwrap();
-    assert!(
-        !source.contains("gus@example.com") && !source.contains("Ann"),
-        "counts only"
-    );
-    d.find(By::Css("form[action='/send'] button"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    assert!(!source.contains("gus@example.com") && !source.contains("Ann"), "counts only");
+    d.find(By::Css("form[action='/send'] button")).await.unwrap().click().await.unwrap();
     let flash = d.find(By::Css(".flash-success")).await.unwrap().text().await.unwrap();
     assert_eq!(flash, "1 message queued.");
     assert!(d.current_url().await.unwrap().path().starts_with("/outbox/"));

@@ -49,11 +49,7 @@ async fn create(b: &Browser, name: &str) -> i64 {
 /// Takes `key` away from a user (per-user revoke override).
 pub fn revoke(app: &TestApp, user: i64, key: &str) {
     diesel::insert_into(user_overrides::table)
-        .values((
-            user_overrides::user_id.eq(user),
-            user_overrides::perm_key.eq(key),
-            user_overrides::granted.eq(false),
-        ))
+        .values((user_overrides::user_id.eq(user), user_overrides::perm_key.eq(key), user_overrides::granted.eq(false)))
         .execute(&mut app.conn())
         .unwrap();
 }
@@ -75,28 +71,17 @@ async fn owner_creates_shares_and_others_only_view_and_copy() {
     assert_eq!(b.get(&format!("/templates/{id}/edit")).await.status(), 404);
 
     // Only the owner shares.
-    let r = b
-        .submit("/templates", &format!("/templates/{id}/share"), &[("shared", "true")])
-        .await;
+    let r = b.submit("/templates", &format!("/templates/{id}/share"), &[("shared", "true")]).await;
     assert_eq!(r.status(), 404);
     assert!(!row(&app, id).unwrap().5);
-    let r = a
-        .submit(
-            &format!("/templates/{id}"),
-            &format!("/templates/{id}/share"),
-            &[("shared", "true")],
-        )
-        .await;
+    let r = a.submit(&format!("/templates/{id}"), &format!("/templates/{id}/share"), &[("shared", "true")]).await;
     assert_eq!(r.status(), 303);
     assert!(row(&app, id).unwrap().5);
 
     // Shared: others see it, cannot edit, delete or unshare it.
     assert!(b.page("/templates").await.contains("Spring news"));
     let card = b.page(&format!("/templates/{id}")).await;
-    assert!(
-        !card.contains(&format!("/templates/{id}/edit")),
-        "no Edit button for a non-owner"
-    );
+    assert!(!card.contains(&format!("/templates/{id}/edit")), "no Edit button for a non-owner");
     assert_eq!(b.get(&format!("/templates/{id}/edit")).await.status(), 403);
     assert_eq!(b.get(&format!("/templates/{id}/delete")).await.status(), 403);
     let before = row(&app, id);
@@ -104,28 +89,18 @@ async fn owner_creates_shares_and_others_only_view_and_copy() {
         .submit(
             "/templates",
             &format!("/templates/{id}/edit"),
-            &[
-                ("name", "Hijacked"),
-                ("channel", "email"),
-                ("subject", "x"),
-                ("body", "y"),
-                ("version", "2"),
-            ],
+            &[("name", "Hijacked"), ("channel", "email"), ("subject", "x"), ("body", "y"), ("version", "2")],
         )
         .await;
     assert_eq!(r.status(), 403);
     let r = b.submit("/templates", &format!("/templates/{id}/delete"), &[]).await;
     assert_eq!(r.status(), 403);
-    let r = b
-        .submit("/templates", &format!("/templates/{id}/share"), &[("shared", "false")])
-        .await;
+    let r = b.submit("/templates", &format!("/templates/{id}/share"), &[("shared", "false")]).await;
     assert_eq!(r.status(), 403);
     assert_eq!(row(&app, id), before, "refused actions changed nothing");
 
     // Copy belongs to whoever copied it, private.
-    let r = b
-        .submit(&format!("/templates/{id}"), &format!("/templates/{id}/copy"), &[])
-        .await;
+    let r = b.submit(&format!("/templates/{id}"), &format!("/templates/{id}/copy"), &[]).await;
     assert_eq!(r.status(), 303);
     let copy_id: i64 = location(&r).trim_start_matches("/templates/").parse().unwrap();
     let copy = row(&app, copy_id).unwrap();
@@ -136,13 +111,7 @@ async fn owner_creates_shares_and_others_only_view_and_copy() {
         .submit(
             &format!("/templates/{copy_id}/edit"),
             &format!("/templates/{copy_id}/edit"),
-            &[
-                ("name", "Mine now"),
-                ("channel", "email"),
-                ("subject", "S"),
-                ("body", "B"),
-                ("version", "1"),
-            ],
+            &[("name", "Mine now"), ("channel", "email"), ("subject", "S"), ("body", "B"), ("version", "1")],
         )
         .await;
     assert_eq!(r.status(), 303);
@@ -152,12 +121,7 @@ async fn owner_creates_shares_and_others_only_view_and_copy() {
     assert_eq!(a.get(&format!("/templates/{copy_id}")).await.status(), 404);
 
     // Unsharing hides it again.
-    a.submit(
-        &format!("/templates/{id}"),
-        &format!("/templates/{id}/share"),
-        &[("shared", "false")],
-    )
-    .await;
+    a.submit(&format!("/templates/{id}"), &format!("/templates/{id}/share"), &[("shared", "false")]).await;
     assert_eq!(b.get(&format!("/templates/{id}")).await.status(), 404);
 
     let actions: Vec<String> = audit_log::table
@@ -166,16 +130,7 @@ async fn owner_creates_shares_and_others_only_view_and_copy() {
         .select(audit_log::action)
         .load(&mut app.conn())
         .unwrap();
-    assert_eq!(
-        actions,
-        [
-            "template.create",
-            "template.share",
-            "template.copy",
-            "template.update",
-            "template.unshare"
-        ]
-    );
+    assert_eq!(actions, ["template.create", "template.share", "template.copy", "template.update", "template.unshare"]);
 }
 
 #[tokio::test]
@@ -189,33 +144,18 @@ async fn owner_and_administrator_edit_and_delete() {
         .submit(
             &format!("/templates/{id}/edit"),
             &format!("/templates/{id}/edit"),
-            &[
-                ("name", "Fixed by admin"),
-                ("channel", "sms"),
-                ("subject", ""),
-                ("body", "Short"),
-                ("version", "1"),
-            ],
+            &[("name", "Fixed by admin"), ("channel", "sms"), ("subject", ""), ("body", "Short"), ("version", "1")],
         )
         .await;
     assert_eq!(r.status(), 303);
     let t = row(&app, id).unwrap();
-    assert_eq!(
-        (t.1.as_str(), t.2.as_str(), t.3.clone()),
-        ("Fixed by admin", "sms", None)
-    );
+    assert_eq!((t.1.as_str(), t.2.as_str(), t.3.clone()), ("Fixed by admin", "sms", None));
     // The owner's form, opened at version 1, is now stale: refused, nothing saved.
     let r = a
         .submit(
             &format!("/templates/{id}"),
             &format!("/templates/{id}/edit"),
-            &[
-                ("name", "Stale"),
-                ("channel", "sms"),
-                ("subject", ""),
-                ("body", "Old text"),
-                ("version", "1"),
-            ],
+            &[("name", "Stale"), ("channel", "sms"), ("subject", ""), ("body", "Old text"), ("version", "1")],
         )
         .await;
     assert_eq!(r.status(), 409);
@@ -224,23 +164,11 @@ async fn owner_and_administrator_edit_and_delete() {
     // Delete goes through a confirmation page.
     let confirm = a.page(&format!("/templates/{id}/delete")).await;
     assert!(confirm.contains("will be deleted"));
-    let r = a
-        .submit(
-            &format!("/templates/{id}/delete"),
-            &format!("/templates/{id}/delete"),
-            &[],
-        )
-        .await;
+    let r = a.submit(&format!("/templates/{id}/delete"), &format!("/templates/{id}/delete"), &[]).await;
     assert_eq!(r.status(), 303);
     assert!(row(&app, id).is_none());
     let id2 = create(&a, "Second").await;
-    let r = admin
-        .submit(
-            &format!("/templates/{id2}/delete"),
-            &format!("/templates/{id2}/delete"),
-            &[],
-        )
-        .await;
+    let r = admin.submit(&format!("/templates/{id2}/delete"), &format!("/templates/{id2}/delete"), &[]).await;
     assert_eq!(r.status(), 303);
     assert!(row(&app, id2).is_none());
 }
@@ -251,21 +179,11 @@ async fn invalid_templates_are_refused_with_messages_beside_fields() {
     let (_, a) = app.signed_in("owner@example.com", Role::Marketer).await;
     let cases: Vec<(Vec<(&str, String)>, &str)> = vec![
         (
-            vec![
-                ("name", "".into()),
-                ("channel", "email".into()),
-                ("subject", "S".into()),
-                ("body", "B".into()),
-            ],
+            vec![("name", "".into()), ("channel", "email".into()), ("subject", "S".into()), ("body", "B".into())],
             "Give the template a name.",
         ),
         (
-            vec![
-                ("name", "N".into()),
-                ("channel", "fax".into()),
-                ("subject", "S".into()),
-                ("body", "B".into()),
-            ],
+            vec![("name", "N".into()), ("channel", "fax".into()), ("subject", "S".into()), ("body", "B".into())],
             "Choose email or SMS.",
         ),
         (
@@ -278,21 +196,11 @@ async fn invalid_templates_are_refused_with_messages_beside_fields() {
             "An email needs a subject.",
         ),
         (
-            vec![
-                ("name", "N".into()),
-                ("channel", "email".into()),
-                ("subject", "S".into()),
-                ("body", "  ".into()),
-            ],
+            vec![("name", "N".into()), ("channel", "email".into()), ("subject", "S".into()), ("body", "  ".into())],
             "Write the message.",
         ),
         (
-            vec![
-                ("name", "N".into()),
-                ("channel", "sms".into()),
-                ("subject", "".into()),
-                ("body", "x".repeat(919)),
-            ],
+            vec![("name", "N".into()), ("channel", "sms".into()), ("subject", "".into()), ("body", "x".repeat(919))],
             "An SMS can be at most 918 characters; this one has 919.",
         ),
     ];
@@ -310,13 +218,7 @@ async fn invalid_templates_are_refused_with_messages_beside_fields() {
     assert_eq!(count(&app), 0, "nothing saved");
     // 918 characters is fine for an SMS.
     let body = "y".repeat(918);
-    let r = a
-        .submit(
-            "/templates/new",
-            "/templates",
-            &[("name", "Long"), ("channel", "sms"), ("body", &body)],
-        )
-        .await;
+    let r = a.submit("/templates/new", "/templates", &[("name", "Long"), ("channel", "sms"), ("body", &body)]).await;
     assert_eq!(r.status(), 303);
     assert_eq!(count(&app), 1);
 }
@@ -326,13 +228,7 @@ async fn template_permissions_are_checked_by_role() {
     let app = spawn_app().await;
     let (_, owner) = app.signed_in("owner@example.com", Role::Marketer).await;
     let id = create(&owner, "Shared one").await;
-    owner
-        .submit(
-            &format!("/templates/{id}"),
-            &format!("/templates/{id}/share"),
-            &[("shared", "true")],
-        )
-        .await;
+    owner.submit(&format!("/templates/{id}"), &format!("/templates/{id}/share"), &[("shared", "true")]).await;
     let before = row(&app, id);
 
     // Salesperson: templates.view only.
@@ -341,13 +237,7 @@ async fn template_permissions_are_checked_by_role() {
     let card = s.page(&format!("/templates/{id}")).await;
     assert!(!card.contains("/copy\""), "no Copy button without templates.create");
     assert_eq!(s.get("/templates/new").await.status(), 403);
-    let r = s
-        .submit(
-            "/templates",
-            "/templates",
-            &[("name", "N"), ("channel", "sms"), ("body", "B")],
-        )
-        .await;
+    let r = s.submit("/templates", "/templates", &[("name", "N"), ("channel", "sms"), ("body", "B")]).await;
     assert_eq!(r.status(), 403);
     let r = s.submit("/templates", &format!("/templates/{id}/copy"), &[]).await;
     assert_eq!(r.status(), 403);
@@ -364,9 +254,7 @@ async fn template_permissions_are_checked_by_role() {
         subject: None,
         body: "Hi".into(),
     };
-    let own_sales = custodian::messaging::templates::create(&mut app.conn(), sales_id, &v)
-        .unwrap()
-        .id;
+    let own_sales = custodian::messaging::templates::create(&mut app.conn(), sales_id, &v).unwrap().id;
     assert_eq!(s.get(&format!("/templates/{own_sales}/edit")).await.status(), 403);
     let r = s
         .submit(
@@ -389,9 +277,7 @@ async fn template_permissions_are_checked_by_role() {
     assert_eq!(u.get(&format!("/templates/{own}/delete")).await.status(), 403);
     let r = u.submit("/templates", &format!("/templates/{own}/delete"), &[]).await;
     assert_eq!(r.status(), 403);
-    let r = u
-        .submit("/templates", &format!("/templates/{own}/share"), &[("shared", "true")])
-        .await;
+    let r = u.submit("/templates", &format!("/templates/{own}/share"), &[("shared", "true")]).await;
     assert_eq!(r.status(), 403);
     assert!(row(&app, own).is_some_and(|t| !t.5));
 

@@ -35,20 +35,14 @@ pub fn multipart(fields: &[(&str, &str)], avatar: Option<&[u8]>) -> (String, Vec
 pub fn png(w: u32, h: u32) -> Vec<u8> {
     let img = image::RgbImage::from_fn(w, h, |x, y| image::Rgb([(x % 255) as u8, (y % 255) as u8, 99]));
     let mut out = Vec::new();
-    image::DynamicImage::ImageRgb8(img)
-        .write_to(&mut std::io::Cursor::new(&mut out), image::ImageFormat::Png)
-        .unwrap();
+    image::DynamicImage::ImageRgb8(img).write_to(&mut std::io::Cursor::new(&mut out), image::ImageFormat::Png).unwrap();
     out
 }
 
 /// The wizard id in a redirect or a page.
 pub fn wizard_id(s: &str) -> String {
     let at = s.find("w=").expect("wizard id") + 2;
-    s[at..]
-        .split(|c: char| !c.is_ascii_alphanumeric())
-        .next()
-        .unwrap()
-        .to_string()
+    s[at..].split(|c: char| !c.is_ascii_alphanumeric()).next().unwrap().to_string()
 }
 
 /// Posts step 1 (multipart) of the wizard at `base` (`/users/new` or `/users/{id}/edit`).
@@ -69,29 +63,17 @@ pub async fn details(
         None => format!("{base}/details?csrf_token={token}"),
     };
     let (ct, body) = multipart(fields, avatar);
-    b.client
-        .post(b.url(&action))
-        .header("content-type", ct)
-        .body(body)
-        .send()
-        .await
-        .unwrap()
+    b.client.post(b.url(&action)).header("content-type", ct).body(body).send().await.unwrap()
 }
 
 /// Posts step 2 of wizard `w`.
 pub async fn permissions(b: &Browser, base: &str, w: &str, fields: &[(&str, &str)]) -> reqwest::Response {
-    b.submit(
-        &format!("{base}?w={w}&step=2"),
-        &format!("{base}/permissions?w={w}"),
-        fields,
-    )
-    .await
+    b.submit(&format!("{base}?w={w}&step=2"), &format!("{base}/permissions?w={w}"), fields).await
 }
 
 /// Posts Save of wizard `w`.
 pub async fn save(b: &Browser, base: &str, w: &str) -> reqwest::Response {
-    b.submit(&format!("{base}?w={w}&step=3"), &format!("{base}/save?w={w}"), &[])
-        .await
+    b.submit(&format!("{base}?w={w}&step=3"), &format!("{base}/save?w={w}"), &[]).await
 }
 
 pub fn person<'a>(email: &'a str) -> Vec<(&'a str, &'a str)> {
@@ -110,11 +92,7 @@ pub fn system_preset(app: &TestApp, role: Role) -> i64 {
 }
 
 pub fn user_id(app: &TestApp, email: &str) -> i64 {
-    users::table
-        .filter(users::email.eq(email))
-        .select(users::id)
-        .first(&mut app.conn())
-        .unwrap()
+    users::table.filter(users::email.eq(email)).select(users::id).first(&mut app.conn()).unwrap()
 }
 
 fn user_count(app: &TestApp) -> i64 {
@@ -138,14 +116,7 @@ async fn full_wizard_create_login_edit_delete_with_successor() {
     let heir = app.create_user("heir@example.com", Role::Salesperson);
 
     // Step 1 with an avatar.
-    let r = details(
-        &b,
-        "/users/new",
-        None,
-        &person("grace@example.com"),
-        Some(&png(300, 200)),
-    )
-    .await;
+    let r = details(&b, "/users/new", None, &person("grace@example.com"), Some(&png(300, 200))).await;
     assert_eq!(r.status(), 303);
     let w = wizard_id(&location(&r));
     assert_eq!(location(&r), format!("/users/new?w={w}&step=2"));
@@ -161,14 +132,8 @@ async fn full_wizard_create_login_edit_delete_with_successor() {
         ("only_owned", "1"),
         ("action", "next"),
     ];
-    for k in [
-        "contacts.view",
-        "contacts.create",
-        "contacts.edit",
-        "email.send",
-        "templates.view",
-        "tests.ab_messages",
-    ] {
+    for k in ["contacts.view", "contacts.create", "contacts.edit", "email.send", "templates.view", "tests.ab_messages"]
+    {
         fields.push(("perm", k)); // analytics.basic left out: a revoke
     }
     let r = permissions(&b, "/users/new", &w, &fields).await;
@@ -189,11 +154,7 @@ async fn full_wizard_create_login_edit_delete_with_successor() {
     assert_eq!(preview.headers()["content-type"], "image/png");
     let peek = app.browser();
     peek.login("heir@example.com", TEST_PASSWORD).await;
-    assert_eq!(
-        peek.get(&format!("/users/new/avatar?w={w}")).await.status(),
-        403,
-        "no users_manage"
-    );
+    assert_eq!(peek.get(&format!("/users/new/avatar?w={w}")).await.status(), 403, "no users_manage");
     let r = save(&b, "/users/new", &w).await;
     let id = user_id(&app, "grace@example.com");
     assert_eq!(location(&r), format!("/users/{id}"));
@@ -202,24 +163,15 @@ async fn full_wizard_create_login_edit_delete_with_successor() {
     let (phone, role, export_off, owned_only, avatar): (Option<String>, String, bool, bool, Option<Vec<u8>>) =
         users::table
             .find(id)
-            .select((
-                users::phone,
-                users::role,
-                users::disable_export,
-                users::only_owned,
-                users::avatar,
-            ))
+            .select((users::phone, users::role, users::disable_export, users::only_owned, users::avatar))
             .first(&mut c)
             .unwrap();
     assert_eq!(phone.as_deref(), Some("+48600700800"));
     assert_eq!((role.as_str(), export_off, owned_only), ("salesperson", true, true));
     let img = image::load_from_memory_with_format(&avatar.unwrap(), image::ImageFormat::Png).unwrap();
     assert_eq!((img.width(), img.height()), (128, 128));
-    let held: Vec<i64> = user_presets::table
-        .filter(user_presets::user_id.eq(id))
-        .select(user_presets::preset_id)
-        .load(&mut c)
-        .unwrap();
+    let held: Vec<i64> =
+        user_presets::table.filter(user_presets::user_id.eq(id)).select(user_presets::preset_id).load(&mut c).unwrap();
     assert_eq!(held, vec![sys.parse::<i64>().unwrap()]);
     let mut overrides: Vec<(String, bool)> = user_overrides::table
         .filter(user_overrides::user_id.eq(id))
@@ -227,28 +179,16 @@ async fn full_wizard_create_login_edit_delete_with_successor() {
         .load(&mut c)
         .unwrap();
     overrides.sort();
-    assert_eq!(
-        overrides,
-        vec![
-            ("analytics.basic".to_string(), false),
-            ("tests.ab_messages".to_string(), true)
-        ]
-    );
+    assert_eq!(overrides, vec![("analytics.basic".to_string(), false), ("tests.ab_messages".to_string(), true)]);
     let created: serde_json::Value = audit_log::table
         .filter(audit_log::action.eq("user.create"))
         .filter(audit_log::object_id.eq(id.to_string()))
         .select(audit_log::after.assume_not_null())
         .first(&mut c)
         .unwrap();
-    assert!(
-        !created.to_string().contains("argon2"),
-        "no password hash in the audit log"
-    );
+    assert!(!created.to_string().contains("argon2"), "no password hash in the audit log");
     assert!(b.page(&format!("/users/{id}")).await.contains("tests.ab_messages"));
-    assert_eq!(
-        b.get(&format!("/users/{id}/avatar")).await.headers()["content-type"],
-        "image/png"
-    );
+    assert_eq!(b.get(&format!("/users/{id}/avatar")).await.headers()["content-type"], "image/png");
 
     // The new user signs in.
     let grace = app.browser();
@@ -272,27 +212,17 @@ async fn full_wizard_create_login_edit_delete_with_successor() {
     assert_eq!(location(&r), format!("/users/{id}"));
     let last: String = users::table.find(id).select(users::last_name).first(&mut c).unwrap();
     assert_eq!(last, "Brewster Hopper");
-    let kept: Vec<i64> = user_presets::table
-        .filter(user_presets::user_id.eq(id))
-        .select(user_presets::preset_id)
-        .load(&mut c)
-        .unwrap();
+    let kept: Vec<i64> =
+        user_presets::table.filter(user_presets::user_id.eq(id)).select(user_presets::preset_id).load(&mut c).unwrap();
     assert_eq!(kept, held, "edit without touching step 2 keeps the presets");
     let (before, after): (serde_json::Value, serde_json::Value) = audit_log::table
         .filter(audit_log::action.eq("user.update"))
         .select((audit_log::before.assume_not_null(), audit_log::after.assume_not_null()))
         .first(&mut c)
         .unwrap();
-    assert_eq!(
-        (before["last_name"].as_str(), after["last_name"].as_str()),
-        (Some("Hopper"), Some("Brewster Hopper"))
-    );
+    assert_eq!((before["last_name"].as_str(), after["last_name"].as_str()), (Some("Hopper"), Some("Brewster Hopper")));
     assert!(!before.to_string().contains("argon2") && !after.to_string().contains("argon2"));
-    assert_eq!(
-        grace.get("/").await.status(),
-        200,
-        "a details edit does not sign the user out"
-    );
+    assert_eq!(grace.get("/").await.status(), 200, "a details edit does not sign the user out");
 
     // Her contacts: three main-owned, one co-owned.
     let mine: Vec<i64> = diesel::insert_into(contacts::table)
@@ -300,10 +230,7 @@ async fn full_wizard_create_login_edit_delete_with_successor() {
             (contacts::first_name.eq("C1"), contacts::main_owner_id.eq(Some(id))),
             (contacts::first_name.eq("C2"), contacts::main_owner_id.eq(Some(id))),
             (contacts::first_name.eq("C3"), contacts::main_owner_id.eq(Some(id))),
-            (
-                contacts::first_name.eq("Ada's"),
-                contacts::main_owner_id.eq(Some(admin)),
-            ),
+            (contacts::first_name.eq("Ada's"), contacts::main_owner_id.eq(Some(admin))),
         ])
         .returning(contacts::id)
         .get_results(&mut c)
@@ -326,25 +253,12 @@ async fn full_wizard_create_login_edit_delete_with_successor() {
     let confirm = b.page(&format!("/users/{id}/delete")).await;
     assert!(confirm.contains("3 contacts where they are main owner"), "{confirm}");
     assert!(confirm.contains("1 co-ownerships"));
-    assert!(
-        !confirm.contains(&format!("<option value=\"{id}\"")),
-        "the deleted user is no successor"
-    );
+    assert!(!confirm.contains(&format!("<option value=\"{id}\"")), "the deleted user is no successor");
     // A successor is required.
-    let r = b
-        .submit(
-            &format!("/users/{id}/delete"),
-            &format!("/users/{id}/delete"),
-            &[("successor", "")],
-        )
-        .await;
+    let r = b.submit(&format!("/users/{id}/delete"), &format!("/users/{id}/delete"), &[("successor", "")]).await;
     assert_eq!(r.status(), 422);
     let r = b
-        .submit(
-            &format!("/users/{id}/delete"),
-            &format!("/users/{id}/delete"),
-            &[("successor", &heir.to_string())],
-        )
+        .submit(&format!("/users/{id}/delete"), &format!("/users/{id}/delete"), &[("successor", &heir.to_string())])
         .await;
     assert_eq!(location(&r), "/users");
 
@@ -355,40 +269,21 @@ async fn full_wizard_create_login_edit_delete_with_successor() {
         .load(&mut c)
         .unwrap();
     assert_eq!(owners, vec![Some(heir), Some(heir), Some(heir), Some(admin)]);
-    let co: i64 = contact_owners::table
-        .filter(contact_owners::user_id.eq(id))
-        .count()
-        .get_result(&mut c)
-        .unwrap();
+    let co: i64 = contact_owners::table.filter(contact_owners::user_id.eq(id)).count().get_result(&mut c).unwrap();
     assert_eq!(co, 0);
     let status: String = users::table.find(id).select(users::status).first(&mut c).unwrap();
     assert_eq!(status, "deleted");
     let manager: Option<i64> = teams::table.find(team).select(teams::manager_id).first(&mut c).unwrap();
     assert_eq!(manager, Some(heir), "the successor manages her team");
-    let member: i64 = team_members::table
-        .filter(team_members::user_id.eq(id))
-        .count()
-        .get_result(&mut c)
-        .unwrap();
+    let member: i64 = team_members::table.filter(team_members::user_id.eq(id)).count().get_result(&mut c).unwrap();
     assert_eq!(member, 0);
-    let left: i64 = user_presets::table
-        .filter(user_presets::user_id.eq(id))
-        .count()
-        .get_result(&mut c)
-        .unwrap();
+    let left: i64 = user_presets::table.filter(user_presets::user_id.eq(id)).count().get_result(&mut c).unwrap();
     assert_eq!(left, 0);
-    let sess: i64 = sessions::table
-        .filter(sessions::user_id.eq(id))
-        .count()
-        .get_result(&mut c)
-        .unwrap();
+    let sess: i64 = sessions::table.filter(sessions::user_id.eq(id)).count().get_result(&mut c).unwrap();
     assert_eq!(sess, 0);
     assert_eq!(grace.get("/").await.status(), 303, "her session ended");
     assert_eq!(grace.login("grace@example.com", NEW_PASSWORD).await.status(), 422);
-    assert_eq!(
-        audit_actions(&app, id),
-        ["user.create", "user.login", "user.update", "user.delete"]
-    );
+    assert_eq!(audit_actions(&app, id), ["user.create", "user.login", "user.update", "user.delete"]);
     let deleted: serde_json::Value = audit_log::table
         .filter(audit_log::action.eq("user.delete"))
         .select(audit_log::after.assume_not_null())
@@ -396,10 +291,7 @@ async fn full_wizard_create_login_edit_delete_with_successor() {
         .unwrap();
     assert_eq!(deleted["successor_id"], heir);
     assert_eq!(deleted["moved"]["main_contacts"], 3);
-    assert!(
-        !b.page("/users").await.contains("grace@example.com"),
-        "deleted users leave the list"
-    );
+    assert!(!b.page("/users").await.contains("grace@example.com"), "deleted users leave the list");
 }
 
 /// Step 1 with one bad value: 422, the message beside the field, typed values kept, nothing saved.
@@ -415,20 +307,14 @@ async fn refused(
     let r = details(b, "/users/new", None, fields, avatar).await;
     assert_eq!(r.status(), 422, "{field}");
     let html = r.text().await.unwrap();
-    assert!(
-        html.contains(&format!("id=\"e-{field}\">{message}")),
-        "message for {field}: {html}"
-    );
+    assert!(html.contains(&format!("id=\"e-{field}\">{message}")), "message for {field}: {html}");
     assert!(html.contains("value=\"Hopper\""), "typed values kept");
     assert!(!html.contains(NEW_PASSWORD), "a password is never rendered back");
     assert_eq!(user_count(app), before);
 }
 
 fn with<'a>(email: &'a str, key: &'a str, value: &'a str) -> Vec<(&'a str, &'a str)> {
-    person(email)
-        .into_iter()
-        .map(|(k, v)| if k == key { (k, value) } else { (k, v) })
-        .collect()
+    person(email).into_iter().map(|(k, v)| if k == key { (k, value) } else { (k, v) }).collect()
 }
 
 #[tokio::test]
@@ -436,47 +322,12 @@ async fn each_validation_rule_refuses_with_a_message_beside_its_field() {
     let app = spawn_app().await;
     let (_, b) = app.signed_in("ada@example.com", Role::Administrator).await;
     let gone = app.create_user("Gone@Example.com", Role::User);
-    diesel::update(users::table.find(gone))
-        .set(users::status.eq("deleted"))
-        .execute(&mut app.conn())
-        .unwrap();
+    diesel::update(users::table.find(gone)).set(users::status.eq("deleted")).execute(&mut app.conn()).unwrap();
     let e = "x@example.com";
-    refused(
-        &app,
-        &b,
-        &with(e, "email", "not-an-email"),
-        None,
-        "email",
-        "Enter a valid email address",
-    )
-    .await;
-    refused(
-        &app,
-        &b,
-        &with(e, "email", "ADA@example.COM"),
-        None,
-        "email",
-        "This email is already used",
-    )
-    .await;
-    refused(
-        &app,
-        &b,
-        &with(e, "email", "gone@example.com"),
-        None,
-        "email",
-        "This email is already used",
-    )
-    .await;
-    refused(
-        &app,
-        &b,
-        &with(e, "phone", "600 700 800"),
-        None,
-        "phone",
-        "Include the country code",
-    )
-    .await;
+    refused(&app, &b, &with(e, "email", "not-an-email"), None, "email", "Enter a valid email address").await;
+    refused(&app, &b, &with(e, "email", "ADA@example.COM"), None, "email", "This email is already used").await;
+    refused(&app, &b, &with(e, "email", "gone@example.com"), None, "email", "This email is already used").await;
+    refused(&app, &b, &with(e, "phone", "600 700 800"), None, "phone", "Include the country code").await;
     let weak = [
         ("first_name", "Grace"),
         ("last_name", "Hopper"),
@@ -496,24 +347,9 @@ async fn each_validation_rule_refuses_with_a_message_beside_its_field() {
     .await;
     let mut big = png(16, 16);
     big.resize(1024 * 1024 + 10, 0);
-    refused(
-        &app,
-        &b,
-        &person(e),
-        Some(&big),
-        "avatar",
-        "The image is larger than 1 MB.",
-    )
-    .await;
-    refused(
-        &app,
-        &b,
-        &person(e),
-        Some(b"<html>not an image</html>"),
-        "avatar",
-        "Choose a PNG, JPEG or WebP image.",
-    )
-    .await;
+    refused(&app, &b, &person(e), Some(&big), "avatar", "The image is larger than 1 MB.").await;
+    refused(&app, &b, &person(e), Some(b"<html>not an image</html>"), "avatar", "Choose a PNG, JPEG or WebP image.")
+        .await;
 }
 
 #[tokio::test]
@@ -523,12 +359,7 @@ async fn back_keeps_every_entry() {
     let r = details(&b, "/users/new", None, &person("grace@example.com"), Some(&png(64, 64))).await;
     let w = wizard_id(&location(&r));
     let sys = system_preset(&app, Role::User).to_string();
-    let mut fields = vec![
-        ("role", "user"),
-        ("preset", sys.as_str()),
-        ("only_owned", "1"),
-        ("action", "back"),
-    ];
+    let mut fields = vec![("role", "user"), ("preset", sys.as_str()), ("only_owned", "1"), ("action", "back")];
     let keys = Role::User.default_permissions().keys();
     fields.extend(keys.iter().map(|k| ("perm", *k)));
     fields.push(("perm", "contacts.delete"));
@@ -556,24 +387,14 @@ async fn back_keeps_every_entry() {
     assert_eq!(location(&r), format!("/users/new?w={w}&step=2"));
     let step2 = b.page(&location(&r)).await;
     assert!(step2.contains("name=\"only_owned\" value=\"1\" checked"));
-    assert!(
-        step2.contains("value=\"contacts.delete\" data-module=\"contacts\" checked"),
-        "grant kept"
-    );
+    assert!(step2.contains("value=\"contacts.delete\" data-module=\"contacts\" checked"), "grant kept");
     assert!(step2.contains("granted for this user"), "override marked");
-    let next: Vec<_> = fields
-        .iter()
-        .map(|&(k, v)| if k == "action" { (k, "next") } else { (k, v) })
-        .collect();
+    let next: Vec<_> = fields.iter().map(|&(k, v)| if k == "action" { (k, "next") } else { (k, v) }).collect();
     let r = permissions(&b, "/users/new", &w, &next).await;
     assert_eq!(location(&r), format!("/users/new?w={w}&step=3"));
     assert_eq!(save(&b, "/users/new", &w).await.status(), 303);
     let id = user_id(&app, "grace@example.com");
-    let only_owned: bool = users::table
-        .find(id)
-        .select(users::only_owned)
-        .first(&mut app.conn())
-        .unwrap();
+    let only_owned: bool = users::table.find(id).select(users::only_owned).first(&mut app.conn()).unwrap();
     assert!(only_owned);
     assert_eq!(
         app.browser().login("grace@example.com", NEW_PASSWORD).await.status(),
@@ -587,49 +408,23 @@ async fn two_wizards_do_not_mix_and_belong_to_their_owner() {
     let app = spawn_app().await;
     let (_, b) = app.signed_in("ada@example.com", Role::Administrator).await;
     let (_, other) = app.signed_in("bob@example.com", Role::Administrator).await;
-    let w1 = wizard_id(&location(
-        &details(&b, "/users/new", None, &person("one@example.com"), None).await,
-    ));
-    let w2 = wizard_id(&location(
-        &details(&b, "/users/new", None, &person("two@example.com"), None).await,
-    ));
+    let w1 = wizard_id(&location(&details(&b, "/users/new", None, &person("one@example.com"), None).await));
+    let w2 = wizard_id(&location(&details(&b, "/users/new", None, &person("two@example.com"), None).await));
     assert_ne!(w1, w2);
-    assert!(b
-        .page(&format!("/users/new?w={w1}&step=1"))
-        .await
-        .contains("value=\"one@example.com\""));
-    assert!(b
-        .page(&format!("/users/new?w={w2}&step=1"))
-        .await
-        .contains("value=\"two@example.com\""));
-    assert_eq!(
-        other.get(&format!("/users/new?w={w1}&step=3")).await.status(),
-        404,
-        "another admin's wizard"
-    );
+    assert!(b.page(&format!("/users/new?w={w1}&step=1")).await.contains("value=\"one@example.com\""));
+    assert!(b.page(&format!("/users/new?w={w2}&step=1")).await.contains("value=\"two@example.com\""));
+    assert_eq!(other.get(&format!("/users/new?w={w1}&step=3")).await.status(), 404, "another admin's wizard");
     assert_eq!(save(&b, "/users/new", &w2).await.status(), 303);
     assert_eq!(save(&b, "/users/new", &w1).await.status(), 303);
     user_id(&app, "one@example.com");
     user_id(&app, "two@example.com");
     // Saved wizards are gone; Cancel discards.
     assert_eq!(b.get(&format!("/users/new?w={w1}&step=3")).await.status(), 404);
-    let w3 = wizard_id(&location(
-        &details(&b, "/users/new", None, &person("three@example.com"), None).await,
-    ));
-    let r = b
-        .submit(
-            &format!("/users/new?w={w3}&step=2"),
-            &format!("/users/new/cancel?w={w3}"),
-            &[],
-        )
-        .await;
+    let w3 = wizard_id(&location(&details(&b, "/users/new", None, &person("three@example.com"), None).await));
+    let r = b.submit(&format!("/users/new?w={w3}&step=2"), &format!("/users/new/cancel?w={w3}"), &[]).await;
     assert_eq!(location(&r), "/users");
     assert_eq!(b.get(&format!("/users/new?w={w3}&step=2")).await.status(), 404);
-    let n: i64 = users::table
-        .filter(users::email.eq("three@example.com"))
-        .count()
-        .get_result(&mut app.conn())
-        .unwrap();
+    let n: i64 = users::table.filter(users::email.eq("three@example.com")).count().get_result(&mut app.conn()).unwrap();
     assert_eq!(n, 0);
 }
 
@@ -647,14 +442,8 @@ async fn deactivated_user_cannot_sign_in_and_their_session_ends() {
     assert_eq!(r.status(), 422);
     assert!(r.text().await.unwrap().contains("deactivated"));
     admin.submit(&card, &format!("/users/{id}/reactivate"), &[]).await;
-    assert_eq!(
-        app.browser().login("sam@example.com", TEST_PASSWORD).await.status(),
-        303
-    );
-    assert_eq!(
-        audit_actions(&app, id)[1..],
-        ["user.deactivate", "user.reactivate", "user.login"]
-    );
+    assert_eq!(app.browser().login("sam@example.com", TEST_PASSWORD).await.status(), 303);
+    assert_eq!(audit_actions(&app, id)[1..], ["user.deactivate", "user.reactivate", "user.login"]);
 }
 
 /// A Manager who was granted users_manage: may manage users, but is no Administrator.
@@ -689,10 +478,7 @@ async fn last_administrator_cannot_be_demoted_deactivated_or_deleted() {
     permissions(&mia, &base, &w, &step2).await;
     let page = mia.page(&format!("{base}?w={w}&step=2")).await;
     let admin_sys = system_preset(&app, Role::Administrator);
-    assert!(
-        page.contains(&format!("value=\"{sys}\" selected")),
-        "re-based on the Manager preset"
-    );
+    assert!(page.contains(&format!("value=\"{sys}\" selected")), "re-based on the Manager preset");
     assert!(!page.contains(&format!("value=\"{admin_sys}\" selected")));
     step2.pop();
     step2.extend([("preset", sys.as_str()), ("action", "next")]);
@@ -703,74 +489,39 @@ async fn last_administrator_cannot_be_demoted_deactivated_or_deleted() {
     let r = save(&mia, &base, &w).await;
     assert_eq!(r.status(), 422);
     assert!(r.text().await.unwrap().contains("last active Administrator"));
-    let role: String = users::table
-        .find(ada)
-        .select(users::role)
-        .first(&mut app.conn())
-        .unwrap();
+    let role: String = users::table.find(ada).select(users::role).first(&mut app.conn()).unwrap();
     assert_eq!(role, "administrator");
-    let presets: i64 = user_presets::table
-        .filter(user_presets::user_id.eq(ada))
-        .count()
-        .get_result(&mut app.conn())
-        .unwrap();
+    let presets: i64 =
+        user_presets::table.filter(user_presets::user_id.eq(ada)).count().get_result(&mut app.conn()).unwrap();
     assert_eq!(presets, 1, "nothing half-saved");
 
     // Revoking users_manage from the last Administrator is a demotion too.
     let w = wizard_id(&location(&details(&mia, &base, None, &fields, None).await));
     let admin_sys = system_preset(&app, Role::Administrator).to_string();
-    let mut f = vec![
-        ("role", "administrator"),
-        ("preset", admin_sys.as_str()),
-        ("action", "next"),
-    ];
+    let mut f = vec![("role", "administrator"), ("preset", admin_sys.as_str()), ("action", "next")];
     let all = Role::Administrator.default_permissions().keys();
-    f.extend(
-        all.iter()
-            .filter(|k| **k != "administration.users_manage")
-            .map(|k| ("perm", *k)),
-    );
+    f.extend(all.iter().filter(|k| **k != "administration.users_manage").map(|k| ("perm", *k)));
     let r = permissions(&mia, &base, &w, &f).await;
     assert_eq!(location(&r), format!("{base}?w={w}&step=3"));
     assert_eq!(save(&mia, &base, &w).await.status(), 422);
-    let revokes: i64 = user_overrides::table
-        .filter(user_overrides::user_id.eq(ada))
-        .count()
-        .get_result(&mut app.conn())
-        .unwrap();
+    let revokes: i64 =
+        user_overrides::table.filter(user_overrides::user_id.eq(ada)).count().get_result(&mut app.conn()).unwrap();
     assert_eq!(revokes, 0);
 
     // Deactivate and delete.
-    mia.submit(&format!("/users/{ada}"), &format!("/users/{ada}/deactivate"), &[])
-        .await;
-    assert!(mia
-        .page(&format!("/users/{ada}"))
-        .await
-        .contains("last active Administrator"));
+    mia.submit(&format!("/users/{ada}"), &format!("/users/{ada}/deactivate"), &[]).await;
+    assert!(mia.page(&format!("/users/{ada}")).await.contains("last active Administrator"));
     let r = mia
-        .submit(
-            &format!("/users/{ada}/delete"),
-            &format!("/users/{ada}/delete"),
-            &[("successor", &heir.to_string())],
-        )
+        .submit(&format!("/users/{ada}/delete"), &format!("/users/{ada}/delete"), &[("successor", &heir.to_string())])
         .await;
     assert_eq!(r.status(), 422);
-    let status: String = users::table
-        .find(ada)
-        .select(users::status)
-        .first(&mut app.conn())
-        .unwrap();
+    let status: String = users::table.find(ada).select(users::status).first(&mut app.conn()).unwrap();
     assert_eq!(status, "active");
 
     // With a second Administrator it works.
     app.create_user("bea@example.com", Role::Administrator);
-    mia.submit(&format!("/users/{ada}"), &format!("/users/{ada}/deactivate"), &[])
-        .await;
-    let status: String = users::table
-        .find(ada)
-        .select(users::status)
-        .first(&mut app.conn())
-        .unwrap();
+    mia.submit(&format!("/users/{ada}"), &format!("/users/{ada}/deactivate"), &[]).await;
+    let status: String = users::table.find(ada).select(users::status).first(&mut app.conn()).unwrap();
     assert_eq!(status, "deactivated");
 }
 
@@ -792,39 +543,21 @@ async fn nobody_escalates_themselves_or_grants_what_they_lack() {
         &mia,
         &base,
         &w,
-        &[
-            ("role", "administrator"),
-            ("preset", &admin_sys),
-            ("perm", "administration.settings"),
-            ("action", "next"),
-        ],
+        &[("role", "administrator"), ("preset", &admin_sys), ("perm", "administration.settings"), ("action", "next")],
     )
     .await;
     assert_eq!(r.status(), 403);
     assert_eq!(save(&mia, &base, &w).await.status(), 303, "own details may change");
-    let role: String = users::table
-        .find(mia_id)
-        .select(users::role)
-        .first(&mut app.conn())
-        .unwrap();
+    let role: String = users::table.find(mia_id).select(users::role).first(&mut app.conn()).unwrap();
     assert_eq!(role, "manager");
-    let grants: i64 = user_overrides::table
-        .filter(user_overrides::user_id.eq(mia_id))
-        .count()
-        .get_result(&mut app.conn())
-        .unwrap();
+    let grants: i64 =
+        user_overrides::table.filter(user_overrides::user_id.eq(mia_id)).count().get_result(&mut app.conn()).unwrap();
     assert_eq!(grants, 1, "still only the users_manage grant");
 
     // Someone else: no key Mia lacks, not even through the Administrator role.
     let r = details(&mia, "/users/new", None, &person("x@example.com"), None).await;
     let w = wizard_id(&location(&r));
-    permissions(
-        &mia,
-        "/users/new",
-        &w,
-        &[("role", "salesperson"), ("action", "refresh")],
-    )
-    .await;
+    permissions(&mia, "/users/new", &w, &[("role", "salesperson"), ("action", "refresh")]).await;
     let sp_sys = system_preset(&app, Role::Salesperson).to_string();
     let mut f = vec![("role", "salesperson"), ("preset", sp_sys.as_str()), ("action", "next")];
     let keys = Role::Salesperson.default_permissions().keys();
@@ -837,28 +570,14 @@ async fn nobody_escalates_themselves_or_grants_what_they_lack() {
         html.contains("You can only give permissions you hold yourself:") && html.contains("administration.settings."),
         "{html}"
     );
-    permissions(
-        &mia,
-        "/users/new",
-        &w,
-        &[("role", "administrator"), ("action", "refresh")],
-    )
-    .await;
-    let mut f = vec![
-        ("role", "administrator"),
-        ("preset", admin_sys.as_str()),
-        ("action", "next"),
-    ];
+    permissions(&mia, "/users/new", &w, &[("role", "administrator"), ("action", "refresh")]).await;
+    let mut f = vec![("role", "administrator"), ("preset", admin_sys.as_str()), ("action", "next")];
     let all = Role::Administrator.default_permissions().keys();
     f.extend(all.iter().map(|k| ("perm", *k)));
     let r = permissions(&mia, "/users/new", &w, &f).await;
     assert_eq!(r.status(), 422, "the Administrator preset holds keys Mia lacks");
     assert_eq!(save(&mia, "/users/new", &w).await.status(), 422, "Save checks again");
-    let n: i64 = users::table
-        .filter(users::email.eq("x@example.com"))
-        .count()
-        .get_result(&mut app.conn())
-        .unwrap();
+    let n: i64 = users::table.filter(users::email.eq("x@example.com")).count().get_result(&mut app.conn()).unwrap();
     assert_eq!(n, 0);
 }
 
@@ -866,10 +585,7 @@ async fn nobody_escalates_themselves_or_grants_what_they_lack() {
 async fn every_users_route_refuses_salesperson_and_marketer() {
     let app = spawn_app().await;
     let target = app.create_user("target@example.com", Role::User);
-    for (email, role) in [
-        ("sam@example.com", Role::Salesperson),
-        ("mark@example.com", Role::Marketer),
-    ] {
+    for (email, role) in [("sam@example.com", Role::Salesperson), ("mark@example.com", Role::Marketer)] {
         let (_, b) = app.signed_in(email, role).await;
         let token = csrf_token(&b.page("/").await).unwrap();
         for path in [
@@ -897,21 +613,14 @@ async fn every_users_route_refuses_salesperson_and_marketer() {
             assert_eq!(r.status(), 403, "{role:?} details of {base}");
             for step in ["permissions", "save", "cancel"] {
                 let r = b
-                    .post_raw(
-                        &format!("{base}/{step}?w=x"),
-                        &[("csrf_token", &token), ("role", "administrator")],
-                    )
+                    .post_raw(&format!("{base}/{step}?w=x"), &[("csrf_token", &token), ("role", "administrator")])
                     .await;
                 assert_eq!(r.status(), 403, "{role:?} {base}/{step}");
             }
         }
         for action in ["deactivate", "reactivate", "delete"] {
-            let r = b
-                .post_raw(
-                    &format!("/users/{target}/{action}"),
-                    &[("csrf_token", &token), ("successor", "1")],
-                )
-                .await;
+            let r =
+                b.post_raw(&format!("/users/{target}/{action}"), &[("csrf_token", &token), ("successor", "1")]).await;
             assert_eq!(r.status(), 403, "{role:?} {action}");
         }
         assert_eq!(
@@ -920,32 +629,18 @@ async fn every_users_route_refuses_salesperson_and_marketer() {
             "avatars are for every signed-in user"
         );
     }
-    let status: String = users::table
-        .find(target)
-        .select(users::status)
-        .first(&mut app.conn())
-        .unwrap();
+    let status: String = users::table.find(target).select(users::status).first(&mut app.conn()).unwrap();
     assert_eq!(status, "active");
     // A Manager may look (users_view) but not change.
     let (_, m) = app.signed_in("max@example.com", Role::Manager).await;
     assert_eq!(m.get(&format!("/users/{target}")).await.status(), 200);
-    for path in [
-        "/users/new".to_string(),
-        format!("/users/{target}/edit"),
-        format!("/users/{target}/delete"),
-    ] {
+    for path in ["/users/new".to_string(), format!("/users/{target}/edit"), format!("/users/{target}/delete")] {
         assert_eq!(m.get(&path).await.status(), 403, "Manager GET {path}");
     }
     let token = csrf_token(&m.page("/").await).unwrap();
-    let r = m
-        .post_raw(&format!("/users/{target}/deactivate"), &[("csrf_token", &token)])
-        .await;
+    let r = m.post_raw(&format!("/users/{target}/deactivate"), &[("csrf_token", &token)]).await;
     assert_eq!(r.status(), 403);
-    let status: String = users::table
-        .find(target)
-        .select(users::status)
-        .first(&mut app.conn())
-        .unwrap();
+    let status: String = users::table.find(target).select(users::status).first(&mut app.conn()).unwrap();
     assert_eq!(status, "active");
     assert_eq!(user_count(&app), 4);
     assert_eq!(
@@ -960,78 +655,38 @@ async fn save_as_new_makes_the_checklist_the_users_only_preset() {
     use custodian::db::schema::{preset_permissions, presets};
     let app = spawn_app().await;
     let (_, b) = app.signed_in("ada@example.com", Role::Administrator).await;
-    let w = wizard_id(&location(
-        &details(&b, "/users/new", None, &person("grace@example.com"), None).await,
-    ));
+    let w = wizard_id(&location(&details(&b, "/users/new", None, &person("grace@example.com"), None).await));
     permissions(&b, "/users/new", &w, &[("role", "salesperson"), ("action", "refresh")]).await;
     let sys = system_preset(&app, Role::Salesperson).to_string();
-    let mut f = vec![
-        ("role", "salesperson"),
-        ("preset", sys.as_str()),
-        ("action", "save_as_new"),
-    ];
+    let mut f = vec![("role", "salesperson"), ("preset", sys.as_str()), ("action", "save_as_new")];
     let keys = Role::Salesperson.default_permissions().keys();
     f.extend(keys.iter().map(|k| ("perm", *k)));
     f.extend([("perm", "tests.ab_messages"), ("perm", "tests.abx_dynamic_content")]);
     // A taken name is refused beside the field.
-    let r = permissions(
-        &b,
-        "/users/new",
-        &w,
-        &[&f[..], &[("preset_name", "salesperson")]].concat(),
-    )
-    .await;
+    let r = permissions(&b, "/users/new", &w, &[&f[..], &[("preset_name", "salesperson")]].concat()).await;
     assert_eq!(r.status(), 422);
-    assert!(r
-        .text()
-        .await
-        .unwrap()
-        .contains("id=\"e-preset_name\">A preset with this name already exists."));
-    let r = permissions(
-        &b,
-        "/users/new",
-        &w,
-        &[&f[..], &[("preset_name", "SalespersonAB")]].concat(),
-    )
-    .await;
+    assert!(r.text().await.unwrap().contains("id=\"e-preset_name\">A preset with this name already exists."));
+    let r = permissions(&b, "/users/new", &w, &[&f[..], &[("preset_name", "SalespersonAB")]].concat()).await;
     assert_eq!(location(&r), format!("/users/new?w={w}&step=2"));
     let mut c = app.conn();
-    let pid: i64 = presets::table
-        .filter(presets::name.eq("SalespersonAB"))
-        .select(presets::id)
-        .first(&mut c)
-        .unwrap();
-    let n: i64 = preset_permissions::table
-        .filter(preset_permissions::preset_id.eq(pid))
-        .count()
-        .get_result(&mut c)
-        .unwrap();
+    let pid: i64 = presets::table.filter(presets::name.eq("SalespersonAB")).select(presets::id).first(&mut c).unwrap();
+    let n: i64 =
+        preset_permissions::table.filter(preset_permissions::preset_id.eq(pid)).count().get_result(&mut c).unwrap();
     assert_eq!(n, 8);
     let step2 = b.page(&location(&r)).await;
     assert!(step2.contains(&format!("value=\"{pid}\" selected")) && !step2.contains("granted for this user"));
     let r = save(&b, "/users/new", &w).await;
     assert_eq!(r.status(), 303);
     let id = user_id(&app, "grace@example.com");
-    let held: Vec<i64> = user_presets::table
-        .filter(user_presets::user_id.eq(id))
-        .select(user_presets::preset_id)
-        .load(&mut c)
-        .unwrap();
+    let held: Vec<i64> =
+        user_presets::table.filter(user_presets::user_id.eq(id)).select(user_presets::preset_id).load(&mut c).unwrap();
     assert_eq!(held, [pid]);
-    let overrides: i64 = user_overrides::table
-        .filter(user_overrides::user_id.eq(id))
-        .count()
-        .get_result(&mut c)
-        .unwrap();
+    let overrides: i64 =
+        user_overrides::table.filter(user_overrides::user_id.eq(id)).count().get_result(&mut c).unwrap();
     assert_eq!(overrides, 0);
     // It is offered to every later user.
-    let w2 = wizard_id(&location(
-        &details(&b, "/users/new", None, &person("next@example.com"), None).await,
-    ));
-    assert!(b
-        .page(&format!("/users/new?w={w2}&step=2"))
-        .await
-        .contains("SalespersonAB"));
+    let w2 = wizard_id(&location(&details(&b, "/users/new", None, &person("next@example.com"), None).await));
+    assert!(b.page(&format!("/users/new?w={w2}&step=2")).await.contains("SalespersonAB"));
 }
 
 #[tokio::test]
@@ -1046,12 +701,7 @@ async fn an_edit_form_older_than_the_user_is_refused_once() {
         .set((users::last_name.eq("Changed"), users::version.eq(users::version + 1)))
         .execute(&mut app.conn())
         .unwrap();
-    let fields = [
-        ("version", "1"),
-        ("first_name", "Sam"),
-        ("last_name", "Mine"),
-        ("email", "sam@example.com"),
-    ];
+    let fields = [("version", "1"), ("first_name", "Sam"), ("last_name", "Mine"), ("email", "sam@example.com")];
     let r = details(&b, &base, None, &fields, None).await;
     assert_eq!(r.status(), 422);
     let html = r.text().await.unwrap();
@@ -1060,10 +710,6 @@ async fn an_edit_form_older_than_the_user_is_refused_once() {
     let r = details(&b, &base, Some(&w), &fields[1..], None).await;
     assert_eq!(r.status(), 303, "submitting again keeps the entries");
     assert_eq!(save(&b, &base, &w).await.status(), 303);
-    let last: String = users::table
-        .find(id)
-        .select(users::last_name)
-        .first(&mut app.conn())
-        .unwrap();
+    let last: String = users::table.find(id).select(users::last_name).first(&mut app.conn()).unwrap();
     assert_eq!(last, "Mine");
 }

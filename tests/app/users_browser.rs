@@ -22,12 +22,7 @@ async fn click(chrome: &Chrome, id: &str) {
 
 /// Waits for an element (pages load after clicks).
 async fn wait(chrome: &Chrome, css: &str) -> WebElement {
-    chrome
-        .driver
-        .query(By::Css(css))
-        .first()
-        .await
-        .unwrap_or_else(|_| panic!("{css} did not appear"))
+    chrome.driver.query(By::Css(css)).first().await.unwrap_or_else(|_| panic!("{css} did not appear"))
 }
 
 #[tokio::test]
@@ -50,12 +45,7 @@ async fn browser_walks_the_wizard_with_back_and_creates_the_user() {
 
     // Step 2: the role change redraws the checklist (static/js/user_wizard.js).
     let role = wait(&chrome, "#f-role").await;
-    SelectElement::new(&role)
-        .await
-        .unwrap()
-        .select_by_value("salesperson")
-        .await
-        .unwrap();
+    SelectElement::new(&role).await.unwrap().select_by_value("salesperson").await.unwrap();
     wait(&chrome, "#f-role option[value='salesperson'][selected]").await;
     let ab = wait(&chrome, "input[name=perm][value='tests.ab_messages']").await;
     assert!(!ab.is_selected().await.unwrap());
@@ -66,15 +56,7 @@ async fn browser_walks_the_wizard_with_back_and_creates_the_user() {
     let email = wait(&chrome, "#f-email").await;
     assert_eq!(email.value().await.unwrap().as_deref(), Some("grace@example.com"));
     assert_eq!(
-        chrome
-            .driver
-            .find(By::Id("f-phone"))
-            .await
-            .unwrap()
-            .value()
-            .await
-            .unwrap()
-            .as_deref(),
+        chrome.driver.find(By::Id("f-phone")).await.unwrap().value().await.unwrap().as_deref(),
         Some("+48 600 700 800")
     );
     click(&chrome, "wizard-next").await;

@@ -64,18 +64,11 @@ pub async fn create(viewer: Viewer, db: web::Data<Db>, form: web::Form<GroupForm
         .await?;
     match done {
         Ok(id) => {
-            viewer.flash(
-                FlashKind::Success,
-                "Access group created. Grant it to teams or users below.",
-            );
+            viewer.flash(FlashKind::Success, "Access group created. Grant it to teams or users below.");
             Ok(see_other(&format!("/access-groups/{id}")))
         }
         Err(errors) => render(
-            NewGroupPage {
-                layout: viewer.layout("/access-groups"),
-                form,
-                errors,
-            },
+            NewGroupPage { layout: viewer.layout("/access-groups"), form, errors },
             StatusCode::UNPROCESSABLE_ENTITY,
         ),
     }

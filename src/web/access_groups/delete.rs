@@ -28,22 +28,9 @@ pub struct DeleteGroupPage {
 pub async fn confirm(viewer: Viewer, db: web::Data<Db>, id: web::Path<i64>) -> Result<HttpResponse, AppError> {
     viewer.require(Perm::AdministrationAccessGroupsManage)?;
     let id = id.into_inner();
-    let (group, contacts, grants) = db
-        .run(move |c| {
-            Ok((
-                model::find(c, id)?,
-                model::contact_count(c, id)?,
-                model::grants(c, id)?.len(),
-            ))
-        })
-        .await?;
-    page(DeleteGroupPage {
-        layout: viewer.layout("/access-groups"),
-        id,
-        name: group.name,
-        contacts,
-        grants,
-    })
+    let (group, contacts, grants) =
+        db.run(move |c| Ok((model::find(c, id)?, model::contact_count(c, id)?, model::grants(c, id)?.len()))).await?;
+    page(DeleteGroupPage { layout: viewer.layout("/access-groups"), id, name: group.name, contacts, grants })
 }
 
 /// Deletes the group; contacts leave it and its grants go (ON DELETE CASCADE). The contacts
@@ -69,9 +56,6 @@ pub async fn delete(viewer: Viewer, db: web::Data<Db>, id: web::Path<i64>) -> Re
             Ok((group.name, contacts))
         })
         .await?;
-    viewer.flash(
-        FlashKind::Success,
-        format!("Access group “{name}” deleted; {contacts} contacts left it."),
-    );
+    viewer.flash(FlashKind::Success, format!("Access group “{name}” deleted; {contacts} contacts left it."));
     Ok(see_other("/access-groups"))
 }

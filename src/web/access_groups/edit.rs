@@ -55,28 +55,12 @@ pub async fn group_page(
     let (group, contacts, grants, teams, history) = db
         .run(move |c| {
             let group = model::find(c, id)?;
-            let teams = teams::table
-                .order(teams::name)
-                .select((teams::id, teams::name))
-                .load(c)?;
-            Ok((
-                group,
-                model::contact_count(c, id)?,
-                model::grants(c, id)?,
-                teams,
-                history(c, "access_group", id, 20)?,
-            ))
+            let teams = teams::table.order(teams::name).select((teams::id, teams::name)).load(c)?;
+            Ok((group, model::contact_count(c, id)?, model::grants(c, id)?, teams, history(c, "access_group", id, 20)?))
         })
         .await?;
-    let status = if errors.is_empty() {
-        StatusCode::OK
-    } else {
-        StatusCode::UNPROCESSABLE_ENTITY
-    };
-    let form = form.unwrap_or(GroupForm {
-        name: group.name,
-        description: group.description,
-    });
+    let status = if errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
+    let form = form.unwrap_or(GroupForm { name: group.name, description: group.description });
     let page = GroupPage {
         layout: viewer.layout("/access-groups"),
         id,
@@ -95,15 +79,7 @@ pub async fn group_page(
 /// The group page.
 pub async fn show(viewer: Viewer, db: web::Data<Db>, id: web::Path<i64>) -> Result<HttpResponse, AppError> {
     viewer.require(Perm::AdministrationAccessGroupsManage)?;
-    group_page(
-        &viewer,
-        &db,
-        id.into_inner(),
-        None,
-        GrantDraft::default(),
-        FieldErrors::default(),
-    )
-    .await
+    group_page(&viewer, &db, id.into_inner(), None, GrantDraft::default(), FieldErrors::default()).await
 }
 
 /// Saves the name and description of a group.
@@ -151,14 +127,7 @@ pub async fn update(
         .await?;
     match done {
         Ok(changed) => {
-            viewer.flash(
-                FlashKind::Success,
-                if changed {
-                    "Access group saved."
-                } else {
-                    "Nothing to change."
-                },
-            );
+            viewer.flash(FlashKind::Success, if changed { "Access group saved." } else { "Nothing to change." });
             Ok(see_other(&format!("/access-groups/{id}")))
         }
         Err(errors) => group_page(&viewer, &db, id, Some(form), GrantDraft::default(), errors).await,

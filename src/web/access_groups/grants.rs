@@ -55,12 +55,7 @@ pub async fn add(
                 "team" => {
                     let tid = f.team_id.trim().parse::<i64>().ok();
                     let exists = match tid {
-                        Some(t) => teams::table
-                            .find(t)
-                            .select(teams::id)
-                            .first::<i64>(c)
-                            .optional()?
-                            .is_some(),
+                        Some(t) => teams::table.find(t).select(teams::id).first::<i64>(c).optional()?.is_some(),
                         None => false,
                     };
                     if exists {
@@ -91,10 +86,7 @@ pub async fn add(
                 .optional()?;
             let Some(grant_id) = grant_id else {
                 let field = if team_id.is_some() { "team_id" } else { "email" };
-                errors.add(
-                    field,
-                    "Already granted: change the level of the existing grant instead.",
-                );
+                errors.add(field, "Already granted: change the level of the existing grant instead.");
                 return Ok(Err(errors));
             };
             let grant = model::grant(c, id, grant_id)?;
@@ -112,12 +104,7 @@ pub async fn add(
             Ok(see_other(&format!("/access-groups/{id}")))
         }
         Err(errors) => {
-            let draft = GrantDraft {
-                target: form.target,
-                team_id: form.team_id,
-                email: form.email,
-                level: form.level,
-            };
+            let draft = GrantDraft { target: form.target, team_id: form.team_id, email: form.email, level: form.level };
             group_page(&viewer, &db, id, None, draft, errors).await
         }
     }

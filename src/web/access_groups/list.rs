@@ -22,8 +22,5 @@ pub struct GroupsPage {
 pub async fn show(viewer: Viewer, db: web::Data<Db>) -> Result<HttpResponse, AppError> {
     viewer.require(Perm::AdministrationAccessGroupsManage)?;
     let groups = db.run(|c| Ok(model::list(c)?)).await?;
-    page(GroupsPage {
-        layout: viewer.layout("/access-groups"),
-        groups,
-    })
+    page(GroupsPage { layout: viewer.layout("/access-groups"), groups })
 }

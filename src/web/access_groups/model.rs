@@ -56,10 +56,7 @@ pub fn find(conn: &mut PgConnection, id: i64) -> QueryResult<Group> {
 
 /// How many contacts are in a group.
 pub fn contact_count(conn: &mut PgConnection, id: i64) -> QueryResult<i64> {
-    contact_access_groups::table
-        .filter(contact_access_groups::group_id.eq(id))
-        .count()
-        .get_result(conn)
+    contact_access_groups::table.filter(contact_access_groups::group_id.eq(id)).count().get_result(conn)
 }
 
 /// A grant with the name of whoever holds it.
@@ -104,10 +101,7 @@ pub fn grants(conn: &mut PgConnection, group_id: i64) -> QueryResult<Vec<Grant>>
 
 /// One grant of a group.
 pub fn grant(conn: &mut PgConnection, group_id: i64, grant_id: i64) -> QueryResult<Grant> {
-    load_grants(conn, Some(group_id), Some(grant_id))?
-        .into_iter()
-        .next()
-        .ok_or(diesel::result::Error::NotFound)
+    load_grants(conn, Some(group_id), Some(grant_id))?.into_iter().next().ok_or(diesel::result::Error::NotFound)
 }
 
 fn load_grants(conn: &mut PgConnection, group_id: Option<i64>, grant_id: Option<i64>) -> QueryResult<Vec<Grant>> {
@@ -130,12 +124,8 @@ fn load_grants(conn: &mut PgConnection, group_id: Option<i64>, grant_id: Option<
     if let Some(id) = grant_id {
         q = q.filter(access_group_grants::id.eq(id));
     }
-    q.order((
-        teams::name.nullable().asc().nulls_last(),
-        users::email.nullable().asc(),
-        access_group_grants::id,
-    ))
-    .load(conn)
+    q.order((teams::name.nullable().asc().nulls_last(), users::email.nullable().asc(), access_group_grants::id))
+        .load(conn)
 }
 
 /// The group form (create and edit).
@@ -164,9 +154,7 @@ impl GroupForm {
         } else {
             let mut q = access_groups::table
                 .filter(
-                    diesel::dsl::sql::<diesel::sql_types::Bool>("lower(name) = lower(")
-                        .bind::<Text, _>(name)
-                        .sql(")"),
+                    diesel::dsl::sql::<diesel::sql_types::Bool>("lower(name) = lower(").bind::<Text, _>(name).sql(")"),
                 )
                 .into_boxed();
             if let Some(id) = except {
@@ -180,10 +168,6 @@ impl GroupForm {
         if description.chars().count() > 1000 {
             errors.add("description", "Use at most 1000 characters.");
         }
-        Ok(if errors.is_empty() {
-            Ok((name.to_string(), description.to_string()))
-        } else {
-            Err(errors)
-        })
+        Ok(if errors.is_empty() { Ok((name.to_string(), description.to_string())) } else { Err(errors) })
     }
 }

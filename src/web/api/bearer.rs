@@ -16,9 +16,7 @@ pub async fn authenticate(req: &HttpRequest, db: &Db) -> Result<i64, ApiError> {
         .strip_prefix("Bearer ")
         .map(str::trim)
         .filter(|t| !t.is_empty())
-        .ok_or(ApiError::Unauthorized(
-            "the Authorization header must be \"Bearer <token>\"",
-        ))?
+        .ok_or(ApiError::Unauthorized("the Authorization header must be \"Bearer <token>\""))?
         .to_string();
     db.run(move |c| Ok(crate::api_tokens::authenticate(c, &token)?))
         .await?

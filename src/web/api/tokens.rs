@@ -35,24 +35,12 @@ async fn tokens_page(
     fresh: Option<String>,
 ) -> Result<HttpResponse, AppError> {
     let tokens = db.run(|c| Ok(api_tokens::list(c)?)).await?;
-    let status = if errors.is_empty() {
-        StatusCode::OK
-    } else {
-        StatusCode::UNPROCESSABLE_ENTITY
-    };
-    let page = TokensPage {
-        layout: viewer.layout("/api-tokens"),
-        tokens,
-        token_name: name,
-        errors,
-        fresh,
-    };
+    let status = if errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
+    let page = TokensPage { layout: viewer.layout("/api-tokens"), tokens, token_name: name, errors, fresh };
     let mut res = render(page, status)?;
     // The page may carry a secret: keep it out of every cache.
-    res.headers_mut().insert(
-        actix_web::http::header::CACHE_CONTROL,
-        actix_web::http::header::HeaderValue::from_static("no-store"),
-    );
+    res.headers_mut()
+        .insert(actix_web::http::header::CACHE_CONTROL, actix_web::http::header::HeaderValue::from_static("no-store"));
     Ok(res)
 }
 

@@ -32,19 +32,13 @@ struct PermissionsBody {
 #[tracing::instrument(skip_all)]
 pub async fn permissions(req: HttpRequest, db: web::Data<Db>, id: web::Path<String>) -> Result<HttpResponse, ApiError> {
     authenticate(&req, &db).await?;
-    let id: i64 = id
-        .parse()
-        .map_err(|_| ApiError::NotFound(format!("no user with id {id}")))?;
+    let id: i64 = id.parse().map_err(|_| ApiError::NotFound(format!("no user with id {id}")))?;
     let body = db
         .run(move |c| {
             let Some(user) = users_model::find(c, id)? else {
                 return Ok(Err(unknown_user(id)));
             };
-            let keys = if user.is_active() {
-                store::effective_of(c, id)?.keys()
-            } else {
-                Vec::new()
-            };
+            let keys = if user.is_active() { store::effective_of(c, id)?.keys() } else { Vec::new() };
             Ok(Ok(PermissionsBody {
                 user_id: user.id,
                 role: user.role,
@@ -101,11 +95,7 @@ pub async fn check(req: HttpRequest, db: web::Data<Db>, body: web::Bytes) -> Res
 /// The decision when no contact is involved: allowed iff the user is active and holds the key
 /// (and, for contacts.export, export is not disabled for them). The reason names the source.
 fn without_contact(c: &mut PgConnection, user: &User, perm: Perm) -> diesel::QueryResult<Decision> {
-    let deny = |reason: String| Decision {
-        allowed: false,
-        level: None,
-        reason,
-    };
+    let deny = |reason: String| Decision { allowed: false, level: None, reason };
     if !user.is_active() {
         return Ok(deny(format!("user {} is {}", user.id, user.status)));
     }
@@ -120,22 +110,14 @@ fn without_contact(c: &mut PgConnection, user: &User, perm: Perm) -> diesel::Que
     if perm == Perm::ContactsExport && user.disable_export {
         return Ok(deny("contact export is disabled for this user".to_string()));
     }
-    let via: Vec<&str> = sources
-        .presets
-        .iter()
-        .filter(|(_, _, s)| s.contains(perm))
-        .map(|(_, n, _)| n.as_str())
-        .collect();
+    let via: Vec<&str> =
+        sources.presets.iter().filter(|(_, _, s)| s.contains(perm)).map(|(_, n, _)| n.as_str()).collect();
     let reason = if via.is_empty() {
         format!("user holds {perm} through a per-user grant")
     } else {
         format!("user holds {perm} through preset {}", via.join(", "))
     };
-    Ok(Decision {
-        allowed: true,
-        level: None,
-        reason,
-    })
+    Ok(Decision { allowed: true, level: None, reason })
 }
 
 /// Any other path or method under /api/: a JSON 404, not the HTML error page.

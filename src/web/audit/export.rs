@@ -59,18 +59,8 @@ pub async fn download(viewer: Viewer, db: web::Data<Db>, q: web::Query<Filters>)
                 return Err(AppError::BadRequest(msg.to_string()));
             }
             let mut w = csv::Writer::from_writer(Vec::new());
-            let head = [
-                "id",
-                "at",
-                "actor_id",
-                "actor_email",
-                "action",
-                "object_type",
-                "object_id",
-                "before",
-                "after",
-                "ip",
-            ];
+            let head =
+                ["id", "at", "actor_id", "actor_email", "action", "object_type", "object_id", "before", "after", "ip"];
             w.write_record(head).map_err(anyhow::Error::from)?;
             let (mut before, mut count) = (None, 0usize);
             loop {
@@ -88,8 +78,7 @@ pub async fn download(viewer: Viewer, db: web::Data<Db>, q: web::Query<Filters>)
                 .after(serde_json::json!({ "filters": filters, "rows": count }))
                 .ip(ip)
                 .record(c)?;
-            w.into_inner()
-                .map_err(|e| AppError::Internal(anyhow::anyhow!("csv: {e}")))
+            w.into_inner().map_err(|e| AppError::Internal(anyhow::anyhow!("csv: {e}")))
         })
         .await?;
     Ok(HttpResponse::Ok()

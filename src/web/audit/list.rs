@@ -59,12 +59,5 @@ pub async fn show(viewer: Viewer, db: web::Data<Db>, q: web::Query<AuditQuery>) 
     let more = rows.len() as i64 > PER_PAGE;
     rows.truncate(PER_PAGE as usize);
     let next_before = if more { rows.last().map(|r| r.id) } else { None };
-    page(AuditPage {
-        layout: viewer.layout("/audit"),
-        f: filters,
-        errors,
-        rows,
-        next_before,
-        paged: before.is_some(),
-    })
+    page(AuditPage { layout: viewer.layout("/audit"), f: filters, errors, rows, next_before, paged: before.is_some() })
 }

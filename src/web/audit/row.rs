@@ -57,18 +57,12 @@ impl Row {
 
     /// Pretty-printed JSON of the before state ("" when none).
     pub fn before_pretty(&self) -> String {
-        self.before
-            .as_ref()
-            .and_then(|v| serde_json::to_string_pretty(v).ok())
-            .unwrap_or_default()
+        self.before.as_ref().and_then(|v| serde_json::to_string_pretty(v).ok()).unwrap_or_default()
     }
 
     /// Pretty-printed JSON of the after state ("" when none).
     pub fn after_pretty(&self) -> String {
-        self.after
-            .as_ref()
-            .and_then(|v| serde_json::to_string_pretty(v).ok())
-            .unwrap_or_default()
+        self.after.as_ref().and_then(|v| serde_json::to_string_pretty(v).ok()).unwrap_or_default()
     }
 
     /// Field-by-field differences, nested objects flattened to dotted names: what a reader
@@ -83,11 +77,7 @@ impl Row {
         }
         let keys: BTreeSet<&String> = b.keys().chain(a.keys()).collect();
         keys.into_iter()
-            .map(|k| Change {
-                field: k.clone(),
-                before: show(b.get(k)),
-                after: show(a.get(k)),
-            })
+            .map(|k| Change { field: k.clone(), before: show(b.get(k)), after: show(a.get(k)) })
             // Missing and null read the same.
             .filter(|c| c.before != c.after)
             .collect()
@@ -101,11 +91,7 @@ fn flatten<'a>(prefix: &str, v: Option<&'a Value>, out: &mut BTreeMap<String, &'
     match v {
         Some(Value::Object(m)) => {
             for (k, v) in m {
-                let name = if prefix.is_empty() {
-                    k.clone()
-                } else {
-                    format!("{prefix}.{k}")
-                };
+                let name = if prefix.is_empty() { k.clone() } else { format!("{prefix}.{k}") };
                 flatten(&name, Some(v), out);
             }
         }

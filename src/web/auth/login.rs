@@ -1,10 +1,10 @@
 //! GET/POST /login: sign-in with email and password, throttled per account and per address.
 
 use crate::audit;
+use crate::auth::password;
 use crate::auth::session;
 use crate::auth::throttle;
 use crate::auth::viewer::client_ip;
-use crate::auth::password;
 use crate::db::Db;
 use crate::error::AppError;
 use crate::users::model;
@@ -119,20 +119,30 @@ pub async fn submit(
         }
         Outcome::Locked => {
             let minutes = throttle::LOCK_MINUTES;
-            (StatusCode::TOO_MANY_REQUESTS, format!(
-                "Too many failed sign-in attempts. Sign-in is paused for up to {minutes} minutes; try again later."
-            ))
+            (
+                StatusCode::TOO_MANY_REQUESTS,
+                format!(
+                    "Too many failed sign-in attempts. Sign-in is paused for up to {minutes} minutes; try again later."
+                ),
+            )
         }
-        Outcome::Deactivated => (StatusCode::UNPROCESSABLE_ENTITY, "This account is deactivated. Ask an administrator.".into()),
+        Outcome::Deactivated => {
+            (StatusCode::UNPROCESSABLE_ENTITY, "This account is deactivated. Ask an administrator.".into())
+        }
         Outcome::Failed { failures } => {
             let typed = email.clone();
             db.transaction(move |c| {
                 throttle::record_failure(c, &acct, throttle::ACCOUNT_LIMIT)?;
                 throttle::record_failure(c, &ipk, throttle::IP_LIMIT)?;
-                audit::Entry::new(user_id, "user.login_failed", "user", user_id.map(|i| i.to_string()).unwrap_or_default())
-                    .after(serde_json::json!({ "email": typed }))
-                    .ip(ip_for_audit)
-                    .record(c)?;
+                audit::Entry::new(
+                    user_id,
+                    "user.login_failed",
+                    "user",
+                    user_id.map(|i| i.to_string()).unwrap_or_default(),
+                )
+                .after(serde_json::json!({ "email": typed }))
+                .ip(ip_for_audit)
+                .record(c)?;
                 Ok(())
             })
             .await?;
@@ -157,8 +167,7 @@ pub async fn submit(
 pub async fn logout(req: HttpRequest, session: Session, db: web::Data<Db>) -> Result<HttpResponse, AppError> {
     if let Some(uid) = session::user_id(&session) {
         let ip = client_ip(&req);
-        db.run(move |c| Ok(audit::Entry::new(Some(uid), "user.logout", "user", uid).ip(ip).record(c)?))
-            .await?;
+        db.run(move |c| Ok(audit::Entry::new(Some(uid), "user.logout", "user", uid).ip(ip).record(c)?)).await?;
     }
     session::sign_out(&session);
     Ok(see_other("/login"))

@@ -51,9 +51,7 @@ pub fn issue_token_if_no_users(conn: &mut PgConnection) -> QueryResult<Option<St
     }
     use rand::distributions::{Alphanumeric, DistString};
     let token = Alphanumeric.sample_string(&mut rand::thread_rng(), 40);
-    diesel::insert_into(setup_tokens::table)
-        .values(setup_tokens::token_hash.eq(token_hash(&token)))
-        .execute(conn)?;
+    diesel::insert_into(setup_tokens::table).values(setup_tokens::token_hash.eq(token_hash(&token))).execute(conn)?;
     Ok(Some(token))
 }
 
@@ -74,7 +72,12 @@ pub async fn show(session: Session, db: web::Data<Db>, token: web::Path<String>)
     if !db.run(move |c| Ok(usable(c, &t)?)).await? {
         return Err(AppError::NotFound);
     }
-    page(SetupPage { layout: Layout::anonymous(&session), token, form: SetupForm::default(), errors: FieldErrors::default() })
+    page(SetupPage {
+        layout: Layout::anonymous(&session),
+        token,
+        form: SetupForm::default(),
+        errors: FieldErrors::default(),
+    })
 }
 
 pub async fn submit(
@@ -87,7 +90,13 @@ pub async fn submit(
     let mut form = form.into_inner();
     let mut errors = FieldErrors::default();
     crate::users::validate::email(&form.email, &mut errors);
-    crate::users::validate::password(&form.password, &form.password_confirm, &[&form.email, &form.first_name, &form.last_name], true, &mut errors);
+    crate::users::validate::password(
+        &form.password,
+        &form.password_confirm,
+        &[&form.email, &form.first_name, &form.last_name],
+        true,
+        &mut errors,
+    );
     if !errors.is_empty() {
         form.password.clear();
         form.password_confirm.clear();

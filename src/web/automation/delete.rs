@@ -23,27 +23,14 @@ pub struct DeletePage {
     pub shared: bool,
 }
 
-pub async fn confirm(
-    viewer: Viewer,
-    db: web::Data<Db>,
-    id: web::Path<i64>,
-) -> Result<HttpResponse, AppError> {
+pub async fn confirm(viewer: Viewer, db: web::Data<Db>, id: web::Path<i64>) -> Result<HttpResponse, AppError> {
     viewer.require(Perm::AutomationDelete)?;
     let (id, who) = (id.into_inner(), Editor::of(&viewer));
     let rule = db.transaction(move |c| who.manageable(c, id)).await?;
-    page(DeletePage {
-        layout: viewer.layout("/automation"),
-        id,
-        name: rule.name,
-        shared: rule.shared,
-    })
+    page(DeletePage { layout: viewer.layout("/automation"), id, name: rule.name, shared: rule.shared })
 }
 
-pub async fn delete(
-    viewer: Viewer,
-    db: web::Data<Db>,
-    id: web::Path<i64>,
-) -> Result<HttpResponse, AppError> {
+pub async fn delete(viewer: Viewer, db: web::Data<Db>, id: web::Path<i64>) -> Result<HttpResponse, AppError> {
     viewer.require(Perm::AutomationDelete)?;
     let (id, who) = (id.into_inner(), Editor::of(&viewer));
     db.transaction(move |c| {

@@ -21,25 +21,12 @@ use actix_web::{web, HttpResponse};
 pub async fn new_form(viewer: Viewer, db: web::Data<Db>) -> Result<HttpResponse, AppError> {
     viewer.require(Perm::AutomationCreate)?;
     let groups = db.run(|c| Ok(list::group_options(c)?)).await?;
-    let form = RuleForm {
-        enabled: true,
-        ..RuleForm::default()
-    };
-    page(form_page(
-        &viewer,
-        None,
-        form,
-        FieldErrors::default(),
-        groups,
-    ))
+    let form = RuleForm { enabled: true, ..RuleForm::default() };
+    page(form_page(&viewer, None, form, FieldErrors::default(), groups))
 }
 
 #[tracing::instrument(skip_all)]
-pub async fn create(
-    viewer: Viewer,
-    db: web::Data<Db>,
-    form: web::Form<RuleForm>,
-) -> Result<HttpResponse, AppError> {
+pub async fn create(viewer: Viewer, db: web::Data<Db>, form: web::Form<RuleForm>) -> Result<HttpResponse, AppError> {
     viewer.require(Perm::AutomationCreate)?;
     let (form, who) = (form.into_inner(), Editor::of(&viewer));
     let f = form.clone();
@@ -62,18 +49,13 @@ pub async fn create(
             viewer.flash(FlashKind::Success, "Rule created.");
             Ok(see_other("/automation"))
         }
-        Err((errors, groups)) => render(
-            form_page(&viewer, None, form, errors, groups),
-            StatusCode::UNPROCESSABLE_ENTITY,
-        ),
+        Err((errors, groups)) => {
+            render(form_page(&viewer, None, form, errors, groups), StatusCode::UNPROCESSABLE_ENTITY)
+        }
     }
 }
 
-pub async fn edit_form(
-    viewer: Viewer,
-    db: web::Data<Db>,
-    id: web::Path<i64>,
-) -> Result<HttpResponse, AppError> {
+pub async fn edit_form(viewer: Viewer, db: web::Data<Db>, id: web::Path<i64>) -> Result<HttpResponse, AppError> {
     viewer.require(Perm::AutomationUpdate)?;
     let (id, who) = (id.into_inner(), Editor::of(&viewer));
     let (form, groups) = db
@@ -82,13 +64,7 @@ pub async fn edit_form(
             Ok((RuleForm::from_rule(c, &rule)?, list::group_options(c)?))
         })
         .await?;
-    page(form_page(
-        &viewer,
-        Some(id),
-        form,
-        FieldErrors::default(),
-        groups,
-    ))
+    page(form_page(&viewer, Some(id), form, FieldErrors::default(), groups))
 }
 
 enum Outcome {
@@ -131,19 +107,12 @@ pub async fn update(
             viewer.flash(FlashKind::Success, "Rule saved.");
             Ok(see_other("/automation"))
         }
-        Outcome::Invalid(errors, groups) => render(
-            form_page(&viewer, Some(id), form, errors, groups),
-            StatusCode::UNPROCESSABLE_ENTITY,
-        ),
+        Outcome::Invalid(errors, groups) => {
+            render(form_page(&viewer, Some(id), form, errors, groups), StatusCode::UNPROCESSABLE_ENTITY)
+        }
         Outcome::Stale(version, groups) => {
             // The typed values stay; saving again applies them over the newer version.
-            let mut p = form_page(
-                &viewer,
-                Some(id),
-                RuleForm { version, ..form },
-                FieldErrors::default(),
-                groups,
-            );
+            let mut p = form_page(&viewer, Some(id), RuleForm { version, ..form }, FieldErrors::default(), groups);
             p.conflict = Some("Someone else changed this rule after you opened it. Your input is kept below; check the list for their change, then save again to overwrite it.".into());
             render(p, StatusCode::CONFLICT)
         }

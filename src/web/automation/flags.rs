@@ -28,14 +28,7 @@ pub async fn enabled(
 ) -> Result<HttpResponse, AppError> {
     viewer.require(Perm::AutomationUpdate)?;
     set(&viewer, &db, id.into_inner(), false, form.on).await?;
-    viewer.flash(
-        FlashKind::Success,
-        if form.on {
-            "Rule enabled."
-        } else {
-            "Rule disabled."
-        },
-    );
+    viewer.flash(FlashKind::Success, if form.on { "Rule enabled." } else { "Rule disabled." });
     Ok(see_other("/automation"))
 }
 
@@ -49,11 +42,7 @@ pub async fn share(
     set(&viewer, &db, id.into_inner(), true, form.on).await?;
     viewer.flash(
         FlashKind::Success,
-        if form.on {
-            "Rule shared: it now acts on all contacts."
-        } else {
-            "Rule no longer shared."
-        },
+        if form.on { "Rule shared: it now acts on all contacts." } else { "Rule no longer shared." },
     );
     Ok(see_other("/automation"))
 }
@@ -64,17 +53,10 @@ async fn set(viewer: &Viewer, db: &Db, id: i64, shared: bool, on: bool) -> Resul
         let before = who.manageable(c, id)?;
         // Sharing widens a rule to every contact: only its owner decides that.
         if shared && before.owner_id != who.id {
-            return Err(AppError::forbidden(format!(
-                "user {} may not share rule {id}",
-                who.id
-            )));
+            return Err(AppError::forbidden(format!("user {} may not share rule {id}", who.id)));
         }
         let after = model::set_flag(c, id, shared, on)?;
-        let (action, key) = if shared {
-            ("rule.share", "shared")
-        } else {
-            ("rule.enable", "enabled")
-        };
+        let (action, key) = if shared { ("rule.share", "shared") } else { ("rule.enable", "enabled") };
         audit::Entry::new(Some(who.id), action, "automation_rule", id)
             .before(json!({ key: if shared { before.shared } else { before.enabled } }))
             .after(json!({ key: if shared { after.shared } else { after.enabled } }))

@@ -41,16 +41,8 @@ pub fn form_page(
     groups: Vec<(i64, String)>,
 ) -> FormPage {
     let (heading, action_url, submit_label) = match id {
-        None => (
-            "New automation rule".to_string(),
-            "/automation/new".to_string(),
-            "Create rule",
-        ),
-        Some(id) => (
-            format!("Edit rule “{}”", form.name),
-            format!("/automation/{id}"),
-            "Save rule",
-        ),
+        None => ("New automation rule".to_string(), "/automation/new".to_string(), "Create rule"),
+        Some(id) => (format!("Edit rule “{}”", form.name), format!("/automation/{id}"), "Save rule"),
     };
     FormPage {
         layout: viewer.layout("/automation"),

@@ -38,10 +38,7 @@ impl Editor {
     pub fn manageable(&self, conn: &mut PgConnection, id: i64) -> Result<Rule, AppError> {
         let rule = crate::automation::model::find_for_update(conn, id)?;
         if !rule.manageable_by(self.id, self.administrator) {
-            return Err(AppError::forbidden(format!(
-                "user {} does not own rule {id}",
-                self.id
-            )));
+            return Err(AppError::forbidden(format!("user {} does not own rule {id}", self.id)));
         }
         Ok(rule)
     }

@@ -44,7 +44,11 @@ pub fn explain(email: String, d: &Decision) -> Why {
         email,
         level: d.level,
         reasons: d.paths.iter().map(|p| format!("{} → {}", p.describe(), p.level())).collect(),
-        blocked: d.blocked.iter().map(|(p, den)| format!("{} — not counted: {}", p.describe(), den.describe())).collect(),
+        blocked: d
+            .blocked
+            .iter()
+            .map(|(p, den)| format!("{} — not counted: {}", p.describe(), den.describe()))
+            .collect(),
         denial: d.denial.map(|x| x.describe()),
     }
 }
@@ -110,14 +114,17 @@ pub fn load(c: &mut PgConnection, who: &AccessUser, id: i64, why_email: Option<S
         .collect();
     let why = match why_email.filter(|e| is_admin && !e.trim().is_empty()) {
         Some(email) => {
-            let found = users::table
-                .filter(users::email.eq(email.trim()))
-                .select(users::id)
-                .first::<i64>(c)
-                .optional()?;
+            let found =
+                users::table.filter(users::email.eq(email.trim())).select(users::id).first::<i64>(c).optional()?;
             match found.and_then(|uid| facts::subject(c, uid).ok().flatten()) {
                 Some(subj) => Some(explain(email, &access::rules::decide(&subj, &cf))),
-                None => Some(Why { email, level: Level::None, reasons: vec![], blocked: vec![], denial: Some("there is no user with this email") }),
+                None => Some(Why {
+                    email,
+                    level: Level::None,
+                    reasons: vec![],
+                    blocked: vec![],
+                    denial: Some("there is no user with this email"),
+                }),
             }
         }
         None => None,
@@ -195,7 +202,12 @@ pub async fn show_with(
 }
 
 #[tracing::instrument(skip_all, fields(contact = %id))]
-pub async fn show(viewer: Viewer, db: web::Data<Db>, id: web::Path<i64>, q: web::Query<CardQuery>) -> Result<HttpResponse, AppError> {
+pub async fn show(
+    viewer: Viewer,
+    db: web::Data<Db>,
+    id: web::Path<i64>,
+    q: web::Query<CardQuery>,
+) -> Result<HttpResponse, AppError> {
     viewer.require(Perm::ContactsView)?;
     let id = id.into_inner();
     let who = viewer.access();

@@ -37,7 +37,8 @@ pub async fn confirm(viewer: Viewer, db: web::Data<Db>, id: web::Path<i64>) -> R
             let name = model::find(c, id)?.display_name();
             let tags = contact_tags::table.filter(contact_tags::contact_id.eq(id)).count().get_result(c)?;
             let co = contact_owners::table.filter(contact_owners::contact_id.eq(id)).count().get_result(c)?;
-            let groups = contact_access_groups::table.filter(contact_access_groups::contact_id.eq(id)).count().get_result(c)?;
+            let groups =
+                contact_access_groups::table.filter(contact_access_groups::contact_id.eq(id)).count().get_result(c)?;
             Ok((name, tags, co, groups))
         })
         .await?;

@@ -43,7 +43,10 @@ pub async fn create(viewer: Viewer, db: web::Data<Db>, form: web::Form<Fields>) 
             }
             let ct = model::create(c, actor, &f2)?;
             crate::contacts::events::after(c, Some(actor), &crate::contacts::events::Event::Created, &[ct.id])?;
-            audit::Entry::new(Some(actor), "contact.create", "contact", ct.id).after(serde_json::to_value(&ct).unwrap_or_default()).ip(ip).record(c)?;
+            audit::Entry::new(Some(actor), "contact.create", "contact", ct.id)
+                .after(serde_json::to_value(&ct).unwrap_or_default())
+                .ip(ip)
+                .record(c)?;
             Ok(Ok(ct.id))
         })
         .await?;
@@ -52,7 +55,9 @@ pub async fn create(viewer: Viewer, db: web::Data<Db>, form: web::Form<Fields>) 
             viewer.flash(crate::auth::session::FlashKind::Success, "Contact created.");
             Ok(see_other(&format!("/contacts/{id}")))
         }
-        Err(errors) => render(NewPage { layout: viewer.layout("/contacts"), form: f, errors }, StatusCode::UNPROCESSABLE_ENTITY),
+        Err(errors) => {
+            render(NewPage { layout: viewer.layout("/contacts"), form: f, errors }, StatusCode::UNPROCESSABLE_ENTITY)
+        }
     }
 }
 
@@ -96,7 +101,12 @@ enum Outcome {
 }
 
 #[tracing::instrument(skip_all, fields(contact = %id))]
-pub async fn update(viewer: Viewer, db: web::Data<Db>, id: web::Path<i64>, form: web::Form<EditForm>) -> Result<HttpResponse, AppError> {
+pub async fn update(
+    viewer: Viewer,
+    db: web::Data<Db>,
+    id: web::Path<i64>,
+    form: web::Form<EditForm>,
+) -> Result<HttpResponse, AppError> {
     viewer.require(Perm::ContactsEdit)?;
     let id = id.into_inner();
     let form = form.into_inner();

@@ -30,7 +30,12 @@ pub struct TagForm {
 }
 
 #[tracing::instrument(skip_all, fields(contact = %id))]
-pub async fn tags(viewer: Viewer, db: web::Data<Db>, id: web::Path<i64>, form: web::Form<TagForm>) -> Result<HttpResponse, AppError> {
+pub async fn tags(
+    viewer: Viewer,
+    db: web::Data<Db>,
+    id: web::Path<i64>,
+    form: web::Form<TagForm>,
+) -> Result<HttpResponse, AppError> {
     viewer.require(Perm::ContactsEdit)?;
     let id = id.into_inner();
     let form = form.into_inner();
@@ -46,7 +51,10 @@ pub async fn tags(viewer: Viewer, db: web::Data<Db>, id: web::Path<i64>, form: w
         if new_tags.is_empty() && removed_n == 0 {
             return Ok(((), false));
         }
-        audit::Entry::new(Some(actor), "contact.tags", "contact", id).after(json!({ "added": new_tags, "removed": removed })).ip(ip).record(c)?;
+        audit::Entry::new(Some(actor), "contact.tags", "contact", id)
+            .after(json!({ "added": new_tags, "removed": removed }))
+            .ip(ip)
+            .record(c)?;
         // "Tag added" rules hear only of tags the contact did not have.
         let event = if new_tags.is_empty() { Event::Changed } else { Event::TagsAdded(new_tags) };
         events::after(c, Some(actor), &event, &[id])?;
@@ -63,7 +71,12 @@ pub struct GroupForm {
 }
 
 #[tracing::instrument(skip_all, fields(contact = %id))]
-pub async fn groups(viewer: Viewer, db: web::Data<Db>, id: web::Path<i64>, form: web::Form<GroupForm>) -> Result<HttpResponse, AppError> {
+pub async fn groups(
+    viewer: Viewer,
+    db: web::Data<Db>,
+    id: web::Path<i64>,
+    form: web::Form<GroupForm>,
+) -> Result<HttpResponse, AppError> {
     viewer.require(Perm::ContactsAssign)?;
     let id = id.into_inner();
     let GroupForm { op, group_id } = form.into_inner();
@@ -71,13 +84,18 @@ pub async fn groups(viewer: Viewer, db: web::Data<Db>, id: web::Path<i64>, form:
     super::change(&viewer, &db, id, Operation::Assign, "changed the access groups of".into(), move |c, _| {
         let n = match op.as_str() {
             "add" => model::add_group(c, id, group_id).map_err(|e| match e {
-                diesel::result::Error::DatabaseError(diesel::result::DatabaseErrorKind::ForeignKeyViolation, _) => AppError::NotFound,
+                diesel::result::Error::DatabaseError(diesel::result::DatabaseErrorKind::ForeignKeyViolation, _) => {
+                    AppError::NotFound
+                }
                 other => other.into(),
             })?,
             "remove" => model::remove_group(c, id, group_id)?,
             _ => return Err(AppError::BadRequest("Unknown action.".into())),
         };
-        audit::Entry::new(Some(actor), &format!("contact.group_{op}"), "contact", id).after(json!({ "group_id": group_id })).ip(ip).record(c)?;
+        audit::Entry::new(Some(actor), &format!("contact.group_{op}"), "contact", id)
+            .after(json!({ "group_id": group_id }))
+            .ip(ip)
+            .record(c)?;
         events::after(c, Some(actor), &Event::Changed, &[id])?;
         Ok(((), n > 0))
     })
@@ -91,7 +109,12 @@ pub struct ConfidentialForm {
 }
 
 #[tracing::instrument(skip_all, fields(contact = %id))]
-pub async fn confidential(viewer: Viewer, db: web::Data<Db>, id: web::Path<i64>, form: web::Form<ConfidentialForm>) -> Result<HttpResponse, AppError> {
+pub async fn confidential(
+    viewer: Viewer,
+    db: web::Data<Db>,
+    id: web::Path<i64>,
+    form: web::Form<ConfidentialForm>,
+) -> Result<HttpResponse, AppError> {
     viewer.require(Perm::ContactsAssign)?;
     let id = id.into_inner();
     let on = form.confidential == "true";

@@ -57,7 +57,10 @@ pub async fn show(viewer: Viewer, db: web::Data<Db>, q: web::Query<ListQuery>) -
         .run(move |c| {
             let s = who.subject(c)?;
             let list = list::page(c, &s, &filters, sort, page_no, PER_PAGE)?;
-            let groups = access_groups::table.select((access_groups::id, access_groups::name)).order(access_groups::name).load(c)?;
+            let groups = access_groups::table
+                .select((access_groups::id, access_groups::name))
+                .order(access_groups::name)
+                .load(c)?;
             Ok((list, groups))
         })
         .await?;

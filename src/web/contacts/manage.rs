@@ -55,14 +55,23 @@ fn require(viewer: &Viewer) -> Result<(), AppError> {
 }
 
 async fn groups(db: &Db) -> Result<Vec<(i64, String)>, AppError> {
-    db.run(|c| Ok(access_groups::table.select((access_groups::id, access_groups::name)).order(access_groups::name).load(c)?)).await
+    db.run(|c| {
+        Ok(access_groups::table.select((access_groups::id, access_groups::name)).order(access_groups::name).load(c)?)
+    })
+    .await
 }
 
 #[tracing::instrument(skip_all)]
 pub async fn form(viewer: Viewer, db: web::Data<Db>, req: HttpRequest) -> Result<HttpResponse, AppError> {
     require(&viewer)?;
     let sel = selection(req.query_string().as_bytes());
-    page(ManagePage { layout: viewer.layout("/contacts"), sel, form: ActionsForm::default(), errors: FieldErrors::default(), groups: groups(&db).await? })
+    page(ManagePage {
+        layout: viewer.layout("/contacts"),
+        sel,
+        form: ActionsForm::default(),
+        errors: FieldErrors::default(),
+        groups: groups(&db).await?,
+    })
 }
 
 #[tracing::instrument(skip_all)]
@@ -82,7 +91,14 @@ pub async fn preview(viewer: Viewer, db: web::Data<Db>, body: web::Bytes) -> Res
         })
         .await?;
     match outcome {
-        Ok((actions, report, token)) => page(PreviewPage { layout: viewer.layout("/contacts"), actions, report, token, changed_since: None, done: false }),
+        Ok((actions, report, token)) => page(PreviewPage {
+            layout: viewer.layout("/contacts"),
+            actions,
+            report,
+            token,
+            changed_since: None,
+            done: false,
+        }),
         Err(errors) => render(
             ManagePage { layout: viewer.layout("/contacts"), sel, form, errors, groups: groups(&db).await? },
             StatusCode::UNPROCESSABLE_ENTITY,
@@ -96,7 +112,11 @@ pub struct ExecuteForm {
 }
 
 #[tracing::instrument(skip_all)]
-pub async fn execute(viewer: Viewer, db: web::Data<Db>, form: web::Form<ExecuteForm>) -> Result<HttpResponse, AppError> {
+pub async fn execute(
+    viewer: Viewer,
+    db: web::Data<Db>,
+    form: web::Form<ExecuteForm>,
+) -> Result<HttpResponse, AppError> {
     require(&viewer)?;
     let (who, ip, token) = (viewer.access(), viewer.ip.clone(), form.into_inner().token);
     let outcome = db
@@ -106,13 +126,30 @@ pub async fn execute(viewer: Viewer, db: web::Data<Db>, form: web::Form<ExecuteF
         })
         .await?;
     match outcome {
-        Executed::Done(report) => page(PreviewPage { layout: viewer.layout("/contacts"), actions: Vec::new(), report, token: String::new(), changed_since: None, done: true }),
+        Executed::Done(report) => page(PreviewPage {
+            layout: viewer.layout("/contacts"),
+            actions: Vec::new(),
+            report,
+            token: String::new(),
+            changed_since: None,
+            done: true,
+        }),
         Executed::Changed { report, token, before } => render(
-            PreviewPage { layout: viewer.layout("/contacts"), actions: Vec::new(), report, token, changed_since: Some(before), done: false },
+            PreviewPage {
+                layout: viewer.layout("/contacts"),
+                actions: Vec::new(),
+                report,
+                token,
+                changed_since: Some(before),
+                done: false,
+            },
             StatusCode::CONFLICT,
         ),
         Executed::Gone => {
-            viewer.flash(FlashKind::Error, "This preview was already executed or has expired. Nothing was done; start again.");
+            viewer.flash(
+                FlashKind::Error,
+                "This preview was already executed or has expired. Nothing was done; start again.",
+            );
             Ok(see_other("/contacts/manage"))
         }
     }
@@ -130,7 +167,13 @@ impl ManagePage {
 
 fn selection_summary(f: &Filters) -> String {
     let mut parts = Vec::new();
-    for (label, v) in [("name/email contains", &f.q), ("tag", &f.tag), ("owner", &f.owner), ("access group #", &f.group), ("category", &f.category)] {
+    for (label, v) in [
+        ("name/email contains", &f.q),
+        ("tag", &f.tag),
+        ("owner", &f.owner),
+        ("access group #", &f.group),
+        ("category", &f.category),
+    ] {
         if !v.trim().is_empty() {
             parts.push(format!("{label} {v}"));
         }

@@ -31,15 +31,21 @@ fn flag(v: &Option<String>) -> bool {
 }
 
 #[tracing::instrument(skip_all, fields(contact = %id))]
-pub async fn submit(viewer: Viewer, db: web::Data<Db>, id: web::Path<i64>, form: web::Form<OwnerForm>) -> Result<HttpResponse, AppError> {
+pub async fn submit(
+    viewer: Viewer,
+    db: web::Data<Db>,
+    id: web::Path<i64>,
+    form: web::Form<OwnerForm>,
+) -> Result<HttpResponse, AppError> {
     viewer.require(Perm::ContactsAssign)?;
     let id = id.into_inner();
     let form = form.into_inner();
     let (actor, ip) = (viewer.id(), viewer.ip.clone());
     let result = super::change(&viewer, &db, id, Operation::Assign, "changed the owners of".into(), move |c, _| {
         let user_by_email = |c: &mut diesel::PgConnection, email: &str| -> Result<i64, AppError> {
-            owners::active_user_by_email(c, email)?
-                .ok_or_else(|| AppError::BadRequest(format!("There is no active user with the email “{}”.", email.trim())))
+            owners::active_user_by_email(c, email)?.ok_or_else(|| {
+                AppError::BadRequest(format!("There is no active user with the email “{}”.", email.trim()))
+            })
         };
         let (action, detail, message) = match form.op.as_str() {
             "set_me" | "set_main" => {

@@ -38,37 +38,26 @@ impl ListPage {
     }
 }
 
-async fn show_with(viewer: &Viewer, db: &Db, id: Option<i64>, input: Option<Input>, errors: FieldErrors) -> Result<HttpResponse, AppError> {
+async fn show_with(
+    viewer: &Viewer,
+    db: &Db,
+    id: Option<i64>,
+    input: Option<Input>,
+    errors: FieldErrors,
+) -> Result<HttpResponse, AppError> {
     let (forms, editing, groups, typed) = db
         .run(move |c| {
             let editing = id.map(|id| store::find(c, id)).transpose()?;
             let typed = match (&editing, input) {
                 (_, Some(i)) => i,
                 (Some(f), None) => Input::of(f, store::owner_email(c, f)?),
-                (None, None) => Input {
-                    enabled: true,
-                    ..Input::default()
-                },
+                (None, None) => Input { enabled: true, ..Input::default() },
             };
             Ok((store::all(c)?, editing, crate::web::segments::groups(c)?, typed))
         })
         .await?;
-    let status = if errors.is_empty() {
-        StatusCode::OK
-    } else {
-        StatusCode::UNPROCESSABLE_ENTITY
-    };
-    render(
-        ListPage {
-            layout: viewer.layout("/forms"),
-            forms,
-            editing,
-            groups,
-            input: typed,
-            errors,
-        },
-        status,
-    )
+    let status = if errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
+    render(ListPage { layout: viewer.layout("/forms"), forms, editing, groups, input: typed, errors }, status)
 }
 
 pub async fn list(viewer: Viewer, db: web::Data<Db>) -> Result<HttpResponse, AppError> {
@@ -82,7 +71,12 @@ pub async fn edit(viewer: Viewer, db: web::Data<Db>, path: web::Path<i64>) -> Re
 }
 
 /// POST /forms (create) and POST /forms/{id} (update).
-async fn save(viewer: Viewer, db: web::Data<Db>, id: Option<i64>, form: Vec<(String, String)>) -> Result<HttpResponse, AppError> {
+async fn save(
+    viewer: Viewer,
+    db: web::Data<Db>,
+    id: Option<i64>,
+    form: Vec<(String, String)>,
+) -> Result<HttpResponse, AppError> {
     require(&viewer)?;
     let input = Input::parse(form);
     let (actor, ip, i2) = (viewer.id(), viewer.ip.clone(), input.clone());
@@ -102,9 +96,7 @@ async fn save(viewer: Viewer, db: web::Data<Db>, id: Option<i64>, form: Vec<(Str
                 None => store::create(c, &def)?.id,
             };
             let verb = if before.is_some() { "form.update" } else { "form.create" };
-            let mut entry = audit::Entry::new(Some(actor), verb, "form", id)
-                .after(serde_json::json!(def))
-                .ip(ip);
+            let mut entry = audit::Entry::new(Some(actor), verb, "form", id).after(serde_json::json!(def)).ip(ip);
             if let Some(b) = before {
                 entry = entry.before(serde_json::json!(b));
             }
@@ -122,7 +114,11 @@ async fn save(viewer: Viewer, db: web::Data<Db>, id: Option<i64>, form: Vec<(Str
 }
 
 #[tracing::instrument(skip_all)]
-pub async fn create(viewer: Viewer, db: web::Data<Db>, form: web::Form<Vec<(String, String)>>) -> Result<HttpResponse, AppError> {
+pub async fn create(
+    viewer: Viewer,
+    db: web::Data<Db>,
+    form: web::Form<Vec<(String, String)>>,
+) -> Result<HttpResponse, AppError> {
     save(viewer, db, None, form.into_inner()).await
 }
 
@@ -143,10 +139,7 @@ pub async fn delete(viewer: Viewer, db: web::Data<Db>, path: web::Path<i64>) -> 
     db.transaction(move |c| {
         let f = store::find(c, id)?;
         store::delete(c, id)?;
-        audit::Entry::new(Some(actor), "form.delete", "form", id)
-            .before(serde_json::json!(f))
-            .ip(ip)
-            .record(c)?;
+        audit::Entry::new(Some(actor), "form.delete", "form", id).before(serde_json::json!(f)).ip(ip).record(c)?;
         Ok(())
     })
     .await?;

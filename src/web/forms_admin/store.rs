@@ -116,11 +116,7 @@ pub fn find(c: &mut PgConnection, id: i64) -> QueryResult<Form> {
 }
 
 pub fn by_key(c: &mut PgConnection, key: &str) -> QueryResult<Option<Form>> {
-    forms::table
-        .filter(forms::public_key.eq(key))
-        .select(Form::as_select())
-        .first(c)
-        .optional()
+    forms::table.filter(forms::public_key.eq(key)).select(Form::as_select()).first(c).optional()
 }
 
 pub fn owner_email(c: &mut PgConnection, form: &Form) -> QueryResult<Option<String>> {

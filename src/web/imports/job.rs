@@ -55,14 +55,16 @@ impl JobPage {
     }
 }
 
-async fn load(viewer: &Viewer, db: &Db, id: i64) -> Result<(job::Job, Vec<(i64, String)>, Vec<(i64, String, String)>), AppError> {
+async fn load(
+    viewer: &Viewer,
+    db: &Db,
+    id: i64,
+) -> Result<(job::Job, Vec<(i64, String)>, Vec<(i64, String, String)>), AppError> {
     let uid = viewer.id();
     db.run(move |c| {
         let j = job::find_for(c, id, uid)?;
-        let groups = access_groups::table
-            .select((access_groups::id, access_groups::name))
-            .order(access_groups::name)
-            .load(c)?;
+        let groups =
+            access_groups::table.select((access_groups::id, access_groups::name)).order(access_groups::name).load(c)?;
         let rejects = import_rejects::table
             .filter(import_rejects::job_id.eq(id))
             .order(import_rejects::row_no)
@@ -97,10 +99,7 @@ pub async fn show(viewer: Viewer, db: web::Data<Db>, path: web::Path<i64>) -> Re
 }
 
 fn parse_form(pairs: Vec<(String, String)>, n: usize) -> MapForm {
-    let mut f = MapForm {
-        mapping: vec![Target::Ignore; n],
-        ..MapForm::default()
-    };
+    let mut f = MapForm { mapping: vec![Target::Ignore; n], ..MapForm::default() };
     for (k, v) in pairs {
         match k.as_str() {
             "tags" => f.tags = v,
@@ -134,11 +133,7 @@ pub async fn start(
     let f = parse_form(form.into_inner(), columns.len());
     let can_assign = viewer.has(Perm::ContactsAssign);
     let mut errors = FieldErrors::default();
-    if !f
-        .mapping
-        .iter()
-        .any(|t| matches!(t, Target::Email | Target::FirstName | Target::LastName))
-    {
+    if !f.mapping.iter().any(|t| matches!(t, Target::Email | Target::FirstName | Target::LastName)) {
         errors.add("mapping", "Map at least one column to Email, First name or Last name.");
     }
     for t in [
@@ -181,26 +176,11 @@ pub async fn start(
     let (Some(owner_id), true) = (owner, errors.is_empty()) else {
         let layout = viewer.layout("/contacts");
         return render(
-            JobPage {
-                layout,
-                job,
-                columns,
-                form: f,
-                errors,
-                groups,
-                can_assign,
-                rejects: Vec::new(),
-            },
+            JobPage { layout, job, columns, form: f, errors, groups, can_assign, rejects: Vec::new() },
             StatusCode::UNPROCESSABLE_ENTITY,
         );
     };
-    let opts = Options {
-        mapping: f.mapping,
-        tags,
-        groups: f.groups,
-        owner_id,
-        dedup,
-    };
+    let opts = Options { mapping: f.mapping, tags, groups: f.groups, owner_id, dedup };
     if db.transaction(move |c| Ok(job::start(c, id, &opts)?)).await? {
         let db = db.get_ref().clone();
         // The import runs in the background; the job row reports its progress.

@@ -28,19 +28,8 @@ pub struct UploadPage {
 async fn show_with(viewer: &Viewer, db: &Db, error: Option<String>) -> Result<HttpResponse, AppError> {
     let uid = viewer.id();
     let jobs = db.run(move |c| Ok(job::recent(c, uid)?)).await?;
-    let status = if error.is_some() {
-        StatusCode::UNPROCESSABLE_ENTITY
-    } else {
-        StatusCode::OK
-    };
-    render(
-        UploadPage {
-            layout: viewer.layout("/contacts"),
-            error,
-            jobs,
-        },
-        status,
-    )
+    let status = if error.is_some() { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
+    render(UploadPage { layout: viewer.layout("/contacts"), error, jobs }, status)
 }
 
 pub async fn show(viewer: Viewer, db: web::Data<Db>) -> Result<HttpResponse, AppError> {
@@ -63,13 +52,7 @@ pub async fn upload(viewer: Viewer, db: web::Data<Db>, mut mp: Multipart) -> Res
         if field.name() != Some("file") {
             continue;
         }
-        name = Some(
-            field
-                .content_disposition()
-                .and_then(|cd| cd.get_filename())
-                .unwrap_or("upload.csv")
-                .to_string(),
-        );
+        name = Some(field.content_disposition().and_then(|cd| cd.get_filename()).unwrap_or("upload.csv").to_string());
         while let Some(chunk) = field.try_next().await.map_err(|e| AppError::BadRequest(format!("upload: {e}")))? {
             size += chunk.len() as u64;
             if size > MAX_BYTES {

@@ -35,14 +35,6 @@ pub async fn show(viewer: Viewer, db: web::Data<Db>, query: web::Query<PageQuery
     viewer.require_any(&[Perm::EmailSend, Perm::SmsSend])?;
     let (uid, all) = (viewer.id(), sees_all(&viewer));
     let page_no = query.page.unwrap_or(1).max(1);
-    let (batches, more) = db
-        .run(move |c| Ok(outbox::list(c, uid, all, page_no, PER_PAGE)?))
-        .await?;
-    page(ListPage {
-        layout: viewer.layout("/outbox"),
-        batches,
-        all,
-        page: page_no,
-        more,
-    })
+    let (batches, more) = db.run(move |c| Ok(outbox::list(c, uid, all, page_no, PER_PAGE)?)).await?;
+    page(ListPage { layout: viewer.layout("/outbox"), batches, all, page: page_no, more })
 }

@@ -57,25 +57,16 @@ pub async fn show(
     query: web::Query<CompareQuery>,
 ) -> Result<HttpResponse, AppError> {
     super::require_view(&viewer)?;
-    let may_see_users =
-        viewer.has(Perm::AdministrationUsersView) || viewer.has(Perm::AdministrationUsersManage);
+    let may_see_users = viewer.has(Perm::AdministrationUsersView) || viewer.has(Perm::AdministrationUsersManage);
     let a = query.a.as_deref().and_then(Pick::parse);
     let b = query.b.as_deref().and_then(Pick::parse);
     if !may_see_users && [a, b].iter().any(|p| matches!(p, Some(Pick::User(_)))) {
-        return Err(AppError::forbidden(format!(
-            "user {} may not compare users",
-            viewer.id()
-        )));
+        return Err(AppError::forbidden(format!("user {} may not compare users", viewer.id())));
     }
     let (presets, users, sides) = db
         .run(move |c| {
-            let presets: Vec<Choice> = presets::all(c)?
-                .into_iter()
-                .map(|p| Choice {
-                    value: format!("p:{}", p.id),
-                    label: p.name,
-                })
-                .collect();
+            let presets: Vec<Choice> =
+                presets::all(c)?.into_iter().map(|p| Choice { value: format!("p:{}", p.id), label: p.name }).collect();
             let users: Vec<Choice> = if may_see_users {
                 users::table
                     .filter(users::status.ne(crate::users::model::DELETED))
@@ -83,10 +74,7 @@ pub async fn show(
                     .order(users::email)
                     .load::<(i64, String)>(c)?
                     .into_iter()
-                    .map(|(id, email)| Choice {
-                        value: format!("u:{id}"),
-                        label: email,
-                    })
+                    .map(|(id, email)| Choice { value: format!("u:{id}"), label: email })
                     .collect()
             } else {
                 Vec::new()
@@ -104,16 +92,8 @@ pub async fn show(
         presets,
         users,
         pickers: [
-            Picker {
-                name: "a",
-                label: "Left",
-                value: a.map(|p| p.value()).unwrap_or_default(),
-            },
-            Picker {
-                name: "b",
-                label: "Right",
-                value: b.map(|p| p.value()).unwrap_or_default(),
-            },
+            Picker { name: "a", label: "Left", value: a.map(|p| p.value()).unwrap_or_default() },
+            Picker { name: "b", label: "Right", value: b.map(|p| p.value()).unwrap_or_default() },
         ],
         differences: rows.iter().filter(|r| r.differs()).count(),
         sides,

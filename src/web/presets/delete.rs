@@ -47,35 +47,17 @@ async fn load(viewer: &Viewer, db: &Db, id: i64) -> Result<DeletePage, AppError>
             let keys = store::all_preset_keys(c)?;
             let options = presets::all(c)?
                 .into_iter()
-                .filter(|p| {
-                    p.id != id
-                        && keys
-                            .get(&p.id)
-                            .copied()
-                            .unwrap_or_default()
-                            .is_subset(perms)
-                })
+                .filter(|p| p.id != id && keys.get(&p.id).copied().unwrap_or_default().is_subset(perms))
                 .collect();
             Ok((preset, presets::holders(c, id)?, options))
         })
         .await?;
-    Ok(DeletePage {
-        layout: viewer.layout("/presets"),
-        preset,
-        holders,
-        options,
-        selected: None,
-        error: None,
-    })
+    Ok(DeletePage { layout: viewer.layout("/presets"), preset, holders, options, selected: None, error: None })
 }
 
 /// The confirmation page.
 #[tracing::instrument(skip_all, fields(preset = *id))]
-pub async fn show(
-    viewer: Viewer,
-    db: web::Data<Db>,
-    id: web::Path<i64>,
-) -> Result<HttpResponse, AppError> {
+pub async fn show(viewer: Viewer, db: web::Data<Db>, id: web::Path<i64>) -> Result<HttpResponse, AppError> {
     super::require_manage(&viewer)?;
     page(load(&viewer, &db, id.into_inner()).await?)
 }
@@ -101,22 +83,14 @@ pub async fn submit(
             let repl = match replacement.filter(|r| *r != id) {
                 Some(r) => match presets::find(c, r).optional()? {
                     Some(p) if store::keys_of(c, p.id)?.is_subset(perms) => Some(p),
-                    Some(_) => {
-                        return Ok(Err(
-                            "You can only give users a preset whose permissions you hold yourself.",
-                        ))
-                    }
+                    Some(_) => return Ok(Err("You can only give users a preset whose permissions you hold yourself.")),
                     None => return Ok(Err("That preset no longer exists. Choose another one.")),
                 },
-                None if !raw.trim().is_empty() => {
-                    return Ok(Err("Choose another preset than the one being deleted."))
-                }
+                None if !raw.trim().is_empty() => return Ok(Err("Choose another preset than the one being deleted.")),
                 None => None,
             };
             if repl.is_none() && !holders.is_empty() {
-                return Ok(Err(
-                    "Users hold this preset: choose the preset they get instead.",
-                ));
+                return Ok(Err("Users hold this preset: choose the preset they get instead."));
             }
             let keys = store::keys_of(c, id)?;
             let moved = presets::delete(c, actor, ip, &preset, keys, repl.as_ref())?;

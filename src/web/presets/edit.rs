@@ -51,11 +51,9 @@ enum Outcome {
     Preview(Box<Preview>),
 }
 
-const CHANGED_SINCE_FORM: &str =
-    "This preset was changed by someone else after you opened it. Below is the \
+const CHANGED_SINCE_FORM: &str = "This preset was changed by someone else after you opened it. Below is the \
      impact of your edit on its current state; check it before saving.";
-const CHANGED_SINCE_PREVIEW: &str =
-    "Nothing was saved: this preset or the users holding it changed after \
+const CHANGED_SINCE_PREVIEW: &str = "Nothing was saved: this preset or the users holding it changed after \
      your preview. Below is the impact as it is now; confirm again if it is still what you want.";
 
 /// Preview (first post) or confirmation (`step=confirm`) of an edit.
@@ -69,12 +67,7 @@ pub async fn submit(
     super::require_manage(&viewer)?;
     let id = id.into_inner();
     let pairs = form.into_inner();
-    let field = |name: &str| {
-        pairs
-            .iter()
-            .find(|(k, _)| k == name)
-            .map(|(_, v)| v.clone())
-    };
+    let field = |name: &str| pairs.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone());
     let submitted = checklist::parse(&pairs);
     let version: Option<i32> = field("version").and_then(|v| v.parse().ok());
     let confirm = field("step").as_deref() == Some("confirm");
@@ -106,14 +99,7 @@ pub async fn submit(
                 (false, false) => Some(CHANGED_SINCE_FORM),
                 (false, true) => None,
             };
-            Ok(Outcome::Preview(Box::new(Preview {
-                preset,
-                current,
-                keys,
-                impact,
-                digest: digest_now,
-                stale,
-            })))
+            Ok(Outcome::Preview(Box::new(Preview { preset, current, keys, impact, digest: digest_now, stale })))
         })
         .await?;
     match outcome {
@@ -122,18 +108,11 @@ pub async fn submit(
             Ok(see_other(&format!("/presets/{id}")))
         }
         Outcome::Unchanged => {
-            viewer.flash(
-                FlashKind::Info,
-                "Nothing to save: the preset already has these permissions.",
-            );
+            viewer.flash(FlashKind::Info, "Nothing to save: the preset already has these permissions.");
             Ok(see_other(&format!("/presets/{id}")))
         }
         Outcome::Preview(p) => {
-            let status = if p.stale.is_some() && confirm {
-                StatusCode::CONFLICT
-            } else {
-                StatusCode::OK
-            };
+            let status = if p.stale.is_some() && confirm { StatusCode::CONFLICT } else { StatusCode::OK };
             render(page(viewer.layout("/presets"), viewer.id(), *p), status)
         }
     }
@@ -146,10 +125,7 @@ fn page(layout: Layout, viewer_id: i64, p: Preview) -> PreviewPage {
         removed: p.current.difference(p.keys).keys(),
         keys: p.keys.keys(),
         affected: p.impact.iter().filter(|i| i.changes()).count(),
-        self_affected: p
-            .impact
-            .iter()
-            .any(|i| i.holder.id == viewer_id && i.changes()),
+        self_affected: p.impact.iter().any(|i| i.holder.id == viewer_id && i.changes()),
         viewer_id,
         preset: p.preset,
         impact: p.impact,

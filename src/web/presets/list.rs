@@ -23,11 +23,7 @@ pub struct ListPage {
 impl ListPage {
     /// The role label of a system preset.
     pub fn role_label(&self, s: &Summary) -> &'static str {
-        s.system_role
-            .as_deref()
-            .and_then(|r| r.parse::<Role>().ok())
-            .map(Role::label)
-            .unwrap_or("")
+        s.system_role.as_deref().and_then(|r| r.parse::<Role>().ok()).map(Role::label).unwrap_or("")
     }
 }
 

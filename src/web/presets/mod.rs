@@ -21,11 +21,8 @@ use crate::permissions::{Perm, PermSet};
 use crate::web::checklist::Checklist;
 
 /// Keys that open the preset screens (the same as the navigation entry).
-pub const VIEW_KEYS: &[Perm] = &[
-    Perm::AdministrationPresetsManage,
-    Perm::AdministrationUsersView,
-    Perm::AdministrationUsersManage,
-];
+pub const VIEW_KEYS: &[Perm] =
+    &[Perm::AdministrationPresetsManage, Perm::AdministrationUsersView, Perm::AdministrationUsersManage];
 
 /// Refuses (403) viewers who may not see presets.
 pub fn require_view(viewer: &Viewer) -> Result<(), AppError> {
@@ -40,10 +37,7 @@ pub fn require_manage(viewer: &Viewer) -> Result<(), AppError> {
 /// Refuses (403) any change of a system preset, whatever the request says.
 pub fn require_custom(preset: &Preset) -> Result<(), AppError> {
     if preset.is_system() {
-        Err(AppError::forbidden(format!(
-            "preset {} is a system preset",
-            preset.id
-        )))
+        Err(AppError::forbidden(format!("preset {} is a system preset", preset.id)))
     } else {
         Ok(())
     }

@@ -35,13 +35,7 @@ pub struct NewQuery {
     from: Option<i64>,
 }
 
-fn new_page(
-    viewer: &Viewer,
-    name: String,
-    from_name: Option<String>,
-    keys: PermSet,
-    errors: FieldErrors,
-) -> NewPage {
+fn new_page(viewer: &Viewer, name: String, from_name: Option<String>, keys: PermSet, errors: FieldErrors) -> NewPage {
     NewPage {
         layout: viewer.layout("/presets"),
         typed_name: name,
@@ -54,28 +48,16 @@ fn new_page(
 
 /// The creation form: blank, or pre-filled with the keys of preset `from`.
 #[tracing::instrument(skip_all)]
-pub async fn show(
-    viewer: Viewer,
-    db: web::Data<Db>,
-    query: web::Query<NewQuery>,
-) -> Result<HttpResponse, AppError> {
+pub async fn show(viewer: Viewer, db: web::Data<Db>, query: web::Query<NewQuery>) -> Result<HttpResponse, AppError> {
     super::require_manage(&viewer)?;
     let (from_name, keys) = match query.from {
         Some(id) => {
-            let (p, keys) = db
-                .run(move |c| Ok((presets::find(c, id)?, store::keys_of(c, id)?)))
-                .await?;
+            let (p, keys) = db.run(move |c| Ok((presets::find(c, id)?, store::keys_of(c, id)?))).await?;
             (Some(p.name), keys)
         }
         None => (None, PermSet::EMPTY),
     };
-    page(new_page(
-        &viewer,
-        String::new(),
-        from_name,
-        keys,
-        FieldErrors::default(),
-    ))
+    page(new_page(&viewer, String::new(), from_name, keys, FieldErrors::default()))
 }
 
 /// Creates the preset with exactly the ticked keys (no escalation, unique name).
@@ -87,18 +69,11 @@ pub async fn submit(
 ) -> Result<HttpResponse, AppError> {
     super::require_manage(&viewer)?;
     let pairs = form.into_inner();
-    let name = pairs
-        .iter()
-        .find(|(k, _)| k == "name")
-        .map(|(_, v)| v.trim().to_string())
-        .unwrap_or_default();
+    let name = pairs.iter().find(|(k, _)| k == "name").map(|(_, v)| v.trim().to_string()).unwrap_or_default();
     let keys = checklist::parse(&pairs);
     let mut errors = FieldErrors::default();
     if name.chars().count() > super::MAX_NAME {
-        errors.add(
-            "name",
-            format!("Keep the name under {} characters.", super::MAX_NAME),
-        );
+        errors.add("name", format!("Keep the name under {} characters.", super::MAX_NAME));
     }
     if keys.is_empty() {
         errors.add("perm", "Tick at least one permission.");
@@ -108,12 +83,9 @@ pub async fn submit(
         let created = db
             .transaction(
                 // A savepoint, so a name taken by a concurrent creation is reported like any other.
-                move |c| match c.transaction(|c| presets::create_custom(c, author, perms, &n, keys))
-                {
+                move |c| match c.transaction(|c| presets::create_custom(c, author, perms, &n, keys)) {
                     Ok(id) => Ok(Ok(id)),
-                    Err(PresetError::Db(e)) if presets::unique_violation(&e) => {
-                        Ok(Err(PresetError::NameTaken))
-                    }
+                    Err(PresetError::Db(e)) if presets::unique_violation(&e) => Ok(Err(PresetError::NameTaken)),
                     Err(PresetError::Db(e)) => Err(e.into()),
                     Err(e) => Ok(Err(e)),
                 },
@@ -128,8 +100,5 @@ pub async fn submit(
             Err(e) => errors.add("name", e.to_string()),
         }
     }
-    render(
-        new_page(&viewer, name, None, keys, errors),
-        StatusCode::UNPROCESSABLE_ENTITY,
-    )
+    render(new_page(&viewer, name, None, keys, errors), StatusCode::UNPROCESSABLE_ENTITY)
 }

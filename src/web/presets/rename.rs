@@ -33,10 +33,7 @@ pub async fn submit(
             let preset = presets::find_for_update(c, id)?;
             super::require_custom(&preset)?;
             if n.chars().count() > super::MAX_NAME {
-                return Ok(Err(format!(
-                    "Keep the name under {} characters.",
-                    super::MAX_NAME
-                )));
+                return Ok(Err(format!("Keep the name under {} characters.", super::MAX_NAME)));
             }
             if n == preset.name {
                 return Ok(Ok(false));

@@ -45,13 +45,8 @@ pub async fn load(viewer: &Viewer, db: &Db, id: i64) -> Result<ShowPage, AppErro
         })
         .await?;
     let can_manage = viewer.has(Perm::AdministrationPresetsManage);
-    let show_holders =
-        viewer.has(Perm::AdministrationUsersView) || viewer.has(Perm::AdministrationUsersManage);
-    let checklist = if can_manage {
-        super::author_checklist(keys, viewer.perms)
-    } else {
-        Checklist::view(keys)
-    };
+    let show_holders = viewer.has(Perm::AdministrationUsersView) || viewer.has(Perm::AdministrationUsersManage);
+    let checklist = if can_manage { super::author_checklist(keys, viewer.perms) } else { Checklist::view(keys) };
     Ok(ShowPage {
         layout: viewer.layout("/presets"),
         key_count: keys.len(),
@@ -70,11 +65,7 @@ pub async fn load(viewer: &Viewer, db: &Db, id: i64) -> Result<ShowPage, AppErro
 
 /// The preset page.
 #[tracing::instrument(skip_all, fields(preset = *id))]
-pub async fn show(
-    viewer: Viewer,
-    db: web::Data<Db>,
-    id: web::Path<i64>,
-) -> Result<HttpResponse, AppError> {
+pub async fn show(viewer: Viewer, db: web::Data<Db>, id: web::Path<i64>) -> Result<HttpResponse, AppError> {
     super::require_view(&viewer)?;
     page(load(&viewer, &db, id.into_inner()).await?)
 }

@@ -50,12 +50,8 @@ impl Side {
         let Some(s) = &self.sources else {
             return String::new();
         };
-        let mut from: Vec<String> = s
-            .presets
-            .iter()
-            .filter(|(_, _, k)| k.contains(p))
-            .map(|(_, n, _)| n.clone())
-            .collect();
+        let mut from: Vec<String> =
+            s.presets.iter().filter(|(_, _, k)| k.contains(p)).map(|(_, n, _)| n.clone()).collect();
         if s.grants.contains(p) {
             from.push("granted for this user".into());
         }
@@ -88,28 +84,16 @@ pub fn load_side(c: &mut PgConnection, pick: Pick) -> Result<Side, AppError> {
     match pick {
         Pick::Preset(id) => {
             let p: Preset = presets::find(c, id)?;
-            Ok(Side {
-                label: p.name,
-                href: format!("/presets/{id}"),
-                set: store::keys_of(c, id)?,
-                sources: None,
-            })
+            Ok(Side { label: p.name, href: format!("/presets/{id}"), set: store::keys_of(c, id)?, sources: None })
         }
         Pick::User(id) => {
-            let (email, status): (String, String) = users::table
-                .find(id)
-                .select((users::email, users::status))
-                .first(c)?;
+            let (email, status): (String, String) =
+                users::table.find(id).select((users::email, users::status)).first(c)?;
             if status == crate::users::model::DELETED {
                 return Err(AppError::NotFound);
             }
             let sources = store::sources(c, id)?;
-            Ok(Side {
-                label: email,
-                href: format!("/users/{id}"),
-                set: sources.effective(),
-                sources: Some(sources),
-            })
+            Ok(Side { label: email, href: format!("/users/{id}"), set: sources.effective(), sources: Some(sources) })
         }
     }
 }

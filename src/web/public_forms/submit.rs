@@ -67,9 +67,7 @@ fn admit(c: &mut PgConnection, ip: &str) -> QueryResult<bool> {
     if recent >= PER_MINUTE {
         return Ok(false);
     }
-    diesel::insert_into(form_hits::table)
-        .values((form_hits::ip.eq(ip), form_hits::at.eq(Utc::now())))
-        .execute(c)?;
+    diesel::insert_into(form_hits::table).values((form_hits::ip.eq(ip), form_hits::at.eq(Utc::now()))).execute(c)?;
     Ok(true)
 }
 
@@ -119,7 +117,12 @@ fn apply(c: &mut PgConnection, f: &Form, s: &Submission, ip: Option<String>) -> 
 }
 
 #[tracing::instrument(skip_all)]
-pub async fn submit(req: HttpRequest, db: web::Data<Db>, path: web::Path<String>, body: web::Bytes) -> Result<HttpResponse, AppError> {
+pub async fn submit(
+    req: HttpRequest,
+    db: web::Data<Db>,
+    path: web::Path<String>,
+    body: web::Bytes,
+) -> Result<HttpResponse, AppError> {
     let key = path.into_inner();
     let ip = crate::auth::viewer::client_ip(&req).unwrap_or_else(|| "unknown".into());
     let Ok(sub) = serde_urlencoded::from_bytes::<Submission>(&body) else {

@@ -28,7 +28,13 @@ pub struct EditPage {
     pub missing: i64,
 }
 
-async fn show_with(viewer: &Viewer, db: &Db, id: i64, form: Option<SegmentForm>, errors: FieldErrors) -> Result<HttpResponse, AppError> {
+async fn show_with(
+    viewer: &Viewer,
+    db: &Db,
+    id: i64,
+    form: Option<SegmentForm>,
+    errors: FieldErrors,
+) -> Result<HttpResponse, AppError> {
     let (segment, groups, (matched, missing)) = db
         .run(move |c| {
             let s = segments::find(c, id)?;
@@ -36,24 +42,9 @@ async fn show_with(viewer: &Viewer, db: &Db, id: i64, form: Option<SegmentForm>,
             Ok((s, groups(c)?, counts))
         })
         .await?;
-    let status = if errors.is_empty() {
-        StatusCode::OK
-    } else {
-        StatusCode::UNPROCESSABLE_ENTITY
-    };
+    let status = if errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
     let form = form.unwrap_or_else(|| SegmentForm::of(&segment));
-    render(
-        EditPage {
-            layout: viewer.layout("/segments"),
-            segment,
-            groups,
-            form,
-            errors,
-            matched,
-            missing,
-        },
-        status,
-    )
+    render(EditPage { layout: viewer.layout("/segments"), segment, groups, form, errors, matched, missing }, status)
 }
 
 pub async fn show(viewer: Viewer, db: web::Data<Db>, path: web::Path<i64>) -> Result<HttpResponse, AppError> {

@@ -23,10 +23,7 @@ pub fn require(viewer: &Viewer) -> Result<(), AppError> {
 }
 
 pub fn groups(c: &mut PgConnection) -> QueryResult<Vec<(i64, String)>> {
-    access_groups::table
-        .select((access_groups::id, access_groups::name))
-        .order(access_groups::name)
-        .load(c)
+    access_groups::table.select((access_groups::id, access_groups::name)).order(access_groups::name).load(c)
 }
 
 #[derive(Template)]
@@ -47,21 +44,8 @@ impl ListPage {
 
 async fn list_with(viewer: &Viewer, db: &Db, form: SegmentForm, errors: FieldErrors) -> Result<HttpResponse, AppError> {
     let (segments, groups) = db.run(|c| Ok((segments::all(c)?, groups(c)?))).await?;
-    let status = if errors.is_empty() {
-        StatusCode::OK
-    } else {
-        StatusCode::UNPROCESSABLE_ENTITY
-    };
-    render(
-        ListPage {
-            layout: viewer.layout("/segments"),
-            segments,
-            groups,
-            form,
-            errors,
-        },
-        status,
-    )
+    let status = if errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
+    render(ListPage { layout: viewer.layout("/segments"), segments, groups, form, errors }, status)
 }
 
 pub async fn list(viewer: Viewer, db: web::Data<Db>) -> Result<HttpResponse, AppError> {

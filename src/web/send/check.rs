@@ -22,10 +22,8 @@ pub fn choices(c: &mut PgConnection, sender: &Sender) -> Result<Choices, AppErro
         .into_iter()
         .filter(|l| channels.contains(&l.template.channel()))
         .collect();
-    let groups = access_groups::table
-        .select((access_groups::id, access_groups::name))
-        .order(access_groups::name)
-        .load(c)?;
+    let groups =
+        access_groups::table.select((access_groups::id, access_groups::name)).order(access_groups::name).load(c)?;
     Ok(Choices { templates, groups })
 }
 
@@ -55,21 +53,13 @@ pub fn check(
         None => e.add("template", "Choose a template."),
         Some(t) if t.channel() != req.channel => e.add(
             "template",
-            format!(
-                "This is an {} template; choose a {} template.",
-                t.channel().label(),
-                req.channel.label()
-            ),
+            format!("This is an {} template; choose a {} template.", t.channel().label(), req.channel.label()),
         ),
         Some(_) => {}
     }
     let mut group_name = None;
     if let Audience::Group { group_id } = req.audience {
-        group_name = access_groups::table
-            .find(group_id)
-            .select(access_groups::name)
-            .first::<String>(c)
-            .optional()?;
+        group_name = access_groups::table.find(group_id).select(access_groups::name).first::<String>(c).optional()?;
         if group_name.is_none() {
             e.add("group", "This access group does not exist.");
         }
@@ -79,10 +69,5 @@ pub fn check(
     };
     let subject = facts::subject(c, sender.reader.user_id)?.ok_or(AppError::NotFound)?;
     let counts = audience::count(c, &subject, req.channel, &req.audience)?;
-    Ok(Ok(Checked {
-        subject,
-        template,
-        group_name,
-        counts,
-    }))
+    Ok(Ok(Checked { subject, template, group_name, counts }))
 }

@@ -35,25 +35,13 @@ pub async fn submit(viewer: Viewer, db: web::Data<Db>, form: web::Form<SendForm>
                 let req = match parsed {
                     Ok(r) => r,
                     Err(errors) => {
-                        return Ok(Outcome::Invalid(FormPage::new(
-                            layout,
-                            &sender,
-                            form,
-                            errors,
-                            choices(c, &sender)?,
-                        )))
+                        return Ok(Outcome::Invalid(FormPage::new(layout, &sender, form, errors, choices(c, &sender)?)))
                     }
                 };
                 let checked = match check(c, &sender, &req)? {
                     Ok(ch) => ch,
                     Err(errors) => {
-                        return Ok(Outcome::Invalid(FormPage::new(
-                            layout,
-                            &sender,
-                            form,
-                            errors,
-                            choices(c, &sender)?,
-                        )))
+                        return Ok(Outcome::Invalid(FormPage::new(layout, &sender, form, errors, choices(c, &sender)?)))
                     }
                 };
                 if checked.token() != form.token || checked.counts.recipients == 0 {
@@ -89,10 +77,7 @@ pub async fn submit(viewer: Viewer, db: web::Data<Db>, form: web::Form<SendForm>
                     }))
                     .ip(ip)
                     .record(c)?;
-                Ok(Outcome::Sent {
-                    batch_id,
-                    recipients: n,
-                })
+                Ok(Outcome::Sent { batch_id, recipients: n })
             })
         })
         .await?;

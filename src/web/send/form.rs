@@ -15,21 +15,11 @@ pub async fn show(viewer: Viewer, db: web::Data<Db>, query: web::Query<SendForm>
     let sender = Sender::of(&viewer);
     let mut form = query.into_inner();
     if form.channel.is_empty() {
-        form.channel = sender
-            .channels()
-            .first()
-            .map(|c| c.as_str().to_string())
-            .unwrap_or_default();
+        form.channel = sender.channels().first().map(|c| c.as_str().to_string()).unwrap_or_default();
     }
     if form.audience.is_empty() {
         form.audience = "tag".into();
     }
     let ch = db.run(move |c| choices(c, &sender)).await?;
-    page(FormPage::new(
-        viewer.layout("/send"),
-        &sender,
-        form,
-        FieldErrors::default(),
-        ch,
-    ))
+    page(FormPage::new(viewer.layout("/send"), &sender, form, FieldErrors::default(), ch))
 }

@@ -70,13 +70,7 @@ impl PreviewPage {
         checked: Checked,
     ) -> Result<PreviewPage, AppError> {
         let sample = if sender.can_view_contacts {
-            Some(audience::sample(
-                c,
-                &checked.subject,
-                req.channel,
-                &req.audience,
-                SAMPLE,
-            )?)
+            Some(audience::sample(c, &checked.subject, req.channel, &req.audience, SAMPLE)?)
         } else {
             None
         };

@@ -52,10 +52,7 @@ impl Sender {
 
     /// The channels this user may send on.
     pub fn channels(&self) -> Vec<Channel> {
-        Channel::ALL
-            .into_iter()
-            .filter(|c| self.perms.contains(c.send_perm()))
-            .collect()
+        Channel::ALL.into_iter().filter(|c| self.perms.contains(c.send_perm())).collect()
     }
 }
 
@@ -80,9 +77,7 @@ impl SendForm {
                 e.add("tag", "Enter the tag of the contacts to send to.");
                 None
             }
-            "tag" => Some(Audience::Tag {
-                tag: self.tag.trim().to_string(),
-            }),
+            "tag" => Some(Audience::Tag { tag: self.tag.trim().to_string() }),
             "group" => match self.group.trim().parse::<i64>() {
                 Ok(group_id) => Some(Audience::Group { group_id }),
                 Err(_) => {
@@ -105,11 +100,9 @@ impl SendForm {
             }
         };
         Ok(match (channel, template_id, audience) {
-            (Some(channel), Some(template_id), Some(audience)) if e.is_empty() => Ok(SendRequest {
-                channel,
-                template_id,
-                audience,
-            }),
+            (Some(channel), Some(template_id), Some(audience)) if e.is_empty() => {
+                Ok(SendRequest { channel, template_id, audience })
+            }
             _ => Err(e),
         })
     }

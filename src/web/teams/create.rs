@@ -26,11 +26,7 @@ pub struct NewTeamPage {
 /// The empty form of a new team.
 pub async fn new(viewer: Viewer) -> Result<HttpResponse, AppError> {
     viewer.require(Perm::AdministrationTeamsManage)?;
-    page(NewTeamPage {
-        layout: viewer.layout("/teams"),
-        form: TeamForm::default(),
-        errors: FieldErrors::default(),
-    })
+    page(NewTeamPage { layout: viewer.layout("/teams"), form: TeamForm::default(), errors: FieldErrors::default() })
 }
 
 /// Creates a team; 422 with the form kept when it is refused.
@@ -55,10 +51,7 @@ pub async fn create(viewer: Viewer, db: web::Data<Db>, form: web::Form<TeamForm>
                 Err(e) => return Ok(Err(e)),
             };
             let json = model::audit_json(c, &team)?;
-            audit::Entry::new(Some(actor), "team.create", "team", team.id)
-                .after(json)
-                .ip(ip)
-                .record(c)?;
+            audit::Entry::new(Some(actor), "team.create", "team", team.id).after(json).ip(ip).record(c)?;
             Ok(Ok(team.id))
         })
         .await?;
@@ -67,13 +60,8 @@ pub async fn create(viewer: Viewer, db: web::Data<Db>, form: web::Form<TeamForm>
             viewer.flash(FlashKind::Success, "Team created. Add its members below.");
             Ok(see_other(&format!("/teams/{id}")))
         }
-        Err(errors) => render(
-            NewTeamPage {
-                layout: viewer.layout("/teams"),
-                form,
-                errors,
-            },
-            StatusCode::UNPROCESSABLE_ENTITY,
-        ),
+        Err(errors) => {
+            render(NewTeamPage { layout: viewer.layout("/teams"), form, errors }, StatusCode::UNPROCESSABLE_ENTITY)
+        }
     }
 }

@@ -24,14 +24,8 @@ pub struct DeleteTeamPage {
 }
 
 fn counts(c: &mut PgConnection, id: i64) -> QueryResult<(i64, i64)> {
-    let members = team_members::table
-        .filter(team_members::team_id.eq(id))
-        .count()
-        .get_result(c)?;
-    let grants = access_group_grants::table
-        .filter(access_group_grants::team_id.eq(id))
-        .count()
-        .get_result(c)?;
+    let members = team_members::table.filter(team_members::team_id.eq(id)).count().get_result(c)?;
+    let grants = access_group_grants::table.filter(access_group_grants::team_id.eq(id)).count().get_result(c)?;
     Ok((members, grants))
 }
 
@@ -40,13 +34,7 @@ pub async fn confirm(viewer: Viewer, db: web::Data<Db>, id: web::Path<i64>) -> R
     viewer.require(Perm::AdministrationTeamsManage)?;
     let id = id.into_inner();
     let (team, (members, grants)) = db.run(move |c| Ok((model::find(c, id)?, counts(c, id)?))).await?;
-    page(DeleteTeamPage {
-        layout: viewer.layout("/teams"),
-        id,
-        name: team.name,
-        members,
-        grants,
-    })
+    page(DeleteTeamPage { layout: viewer.layout("/teams"), id, name: team.name, members, grants })
 }
 
 /// Deletes the team; its memberships and access-group grants go with it (ON DELETE CASCADE).
@@ -59,10 +47,8 @@ pub async fn delete(viewer: Viewer, db: web::Data<Db>, id: web::Path<i64>) -> Re
         .transaction(move |c| {
             let team = model::find(c, id)?;
             let mut before = model::audit_json(c, &team)?;
-            let member_ids: Vec<i64> = team_members::table
-                .filter(team_members::team_id.eq(id))
-                .select(team_members::user_id)
-                .load(c)?;
+            let member_ids: Vec<i64> =
+                team_members::table.filter(team_members::team_id.eq(id)).select(team_members::user_id).load(c)?;
             let grants: Vec<(i64, String)> = access_group_grants::table
                 .filter(access_group_grants::team_id.eq(id))
                 .select((access_group_grants::group_id, access_group_grants::level))
@@ -73,10 +59,7 @@ pub async fn delete(viewer: Viewer, db: web::Data<Db>, id: web::Path<i64>) -> Re
                 .map(|(g, l)| serde_json::json!({"group_id": g, "level": l}))
                 .collect::<Vec<_>>());
             diesel::delete(teams::table.find(id)).execute(c)?;
-            audit::Entry::new(Some(actor), "team.delete", "team", id)
-                .before(before)
-                .ip(ip)
-                .record(c)?;
+            audit::Entry::new(Some(actor), "team.delete", "team", id).before(before).ip(ip).record(c)?;
             Ok(team.name)
         })
         .await?;

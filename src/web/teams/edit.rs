@@ -51,19 +51,10 @@ pub async fn team_page(
                 name: team.name,
                 manager_email: json["manager_email"].as_str().unwrap_or_default().to_string(),
             };
-            Ok((
-                stored,
-                model::members(c, id)?,
-                model::granted_groups(c, id)?,
-                history(c, "team", id, 20)?,
-            ))
+            Ok((stored, model::members(c, id)?, model::granted_groups(c, id)?, history(c, "team", id, 20)?))
         })
         .await?;
-    let status = if errors.is_empty() {
-        StatusCode::OK
-    } else {
-        StatusCode::UNPROCESSABLE_ENTITY
-    };
+    let status = if errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
     let page = TeamPage {
         layout: viewer.layout("/teams"),
         id,
@@ -80,15 +71,7 @@ pub async fn team_page(
 /// The team page.
 pub async fn show(viewer: Viewer, db: web::Data<Db>, id: web::Path<i64>) -> Result<HttpResponse, AppError> {
     viewer.require(Perm::AdministrationTeamsManage)?;
-    team_page(
-        &viewer,
-        &db,
-        id.into_inner(),
-        None,
-        FieldErrors::default(),
-        String::new(),
-    )
-    .await
+    team_page(&viewer, &db, id.into_inner(), None, FieldErrors::default(), String::new()).await
 }
 
 /// Saves the name and manager of a team.
@@ -137,10 +120,7 @@ pub async fn update(
         .await?;
     match done {
         Ok(changed) => {
-            viewer.flash(
-                FlashKind::Success,
-                if changed { "Team saved." } else { "Nothing to change." },
-            );
+            viewer.flash(FlashKind::Success, if changed { "Team saved." } else { "Nothing to change." });
             Ok(see_other(&format!("/teams/{id}")))
         }
         Err(errors) => team_page(&viewer, &db, id, Some(form), errors, String::new()).await,

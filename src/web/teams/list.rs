@@ -22,8 +22,5 @@ pub struct TeamsPage {
 pub async fn show(viewer: Viewer, db: web::Data<Db>) -> Result<HttpResponse, AppError> {
     viewer.require(Perm::AdministrationTeamsManage)?;
     let teams = db.run(|c| Ok(model::list(c)?)).await?;
-    page(TeamsPage {
-        layout: viewer.layout("/teams"),
-        teams,
-    })
+    page(TeamsPage { layout: viewer.layout("/teams"), teams })
 }

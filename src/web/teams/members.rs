@@ -76,10 +76,8 @@ pub async fn remove(viewer: Viewer, db: web::Data<Db>, path: web::Path<(i64, i64
     let email = db
         .transaction(move |c| {
             model::find(c, id)?;
-            let email: String = crate::db::schema::users::table
-                .find(user_id)
-                .select(crate::db::schema::users::email)
-                .first(c)?;
+            let email: String =
+                crate::db::schema::users::table.find(user_id).select(crate::db::schema::users::email).first(c)?;
             let n = diesel::delete(team_members::table.find((id, user_id))).execute(c)?;
             if n == 0 {
                 return Err(AppError::NotFound);

@@ -123,9 +123,7 @@ impl TeamForm {
         } else {
             let mut q = teams::table
                 .filter(
-                    diesel::dsl::sql::<diesel::sql_types::Bool>("lower(name) = lower(")
-                        .bind::<Text, _>(name)
-                        .sql(")"),
+                    diesel::dsl::sql::<diesel::sql_types::Bool>("lower(name) = lower(").bind::<Text, _>(name).sql(")"),
                 )
                 .into_boxed();
             if let Some(id) = except {
@@ -142,14 +140,7 @@ impl TeamForm {
                 Err(msg) => errors.add("manager_email", msg),
             }
         }
-        Ok(if errors.is_empty() {
-            Ok(ValidTeam {
-                name: name.to_string(),
-                manager_id,
-            })
-        } else {
-            Err(errors)
-        })
+        Ok(if errors.is_empty() { Ok(ValidTeam { name: name.to_string(), manager_id }) } else { Err(errors) })
     }
 }
 

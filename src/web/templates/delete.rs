@@ -23,10 +23,7 @@ pub struct DeletePage {
 pub async fn show(viewer: Viewer, db: web::Data<Db>, path: web::Path<i64>) -> Result<HttpResponse, AppError> {
     viewer.require(Perm::TemplatesDelete)?;
     let t = modifiable(&viewer, &db, path.into_inner()).await?;
-    page(DeletePage {
-        layout: viewer.layout("/templates"),
-        t,
-    })
+    page(DeletePage { layout: viewer.layout("/templates"), t })
 }
 
 /// Deletes the template.
@@ -37,10 +34,7 @@ pub async fn submit(viewer: Viewer, db: web::Data<Db>, path: web::Path<i64>) -> 
     let (uid, ip, id, name) = (viewer.id(), viewer.ip.clone(), t.id, t.name.clone());
     db.transaction(move |c| {
         templates::delete(c, id)?;
-        audit::Entry::new(Some(uid), "template.delete", "template", id)
-            .before(t.audit_json())
-            .ip(ip)
-            .record(c)?;
+        audit::Entry::new(Some(uid), "template.delete", "template", id).before(t.audit_json()).ip(ip).record(c)?;
         Ok(())
     })
     .await?;

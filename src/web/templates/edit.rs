@@ -17,27 +17,15 @@ use actix_web::{web, HttpResponse};
 /// but neither own it nor are an Administrator.
 pub async fn modifiable(viewer: &Viewer, db: &Db, id: i64) -> Result<MessageTemplate, AppError> {
     let r = reader(viewer);
-    let t = db
-        .run(move |c| Ok(templates::find_visible(c, r, id)?))
-        .await?
-        .ok_or(AppError::NotFound)?;
+    let t = db.run(move |c| Ok(templates::find_visible(c, r, id)?)).await?.ok_or(AppError::NotFound)?;
     if !r.may_modify(&t) {
-        return Err(AppError::forbidden(format!(
-            "user {} may not modify template {id}",
-            r.user_id
-        )));
+        return Err(AppError::forbidden(format!("user {} may not modify template {id}", r.user_id)));
     }
     Ok(t)
 }
 
 fn form_page(viewer: &Viewer, id: i64, form: TemplateForm, errors: FieldErrors) -> FormPage {
-    FormPage::new(
-        viewer.layout("/templates"),
-        "Edit template".into(),
-        format!("/templates/{id}/edit"),
-        form,
-        errors,
-    )
+    FormPage::new(viewer.layout("/templates"), "Edit template".into(), format!("/templates/{id}/edit"), form, errors)
 }
 
 /// The edit form, filled in.
@@ -45,12 +33,7 @@ pub async fn show(viewer: Viewer, db: web::Data<Db>, path: web::Path<i64>) -> Re
     viewer.require(Perm::TemplatesUpdate)?;
     let id = path.into_inner();
     let t = modifiable(&viewer, &db, id).await?;
-    page(form_page(
-        &viewer,
-        id,
-        TemplateForm::from_template(&t),
-        FieldErrors::default(),
-    ))
+    page(form_page(&viewer, id, TemplateForm::from_template(&t), FieldErrors::default()))
 }
 
 /// Saves the edit.
@@ -85,21 +68,13 @@ pub async fn submit(
         .await?;
     match saved {
         Some(t) => {
-            viewer.flash(
-                FlashKind::Success,
-                format!("Template \u{201c}{}\u{201d} saved.", t.name),
-            );
+            viewer.flash(FlashKind::Success, format!("Template \u{201c}{}\u{201d} saved.", t.name));
             Ok(see_other(&format!("/templates/{id}")))
         }
         None => {
             // Someone saved in between: show what is stored now; the user's text is in the notice.
             let current = modifiable(&viewer, &db, id).await?;
-            let mut p = form_page(
-                &viewer,
-                id,
-                TemplateForm::from_template(&current),
-                FieldErrors::default(),
-            );
+            let mut p = form_page(&viewer, id, TemplateForm::from_template(&current), FieldErrors::default());
             p.notice = Some(format!(
                 "Someone else changed this template while you were editing; nothing was saved. \
                  The form now shows the current version. Your text was: {}",

@@ -19,10 +19,7 @@ use askama::Template;
 
 /// The signed-in user as a template reader.
 pub fn reader(viewer: &Viewer) -> Reader {
-    Reader {
-        user_id: viewer.id(),
-        administrator: viewer.user.role() == Role::Administrator,
-    }
+    Reader { user_id: viewer.id(), administrator: viewer.user.role() == Role::Administrator }
 }
 
 /// The create/edit form.
@@ -42,15 +39,6 @@ pub struct FormPage {
 
 impl FormPage {
     pub fn new(layout: Layout, title: String, action: String, form: TemplateForm, errors: FieldErrors) -> FormPage {
-        FormPage {
-            layout,
-            title,
-            action,
-            form,
-            errors,
-            notice: None,
-            channels: Channel::ALL,
-            sms_max: SMS_MAX_CHARS,
-        }
+        FormPage { layout, title, action, form, errors, notice: None, channels: Channel::ALL, sms_max: SMS_MAX_CHARS }
     }
 }

@@ -15,10 +15,7 @@ use actix_web::{web, HttpResponse};
 /// The empty form.
 pub async fn show(viewer: Viewer) -> Result<HttpResponse, AppError> {
     viewer.require(Perm::TemplatesCreate)?;
-    let form = TemplateForm {
-        channel: "email".into(),
-        ..TemplateForm::default()
-    };
+    let form = TemplateForm { channel: "email".into(), ..TemplateForm::default() };
     page(FormPage::new(
         viewer.layout("/templates"),
         "New template".into(),
@@ -40,13 +37,8 @@ pub async fn submit(
     let valid = match ValidTemplate::parse(&form) {
         Ok(v) => v,
         Err(errors) => {
-            let p = FormPage::new(
-                viewer.layout("/templates"),
-                "New template".into(),
-                "/templates".into(),
-                form,
-                errors,
-            );
+            let p =
+                FormPage::new(viewer.layout("/templates"), "New template".into(), "/templates".into(), form, errors);
             return render(p, StatusCode::UNPROCESSABLE_ENTITY);
         }
     };
@@ -54,16 +46,10 @@ pub async fn submit(
     let t = db
         .transaction(move |c| {
             let t = templates::create(c, uid, &valid)?;
-            audit::Entry::new(Some(uid), "template.create", "template", t.id)
-                .after(t.audit_json())
-                .ip(ip)
-                .record(c)?;
+            audit::Entry::new(Some(uid), "template.create", "template", t.id).after(t.audit_json()).ip(ip).record(c)?;
             Ok(t)
         })
         .await?;
-    viewer.flash(
-        FlashKind::Success,
-        format!("Template \u{201c}{}\u{201d} created.", t.name),
-    );
+    viewer.flash(FlashKind::Success, format!("Template \u{201c}{}\u{201d} created.", t.name));
     Ok(see_other(&format!("/templates/{}", t.id)))
 }

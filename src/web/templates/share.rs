@@ -34,10 +34,7 @@ pub async fn share(
         .transaction(move |c| {
             let before = templates::find_visible(c, r, id)?.ok_or(AppError::NotFound)?;
             if before.owner_id != r.user_id {
-                return Err(AppError::forbidden(format!(
-                    "user {} does not own template {id}",
-                    r.user_id
-                )));
+                return Err(AppError::forbidden(format!("user {} does not own template {id}", r.user_id)));
             }
             let t = templates::set_shared(c, id, shared)?;
             let action = if shared { "template.share" } else { "template.unshare" };
@@ -49,15 +46,8 @@ pub async fn share(
             Ok(t)
         })
         .await?;
-    let msg = if t.shared {
-        "is now shared with everyone who may view templates"
-    } else {
-        "is no longer shared"
-    };
-    viewer.flash(
-        FlashKind::Success,
-        format!("Template \u{201c}{}\u{201d} {msg}.", t.name),
-    );
+    let msg = if t.shared { "is now shared with everyone who may view templates" } else { "is no longer shared" };
+    viewer.flash(FlashKind::Success, format!("Template \u{201c}{}\u{201d} {msg}.", t.name));
     Ok(see_other(&format!("/templates/{id}")))
 }
 
@@ -72,16 +62,10 @@ pub async fn copy(viewer: Viewer, db: web::Data<Db>, path: web::Path<i64>) -> Re
             let copy = templates::copy(c, &source, r.user_id)?;
             let mut after = copy.audit_json();
             after["copied_from"] = serde_json::json!(id);
-            audit::Entry::new(Some(r.user_id), "template.copy", "template", copy.id)
-                .after(after)
-                .ip(ip)
-                .record(c)?;
+            audit::Entry::new(Some(r.user_id), "template.copy", "template", copy.id).after(after).ip(ip).record(c)?;
             Ok(copy)
         })
         .await?;
-    viewer.flash(
-        FlashKind::Success,
-        format!("Created \u{201c}{}\u{201d}: it is yours to edit.", copy.name),
-    );
+    viewer.flash(FlashKind::Success, format!("Created \u{201c}{}\u{201d}: it is yours to edit.", copy.name));
     Ok(see_other(&format!("/templates/{}", copy.id)))
 }

@@ -12,9 +12,8 @@ use diesel::prelude::*;
 #[tracing::instrument(skip_all)]
 pub async fn show(_viewer: Viewer, db: web::Data<Db>, id: web::Path<i64>) -> Result<HttpResponse, AppError> {
     let id = id.into_inner();
-    let stored: Option<Option<Vec<u8>>> = db
-        .run(move |c| Ok(users::table.find(id).select(users::avatar).first(c).optional()?))
-        .await?;
+    let stored: Option<Option<Vec<u8>>> =
+        db.run(move |c| Ok(users::table.find(id).select(users::avatar).first(c).optional()?)).await?;
     let Some(stored) = stored else {
         return Err(AppError::NotFound);
     };
@@ -41,8 +40,5 @@ pub async fn preview(viewer: Viewer, db: web::Data<Db>, req: actix_web::HttpRequ
             state::avatar(c, &w)?.ok_or(AppError::NotFound)
         })
         .await?;
-    Ok(HttpResponse::Ok()
-        .insert_header(("Cache-Control", "private, no-store"))
-        .content_type("image/png")
-        .body(png))
+    Ok(HttpResponse::Ok().insert_header(("Cache-Control", "private, no-store")).content_type("image/png").body(png))
 }

@@ -38,9 +38,7 @@ pub struct DeleteForm {
 /// The confirmation page's data; 404 for unknown or already deleted users.
 async fn load(db: &Db, id: i64) -> Result<(User, Owned, Vec<User>), AppError> {
     db.run(move |c| {
-        let user = model::find(c, id)?
-            .filter(|u| u.status != DELETED)
-            .ok_or(AppError::NotFound)?;
+        let user = model::find(c, id)?.filter(|u| u.status != DELETED).ok_or(AppError::NotFound)?;
         let owned = lifecycle::count_owned(c, id)?;
         let successors = users::table
             .filter(users::status.eq(ACTIVE))
@@ -66,14 +64,7 @@ pub async fn show(viewer: Viewer, db: web::Data<Db>, id: web::Path<i64>) -> Resu
     let id = id.into_inner();
     guard(&viewer, id)?;
     let (user, owned, successors) = load(&db, id).await?;
-    page(DeletePage {
-        layout: viewer.layout("/users"),
-        user,
-        owned,
-        successors,
-        chosen: 0,
-        error: None,
-    })
+    page(DeletePage { layout: viewer.layout("/users"), user, owned, successors, chosen: 0, error: None })
 }
 
 #[tracing::instrument(skip_all)]
@@ -86,10 +77,7 @@ pub async fn submit(
     let id = id.into_inner();
     guard(&viewer, id)?;
     let successor: i64 = form.successor.trim().parse().unwrap_or(0);
-    let actor = Actor {
-        id: viewer.id(),
-        ip: viewer.ip.clone(),
-    };
+    let actor = Actor { id: viewer.id(), ip: viewer.ip.clone() };
     let result = db
         .transaction(move |c| match lifecycle::delete(c, &actor, id, successor) {
             Err(LifecycleError::Db(e)) => Err(e.into()),

@@ -25,10 +25,7 @@ fn outcome(viewer: &Viewer, id: i64, r: Result<String, LifecycleError>) -> Resul
 pub async fn deactivate(viewer: Viewer, db: web::Data<Db>, id: web::Path<i64>) -> Result<HttpResponse, AppError> {
     viewer.require(Perm::AdministrationUsersManage)?;
     let id = id.into_inner();
-    let actor = Actor {
-        id: viewer.id(),
-        ip: viewer.ip.clone(),
-    };
+    let actor = Actor { id: viewer.id(), ip: viewer.ip.clone() };
     let r = db
         .transaction(move |c| match lifecycle::deactivate(c, &actor, id) {
             Err(LifecycleError::Db(e)) => Err(e.into()),
@@ -42,10 +39,7 @@ pub async fn deactivate(viewer: Viewer, db: web::Data<Db>, id: web::Path<i64>) -
 pub async fn reactivate(viewer: Viewer, db: web::Data<Db>, id: web::Path<i64>) -> Result<HttpResponse, AppError> {
     viewer.require(Perm::AdministrationUsersManage)?;
     let id = id.into_inner();
-    let actor = Actor {
-        id: viewer.id(),
-        ip: viewer.ip.clone(),
-    };
+    let actor = Actor { id: viewer.id(), ip: viewer.ip.clone() };
     let r = db
         .transaction(move |c| match lifecycle::reactivate(c, &actor, id) {
             Err(LifecycleError::Db(e)) => Err(e.into()),

@@ -32,10 +32,7 @@ impl Scope {
             None => None,
         };
         let q = web::Query::<WizardQuery>::from_query(req.query_string()).map_err(|_| AppError::NotFound)?;
-        Ok(Scope {
-            target,
-            w: q.w.clone().unwrap_or_default(),
-        })
+        Ok(Scope { target, w: q.w.clone().unwrap_or_default() })
     }
 
     pub fn base(&self) -> String {
@@ -113,25 +110,10 @@ pub async fn show(
     authorize(&viewer, &db, &scope).await?;
     let s = load_or_fresh(&viewer, &db, &scope).await?;
     // Later steps only once step 1 passed.
-    let step = if s.details_done {
-        q.step.unwrap_or(1).clamp(1, 3)
-    } else {
-        1
-    };
+    let step = if s.details_done { q.step.unwrap_or(1).clamp(1, 3) } else { 1 };
     match step {
         1 => details_page(&viewer, scope, s, FieldErrors::default(), StatusCode::OK),
-        2 => {
-            permissions_page(
-                &viewer,
-                &db,
-                scope,
-                s,
-                FieldErrors::default(),
-                String::new(),
-                StatusCode::OK,
-            )
-            .await
-        }
+        2 => permissions_page(&viewer, &db, scope, s, FieldErrors::default(), String::new(), StatusCode::OK).await,
         _ => summary_page(&viewer, &db, scope, s, None, StatusCode::OK).await,
     }
 }

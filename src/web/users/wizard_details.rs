@@ -27,18 +27,11 @@ struct Submitted {
 }
 
 async fn read_form(mut mp: Multipart) -> Result<Submitted, AppError> {
-    let mut out = Submitted {
-        fields: HashMap::new(),
-        avatar: None,
-    };
+    let mut out = Submitted { fields: HashMap::new(), avatar: None };
     while let Some(field) = mp.next().await {
         let mut field = field.map_err(|e| AppError::BadRequest(format!("The form could not be read: {e}")))?;
         let name = field.name().unwrap_or_default().to_string();
-        let limit = if name == "avatar" {
-            avatar::MAX_BYTES
-        } else {
-            TEXT_LIMIT
-        };
+        let limit = if name == "avatar" { avatar::MAX_BYTES } else { TEXT_LIMIT };
         let bytes = match field.bytes(limit).await {
             Ok(b) => Some(b.map_err(|e| AppError::BadRequest(format!("The form could not be read: {e}")))?),
             Err(_) => None,
@@ -95,13 +88,7 @@ pub async fn submit(
     s.phone_e164 = validate::phone(&s.phone, &mut errors);
     // Creating needs a password, unless one was already accepted earlier in this wizard.
     let required = scope.creating() && s.password_hash.is_none();
-    validate::password(
-        &pw,
-        &confirm,
-        &[&s.email, &s.first_name, &s.last_name],
-        required,
-        &mut errors,
-    );
+    validate::password(&pw, &confirm, &[&s.email, &s.first_name, &s.last_name], required, &mut errors);
     let png = match form.avatar {
         None => None,
         Some(upload) => match upload.and_then(|b| avatar::process(&b)) {
@@ -141,10 +128,7 @@ pub async fn submit(
         })
         .await?;
     if taken {
-        errors.add(
-            "email",
-            "This email is already used by another account (deleted accounts keep theirs).",
-        );
+        errors.add("email", "This email is already used by another account (deleted accounts keep theirs).");
     }
     scope.w = w;
     if !errors.is_empty() {

@@ -61,16 +61,7 @@ pub fn details_page(
     status: StatusCode,
 ) -> Result<HttpResponse, AppError> {
     let has_password = s.password_hash.is_some();
-    render(
-        DetailsPage {
-            layout: viewer.layout("/users"),
-            scope,
-            s,
-            errors,
-            has_password,
-        },
-        status,
-    )
+    render(DetailsPage { layout: viewer.layout("/users"), scope, s, errors, has_password }, status)
 }
 
 /// Renders step 2 with a status.
@@ -112,19 +103,11 @@ pub async fn summary_page(
     status: StatusCode,
 ) -> Result<HttpResponse, AppError> {
     let presets = db.run(|c| Ok(state::all_presets(c)?)).await?;
-    let held: Vec<PermSet> = presets
-        .iter()
-        .filter(|p| s.presets.contains(&p.id))
-        .map(|p| p.keys)
-        .collect();
+    let held: Vec<PermSet> = presets.iter().filter(|p| s.presets.contains(&p.id)).map(|p| p.keys).collect();
     let eff = crate::permissions::effective(&held, s.grants(), s.revokes());
     let page = SummaryPage {
         layout: viewer.layout("/users"),
-        preset_names: presets
-            .iter()
-            .filter(|p| s.presets.contains(&p.id))
-            .map(|p| p.name.clone())
-            .collect(),
+        preset_names: presets.iter().filter(|p| s.presets.contains(&p.id)).map(|p| p.name.clone()).collect(),
         effective: eff.iter().map(|p| (p.key(), p.label())).collect(),
         grants: s.grants().keys(),
         revokes: s.revokes().keys(),

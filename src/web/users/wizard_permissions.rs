@@ -53,10 +53,7 @@ fn apply(s: &mut WizardState, pairs: &[(String, String)], all: &[state::PresetIn
     if before != held {
         // Keep the overrides, minus those the new presets make pointless.
         let base = state::base_of(all, &held);
-        let (g, r) = (
-            s.grants().difference(base),
-            s.revokes().difference(s.revokes().difference(base)),
-        );
+        let (g, r) = (s.grants().difference(base), s.revokes().difference(s.revokes().difference(base)));
         s.set_overrides(base.union(g).difference(r), base);
     }
     s.presets = held;
@@ -104,10 +101,7 @@ pub async fn submit(
                 s.presets = vec![id];
                 s.grants.clear();
                 s.revokes.clear();
-                viewer.flash(
-                    FlashKind::Success,
-                    format!("Preset “{name}” saved; it is now this user's only preset."),
-                );
+                viewer.flash(FlashKind::Success, format!("Preset “{name}” saved; it is now this user's only preset."));
             }
             Err(msg) => {
                 errors.add("preset_name", msg);
@@ -119,26 +113,16 @@ pub async fn submit(
         let (perms, check) = (viewer.perms, s.clone());
         match db.run(move |c| Ok(check_escalation(c, perms, &check))).await? {
             Ok(_) => {}
-            Err(SaveError::Escalation(keys)) => errors.add(
-                "perm",
-                format!("You can only give permissions you hold yourself: {keys}."),
-            ),
+            Err(SaveError::Escalation(keys)) => {
+                errors.add("perm", format!("You can only give permissions you hold yourself: {keys}."))
+            }
             Err(e) => return Err(AppError::Internal(anyhow::anyhow!("{e}"))),
         }
     }
     let (w, keep) = (scope.w.clone(), s.clone());
     db.run(move |c| Ok(state::store(c, &w, &keep)?)).await?;
     if !errors.is_empty() {
-        return permissions_page(
-            &viewer,
-            &db,
-            scope,
-            s,
-            errors,
-            String::new(),
-            StatusCode::UNPROCESSABLE_ENTITY,
-        )
-        .await;
+        return permissions_page(&viewer, &db, scope, s, errors, String::new(), StatusCode::UNPROCESSABLE_ENTITY).await;
     }
     let next = match action.as_str() {
         "back" => 1,

@@ -27,10 +27,7 @@ pub async fn save(viewer: Viewer, db: web::Data<Db>, req: HttpRequest) -> Result
     if !s.details_done {
         return Ok(see_other(&scope.step_url(1)));
     }
-    let actor = Actor {
-        id: viewer.id(),
-        ip: viewer.ip.clone(),
-    };
+    let actor = Actor { id: viewer.id(), ip: viewer.ip.clone() };
     let (perms, w, st) = (viewer.perms, scope.w.clone(), s.clone());
     // A refused save must roll back: the closure fails and leaves the reason here.
     let refusal: Arc<Mutex<Option<SaveError>>> = Arc::default();
@@ -72,17 +69,7 @@ pub async fn save(viewer: Viewer, db: web::Data<Db>, req: HttpRequest) -> Result
             details_page(&viewer, scope, s, errors, StatusCode::UNPROCESSABLE_ENTITY)
         }
         Err(SaveError::OwnPermissions) => Err(AppError::forbidden("own permissions")),
-        Err(e) => {
-            summary_page(
-                &viewer,
-                &db,
-                scope,
-                s,
-                Some(e.to_string()),
-                StatusCode::UNPROCESSABLE_ENTITY,
-            )
-            .await
-        }
+        Err(e) => summary_page(&viewer, &db, scope, s, Some(e.to_string()), StatusCode::UNPROCESSABLE_ENTITY).await,
     }
 }
 
