@@ -147,23 +147,13 @@ impl GroupForm {
     ) -> QueryResult<Result<(String, String), FieldErrors>> {
         let mut errors = FieldErrors::default();
         let name = self.name.trim();
-        if name.is_empty() {
-            errors.add("name", "Enter a name.");
-        } else if name.chars().count() > 100 {
-            errors.add("name", "Use at most 100 characters.");
-        } else {
-            let mut q = access_groups::table
-                .filter(
-                    diesel::dsl::sql::<diesel::sql_types::Bool>("lower(name) = lower(").bind::<Text, _>(name).sql(")"),
-                )
-                .into_boxed();
+        crate::web::forms::unique_name(name, 100, "Another access group already has this name.", &mut errors, |name| {
+            let mut q = access_groups::table.filter(crate::db::lower(access_groups::name).eq(crate::db::lower(name))).into_boxed();
             if let Some(id) = except {
                 q = q.filter(access_groups::id.ne(id));
             }
-            if q.select(access_groups::id).first::<i64>(conn).optional()?.is_some() {
-                errors.add("name", "Another access group already has this name.");
-            }
-        }
+            Ok(q.select(access_groups::id).first::<i64>(conn).optional()?.is_some())
+        })?;
         let description = self.description.trim();
         if description.chars().count() > 1000 {
             errors.add("description", "Use at most 1000 characters.");

@@ -116,23 +116,13 @@ impl TeamForm {
     ) -> QueryResult<Result<ValidTeam, FieldErrors>> {
         let mut errors = FieldErrors::default();
         let name = self.name.trim();
-        if name.is_empty() {
-            errors.add("name", "Enter a name.");
-        } else if name.chars().count() > 100 {
-            errors.add("name", "Use at most 100 characters.");
-        } else {
-            let mut q = teams::table
-                .filter(
-                    diesel::dsl::sql::<diesel::sql_types::Bool>("lower(name) = lower(").bind::<Text, _>(name).sql(")"),
-                )
-                .into_boxed();
+        crate::web::forms::unique_name(name, 100, "Another team already has this name.", &mut errors, |name| {
+            let mut q = teams::table.filter(crate::db::lower(teams::name).eq(crate::db::lower(name))).into_boxed();
             if let Some(id) = except {
                 q = q.filter(teams::id.ne(id));
             }
-            if q.select(teams::id).first::<i64>(conn).optional()?.is_some() {
-                errors.add("name", "Another team already has this name.");
-            }
-        }
+            Ok(q.select(teams::id).first::<i64>(conn).optional()?.is_some())
+        })?;
         let mut manager_id = None;
         if !self.manager_email.trim().is_empty() {
             match active_user_by_email(conn, &self.manager_email)? {
