@@ -54,24 +54,28 @@ impl Page {
     }
 }
 
+const ROW_SQL: &str = "SELECT c.id, c.first_name, c.last_name, c.email, c.category, c.confidential, c.updated_at, \
+     u.email AS owner_email FROM contacts c LEFT JOIN users u ON u.id = c.main_owner_id";
+
 /// Loads page `page` (1-based) of `per_page` rows.
-pub fn page(
-    conn: &mut PgConnection,
-    s: &Subject,
-    f: &Filters,
-    sort: Sort,
-    page: i64,
-    per_page: i64,
-) -> QueryResult<Page> {
-    let mut sql = crate::db::sql::Sql::new(
-        "SELECT c.id, c.first_name, c.last_name, c.email, c.category, c.confidential, c.updated_at, u.email AS owner_email \
-         FROM contacts c LEFT JOIN users u ON u.id = c.main_owner_id",
-    );
-    sql.append(&f.where_clause(s, Level::View));
-    sql.push(sort.order_by());
-    sql.push(" LIMIT ").bind(Bind::I64(per_page + 1));
-    sql.push(" OFFSET ").bind(Bind::I64((page.max(1) - 1) * per_page));
-    let mut rows: Vec<Row> = sql.query().load(conn)?;
+pub fn page(conn: &mut PgConnection, s: &Subject, f: &Filters, sort: Sort, page: i64, per_page: i64) -> QueryResult<Page> {
+    let offset = (page.max(1) - 1) * per_page;
+    let mut rows: Vec<Row> = if sort == Sort::Newest {
+        // The common case: newest first, through the per-path top-N look-up.
+        let ids = crate::access::filter::newest_ids(conn, s, Level::View, &f.conditions(s.user_id), offset + per_page + 1)?;
+        let wanted: Vec<i64> = ids.into_iter().skip(offset as usize).collect();
+        let mut sql = crate::db::sql::Sql::new(ROW_SQL);
+        sql.push(" WHERE c.id = ANY(").bind(Bind::I64s(wanted)).push(")");
+        sql.push(sort.order_by());
+        sql.query().load(conn)?
+    } else {
+        let mut sql = crate::db::sql::Sql::new(ROW_SQL);
+        sql.append(&f.where_clause(s, Level::View));
+        sql.push(sort.order_by());
+        sql.push(" LIMIT ").bind(Bind::I64(per_page + 1));
+        sql.push(" OFFSET ").bind(Bind::I64(offset));
+        sql.query().load(conn)?
+    };
     let more = rows.len() as i64 > per_page;
     rows.truncate(per_page as usize);
     let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();

@@ -37,6 +37,7 @@ impl Db {
             .min_idle(Some(0))
             .connection_timeout(checkout_timeout)
             .test_on_check_out(true)
+            .connection_customizer(Box::new(SessionSettings))
             .build_unchecked(ConnectionManager::<PgConnection>::new(url));
         Db { pool }
     }
@@ -69,6 +70,18 @@ impl Db {
     /// A connection for code that is already off the executor (CLI, seeding, tests).
     pub fn get_blocking(&self) -> Result<Conn, AppError> {
         self.pool.get().map_err(|e| AppError::Unavailable(e.to_string()))
+    }
+}
+
+/// Settings of every pooled connection. JIT compilation pays off for long analytical queries;
+/// for the console's short look-ups its compile time (hundreds of ms on large estimated
+/// costs) dwarfs the query itself.
+#[derive(Debug)]
+struct SessionSettings;
+
+impl diesel::r2d2::CustomizeConnection<PgConnection, diesel::r2d2::Error> for SessionSettings {
+    fn on_acquire(&self, conn: &mut PgConnection) -> Result<(), diesel::r2d2::Error> {
+        conn.batch_execute("SET jit = off").map_err(diesel::r2d2::Error::QueryError)
     }
 }
 

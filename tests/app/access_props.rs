@@ -231,6 +231,13 @@ proptest! {
                     .collect();
                 let by_sql = sql_set(&mut c, &s, min);
                 prop_assert_eq!(&by_rule, &by_sql, "user {:?} at {:?}", s, min);
+                // The list's newest-first look-up: all of them, and the newest three.
+                let none = custodian::db::sql::Sql::default();
+                let all: BTreeSet<i64> = filter::newest_ids(&mut c, &s, min, &none, 1000).unwrap().into_iter().collect();
+                prop_assert_eq!(&by_rule, &all, "newest_ids, user {:?} at {:?}", s, min);
+                let top: Vec<i64> = filter::newest_ids(&mut c, &s, min, &none, 3).unwrap();
+                let expected: Vec<i64> = by_rule.iter().rev().take(3).copied().collect();
+                prop_assert_eq!(top, expected, "newest 3, user {:?} at {:?}", s, min);
             }
         }
     }
