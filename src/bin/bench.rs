@@ -949,6 +949,18 @@ async fn measure(a: MeasureArgs) -> anyhow::Result<()> {
             .get_result::<V>(&mut conn)?
             .v
     };
+    let mut settings = Vec::new();
+    for name in ["jit", "shared_buffers", "work_mem"] {
+        #[derive(QueryableByName)]
+        struct Setting {
+            #[diesel(sql_type = Text)]
+            v: String,
+        }
+        let v = diesel::sql_query(format!("SELECT current_setting('{name}') AS v"))
+            .get_result::<Setting>(&mut conn)?
+            .v;
+        settings.push(format!("{name}={v}"));
+    }
     writeln!(report, "# Benchmarks (SPEC 6, issue #7)\n")?;
     writeln!(
         report,
@@ -958,12 +970,17 @@ async fn measure(a: MeasureArgs) -> anyhow::Result<()> {
     writeln!(report, "## Machine\n")?;
     writeln!(
         report,
-        "- CPUs (nproc): {}; memory: {}\n- {pg}\n- load average (1, 5, 15 min) at start: {load_start}; at end: {load_end} \
+        "- CPUs (nproc): {}; memory: {}\n- {pg} ({})\n- load average (1, 5, 15 min) at start: {load_start}; at end: {load_end} \
          (the machine is shared with other builds: numbers are noisy)\n- server: {}, 2 workers, pool of 10 connections; \
          {n} requests per measurement after 20 warm-up requests\n",
         std::thread::available_parallelism().map(|p| p.get()).unwrap_or(0),
         mem_total(),
-        if a.base_url.is_some() { "already running server at the given --base-url" } else { "the real application in-process (release build)" }
+        settings.join(", "),
+        match (a.base_url.is_some(), cfg!(debug_assertions)) {
+            (true, _) => "already running server at the given --base-url",
+            (false, false) => "the real application in-process (release build)",
+            (false, true) => "the real application in-process (DEBUG build: numbers not comparable)",
+        }
     )?;
     writeln!(report, "## Data\n")?;
     report.push_str(&data_facts(&mut conn)?);
