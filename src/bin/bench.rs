@@ -38,6 +38,8 @@ const BULK: &str = "bench-bulk@example.com";
 const BULK_TAG: &str = "bench-100k";
 const BULK_NEW_TAGS: [&str; 2] = ["bench-bulk-a", "bench-bulk-b"];
 const PER_PAGE: i64 = 50;
+/// Everything after this line of the report file is kept when `measure` rewrites it.
+const KEEP_MARKER: &str = "<!-- notes: kept by custodian-bench measure -->";
 
 #[derive(Parser)]
 #[command(
@@ -1032,6 +1034,13 @@ async fn measure(a: MeasureArgs) -> anyhow::Result<()> {
     }
     writeln!(report, "\n## Query plans\n{plans}")?;
     println!("\n{report}");
+    // Hand-written notes below the marker survive a re-run.
+    if let Some(tail) = std::fs::read_to_string(&a.out)
+        .ok()
+        .and_then(|old| old.find(KEEP_MARKER).map(|i| old[i..].to_string()))
+    {
+        write!(report, "\n{tail}")?;
+    }
     std::fs::write(&a.out, &report).with_context(|| format!("writing {}", a.out))?;
     println!("written to {}", a.out);
     Ok(())
