@@ -833,6 +833,8 @@ async fn measure(a: MeasureArgs) -> anyhow::Result<()> {
     let load_start = loadavg();
     let started = chrono::Utc::now();
     let mut conn = PgConnection::establish(&a.database_url)?;
+    // Counted before the bulk run adds its co-owner and tags.
+    let data = data_facts(&mut conn)?;
     let n = a.requests;
     let mut report = String::new();
     let mut rows = Vec::new();
@@ -985,7 +987,7 @@ async fn measure(a: MeasureArgs) -> anyhow::Result<()> {
         }
     )?;
     writeln!(report, "## Data\n")?;
-    report.push_str(&data_facts(&mut conn)?);
+    report.push_str(&data);
     writeln!(
         report,
         "\nSigned-in users: `{SALES}` (salesperson: main owner and co-owner of contacts, member of a team with two \
