@@ -100,7 +100,10 @@ pub fn newest_ids(
     let writable = if min > Level::View { " AND NOT co.read_only" } else { "" };
     let mut branches = vec![
         branch(format!("contacts c WHERE c.main_owner_id = {uid}"), "c.id"),
-        branch(format!("contact_owners co JOIN contacts c ON c.id = co.contact_id WHERE co.user_id = {uid}{writable}"), "co.contact_id"),
+        branch(
+            format!("contact_owners co JOIN contacts c ON c.id = co.contact_id WHERE co.user_id = {uid}{writable}"),
+            "co.contact_id",
+        ),
     ];
     if !s.only_owned {
         let conf = if s.administrator { "" } else { " AND NOT c.confidential" };
@@ -129,7 +132,9 @@ pub fn newest_ids(
         }
         for g in groups {
             branches.push(branch(
-                format!("contact_access_groups cag JOIN contacts c ON c.id = cag.contact_id WHERE cag.group_id = {g}{conf}"),
+                format!(
+                    "contact_access_groups cag JOIN contacts c ON c.id = cag.contact_id WHERE cag.group_id = {g}{conf}"
+                ),
                 "cag.contact_id",
             ));
         }

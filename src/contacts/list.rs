@@ -58,11 +58,19 @@ const ROW_SQL: &str = "SELECT c.id, c.first_name, c.last_name, c.email, c.catego
      u.email AS owner_email FROM contacts c LEFT JOIN users u ON u.id = c.main_owner_id";
 
 /// Loads page `page` (1-based) of `per_page` rows.
-pub fn page(conn: &mut PgConnection, s: &Subject, f: &Filters, sort: Sort, page: i64, per_page: i64) -> QueryResult<Page> {
+pub fn page(
+    conn: &mut PgConnection,
+    s: &Subject,
+    f: &Filters,
+    sort: Sort,
+    page: i64,
+    per_page: i64,
+) -> QueryResult<Page> {
     let offset = (page.max(1) - 1) * per_page;
     let mut rows: Vec<Row> = if sort == Sort::Newest {
         // The common case: newest first, through the per-path top-N look-up.
-        let ids = crate::access::filter::newest_ids(conn, s, Level::View, &f.conditions(s.user_id), offset + per_page + 1)?;
+        let ids =
+            crate::access::filter::newest_ids(conn, s, Level::View, &f.conditions(s.user_id), offset + per_page + 1)?;
         let wanted: Vec<i64> = ids.into_iter().skip(offset as usize).collect();
         let mut sql = crate::db::sql::Sql::new(ROW_SQL);
         sql.push(" WHERE c.id = ANY(").bind(Bind::I64s(wanted)).push(")");

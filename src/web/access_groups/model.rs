@@ -147,13 +147,21 @@ impl GroupForm {
     ) -> QueryResult<Result<(String, String), FieldErrors>> {
         let mut errors = FieldErrors::default();
         let name = self.name.trim();
-        crate::web::forms::unique_name(name, 100, "Another access group already has this name.", &mut errors, |name| {
-            let mut q = access_groups::table.filter(crate::db::lower(access_groups::name).eq(crate::db::lower(name))).into_boxed();
-            if let Some(id) = except {
-                q = q.filter(access_groups::id.ne(id));
-            }
-            Ok(q.select(access_groups::id).first::<i64>(conn).optional()?.is_some())
-        })?;
+        crate::web::forms::unique_name(
+            name,
+            100,
+            "Another access group already has this name.",
+            &mut errors,
+            |name| {
+                let mut q = access_groups::table
+                    .filter(crate::db::lower(access_groups::name).eq(crate::db::lower(name)))
+                    .into_boxed();
+                if let Some(id) = except {
+                    q = q.filter(access_groups::id.ne(id));
+                }
+                Ok(q.select(access_groups::id).first::<i64>(conn).optional()?.is_some())
+            },
+        )?;
         let description = self.description.trim();
         if description.chars().count() > 1000 {
             errors.add("description", "Use at most 1000 characters.");
