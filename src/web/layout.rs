@@ -26,9 +26,10 @@ pub struct Layout {
 const SCREENS: &[(&str, &str, &[Perm])] = &[
     ("Dashboard", "/", &[]),
     ("Contacts", "/contacts", &[Perm::ContactsView]),
+    ("Send", "/send", &[Perm::EmailSend, Perm::SmsSend]),
+    ("Outbox", "/outbox", &[Perm::EmailSend, Perm::SmsSend]),
+    ("Templates", "/templates", &[Perm::TemplatesView]),
     ("Automation", "/automation", &[Perm::AutomationView]),
-    ("Segments", "/segments", &[Perm::AdministrationAccessGroupsManage]),
-    ("Forms", "/forms", &[Perm::AdministrationSettings]),
     ("Users", "/users", &[Perm::AdministrationUsersView, Perm::AdministrationUsersManage]),
     (
         "Presets",
@@ -37,11 +38,10 @@ const SCREENS: &[(&str, &str, &[Perm])] = &[
     ),
     ("Teams", "/teams", &[Perm::AdministrationTeamsManage]),
     ("Access groups", "/access-groups", &[Perm::AdministrationAccessGroupsManage]),
+    ("Segments", "/segments", &[Perm::AdministrationAccessGroupsManage]),
+    ("Forms", "/forms", &[Perm::AdministrationSettings]),
     ("Audit", "/audit", &[Perm::AdministrationAuditView]),
     ("API tokens", "/api-tokens", &[Perm::AdministrationSettings]),
-    ("Templates", "/templates", &[Perm::TemplatesView]),
-    ("Send", "/send", &[Perm::EmailSend, Perm::SmsSend]),
-    ("Outbox", "/outbox", &[Perm::EmailSend, Perm::SmsSend]),
 ];
 
 impl Layout {
