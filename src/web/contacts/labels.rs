@@ -51,10 +51,12 @@ pub async fn tags(
         if new_tags.is_empty() && removed_n == 0 {
             return Ok(((), false));
         }
-        audit::Entry::new(Some(actor), "contact.tags", "contact", id)
-            .after(json!({ "added": new_tags, "removed": removed }))
-            .ip(ip)
-            .record(c)?;
+        let change = if removed_n == 0 {
+            json!({ "added": new_tags })
+        } else {
+            json!({ "added": new_tags, "removed": removed })
+        };
+        audit::Entry::new(Some(actor), "contact.tags", "contact", id).after(change).ip(ip).record(c)?;
         // "Tag added" rules hear only of tags the contact did not have.
         let event = if new_tags.is_empty() { Event::Changed } else { Event::TagsAdded(new_tags) };
         events::after(c, Some(actor), &event, &[id])?;
