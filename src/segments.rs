@@ -43,8 +43,9 @@ pub struct SegmentForm {
     pub keep_applying: Option<String>,
 }
 
-/// A checked segment definition.
-#[derive(Debug, Clone, Serialize)]
+/// A checked segment definition (also the stored columns, for insert and update alike).
+#[derive(Debug, Clone, Serialize, Insertable, AsChangeset)]
+#[diesel(table_name = segments, treat_none_as_null = true)]
 pub struct Rule {
     pub name: String,
     pub tags: Vec<String>,
@@ -181,31 +182,13 @@ pub fn find(conn: &mut PgConnection, id: i64) -> QueryResult<Segment> {
 
 pub fn create(conn: &mut PgConnection, r: &Rule, by: i64) -> QueryResult<i64> {
     diesel::insert_into(segments::table)
-        .values((
-            segments::name.eq(&r.name),
-            segments::tags.eq(&r.tags),
-            segments::category.eq(&r.category),
-            segments::email_domain.eq(&r.email_domain),
-            segments::group_id.eq(r.group_id),
-            segments::keep_applying.eq(r.keep_applying),
-            segments::created_by.eq(Some(by)),
-        ))
+        .values((r, segments::created_by.eq(Some(by))))
         .returning(segments::id)
         .get_result(conn)
 }
 
 pub fn update(conn: &mut PgConnection, id: i64, r: &Rule) -> QueryResult<usize> {
-    diesel::update(segments::table.find(id))
-        .set((
-            segments::name.eq(&r.name),
-            segments::tags.eq(&r.tags),
-            segments::category.eq(&r.category),
-            segments::email_domain.eq(&r.email_domain),
-            segments::group_id.eq(r.group_id),
-            segments::keep_applying.eq(r.keep_applying),
-            segments::updated_at.eq(Utc::now()),
-        ))
-        .execute(conn)
+    diesel::update(segments::table.find(id)).set((r, segments::updated_at.eq(Utc::now()))).execute(conn)
 }
 
 pub fn delete(conn: &mut PgConnection, id: i64) -> QueryResult<usize> {

@@ -2,10 +2,11 @@
 //! small hand-built data set; the Sending operator's counts-only view; changed data between
 //! preview and send; permissions; delivery of queued email.
 
+use crate::fixtures::co_owner;
 use crate::helpers::*;
 use custodian::db::schema::{
-    access_group_grants, access_groups, audit_log, contact_access_groups, contact_owners, contact_tags, contacts,
-    message_templates, outbox_messages, send_batches,
+    access_group_grants, access_groups, audit_log, contact_access_groups, contact_tags, contacts, message_templates,
+    outbox_messages, send_batches,
 };
 use custodian::messaging::templates::{self, ValidTemplate};
 use custodian::messaging::Channel;
@@ -39,17 +40,6 @@ fn contact(
             .unwrap();
     }
     id
-}
-
-fn co_owner(c: &mut PgConnection, contact: i64, user: i64, read_only: bool) {
-    diesel::insert_into(contact_owners::table)
-        .values((
-            contact_owners::contact_id.eq(contact),
-            contact_owners::user_id.eq(user),
-            contact_owners::read_only.eq(read_only),
-        ))
-        .execute(c)
-        .unwrap();
 }
 
 /// An access group granting `user` a level, with the given contacts in it.
