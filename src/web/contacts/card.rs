@@ -76,7 +76,7 @@ pub struct CardData {
 /// Loads the card for a user who may see the contact (404 otherwise). Runs inside `Db::run`.
 pub fn load(c: &mut PgConnection, who: &AccessUser, id: i64, why_email: Option<String>) -> Result<CardData, AppError> {
     let s = who.subject(c)?;
-    let (_, d) = access::authorize(c, &s, who.user.disable_export, id, Operation::View)?;
+    let (cf, d) = access::authorize(c, &s, who.user.disable_export, id, Operation::View)?;
     let contact = model::find(c, id)?;
     let main_owner = match contact.main_owner_id {
         Some(o) => users::table.find(o).select((users::id, users::email)).first(c).optional()?,
@@ -97,7 +97,6 @@ pub fn load(c: &mut PgConnection, who: &AccessUser, id: i64, why_email: Option<S
         Vec::new()
     };
     // "Who can see this contact and why": the decision function, for every active user.
-    let cf = facts::contact(c, id)?.ok_or(AppError::NotFound)?;
     let everyone = facts::all_active_subjects(c)?;
     let who_list = everyone
         .iter()
