@@ -99,23 +99,19 @@ pub fn revoke(conn: &mut PgConnection, id: i64) -> QueryResult<bool> {
 }
 
 /// The id of the live (not revoked) token `token`, if any. Records its use, at most once a
-/// minute per token so that a busy integration does not write on every call.
+/// minute per token so that a busy integration does not write on every call (and a call that
+/// does not write costs one query).
 pub fn authenticate(conn: &mut PgConnection, token: &str) -> QueryResult<Option<i64>> {
-    let id: Option<i64> = api_tokens::table
+    let found: Option<(i64, Option<DateTime<Utc>>)> = api_tokens::table
         .filter(api_tokens::token_hash.eq(hash(token)))
         .filter(api_tokens::revoked_at.is_null())
-        .select(api_tokens::id)
+        .select((api_tokens::id, api_tokens::last_used_at))
         .first(conn)
         .optional()?;
-    if let Some(id) = id {
-        let minute_ago = Utc::now() - chrono::Duration::minutes(1);
-        diesel::update(
-            api_tokens::table
-                .filter(api_tokens::id.eq(id))
-                .filter(api_tokens::last_used_at.is_null().or(api_tokens::last_used_at.lt(minute_ago))),
-        )
-        .set(api_tokens::last_used_at.eq(Utc::now()))
-        .execute(conn)?;
+    let Some((id, last_used)) = found else { return Ok(None) };
+    let now = Utc::now();
+    if last_used.is_none_or(|t| t < now - chrono::Duration::minutes(1)) {
+        diesel::update(api_tokens::table.find(id)).set(api_tokens::last_used_at.eq(now)).execute(conn)?;
     }
-    Ok(id)
+    Ok(Some(id))
 }

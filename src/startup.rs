@@ -120,6 +120,13 @@ impl Application {
                 .wrap(security_headers())
                 .wrap(Logger::new("%r %s %Dms"))
                 .configure(crate::web::routes)
+        })
+        // A response written in more than one piece (static files) would otherwise wait for
+        // the client's delayed ACK (40 ms) on every keep-alive request.
+        .on_connect(|conn, _| {
+            if let Some(tcp) = conn.downcast_ref::<actix_web::rt::net::TcpStream>() {
+                let _ = tcp.set_nodelay(true);
+            }
         });
         if let Some(w) = config.workers {
             server = server.workers(w);

@@ -1,60 +1,29 @@
-//! Loading the facts the rules decide on, with a fixed number of queries.
+//! Loading the facts the rules decide on, with a fixed number of queries: one per user and
+//! one per contact, through the views of migration 000060_access_facts.
 
 use super::level::Level;
 use super::rules::{ContactFacts, Grant, OwnerTeam, Subject};
-use crate::db::schema::{
-    access_group_grants, access_groups, contact_access_groups, contact_owners, contacts, team_members, teams, users,
-};
-use crate::permissions::{store, Role};
+use crate::db::schema::{team_members, users};
+use crate::permissions::{effective, PermSet, Role};
 use diesel::prelude::*;
 
-/// The subject for a user id; `None` when the user does not exist.
+/// The subject for a user id in one query; `None` when the user does not exist.
 pub fn subject(conn: &mut PgConnection, user_id: i64) -> QueryResult<Option<Subject>> {
-    let Some((status, only_owned, role)) = users::table
-        .find(user_id)
-        .select((users::status, users::only_owned, users::role))
-        .first::<(String, bool, String)>(conn)
-        .optional()?
-    else {
-        return Ok(None);
-    };
-    let perms = store::effective_of(conn, user_id)?;
-    let teams =
-        team_members::table.filter(team_members::user_id.eq(user_id)).select(team_members::team_id).load(conn)?;
-    Ok(Some(Subject {
-        user_id,
-        active: status == crate::users::model::ACTIVE,
-        perms,
-        only_owned,
-        administrator: role == Role::Administrator.as_str(),
-        teams,
-    }))
+    Ok(signed_in(conn, user_id)?.map(|(_, s)| s))
 }
 
-/// The facts of one contact; `None` when it does not exist.
+/// The facts of one contact in one query (the `contact_facts` view); `None` when it does not
+/// exist.
 pub fn contact(conn: &mut PgConnection, contact_id: i64) -> QueryResult<Option<ContactFacts>> {
-    let Some((main_owner, confidential)) = contacts::table
+    use crate::db::schema::contact_facts as f;
+    let row: Option<(Option<i64>, bool, String, String, String)> = f::table
         .find(contact_id)
-        .select((contacts::main_owner_id, contacts::confidential))
-        .first::<(Option<i64>, bool)>(conn)
-        .optional()?
-    else {
-        return Ok(None);
-    };
-    let co_owners: Vec<(i64, bool)> = contact_owners::table
-        .filter(contact_owners::contact_id.eq(contact_id))
-        .select((contact_owners::user_id, contact_owners::read_only))
-        .order(contact_owners::user_id)
-        .load(conn)?;
-    // Team rule: members who are the main owner or a writable co-owner.
-    let mut owners: Vec<i64> = co_owners.iter().filter(|(_, ro)| !ro).map(|(u, _)| *u).collect();
-    owners.extend(main_owner);
-    let owner_teams = team_members::table
-        .inner_join(teams::table)
-        .inner_join(users::table)
-        .filter(team_members::user_id.eq_any(&owners))
-        .select((teams::id, teams::name, teams::manager_id, team_members::user_id, users::email))
-        .load::<(i64, String, Option<i64>, i64, String)>(conn)?
+        .select((f::main_owner_id, f::confidential, f::co_owners, f::owner_teams, f::grants))
+        .first(conn)
+        .optional()?;
+    let Some((main_owner, confidential, co_owners, owner_teams, grants)) = row else { return Ok(None) };
+    let co_owners: Vec<(i64, bool)> = json(&co_owners)?;
+    let owner_teams = json::<Vec<(i64, String, Option<i64>, i64, String)>>(&owner_teams)?
         .into_iter()
         .map(|(team_id, team_name, manager_id, member_id, member_email)| OwnerTeam {
             team_id,
@@ -65,20 +34,7 @@ pub fn contact(conn: &mut PgConnection, contact_id: i64) -> QueryResult<Option<C
             member_is_main_owner: Some(member_id) == main_owner,
         })
         .collect();
-    let grants = contact_access_groups::table
-        .inner_join(access_group_grants::table.on(access_group_grants::group_id.eq(contact_access_groups::group_id)))
-        .inner_join(access_groups::table.on(access_groups::id.eq(access_group_grants::group_id)))
-        .left_join(teams::table.on(teams::id.nullable().eq(access_group_grants::team_id)))
-        .filter(contact_access_groups::contact_id.eq(contact_id))
-        .select((
-            access_group_grants::group_id,
-            access_groups::name,
-            access_group_grants::user_id,
-            access_group_grants::team_id,
-            teams::name.nullable(),
-            access_group_grants::level,
-        ))
-        .load::<(i64, String, Option<i64>, Option<i64>, Option<String>, String)>(conn)?
+    let grants = json::<Vec<(i64, String, Option<i64>, Option<i64>, Option<String>, String)>>(&grants)?
         .into_iter()
         .map(|(group_id, group_name, user_id, team_id, team_name, level)| Grant {
             group_id,
@@ -92,23 +48,35 @@ pub fn contact(conn: &mut PgConnection, contact_id: i64) -> QueryResult<Option<C
     Ok(Some(ContactFacts { contact_id, main_owner, confidential, co_owners, owner_teams, grants }))
 }
 
-/// The subject for an already loaded user and permissions (a request's `Viewer`): one query
-/// for their teams.
-pub fn subject_for(
-    conn: &mut PgConnection,
-    user: &crate::users::User,
-    perms: crate::permissions::PermSet,
-) -> QueryResult<Subject> {
-    let teams =
-        team_members::table.filter(team_members::user_id.eq(user.id)).select(team_members::team_id).load(conn)?;
-    Ok(Subject {
-        user_id: user.id,
-        active: user.is_active(),
-        perms,
-        only_owned: user.only_owned,
-        administrator: user.role() == Role::Administrator,
-        teams,
-    })
+/// Decodes a JSON list of the `contact_facts` view.
+fn json<T: serde::de::DeserializeOwned>(text: &str) -> QueryResult<T> {
+    serde_json::from_str(text).map_err(|e| diesel::result::Error::DeserializationError(Box::new(e)))
+}
+
+/// A user and their subject, in one query (the user joined with the `subject_facts` view);
+/// `None` when the user does not exist.
+pub fn signed_in(conn: &mut PgConnection, user_id: i64) -> QueryResult<Option<(crate::users::User, Subject)>> {
+    use crate::db::schema::subject_facts as f;
+    let row: Option<(crate::users::User, Vec<String>, Vec<String>, Vec<String>, Vec<i64>)> = users::table
+        .inner_join(f::table.on(f::id.eq(users::id)))
+        .filter(users::id.eq(user_id))
+        .select((crate::users::User::as_select(), f::preset_keys, f::granted, f::revoked, f::teams))
+        .first(conn)
+        .optional()?;
+    Ok(row.map(|(user, preset_keys, granted, revoked, teams)| {
+        let keys = |v: &[String]| PermSet::from_keys(v.iter().map(String::as_str));
+        let subject = Subject {
+            user_id: user.id,
+            active: user.is_active(),
+            // The union of the presets' keys is the union of the presets (permissions::effective).
+            perms: effective(&[keys(&preset_keys)], keys(&granted), keys(&revoked)),
+            only_owned: user.only_owned,
+            export_disabled: user.disable_export,
+            administrator: user.role() == Role::Administrator,
+            teams,
+        };
+        (user, subject)
+    }))
 }
 
 /// A user as the "who can see this contact" list shows them.
@@ -123,11 +91,18 @@ pub struct UserBrief {
 /// contact": the same decision function, run for each user).
 pub fn all_active_subjects(conn: &mut PgConnection) -> QueryResult<Vec<(UserBrief, Subject)>> {
     use crate::db::schema::{preset_permissions, user_overrides, user_presets};
-    use crate::permissions::{effective, PermSet};
     use std::collections::HashMap;
-    let people: Vec<(i64, String, String, String, bool, String)> = users::table
+    let people: Vec<(i64, String, String, String, bool, bool, String)> = users::table
         .filter(users::status.eq(crate::users::model::ACTIVE))
-        .select((users::id, users::email, users::first_name, users::last_name, users::only_owned, users::role))
+        .select((
+            users::id,
+            users::email,
+            users::first_name,
+            users::last_name,
+            users::only_owned,
+            users::disable_export,
+            users::role,
+        ))
         .order(users::email)
         .load(conn)?;
     let mut preset_sets: HashMap<(i64, i64), PermSet> = HashMap::new();
@@ -165,7 +140,7 @@ pub fn all_active_subjects(conn: &mut PgConnection) -> QueryResult<Vec<(UserBrie
     }
     Ok(people
         .into_iter()
-        .map(|(id, email, first, last, only_owned, role)| {
+        .map(|(id, email, first, last, only_owned, export_disabled, role)| {
             let (presets, grants, revokes) = by_user.remove(&id).unwrap_or_default();
             let name = format!("{first} {last}").trim().to_string();
             (
@@ -175,6 +150,7 @@ pub fn all_active_subjects(conn: &mut PgConnection) -> QueryResult<Vec<(UserBrie
                     active: true,
                     perms: effective(&presets, grants, revokes),
                     only_owned,
+                    export_disabled,
                     administrator: role == Role::Administrator.as_str(),
                     teams: teams_of.remove(&id).unwrap_or_default(),
                 },

@@ -75,8 +75,6 @@ pub fn newest_ids(
     n: i64,
 ) -> diesel::QueryResult<Vec<i64>> {
     use crate::db::sql::{Bind, Sql};
-    use diesel::prelude::*;
-    let uid = s.user_id;
     let min = min.max(Level::View);
     if !s.active || n <= 0 {
         return Ok(Vec::new());
@@ -84,54 +82,63 @@ pub fn newest_ids(
     let limit = |q: &mut Sql, order: &str| {
         q.push(&format!(" ORDER BY {order} DESC LIMIT ")).bind(Bind::I64(n));
     };
-    let branch = |from_where: String, order: &str| {
-        let mut q = Sql::new(&format!("(SELECT c.id FROM {from_where}"));
-        q.append(conditions);
-        limit(&mut q, order);
-        q.push(")");
-        q
-    };
     if s.perms.contains(Perm::ContactsAll) && !s.only_owned {
         let mut q = Sql::new(&format!("SELECT c.id FROM contacts c WHERE {}", reaches(s, min)));
         q.append(conditions);
         limit(&mut q, "c.id");
-        return Ok(q.query().load::<IdRow>(conn)?.into_iter().map(|r| r.id).collect());
+        return load_ids(conn, &q);
     }
+    let shared = Shared::of(conn, s, min)?;
+    let mut q = Sql::new("SELECT DISTINCT id FROM (");
+    q.append(&union_all(path_scans(s, min, &shared), |from_where, order| {
+        let mut b = Sql::new(&format!("(SELECT c.id FROM {from_where}"));
+        b.append(conditions);
+        limit(&mut b, order);
+        b.push(")");
+        b
+    }));
+    q.push(") x ORDER BY id DESC LIMIT ").bind(Bind::I64(n));
+    load_ids(conn, &q)
+}
+
+/// The scans, each made into a query by `branch`, joined with `UNION ALL`.
+fn union_all(
+    scans: Vec<(String, &'static str)>,
+    branch: impl Fn(&str, &str) -> crate::db::sql::Sql,
+) -> crate::db::sql::Sql {
+    let mut q = crate::db::sql::Sql::default();
+    for (i, (from_where, order)) in scans.iter().enumerate() {
+        if i > 0 {
+            q.push(" UNION ALL ");
+        }
+        q.append(&branch(from_where, order));
+    }
+    q
+}
+
+/// One index scan per access path of a user without `contacts.all`: (`FROM … WHERE …` over
+/// `c`, the column that orders the scan by contact id).
+fn path_scans(s: &Subject, min: Level, shared: &Shared) -> Vec<(String, &'static str)> {
+    let uid = s.user_id;
     let writable = if min > Level::View { " AND NOT co.read_only" } else { "" };
-    let mut branches = vec![
-        branch(format!("contacts c WHERE c.main_owner_id = {uid}"), "c.id"),
-        branch(
+    let mut scans = vec![
+        (format!("contacts c WHERE c.main_owner_id = {uid}"), "c.id"),
+        (
             format!("contact_owners co JOIN contacts c ON c.id = co.contact_id WHERE co.user_id = {uid}{writable}"),
             "co.contact_id",
         ),
     ];
     if !s.only_owned {
         let conf = if s.administrator { "" } else { " AND NOT c.confidential" };
-        let members: Vec<i64> = diesel::sql_query(format!(
-            "SELECT DISTINCT tm.user_id AS id FROM teams t JOIN team_members tm ON tm.team_id = t.id WHERE t.manager_id = {uid}"
-        ))
-        .load::<IdRow>(conn)?
-        .into_iter()
-        .map(|r| r.id)
-        .collect();
-        let levels = min.grant_levels_at_least().iter().map(|l| format!("'{l}'")).collect::<Vec<_>>().join(",");
-        let groups: Vec<i64> = diesel::sql_query(format!(
-            "SELECT DISTINCT g.group_id AS id FROM access_group_grants g WHERE g.level IN ({levels}) \
-             AND (g.user_id = {uid} OR g.team_id IN (SELECT team_id FROM team_members WHERE user_id = {uid}))"
-        ))
-        .load::<IdRow>(conn)?
-        .into_iter()
-        .map(|r| r.id)
-        .collect();
-        for m in members {
-            branches.push(branch(format!("contacts c WHERE c.main_owner_id = {m}{conf}"), "c.id"));
-            branches.push(branch(
+        for m in &shared.members {
+            scans.push((format!("contacts c WHERE c.main_owner_id = {m}{conf}"), "c.id"));
+            scans.push((
                 format!("contact_owners co JOIN contacts c ON c.id = co.contact_id WHERE co.user_id = {m} AND NOT co.read_only{conf}"),
                 "co.contact_id",
             ));
         }
-        for g in groups {
-            branches.push(branch(
+        for g in &shared.groups {
+            scans.push((
                 format!(
                     "contact_access_groups cag JOIN contacts c ON c.id = cag.contact_id WHERE cag.group_id = {g}{conf}"
                 ),
@@ -139,14 +146,157 @@ pub fn newest_ids(
             ));
         }
     }
-    let mut q = Sql::new("SELECT DISTINCT id FROM (");
-    for (i, b) in branches.iter().enumerate() {
-        if i > 0 {
-            q.push(" UNION ALL ");
+    scans
+}
+
+/// What rules 3 and 4 give a user, looked up once: the members of the teams they manage and
+/// the access groups granted to them or their teams at `min` or above (nothing for a user who
+/// sees only what they own).
+struct Shared {
+    members: Vec<i64>,
+    groups: Vec<i64>,
+}
+
+impl Shared {
+    fn of(conn: &mut diesel::PgConnection, s: &Subject, min: Level) -> diesel::QueryResult<Shared> {
+        if s.only_owned {
+            return Ok(Shared { members: Vec::new(), groups: Vec::new() });
         }
-        q.append(b);
+        let uid = s.user_id;
+        let ids = |conn: &mut diesel::PgConnection, sql: String| load_ids(conn, &crate::db::sql::Sql::new(&sql));
+        let members = ids(
+            conn,
+            format!(
+                "SELECT DISTINCT tm.user_id AS id FROM teams t JOIN team_members tm ON tm.team_id = t.id \
+                 WHERE t.manager_id = {uid} ORDER BY 1"
+            ),
+        )?;
+        let levels = min.grant_levels_at_least().iter().map(|l| format!("'{l}'")).collect::<Vec<_>>().join(",");
+        let groups = ids(
+            conn,
+            format!(
+                "SELECT DISTINCT g.group_id AS id FROM access_group_grants g WHERE g.level IN ({levels}) \
+                 AND (g.user_id = {uid} OR g.team_id IN (SELECT team_id FROM team_members WHERE user_id = {uid})) ORDER BY 1"
+            ),
+        )?;
+        Ok(Shared { members, groups })
     }
-    q.push(") x ORDER BY id DESC LIMIT ").bind(Bind::I64(n));
+}
+
+/// [`reaches`] for a user without `contacts.all` as a per-row test over `c`, for walking a
+/// sort index and stopping after a page: each path is an index probe for this one contact. (`OFFSET 0` keeps PostgreSQL from
+/// turning a probe into a hash of every row the path reaches, built before the first row.)
+fn per_row(s: &Subject, min: Level, shared: &Shared) -> String {
+    let uid = s.user_id;
+    let writable = if min > Level::View { " AND NOT co.read_only" } else { "" };
+    let owned = format!(
+        "(c.main_owner_id = {uid} OR EXISTS (SELECT 1 FROM contact_owners co WHERE co.contact_id = c.id \
+         AND co.user_id = {uid}{writable} OFFSET 0))"
+    );
+    if s.only_owned {
+        return owned;
+    }
+    let list = |v: &[i64]| v.iter().map(i64::to_string).collect::<Vec<_>>().join(",");
+    let mut paths = Vec::new();
+    if !shared.members.is_empty() {
+        let m = list(&shared.members);
+        paths.push(format!("c.main_owner_id IN ({m})"));
+        paths.push(format!(
+            "EXISTS (SELECT 1 FROM contact_owners co WHERE co.contact_id = c.id AND co.user_id IN ({m}) \
+             AND NOT co.read_only OFFSET 0)"
+        ));
+    }
+    if !shared.groups.is_empty() {
+        paths.push(format!(
+            "EXISTS (SELECT 1 FROM contact_access_groups cag WHERE cag.contact_id = c.id \
+             AND cag.group_id IN ({}) OFFSET 0)",
+            list(&shared.groups)
+        ));
+    }
+    if paths.is_empty() {
+        return owned;
+    }
+    let conf = if s.administrator { "" } else { "NOT c.confidential AND " };
+    format!("({owned} OR ({conf}({})))", paths.join(" OR "))
+}
+
+/// How many rows of the sort order a page may test, per row it shows, before it gives up
+/// walking and sorts everything the user may see instead (see [`sorted_ids`]).
+pub const WALK_PER_ROW: i64 = 50;
+
+/// The ids of the contacts `s` reaches at `min` satisfying `conditions`, in the order of
+/// `order_by` (an `ORDER BY` over `c`), rows `offset..offset + n`. Agrees with [`reaches`]
+/// (property-tested, with both strategies):
+/// - walk the sort order's index, testing each row ([`per_row`]), at most
+///   [`WALK_PER_ROW`] × (`offset + n`) rows: fast while visible contacts are not rare;
+/// - otherwise they are rare: collect them path by path and sort them.
+/// `walk_per_row` is [`WALK_PER_ROW`] but for tests (0: never walk).
+#[allow(clippy::too_many_arguments)]
+pub fn sorted_ids(
+    conn: &mut diesel::PgConnection,
+    s: &Subject,
+    min: Level,
+    conditions: &crate::db::sql::Sql,
+    order_by: &str,
+    offset: i64,
+    n: i64,
+    walk_per_row: i64,
+) -> diesel::QueryResult<Vec<i64>> {
+    use crate::db::sql::{Bind, Sql};
+    let min = min.max(Level::View);
+    let offset = offset.max(0);
+    if !s.active || n <= 0 {
+        return Ok(Vec::new());
+    }
+    if s.perms.contains(Perm::ContactsAll) && !s.only_owned {
+        // Nearly everything is visible: walk.
+        let mut q = Sql::new(&format!("SELECT c.id FROM contacts c WHERE {}", reaches(s, min)));
+        q.append(conditions);
+        q.push(order_by).push(" LIMIT ").bind(Bind::I64(n)).push(" OFFSET ").bind(Bind::I64(offset));
+        return load_ids(conn, &q);
+    }
+    let shared = Shared::of(conn, s, min)?;
+    let wanted = offset + n;
+    let budget = wanted.saturating_mul(walk_per_row);
+    if budget > 0 {
+        // The first `budget` rows in sort order (with the filters), flagged visible or not.
+        let mut inner =
+            Sql::new(&format!("SELECT c.id, {} AS visible FROM contacts c WHERE TRUE", per_row(s, min, &shared)));
+        inner.append(conditions);
+        inner.push(order_by).push(" LIMIT ").bind(Bind::I64(budget));
+        let mut q = Sql::new("SELECT id FROM (");
+        // The outer LIMIT stops the walk as soon as the page is complete.
+        q.append(&inner).push(") w WHERE visible LIMIT ").bind(Bind::I64(wanted));
+        let visible = load_ids(conn, &q)?;
+        let scanned_all = (visible.len() as i64) < wanted && {
+            // Fewer rows than the budget exist at all: the walk saw everything.
+            let mut all = Sql::new("SELECT count(*) AS id FROM (SELECT 1 FROM contacts c WHERE TRUE");
+            all.append(conditions);
+            all.push(" LIMIT ").bind(Bind::I64(budget)).push(") x");
+            load_ids(conn, &all)?.first().copied().unwrap_or(0) < budget
+        };
+        if visible.len() as i64 >= wanted || scanned_all {
+            return Ok(visible.into_iter().skip(offset as usize).take(n as usize).collect());
+        }
+    }
+    // Visible contacts are rare here: collect them all, path by path, and sort them.
+    let mut q = Sql::new("SELECT DISTINCT id FROM (");
+    q.append(&union_all(path_scans(s, min, &shared), |from_where, _| {
+        let mut b = Sql::new(&format!("SELECT c.id FROM {from_where}"));
+        b.append(conditions);
+        b
+    }));
+    q.push(") x");
+    let ids = load_ids(conn, &q)?;
+    let mut q = Sql::new("SELECT c.id FROM contacts c WHERE c.id = ANY(");
+    q.bind(Bind::I64s(ids)).push(")");
+    q.push(order_by).push(" LIMIT ").bind(Bind::I64(n)).push(" OFFSET ").bind(Bind::I64(offset));
+    load_ids(conn, &q)
+}
+
+/// Runs a query of one `id` column.
+fn load_ids(conn: &mut diesel::PgConnection, q: &crate::db::sql::Sql) -> diesel::QueryResult<Vec<i64>> {
+    use diesel::RunQueryDsl;
     Ok(q.query().load::<IdRow>(conn)?.into_iter().map(|r| r.id).collect())
 }
 

@@ -32,12 +32,11 @@ pub fn decision(conn: &mut PgConnection, s: &Subject, contact_id: i64) -> Result
 pub fn authorize(
     conn: &mut PgConnection,
     s: &Subject,
-    export_disabled: bool,
     contact_id: i64,
     op: Operation,
 ) -> Result<(ContactFacts, Decision), AppError> {
     let (facts, d) = decision(conn, s, contact_id)?;
-    match ops::permits(s, export_disabled, &d, op) {
+    match ops::permits(s, &d, op) {
         Ok(()) => Ok((facts, d)),
         Err(_) if d.level == Level::None || !s.perms.contains(crate::permissions::Perm::ContactsView) => {
             Err(AppError::NotFound)
@@ -54,19 +53,22 @@ pub struct Check {
     pub reason: String,
 }
 
-/// May `user_id` do `perm` on `contact_id`? `None` when user or contact does not exist.
+/// What the authorization API was asked about and does not exist.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Unknown {
+    User,
+    Contact,
+}
+
+/// May `user_id` do `perm` on `contact_id`? Two queries: the user, then the contact.
 pub fn check_contact(
     conn: &mut PgConnection,
     user_id: i64,
     perm: crate::permissions::Perm,
     contact_id: i64,
-) -> QueryResult<Option<Check>> {
-    let Some(s) = facts::subject(conn, user_id)? else { return Ok(None) };
-    let Some(c) = facts::contact(conn, contact_id)? else { return Ok(None) };
-    let export_disabled = crate::db::schema::users::table
-        .find(user_id)
-        .select(crate::db::schema::users::disable_export)
-        .first::<bool>(conn)?;
+) -> QueryResult<Result<Check, Unknown>> {
+    let Some(s) = facts::subject(conn, user_id)? else { return Ok(Err(Unknown::User)) };
+    let Some(c) = facts::contact(conn, contact_id)? else { return Ok(Err(Unknown::Contact)) };
     let d = rules::decide(&s, &c);
     let why_level = match (&d.denial, d.paths.iter().max_by_key(|p| p.level())) {
         (Some(den), _) => den.describe().to_string(),
@@ -74,12 +76,12 @@ pub fn check_contact(
         (None, None) => String::new(),
     };
     let outcome = match Operation::for_perm(perm) {
-        Some(op) => ops::permits(&s, export_disabled, &d, op),
+        Some(op) => ops::permits(&s, &d, op),
         None if !s.perms.contains(perm) => Err(Refusal::MissingPermission(perm)),
         None if d.level == Level::None => Err(Refusal::Level { have: Level::None, need: Level::View }),
         None => Ok(()),
     };
-    Ok(Some(match outcome {
+    Ok(Ok(match outcome {
         Ok(()) => Check { allowed: true, level: d.level, reason: format!("allowed: holds {perm} and {why_level}") },
         Err(r) => Check { allowed: false, level: d.level, reason: format!("denied: {}; {why_level}", r.describe()) },
     }))

@@ -67,15 +67,23 @@ impl Refusal {
     }
 }
 
-/// Whether `subject` with `decision` on a contact may perform `op`.
-pub fn permits(s: &Subject, export_disabled: bool, decision: &Decision, op: Operation) -> Result<(), Refusal> {
-    let (perm, need) = op.requirement();
+/// The part of `op` that does not depend on a contact: the permission, and for export the
+/// user's "disable export" (e.g. for exporting a whole list).
+pub fn permits_at_all(s: &Subject, op: Operation) -> Result<(), Refusal> {
+    let (perm, _) = op.requirement();
     if !s.perms.contains(perm) {
         return Err(Refusal::MissingPermission(perm));
     }
-    if op == Operation::Export && export_disabled {
+    if op == Operation::Export && s.export_disabled {
         return Err(Refusal::ExportDisabled);
     }
+    Ok(())
+}
+
+/// Whether `subject` with `decision` on a contact may perform `op`.
+pub fn permits(s: &Subject, decision: &Decision, op: Operation) -> Result<(), Refusal> {
+    permits_at_all(s, op)?;
+    let (_, need) = op.requirement();
     if decision.level < need {
         return Err(Refusal::Level { have: decision.level, need });
     }

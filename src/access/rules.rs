@@ -16,6 +16,8 @@ pub struct Subject {
     pub perms: PermSet,
     /// "Only contacts this user owns" (SPEC 2.4).
     pub only_owned: bool,
+    /// "Disable export" (SPEC 2.4): refuses contact export whatever the permissions say.
+    pub export_disabled: bool,
     /// Role Administrator: confidential contacts stay visible to them.
     pub administrator: bool,
     /// Teams the user is a member of.

@@ -20,14 +20,34 @@ pub const USER_ID_KEY: &str = "uid";
 
 type State = HashMap<String, String>;
 
+/// How often, at most, a session's idle expiry is written back.
+const EXTEND_EVERY: std::time::Duration = std::time::Duration::from_secs(60);
+
 #[derive(Clone)]
 pub struct PgSessionStore {
     db: Db,
+    /// When this process last extended each session (row id): a request within
+    /// [`EXTEND_EVERY`] of that costs no database round trip.
+    extended: std::sync::Arc<std::sync::Mutex<HashMap<String, std::time::Instant>>>,
 }
 
 impl PgSessionStore {
     pub fn new(db: Db) -> Self {
-        PgSessionStore { db }
+        PgSessionStore { db, extended: Default::default() }
+    }
+
+    /// Whether `id` needs its expiry written now; if so, records that it is being written.
+    fn due(&self, id: &str) -> bool {
+        let now = std::time::Instant::now();
+        let mut map = self.extended.lock().unwrap_or_else(|e| e.into_inner());
+        if map.get(id).is_some_and(|t| now.duration_since(*t) < EXTEND_EVERY) {
+            return false;
+        }
+        if map.len() > 10_000 {
+            map.retain(|_, t| now.duration_since(*t) < EXTEND_EVERY);
+        }
+        map.insert(id.to_string(), now);
+        true
     }
 }
 
@@ -123,6 +143,9 @@ impl SessionStore for PgSessionStore {
 
     async fn update_ttl(&self, key: &SessionKey, ttl: &Duration) -> Result<(), anyhow::Error> {
         let id = row_id(key.as_ref());
+        if !self.due(&id) {
+            return Ok(());
+        }
         let expires = expiry(ttl);
         // Idle expiry is extended on each request, but written at most once a minute.
         let stale_before = expires - chrono::Duration::seconds(60);

@@ -4,8 +4,8 @@
 use super::session;
 use crate::db::Db;
 use crate::error::AppError;
-use crate::permissions::{store, Perm, PermSet};
-use crate::users::model::{self, User};
+use crate::permissions::{Perm, PermSet};
+use crate::users::model::User;
 use crate::web::layout::Layout;
 use actix_session::{Session, SessionExt};
 use actix_web::{dev::Payload, web, FromRequest, HttpRequest};
@@ -14,7 +14,9 @@ use std::pin::Pin;
 
 pub struct Viewer {
     pub user: User,
-    pub perms: PermSet,
+    /// The user as the access rules see them, with their effective permissions (loaded with
+    /// the user, in the same query).
+    pub subject: crate::access::Subject,
     pub session: Session,
     /// Unread notifications, for the header.
     pub unread: i64,
@@ -27,8 +29,13 @@ impl Viewer {
         self.user.id
     }
 
+    /// The user's effective permissions.
+    pub fn perms(&self) -> PermSet {
+        self.subject.perms
+    }
+
     pub fn has(&self, p: Perm) -> bool {
-        self.perms.contains(p)
+        self.subject.perms.contains(p)
     }
 
     /// Refuses with 403 unless the user holds `p`.
@@ -51,7 +58,7 @@ impl Viewer {
 
     /// The page frame (header, navigation, flashes, CSRF token) for this user.
     pub fn layout(&self, current: &'static str) -> Layout {
-        Layout::for_user(&self.user, self.perms, &self.session, self.unread, current)
+        Layout::for_user(&self.user, self.subject.perms, &self.session, self.unread, current)
     }
 
     pub fn flash(&self, kind: session::FlashKind, text: impl Into<String>) {
@@ -80,14 +87,13 @@ impl FromRequest for Viewer {
             };
             let loaded = db
                 .run(move |c| {
-                    let Some(user) = model::find(c, uid)? else { return Ok(None) };
-                    let perms = store::effective_of(c, uid)?;
+                    let Some((user, subject)) = crate::access::facts::signed_in(c, uid)? else { return Ok(None) };
                     let unread = crate::notifications::unread_count(c, uid)?;
-                    Ok(Some((user, perms, unread)))
+                    Ok(Some((user, subject, unread)))
                 })
                 .await?;
             match loaded {
-                Some((user, perms, unread)) if user.is_active() => Ok(Viewer { user, perms, session, unread, ip }),
+                Some((user, subject, unread)) if user.is_active() => Ok(Viewer { user, subject, session, unread, ip }),
                 _ => {
                     session::sign_out(&session);
                     Err(AppError::LoginRequired { next })
@@ -100,7 +106,7 @@ impl FromRequest for Viewer {
 impl Viewer {
     /// What the access rules need to know about this user, movable into `Db::run`.
     pub fn access(&self) -> AccessUser {
-        AccessUser { user: self.user.clone(), perms: self.perms }
+        AccessUser { user: self.user.clone(), subject: self.subject.clone() }
     }
 }
 
@@ -108,12 +114,12 @@ impl Viewer {
 #[derive(Clone)]
 pub struct AccessUser {
     pub user: User,
-    pub perms: PermSet,
+    subject: crate::access::Subject,
 }
 
 impl AccessUser {
-    pub fn subject(&self, conn: &mut diesel::PgConnection) -> diesel::QueryResult<crate::access::Subject> {
-        crate::access::facts::subject_for(conn, &self.user, self.perms)
+    pub fn subject(&self) -> crate::access::Subject {
+        self.subject.clone()
     }
 
     pub fn id(&self) -> i64 {

@@ -13,11 +13,10 @@
 use anyhow::Context;
 use clap::{Args, Parser, Subcommand};
 use custodian::access::facts;
-use custodian::access::{Level, Subject};
+use custodian::access::Subject;
 use custodian::bulk::{self, run::Selection, spec::Spec, Executed};
 use custodian::contacts::list;
 use custodian::contacts::selection::{Filters, Sort};
-use custodian::db::sql::{Bind, Sql};
 use diesel::connection::SimpleConnection;
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Text};
@@ -54,6 +53,15 @@ enum Command {
     Generate(GenerateArgs),
     /// Measure the list page, bare SQL, bulk Manage and the API; write BENCHMARKS.md.
     Measure(MeasureArgs),
+    /// Only the bulk Manage run (preview + execute), printed, not written to the report:
+    /// for working on its speed.
+    Bulk(BulkArgs),
+}
+
+#[derive(Args)]
+struct BulkArgs {
+    #[arg(long, env = "DATABASE_URL")]
+    database_url: String,
 }
 
 #[derive(Args)]
@@ -97,11 +105,25 @@ async fn main() -> anyhow::Result<()> {
     match Cli::parse().command {
         Command::Generate(a) => generate(&a),
         Command::Measure(a) => measure(a).await,
+        Command::Bulk(a) => {
+            let b = bulk_bench(&mut connect(&a.database_url)?)?;
+            println!("bulk preview {:.0} ms, execute {:.0} ms; {}", ms(b.preview), ms(b.execute), b.summary);
+            Ok(())
+        }
     }
 }
 
 // ---------------------------------------------------------------------------------------------
 // generate
+
+/// A connection to the migrated database, with the application's session settings
+/// (see `db::configure_session`).
+fn connect(url: &str) -> anyhow::Result<PgConnection> {
+    custodian::startup::prepare_database(url)?;
+    let mut conn = PgConnection::establish(url)?;
+    custodian::db::configure_session(&mut conn)?;
+    Ok(conn)
+}
 
 fn step(conn: &mut PgConnection, label: &str, sql: &str) -> anyhow::Result<()> {
     let t = Instant::now();
@@ -393,14 +415,32 @@ struct Case {
     query: &'static str,
     tag: &'static str,
     page: i64,
+    sort: &'static str,
 }
 
 const CASES: &[Case] = &[
-    Case { label: "salesperson, page 1", email: SALES, query: "", tag: "", page: 1 },
-    Case { label: "salesperson, ?tag=vip", email: SALES, query: "?tag=vip", tag: "vip", page: 1 },
-    Case { label: "salesperson, page 5", email: SALES, query: "?page=5", tag: "", page: 5 },
-    Case { label: "team manager (user), page 1", email: MANAGER, query: "", tag: "", page: 1 },
-    Case { label: "team manager (user), ?tag=vip", email: MANAGER, query: "?tag=vip", tag: "vip", page: 1 },
+    Case { label: "salesperson, page 1", email: SALES, query: "", tag: "", page: 1, sort: "" },
+    Case { label: "salesperson, ?tag=vip", email: SALES, query: "?tag=vip", tag: "vip", page: 1, sort: "" },
+    Case { label: "salesperson, page 5", email: SALES, query: "?page=5", tag: "", page: 5, sort: "" },
+    Case { label: "team manager (user), page 1", email: MANAGER, query: "", tag: "", page: 1, sort: "" },
+    Case { label: "team manager (user), ?tag=vip", email: MANAGER, query: "?tag=vip", tag: "vip", page: 1, sort: "" },
+    Case { label: "salesperson, sorted by name", email: SALES, query: "?sort=name", tag: "", page: 1, sort: "name" },
+    Case {
+        label: "salesperson, sorted by update, page 5",
+        email: SALES,
+        query: "?sort=updated&page=5",
+        tag: "",
+        page: 5,
+        sort: "updated",
+    },
+    Case {
+        label: "team manager (user), sorted by email",
+        email: MANAGER,
+        query: "?sort=email",
+        tag: "",
+        page: 1,
+        sort: "email",
+    },
 ];
 
 fn filters(c: &Case) -> Filters {
@@ -413,39 +453,16 @@ fn sql_bench(conn: &mut PgConnection, c: &Case, n: usize) -> anyhow::Result<(Sta
     let f = filters(c);
     let mut rows = 0;
     for _ in 0..n.min(20) {
-        rows = list::page(conn, &s, &f, Sort::Newest, c.page, PER_PAGE)?.rows.len();
+        rows = list::page(conn, &s, &f, Sort::parse(c.sort), c.page, PER_PAGE)?.rows.len();
     }
     let mut samples = Vec::with_capacity(n);
     let wall = Instant::now();
     for _ in 0..n {
         let t = Instant::now();
-        list::page(conn, &s, &f, Sort::Newest, c.page, PER_PAGE)?;
+        list::page(conn, &s, &f, Sort::parse(c.sort), c.page, PER_PAGE)?;
         samples.push(t.elapsed());
     }
     Ok((Stats::of(&format!("SQL `list::page`: {}", c.label), samples, wall.elapsed(), ""), rows))
-}
-
-#[derive(QueryableByName)]
-struct PlanLine {
-    #[diesel(sql_type = Text, column_name = "QUERY PLAN")]
-    line: String,
-}
-
-/// EXPLAIN ANALYZE of the main query of `list::page` (built the same way: see
-/// src/contacts/list.rs), plus its SQL text.
-fn explain(conn: &mut PgConnection, c: &Case) -> anyhow::Result<(String, String)> {
-    let s = subject(conn, c.email)?;
-    let select = "SELECT c.id, c.first_name, c.last_name, c.email, c.category, c.confidential, c.updated_at, u.email AS owner_email \
-         FROM contacts c LEFT JOIN users u ON u.id = c.main_owner_id";
-    let mut q = Sql::new(select);
-    q.append(&filters(c).where_clause(&s, Level::View));
-    q.push(Sort::Newest.order_by());
-    q.push(" LIMIT ").bind(Bind::I64(PER_PAGE + 1));
-    q.push(" OFFSET ").bind(Bind::I64((c.page - 1) * PER_PAGE));
-    let mut e = Sql::new("EXPLAIN (ANALYZE, BUFFERS) ");
-    e.append(&q);
-    let plan: Vec<PlanLine> = e.query().load(conn)?;
-    Ok((q.text().to_string(), plan.into_iter().map(|p| p.line).collect::<Vec<_>>().join("\n")))
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -613,10 +630,9 @@ struct BulkResult {
     summary: String,
 }
 
-/// Previews and executes "add co-owner bench-bulk + 2 tags" on the contacts tagged BULK_TAG as
-/// the Administrator. Removes what a previous run added first, so every run does the same work.
-fn bulk_bench(conn: &mut PgConnection) -> anyhow::Result<BulkResult> {
-    let s = subject(conn, ADMIN)?;
+/// Removes what an earlier bulk run added (so every run does the same work, and the data
+/// facts are those of the generated set); returns the bulk co-owner's id.
+fn undo_bulk_run(conn: &mut PgConnection) -> anyhow::Result<i64> {
     let bulk_user = user_id(conn, BULK)?;
     let t = Instant::now();
     conn.batch_execute(&format!(
@@ -626,7 +642,15 @@ fn bulk_bench(conn: &mut PgConnection) -> anyhow::Result<BulkResult> {
     ))?;
     conn.batch_execute("VACUUM ANALYZE contact_owners")?;
     conn.batch_execute("VACUUM ANALYZE contact_tags")?;
-    println!("bulk: reset of the previous run took {:.1} s (not measured)", t.elapsed().as_secs_f64());
+    println!("bulk: undoing the previous run took {:.1} s (not measured)", t.elapsed().as_secs_f64());
+    Ok(bulk_user)
+}
+
+/// Previews and executes "add co-owner bench-bulk + 2 tags" on the contacts tagged BULK_TAG as
+/// the Administrator. Removes what a previous run added first, so every run does the same work.
+fn bulk_bench(conn: &mut PgConnection) -> anyhow::Result<BulkResult> {
+    let s = subject(conn, ADMIN)?;
+    let bulk_user = undo_bulk_run(conn)?;
     let sel = Selection { filters: Filters { tag: BULK_TAG.into(), ..Filters::default() }, ids: Vec::new() };
     let spec = Spec {
         add_co_owner: Some((bulk_user, BULK.to_string(), false)),
@@ -655,8 +679,9 @@ fn bulk_bench(conn: &mut PgConnection) -> anyhow::Result<BulkResult> {
 async fn measure(a: MeasureArgs) -> anyhow::Result<()> {
     let load_start = loadavg();
     let started = chrono::Utc::now();
-    let mut conn = PgConnection::establish(&a.database_url)?;
-    // Counted before the bulk run adds its co-owner and tags.
+    let mut conn = connect(&a.database_url)?;
+    // Counted on the generated data: before this bulk run, without the last one's.
+    undo_bulk_run(&mut conn)?;
     let data = data_facts(&mut conn)?;
     let n = a.requests;
     let mut report = String::new();
@@ -670,11 +695,6 @@ async fn measure(a: MeasureArgs) -> anyhow::Result<()> {
         println!("{}  ({got} rows)", st.row());
         sql_p.insert(c.label, (st.p50, st.p99));
         rows.push(st);
-    }
-    let mut plans = String::new();
-    for c in [&CASES[0], &CASES[3]] {
-        let (sql, plan) = explain(&mut conn, c)?;
-        write!(plans, "\n### EXPLAIN (ANALYZE, BUFFERS): {}\n\n```sql\n{sql}\n```\n\n```\n{plan}\n```\n", c.label)?;
     }
 
     // HTTP: the real application, in-process unless a server is given.
@@ -831,7 +851,6 @@ async fn measure(a: MeasureArgs) -> anyhow::Result<()> {
             writeln!(report, "{n}")?;
         }
     }
-    writeln!(report, "\n## Query plans\n{plans}")?;
     println!("\n{report}");
     // Hand-written notes below the marker survive a re-run.
     if let Some(tail) =

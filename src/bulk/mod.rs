@@ -9,12 +9,12 @@ use crate::contacts::events::{self, Event};
 use crate::db::schema::bulk_runs;
 use chrono::Utc;
 use diesel::prelude::*;
-use run::{Report, SampleRow, Selection};
+use run::{Mode, Report, SampleRow, Selection};
 use spec::Spec;
 
-/// A rolled-back dry run carries its report out through the error path.
+/// How a savepoint that must not commit ends: rolled back on purpose, or by a database error.
 enum DryRun {
-    Done(Report),
+    RolledBack,
     Db(diesel::result::Error),
 }
 
@@ -26,34 +26,46 @@ impl From<diesel::result::Error> for DryRun {
 
 const SAMPLE: i64 = 10;
 
-/// Applies `spec` to the editable part of `matched` inside a savepoint that is always rolled
-/// back; returns what it did, with a before → after sample.
+/// Previews `spec` on the editable part of `matched`, changing nothing: counts what it would
+/// change and shows it on a sample by running it there inside a savepoint that is rolled back.
 fn dry_run(conn: &mut PgConnection, s: &Subject, matched: &[i64], spec: &Spec) -> QueryResult<(Report, (i64, i64))> {
-    let mut sums = (0, 0);
+    let mut report = Report { matched: matched.len() as i64, ..Report::default() };
+    let sums = run::load_editable(conn, s, matched)?;
+    report.editable = sums.0;
+    if run::counts_exactly(spec) {
+        run::apply(conn, spec, Mode::Count, &mut report)?;
+    } else {
+        rolled_back(conn, |c| run::apply(c, spec, Mode::Execute, &mut report))?;
+    }
+    let sample = run::sample_ids(conn, SAMPLE)?;
+    let before = run::states(conn, &sample)?;
+    let after = rolled_back(conn, |c| {
+        run::narrow_to(c, &sample)?;
+        run::apply(c, spec, Mode::Execute, &mut Report::default())?;
+        run::states(c, &sample)
+    })?;
+    report.sample = before
+        .into_iter()
+        .map(|(id, (name, b))| SampleRow {
+            id,
+            name,
+            after: after.get(&id).map(|a| a.1.clone()).unwrap_or_default(),
+            before: b,
+        })
+        .collect();
+    add_no_right(&mut report);
+    Ok((report, sums))
+}
+
+/// Runs `f` inside a savepoint that is always rolled back; returns what `f` returned.
+fn rolled_back<R>(conn: &mut PgConnection, f: impl FnOnce(&mut PgConnection) -> QueryResult<R>) -> QueryResult<R> {
+    let mut out = None;
     let outcome = conn.transaction::<(), DryRun, _>(|c| {
-        let mut report = Report { matched: matched.len() as i64, ..Report::default() };
-        sums = run::load_editable(c, s, matched)?;
-        report.editable = sums.0;
-        let sample = run::sample_ids(c, SAMPLE)?;
-        let before = run::states(c, &sample)?;
-        run::apply(c, spec, &mut report)?;
-        let after = run::states(c, &sample)?;
-        report.sample = before
-            .into_iter()
-            .map(|(id, (name, b))| SampleRow {
-                id,
-                name,
-                before: b,
-                after: after.get(&id).map(|a| a.1.clone()).unwrap_or_default(),
-            })
-            .collect();
-        Err(DryRun::Done(report))
+        out = Some(f(c)?);
+        Err(DryRun::RolledBack)
     });
     match outcome {
-        Err(DryRun::Done(mut report)) => {
-            add_no_right(&mut report);
-            Ok((report, sums))
-        }
+        Err(DryRun::RolledBack) => Ok(out.expect("set before the rollback")),
         Err(DryRun::Db(e)) => Err(e),
         Ok(()) => unreachable!("the dry run always rolls back"),
     }
@@ -122,7 +134,8 @@ pub fn execute(
             return Ok(Executed::Changed { report, token, before: count });
         }
         let mut report = Report { matched: matched.len() as i64, editable: count, ..Report::default() };
-        run::apply(c, &spec, &mut report)?;
+        run::apply(c, &spec, Mode::Execute, &mut report)?;
+        report.changed_ids = run::changed_ids(c)?;
         add_no_right(&mut report);
         diesel::update(bulk_runs::table.find(run_id)).set(bulk_runs::executed_at.eq(Utc::now())).execute(c)?;
         audit::Entry::new(Some(s.user_id), "contact.bulk", "bulk_run", run_id)
@@ -170,13 +183,15 @@ fn notify(conn: &mut PgConnection, actor: i64, actor_email: &str, changed: &[i64
     diesel::sql_query(
         "INSERT INTO notifications (user_id, contact_id, message) \
          SELECT o.user_id, CASE WHEN count(*) = 1 THEN min(o.id) END, \
-                $2 || ' changed ' || count(*) || ' of your contacts in a bulk action' \
-         FROM (SELECT main_owner_id AS user_id, id FROM contacts WHERE id = ANY($1) AND main_owner_id IS NOT NULL \
-               UNION SELECT user_id, contact_id FROM contact_owners WHERE contact_id = ANY($1)) o \
-         WHERE o.user_id <> $3 GROUP BY o.user_id",
+                $1 || ' changed ' || count(*) || ' of your contacts in a bulk action' \
+         FROM (SELECT c.main_owner_id AS user_id, c.id FROM unnest($3::bigint[]) AS b(id) JOIN contacts c ON c.id = b.id \
+               WHERE c.main_owner_id IS NOT NULL \
+               UNION SELECT co.user_id, co.contact_id FROM unnest($3::bigint[]) AS b(id) \
+               JOIN contact_owners co ON co.contact_id = b.id) o \
+         WHERE o.user_id <> $2 GROUP BY o.user_id",
     )
-    .bind::<diesel::sql_types::Array<diesel::sql_types::BigInt>, _>(changed.to_vec())
     .bind::<diesel::sql_types::Text, _>(actor_email)
     .bind::<diesel::sql_types::BigInt, _>(actor)
+    .bind::<diesel::sql_types::Array<diesel::sql_types::BigInt>, _>(changed)
     .execute(conn)
 }

@@ -1,8 +1,10 @@
 //! Running a bulk Manage spec on a selection with set-based SQL: one statement per action over
 //! a temporary table of the selected contacts the user may edit — never a loop per contact.
 //!
-//! The preview runs exactly the same statements inside a savepoint that is rolled back, so its
-//! numbers and its before → after sample are what "Execute" will do on unchanged data.
+//! Every statement writes the rows of a `source` query. The preview counts those sources
+//! instead of writing them (read-only, a fraction of the cost), and runs the real statements
+//! only on its sample of ten contacts, inside a savepoint that is rolled back: its numbers and
+//! its before → after sample are what "Execute" will do on unchanged data.
 
 use super::spec::Spec;
 use crate::access::{filter, Level, Subject};
@@ -10,7 +12,7 @@ use crate::contacts::selection::Filters;
 use crate::db::sql::{Bind, Sql};
 use diesel::prelude::*;
 use diesel::sql_types::{Array, BigInt, Text};
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 
 /// Which contacts: the ticked rows when any, otherwise everything the list filters match.
 #[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
@@ -45,6 +47,8 @@ pub struct Report {
     /// (action, rows changed).
     pub changes: Vec<(String, i64)>,
     /// Distinct contacts changed.
+    pub changed: i64,
+    /// Their ids (after an execution; a preview only counts them).
     pub changed_ids: Vec<i64>,
     pub sample: Vec<SampleRow>,
 }
@@ -91,8 +95,11 @@ pub fn load_editable(conn: &mut PgConnection, s: &Subject, matched: &[i64]) -> Q
     diesel::sql_query("CREATE TEMP TABLE IF NOT EXISTS bulk_sel (id BIGINT PRIMARY KEY) ON COMMIT DROP")
         .execute(conn)?;
     diesel::sql_query("TRUNCATE bulk_sel").execute(conn)?;
-    let mut q = Sql::new("INSERT INTO bulk_sel SELECT c.id FROM contacts c WHERE c.id = ANY(");
-    q.bind(Bind::I64s(matched.to_vec())).push(") AND ").push(&filter::reaches(s, Level::Edit));
+    // A join with the unnested ids: `c.id = ANY(array of 100,000)` costs several times more.
+    let mut q = Sql::new("INSERT INTO bulk_sel SELECT c.id FROM unnest(");
+    q.bind(Bind::I64s(matched.to_vec()))
+        .push("::bigint[]) AS m(id) JOIN contacts c ON c.id = m.id WHERE ")
+        .push(&filter::reaches(s, Level::Edit));
     q.query().execute(conn)?;
     diesel::sql_query("ANALYZE bulk_sel").execute(conn)?;
     #[derive(QueryableByName)]
@@ -107,99 +114,262 @@ pub fn load_editable(conn: &mut PgConnection, s: &Subject, matched: &[i64]) -> Q
     Ok((a.n, a.total))
 }
 
-fn changed(conn: &mut PgConnection, sql: &str, tags: Option<&[String]>, all: &mut BTreeSet<i64>) -> QueryResult<i64> {
-    let rows: Vec<Id> = match tags {
-        Some(t) => diesel::sql_query(sql).bind::<Array<Text>, _>(t.to_vec()).load(conn)?,
-        None => diesel::sql_query(sql).load(conn)?,
-    };
-    all.extend(rows.iter().map(|r| r.id));
-    Ok(rows.len() as i64)
+/// How [`apply`] runs the actions.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    /// Change the data.
+    Execute,
+    /// Change nothing: count, with the queries `Execute` writes from, what it would change.
+    /// Exact for any spec that [`counts_exactly`] accepts, on unchanged data.
+    Count,
 }
 
-/// Applies the spec to `bulk_sel`, one statement per action; fills `report.changes`,
-/// `report.skipped` (reasons found along the way) and `report.changed_ids`.
-pub fn apply(conn: &mut PgConnection, spec: &Spec, report: &mut Report) -> QueryResult<()> {
-    let mut all = BTreeSet::new();
-    if let Some((u, email)) = &spec.set_main_owner {
-        let n = changed(conn, &format!("UPDATE contacts c SET main_owner_id = {u}, updated_at = now() FROM bulk_sel s WHERE c.id = s.id AND c.main_owner_id IS DISTINCT FROM {u} RETURNING c.id AS id"), None, &mut all)?;
-        changed(conn, &format!("DELETE FROM contact_owners co USING bulk_sel s WHERE co.contact_id = s.id AND co.user_id = {u} RETURNING co.contact_id AS id"), None, &mut all)?;
-        report.changes.push((format!("Main owner set to {email}"), n));
+/// Whether [`Mode::Count`] gives exactly what [`Mode::Execute`] would do for `spec`. Each
+/// action's rows are counted on the data as it is, except that "add co-owner" sees the main
+/// owner "set main owner" gives; "remove owner" after another owner action depends on rows
+/// those actions write, so such a spec is previewed by running it in a rolled-back savepoint.
+pub fn counts_exactly(spec: &Spec) -> bool {
+    spec.remove_owner.is_none() || (spec.set_main_owner.is_none() && spec.add_co_owner.is_none())
+}
+
+/// Rows one statement writes. `source` selects them from `bulk_sel` (its column `id` is the
+/// contact); `write` is the statement that writes exactly those rows, returning the contact as
+/// `id`. Counting reads `source`; executing runs `write`.
+struct Part {
+    source: String,
+    write: String,
+    /// Bound as `$1 text[]` when set (the tags).
+    tags: Option<Vec<String>>,
+}
+
+impl Part {
+    fn new(source: String, write: impl FnOnce(&str) -> String) -> Part {
+        let write = write(&source);
+        Part { source, write, tags: None }
     }
-    if let Some((u, email, ro)) = &spec.add_co_owner {
-        let skipped = count(
-            conn,
-            &format!("SELECT count(*) AS n FROM bulk_sel s JOIN contacts c ON c.id = s.id WHERE c.main_owner_id = {u}"),
-        )?;
-        if skipped > 0 {
-            report.skipped.push((format!("{email} is already the main owner"), skipped));
-        }
-        let n = changed(
-            conn,
-            &format!(
-                "INSERT INTO contact_owners (contact_id, user_id, read_only) \
-                 SELECT s.id, {u}, {ro} FROM bulk_sel s JOIN contacts c ON c.id = s.id WHERE c.main_owner_id IS DISTINCT FROM {u} \
-                 ON CONFLICT (contact_id, user_id) DO UPDATE SET read_only = EXCLUDED.read_only \
-                 WHERE contact_owners.read_only IS DISTINCT FROM EXCLUDED.read_only RETURNING contact_id AS id"
-            ),
-            None,
-            &mut all,
-        )?;
-        report.changes.push((format!("Co-owner {email} added{}", if *ro { " (read-only)" } else { "" }), n));
+
+    /// Writes (or, counting, reads) the rows; marks their contacts in `bulk_changed`; returns
+    /// how many rows.
+    fn run(&self, conn: &mut PgConnection, mode: Mode) -> QueryResult<i64> {
+        let rows = match mode {
+            Mode::Count => &self.source,
+            Mode::Execute => &self.write,
+        };
+        let q = diesel::sql_query(format!(
+            "WITH ch AS ({rows}), mark AS (INSERT INTO bulk_changed SELECT id FROM ch) SELECT count(*) AS n FROM ch"
+        ));
+        Ok(match &self.tags {
+            Some(t) => q.bind::<Array<Text>, _>(t.clone()).get_result::<Count>(conn)?.n,
+            None => q.get_result::<Count>(conn)?.n,
+        })
+    }
+}
+
+/// One action: its label, the contacts it skips and why, the parts whose rows it counts as its
+/// changes, and parts that touch contacts without counting as changes of their own.
+struct Step {
+    label: String,
+    skipped: Option<(String, String)>,
+    parts: Vec<Part>,
+    touches: Vec<Part>,
+}
+
+/// The steps of `spec`, in the order they run. `mode` matters only where one action reads what
+/// an earlier one writes: counted, "add co-owner" sees the main owner "set main owner" sets.
+fn steps(spec: &Spec, mode: Mode) -> Vec<Step> {
+    let sel = "FROM bulk_sel s JOIN contacts c ON c.id = s.id";
+    let mut out = Vec::new();
+    if let Some((u, email)) = &spec.set_main_owner {
+        out.push(Step {
+            label: format!("Main owner set to {email}"),
+            skipped: None,
+            parts: vec![Part::new(format!("SELECT c.id {sel} WHERE c.main_owner_id IS DISTINCT FROM {u}"), |src| {
+                format!("UPDATE contacts SET main_owner_id = {u}, updated_at = now() WHERE id IN ({src}) RETURNING id")
+            })],
+            // The new main owner stops being a co-owner.
+            touches: vec![Part::new(
+                format!("SELECT co.contact_id AS id FROM contact_owners co JOIN bulk_sel s ON s.id = co.contact_id WHERE co.user_id = {u}"),
+                |src| format!("DELETE FROM contact_owners WHERE user_id = {u} AND contact_id IN ({src}) RETURNING contact_id AS id"),
+            )],
+        });
+    }
+    if let Some((v, email, ro)) = &spec.add_co_owner {
+        // "The contact's main owner is {v}", as the statement will find it. (An EXISTS on the
+        // main-owner index, not a join: that would read every contact to find a few.)
+        let is_main = match (&spec.set_main_owner, mode) {
+            (Some((u, _)), Mode::Count) => format!("({u} = {v})"),
+            _ => format!("EXISTS (SELECT 1 FROM contacts m WHERE m.id = s.id AND m.main_owner_id = {v})"),
+        };
+        out.push(Step {
+            label: format!("Co-owner {email} added{}", if *ro { " (read-only)" } else { "" }),
+            skipped: Some((
+                format!("{email} is already the main owner"),
+                format!("SELECT count(*) AS n FROM bulk_sel s WHERE {is_main}"),
+            )),
+            parts: vec![Part::new(
+                format!(
+                    "SELECT s.id FROM bulk_sel s WHERE NOT {is_main} AND NOT EXISTS \
+                     (SELECT 1 FROM contact_owners o WHERE o.contact_id = s.id AND o.user_id = {v} AND o.read_only = {ro})"
+                ),
+                |src| {
+                    format!(
+                        "INSERT INTO contact_owners (contact_id, user_id, read_only) SELECT id, {v}, {ro} FROM ({src}) src \
+                         ON CONFLICT (contact_id, user_id) DO UPDATE SET read_only = EXCLUDED.read_only \
+                         WHERE contact_owners.read_only IS DISTINCT FROM EXCLUDED.read_only RETURNING contact_id AS id"
+                    )
+                },
+            )],
+            touches: vec![],
+        });
     }
     if let Some((x, email)) = &spec.remove_owner {
         let keeps_other = format!(
             "((c.main_owner_id IS NOT NULL AND c.main_owner_id <> {x}) \
               OR EXISTS (SELECT 1 FROM contact_owners o2 WHERE o2.contact_id = c.id AND o2.user_id <> {x}))"
         );
-        let skipped = count(
-            conn,
-            &format!(
-                "SELECT count(*) AS n FROM bulk_sel s JOIN contacts c ON c.id = s.id \
-                 WHERE (c.main_owner_id = {x} OR EXISTS (SELECT 1 FROM contact_owners o WHERE o.contact_id = c.id AND o.user_id = {x})) \
-                 AND NOT {keeps_other}"
-            ),
-        )?;
-        if skipped > 0 {
-            report.skipped.push((format!("removing {email} would leave no owner"), skipped));
-        }
-        let n = changed(
-            conn,
-            &format!(
-                "DELETE FROM contact_owners co USING bulk_sel s, contacts c \
-                 WHERE co.contact_id = s.id AND c.id = s.id AND co.user_id = {x} AND {keeps_other} RETURNING co.contact_id AS id"
-            ),
-            None,
-            &mut all,
-        )? + changed(
-            conn,
-            &format!(
-                "UPDATE contacts c SET main_owner_id = NULL, updated_at = now() FROM bulk_sel s WHERE c.id = s.id AND c.main_owner_id = {x} \
-                 AND EXISTS (SELECT 1 FROM contact_owners o2 WHERE o2.contact_id = c.id AND o2.user_id <> {x}) RETURNING c.id AS id"
-            ),
-            None,
-            &mut all,
-        )?;
-        report.changes.push((format!("Owner {email} removed"), n));
+        out.push(Step {
+            label: format!("Owner {email} removed"),
+            skipped: Some((
+                format!("removing {email} would leave no owner"),
+                format!(
+                    "SELECT count(*) AS n {sel} WHERE (c.main_owner_id = {x} OR EXISTS \
+                     (SELECT 1 FROM contact_owners o WHERE o.contact_id = c.id AND o.user_id = {x})) AND NOT {keeps_other}"
+                ),
+            )),
+            parts: vec![
+                Part::new(
+                    format!(
+                        "SELECT c.id {sel} WHERE EXISTS (SELECT 1 FROM contact_owners o WHERE o.contact_id = c.id \
+                         AND o.user_id = {x}) AND {keeps_other}"
+                    ),
+                    |src| {
+                        format!(
+                            "DELETE FROM contact_owners WHERE user_id = {x} AND contact_id IN ({src}) RETURNING contact_id AS id"
+                        )
+                    },
+                ),
+                // Runs after the co-owner rows of {x} are gone, which this condition ignores.
+                Part::new(
+                    format!(
+                        "SELECT c.id {sel} WHERE c.main_owner_id = {x} AND EXISTS \
+                         (SELECT 1 FROM contact_owners o2 WHERE o2.contact_id = c.id AND o2.user_id <> {x})"
+                    ),
+                    |src| {
+                        format!("UPDATE contacts SET main_owner_id = NULL, updated_at = now() WHERE id IN ({src}) RETURNING id")
+                    },
+                ),
+            ],
+            touches: vec![],
+        });
     }
     if !spec.tags.is_empty() {
-        let n = changed(
-            conn,
-            "INSERT INTO contact_tags (contact_id, tag) SELECT s.id, t FROM bulk_sel s CROSS JOIN unnest($1::text[]) AS t \
-             ON CONFLICT DO NOTHING RETURNING contact_id AS id",
-            Some(&spec.tags),
-            &mut all,
-        )?;
-        report.changes.push((format!("Tags {} added", spec.tags.join(", ")), n));
+        let mut part = Part::new(
+            // `x.tag = ANY($1)` says nothing new, but lets the planner read only these tags'
+            // rows (tag index) instead of hashing the whole table.
+            "SELECT s.id, t.tag FROM bulk_sel s CROSS JOIN unnest($1::text[]) AS t(tag) WHERE NOT EXISTS \
+             (SELECT 1 FROM contact_tags x WHERE x.contact_id = s.id AND x.tag = t.tag AND x.tag = ANY($1::text[]))"
+                .to_string(),
+            |src| {
+                format!(
+                    "INSERT INTO contact_tags (contact_id, tag) SELECT id, tag FROM ({src}) src \
+                     ON CONFLICT DO NOTHING RETURNING contact_id AS id"
+                )
+            },
+        );
+        part.tags = Some(spec.tags.clone());
+        out.push(Step {
+            label: format!("Tags {} added", spec.tags.join(", ")),
+            skipped: None,
+            parts: vec![part],
+            touches: vec![],
+        });
     }
     if let Some((g, name)) = &spec.add_group {
-        let n = changed(conn, &format!("INSERT INTO contact_access_groups (contact_id, group_id) SELECT s.id, {g} FROM bulk_sel s ON CONFLICT DO NOTHING RETURNING contact_id AS id"), None, &mut all)?;
-        report.changes.push((format!("Added to access group {name}"), n));
+        out.push(Step {
+            label: format!("Added to access group {name}"),
+            skipped: None,
+            parts: vec![Part::new(
+                format!(
+                    "SELECT s.id FROM bulk_sel s WHERE NOT EXISTS \
+                     (SELECT 1 FROM contact_access_groups a WHERE a.contact_id = s.id AND a.group_id = {g})"
+                ),
+                |src| {
+                    format!(
+                        "INSERT INTO contact_access_groups (contact_id, group_id) SELECT id, {g} FROM ({src}) src \
+                         ON CONFLICT DO NOTHING RETURNING contact_id AS id"
+                    )
+                },
+            )],
+            touches: vec![],
+        });
     }
     if let Some((g, name)) = &spec.remove_group {
-        let n = changed(conn, &format!("DELETE FROM contact_access_groups a USING bulk_sel s WHERE a.contact_id = s.id AND a.group_id = {g} RETURNING a.contact_id AS id"), None, &mut all)?;
-        report.changes.push((format!("Removed from access group {name}"), n));
+        out.push(Step {
+            label: format!("Removed from access group {name}"),
+            skipped: None,
+            parts: vec![Part::new(
+                format!(
+                    "SELECT a.contact_id AS id FROM contact_access_groups a JOIN bulk_sel s ON s.id = a.contact_id \
+                     WHERE a.group_id = {g}"
+                ),
+                |src| {
+                    format!(
+                        "DELETE FROM contact_access_groups WHERE group_id = {g} AND contact_id IN ({src}) \
+                         RETURNING contact_id AS id"
+                    )
+                },
+            )],
+            touches: vec![],
+        });
     }
-    report.changed_ids = all.into_iter().collect();
+    out
+}
+
+/// Runs (or counts) `spec` on `bulk_sel`, one set-based statement per change; fills
+/// `report.changes`, `report.skipped` (reasons found along the way) and `report.changed`.
+/// Either way the contacts changed end up in `bulk_changed` (see [`changed_ids`]).
+pub fn apply(conn: &mut PgConnection, spec: &Spec, mode: Mode, report: &mut Report) -> QueryResult<()> {
+    // No key: marking a row is an append; duplicates go at the end ([`changed_ids`]).
+    diesel::sql_query("CREATE TEMP TABLE IF NOT EXISTS bulk_changed (id BIGINT NOT NULL) ON COMMIT DROP")
+        .execute(conn)?;
+    diesel::sql_query("TRUNCATE bulk_changed").execute(conn)?;
+    let steps = steps(spec, mode);
+    for step in &steps {
+        if let Some((why, sql)) = &step.skipped {
+            let n = count(conn, sql)?;
+            if n > 0 {
+                report.skipped.push((why.clone(), n));
+            }
+        }
+        let mut n = 0;
+        for part in &step.parts {
+            n += part.run(conn, mode)?;
+        }
+        for part in &step.touches {
+            part.run(conn, mode)?;
+        }
+        report.changes.push((step.label.clone(), n));
+    }
+    report.changed = count(conn, "SELECT count(DISTINCT id) AS n FROM bulk_changed")?;
+    Ok(())
+}
+
+/// The contacts the last [`apply`] changed (or would change), ascending.
+pub fn changed_ids(conn: &mut PgConnection) -> QueryResult<Vec<i64>> {
+    Ok(diesel::sql_query("SELECT DISTINCT id FROM bulk_changed ORDER BY id")
+        .load::<Id>(conn)?
+        .into_iter()
+        .map(|r| r.id)
+        .collect())
+}
+
+/// Keeps only `keep` in `bulk_sel` (to run the actions on a sample inside a savepoint).
+pub fn narrow_to(conn: &mut PgConnection, keep: &[i64]) -> QueryResult<()> {
+    diesel::sql_query("DELETE FROM bulk_sel WHERE id <> ALL($1)")
+        .bind::<Array<BigInt>, _>(keep.to_vec())
+        .execute(conn)?;
+    // Fresh statistics, or the planner keeps planning for the whole selection.
+    diesel::sql_query("ANALYZE bulk_sel").execute(conn)?;
     Ok(())
 }
 

@@ -67,23 +67,21 @@ pub fn page(
     per_page: i64,
 ) -> QueryResult<Page> {
     let offset = (page.max(1) - 1) * per_page;
-    let mut rows: Vec<Row> = if sort == Sort::Newest {
-        // The common case: newest first, through the per-path top-N look-up.
-        let ids =
-            crate::access::filter::newest_ids(conn, s, Level::View, &f.conditions(s.user_id), offset + per_page + 1)?;
-        let wanted: Vec<i64> = ids.into_iter().skip(offset as usize).collect();
-        let mut sql = crate::db::sql::Sql::new(ROW_SQL);
-        sql.push(" WHERE c.id = ANY(").bind(Bind::I64s(wanted)).push(")");
-        sql.push(sort.order_by());
-        sql.query().load(conn)?
+    // Ids first (index-driven, see access::filter), then the rows of just those ids.
+    let conditions = f.conditions(s.user_id);
+    let ids = if sort == Sort::Newest {
+        let newest = crate::access::filter::newest_ids(conn, s, Level::View, &conditions, offset + per_page + 1)?;
+        newest.into_iter().skip(offset as usize).collect()
     } else {
-        let mut sql = crate::db::sql::Sql::new(ROW_SQL);
-        sql.append(&f.where_clause(s, Level::View));
-        sql.push(sort.order_by());
-        sql.push(" LIMIT ").bind(Bind::I64(per_page + 1));
-        sql.push(" OFFSET ").bind(Bind::I64(offset));
-        sql.query().load(conn)?
+        {
+            use crate::access::filter::{sorted_ids, WALK_PER_ROW};
+            sorted_ids(conn, s, Level::View, &conditions, sort.order_by(), offset, per_page + 1, WALK_PER_ROW)?
+        }
     };
+    let mut sql = crate::db::sql::Sql::new(ROW_SQL);
+    sql.push(" WHERE c.id = ANY(").bind(Bind::I64s(ids)).push(")");
+    sql.push(sort.order_by());
+    let mut rows: Vec<Row> = sql.query().load(conn)?;
     let more = rows.len() as i64 > per_page;
     rows.truncate(per_page as usize);
     let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();

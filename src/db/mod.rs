@@ -81,8 +81,14 @@ struct SessionSettings;
 
 impl diesel::r2d2::CustomizeConnection<PgConnection, diesel::r2d2::Error> for SessionSettings {
     fn on_acquire(&self, conn: &mut PgConnection) -> Result<(), diesel::r2d2::Error> {
-        conn.batch_execute("SET jit = off").map_err(diesel::r2d2::Error::QueryError)
+        configure_session(conn).map_err(diesel::r2d2::Error::QueryError)
     }
+}
+
+/// Applies the application's session settings to a connection made outside the pool (the
+/// benchmark's bare-SQL connection must run under the same settings as the app).
+pub fn configure_session(conn: &mut PgConnection) -> diesel::QueryResult<()> {
+    conn.batch_execute("SET jit = off")
 }
 
 /// Splits a database URL into (server URL pointing at the `postgres` database, database name).

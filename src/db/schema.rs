@@ -420,3 +420,30 @@ diesel::joinable!(import_rejects -> import_jobs (job_id));
 diesel::joinable!(segments -> access_groups (group_id));
 diesel::allow_tables_to_appear_in_same_query!(import_jobs, import_rejects);
 diesel::allow_tables_to_appear_in_same_query!(segments, access_groups);
+
+diesel::table! {
+    /// View (migration 000060_access_facts): a user's side of the access rules, beyond their
+    /// own row.
+    subject_facts (id) {
+        id -> Int8,
+        preset_keys -> Array<Text>,
+        granted -> Array<Text>,
+        revoked -> Array<Text>,
+        teams -> Array<Int8>,
+    }
+}
+
+diesel::table! {
+    /// View (migration 000060_access_facts): a contact's side of the access rules; the three
+    /// lists are JSON arrays of rows.
+    contact_facts (id) {
+        id -> Int8,
+        main_owner_id -> Nullable<Int8>,
+        confidential -> Bool,
+        co_owners -> Text,
+        owner_teams -> Text,
+        grants -> Text,
+    }
+}
+
+diesel::allow_tables_to_appear_in_same_query!(users, subject_facts);

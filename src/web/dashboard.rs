@@ -35,7 +35,7 @@ pub async fn show(viewer: Viewer) -> Result<HttpResponse, AppError> {
         layout: viewer.layout("/"),
         name: viewer.user.display_name(),
         role: viewer.user.role().label(),
-        modules: granted_by_module(viewer.perms),
-        total: viewer.perms.len(),
+        modules: granted_by_module(viewer.perms()),
+        total: viewer.perms().len(),
     })
 }

@@ -238,6 +238,16 @@ proptest! {
                 let top: Vec<i64> = filter::newest_ids(&mut c, &s, min, &none, 3).unwrap();
                 let expected: Vec<i64> = by_rule.iter().rev().take(3).copied().collect();
                 prop_assert_eq!(top, expected, "newest 3, user {:?} at {:?}", s, min);
+                // The other sort orders, by both strategies: sort them all, or walk and test.
+                let ascending: Vec<i64> = by_rule.iter().copied().collect();
+                for few in [0, 1_000_000] {
+                    let sorted = |c: &mut PgConnection, offset, n| {
+                        filter::sorted_ids(c, &s, min, &none, " ORDER BY c.id", offset, n, few).unwrap()
+                    };
+                    prop_assert_eq!(&sorted(&mut c, 0, 1000), &ascending, "sorted, few {}, user {:?} at {:?}", few, s, min);
+                    let page: Vec<i64> = ascending.iter().skip(1).take(2).copied().collect();
+                    prop_assert_eq!(sorted(&mut c, 1, 2), page, "sorted page, few {}, user {:?} at {:?}", few, s, min);
+                }
             }
         }
     }

@@ -14,6 +14,7 @@ mod fixtures;
 mod forms;
 mod imports;
 mod manage;
+mod manage_props;
 mod orgs;
 mod outage;
 mod presets;

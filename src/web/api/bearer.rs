@@ -1,24 +1,27 @@
 //! Bearer-token authentication of the JSON API.
 
 use super::error::ApiError;
-use crate::db::Db;
 use actix_web::http::header;
 use actix_web::HttpRequest;
+use diesel::PgConnection;
 
-/// Checks the bearer token of a request (401 unless it is a live token) and records its use.
-pub async fn authenticate(req: &HttpRequest, db: &Db) -> Result<i64, ApiError> {
+/// The token of `Authorization: Bearer <token>` (401 when the header is missing or malformed).
+pub fn token(req: &HttpRequest) -> Result<String, ApiError> {
     let value = req
         .headers()
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
         .ok_or(ApiError::Unauthorized("missing bearer token"))?;
-    let token = value
+    Ok(value
         .strip_prefix("Bearer ")
         .map(str::trim)
         .filter(|t| !t.is_empty())
         .ok_or(ApiError::Unauthorized("the Authorization header must be \"Bearer <token>\""))?
-        .to_string();
-    db.run(move |c| Ok(crate::api_tokens::authenticate(c, &token)?))
-        .await?
-        .ok_or(ApiError::Unauthorized("invalid or revoked token"))
+        .to_string())
+}
+
+/// Checks that `token` is live (401 otherwise) and records its use. Runs on the caller's
+/// connection, so an API call costs one pool checkout.
+pub fn authenticate(conn: &mut PgConnection, token: &str) -> Result<i64, ApiError> {
+    crate::api_tokens::authenticate(conn, token)?.ok_or(ApiError::Unauthorized("invalid or revoked token"))
 }

@@ -3,8 +3,9 @@
 //! - GET /api/v1/users/{id}/permissions: a user's effective permission keys;
 //! - POST /api/v1/check: may user U do permission P (on contact C)?
 
-use super::bearer::authenticate;
+use super::bearer;
 use super::error::ApiError;
+use crate::access::Unknown;
 use crate::db::Db;
 use crate::permissions::{store, Perm};
 use crate::users::model::{self as users_model, User};
@@ -13,6 +14,10 @@ use diesel::PgConnection;
 use serde::{Deserialize, Serialize};
 
 fn unknown_user(id: i64) -> ApiError {
+    unknown_user_text(&id.to_string())
+}
+
+fn unknown_user_text(id: &str) -> ApiError {
     ApiError::NotFound(format!("no user with id {id}"))
 }
 
@@ -31,10 +36,14 @@ struct PermissionsBody {
 /// GET /api/v1/users/{id}/permissions.
 #[tracing::instrument(skip_all)]
 pub async fn permissions(req: HttpRequest, db: web::Data<Db>, id: web::Path<String>) -> Result<HttpResponse, ApiError> {
-    authenticate(&req, &db).await?;
-    let id: i64 = id.parse().map_err(|_| ApiError::NotFound(format!("no user with id {id}")))?;
+    let token = bearer::token(&req)?;
+    let id = id.into_inner();
     let body = db
         .run(move |c| {
+            if let Err(e) = bearer::authenticate(c, &token) {
+                return Ok(Err(e));
+            }
+            let Ok(id) = id.parse::<i64>() else { return Ok(Err(unknown_user_text(&id))) };
             let Some(user) = users_model::find(c, id)? else {
                 return Ok(Err(unknown_user(id)));
             };
@@ -70,26 +79,40 @@ pub struct Decision {
     pub reason: String,
 }
 
-/// POST /api/v1/check.
+/// POST /api/v1/check. One pool checkout: the token, then (for a contact) one query for the
+/// user and one for the contact.
 #[tracing::instrument(skip_all)]
 pub async fn check(req: HttpRequest, db: web::Data<Db>, body: web::Bytes) -> Result<HttpResponse, ApiError> {
-    authenticate(&req, &db).await?;
-    let ask: CheckRequest =
-        serde_json::from_slice(&body).map_err(|e| ApiError::BadRequest(format!("malformed request body: {e}")))?;
-    let perm = Perm::from_key(&ask.permission)
-        .ok_or_else(|| ApiError::BadRequest(format!("unknown permission key {:?}", ask.permission)))?;
+    let token = bearer::token(&req)?;
+    // Parsed before the database is asked, answered after the token is checked (401 first).
+    let ask = parse_check(&body);
     let decision = db
         .run(move |c| {
-            let Some(user) = users_model::find(c, ask.user_id)? else {
-                return Ok(Err(unknown_user(ask.user_id)));
+            if let Err(e) = bearer::authenticate(c, &token) {
+                return Ok(Err(e));
+            }
+            let (ask, perm) = match ask {
+                Ok(a) => a,
+                Err(e) => return Ok(Err(e)),
             };
             Ok(match ask.contact_id {
-                Some(contact_id) => contact_check(c, &user, perm, contact_id),
-                None => Ok(without_contact(c, &user, perm)?),
+                Some(contact_id) => contact_check(c, ask.user_id, perm, contact_id),
+                None => match users_model::find(c, ask.user_id)? {
+                    Some(user) => Ok(without_contact(c, &user, perm)?),
+                    None => Err(unknown_user(ask.user_id)),
+                },
             })
         })
         .await??;
     Ok(HttpResponse::Ok().json(decision))
+}
+
+fn parse_check(body: &[u8]) -> Result<(CheckRequest, Perm), ApiError> {
+    let ask: CheckRequest =
+        serde_json::from_slice(body).map_err(|e| ApiError::BadRequest(format!("malformed request body: {e}")))?;
+    let perm = Perm::from_key(&ask.permission)
+        .ok_or_else(|| ApiError::BadRequest(format!("unknown permission key {:?}", ask.permission)))?;
+    Ok((ask, perm))
 }
 
 /// The decision when no contact is involved: allowed iff the user is active and holds the key
@@ -127,9 +150,10 @@ pub async fn no_such_endpoint() -> Result<HttpResponse, ApiError> {
 
 /// The contact branch of the check: the access rules of SPEC 3 decide (`access::check_contact`),
 /// the same decision the console's screens use.
-fn contact_check(c: &mut PgConnection, user: &User, perm: Perm, contact_id: i64) -> Result<Decision, ApiError> {
-    match crate::access::check_contact(c, user.id, perm, contact_id)? {
-        Some(check) => Ok(Decision { allowed: check.allowed, level: Some(check.level.as_str()), reason: check.reason }),
-        None => Err(ApiError::NotFound(format!("no contact {contact_id}"))),
+fn contact_check(c: &mut PgConnection, user_id: i64, perm: Perm, contact_id: i64) -> Result<Decision, ApiError> {
+    match crate::access::check_contact(c, user_id, perm, contact_id)? {
+        Ok(check) => Ok(Decision { allowed: check.allowed, level: Some(check.level.as_str()), reason: check.reason }),
+        Err(Unknown::User) => Err(unknown_user(user_id)),
+        Err(Unknown::Contact) => Err(ApiError::NotFound(format!("no contact {contact_id}"))),
     }
 }

@@ -28,7 +28,7 @@ impl Editor {
         Editor {
             id: viewer.id(),
             administrator: viewer.user.role() == Role::Administrator,
-            perms: viewer.perms,
+            perms: viewer.perms(),
             ip: viewer.ip.clone(),
         }
     }

@@ -55,7 +55,7 @@ pub async fn show(viewer: Viewer, db: web::Data<Db>, q: web::Query<ListQuery>) -
     let filters = q.filters.clone();
     let (list, groups) = db
         .run(move |c| {
-            let s = who.subject(c)?;
+            let s = who.subject();
             let list = list::page(c, &s, &filters, sort, page_no, PER_PAGE)?;
             let groups = access_groups::table
                 .select((access_groups::id, access_groups::name))

@@ -79,13 +79,13 @@ pub async fn preview(viewer: Viewer, db: web::Data<Db>, body: web::Bytes) -> Res
     require(&viewer)?;
     let sel = selection(&body);
     let form: ActionsForm = serde_urlencoded::from_bytes(&body).map_err(|e| AppError::BadRequest(e.to_string()))?;
-    let (who, perms) = (viewer.access(), viewer.perms);
+    let (who, perms) = (viewer.access(), viewer.perms());
     let (f, s2) = (form.clone(), sel.clone());
     let outcome = db
         .run(move |c| {
             let parsed = spec::parse(c, &f, perms)?;
             let Ok(spec) = parsed else { return Ok(Err(parsed.err().unwrap_or_default())) };
-            let subject = who.subject(c)?;
+            let subject = who.subject();
             let (report, token) = bulk::preview(c, &subject, &s2, &spec)?;
             Ok(Ok((spec.describe(), report, token)))
         })
@@ -121,7 +121,7 @@ pub async fn execute(
     let (who, ip, token) = (viewer.access(), viewer.ip.clone(), form.into_inner().token);
     let outcome = db
         .run(move |c| {
-            let subject = who.subject(c)?;
+            let subject = who.subject();
             Ok(bulk::execute(c, &subject, &token, &who.user.email, ip)?)
         })
         .await?;

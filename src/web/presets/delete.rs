@@ -39,7 +39,7 @@ pub struct DeleteForm {
 }
 
 async fn load(viewer: &Viewer, db: &Db, id: i64) -> Result<DeletePage, AppError> {
-    let perms = viewer.perms;
+    let perms = viewer.perms();
     let (preset, holders, options) = db
         .run(move |c| {
             let preset = presets::find(c, id)?;
@@ -74,7 +74,7 @@ pub async fn submit(
     let id = id.into_inner();
     let raw = form.into_inner().replacement.unwrap_or_default();
     let replacement: Option<i64> = raw.trim().parse().ok();
-    let (actor, perms, ip) = (viewer.id(), viewer.perms, viewer.ip.clone());
+    let (actor, perms, ip) = (viewer.id(), viewer.perms(), viewer.ip.clone());
     let result = db
         .transaction(move |c| {
             let preset = presets::find_for_update(c, id)?;

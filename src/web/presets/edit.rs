@@ -72,7 +72,7 @@ pub async fn submit(
     let version: Option<i32> = field("version").and_then(|v| v.parse().ok());
     let confirm = field("step").as_deref() == Some("confirm");
     let digest = field("digest").unwrap_or_default();
-    let (actor, author, ip) = (viewer.id(), viewer.perms, viewer.ip.clone());
+    let (actor, author, ip) = (viewer.id(), viewer.perms(), viewer.ip.clone());
     let outcome = db
         .transaction(move |c| {
             let preset = presets::find_for_update(c, id)?;

@@ -40,8 +40,8 @@ fn new_page(viewer: &Viewer, name: String, from_name: Option<String>, keys: Perm
         layout: viewer.layout("/presets"),
         typed_name: name,
         from_name,
-        checklist: super::author_checklist(keys, viewer.perms),
-        locked: !keys.is_subset(viewer.perms),
+        checklist: super::author_checklist(keys, viewer.perms()),
+        locked: !keys.is_subset(viewer.perms()),
         errors,
     }
 }
@@ -79,7 +79,7 @@ pub async fn submit(
         errors.add("perm", "Tick at least one permission.");
     }
     if errors.is_empty() {
-        let (author, perms, n) = (viewer.id(), viewer.perms, name.clone());
+        let (author, perms, n) = (viewer.id(), viewer.perms(), name.clone());
         let created = db
             .transaction(
                 // A savepoint, so a name taken by a concurrent creation is reported like any other.

@@ -46,7 +46,7 @@ pub async fn load(viewer: &Viewer, db: &Db, id: i64) -> Result<ShowPage, AppErro
         .await?;
     let can_manage = viewer.has(Perm::AdministrationPresetsManage);
     let show_holders = viewer.has(Perm::AdministrationUsersView) || viewer.has(Perm::AdministrationUsersManage);
-    let checklist = if can_manage { super::author_checklist(keys, viewer.perms) } else { Checklist::view(keys) };
+    let checklist = if can_manage { super::author_checklist(keys, viewer.perms()) } else { Checklist::view(keys) };
     Ok(ShowPage {
         layout: viewer.layout("/presets"),
         key_count: keys.len(),
@@ -55,7 +55,7 @@ pub async fn load(viewer: &Viewer, db: &Db, id: i64) -> Result<ShowPage, AppErro
         show_holders,
         can_manage,
         checklist,
-        locked: can_manage && !keys.is_subset(viewer.perms),
+        locked: can_manage && !keys.is_subset(viewer.perms()),
         rename_value: preset.name.clone(),
         rename_error: None,
         history,

@@ -46,7 +46,7 @@ impl Sender {
         Sender {
             reader: crate::web::templates::reader(viewer),
             can_view_contacts: viewer.has(Perm::ContactsView),
-            perms: viewer.perms,
+            perms: viewer.perms(),
         }
     }
 

@@ -78,7 +78,7 @@ pub async fn permissions_page(
     let base = state::base_of(&presets, &s.presets);
     let checked = base.union(s.grants()).difference(s.revokes());
     let own = scope.target == Some(viewer.id());
-    let checklist = Checklist::new(checked, base, viewer.perms, own);
+    let checklist = Checklist::new(checked, base, viewer.perms(), own);
     let page = PermissionsPage {
         layout: viewer.layout("/users"),
         scope,

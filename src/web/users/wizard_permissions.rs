@@ -86,7 +86,7 @@ pub async fn submit(
     if action == "save_as_new" && !changed {
         let name = value(&pairs, "preset_name").unwrap_or_default().trim().to_string();
         let checked = checklist::parse(&pairs);
-        let (actor, perms) = (viewer.id(), viewer.perms);
+        let (actor, perms) = (viewer.id(), viewer.perms());
         let n = name.clone();
         let created = db
             .transaction(move |c| match presets::create_custom(c, actor, perms, &n, checked) {
@@ -110,7 +110,7 @@ pub async fn submit(
         }
     }
     if action != "back" && !changed {
-        let (perms, check) = (viewer.perms, s.clone());
+        let (perms, check) = (viewer.perms(), s.clone());
         match db.run(move |c| Ok(check_escalation(c, perms, &check))).await? {
             Ok(_) => {}
             Err(SaveError::Escalation(keys)) => {

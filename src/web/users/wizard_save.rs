@@ -28,7 +28,7 @@ pub async fn save(viewer: Viewer, db: web::Data<Db>, req: HttpRequest) -> Result
         return Ok(see_other(&scope.step_url(1)));
     }
     let actor = Actor { id: viewer.id(), ip: viewer.ip.clone() };
-    let (perms, w, st) = (viewer.perms, scope.w.clone(), s.clone());
+    let (perms, w, st) = (viewer.perms(), scope.w.clone(), s.clone());
     // A refused save must roll back: the closure fails and leaves the reason here.
     let refusal: Arc<Mutex<Option<SaveError>>> = Arc::default();
     let slot = refusal.clone();

@@ -1,0 +1,2 @@
+DROP VIEW contact_facts;
+DROP VIEW subject_facts;

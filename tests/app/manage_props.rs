@@ -1,0 +1,98 @@
+//! The bulk preview counts what a run would change without running it (and runs it only on
+//! its sample, rolled back). On random owners, tags, groups and action combinations, the
+//! preview's numbers and sample must be exactly what the execution then does.
+
+use crate::fixtures::*;
+use crate::helpers::*;
+use custodian::access::facts;
+use custodian::bulk::{self, run, run::Selection, spec::Spec, Executed};
+use custodian::db::schema::{contact_access_groups, contact_tags};
+use custodian::permissions::Role;
+use diesel::prelude::*;
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
+
+const TAGS: [&str; 3] = ["t1", "t2", "t3"];
+
+#[tokio::test]
+async fn preview_counts_and_sample_match_the_execution() {
+    let app = spawn_app().await;
+    let admin = app.create_user("ada@example.com", Role::Administrator);
+    let users: Vec<i64> = (0..4).map(|i| app.create_user(&format!("u{i}@example.com"), Role::Salesperson)).collect();
+    let mut c = app.conn();
+    let groups: Vec<i64> = (0..2).map(|i| group(&mut c, &format!("G{i}"))).collect();
+    let s = facts::subject(&mut c, admin).unwrap().unwrap();
+    let pick_user = |rng: &mut StdRng| {
+        let u = users[rng.gen_range(0..users.len())];
+        (u, format!("user {u}"))
+    };
+    for seed in 0..40u64 {
+        let mut rng = StdRng::seed_from_u64(seed);
+        c.test_transaction::<_, diesel::result::Error, _>(|c| {
+            let mut ids = Vec::new();
+            for i in 0..15 {
+                let main = if rng.gen_bool(0.8) { Some(users[rng.gen_range(0..users.len())]) } else { None };
+                let id = contact(c, &format!("P{seed}-{i}"), main);
+                for u in &users {
+                    if Some(*u) != main && rng.gen_bool(0.3) {
+                        co_owner(c, id, *u, rng.gen_bool(0.5));
+                    }
+                }
+                for t in TAGS {
+                    if rng.gen_bool(0.3) {
+                        diesel::insert_into(contact_tags::table)
+                            .values((contact_tags::contact_id.eq(id), contact_tags::tag.eq(t)))
+                            .execute(c)?;
+                    }
+                }
+                for g in &groups {
+                    if rng.gen_bool(0.4) {
+                        diesel::insert_into(contact_access_groups::table)
+                            .values((contact_access_groups::contact_id.eq(id), contact_access_groups::group_id.eq(g)))
+                            .execute(c)?;
+                    }
+                }
+                ids.push(id);
+            }
+            let mut spec = Spec::default();
+            while spec.is_empty() {
+                if rng.gen_bool(0.4) {
+                    spec.set_main_owner = Some(pick_user(&mut rng));
+                }
+                if rng.gen_bool(0.4) {
+                    let (u, e) = pick_user(&mut rng);
+                    spec.add_co_owner = Some((u, e, rng.gen_bool(0.5)));
+                }
+                if rng.gen_bool(0.4) {
+                    spec.remove_owner = Some(pick_user(&mut rng));
+                }
+                if rng.gen_bool(0.4) {
+                    spec.tags = TAGS.iter().filter(|_| rng.gen_bool(0.5)).map(|t| t.to_string()).collect();
+                }
+                let g = rng.gen_range(0..groups.len());
+                if rng.gen_bool(0.3) {
+                    spec.add_group = Some((groups[g], "add".into()));
+                }
+                if rng.gen_bool(0.3) {
+                    spec.remove_group = Some((groups[1 - g], "remove".into()));
+                }
+            }
+            let sel = Selection { ids: ids.clone(), ..Selection::default() };
+            let (preview, token) = bulk::preview(c, &s, &sel, &spec)?;
+            let Executed::Done(done) = bulk::execute(c, &s, &token, "ada@example.com", None)? else {
+                panic!("seed {seed}: the run did not execute")
+            };
+            let what = format!("seed {seed}, {spec:?}");
+            assert_eq!(preview.changes, done.changes, "{what}");
+            assert_eq!(preview.skipped, done.skipped, "{what}");
+            assert_eq!(preview.changed, done.changed, "{what}");
+            assert_eq!(done.changed, done.changed_ids.len() as i64, "{what}");
+            let now = run::states(c, &preview.sample.iter().map(|r| r.id).collect::<Vec<_>>())?;
+            assert!(!preview.sample.is_empty(), "{what}");
+            for row in &preview.sample {
+                assert_eq!(row.after, now[&row.id].1, "{what}: contact {}", row.id);
+            }
+            Ok(())
+        });
+    }
+}
