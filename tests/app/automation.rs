@@ -567,13 +567,13 @@ async fn browser_creates_and_shares_a_rule() {
     chrome.login(&app.address, "mia@example.com", TEST_PASSWORD).await;
     let d = &chrome.driver;
     d.goto(format!("{}/automation", app.address)).await.unwrap();
-    d.find(By::LinkText("New rule")).await.unwrap().click().await.unwrap();
+    chrome.click_through(By::LinkText("New rule")).await;
     d.find(By::Id("f-name")).await.unwrap().send_keys("Bob follows new leads").await.unwrap();
     d.find(By::Css("#f-trigger option[value='contact_created']")).await.unwrap().click().await.unwrap();
     d.find(By::Css("#f-action option[value='add_co_owner']")).await.unwrap().click().await.unwrap();
     d.find(By::Id("f-action_user")).await.unwrap().send_keys("bob@example.com").await.unwrap();
     d.find(By::Css("input[name=action_read_only]")).await.unwrap().click().await.unwrap();
-    d.find(By::Css("form.rule-form button[type=submit]")).await.unwrap().click().await.unwrap();
+    chrome.click_through(By::Css("form.rule-form button[type=submit]")).await;
     let flash = d.find(By::Css(".flash")).await.unwrap().text().await.unwrap();
     assert_eq!(flash, "Rule created.");
     let row: (i64, String, Option<i64>, bool, bool, bool) = automation_rules::table
@@ -588,16 +588,8 @@ async fn browser_creates_and_shares_a_rule() {
         .first(&mut app.conn())
         .unwrap();
     assert_eq!(row, (mia, "add_co_owner".into(), Some(bob), true, true, false));
-    d.find(By::XPath("//button[normalize-space()='Share rule']")).await.unwrap().click().await.unwrap();
-    // The list page is shown before and after the click: wait for the new one.
-    let mut text = String::new();
-    for _ in 0..100 {
-        text = d.find(By::Css("table.rules")).await.unwrap().text().await.unwrap_or_default();
-        if text.contains("Stop sharing") {
-            break;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-    }
+    chrome.click_through(By::XPath("//button[normalize-space()='Share rule']")).await;
+    let text = d.find(By::Css("table.rules")).await.unwrap().text().await.unwrap();
     assert!(text.contains("Add co-owner bob@example.com (read-only)"), "{text}");
     assert!(text.contains("Stop sharing"), "{text}");
     let shared: bool = automation_rules::table.select(automation_rules::shared).first(&mut app.conn()).unwrap();

@@ -92,6 +92,20 @@ impl Chrome {
             .unwrap()
     }
 
+    /// Clicks something that loads a new page and waits until the old page is gone, so the
+    /// next look-up cannot find an element of the page that was left (WebDriver's find does
+    /// not wait for a navigation a click started).
+    pub async fn click_through(&self, by: By) {
+        let old_page = self.driver.find(By::Tag("html")).await.unwrap();
+        self.driver.find(by).await.unwrap().click().await.unwrap();
+        old_page
+            .wait_until()
+            .wait(Duration::from_secs(30), Duration::from_millis(50))
+            .stale()
+            .await
+            .expect("the click did not load a new page within 30 s");
+    }
+
     pub async fn quit(mut self) {
         let driver = self.driver.clone();
         let _ = driver.quit().await;

@@ -248,7 +248,7 @@ async fn browser_sets_a_co_owner_read_only_and_the_co_owner_sees_a_read_only_car
     assert!(owners.contains("co@example.com read-only"), "{owners}");
     assert_eq!(co_owners_of(&mut app.conn(), id), vec![(co, true)]);
     // The co-owner signs in: the card shows, without any edit form.
-    chrome.driver.find(By::Css("form[action='/logout'] button")).await.unwrap().click().await.unwrap();
+    chrome.click_through(By::Css("form[action='/logout'] button")).await;
     chrome.login(&app.address, "co@example.com", TEST_PASSWORD).await;
     chrome.driver.goto(format!("{}/contacts/{id}", app.address)).await.unwrap();
     let access = chrome.wait_for(By::Css("main p.muted")).await.text().await.unwrap();

@@ -200,13 +200,13 @@ async fn browser_runs_a_bulk_action_through_preview_and_execute() {
     let chrome = crate::browser::Chrome::start().await;
     chrome.login(&app.address, "ada@example.com", TEST_PASSWORD).await;
     chrome.driver.goto(format!("{}/contacts?q=bulky", app.address)).await.unwrap();
-    chrome.driver.find(By::LinkText("Manage all matching…")).await.unwrap().click().await.unwrap();
+    chrome.click_through(By::LinkText("Manage all matching…")).await;
     chrome.wait_for(By::Id("f-tags")).await.send_keys("campaign-x").await.unwrap();
-    chrome.driver.find(By::Css("button.primary")).await.unwrap().click().await.unwrap();
+    chrome.click_through(By::Css("button.primary")).await;
     let matched = chrome.wait_for(By::Id("matched")).await.text().await.unwrap();
     assert_eq!(matched, "3");
     assert!(tags(c, ids[0]).is_empty(), "the preview changed nothing");
-    chrome.driver.find(By::Id("execute")).await.unwrap().click().await.unwrap();
+    chrome.click_through(By::Id("execute")).await;
     chrome.wait_text(By::Css("main h1"), "Done").await;
     for id in ids {
         assert_eq!(tags(c, id), ["campaign-x"]);

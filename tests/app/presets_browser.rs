@@ -15,7 +15,7 @@ async fn administrator_saves_salesperson_with_ab_tests_as_a_new_preset() {
     chrome.login(&app.address, "ada@example.com", TEST_PASSWORD).await;
     let d = &chrome.driver;
     d.goto(format!("{}/presets", app.address)).await.unwrap();
-    d.find(By::LinkText("Salesperson")).await.unwrap().click().await.unwrap();
+    chrome.click_through(By::LinkText("Salesperson")).await;
     let h1 = d.find(By::Css("main h1")).await.unwrap().text().await.unwrap();
     assert!(h1.starts_with("Salesperson"), "{h1}");
     for key in ["tests.ab_messages", "tests.abx_dynamic_content"] {
@@ -25,7 +25,7 @@ async fn administrator_saves_salesperson_with_ab_tests_as_a_new_preset() {
         assert!(b.is_selected().await.unwrap());
     }
     d.find(By::Id("f-name")).await.unwrap().send_keys("SalespersonAB").await.unwrap();
-    d.find(By::Id("save-as-new")).await.unwrap().click().await.unwrap();
+    chrome.click_through(By::Id("save-as-new")).await;
     let h1 = d.find(By::Css("main h1")).await.unwrap().text().await.unwrap();
     assert!(h1.starts_with("SalespersonAB"), "{h1}");
     let flash = d.find(By::Css(".flash-success")).await.unwrap().text().await.unwrap();

@@ -554,13 +554,13 @@ async fn browser_sending_operator_previews_and_sends() {
     d.goto(format!("{}/send", app.address)).await.unwrap();
     d.find(By::Css(&format!("#f-template option[value='{t}']"))).await.unwrap().click().await.unwrap();
     d.find(By::Id("f-tag")).await.unwrap().send_keys("news").await.unwrap();
-    d.find(By::Css("form[action='/send/preview'] button")).await.unwrap().click().await.unwrap();
+    chrome.click_through(By::Css("form[action='/send/preview'] button")).await;
     let recipients = d.find(By::Id("count-recipients")).await.unwrap().text().await.unwrap();
     let limited = d.find(By::Id("count-limited")).await.unwrap().text().await.unwrap();
     assert_eq!((recipients.as_str(), limited.as_str()), ("1", "1"));
     let source = d.source().await.unwrap();
     assert!(!source.contains("gus@example.com") && !source.contains("Ann"), "counts only");
-    d.find(By::Css("form[action='/send'] button")).await.unwrap().click().await.unwrap();
+    chrome.click_through(By::Css("form[action='/send'] button")).await;
     let flash = d.find(By::Css(".flash-success")).await.unwrap().text().await.unwrap();
     assert_eq!(flash, "1 message queued.");
     assert!(d.current_url().await.unwrap().path().starts_with("/outbox/"));

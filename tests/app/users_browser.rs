@@ -17,7 +17,7 @@ async fn fill(chrome: &Chrome, id: &str, value: &str) {
 }
 
 async fn click(chrome: &Chrome, id: &str) {
-    chrome.driver.find(By::Id(id)).await.unwrap().click().await.unwrap();
+    chrome.click_through(By::Id(id)).await;
 }
 
 /// Waits for an element (pages load after clicks).
