@@ -86,3 +86,49 @@ pub fn check_contact(
         Err(r) => Check { allowed: false, level: d.level, reason: format!("denied: {}; {why_level}", r.describe()) },
     }))
 }
+
+/// The answer of the authorization API for "may user U do P" when no contact is involved.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct PermissionCheck {
+    pub allowed: bool,
+    pub reason: String,
+}
+
+/// May `user_id` do `perm` at all (no contact)? Allowed iff the user is active, holds the key
+/// and, for an operation on contacts, nothing else refuses it (e.g. "disable export"). The
+/// reason names where the key comes from: a preset, a per-user grant, or the revoke.
+pub fn check_permission(
+    conn: &mut PgConnection,
+    user_id: i64,
+    perm: crate::permissions::Perm,
+) -> QueryResult<Result<PermissionCheck, Unknown>> {
+    let Some((user, s)) = facts::signed_in(conn, user_id)? else { return Ok(Err(Unknown::User)) };
+    let deny = |reason: String| Ok(Ok(PermissionCheck { allowed: false, reason }));
+    if !s.active {
+        return deny(format!("user {} is {}", user.id, user.status));
+    }
+    let refusal = match Operation::for_perm(perm) {
+        Some(op) => ops::permits_at_all(&s, op).err(),
+        None => (!s.perms.contains(perm)).then_some(Refusal::MissingPermission(perm)),
+    };
+    let sources = crate::permissions::store::sources(conn, user_id)?;
+    match refusal {
+        Some(Refusal::MissingPermission(_)) if sources.revokes.contains(perm) => {
+            deny(format!("{perm} is revoked for this user by a per-user override"))
+        }
+        Some(Refusal::MissingPermission(_)) => {
+            deny(format!("user does not hold {perm}: none of their presets or overrides gives it"))
+        }
+        Some(r) => deny(r.describe()),
+        None => {
+            let via: Vec<&str> =
+                sources.presets.iter().filter(|(_, _, s)| s.contains(perm)).map(|(_, n, _)| n.as_str()).collect();
+            let reason = if via.is_empty() {
+                format!("user holds {perm} through a per-user grant")
+            } else {
+                format!("user holds {perm} through preset {}", via.join(", "))
+            };
+            Ok(Ok(PermissionCheck { allowed: true, reason }))
+        }
+    }
+}

@@ -8,7 +8,7 @@ use super::error::ApiError;
 use crate::access::Unknown;
 use crate::db::Db;
 use crate::permissions::{store, Perm};
-use crate::users::model::{self as users_model, User};
+use crate::users::model as users_model;
 use actix_web::{web, HttpRequest, HttpResponse};
 use diesel::PgConnection;
 use serde::{Deserialize, Serialize};
@@ -97,10 +97,7 @@ pub async fn check(req: HttpRequest, db: web::Data<Db>, body: web::Bytes) -> Res
             };
             Ok(match ask.contact_id {
                 Some(contact_id) => contact_check(c, ask.user_id, perm, contact_id),
-                None => match users_model::find(c, ask.user_id)? {
-                    Some(user) => Ok(without_contact(c, &user, perm)?),
-                    None => Err(unknown_user(ask.user_id)),
-                },
+                None => permission_check(c, ask.user_id, perm),
             })
         })
         .await??;
@@ -115,32 +112,12 @@ fn parse_check(body: &[u8]) -> Result<(CheckRequest, Perm), ApiError> {
     Ok((ask, perm))
 }
 
-/// The decision when no contact is involved: allowed iff the user is active and holds the key
-/// (and, for contacts.export, export is not disabled for them). The reason names the source.
-fn without_contact(c: &mut PgConnection, user: &User, perm: Perm) -> diesel::QueryResult<Decision> {
-    let deny = |reason: String| Decision { allowed: false, level: None, reason };
-    if !user.is_active() {
-        return Ok(deny(format!("user {} is {}", user.id, user.status)));
+/// The contact-less branch of the check: `access::check_permission` decides.
+fn permission_check(c: &mut PgConnection, user_id: i64, perm: Perm) -> Result<Decision, ApiError> {
+    match crate::access::check_permission(c, user_id, perm)? {
+        Ok(check) => Ok(Decision { allowed: check.allowed, level: None, reason: check.reason }),
+        Err(_) => Err(unknown_user(user_id)),
     }
-    let sources = store::sources(c, user.id)?;
-    if !sources.effective().contains(perm) {
-        return Ok(deny(if sources.revokes.contains(perm) {
-            format!("{perm} is revoked for this user by a per-user override")
-        } else {
-            format!("user does not hold {perm}: none of their presets or overrides gives it")
-        }));
-    }
-    if perm == Perm::ContactsExport && user.disable_export {
-        return Ok(deny("contact export is disabled for this user".to_string()));
-    }
-    let via: Vec<&str> =
-        sources.presets.iter().filter(|(_, _, s)| s.contains(perm)).map(|(_, n, _)| n.as_str()).collect();
-    let reason = if via.is_empty() {
-        format!("user holds {perm} through a per-user grant")
-    } else {
-        format!("user holds {perm} through preset {}", via.join(", "))
-    };
-    Ok(Decision { allowed: true, level: None, reason })
 }
 
 /// Any other path or method under /api/: a JSON 404, not the HTML error page.
