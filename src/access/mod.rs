@@ -10,6 +10,7 @@ pub mod facts;
 pub mod filter;
 pub mod level;
 pub mod ops;
+pub mod reach;
 pub mod rules;
 
 pub use level::Level;

@@ -231,6 +231,8 @@ proptest! {
                     .collect();
                 let by_sql = sql_set(&mut c, &s, min);
                 prop_assert_eq!(&by_rule, &by_sql, "user {:?} at {:?}", s, min);
+                // The user card's totals (access::reach).
+                prop_assert_eq!(filter::count(&mut c, &s, min).unwrap(), by_rule.len() as i64, "count, user {:?} at {:?}", s, min);
                 // The list's newest-first look-up: all of them, and the newest three.
                 let none = custodian::db::sql::Sql::default();
                 let all: BTreeSet<i64> = filter::newest_ids(&mut c, &s, min, &none, 1000).unwrap().into_iter().collect();

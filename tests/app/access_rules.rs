@@ -185,3 +185,66 @@ async fn explainer_lists_who_sees_a_contact_and_why_a_user_cannot() {
     assert!(why.contains("level <strong>none</strong>"));
     assert!(why.contains("no ownership, team or access-group rule reaches this contact"));
 }
+
+/// The number a user card shows in the element with `id`.
+fn shown(html: &str, id: &str) -> Option<i64> {
+    html.split(&format!("id=\"{id}\">")).nth(1)?.split('<').next()?.trim().parse().ok()
+}
+
+#[tokio::test]
+async fn user_card_explains_what_the_user_reaches_path_by_path() {
+    let app = spawn_app().await;
+    let (_, ada) = app.signed_in("ada@example.com", Role::Administrator).await;
+    let sam = app.create_user("sam@example.com", Role::Salesperson);
+    let olga = app.create_user("olga@example.com", Role::Salesperson);
+    let zed = app.create_user("zed@example.com", Role::Salesperson);
+    let c = &mut app.conn();
+    let _own = contact(c, "Own", Some(sam));
+    let read_only = contact(c, "ReadOnly", Some(zed));
+    co_owner(c, read_only, sam, true);
+    // Rule 3: sam manages North, whose member olga owns two contacts and co-owns one.
+    team(c, "North", Some(sam), &[olga]);
+    let olgas = contact(c, "Olgas", Some(olga));
+    let secret = contact(c, "OlgasSecret", Some(olga));
+    set_confidential(c, secret);
+    let co = contact(c, "OlgaCo", Some(zed));
+    co_owner(c, co, olga, false);
+    // Rule 4: VIP grants edit to South, which sam belongs to.
+    let south = team(c, "South", None, &[sam]);
+    let vip = group(c, "VIP");
+    grant(c, vip, None, Some(south), "edit");
+    let in_vip = contact(c, "InVip", Some(zed));
+    let vip_secret = contact(c, "VipSecret", Some(zed));
+    set_confidential(c, vip_secret);
+    for id in [in_vip, vip_secret, olgas] {
+        in_group(c, id, vip);
+    }
+
+    let html = ada.page(&format!("/users/{sam}")).await;
+    assert_eq!(shown(&html, "reach-main"), Some(1));
+    assert_eq!(shown(&html, "reach-co"), Some(0));
+    assert_eq!(shown(&html, "reach-co-ro"), Some(1));
+    let north = html.split("class=\"reach-team\"").nth(1).expect("the managed team's row");
+    assert!(north.contains("North</a> (1 member)") && north.contains("<td>2</td>"), "Olgas and OlgaCo: {north}");
+    let vip_row = html.split("class=\"reach-group\"").nth(1).expect("the grant's row");
+    assert!(vip_row.contains("team South") && vip_row.contains("<td>edit</td><td>2</td>"), "InVip, Olgas: {vip_row}");
+    // Own, ReadOnly, Olgas, OlgaCo, InVip; never the confidential ones.
+    assert_eq!(shown(&html, "reach-view"), Some(5));
+    assert_eq!(shown(&html, "reach-edit"), Some(4), "not ReadOnly");
+    assert_eq!(shown(&html, "reach-act"), Some(3), "not ReadOnly, not InVip (edit)");
+    assert!(html.contains("Confidential contacts count only where the user is an owner"));
+
+    // "Only contacts this user owns" takes teams and groups away, and the card says so.
+    set_only_owned(c, sam);
+    let html = ada.page(&format!("/users/{sam}")).await;
+    assert_eq!(
+        (shown(&html, "reach-view"), shown(&html, "reach-edit"), shown(&html, "reach-act")),
+        (Some(2), Some(1), Some(1))
+    );
+    assert!(html.contains("limited to contacts they own"), "the limit is named");
+    assert!(html.contains("gives nothing here"));
+
+    // Nobody without administration.users_view sees the card.
+    let (_, sid) = app.signed_in("sid@example.com", Role::Salesperson).await;
+    assert_eq!(sid.get(&format!("/users/{sam}")).await.status().as_u16(), 403);
+}

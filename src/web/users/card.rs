@@ -1,6 +1,8 @@
 //! GET /users/{id}: the user card: details, role, status, presets, overrides, effective
-//! permissions and the actions the viewer may take.
+//! permissions, the contacts they reach and why, and the actions the viewer may take.
 
+use crate::access::facts;
+use crate::access::reach::Reach;
 use crate::auth::Viewer;
 use crate::db::Db;
 use crate::error::AppError;
@@ -28,6 +30,8 @@ pub struct CardPage {
     /// The user's audit history, for holders of administration.audit_view (it includes
     /// sign-ins and their addresses).
     pub history: Option<Vec<crate::web::audit::Row>>,
+    /// What contacts the user reaches, path by path (the explainer's other direction).
+    pub reach: Reach,
 }
 
 #[tracing::instrument(skip_all)]
@@ -35,11 +39,11 @@ pub async fn show(viewer: Viewer, db: web::Data<Db>, id: web::Path<i64>) -> Resu
     viewer.require_any(&[Perm::AdministrationUsersView, Perm::AdministrationUsersManage])?;
     let id = id.into_inner();
     let audit = viewer.has(Perm::AdministrationAuditView);
-    let (user, sources, history) = db
+    let (user, sources, history, reach) = db
         .run(move |c| {
-            let user = model::find(c, id)?.ok_or(AppError::NotFound)?;
+            let (user, subject) = facts::signed_in(c, id)?.ok_or(AppError::NotFound)?;
             let history = if audit { Some(crate::web::audit::history(c, "user", id, 30)?) } else { None };
-            Ok((user, store::sources(c, id)?, history))
+            Ok((user, store::sources(c, id)?, history, Reach::of(c, &subject)?))
         })
         .await?;
     let manage = viewer.has(Perm::AdministrationUsersManage);
@@ -56,6 +60,7 @@ pub async fn show(viewer: Viewer, db: web::Data<Db>, id: web::Path<i64>) -> Resu
         can_reactivate: manage && user.status == DEACTIVATED,
         can_delete: manage && other && user.status != model::DELETED,
         history,
+        reach,
         user,
     })
 }

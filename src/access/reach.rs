@@ -1,0 +1,142 @@
+//! The explainer's other direction (SPEC 3): not "who can see this contact and why" but "what
+//! can this user reach, and through what": each access path with how many contacts it gives,
+//! the rules that narrow them, and the totals at each level. Shown on the user card.
+//!
+//! Every count is an index look-up per path; the totals come from [`filter::count`], the same
+//! rules the list and the property test use.
+
+use super::filter;
+use super::level::Level;
+use super::rules::{Denial, Subject};
+use crate::permissions::Perm;
+use diesel::prelude::*;
+use diesel::sql_types::{BigInt, Nullable, Text};
+
+/// What one user reaches, path by path.
+#[derive(Debug, Clone)]
+pub struct Reach {
+    /// Distinct contacts reached at view, edit and act (or above).
+    pub at_view: i64,
+    pub at_edit: i64,
+    pub at_act: i64,
+    /// Rule 1 (`contacts.all`) applies.
+    pub whole_base: bool,
+    /// Rule 2.
+    pub main_owner: i64,
+    pub co_owner: i64,
+    pub co_owner_read_only: i64,
+    /// Rule 3: the teams the user manages.
+    pub teams: Vec<TeamReach>,
+    /// Rule 4: the grants to the user or their teams.
+    pub grants: Vec<GrantReach>,
+    /// Rules that take away what the paths above would give (inactive, only owned).
+    pub limits: Vec<Denial>,
+    /// Confidential contacts of others are left out of every count (the user is no
+    /// Administrator).
+    pub confidential_excluded: bool,
+    /// The user lacks `contacts.view`: whatever the levels, the list and cards refuse them.
+    pub lacks_view: bool,
+}
+
+#[derive(Debug, Clone, QueryableByName)]
+pub struct TeamReach {
+    #[diesel(sql_type = BigInt)]
+    pub team_id: i64,
+    #[diesel(sql_type = Text)]
+    pub team_name: String,
+    #[diesel(sql_type = BigInt)]
+    pub members: i64,
+    /// Contacts whose main owner or writable co-owner is a member.
+    #[diesel(sql_type = BigInt)]
+    pub contacts: i64,
+}
+
+#[derive(Debug, Clone, QueryableByName)]
+pub struct GrantReach {
+    #[diesel(sql_type = BigInt)]
+    pub group_id: i64,
+    #[diesel(sql_type = Text)]
+    pub group_name: String,
+    #[diesel(sql_type = Text)]
+    pub level: String,
+    /// The team the grant goes to (the user belongs to it); `None` for a grant to the user.
+    #[diesel(sql_type = Nullable<Text>)]
+    pub team_name: Option<String>,
+    /// Contacts in the group.
+    #[diesel(sql_type = BigInt)]
+    pub contacts: i64,
+}
+
+#[derive(QueryableByName)]
+struct Owned {
+    #[diesel(sql_type = BigInt)]
+    main_owner: i64,
+    #[diesel(sql_type = BigInt)]
+    co_owner: i64,
+    #[diesel(sql_type = BigInt)]
+    co_owner_read_only: i64,
+}
+
+impl Reach {
+    /// The paths listed one by one are counted even when a limit blocks them, so the card can
+    /// say what "only contacts this user owns" or a deactivation takes away.
+    pub fn of(conn: &mut PgConnection, s: &Subject) -> QueryResult<Reach> {
+        let uid = s.user_id;
+        // Rule 3 and 4 never reach another owner's confidential contact (rules::decide).
+        let conf = if s.administrator { "" } else { " AND NOT c.confidential" };
+        let owned: Owned = diesel::sql_query(format!(
+            "SELECT (SELECT count(*) FROM contacts WHERE main_owner_id = {uid}) AS main_owner, \
+               (SELECT count(*) FROM contact_owners WHERE user_id = {uid} AND NOT read_only) AS co_owner, \
+               (SELECT count(*) FROM contact_owners WHERE user_id = {uid} AND read_only) AS co_owner_read_only"
+        ))
+        .get_result(conn)?;
+        let teams: Vec<TeamReach> = diesel::sql_query(format!(
+            "SELECT t.id AS team_id, t.name AS team_name, \
+               (SELECT count(*) FROM team_members tm WHERE tm.team_id = t.id) AS members, \
+               (SELECT count(*) FROM ( \
+                  SELECT c.id FROM team_members tm JOIN contacts c ON c.main_owner_id = tm.user_id \
+                   WHERE tm.team_id = t.id{conf} \
+                  UNION SELECT c.id FROM team_members tm \
+                   JOIN contact_owners co ON co.user_id = tm.user_id AND NOT co.read_only \
+                   JOIN contacts c ON c.id = co.contact_id WHERE tm.team_id = t.id{conf}) x) AS contacts \
+             FROM teams t WHERE t.manager_id = {uid} ORDER BY t.name, t.id"
+        ))
+        .load(conn)?;
+        let grants: Vec<GrantReach> = diesel::sql_query(format!(
+            "SELECT g.group_id, ag.name AS group_name, g.level, tt.name AS team_name, \
+               (SELECT count(*) FROM contact_access_groups cag JOIN contacts c ON c.id = cag.contact_id \
+                 WHERE cag.group_id = g.group_id{conf}) AS contacts \
+             FROM access_group_grants g JOIN access_groups ag ON ag.id = g.group_id \
+             LEFT JOIN teams tt ON tt.id = g.team_id \
+             WHERE g.user_id = {uid} OR g.team_id IN (SELECT team_id FROM team_members WHERE user_id = {uid}) \
+             ORDER BY ag.name, g.group_id, tt.name NULLS FIRST"
+        ))
+        .load(conn)?;
+        let mut limits = Vec::new();
+        if !s.active {
+            limits.push(Denial::Inactive);
+        }
+        if s.only_owned {
+            limits.push(Denial::OnlyOwned);
+        }
+        Ok(Reach {
+            at_view: filter::count(conn, s, Level::View)?,
+            at_edit: filter::count(conn, s, Level::Edit)?,
+            at_act: filter::count(conn, s, Level::Act)?,
+            whole_base: s.perms.contains(Perm::ContactsAll),
+            main_owner: owned.main_owner,
+            co_owner: owned.co_owner,
+            co_owner_read_only: owned.co_owner_read_only,
+            teams,
+            grants,
+            limits,
+            confidential_excluded: !s.administrator,
+            lacks_view: !s.perms.contains(Perm::ContactsView),
+        })
+    }
+
+    /// Whether teams, access groups and `contacts.all` count (not under "only owned").
+    pub fn shared_paths_count(&self) -> bool {
+        !self.limits.contains(&Denial::OnlyOwned)
+    }
+}
