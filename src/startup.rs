@@ -93,6 +93,8 @@ impl Application {
             let mailer = std::sync::Arc::new(crate::messaging::delivery::SmtpMailer::new(url, from)?);
             tokio::spawn(crate::messaging::delivery::run_worker(db.clone(), mailer));
         }
+        // Imports an instance left unfinished, and uploads nobody imported.
+        tokio::spawn(crate::imports::housekeeping::run_worker(db.clone()));
         let listener = TcpListener::bind(&config.bind)?;
         let local = listener.local_addr()?;
         let idle = CookieDuration::minutes(config.session_idle_minutes);

@@ -97,7 +97,9 @@ fn main() -> anyhow::Result<()> {
         };
         println!("upload {n}: stored in the database in {:.2?}", t.elapsed());
         let t = Instant::now();
-        let counts = run::execute(&pool, id).map_err(|e| anyhow::anyhow!("import failed: {e}"))?;
+        let counts = run::execute(&pool, id)
+            .map_err(|e| anyhow::anyhow!("import failed: {e}"))?
+            .ok_or_else(|| anyhow::anyhow!("import job {id} was not running"))?;
         println!(
             "import {n}: {} rows in {:.2?} — created {}, updated {}, skipped {}, rejected {}",
             args.rows,

@@ -5,8 +5,10 @@
 //! - [`job`]: the job row (status, progress, counts) and its options.
 //! - [`run`]: the import itself: the file streamed row by row, rows checked without a query
 //!   each, written in large set-based batches, all in one transaction.
+//! - [`housekeeping`]: interrupted jobs run again, abandoned uploads removed.
 
 pub mod file;
+pub mod housekeeping;
 pub mod job;
 pub mod rows;
 pub mod run;

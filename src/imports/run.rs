@@ -50,31 +50,60 @@ struct Existing {
 }
 
 /// Runs job `job_id` to its end (blocking: call it off the async executor). Failures are
-/// recorded on the job (status `failed`, nothing imported) and returned.
-pub fn execute(db: &Db, job_id: i64) -> Result<Counts, AppError> {
+/// recorded on the job (status `failed`, nothing imported, the file removed) and returned.
+/// `Ok(None)`: nothing to do here, because another run holds the job (another instance, or
+/// the start and the resume sweep racing) or it is no longer running.
+pub fn execute(db: &Db, job_id: i64) -> Result<Option<Counts>, AppError> {
     let outcome = execute_inner(db, job_id);
     if let Err(e) = &outcome {
         tracing::error!(job = job_id, error = ?e, "import failed");
-        diesel::update(import_jobs::table.find(job_id))
-            .set((
-                import_jobs::status.eq(job::FAILED),
-                import_jobs::error.eq(Some("The import failed and nothing was imported. Please try again.")),
-                import_jobs::finished_at.eq(Some(Utc::now())),
-            ))
-            .execute(&mut *db.get_blocking()?)?;
+        let mut c = db.get_blocking()?;
+        c.transaction(|c| {
+            diesel::update(import_jobs::table.find(job_id))
+                .set((
+                    import_jobs::status.eq(job::FAILED),
+                    import_jobs::error.eq(Some("The import failed and nothing was imported. Please try again.")),
+                    import_jobs::finished_at.eq(Some(Utc::now())),
+                ))
+                .execute(c)?;
+            diesel::delete(import_chunks::table.filter(import_chunks::job_id.eq(job_id))).execute(c)
+        })?;
     }
     outcome
 }
 
-fn execute_inner(db: &Db, job_id: i64) -> Result<Counts, AppError> {
-    // Two connections: one streams the stored file and reports progress (autocommit, so the
-    // result page sees it), the other holds the import's transaction.
-    let mut file_conn = db.get_blocking()?;
-    let j = job::find(&mut file_conn, job_id)?;
-    let opts = j.options().ok_or_else(|| anyhow::anyhow!("import job {job_id} has no options"))?;
-    let mut reader = super::file::reader(super::file::StoredFile::open(file_conn, job_id), j.delimiter_byte());
+/// Takes the job for this transaction: a PostgreSQL advisory lock, released at commit or
+/// rollback, and so also when the instance running it dies. `false` when another run holds it.
+pub fn claim(c: &mut PgConnection, job_id: i64) -> QueryResult<bool> {
+    #[derive(QueryableByName)]
+    struct Claimed {
+        #[diesel(sql_type = Bool)]
+        claimed: bool,
+    }
+    // The key's high bits name import jobs, so it cannot meet another use of advisory locks.
+    const IMPORT_JOBS: i64 = 0x494d_0000_0000_0000;
+    let r: Claimed = diesel::sql_query("SELECT pg_try_advisory_xact_lock($1) AS claimed")
+        .bind::<BigInt, _>(IMPORT_JOBS | job_id)
+        .get_result(c)?;
+    Ok(r.claimed)
+}
+
+fn execute_inner(db: &Db, job_id: i64) -> Result<Option<Counts>, AppError> {
     let mut conn = db.get_blocking()?;
     conn.transaction(|c| {
+        // Claimed first, then read: a run that finished just before sees `done` here.
+        if !claim(c, job_id)? {
+            return Ok(None);
+        }
+        let j = job::find(c, job_id)?;
+        if j.status != job::RUNNING {
+            return Ok(None);
+        }
+        let opts = j.options().ok_or_else(|| anyhow::anyhow!("import job {job_id} has no options"))?;
+        // A second connection streams the stored file and reports progress (autocommit, so
+        // the result page sees it while this transaction runs).
+        let file_conn = db.get_blocking()?;
+        let mut reader = super::file::reader(super::file::StoredFile::open(file_conn, job_id), j.delimiter_byte());
         let s = crate::access::facts::subject(c, j.user_id)?.ok_or(AppError::NotFound)?;
         let counts = import_file(c, &mut reader, &j, &s, &opts)?;
         diesel::update(import_jobs::table.find(job_id))
@@ -97,7 +126,7 @@ fn execute_inner(db: &Db, job_id: i64) -> Result<Counts, AppError> {
                 "owner_id": opts.owner_id, "dedup": opts.dedup,
             }))
             .record(c)?;
-        Ok(counts)
+        Ok(Some(counts))
     })
 }
 

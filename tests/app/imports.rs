@@ -5,7 +5,7 @@
 use crate::fixtures::*;
 use crate::helpers::*;
 use custodian::db::schema::{
-    audit_log, contact_access_groups, contact_tags, contacts, import_jobs, import_rejects, users,
+    audit_log, contact_access_groups, contact_tags, contacts, import_chunks, import_jobs, import_rejects, users,
 };
 use custodian::permissions::Role;
 use diesel::prelude::*;
@@ -316,50 +316,67 @@ async fn a_running_import_shows_its_progress_and_refreshes() {
     assert_eq!(status, "running");
 }
 
+/// A Marketer created directly in the database (for tests that run imports without the app).
+fn marketer(c: &mut PgConnection) -> i64 {
+    let new = custodian::users::model::NewUser {
+        email: "mia@example.com",
+        first_name: "Mia",
+        last_name: "M",
+        phone: None,
+        password_hash: "x",
+        role: "marketer",
+    };
+    custodian::users::model::create(c, &new).unwrap().id
+}
+
+/// An import job of `csv` (columns email, first_name), uploaded and started as the mapping
+/// page starts it, but not run: as if its instance stopped right there.
+fn started_job(c: &mut PgConnection, uid: i64, csv: &str, owner_id: i64) -> i64 {
+    use custodian::imports::{job, Dedup, Options, Target};
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("a.csv");
+    std::fs::write(&path, csv).unwrap();
+    let id = job::create(c, uid, &path, "a.csv").unwrap().unwrap();
+    let opts = Options {
+        mapping: vec![Target::Email, Target::FirstName],
+        tags: vec![],
+        groups: vec![],
+        owner_id,
+        dedup: Dedup::Update,
+    };
+    assert!(job::start(c, id, &opts).unwrap());
+    id
+}
+
+fn status_of(c: &mut PgConnection, id: i64) -> (String, Option<String>) {
+    import_jobs::table.find(id).select((import_jobs::status, import_jobs::error)).first(c).unwrap()
+}
+
+fn chunks_of(c: &mut PgConnection, id: i64) -> i64 {
+    import_chunks::table.filter(import_chunks::job_id.eq(id)).count().get_result(c).unwrap()
+}
+
 /// The whole import is one transaction: when it fails in its second batch, the first batch's
 /// changes are rolled back too, and the job says it failed.
 #[test]
 fn a_failing_import_changes_nothing() {
-    use custodian::imports::{job, run, Dedup, Options, Target};
+    use custodian::imports::run;
     let db = TestDb::new();
     let mut c = db.conn();
-    let uid = custodian::users::model::create(
-        &mut c,
-        &custodian::users::model::NewUser {
-            email: "mia@example.com",
-            first_name: "Mia",
-            last_name: "M",
-            phone: None,
-            password_hash: "x",
-            role: "marketer",
-        },
-    )
-    .unwrap()
-    .id;
+    let uid = marketer(&mut c);
     diesel::sql_query(format!(
         "INSERT INTO contacts (email, first_name, main_owner_id) SELECT 'e' || g || '@x.test', 'Old', {uid} FROM generate_series(1, {}) g",
         run::BATCH
     ))
     .execute(&mut c)
     .unwrap();
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("a.csv");
     let mut csv = String::from("email,first_name\n");
     for i in 1..=run::BATCH {
         csv.push_str(&format!("e{i}@x.test,New\n"));
     }
     csv.push_str("fresh@x.test,Fresh\n");
-    std::fs::write(&path, csv).unwrap();
-    let id = job::create(&mut c, uid, &path, "a.csv").unwrap().unwrap();
     // An owner that does not exist: the second batch's INSERT fails on its foreign key.
-    let opts = Options {
-        mapping: vec![Target::Email, Target::FirstName],
-        tags: vec![],
-        groups: vec![],
-        owner_id: -1,
-        dedup: Dedup::Update,
-    };
-    assert!(job::start(&mut c, id, &opts).unwrap());
+    let id = started_job(&mut c, uid, &csv, -1);
     let pool = custodian::db::Db::new(&db.url, 3, std::time::Duration::from_secs(5));
     assert!(run::execute(&pool, id).is_err());
     let renamed: i64 = contacts::table.filter(contacts::first_name.eq("New")).count().get_result(&mut c).unwrap();
@@ -370,4 +387,77 @@ fn a_failing_import_changes_nothing() {
         import_jobs::table.find(id).select((import_jobs::status, import_jobs::error)).first(&mut c).unwrap();
     assert_eq!(status, "failed");
     assert!(error.unwrap().contains("nothing was imported"));
+    assert_eq!(chunks_of(&mut c, id), 0, "the file of a failed import is removed");
+}
+
+/// An instance stopped in the middle of an import (its transaction rolled back with it): the
+/// next instance to start runs the job again, from the stored file.
+#[tokio::test]
+async fn an_import_a_stopped_instance_left_running_is_run_again() {
+    let db = TestDb::new();
+    let mut c = db.conn();
+    let uid = marketer(&mut c);
+    let id = started_job(&mut c, uid, "email,first_name\nann@x.test,Ann\nbob@x.test,Bob\n", uid);
+    let _app = spawn_app_on(db, None).await;
+    let mut status = status_of(&mut c, id);
+    for _ in 0..300 {
+        if status.0 != "running" {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        status = status_of(&mut c, id);
+    }
+    assert_eq!(status, ("done".to_string(), None));
+    let names: Vec<String> = contacts::table.order(contacts::email).select(contacts::first_name).load(&mut c).unwrap();
+    assert_eq!(names, ["Ann", "Bob"]);
+    assert_eq!(chunks_of(&mut c, id), 0, "the file is removed once imported");
+}
+
+/// A job another run holds (another instance is importing it) is left alone; once that run
+/// ends without finishing it, the job is run.
+#[test]
+fn a_job_another_run_holds_is_left_to_it() {
+    use custodian::imports::run;
+    let db = TestDb::new();
+    let mut c = db.conn();
+    let uid = marketer(&mut c);
+    let id = started_job(&mut c, uid, "email,first_name\nann@x.test,Ann\n", uid);
+    let pool = custodian::db::Db::new(&db.url, 3, std::time::Duration::from_secs(5));
+    let mut other = db.conn();
+    other
+        .transaction(|t| {
+            assert!(run::claim(t, id)?, "the other run holds the job");
+            assert_eq!(run::execute(&pool, id).unwrap(), None, "left to the other run");
+            Err::<(), _>(diesel::result::Error::RollbackTransaction)
+        })
+        .unwrap_err();
+    assert_eq!(status_of(&mut c, id).0, "running");
+    let counts = run::execute(&pool, id).unwrap().expect("run once the other run is gone");
+    assert_eq!(counts.created, 1);
+    assert_eq!(run::execute(&pool, id).unwrap(), None, "a finished job is not run twice");
+    assert_eq!(contacts::table.count().get_result::<i64>(&mut c).unwrap(), 1);
+}
+
+/// An upload whose mapping nobody confirmed within a day is closed and its file removed;
+/// newer uploads stay.
+#[test]
+fn abandoned_uploads_are_closed_and_their_files_removed() {
+    use custodian::imports::{housekeeping, job};
+    let db = TestDb::new();
+    let mut c = db.conn();
+    let uid = marketer(&mut c);
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("a.csv");
+    std::fs::write(&path, "email\nann@x.test\n").unwrap();
+    let old = job::create(&mut c, uid, &path, "old.csv").unwrap().unwrap();
+    let new = job::create(&mut c, uid, &path, "new.csv").unwrap().unwrap();
+    diesel::update(import_jobs::table.find(old))
+        .set(import_jobs::created_at.eq(chrono::Utc::now() - chrono::TimeDelta::hours(25)))
+        .execute(&mut c)
+        .unwrap();
+    assert_eq!(housekeeping::expire_uploads(&mut c).unwrap(), 1);
+    assert_eq!(status_of(&mut c, old), ("failed".to_string(), Some(housekeeping::EXPIRED.to_string())));
+    assert_eq!(chunks_of(&mut c, old), 0);
+    assert_eq!(status_of(&mut c, new), ("uploaded".to_string(), None));
+    assert_eq!(chunks_of(&mut c, new), 1);
 }

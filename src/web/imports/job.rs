@@ -183,7 +183,8 @@ pub async fn start(
     let opts = Options { mapping: f.mapping, tags, groups: f.groups, owner_id, dedup };
     if db.transaction(move |c| Ok(job::start(c, id, &opts)?)).await? {
         let db = db.get_ref().clone();
-        // The import runs in the background; the job row reports its progress.
+        // The import runs in the background; the job row reports its progress. Should this
+        // instance stop, another one's import sweep runs it again (imports::housekeeping).
         actix_web::rt::spawn(async move {
             let _ = web::block(move || crate::imports::run::execute(&db, id)).await;
         });
