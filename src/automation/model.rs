@@ -100,8 +100,10 @@ pub struct RuleForm {
     pub version: i32,
 }
 
-/// A form that passed validation: the values to store.
-#[derive(Debug, Clone)]
+/// A form that passed validation: the values to store (the rule's own columns, written as
+/// they are by create and update; a `None` clears its column).
+#[derive(Debug, Clone, Insertable, AsChangeset)]
+#[diesel(table_name = automation_rules, treat_none_as_null = true)]
 pub struct Valid {
     pub name: String,
     pub trigger: String,
@@ -257,21 +259,7 @@ pub fn find_for_update(conn: &mut PgConnection, id: i64) -> QueryResult<Rule> {
 
 pub fn create(conn: &mut PgConnection, owner: i64, v: &Valid) -> QueryResult<Rule> {
     diesel::insert_into(automation_rules::table)
-        .values((
-            automation_rules::owner_id.eq(owner),
-            automation_rules::name.eq(&v.name),
-            automation_rules::trigger.eq(&v.trigger),
-            automation_rules::trigger_tag.eq(&v.trigger_tag),
-            automation_rules::has_tag.eq(&v.has_tag),
-            automation_rules::category.eq(&v.category),
-            automation_rules::no_main_owner.eq(v.no_main_owner),
-            automation_rules::action.eq(&v.action),
-            automation_rules::action_user_id.eq(v.action_user_id),
-            automation_rules::action_read_only.eq(v.action_read_only),
-            automation_rules::action_tag.eq(&v.action_tag),
-            automation_rules::action_group_id.eq(v.action_group_id),
-            automation_rules::enabled.eq(v.enabled),
-        ))
+        .values((automation_rules::owner_id.eq(owner), v))
         .returning(Rule::as_returning())
         .get_result(conn)
 }
@@ -281,22 +269,7 @@ pub fn update(conn: &mut PgConnection, id: i64, version: i32, v: &Valid) -> Quer
     diesel::update(
         automation_rules::table.filter(automation_rules::id.eq(id)).filter(automation_rules::version.eq(version)),
     )
-    .set((
-        automation_rules::name.eq(&v.name),
-        automation_rules::trigger.eq(&v.trigger),
-        automation_rules::trigger_tag.eq(&v.trigger_tag),
-        automation_rules::has_tag.eq(&v.has_tag),
-        automation_rules::category.eq(&v.category),
-        automation_rules::no_main_owner.eq(v.no_main_owner),
-        automation_rules::action.eq(&v.action),
-        automation_rules::action_user_id.eq(v.action_user_id),
-        automation_rules::action_read_only.eq(v.action_read_only),
-        automation_rules::action_tag.eq(&v.action_tag),
-        automation_rules::action_group_id.eq(v.action_group_id),
-        automation_rules::enabled.eq(v.enabled),
-        automation_rules::version.eq(automation_rules::version + 1),
-        automation_rules::updated_at.eq(Utc::now()),
-    ))
+    .set((v, automation_rules::version.eq(automation_rules::version + 1), automation_rules::updated_at.eq(Utc::now())))
     .returning(Rule::as_returning())
     .get_result(conn)
     .optional()

@@ -119,6 +119,20 @@ pub async fn spawn_app_on(db: TestDb, via_url: Option<String>) -> TestApp {
     TestApp { address, db }
 }
 
+/// Creates an active user with `role` and the test password straight in the database (for
+/// tests without a running app); returns its id.
+pub fn create_user(c: &mut PgConnection, email: &str, role: Role) -> i64 {
+    let new = NewUser {
+        email,
+        first_name: "Test",
+        last_name: role.label(),
+        phone: None,
+        password_hash: password_hash(),
+        role: role.as_str(),
+    };
+    model::create(c, &new).unwrap().id
+}
+
 fn password_hash() -> &'static str {
     static H: OnceLock<String> = OnceLock::new();
     H.get_or_init(|| custodian::auth::password::hash(TEST_PASSWORD).unwrap())
@@ -136,20 +150,7 @@ impl TestApp {
 
     /// Creates an active user with `role` and the test password; returns its id.
     pub fn create_user(&self, email: &str, role: Role) -> i64 {
-        let mut c = self.conn();
-        model::create(
-            &mut c,
-            &NewUser {
-                email,
-                first_name: "Test",
-                last_name: role.label(),
-                phone: None,
-                password_hash: password_hash(),
-                role: role.as_str(),
-            },
-        )
-        .unwrap()
-        .id
+        create_user(&mut self.conn(), email, role)
     }
 
     /// A browser signed in as a new user of `role`.

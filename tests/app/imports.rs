@@ -316,19 +316,6 @@ async fn a_running_import_shows_its_progress_and_refreshes() {
     assert_eq!(status, "running");
 }
 
-/// A Marketer created directly in the database (for tests that run imports without the app).
-fn marketer(c: &mut PgConnection) -> i64 {
-    let new = custodian::users::model::NewUser {
-        email: "mia@example.com",
-        first_name: "Mia",
-        last_name: "M",
-        phone: None,
-        password_hash: "x",
-        role: "marketer",
-    };
-    custodian::users::model::create(c, &new).unwrap().id
-}
-
 /// An import job of `csv` (columns email, first_name), uploaded and started as the mapping
 /// page starts it, but not run: as if its instance stopped right there.
 fn started_job(c: &mut PgConnection, uid: i64, csv: &str, owner_id: i64) -> i64 {
@@ -363,7 +350,7 @@ fn a_failing_import_changes_nothing() {
     use custodian::imports::run;
     let db = TestDb::new();
     let mut c = db.conn();
-    let uid = marketer(&mut c);
+    let uid = create_user(&mut c, "mia@example.com", Role::Marketer);
     diesel::sql_query(format!(
         "INSERT INTO contacts (email, first_name, main_owner_id) SELECT 'e' || g || '@x.test', 'Old', {uid} FROM generate_series(1, {}) g",
         run::BATCH
@@ -396,7 +383,7 @@ fn a_failing_import_changes_nothing() {
 async fn an_import_a_stopped_instance_left_running_is_run_again() {
     let db = TestDb::new();
     let mut c = db.conn();
-    let uid = marketer(&mut c);
+    let uid = create_user(&mut c, "mia@example.com", Role::Marketer);
     let id = started_job(&mut c, uid, "email,first_name\nann@x.test,Ann\nbob@x.test,Bob\n", uid);
     let _app = spawn_app_on(db, None).await;
     let mut status = status_of(&mut c, id);
@@ -420,7 +407,7 @@ fn a_job_another_run_holds_is_left_to_it() {
     use custodian::imports::run;
     let db = TestDb::new();
     let mut c = db.conn();
-    let uid = marketer(&mut c);
+    let uid = create_user(&mut c, "mia@example.com", Role::Marketer);
     let id = started_job(&mut c, uid, "email,first_name\nann@x.test,Ann\n", uid);
     let pool = custodian::db::Db::new(&db.url, 3, std::time::Duration::from_secs(5));
     let mut other = db.conn();
@@ -445,7 +432,7 @@ fn abandoned_uploads_are_closed_and_their_files_removed() {
     use custodian::imports::{housekeeping, job};
     let db = TestDb::new();
     let mut c = db.conn();
-    let uid = marketer(&mut c);
+    let uid = create_user(&mut c, "mia@example.com", Role::Marketer);
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("a.csv");
     std::fs::write(&path, "email\nann@x.test\n").unwrap();

@@ -417,19 +417,7 @@ fn deliver_pending_sends_queued_email_and_leaves_sms_queued() {
     use custodian::messaging::delivery::{deliver_pending, Delivered};
     let db = TestDb::new();
     let mut c = db.conn();
-    let user = custodian::users::model::create(
-        &mut c,
-        &custodian::users::model::NewUser {
-            email: "op@example.com",
-            first_name: "Op",
-            last_name: "",
-            phone: None,
-            password_hash: "x",
-            role: "sending_operator",
-        },
-    )
-    .unwrap()
-    .id;
+    let user = create_user(&mut c, "op@example.com", Role::SendingOperator);
     queue(&mut c, user, &["a@example.com", "bad@example.com", "b@example.com"]);
     let stub = StubMailer(Default::default());
     assert_eq!(deliver_pending(&mut c, &stub, 2).unwrap(), Delivered { sent: 1, failed: 1 });
@@ -499,19 +487,7 @@ async fn with_smtp_configured_the_worker_delivers_queued_email() {
     let server = custodian::startup::Application::build(&config).await.unwrap();
     tokio::spawn(server.run_until_stopped());
     let mut c = db.conn();
-    let user = custodian::users::model::create(
-        &mut c,
-        &custodian::users::model::NewUser {
-            email: "op@example.com",
-            first_name: "Op",
-            last_name: "",
-            phone: None,
-            password_hash: "x",
-            role: "sending_operator",
-        },
-    )
-    .unwrap()
-    .id;
+    let user = create_user(&mut c, "op@example.com", Role::SendingOperator);
     queue(&mut c, user, &["ann@example.com"]);
     let mut s = statuses(&mut c);
     for _ in 0..40 {
