@@ -34,8 +34,8 @@ pub struct Config {
     #[arg(long, env = "WORKERS")]
     pub workers: Option<usize>,
 
-    /// SMTP server for outgoing email, `smtp://host:port` (no TLS: a local relay). When unset,
-    /// messages stay queued in the outbox.
+    /// SMTP server for outgoing email: `smtps://user:pass@host`, `smtp://user:pass@host:587?tls=required`
+    /// or `smtp://host:port` (an unencrypted relay). When unset, messages stay queued in the outbox.
     #[arg(long, env = "SMTP_URL")]
     pub smtp_url: Option<String>,
 

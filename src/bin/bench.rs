@@ -748,6 +748,17 @@ async fn measure(a: MeasureArgs) -> anyhow::Result<()> {
         rows.push(st);
     }
 
+    // The user card counts what a user reaches, path by path (access::reach), seen by an
+    // Administrator.
+    let admin = login(&base, ADMIN).await?;
+    for email in [SALES, MANAGER] {
+        let url = format!("{base}/users/{}", user_id(&mut conn, email)?);
+        let name = format!("HTTP GET /users/{{id}}: card of {email} with its contact reach");
+        let st = http_seq(&admin, &url, n, &name, "no target; interactive").await?;
+        println!("{}", st.row());
+        rows.push(st);
+    }
+
     match api_bench(&mut conn, &base, &a).await? {
         Ok(stats) => {
             for st in stats {

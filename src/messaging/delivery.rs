@@ -54,32 +54,36 @@ pub fn deliver_pending(conn: &mut PgConnection, mailer: &dyn Mailer, limit: i64)
     })
 }
 
-/// A [`Mailer`] over SMTP (lettre, blocking, no TLS: point it at a local relay).
+/// A [`Mailer`] over SMTP (lettre, blocking; TLS by rustls with the webpki roots).
 pub struct SmtpMailer {
     transport: lettre::SmtpTransport,
     from: lettre::message::Mailbox,
 }
 
 impl SmtpMailer {
-    /// From `smtp://host[:port]` and the sender address.
+    /// From an SMTP URL and the sender address. The URL is lettre's:
+    /// - `smtps://user:pass@host[:465]`: TLS from the first byte;
+    /// - `smtp://user:pass@host[:587]?tls=required`: STARTTLS, refused if the server lacks it;
+    /// - `smtp://host[:port]`: unencrypted, for a relay on the same machine or network.
+    ///
+    /// Credentials are refused on an unencrypted (or opportunistic) connection: they would
+    /// cross the network readable.
     pub fn new(url: &str, from: &str) -> anyhow::Result<SmtpMailer> {
-        let rest = url
-            .strip_prefix("smtp://")
-            .ok_or_else(|| anyhow::anyhow!("SMTP_URL must look like smtp://host:port"))?
-            .trim_end_matches('/');
-        let (host, port) = match rest.rsplit_once(':') {
-            Some((h, p)) => (h, p.parse::<u16>().map_err(|_| anyhow::anyhow!("SMTP_URL has a bad port: {p}"))?),
-            None => (rest, 25),
-        };
+        let has_credentials = url
+            .split_once("://")
+            .is_some_and(|(_, rest)| rest.split(['/', '?']).next().unwrap_or_default().contains('@'));
+        let encrypted = url.starts_with("smtps://") || url.contains("tls=required");
         anyhow::ensure!(
-            !host.is_empty() && !host.contains('@'),
-            "SMTP_URL needs a host (credentials are not supported)"
+            !has_credentials || encrypted,
+            "SMTP_URL carries credentials without TLS: use smtps://… or smtp://…?tls=required"
         );
-        let from = from.parse().map_err(|e| anyhow::anyhow!("SMTP_FROM is not an email address: {e}"))?;
-        let transport = lettre::SmtpTransport::builder_dangerous(host)
-            .port(port)
+        let transport = lettre::SmtpTransport::from_url(url)
+            .map_err(|e| {
+                anyhow::anyhow!("SMTP_URL is not a usable SMTP address ({e}): e.g. smtps://user:pass@smtp.example.com")
+            })?
             .timeout(Some(std::time::Duration::from_secs(20)))
             .build();
+        let from = from.parse().map_err(|e| anyhow::anyhow!("SMTP_FROM is not an email address: {e}"))?;
         Ok(SmtpMailer { transport, from })
     }
 }
@@ -110,5 +114,30 @@ pub async fn run_worker(db: crate::db::Db, mailer: std::sync::Arc<SmtpMailer>) {
             Ok(_) => {}
             Err(e) => tracing::warn!(error = %e, "outbox delivery failed"),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::SmtpMailer;
+
+    fn refused(url: &str) -> String {
+        SmtpMailer::new(url, "noreply@example.com").err().map(|e| e.to_string()).unwrap_or_default()
+    }
+
+    #[test]
+    fn smtp_urls_with_tls_and_login_are_taken_and_credentials_never_travel_in_clear() {
+        for ok in [
+            "smtp://127.0.0.1:2525",
+            "smtps://user:secret@smtp.example.com",
+            "smtp://user:secret@smtp.example.com:587?tls=required",
+        ] {
+            assert_eq!(refused(ok), "", "{ok}");
+        }
+        for clear in ["smtp://user:secret@smtp.example.com", "smtp://user:secret@smtp.example.com?tls=opportunistic"] {
+            assert!(refused(clear).contains("credentials without TLS"), "{clear}");
+        }
+        assert!(refused("mail.example.com:25").contains("not a usable SMTP address"));
+        assert!(SmtpMailer::new("smtp://127.0.0.1", "not an address").is_err());
     }
 }
