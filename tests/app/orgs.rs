@@ -537,5 +537,13 @@ async fn browser_builds_a_team_and_grants_it_an_access_group() {
         .unwrap();
     assert_eq!(names, ["ERP"]);
     shot(&chrome, "tokens").await;
+
+    // Sam's card explains what the new grant gives him.
+    d.goto(format!("{}/users/{sam}", app.address)).await.unwrap();
+    let reach = chrome.wait_for(By::Id("reach")).await;
+    reach.scroll_into_view().await.unwrap();
+    let reach = reach.text().await.unwrap();
+    assert!(reach.contains("access group VIP, granted to team Sales, which they belong to"), "{reach}");
+    shot(&chrome, "user-reach").await;
     chrome.quit().await;
 }
