@@ -83,13 +83,12 @@ impl Reach {
     pub fn of(conn: &mut PgConnection, s: &Subject) -> QueryResult<Reach> {
         let uid = s.user_id;
         // Rules 3 and 4 never reach another owner's confidential contact (rules::decide): they
-        // leave by an EXCEPT over the partial index of confidential contacts, not a look-up
-        // per contact.
-        let (except_conf, conf_in_group) = if s.administrator {
+        // leave through the partial index of confidential contacts, not a look-up per contact.
+        let (not_conf, conf_in_group) = if s.administrator {
             ("", "0")
         } else {
             (
-                " EXCEPT SELECT id FROM contacts WHERE confidential",
+                " WHERE id NOT IN (SELECT id FROM contacts WHERE confidential)",
                 "(SELECT count(*) FROM contact_access_groups cag WHERE cag.group_id = g.group_id \
                    AND cag.contact_id IN (SELECT id FROM contacts WHERE confidential))",
             )
@@ -103,12 +102,12 @@ impl Reach {
         let teams: Vec<TeamReach> = diesel::sql_query(format!(
             "SELECT t.id AS team_id, t.name AS team_name, \
                (SELECT count(*) FROM team_members tm WHERE tm.team_id = t.id) AS members, \
-               (SELECT count(*) FROM ( \
+               (SELECT count(DISTINCT id) FROM ( \
                   SELECT c.id FROM team_members tm JOIN contacts c ON c.main_owner_id = tm.user_id \
                    WHERE tm.team_id = t.id \
-                  UNION SELECT co.contact_id FROM team_members tm \
+                  UNION ALL SELECT co.contact_id FROM team_members tm \
                    JOIN contact_owners co ON co.user_id = tm.user_id AND NOT co.read_only \
-                   WHERE tm.team_id = t.id{except_conf}) x) AS contacts \
+                   WHERE tm.team_id = t.id) AS x (id){not_conf}) AS contacts \
              FROM teams t WHERE t.manager_id = {uid} ORDER BY t.name, t.id"
         ))
         .load(conn)?;
