@@ -497,6 +497,30 @@ async fn compare_shows_differences_and_sources() {
     assert!(row(&html, "data-key=\"contacts.delete\"").contains("granted for this user"));
     let analytics = row(&html, "data-key=\"analytics.basic\"");
     assert!(analytics.contains("revoked for this user") && analytics.contains("differs diff-only-b"));
+    // Same permissions aside, what else decides their contacts: data settings, teams, reach.
+    let c = &mut app.conn();
+    crate::fixtures::team(c, "North", Some(v), &[u]);
+    crate::fixtures::set_only_owned(c, u);
+    let owned = crate::fixtures::contact(c, "Owned", Some(u));
+    crate::fixtures::contact(c, "Other", Some(app.create_user("w@example.com", Role::Salesperson)));
+    crate::fixtures::co_owner(c, owned, v, true);
+    let html = b.page(&format!("/presets/compare?a=u:{u}&b=u:{v}")).await;
+    let line = |label: &str| row(&html, &format!("data-fact=\"{label}\"")).to_string();
+    let only = line("Only contacts this user owns");
+    assert!(only.contains("differs") && only.contains("<td class=\"side-a\">yes</td>"), "{only}");
+    assert!(line("Member of teams").contains("<td class=\"side-a\">North</td>"));
+    assert!(line("Manages teams").contains("<td class=\"side-b\">North</td>"));
+    // u owns Owned; v reaches it as read-only co-owner and, as manager of North (u is its
+    // main owner), at act: one contact each, not marked.
+    let reached = line("Contacts reached (view or more)");
+    assert!(!reached.contains("differs"), "{reached}");
+    assert!(reached.contains("<td class=\"side-a\">1</td>") && reached.contains("<td class=\"side-b\">1</td>"));
+    let change = line("Contacts they can change (edit or more)");
+    assert!(!change.contains("differs"), "both change Owned: {change}");
+    let preset_side = b.page(&format!("/presets/compare?a=u:{u}&b=p:{market}")).await;
+    assert!(preset_side.contains("— (a preset)"));
+    let presets_only = b.page(&format!("/presets/compare?a={sales}&b=p:{market}")).await;
+    assert!(!presets_only.contains("id=\"compare-access\""), "no user, no contact access table");
     // A Marketer manages presets but may not look at users' permissions.
     assert_eq!(marketer.get(&format!("/presets/compare?a=u:{u}&b=u:{v}")).await.status(), 403);
     assert!(!marketer.page("/presets/compare").await.contains("u@example.com"));

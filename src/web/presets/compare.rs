@@ -1,8 +1,9 @@
 //! GET /presets/compare?a=..&b=..: two presets, or two users, side by side. A side is
 //! `p:<id>` (or a bare id) for a preset, `u:<id>` for a user. For a user each key says where
-//! it comes from: the presets that hold it, or a per-user grant or revoke.
+//! it comes from: the presets that hold it, or a per-user grant or revoke; and what else decides
+//! their contact access (data settings, teams, how many contacts they reach).
 
-use super::sides::{load_side, rows, Pick, Row, Side};
+use super::sides::{fact_rows, load_side, rows, FactRow, Pick, Row, Side};
 use crate::auth::Viewer;
 use crate::db::schema::users;
 use crate::db::Db;
@@ -34,6 +35,8 @@ pub struct ComparePage {
     pub sides: Option<(Side, Side)>,
     pub rows: Vec<Row>,
     pub differences: usize,
+    /// Data settings, teams and reach, when a side is a user.
+    pub facts: Vec<FactRow>,
 }
 
 /// One side's picker.
@@ -87,6 +90,7 @@ pub async fn show(
         })
         .await?;
     let rows = sides.as_ref().map(|(a, b)| rows(a, b)).unwrap_or_default();
+    let facts = sides.as_ref().map(|(a, b)| fact_rows(a, b)).unwrap_or_default();
     page(ComparePage {
         layout: viewer.layout("/presets"),
         presets,
@@ -98,5 +102,6 @@ pub async fn show(
         differences: rows.iter().filter(|r| r.differs()).count(),
         sides,
         rows,
+        facts,
     })
 }

@@ -1,7 +1,8 @@
 //! The two sides of a comparison (a preset, or a user with the sources of each key) and the
 //! rows of the comparison table.
 
-use crate::db::schema::users;
+use crate::access::Level;
+use crate::db::schema::teams;
 use crate::error::AppError;
 use crate::permissions::presets::{self, Preset};
 use crate::permissions::store::{self, Sources};
@@ -42,6 +43,68 @@ pub struct Side {
     pub set: PermSet,
     /// For a user: where each key comes from.
     pub sources: Option<Sources>,
+    /// For a user: what besides the keys decides their contact access.
+    pub facts: Option<UserFacts>,
+}
+
+/// What besides the permission keys decides a user's contact access: SPEC 2.4's data settings,
+/// the teams behind rules 3 and 4, and how many contacts all of it reaches.
+pub struct UserFacts {
+    pub role: &'static str,
+    pub status: String,
+    pub export_disabled: bool,
+    pub only_owned: bool,
+    pub member_of: Vec<String>,
+    pub manages: Vec<String>,
+    /// Contacts reached at view, edit and act (access::filter::count).
+    pub reach: [i64; 3],
+}
+
+/// One line of the "contact access" comparison; `None` on a preset's side.
+pub struct FactRow {
+    pub label: &'static str,
+    pub a: Option<String>,
+    pub b: Option<String>,
+}
+
+impl FactRow {
+    pub fn differs(&self) -> bool {
+        self.a != self.b
+    }
+}
+
+fn yes_no(v: bool) -> String {
+    if v { "yes" } else { "no" }.to_string()
+}
+
+fn names(v: &[String]) -> String {
+    if v.is_empty() {
+        "none".to_string()
+    } else {
+        v.join(", ")
+    }
+}
+
+/// The contact-access lines, when at least one side is a user.
+pub fn fact_rows(a: &Side, b: &Side) -> Vec<FactRow> {
+    if a.facts.is_none() && b.facts.is_none() {
+        return Vec::new();
+    }
+    let lines: [(&'static str, fn(&UserFacts) -> String); 9] = [
+        ("Role", |f| f.role.to_string()),
+        ("Status", |f| f.status.clone()),
+        ("Contact export disabled", |f| yes_no(f.export_disabled)),
+        ("Only contacts this user owns", |f| yes_no(f.only_owned)),
+        ("Member of teams", |f| names(&f.member_of)),
+        ("Manages teams", |f| names(&f.manages)),
+        ("Contacts reached (view or more)", |f| f.reach[0].to_string()),
+        ("Contacts they can change (edit or more)", |f| f.reach[1].to_string()),
+        ("Contacts they can send to (act)", |f| f.reach[2].to_string()),
+    ];
+    lines
+        .into_iter()
+        .map(|(label, get)| FactRow { label, a: a.facts.as_ref().map(get), b: b.facts.as_ref().map(get) })
+        .collect()
 }
 
 impl Side {
@@ -84,16 +147,40 @@ pub fn load_side(c: &mut PgConnection, pick: Pick) -> Result<Side, AppError> {
     match pick {
         Pick::Preset(id) => {
             let p: Preset = presets::find(c, id)?;
-            Ok(Side { label: p.name, href: format!("/presets/{id}"), set: store::keys_of(c, id)?, sources: None })
+            let set = store::keys_of(c, id)?;
+            Ok(Side { label: p.name, href: format!("/presets/{id}"), set, sources: None, facts: None })
         }
         Pick::User(id) => {
-            let (email, status): (String, String) =
-                users::table.find(id).select((users::email, users::status)).first(c)?;
-            if status == crate::users::model::DELETED {
+            let (user, subject) = crate::access::facts::signed_in(c, id)?.ok_or(AppError::NotFound)?;
+            if user.status == crate::users::model::DELETED {
                 return Err(AppError::NotFound);
             }
             let sources = store::sources(c, id)?;
-            Ok(Side { label: email, href: format!("/users/{id}"), set: sources.effective(), sources: Some(sources) })
+            let team_names = |c: &mut PgConnection, ids: Vec<i64>| -> QueryResult<Vec<String>> {
+                teams::table.filter(teams::id.eq_any(ids)).order(teams::name).select(teams::name).load(c)
+            };
+            let member_of = team_names(c, subject.teams.clone())?;
+            let managed: Vec<i64> = teams::table.filter(teams::manager_id.eq(id)).select(teams::id).load(c)?;
+            let mut reach = [0; 3];
+            for (n, level) in reach.iter_mut().zip([Level::View, Level::Edit, Level::Act]) {
+                *n = crate::access::filter::count(c, &subject, level)?;
+            }
+            let facts = UserFacts {
+                role: user.role().label(),
+                status: user.status.clone(),
+                export_disabled: user.disable_export,
+                only_owned: user.only_owned,
+                member_of,
+                manages: team_names(c, managed)?,
+                reach,
+            };
+            Ok(Side {
+                label: user.email,
+                href: format!("/users/{id}"),
+                set: sources.effective(),
+                sources: Some(sources),
+                facts: Some(facts),
+            })
         }
     }
 }
