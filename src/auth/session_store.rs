@@ -184,6 +184,15 @@ pub fn end_sessions_of(conn: &mut PgConnection, user_id: i64) -> QueryResult<usi
     diesel::delete(sessions::table.filter(sessions::user_id.eq(user_id))).execute(conn)
 }
 
+/// How many sessions of a user are live (not expired).
+pub fn live_sessions_of(conn: &mut PgConnection, user_id: i64) -> QueryResult<i64> {
+    sessions::table
+        .filter(sessions::user_id.eq(user_id))
+        .filter(sessions::expires_at.gt(Utc::now()))
+        .count()
+        .get_result(conn)
+}
+
 /// Removes expired rows; called now and then so the table does not grow without bound.
 pub fn purge_expired(conn: &mut PgConnection) -> QueryResult<usize> {
     diesel::delete(sessions::table.filter(sessions::expires_at.lt(Utc::now()))).execute(conn)

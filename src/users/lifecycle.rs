@@ -1,5 +1,5 @@
-//! The account lifecycle: deactivate, reactivate, and delete with a successor who takes over
-//! everything the user owned. Each function runs inside the caller's transaction and audits.
+//! The account lifecycle: deactivate, reactivate, sign out everywhere, and delete with a
+//! successor who takes over everything the user owned. Each function runs inside the caller's transaction and audits.
 
 use crate::audit;
 use crate::auth::session_store::end_sessions_of;
@@ -93,6 +93,24 @@ pub fn reactivate(conn: &mut PgConnection, actor: &Actor, id: i64) -> Result<Use
         .ip(actor.ip.clone())
         .record(conn)?;
     Ok(after)
+}
+
+/// Signs a user out everywhere (a lost laptop, a shared computer) without deactivating them:
+/// every session of theirs ends now; they may sign in again. Returns how many ended.
+pub fn sign_out_everywhere(conn: &mut PgConnection, actor: &Actor, id: i64) -> Result<(User, usize), LifecycleError> {
+    let user = model::find(conn, id)?.ok_or(diesel::result::Error::NotFound)?;
+    if actor.id == id {
+        return Err(LifecycleError::OwnAccount);
+    }
+    if user.status == DELETED {
+        return Err(LifecycleError::WrongStatus);
+    }
+    let ended = end_sessions_of(conn, id)?;
+    audit::Entry::new(Some(actor.id), "user.sign_out_everywhere", "user", id)
+        .after(serde_json::json!({ "sessions_ended": ended }))
+        .ip(actor.ip.clone())
+        .record(conn)?;
+    Ok((user, ended))
 }
 
 /// What a user owns, shown on the delete confirmation and recorded in the audit log.

@@ -124,6 +124,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/users/{id}/edit/avatar", web::get().to(users::avatar::preview))
         .route("/users/{id}/deactivate", web::post().to(users::status::deactivate))
         .route("/users/{id}/reactivate", web::post().to(users::status::reactivate))
+        .route("/users/{id}/sign-out", web::post().to(users::status::sign_out))
         .route("/users/{id}/delete", web::get().to(users::delete::show))
         .route("/users/{id}/delete", web::post().to(users::delete::submit))
         .default_service(web::to(|| async { Err::<actix_web::HttpResponse, _>(AppError::NotFound) }));

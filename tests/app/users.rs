@@ -446,6 +446,35 @@ async fn deactivated_user_cannot_sign_in_and_their_session_ends() {
     assert_eq!(audit_actions(&app, id)[1..], ["user.deactivate", "user.reactivate", "user.login"]);
 }
 
+#[tokio::test]
+async fn administrator_signs_a_user_out_everywhere_without_deactivating_them() {
+    let app = spawn_app().await;
+    let (ada, admin) = app.signed_in("ada@example.com", Role::Administrator).await;
+    let (id, laptop) = app.signed_in("sam@example.com", Role::Salesperson).await;
+    let phone = app.browser();
+    assert_eq!(phone.login("sam@example.com", TEST_PASSWORD).await.status(), 303);
+    let card = format!("/users/{id}");
+    assert!(admin.page(&card).await.contains("2 live sessions"));
+    // Nobody without users_manage, and not on one's own account.
+    let action = format!("/users/{id}/sign-out");
+    assert_eq!(laptop.submit("/", &action, &[]).await.status(), 403);
+    assert_eq!(admin.submit("/", &format!("/users/{ada}/sign-out"), &[]).await.status(), 403);
+    assert_eq!(admin.post_raw(&action, &[]).await.status(), 403, "no CSRF token, no change");
+    assert_eq!(laptop.get("/").await.status(), 200, "refusals ended nothing");
+
+    let r = admin.submit(&card, &action, &[]).await;
+    assert_eq!(location(&r), card);
+    let html = admin.page(&card).await;
+    assert!(html.contains("sam@example.com is signed out everywhere (2 sessions ended)."), "{html}");
+    assert!(html.contains("<dd id=\"user-sessions\">nowhere</dd>"));
+    for b in [&laptop, &phone] {
+        let r = b.get("/contacts").await;
+        assert_eq!((r.status().as_u16(), location(&r).starts_with("/login")), (303, true));
+    }
+    assert_eq!(app.browser().login("sam@example.com", TEST_PASSWORD).await.status(), 303, "still active");
+    assert!(audit_actions(&app, id).contains(&"user.sign_out_everywhere".to_string()));
+}
+
 /// A Manager who was granted users_manage: may manage users, but is no Administrator.
 fn user_manager(app: &TestApp, email: &str) -> i64 {
     let id = app.create_user(email, Role::Manager);

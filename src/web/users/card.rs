@@ -27,6 +27,9 @@ pub struct CardPage {
     pub can_deactivate: bool,
     pub can_reactivate: bool,
     pub can_delete: bool,
+    /// Live sessions of the user, and whether the viewer may end them.
+    pub sessions: i64,
+    pub can_sign_out: bool,
     /// The user's audit history, for holders of administration.audit_view (it includes
     /// sign-ins and their addresses).
     pub history: Option<Vec<crate::web::audit::Row>>,
@@ -39,11 +42,12 @@ pub async fn show(viewer: Viewer, db: web::Data<Db>, id: web::Path<i64>) -> Resu
     viewer.require_any(&[Perm::AdministrationUsersView, Perm::AdministrationUsersManage])?;
     let id = id.into_inner();
     let audit = viewer.has(Perm::AdministrationAuditView);
-    let (user, sources, history, reach) = db
+    let (user, sources, history, reach, sessions) = db
         .run(move |c| {
             let (user, subject) = facts::signed_in(c, id)?.ok_or(AppError::NotFound)?;
             let history = if audit { Some(crate::web::audit::history(c, "user", id, 30)?) } else { None };
-            Ok((user, store::sources(c, id)?, history, Reach::of(c, &subject)?))
+            let sessions = crate::auth::session_store::live_sessions_of(c, id)?;
+            Ok((user, store::sources(c, id)?, history, Reach::of(c, &subject)?, sessions))
         })
         .await?;
     let manage = viewer.has(Perm::AdministrationUsersManage);
@@ -59,6 +63,8 @@ pub async fn show(viewer: Viewer, db: web::Data<Db>, id: web::Path<i64>) -> Resu
         can_deactivate: manage && other && user.status == ACTIVE,
         can_reactivate: manage && user.status == DEACTIVATED,
         can_delete: manage && other && user.status != model::DELETED,
+        can_sign_out: manage && other && sessions > 0,
+        sessions,
         history,
         reach,
         user,

@@ -1,5 +1,6 @@
-//! POST /users/{id}/deactivate and /users/{id}/reactivate. A deactivated user cannot sign in
-//! and every session of theirs ends at once.
+//! POST /users/{id}/deactivate, /users/{id}/reactivate and /users/{id}/sign-out. A deactivated
+//! user cannot sign in and every session of theirs ends at once; signing out ends the sessions
+//! only.
 
 use crate::auth::session::FlashKind;
 use crate::auth::Viewer;
@@ -44,6 +45,22 @@ pub async fn reactivate(viewer: Viewer, db: web::Data<Db>, id: web::Path<i64>) -
         .transaction(move |c| match lifecycle::reactivate(c, &actor, id) {
             Err(LifecycleError::Db(e)) => Err(e.into()),
             r => Ok(r.map(|u| format!("{} can sign in again.", u.email))),
+        })
+        .await?;
+    outcome(&viewer, id, r)
+}
+
+#[tracing::instrument(skip_all)]
+pub async fn sign_out(viewer: Viewer, db: web::Data<Db>, id: web::Path<i64>) -> Result<HttpResponse, AppError> {
+    viewer.require(Perm::AdministrationUsersManage)?;
+    let id = id.into_inner();
+    let actor = Actor { id: viewer.id(), ip: viewer.ip.clone() };
+    let r = db
+        .transaction(move |c| match lifecycle::sign_out_everywhere(c, &actor, id) {
+            Err(LifecycleError::Db(e)) => Err(e.into()),
+            r => Ok(r.map(|(u, n)| {
+                format!("{} is signed out everywhere ({n} session{} ended).", u.email, if n == 1 { "" } else { "s" })
+            })),
         })
         .await?;
     outcome(&viewer, id, r)
