@@ -5,9 +5,11 @@
 //!   access and the rule that denies it (the explainer reads the same result).
 //! - [`filter::reaches`]: the same rules as a SQL predicate for lists, bulk actions and sending.
 //! - [`ops`]: the operation table (permission + level per operation).
+//! - [`grant`]: the no-escalation rule every write path that changes who has what obeys.
 
 pub mod facts;
 pub mod filter;
+pub mod grant;
 pub mod level;
 pub mod ops;
 pub mod reach;

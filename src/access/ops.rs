@@ -11,8 +11,11 @@ pub enum Operation {
     View,
     /// Edit fields, tags.
     Edit,
-    /// Change owners, access groups, confidential.
+    /// Change owners, access groups.
     Assign,
+    /// Set or clear the confidential flag: Assign, and only by the main owner or an
+    /// Administrator (SPEC 3).
+    Confidential,
     Delete,
     SendEmail,
     SendSms,
@@ -25,7 +28,7 @@ impl Operation {
         match self {
             Operation::View => (Perm::ContactsView, Level::View),
             Operation::Edit => (Perm::ContactsEdit, Level::Edit),
-            Operation::Assign => (Perm::ContactsAssign, Level::Edit),
+            Operation::Assign | Operation::Confidential => (Perm::ContactsAssign, Level::Edit),
             Operation::Delete => (Perm::ContactsDelete, Level::Edit),
             Operation::SendEmail => (Perm::EmailSend, Level::Act),
             Operation::SendSms => (Perm::SmsSend, Level::Act),
@@ -54,7 +57,12 @@ impl Operation {
 pub enum Refusal {
     MissingPermission(Perm),
     ExportDisabled,
-    Level { have: Level, need: Level },
+    Level {
+        have: Level,
+        need: Level,
+    },
+    /// Confidential is set by the main owner or an Administrator only.
+    NotMainOwner,
 }
 
 impl Refusal {
@@ -63,6 +71,7 @@ impl Refusal {
             Refusal::MissingPermission(p) => format!("lacks the permission {p}"),
             Refusal::ExportDisabled => "contact export is disabled for this user".into(),
             Refusal::Level { have, need } => format!("has {have} access to this contact; {need} is needed"),
+            Refusal::NotMainOwner => "only the main owner or an Administrator sets confidential".into(),
         }
     }
 }
@@ -86,6 +95,9 @@ pub fn permits(s: &Subject, decision: &Decision, op: Operation) -> Result<(), Re
     let (_, need) = op.requirement();
     if decision.level < need {
         return Err(Refusal::Level { have: decision.level, need });
+    }
+    if op == Operation::Confidential && !s.administrator && !decision.paths.contains(&super::rules::Path::MainOwner) {
+        return Err(Refusal::NotMainOwner);
     }
     Ok(())
 }

@@ -1,14 +1,23 @@
-//! Throttling of failed sign-ins, per account and per client address (SPEC 5): after a few
-//! failures each further attempt is slowed down, then the key is locked for a while.
+//! Throttling of failed sign-ins (SPEC 5), built so that it cannot be turned against the user:
+//! - failures of one account from one address slow that address down, then lock it out of
+//!   that account for a while ([`Keys::pair`]);
+//! - failures from one address over many accounts lock that address ([`Keys::ip`]);
+//! - failures of one account from everywhere only slow every attempt on it down, by at most
+//!   [`MAX_SLOWDOWN_MS`] ([`Keys::account`]): nobody can keep an account locked for everyone.
+//!
 //! Keys are derived from what was typed, whether or not the account exists, so the answers
-//! never reveal which emails are registered. State lives in PostgreSQL (no per-instance state).
+//! never reveal which emails are registered, and the email is folded by PostgreSQL's
+//! `lower()`, the same function every look-up of a user by email uses (a Unicode case variant
+//! is the same key). State lives in PostgreSQL (no per-instance state).
 
 use crate::db::schema::login_attempts;
 use chrono::{DateTime, Duration, Utc};
 use diesel::prelude::*;
 
-/// Failures per account before it is locked.
+/// Failures of one account from one address before that address is locked out of it.
 pub const ACCOUNT_LIMIT: i32 = 5;
+/// The longest pause an account's failures add to an attempt.
+pub const MAX_SLOWDOWN_MS: u64 = 2_000;
 /// Failures per client address before it is locked (higher: offices share addresses).
 pub const IP_LIMIT: i32 = 20;
 /// How long a lock lasts.
@@ -16,12 +25,32 @@ pub const LOCK_MINUTES: i64 = 15;
 /// Failures older than this are forgotten.
 const WINDOW_MINUTES: i64 = 15;
 
-pub fn account_key(email: &str) -> String {
-    format!("acct:{}", email.trim().to_lowercase())
+/// The throttle keys of one attempt.
+#[derive(Clone, Debug)]
+pub struct Keys {
+    /// The account from everywhere: slowed, never locked.
+    pub account: String,
+    /// The account from this address: slowed, then locked.
+    pub pair: String,
+    /// This address over every account: locked at [`IP_LIMIT`].
+    pub ip: String,
 }
 
-pub fn ip_key(ip: &str) -> String {
-    format!("ip:{ip}")
+/// The keys for `email` typed from `ip` (the email folded by PostgreSQL, see the module doc).
+pub fn keys(conn: &mut PgConnection, email: &str, ip: &str) -> QueryResult<Keys> {
+    #[derive(QueryableByName)]
+    struct Folded {
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        email: String,
+    }
+    let folded: Folded = diesel::sql_query("SELECT lower(btrim($1)) AS email")
+        .bind::<diesel::sql_types::Text, _>(email)
+        .get_result(conn)?;
+    Ok(Keys {
+        account: format!("acct:{}", folded.email),
+        pair: format!("acct:{}|ip:{ip}", folded.email),
+        ip: format!("ip:{ip}"),
+    })
 }
 
 /// The latest lock expiry among `keys`, if any is locked now.
@@ -35,7 +64,7 @@ pub fn locked_until(conn: &mut PgConnection, keys: &[String]) -> QueryResult<Opt
     Ok(until.into_iter().flatten().max())
 }
 
-/// Recent failures of the account key (for the slow-down before the lock).
+/// Recent failures of a key (for the slow-down).
 pub fn recent_failures(conn: &mut PgConnection, key: &str) -> QueryResult<i32> {
     let since = Utc::now() - Duration::minutes(WINDOW_MINUTES);
     Ok(login_attempts::table
@@ -47,8 +76,16 @@ pub fn recent_failures(conn: &mut PgConnection, key: &str) -> QueryResult<i32> {
         .unwrap_or(0))
 }
 
+/// Counts one failure of an attempt against its keys: the pair and the address lock at their
+/// limits, the account alone never does.
+pub fn record_failures(conn: &mut PgConnection, keys: &Keys) -> QueryResult<()> {
+    record_failure(conn, &keys.account, i32::MAX)?;
+    record_failure(conn, &keys.pair, ACCOUNT_LIMIT)?;
+    record_failure(conn, &keys.ip, IP_LIMIT)
+}
+
 /// Counts one failure against `key`; locks it when it reaches `limit`.
-pub fn record_failure(conn: &mut PgConnection, key: &str, limit: i32) -> QueryResult<()> {
+fn record_failure(conn: &mut PgConnection, key: &str, limit: i32) -> QueryResult<()> {
     let now = Utc::now();
     let window_start = now - Duration::minutes(WINDOW_MINUTES);
     let lock_until = now + Duration::minutes(LOCK_MINUTES);
@@ -74,13 +111,15 @@ pub fn record_failure(conn: &mut PgConnection, key: &str, limit: i32) -> QueryRe
     .map(|_| ())
 }
 
-/// Forgets the failures of an account after a successful sign-in.
-pub fn clear(conn: &mut PgConnection, key: &str) -> QueryResult<()> {
-    diesel::delete(login_attempts::table.filter(login_attempts::key.eq(key))).execute(conn).map(|_| ())
+/// Forgets the failures of an account, from everywhere and from this address, after a
+/// successful sign-in.
+pub fn clear(conn: &mut PgConnection, keys: &Keys) -> QueryResult<()> {
+    let both = [keys.account.as_str(), keys.pair.as_str()];
+    diesel::delete(login_attempts::table.filter(login_attempts::key.eq_any(both))).execute(conn).map(|_| ())
 }
 
 /// The pause before answering an attempt after `failures` recent failures: none for the first
-/// two, then 250 ms more per failure (the "slowed down" of SPEC 5, before the lock).
+/// two, then 250 ms more per failure, never more than [`MAX_SLOWDOWN_MS`].
 pub fn slowdown(failures: i32) -> std::time::Duration {
-    std::time::Duration::from_millis(250 * (failures - 2).max(0) as u64)
+    std::time::Duration::from_millis((250 * (failures - 2).max(0) as u64).min(MAX_SLOWDOWN_MS))
 }

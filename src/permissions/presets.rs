@@ -27,14 +27,10 @@ impl From<PresetError> for crate::error::AppError {
     }
 }
 
-/// Refuses keys the author does not hold (no escalation).
+/// Refuses keys the author does not hold (no escalation: [`crate::access::grant::preset_keys`]).
 pub fn check_no_escalation(author_perms: PermSet, keys: PermSet) -> Result<(), PresetError> {
-    let extra = keys.difference(author_perms);
-    if extra.is_empty() {
-        Ok(())
-    } else {
-        Err(PresetError::Escalation(extra.keys().join(", ")))
-    }
+    crate::access::grant::preset_keys(author_perms, keys)
+        .map_err(|_| PresetError::Escalation(keys.difference(author_perms).keys().join(", ")))
 }
 
 /// Whether a preset name (case-insensitive) is taken, other than by `except`.
@@ -157,9 +153,14 @@ pub struct Holder {
     pub first_name: String,
     pub last_name: String,
     pub status: String,
+    pub role: String,
 }
 
 impl Holder {
+    pub fn role(&self) -> super::Role {
+        self.role.parse().unwrap_or(super::Role::User)
+    }
+
     /// "First Last", or the email when no name was given.
     pub fn display_name(&self) -> String {
         let n = format!("{} {}", self.first_name.trim(), self.last_name.trim());
@@ -178,7 +179,7 @@ pub fn holders(conn: &mut PgConnection, preset_id: i64) -> QueryResult<Vec<Holde
         .inner_join(users::table)
         .filter(user_presets::preset_id.eq(preset_id))
         .filter(users::status.ne(crate::users::model::DELETED))
-        .select((users::id, users::email, users::first_name, users::last_name, users::status))
+        .select((users::id, users::email, users::first_name, users::last_name, users::status, users::role))
         .order(users::email)
         .load(conn)
 }
@@ -201,6 +202,16 @@ impl Impact {
 /// `new_keys` (the one computation of effective permissions, with the preset substituted).
 /// Three queries, whatever the number of holders.
 pub fn impact(conn: &mut PgConnection, preset_id: i64, new_keys: PermSet) -> QueryResult<Vec<Impact>> {
+    impact_with(conn, preset_id, new_keys)
+}
+
+/// The impact of deleting a preset whose holders get `replacement` (keys) instead.
+pub fn impact_of_delete(conn: &mut PgConnection, preset_id: i64, replacement: PermSet) -> QueryResult<Vec<Impact>> {
+    // Holding the replacement in its place is the same as the preset taking its keys.
+    impact_with(conn, preset_id, replacement)
+}
+
+fn impact_with(conn: &mut PgConnection, preset_id: i64, new_keys: PermSet) -> QueryResult<Vec<Impact>> {
     let holders = holders(conn, preset_id)?;
     let ids: Vec<i64> = holders.iter().map(|h| h.id).collect();
     let mut sources = store::sources_many(conn, &ids)?;
@@ -216,6 +227,29 @@ pub fn impact(conn: &mut PgConnection, preset_id: i64, new_keys: PermSet) -> Que
             Impact { holder, gains: after.difference(before), losses: before.difference(after) }
         })
         .collect())
+}
+
+/// The no-escalation rule for every holder a preset change affects
+/// ([`crate::access::grant::account_change`]): the author holds what they gain, and only an
+/// Administrator changes what an Administrator holds.
+pub fn check_holders(
+    actor: &crate::access::Subject,
+    impact: &[Impact],
+) -> Result<(), crate::access::grant::Escalation> {
+    use crate::access::grant::{account_change, Standing};
+    for i in impact.iter().filter(|i| i.changes() && i.holder.status != crate::users::model::DELETED) {
+        // Only the difference matters to the rule: put the holder's losses back to get "before".
+        let before = Standing { role: i.holder.role(), perms: i.losses };
+        let after = Standing { role: i.holder.role(), perms: i.gains };
+        account_change(actor, Some(before), after)?;
+    }
+    Ok(())
+}
+
+/// Whether any holder in `impact` is an Administrator whose permissions change (the change
+/// must then leave a complete Administrator).
+pub fn touches_administrator(impact: &[Impact]) -> bool {
+    impact.iter().any(|i| i.changes() && i.holder.role() == super::Role::Administrator)
 }
 
 /// A fingerprint of a previewed edit: a confirmation is saved only if the preset's version,

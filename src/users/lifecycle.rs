@@ -33,24 +33,17 @@ pub struct Actor {
     pub ip: Option<String>,
 }
 
-/// Refuses when `user` is an active Administrator and no other active Administrator exists.
-/// Locks the Administrators' rows so two concurrent demotions cannot both pass.
+/// Refuses when `user` is an active Administrator and no other complete Administrator (active,
+/// holding every permission) would remain. Locks the Administrators' rows so two concurrent
+/// demotions cannot both pass.
 pub fn ensure_not_last_admin(conn: &mut PgConnection, user: &User) -> Result<(), LifecycleError> {
     if user.role() != Role::Administrator || !user.is_active() {
         return Ok(());
     }
-    let others: Vec<i64> = users::table
-        .filter(users::role.eq(Role::Administrator.as_str()))
-        .filter(users::status.eq(ACTIVE))
-        .filter(users::id.ne(user.id))
-        .select(users::id)
-        .for_update()
-        .load(conn)?;
-    if others.is_empty() {
-        Err(LifecycleError::LastAdministrator)
-    } else {
-        Ok(())
-    }
+    crate::access::grant::ensure_complete_administrator_besides(conn, Some(user.id)).map_err(|e| match e {
+        crate::access::grant::LastAdministrator::Db(e) => LifecycleError::Db(e),
+        crate::access::grant::LastAdministrator::Missing => LifecycleError::LastAdministrator,
+    })
 }
 
 fn set_status(conn: &mut PgConnection, id: i64, status: &str) -> QueryResult<User> {

@@ -4,10 +4,12 @@
 use super::lifecycle::{ensure_not_last_admin, Actor, LifecycleError};
 use super::model::{self, NewUser, User};
 use super::wizard::{self, WizardState};
+use crate::access::grant::{self, Escalation, LastAdministrator, Standing};
+use crate::access::Subject;
 use crate::audit;
 use crate::auth::session_store::end_sessions_of;
 use crate::db::schema::{user_overrides, user_presets, users};
-use crate::permissions::{effective, store, Perm, PermSet};
+use crate::permissions::{effective, store, PermSet};
 use chrono::Utc;
 use diesel::prelude::*;
 use diesel::result::DatabaseErrorKind;
@@ -20,8 +22,10 @@ pub enum SaveError {
     Stale,
     #[error("Set a password in step 1.")]
     PasswordMissing,
-    #[error("You can only give permissions you hold yourself: {0}.")]
-    Escalation(String),
+    #[error("{0}")]
+    Escalation(#[from] Escalation),
+    #[error("{0}")]
+    NoAdministrator(String),
     #[error("Nobody can change their own role, permissions or data settings.")]
     OwnPermissions,
     #[error("{0}")]
@@ -30,26 +34,24 @@ pub enum SaveError {
     Db(#[from] diesel::result::Error),
 }
 
-/// The permissions the wizard would give, and the keys among them the actor may not hand out:
-/// whatever the user gains must be held by the actor. Presets that do not exist are dropped.
-pub fn check_escalation(
-    conn: &mut PgConnection,
-    actor_perms: PermSet,
-    state: &WizardState,
-) -> Result<PermSet, SaveError> {
+/// The permissions the wizard would give, after the no-escalation rule of
+/// [`crate::access::grant::account_change`]: whatever the user gains must be held by the actor,
+/// and only an Administrator makes, unmakes or re-equips an Administrator. Presets that do not
+/// exist are dropped.
+pub fn check_escalation(conn: &mut PgConnection, actor: &Subject, state: &WizardState) -> Result<PermSet, SaveError> {
     let all = wizard::all_presets(conn)?;
     let held: Vec<PermSet> = all.iter().filter(|p| state.presets.contains(&p.id)).map(|p| p.keys).collect();
     let after = effective(&held, state.grants(), state.revokes());
     let before = match state.target {
-        Some(id) => store::effective_of(conn, id)?,
-        None => PermSet::EMPTY,
+        Some(id) => {
+            let role: String = users::table.find(id).select(users::role).first(conn)?;
+            let role = role.parse().map_err(|_| diesel::result::Error::NotFound)?;
+            Some(Standing { role, perms: store::effective_of(conn, id)? })
+        }
+        None => None,
     };
-    let extra = after.difference(before).difference(actor_perms);
-    if extra.is_empty() {
-        Ok(after)
-    } else {
-        Err(SaveError::Escalation(extra.keys().join(", ")))
-    }
+    grant::account_change(actor, before, Standing { role: state.role(), perms: after })?;
+    Ok(after)
 }
 
 /// The audit picture of a user: the record (no password hash) plus presets and overrides.
@@ -91,7 +93,7 @@ fn email_taken(conn: &mut PgConnection, email: &str, except: Option<i64>) -> Que
 pub fn commit(
     conn: &mut PgConnection,
     actor: &Actor,
-    actor_perms: PermSet,
+    actor_subject: &Subject,
     state: &WizardState,
     avatar: Option<Vec<u8>>,
 ) -> Result<i64, SaveError> {
@@ -99,7 +101,7 @@ pub fn commit(
         return Err(SaveError::EmailTaken);
     }
     let own = state.target == Some(actor.id);
-    let after = if own { None } else { Some(check_escalation(conn, actor_perms, state)?) };
+    let after = if own { None } else { Some(check_escalation(conn, actor_subject, state)?) };
     let result = match state.target {
         None => {
             let hash = state.password_hash.as_deref().ok_or(SaveError::PasswordMissing)?;
@@ -168,9 +170,9 @@ fn update(
     {
         return Err(SaveError::OwnPermissions);
     }
-    // Taking the role, or the right to manage users, from the last Administrator is a demotion.
-    let loses_manage = after_perms.is_some_and(|p| !p.contains(Perm::AdministrationUsersManage));
-    if role_changes || loses_manage {
+    // Taking the role from the last Administrator is a demotion; after the write, a complete
+    // Administrator (the role and every permission) must remain.
+    if role_changes {
         ensure_not_last_admin(conn, &before_user)?;
     }
     let before = audit_json(conn, &before_user)?;
@@ -200,6 +202,12 @@ fn update(
     // Own permissions are never written, whatever the state says.
     if !own {
         write_permissions(conn, id, state)?;
+    }
+    if before_user.role() == crate::permissions::Role::Administrator {
+        grant::ensure_complete_administrator(conn).map_err(|e| match e {
+            LastAdministrator::Db(e) => SaveError::Db(e),
+            e => SaveError::NoAdministrator(e.to_string()),
+        })?;
     }
     let after_user = model::find(conn, id)?.ok_or(diesel::result::Error::NotFound)?;
     let mut after = audit_json(conn, &after_user)?;

@@ -28,7 +28,11 @@ impl FieldErrors {
 /// A safe local redirect target: only paths on this site (no scheme, no `//host`).
 pub fn local_path(next: Option<&str>) -> String {
     match next {
-        Some(p) if p.starts_with('/') && !p.starts_with("//") && !p.contains('\\') => p.to_string(),
+        // Browsers drop tabs and newlines and read a backslash as a slash, so "/\t/evil.example"
+        // or "/\\evil.example" would leave the site: any of them anywhere makes it "/".
+        Some(p) if p.starts_with('/') && !p.starts_with("//") && !p.chars().any(|c| c == '\\' || c.is_control()) => {
+            p.to_string()
+        }
         _ => "/".to_string(),
     }
 }

@@ -148,6 +148,11 @@ impl TestApp {
         Browser::new(&self.address)
     }
 
+    /// A new browser connecting from another loopback address (`127.0.0.N`).
+    pub fn browser_from(&self, n: u8) -> Browser {
+        Browser::from_address(&self.address, Some(std::net::IpAddr::from([127, 0, 0, n])))
+    }
+
     /// Creates an active user with `role` and the test password; returns its id.
     pub fn create_user(&self, email: &str, role: Role) -> i64 {
         create_user(&mut self.conn(), email, role)
@@ -172,10 +177,17 @@ pub struct Browser {
 
 impl Browser {
     pub fn new(base: &str) -> Browser {
+        Browser::from_address(base, None)
+    }
+
+    /// A browser whose connections come from `local` (another loopback address such as
+    /// 127.0.0.2), as a second client machine would.
+    pub fn from_address(base: &str, local: Option<std::net::IpAddr>) -> Browser {
         let jar = Arc::new(Jar::default());
         let client = reqwest::Client::builder()
             .cookie_provider(jar.clone())
             .redirect(reqwest::redirect::Policy::none())
+            .local_address(local)
             .build()
             .unwrap();
         Browser { base: base.to_string(), jar, client }

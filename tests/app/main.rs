@@ -19,6 +19,7 @@ mod orgs;
 mod outage;
 mod presets;
 mod presets_browser;
+mod security;
 mod segments;
 mod send;
 mod templates;

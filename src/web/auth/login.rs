@@ -70,17 +70,17 @@ pub async fn submit(
 ) -> Result<HttpResponse, AppError> {
     let form = form.into_inner();
     let ip = client_ip(&req).unwrap_or_default();
-    let acct = throttle::account_key(&form.email);
-    let ipk = throttle::ip_key(&ip);
     let email = form.email.trim().to_string();
 
-    let (locked, failures, user) = db
+    let (keys, locked, failures, pair_failures, user) = db
         .run({
-            let (acct, ipk, email) = (acct.clone(), ipk.clone(), email.clone());
+            let (email, ip) = (email.clone(), ip.clone());
             move |c| {
-                let locked = throttle::locked_until(c, &[acct.clone(), ipk])?;
-                let failures = throttle::recent_failures(c, &acct)?;
-                Ok((locked, failures, model::find_by_email(c, &email)?))
+                let keys = throttle::keys(c, &email, &ip)?;
+                let locked = throttle::locked_until(c, &[keys.pair.clone(), keys.ip.clone()])?;
+                let failures = throttle::recent_failures(c, &keys.account)?;
+                let pair_failures = throttle::recent_failures(c, &keys.pair)?;
+                Ok((keys, locked, failures, pair_failures, model::find_by_email(c, &email)?))
             }
         })
         .await?;
@@ -100,7 +100,7 @@ pub async fn submit(
         match (&user, ok) {
             (Some(u), true) if u.is_active() => Outcome::Ok { user_id: u.id },
             (Some(_), true) => Outcome::Deactivated,
-            _ => Outcome::Failed { failures: failures + 1 },
+            _ => Outcome::Failed { failures: pair_failures + 1 },
         }
     };
 
@@ -109,7 +109,7 @@ pub async fn submit(
     let result = match outcome {
         Outcome::Ok { user_id } => {
             db.transaction(move |c| {
-                throttle::clear(c, &acct)?;
+                throttle::clear(c, &keys)?;
                 audit::Entry::new(Some(user_id), "user.login", "user", user_id).ip(ip_for_audit).record(c)?;
                 Ok(())
             })
@@ -132,8 +132,7 @@ pub async fn submit(
         Outcome::Failed { failures } => {
             let typed = email.clone();
             db.transaction(move |c| {
-                throttle::record_failure(c, &acct, throttle::ACCOUNT_LIMIT)?;
-                throttle::record_failure(c, &ipk, throttle::IP_LIMIT)?;
+                throttle::record_failures(c, &keys)?;
                 audit::Entry::new(
                     user_id,
                     "user.login_failed",
@@ -148,7 +147,9 @@ pub async fn submit(
             .await?;
             let mut msg = "Email or password is incorrect.".to_string();
             if failures >= throttle::ACCOUNT_LIMIT {
-                msg.push_str(" Too many failed attempts: sign-in for this account is paused for a while.");
+                msg.push_str(
+                    " Too many failed attempts: sign-in for this account from your address is paused for a while.",
+                );
             }
             (StatusCode::UNPROCESSABLE_ENTITY, msg)
         }

@@ -113,8 +113,11 @@ pub fn load(c: &mut PgConnection, who: &AccessUser, id: i64, why_email: Option<S
         .collect();
     let why = match why_email.filter(|e| is_admin && !e.trim().is_empty()) {
         Some(email) => {
-            let found =
-                users::table.filter(users::email.eq(email.trim())).select(users::id).first::<i64>(c).optional()?;
+            let found = users::table
+                .filter(crate::db::lower(users::email).eq(crate::db::lower(email.trim())))
+                .select(users::id)
+                .first::<i64>(c)
+                .optional()?;
             match found.and_then(|uid| facts::subject(c, uid).ok().flatten()) {
                 Some(subj) => Some(explain(email, &access::rules::decide(&subj, &cf))),
                 None => Some(Why {
@@ -141,7 +144,7 @@ pub fn load(c: &mut PgConnection, who: &AccessUser, id: i64, why_email: Option<S
         can_edit: permits(Operation::Edit),
         can_assign,
         can_delete: permits(Operation::Delete),
-        can_confidential: can_assign && (is_admin || contact.main_owner_id == Some(who.id())),
+        can_confidential: permits(Operation::Confidential),
         is_admin,
         contact,
     })

@@ -10,7 +10,7 @@ use crate::contacts::events::{self, Event};
 use crate::contacts::model;
 use crate::db::Db;
 use crate::error::AppError;
-use crate::permissions::{Perm, Role};
+use crate::permissions::Perm;
 use crate::web::respond::see_other;
 use actix_web::{web, HttpResponse};
 use serde::Deserialize;
@@ -121,12 +121,9 @@ pub async fn confidential(
     let id = id.into_inner();
     let on = form.confidential == "true";
     let (actor, ip) = (viewer.id(), viewer.ip.clone());
-    let is_admin = viewer.user.role() == Role::Administrator;
-    super::change(&viewer, &db, id, Operation::Assign, "changed the confidential flag of".into(), move |c, _| {
+    // Who may set the flag is the access module's rule (Operation::Confidential).
+    super::change(&viewer, &db, id, Operation::Confidential, "changed the confidential flag of".into(), move |c, _| {
         let before = model::find(c, id)?;
-        if !is_admin && before.main_owner_id != Some(actor) {
-            return Err(AppError::forbidden("only the main owner or an Administrator sets confidential"));
-        }
         model::set_confidential(c, id, on)?;
         audit::Entry::new(Some(actor), "contact.confidential", "contact", id)
             .before(json!({ "confidential": before.confidential }))

@@ -74,7 +74,7 @@ pub async fn submit(
     let id = id.into_inner();
     let raw = form.into_inner().replacement.unwrap_or_default();
     let replacement: Option<i64> = raw.trim().parse().ok();
-    let (actor, perms, ip) = (viewer.id(), viewer.perms(), viewer.ip.clone());
+    let (actor, perms, ip, who) = (viewer.id(), viewer.perms(), viewer.ip.clone(), viewer.access());
     let result = db
         .transaction(move |c| {
             let preset = presets::find_for_update(c, id)?;
@@ -92,8 +92,23 @@ pub async fn submit(
             if repl.is_none() && !holders.is_empty() {
                 return Ok(Err("Users hold this preset: choose the preset they get instead."));
             }
+            let repl_keys = match &repl {
+                Some(r) => store::keys_of(c, r.id)?,
+                None => crate::permissions::PermSet::EMPTY,
+            };
+            let impact = presets::impact_of_delete(c, id, repl_keys)?;
+            if presets::check_holders(&who.subject(), &impact).is_err() {
+                return Ok(Err("An Administrator holds this preset: only an Administrator can delete it."));
+            }
             let keys = store::keys_of(c, id)?;
             let moved = presets::delete(c, actor, ip, &preset, keys, repl.as_ref())?;
+            if presets::touches_administrator(&impact)
+                && crate::access::grant::ensure_complete_administrator(c).is_err()
+            {
+                return Err(AppError::BadRequest(
+                    "This would leave no active Administrator holding every permission.".into(),
+                ));
+            }
             Ok(Ok((preset.name, moved, repl.map(|r| r.name))))
         })
         .await?;

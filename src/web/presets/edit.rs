@@ -72,7 +72,7 @@ pub async fn submit(
     let version: Option<i32> = field("version").and_then(|v| v.parse().ok());
     let confirm = field("step").as_deref() == Some("confirm");
     let digest = field("digest").unwrap_or_default();
-    let (actor, author, ip) = (viewer.id(), viewer.perms(), viewer.ip.clone());
+    let (actor, author, ip, who) = (viewer.id(), viewer.perms(), viewer.ip.clone(), viewer.access());
     let outcome = db
         .transaction(move |c| {
             let preset = presets::find_for_update(c, id)?;
@@ -85,6 +85,7 @@ pub async fn submit(
                 other => other.into(),
             })?;
             let impact = presets::impact(c, id, keys)?;
+            presets::check_holders(&who.subject(), &impact).map_err(|e| AppError::BadRequest(e.to_string()))?;
             let digest_now = presets::impact_digest(preset.version, keys, &impact);
             let fresh = version == Some(preset.version);
             if confirm && fresh && digest == digest_now {
@@ -92,6 +93,10 @@ pub async fn submit(
                     return Ok(Outcome::Unchanged);
                 }
                 presets::save_keys(c, actor, ip, &preset, current, keys, &impact)?;
+                if presets::touches_administrator(&impact) {
+                    crate::access::grant::ensure_complete_administrator(c)
+                        .map_err(|e| AppError::BadRequest(e.to_string()))?;
+                }
                 return Ok(Outcome::Saved(preset.name));
             }
             let stale = match (confirm, fresh) {

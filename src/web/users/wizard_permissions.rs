@@ -2,6 +2,7 @@
 //! presets, checklist with per-user overrides, "Save as new", data settings).
 
 use super::wizard::{authorize, load_or_fresh, permissions_page, Scope};
+use crate::access::grant::Escalation;
 use crate::auth::session::FlashKind;
 use crate::auth::Viewer;
 use crate::db::Db;
@@ -110,12 +111,11 @@ pub async fn submit(
         }
     }
     if action != "back" && !changed {
-        let (perms, check) = (viewer.perms(), s.clone());
-        match db.run(move |c| Ok(check_escalation(c, perms, &check))).await? {
+        let (who, check) = (viewer.access(), s.clone());
+        match db.run(move |c| Ok(check_escalation(c, &who.subject(), &check))).await? {
             Ok(_) => {}
-            Err(SaveError::Escalation(keys)) => {
-                errors.add("perm", format!("You can only give permissions you hold yourself: {keys}."))
-            }
+            Err(SaveError::Escalation(e @ Escalation::AdministratorRole)) => errors.add("role", e.to_string()),
+            Err(SaveError::Escalation(e)) => errors.add("perm", e.to_string()),
             Err(e) => return Err(AppError::Internal(anyhow::anyhow!("{e}"))),
         }
     }

@@ -28,14 +28,14 @@ pub async fn save(viewer: Viewer, db: web::Data<Db>, req: HttpRequest) -> Result
         return Ok(see_other(&scope.step_url(1)));
     }
     let actor = Actor { id: viewer.id(), ip: viewer.ip.clone() };
-    let (perms, w, st) = (viewer.perms(), scope.w.clone(), s.clone());
+    let (who, w, st) = (viewer.access(), scope.w.clone(), s.clone());
     // A refused save must roll back: the closure fails and leaves the reason here.
     let refusal: Arc<Mutex<Option<SaveError>>> = Arc::default();
     let slot = refusal.clone();
     let saved = db
         .transaction(move |c| {
             let avatar = if st.new_avatar { state::avatar(c, &w)? } else { None };
-            match save::commit(c, &actor, perms, &st, avatar) {
+            match save::commit(c, &actor, &who.subject(), &st, avatar) {
                 Ok(id) => {
                     state::discard(c, &w, actor.id)?;
                     Ok(id)

@@ -1,0 +1,110 @@
+//! The no-escalation rule, written once: nobody, through any screen, API, automation rule,
+//! public form or background job, gives anyone (themselves included) a role, a permission or
+//! access to a contact that they could not give by hand.
+//!
+//! Every write path that changes who has what calls one of these:
+//! - [`account_change`]: a user's role and effective permissions (wizard, presets, overrides);
+//! - [`preset_keys`]: the keys of a preset someone creates or edits;
+//! - [`contact_access`]: owners, access groups or the confidential flag of one contact
+//!   (the owner panel, the card); the set-based paths (bulk, automation) use the same
+//!   operation through [`super::filter::reaches`] with [`Operation::Assign`]'s level;
+//! - [`ensure_complete_administrator`]: after any change to roles, presets, overrides or
+//!   statuses, the organisation still has an active Administrator holding every permission.
+
+use super::ops::{self, Operation, Refusal};
+use super::rules::{Decision, Subject};
+use crate::db::schema::users;
+use crate::permissions::{store, PermSet, Role};
+use diesel::prelude::*;
+
+/// Why a change would give more than the actor could give by hand.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum Escalation {
+    /// Keys the actor does not hold themselves.
+    #[error("You can only give permissions you hold yourself: {}.", .0.keys().join(", "))]
+    Permissions(PermSet),
+    /// The Administrator role carries powers no key describes (confidential contacts): only an
+    /// Administrator gives it, takes it, or changes what an Administrator holds.
+    #[error(
+        "Only an Administrator can make someone an Administrator or change an Administrator's role or permissions."
+    )]
+    AdministratorRole,
+    /// An operation on a contact the actor may not do by hand.
+    #[error("You may not change who has access to this contact: {}.", .0.describe())]
+    Contact(Refusal),
+}
+
+/// A user account's role and effective permissions: what an account change gives.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Standing {
+    pub role: Role,
+    pub perms: PermSet,
+}
+
+/// May `actor` turn an account from `before` (`None`: a new account) into `after`?
+/// Whatever the account gains must be held by the actor, and only an Administrator creates,
+/// makes, unmakes or re-equips an Administrator.
+pub fn account_change(actor: &Subject, before: Option<Standing>, after: Standing) -> Result<(), Escalation> {
+    let touches_admin = after.role == Role::Administrator || before.is_some_and(|b| b.role == Role::Administrator);
+    let changes = before != Some(after);
+    if touches_admin && changes && !actor.administrator {
+        return Err(Escalation::AdministratorRole);
+    }
+    let gained = after.perms.difference(before.map(|b| b.perms).unwrap_or(PermSet::EMPTY));
+    preset_keys(actor.perms, gained)
+}
+
+/// May an author holding `author_perms` put `keys` into a preset (or give them to a user)?
+pub fn preset_keys(author_perms: PermSet, keys: PermSet) -> Result<(), Escalation> {
+    let extra = keys.difference(author_perms);
+    if extra.is_empty() {
+        Ok(())
+    } else {
+        Err(Escalation::Permissions(extra))
+    }
+}
+
+/// May `actor`, whose decision on a contact is `d`, change who has access to it (owners,
+/// access groups) — or, with [`Operation::Confidential`], its confidential flag?
+pub fn contact_access(actor: &Subject, d: &Decision, op: Operation) -> Result<(), Escalation> {
+    debug_assert!(matches!(op, Operation::Assign | Operation::Confidential));
+    ops::permits(actor, d, op).map_err(Escalation::Contact)
+}
+
+/// The organisation keeps at least one complete Administrator: active, with the role, and
+/// holding every permission. Run inside the transaction of a change, after it; locks the
+/// Administrators' rows so two concurrent changes cannot both pass.
+pub fn ensure_complete_administrator(conn: &mut PgConnection) -> Result<(), LastAdministrator> {
+    ensure_complete_administrator_besides(conn, None)
+}
+
+/// The same, not counting `leaving` (a user about to be deactivated, deleted or demoted).
+pub fn ensure_complete_administrator_besides(
+    conn: &mut PgConnection,
+    leaving: Option<i64>,
+) -> Result<(), LastAdministrator> {
+    // Locked in id order, the one order every writer takes them in (no deadlock between two
+    // administrators changing each other).
+    let admins: Vec<i64> = users::table
+        .filter(users::role.eq(Role::Administrator.as_str()))
+        .filter(users::status.eq(crate::users::model::ACTIVE))
+        .select(users::id)
+        .order(users::id)
+        .for_update()
+        .load(conn)?;
+    for id in admins.into_iter().filter(|id| Some(*id) != leaving) {
+        if store::effective_of(conn, id)? == PermSet::all() {
+            return Ok(());
+        }
+    }
+    Err(LastAdministrator::Missing)
+}
+
+/// The change would leave no complete Administrator.
+#[derive(Debug, thiserror::Error)]
+pub enum LastAdministrator {
+    #[error("This would leave no active Administrator holding every permission: make another user a full Administrator first.")]
+    Missing,
+    #[error(transparent)]
+    Db(#[from] diesel::result::Error),
+}
