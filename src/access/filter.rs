@@ -32,6 +32,23 @@ fn shared(uid: i64, min: Level) -> String {
     )
 }
 
+/// A boolean SQL expression over the alias `c`: true exactly when `ops::permits(subject,
+/// decide(subject, c), op)` holds (the permission of the operation table and its level).
+pub fn permits(s: &Subject, op: super::Operation) -> String {
+    if super::ops::permits_at_all(s, op).is_err() {
+        return "FALSE".into();
+    }
+    let (_, level) = op.requirement();
+    let reach = reaches(s, level);
+    match op {
+        // Confidential: the main owner or an Administrator, on top of Assign.
+        super::Operation::Confidential if !s.administrator => {
+            format!("(({reach}) AND c.main_owner_id = {})", s.user_id)
+        }
+        _ => reach,
+    }
+}
+
 /// A boolean SQL expression over the alias `c` (a row of `contacts`): true exactly when
 /// `rules::decide(subject, c).level >= min`.
 pub fn reaches(s: &Subject, min: Level) -> String {

@@ -1,9 +1,9 @@
 //! Running the rules after a contact event, in the caller's transaction.
 //!
 //! For every enabled rule whose trigger matches the event, ONE statement selects the target
-//! contacts (among the event's contacts: the rule's conditions hold and, unless the rule is
-//! shared, its owner can act on them, through `access::filter::reaches`) and applies the
-//! action to them set-based, reporting which targets actually changed.
+//! contacts (among the event's contacts: the rule's conditions hold and its owner's authority
+//! reaches them, see [`reach_sql`]) and applies the action to them set-based, reporting which
+//! targets actually changed.
 //!
 //! # Why a rule can never loop
 //! An "add tag" action produces a follow-up `TagsAdded` event, but only for the contacts that
@@ -14,7 +14,7 @@
 //! skipped. So "tag_added A → add B" with "tag_added B → add A" applies each rule once, and a
 //! rule that adds the very tag it triggers on stops at once.
 
-use crate::access::{facts, filter, Level, Subject};
+use crate::access::{facts, filter, Level, Operation, Subject};
 use crate::audit;
 use crate::automation::model::Rule;
 use crate::contacts::events::{self, Event};
@@ -88,16 +88,20 @@ fn action_cte(rule: &Rule, s: &mut Sql) -> Option<()> {
         }
         "set_main_owner" => {
             let u = rule.action_user_id?;
-            // As on the owner panel: a co-ownership the new main owner had is folded into it.
-            s.push(", act AS (UPDATE contacts c SET main_owner_id = ")
+            // As on the owner panel: a co-ownership the new main owner had is folded into it,
+            // and the main owner it displaces stays a (writable) co-owner and is told.
+            s.push(", prev AS (SELECT c.id, c.main_owner_id AS was FROM contacts c WHERE c.id IN (SELECT id FROM targets) AND c.main_owner_id IS DISTINCT FROM ")
                 .bind(Bind::I64(u))
-                .push(
-                    ", updated_at = now() WHERE c.id IN (SELECT id FROM targets) AND c.main_owner_id IS DISTINCT FROM ",
-                )
+                .push(" FOR UPDATE), act AS (UPDATE contacts c SET main_owner_id = ")
                 .bind(Bind::I64(u))
-                .push(" RETURNING c.id), folded AS (DELETE FROM contact_owners o WHERE o.user_id = ")
+                .push(", updated_at = now() FROM prev WHERE c.id = prev.id RETURNING c.id), folded AS (DELETE FROM contact_owners o WHERE o.user_id = ")
                 .bind(Bind::I64(u))
-                .push(" AND o.contact_id IN (SELECT id FROM act))");
+                .push(" AND o.contact_id IN (SELECT id FROM act)), kept AS (INSERT INTO contact_owners (contact_id, user_id, read_only) SELECT id, was, FALSE FROM prev WHERE was IS NOT NULL ON CONFLICT (contact_id, user_id) DO NOTHING), told AS (INSERT INTO notifications (user_id, contact_id, message) SELECT was, id, ")
+                .bind(Bind::Text(format!(
+                    "Automation rule \u{201c}{}\u{201d} gave a contact of yours another main owner; you stay a co-owner.",
+                    rule.name
+                )))
+                .push(" FROM prev WHERE was IS NOT NULL)");
         }
         "add_co_owner" => {
             // Existing co-owners are left as they are (no silent up- or downgrade), and the
@@ -116,9 +120,30 @@ fn action_cte(rule: &Rule, s: &mut Sql) -> Option<()> {
     Some(())
 }
 
-/// Selects the targets of `rule` among `ids` and applies its action, in one statement.
-/// `owner` is the rule owner's subject for an unshared rule (`None` for a shared rule).
-fn apply(conn: &mut PgConnection, rule: &Rule, ids: &[i64], owner: Option<&Subject>) -> QueryResult<Vec<Target>> {
+/// Whether a rule's action changes who has access (owners, access groups).
+fn grants_access(rule: &Rule) -> bool {
+    matches!(rule.action.as_str(), "set_main_owner" | "add_co_owner" | "add_access_group")
+}
+
+/// The contacts a rule may act on, with its owner's authority at the moment it fires
+/// (`access::grant`): an action that changes who has access applies only where the owner could
+/// make the same change by hand (contacts.assign at edit level), shared or not; other actions
+/// reach the contacts the owner can act on, or, for a shared rule, every contact but the
+/// confidential ones the owner cannot act on (confidential contacts are changed only by their
+/// owners' or Administrators' rules).
+fn reach_sql(rule: &Rule, owner: &Subject) -> String {
+    if grants_access(rule) {
+        filter::permits(owner, Operation::Assign)
+    } else if rule.shared {
+        format!("(NOT c.confidential OR ({}))", filter::reaches(owner, Level::Act))
+    } else {
+        filter::reaches(owner, Level::Act)
+    }
+}
+
+/// Selects the targets of `rule` among `ids` and applies its action, in one statement, with
+/// the authority of `owner`, the rule owner's subject.
+fn apply(conn: &mut PgConnection, rule: &Rule, ids: &[i64], owner: &Subject) -> QueryResult<Vec<Target>> {
     let mut s = Sql::new("WITH targets AS (SELECT c.id FROM contacts c WHERE c.id = ANY(");
     s.bind(Bind::I64s(ids.to_vec())).push(")");
     if let Some(t) = &rule.has_tag {
@@ -132,9 +157,7 @@ fn apply(conn: &mut PgConnection, rule: &Rule, ids: &[i64], owner: Option<&Subje
     if rule.no_main_owner {
         s.push(" AND c.main_owner_id IS NULL");
     }
-    if let Some(subject) = owner {
-        s.push(" AND (").push(&filter::reaches(subject, Level::Act)).push(")");
-    }
+    s.push(" AND (").push(&reach_sql(rule, owner)).push(")");
     if let Some(u) = rule.action_user_id.filter(|_| matches!(rule.action.as_str(), "set_main_owner" | "add_co_owner")) {
         // Only an active user is made owner; a rule whose user left does nothing.
         s.push(" AND EXISTS (SELECT 1 FROM users au WHERE au.id = ")
@@ -172,18 +195,15 @@ pub fn fire(conn: &mut PgConnection, actor: Option<i64>, event: &Event, contact_
             if fresh.is_empty() {
                 continue;
             }
-            let owner = if rule.shared {
-                None
-            } else {
-                if !owners.contains_key(&rule.owner_id) {
-                    let s = facts::subject(conn, rule.owner_id)?;
-                    owners.insert(rule.owner_id, s);
-                }
-                match owners.get(&rule.owner_id) {
-                    Some(Some(s)) if s.active => Some(s),
-                    // A deactivated or missing owner's unshared rule reaches nothing.
-                    _ => continue,
-                }
+            if !owners.contains_key(&rule.owner_id) {
+                let s = facts::subject(conn, rule.owner_id)?;
+                owners.insert(rule.owner_id, s);
+            }
+            // A rule acts with its owner's authority: a deactivated owner has none, so only a
+            // shared rule's non-access actions still reach (non-confidential) contacts.
+            let owner = match owners.get(&rule.owner_id) {
+                Some(Some(s)) if s.active || (rule.shared && !grants_access(&rule)) => s,
+                _ => continue,
             };
             let targets = apply(conn, &rule, &fresh, owner)?;
             if targets.is_empty() {

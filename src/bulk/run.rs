@@ -180,6 +180,26 @@ fn steps(spec: &Spec, mode: Mode) -> Vec<Step> {
     let sel = "FROM bulk_sel s JOIN contacts c ON c.id = s.id";
     let mut out = Vec::new();
     if let Some((u, email)) = &spec.set_main_owner {
+        // Nobody is silently removed: the main owner it displaces stays a (writable) co-owner
+        // (runs first, while the old main owner is still on the row).
+        out.push(Step {
+            label: "Displaced main owners kept as co-owners".into(),
+            skipped: None,
+            parts: vec![Part::new(
+                format!(
+                    "SELECT c.id {sel} WHERE c.main_owner_id IS NOT NULL AND c.main_owner_id <> {u} AND NOT EXISTS \
+                     (SELECT 1 FROM contact_owners o WHERE o.contact_id = c.id AND o.user_id = c.main_owner_id)"
+                ),
+                |src| {
+                    format!(
+                        "INSERT INTO contact_owners (contact_id, user_id, read_only) \
+                         SELECT c.id, c.main_owner_id, FALSE FROM contacts c WHERE c.id IN ({src}) \
+                         ON CONFLICT (contact_id, user_id) DO NOTHING RETURNING contact_id AS id"
+                    )
+                },
+            )],
+            touches: vec![],
+        });
         out.push(Step {
             label: format!("Main owner set to {email}"),
             skipped: None,
@@ -200,6 +220,14 @@ fn steps(spec: &Spec, mode: Mode) -> Vec<Step> {
             (Some((u, _)), Mode::Count) => format!("({u} = {v})"),
             _ => format!("EXISTS (SELECT 1 FROM contacts m WHERE m.id = s.id AND m.main_owner_id = {v})"),
         };
+        // Counted, a main owner {v} that "set main owner" displaces is already the writable
+        // co-owner it will be kept as (executed, the statement finds that row).
+        let kept_as_writable = match (&spec.set_main_owner, mode) {
+            (Some((u, _)), Mode::Count) if u != v && !*ro => {
+                format!(" AND NOT EXISTS (SELECT 1 FROM contacts m WHERE m.id = s.id AND m.main_owner_id = {v})")
+            }
+            _ => String::new(),
+        };
         out.push(Step {
             label: format!("Co-owner {email} added{}", if *ro { " (read-only)" } else { "" }),
             skipped: Some((
@@ -209,7 +237,7 @@ fn steps(spec: &Spec, mode: Mode) -> Vec<Step> {
             parts: vec![Part::new(
                 format!(
                     "SELECT s.id FROM bulk_sel s WHERE NOT {is_main} AND NOT EXISTS \
-                     (SELECT 1 FROM contact_owners o WHERE o.contact_id = s.id AND o.user_id = {v} AND o.read_only = {ro})"
+                     (SELECT 1 FROM contact_owners o WHERE o.contact_id = s.id AND o.user_id = {v} AND o.read_only = {ro}){kept_as_writable}"
                 ),
                 |src| {
                     format!(

@@ -36,7 +36,8 @@ pub fn active_user_by_email(conn: &mut PgConnection, email: &str) -> QueryResult
         .optional()
 }
 
-/// Makes `user_id` the main owner (a co-ownership they had is folded into it).
+/// Makes `user_id` the main owner (a co-ownership they had is folded into it). The main owner
+/// it displaces stays a writable co-owner: nobody is removed without being removed explicitly.
 /// Returns the previous main owner.
 pub fn set_main_owner(conn: &mut PgConnection, contact_id: i64, user_id: i64) -> QueryResult<Option<i64>> {
     let previous: Option<i64> =
@@ -50,6 +51,16 @@ pub fn set_main_owner(conn: &mut PgConnection, contact_id: i64, user_id: i64) ->
             .filter(contact_owners::user_id.eq(user_id)),
     )
     .execute(conn)?;
+    if let Some(p) = previous.filter(|p| *p != user_id) {
+        diesel::insert_into(contact_owners::table)
+            .values((
+                contact_owners::contact_id.eq(contact_id),
+                contact_owners::user_id.eq(p),
+                contact_owners::read_only.eq(false),
+            ))
+            .on_conflict_do_nothing()
+            .execute(conn)?;
+    }
     Ok(previous)
 }
 

@@ -406,6 +406,7 @@ diesel::table! {
         enabled -> Bool,
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
+        update_existing -> Bool,
     }
 }
 

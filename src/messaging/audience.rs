@@ -126,12 +126,10 @@ fn no_address(channel: Channel) -> String {
 /// The split of an audience for one user and channel.
 #[derive(QueryableByName, Debug, Clone, PartialEq, Eq)]
 pub struct Counts {
-    /// Contacts the audience selects.
+    /// Contacts the audience selects among those the user can see. Contacts the user cannot
+    /// see are counted nowhere: a count of them would be a search oracle.
     #[diesel(sql_type = BigInt)]
     pub total: i64,
-    /// Left out: not visible to the user at all (level below view).
-    #[diesel(sql_type = BigInt)]
-    pub no_right: i64,
     /// Left out: visible, but read-only or view/edit access (level below act).
     #[diesel(sql_type = BigInt)]
     pub limited: i64,
@@ -168,13 +166,12 @@ pub fn count(conn: &mut PgConnection, s: &Subject, channel: Channel, audience: &
     // twice as slow on a million contacts).
     let sql = format!(
         "SELECT count(*) AS total, \
-           count(*) FILTER (WHERE NOT v) AS no_right, \
-           count(*) FILTER (WHERE v AND NOT a) AS limited, \
+           count(*) FILTER (WHERE NOT a) AS limited, \
            count(*) FILTER (WHERE a AND m) AS no_address, \
            count(*) FILTER (WHERE a AND NOT m) AS recipients, \
            coalesce(sum(hashint8(id)::bigint) FILTER (WHERE a AND NOT m), 0)::text || ':' || \
              coalesce(bit_xor(hashint8extended(id, 7)) FILTER (WHERE a AND NOT m), 0)::text AS ids_hash \
-         FROM (SELECT c.id, ({view}) AS v, ({act}) AS a, {missing} AS m FROM contacts c WHERE {cond} OFFSET 0) x"
+         FROM (SELECT c.id, ({act}) AS a, {missing} AS m FROM contacts c WHERE ({cond}) AND ({view}) OFFSET 0) x"
     );
     bind_all(diesel::sql_query(sql).into_boxed(), binds).get_result(conn)
 }

@@ -9,6 +9,7 @@ use crate::contacts::selection::Filters;
 use crate::db::sql::{Bind, Sql};
 use crate::db::Db;
 use crate::error::{AppError, ErrorPage};
+use crate::web::spreadsheet;
 use actix_web::http::StatusCode;
 use actix_web::web::{self, Bytes};
 use actix_web::HttpResponse;
@@ -72,22 +73,25 @@ fn to_csv(rows: &[Row], header: bool) -> Result<Bytes, AppError> {
     let mut w = csv::Writer::from_writer(Vec::with_capacity(rows.len() * 96));
     let io = |e: csv::Error| AppError::Internal(anyhow::anyhow!("csv: {e}"));
     if header {
-        w.write_record(COLUMNS).map_err(io)?;
+        spreadsheet::write_row(&mut w, COLUMNS).map_err(io)?;
     }
     for r in rows {
         let id = r.id.to_string();
         let o = |v: &Option<String>| v.clone().unwrap_or_default();
-        w.write_record([
-            id.as_str(),
-            &o(&r.email),
-            &r.first_name,
-            &r.last_name,
-            &o(&r.phone),
-            &r.company,
-            &o(&r.category),
-            &o(&r.owner_email),
-            &r.tags,
-        ])
+        spreadsheet::write_row(
+            &mut w,
+            [
+                id.as_str(),
+                &o(&r.email),
+                &r.first_name,
+                &r.last_name,
+                &o(&r.phone),
+                &r.company,
+                &o(&r.category),
+                &o(&r.owner_email),
+                &r.tags,
+            ],
+        )
         .map_err(io)?;
     }
     w.into_inner().map(Bytes::from).map_err(|e| AppError::Internal(anyhow::anyhow!("csv: {e}")))

@@ -21,6 +21,7 @@ pub mod public_forms;
 pub mod respond;
 pub mod segments;
 pub mod send;
+pub mod spreadsheet;
 pub mod teams;
 pub mod templates;
 pub mod users;

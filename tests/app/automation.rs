@@ -613,12 +613,20 @@ async fn owner_actions_fold_co_ownership_and_skip_users_who_left() {
     after(&mut c, ada, Event::FormSubmitted(7), &[x]);
     let owner: Option<i64> = contacts::table.find(x).select(contacts::main_owner_id).first(&mut c).unwrap();
     assert_eq!(owner, Some(bob));
-    assert!(co_owners_of(&mut c, x).is_empty(), "bob's co-ownership folded into main ownership");
+    // Bob's co-ownership is folded into main ownership; Ada, displaced, stays a writable
+    // co-owner (issue #16: nobody is silently removed) and is told.
+    assert_eq!(co_owners_of(&mut c, x), vec![(ada, false)], "bob's co-ownership folded into main ownership");
+    let told: i64 = custodian::db::schema::notifications::table
+        .filter(custodian::db::schema::notifications::user_id.eq(ada))
+        .count()
+        .get_result(&mut c)
+        .unwrap();
+    assert_eq!(told, 1);
     assert_eq!(fires(&mut c, set_bob), 1);
     // Carl left: his rule does nothing; bob, already main owner, is not also made co-owner.
     diesel::update(users::table.find(carl)).set(users::status.eq("deactivated")).execute(&mut c).unwrap();
     after(&mut c, ada, Event::Imported, &[x]);
-    assert!(co_owners_of(&mut c, x).is_empty());
+    assert_eq!(co_owners_of(&mut c, x), vec![(ada, false)]);
     assert_eq!(fires(&mut c, add_carl), 0);
     let changed: serde_json::Value = audit_log::table
         .filter(audit_log::action.eq("rule.fire"))

@@ -7,7 +7,7 @@ use custodian::db::schema::{audit_log, contact_access_groups, contact_tags, cont
 use custodian::permissions::Role;
 use diesel::prelude::*;
 
-async fn post(app: &TestApp, key: &str, fields: &[(&str, &str)]) -> reqwest::Response {
+pub async fn post(app: &TestApp, key: &str, fields: &[(&str, &str)]) -> reqwest::Response {
     // A visitor of a public form has no session and no CSRF token.
     app.browser().post_raw(&format!("/f/{key}"), fields).await
 }
@@ -17,7 +17,7 @@ fn contact_count(app: &TestApp) -> i64 {
 }
 
 /// An Administrator creates a form through /forms; returns (form id, public key).
-async fn make_form(app: &TestApp, admin: &Browser, fields: &[(&str, &str)]) -> (i64, String) {
+pub async fn make_form(app: &TestApp, admin: &Browser, fields: &[(&str, &str)]) -> (i64, String) {
     let r = admin.submit("/forms", "/forms", fields).await;
     assert_eq!(r.status(), 303, "{}", r.text().await.unwrap());
     let id: i64 = location(&r).rsplit('/').next().unwrap().parse().unwrap();
@@ -45,6 +45,9 @@ async fn a_form_creates_or_updates_by_email_with_its_tags_groups_and_owner() {
             ("group", &gs),
             ("owner", "sam@example.com"),
             ("enabled", "on"),
+            // This form is set to update existing contacts (off by default: see
+            // security::a_public_form_never_widens_access_to_an_existing_contact).
+            ("update_existing", "on"),
         ],
     )
     .await;

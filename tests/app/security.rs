@@ -156,3 +156,184 @@ async fn sign_in_never_redirects_off_the_site() {
         .await;
     assert_eq!(location(&r), "/contacts?q=a");
 }
+
+/// Whether `b` can open the card of contact `id` (200) or not (404).
+async fn card_status(b: &Browser, id: i64) -> u16 {
+    b.get(&format!("/contacts/{id}")).await.status().as_u16()
+}
+
+/// H3: a shared rule acts with its owner's authority, never wider on access.
+#[tokio::test]
+async fn a_shared_rule_and_an_anonymous_form_post_do_not_open_a_confidential_contact() {
+    use crate::fixtures::*;
+    let app = spawn_app().await;
+    let (_, admin) = app.signed_in("ada@example.com", Role::Administrator).await;
+    let (mia_id, mia) = app.signed_in("mia@example.com", Role::Marketer).await;
+    let olga = app.create_user("olga@example.com", Role::Manager);
+    let mut c = app.conn();
+    let secret = contact(&mut c, "Secret", Some(olga));
+    set_confidential(&mut c, secret);
+    let hidden = contact(&mut c, "Hidden", Some(olga));
+    let (_, key) = crate::forms::make_form(&app, &admin, &[("name", "Contact us"), ("enabled", "on")]).await;
+    let r = mia
+        .submit(
+            "/automation/new",
+            "/automation/new",
+            &[
+                ("name", "Mine"),
+                ("trigger", "form_submitted"),
+                ("action", "add_co_owner"),
+                ("action_user", "mia@example.com"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), 303, "{}", r.text().await.unwrap());
+    let rule: i64 = custodian::db::schema::automation_rules::table
+        .select(custodian::db::schema::automation_rules::id)
+        .first(&mut c)
+        .unwrap();
+    let r = mia.submit("/automation", &format!("/automation/{rule}/share"), &[("on", "true")]).await;
+    assert_eq!(r.status(), 303);
+    assert_eq!(card_status(&mia, secret).await, 404);
+    for email in ["secret@contacts.test", "hidden@contacts.test"] {
+        assert_eq!(crate::forms::post(&app, &key, &[("email", email)]).await.status(), 200);
+    }
+    assert_eq!(card_status(&mia, secret).await, 404, "still hidden from her");
+    assert_eq!(card_status(&mia, hidden).await, 404, "a contact she cannot assign by hand neither");
+    assert!(co_owners_of(&mut c, secret).is_empty() && co_owners_of(&mut c, hidden).is_empty());
+    let _ = mia_id;
+}
+
+/// M1: an anonymous submission that matches an existing contact widens nobody's access.
+#[tokio::test]
+async fn a_public_form_never_widens_access_to_an_existing_contact() {
+    use crate::fixtures::*;
+    use custodian::db::schema::{contact_access_groups, contact_tags, contacts, notifications};
+    let app = spawn_app().await;
+    let (_, admin) = app.signed_in("ada@example.com", Role::Administrator).await;
+    let olga = app.create_user("olga@example.com", Role::Manager);
+    let (_, sam) = app.signed_in("sam@example.com", Role::Salesperson).await;
+    let mut c = app.conn();
+    let g = group(&mut c, "Open to Sam");
+    let sam_id: i64 = users::table.filter(users::email.eq("sam@example.com")).select(users::id).first(&mut c).unwrap();
+    grant(&mut c, g, Some(sam_id), None, "edit");
+    let known = contact(&mut c, "Known", Some(olga));
+    diesel::update(contacts::table.find(known)).set(contacts::last_name.eq("Kowalski")).execute(&mut c).unwrap();
+    let gs = g.to_string();
+    let (_, key) = crate::forms::make_form(
+        &app,
+        &admin,
+        &[("name", "Newsletter"), ("tags", "web"), ("group", &gs), ("owner", "sam@example.com"), ("enabled", "on")],
+    )
+    .await;
+    assert!(admin.page("/forms").await.contains("gives the people those groups are granted to access to it"));
+    assert_eq!(card_status(&sam, known).await, 404);
+    let r = app
+        .browser()
+        .client
+        .post(app.browser().url(&format!("/f/{key}")))
+        .header("Origin", "https://evil.example")
+        .form(&[
+            ("email", "KNOWN@contacts.test"),
+            ("first_name", "Mallory"),
+            ("last_name", "X"),
+            ("phone", "+48600000000"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    assert_eq!(card_status(&sam, known).await, 404, "no group, no owner: still hidden from Sam");
+    let (first, last, phone): (String, String, Option<String>) = contacts::table
+        .find(known)
+        .select((contacts::first_name, contacts::last_name, contacts::phone))
+        .first(&mut c)
+        .unwrap();
+    assert_eq!((first.as_str(), last.as_str()), ("Known", "Kowalski"), "non-empty fields kept");
+    assert_eq!(phone.as_deref(), Some("+48600000000"), "an empty field is filled");
+    let groups: i64 = contact_access_groups::table
+        .filter(contact_access_groups::contact_id.eq(known))
+        .count()
+        .get_result(&mut c)
+        .unwrap();
+    let tags: i64 = contact_tags::table.filter(contact_tags::contact_id.eq(known)).count().get_result(&mut c).unwrap();
+    assert_eq!((groups, tags), (0, 0));
+    let told: Vec<String> = notifications::table
+        .filter(notifications::user_id.eq(olga))
+        .select(notifications::message)
+        .load(&mut c)
+        .unwrap();
+    assert_eq!(told.len(), 1, "the owner is told of the submission");
+    assert!(told[0].contains("Newsletter"), "{told:?}");
+}
+
+/// M2: the send preview counts nothing the user cannot see (no search oracle).
+#[tokio::test]
+async fn the_send_preview_is_no_oracle_for_hidden_contacts() {
+    use crate::fixtures::*;
+    let app = spawn_app().await;
+    let olga = app.create_user("olga@example.com", Role::Manager);
+    let (sam_id, sam) = app.signed_in("sam@example.com", Role::Salesperson).await;
+    let mut c = app.conn();
+    let hidden = contact(&mut c, "Zebediah", Some(olga));
+    set_confidential(&mut c, hidden);
+    contact(&mut c, "Zelda", Some(sam_id));
+    let t = crate::send::template(&mut c, sam_id, custodian::messaging::Channel::Email, false);
+    // The count for a prefix only the hidden contact has equals that of one nobody has.
+    let mut seen = Vec::new();
+    for q in ["zebediah", "qqqqqq", "zelda"] {
+        let html = sam.page(&format!("/send/preview?channel=email&template={t}&audience=filter&q={q}")).await;
+        let at = html.find("id=\"count-total\">").expect("a total") + "id=\"count-total\">".len();
+        seen.push(html[at..].split('<').next().unwrap().trim().to_string());
+    }
+    assert_eq!(seen, ["0", "0", "1"], "the hidden contact shows in no count");
+}
+
+/// M3: a contact planted through a public form cannot run a formula in the export.
+#[tokio::test]
+async fn exported_csv_cells_never_start_a_formula() {
+    let app = spawn_app().await;
+    let (_, admin) = app.signed_in("ada@example.com", Role::Administrator).await;
+    let (_, key) = crate::forms::make_form(&app, &admin, &[("name", "Contact us"), ("enabled", "on")]).await;
+    let evil = "=HYPERLINK(\"http://evil.example\",\"x\")";
+    let r =
+        crate::forms::post(&app, &key, &[("email", "evil@x.test"), ("first_name", evil), ("last_name", "@SUM(A1)")])
+            .await;
+    assert_eq!(r.status(), 200);
+    let csv = admin.get("/contacts/export.csv").await.text().await.unwrap();
+    let mut rows = csv::Reader::from_reader(csv.as_bytes());
+    let cells: Vec<String> =
+        rows.records().flat_map(|r| r.unwrap().iter().map(String::from).collect::<Vec<_>>()).collect();
+    assert!(cells.iter().any(|c| c == &format!("'{evil}")), "{csv}");
+    assert!(cells.iter().any(|c| c == "'@SUM(A1)"), "{csv}");
+    assert!(!cells.iter().any(|c| c.starts_with(['=', '@'])), "{csv}");
+}
+
+/// M5: "Set me" by an access-group grantee does not silently take the contact from its owner.
+#[tokio::test]
+async fn set_me_keeps_the_displaced_owner_who_is_told_and_keeps_access() {
+    use crate::fixtures::*;
+    let app = spawn_app().await;
+    let (olga, olga_b) = app.signed_in("olga@example.com", Role::Manager).await;
+    let (mia, mia_b) = app.signed_in("mia@example.com", Role::Marketer).await;
+    let mut c = app.conn();
+    // Olga is a Manager but only-owned, so it is her ownership that lets her see it.
+    set_only_owned(&mut c, olga);
+    let x = contact(&mut c, "Xena", Some(olga));
+    let g = group(&mut c, "Shared");
+    grant(&mut c, g, Some(mia), None, "edit");
+    in_group(&mut c, x, g);
+    let card = format!("/contacts/{x}");
+    let r = mia_b.submit(&card, &format!("{card}/owners"), &[("op", "set_me")]).await;
+    assert_eq!(r.status(), 303);
+    let r = mia_b.submit(&card, &format!("{card}/confidential"), &[("confidential", "true")]).await;
+    assert_eq!(r.status(), 303);
+    assert_eq!(co_owners_of(&mut c, x), vec![(olga, false)], "Olga stays a writable co-owner");
+    assert_eq!(card_status(&olga_b, x).await, 200, "and still opens it");
+    let told: i64 = custodian::db::schema::notifications::table
+        .filter(custodian::db::schema::notifications::user_id.eq(olga))
+        .count()
+        .get_result(&mut c)
+        .unwrap();
+    assert_eq!(told, 2, "told of the new main owner and of the confidential flag");
+}

@@ -16,32 +16,26 @@ const BATCH: i64 = 2_000;
 /// The most rows one export holds; narrow the filters for more.
 pub const MAX_ROWS: usize = 200_000;
 
-/// Spreadsheets run cells starting with these as formulas: neutralise them.
-fn cell(s: &str) -> String {
-    if s.starts_with(['=', '+', '-', '@', '\t', '\r']) {
-        format!("'{s}")
-    } else {
-        s.to_string()
-    }
-}
-
 fn json(v: &Option<serde_json::Value>) -> String {
     v.as_ref().map(|v| v.to_string()).unwrap_or_default()
 }
 
 fn write_row(w: &mut csv::Writer<Vec<u8>>, r: &Row) -> csv::Result<()> {
-    w.write_record([
-        r.id.to_string(),
-        r.at.to_rfc3339(),
-        r.actor_id.map(|i| i.to_string()).unwrap_or_default(),
-        cell(r.actor_email.as_deref().unwrap_or("")),
-        cell(&r.action),
-        cell(&r.object_type),
-        cell(r.object_id.as_deref().unwrap_or("")),
-        json(&r.before),
-        json(&r.after),
-        cell(r.ip.as_deref().unwrap_or("")),
-    ])
+    crate::web::spreadsheet::write_row(
+        w,
+        [
+            r.id.to_string(),
+            r.at.to_rfc3339(),
+            r.actor_id.map(|i| i.to_string()).unwrap_or_default(),
+            r.actor_email.clone().unwrap_or_default(),
+            r.action.clone(),
+            r.object_type.clone(),
+            r.object_id.clone().unwrap_or_default(),
+            json(&r.before),
+            json(&r.after),
+            r.ip.clone().unwrap_or_default(),
+        ],
+    )
 }
 
 /// Streams nothing fancy: builds the CSV in memory (bounded by [`MAX_ROWS`]) in one transaction

@@ -42,7 +42,7 @@ pub async fn share(
     set(&viewer, &db, id.into_inner(), true, form.on).await?;
     viewer.flash(
         FlashKind::Success,
-        if form.on { "Rule shared: it now acts on all contacts." } else { "Rule no longer shared." },
+        if form.on { "Rule shared: its tag actions now reach every contact; owner and group actions still only those you may assign." } else { "Rule no longer shared." },
     );
     Ok(see_other("/automation"))
 }

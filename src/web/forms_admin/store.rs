@@ -18,6 +18,9 @@ pub struct Form {
     pub enabled: bool,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+    /// A submission matching an existing contact updates its fields, tags, groups and owner
+    /// (off by default: anonymous input never widens access unless an administrator says so).
+    pub update_existing: bool,
 }
 
 /// The admin form as typed (groups are repeated `group` fields).
@@ -28,6 +31,7 @@ pub struct Input {
     pub groups: Vec<i64>,
     pub owner: String,
     pub enabled: bool,
+    pub update_existing: bool,
 }
 
 /// A checked form definition.
@@ -38,6 +42,7 @@ pub struct Def {
     pub group_ids: Vec<i64>,
     pub main_owner_id: Option<i64>,
     pub enabled: bool,
+    pub update_existing: bool,
 }
 
 impl Input {
@@ -49,6 +54,7 @@ impl Input {
                 "tags" => f.tags = v,
                 "owner" => f.owner = v,
                 "enabled" => f.enabled = true,
+                "update_existing" => f.update_existing = true,
                 "group" => f.groups.extend(v.parse::<i64>().ok()),
                 _ => {}
             }
@@ -63,6 +69,7 @@ impl Input {
             groups: form.group_ids.clone(),
             owner: owner_email.unwrap_or_default(),
             enabled: form.enabled,
+            update_existing: form.update_existing,
         }
     }
 
@@ -98,6 +105,7 @@ impl Input {
             group_ids,
             main_owner_id,
             enabled: self.enabled,
+            update_existing: self.update_existing,
         }))
     }
 }
@@ -135,6 +143,7 @@ pub fn create(c: &mut PgConnection, d: &Def) -> QueryResult<Form> {
             forms::group_ids.eq(&d.group_ids),
             forms::main_owner_id.eq(d.main_owner_id),
             forms::enabled.eq(d.enabled),
+            forms::update_existing.eq(d.update_existing),
         ))
         .returning(Form::as_returning())
         .get_result(c)
@@ -148,6 +157,7 @@ pub fn update(c: &mut PgConnection, id: i64, d: &Def) -> QueryResult<usize> {
             forms::group_ids.eq(&d.group_ids),
             forms::main_owner_id.eq(d.main_owner_id),
             forms::enabled.eq(d.enabled),
+            forms::update_existing.eq(d.update_existing),
             forms::updated_at.eq(Utc::now()),
         ))
         .execute(c)

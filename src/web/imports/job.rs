@@ -206,9 +206,9 @@ pub async fn rejects_csv(viewer: Viewer, db: web::Data<Db>, path: web::Path<i64>
                 .load(c)?;
             let mut w = csv::Writer::from_writer(Vec::new());
             let err = |e: csv::Error| AppError::Internal(anyhow::anyhow!("csv: {e}"));
-            w.write_record(["row", "email", "reason"]).map_err(err)?;
+            crate::web::spreadsheet::write_row(&mut w, ["row", "email", "reason"]).map_err(err)?;
             for (row, email, reason) in rows {
-                w.write_record([row.to_string(), email, reason]).map_err(err)?;
+                crate::web::spreadsheet::write_row(&mut w, [row.to_string(), email, reason]).map_err(err)?;
             }
             w.into_inner().map_err(|e| AppError::Internal(anyhow::anyhow!("csv: {e}")))
         })

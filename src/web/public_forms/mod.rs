@@ -1,7 +1,7 @@
 //! The public form endpoint (SPEC screen 12): POST /f/{key}, no session and no CSRF token
-//! (the middleware exempts /f/). It creates or updates a contact by email in one atomic
-//! upsert, adds the form's tags and access groups and sets its main owner when the contact
-//! has none. Spam resistance: a honeypot field and a per-address rate limit kept in
+//! (the middleware exempts /f/). It creates a contact by email in one atomic upsert with the
+//! form's tags, access groups and main owner; an existing contact only has its empty fields
+//! filled, unless the form is set to update existing contacts. Spam resistance: a honeypot field and a per-address rate limit kept in
 //! PostgreSQL. Answers are JSON (`{"ok":true}` or `{"error": "..."}`).
 
 pub mod submit;

@@ -81,15 +81,23 @@ struct Upserted {
 
 /// Creates or updates the contact by email (case-insensitive) in one statement, so two
 /// simultaneous submissions never create two contacts; then tags, groups, events and audit.
+///
+/// Anonymous input never widens access: unless the form is configured to update existing
+/// contacts, a submission that matches one only fills its empty fields — its non-empty fields,
+/// tags, access groups and owners stay as they are — and its owners are told.
 fn apply(c: &mut PgConnection, f: &Form, s: &Submission, ip: Option<String>) -> QueryResult<i64> {
     let opt = |v: &str| Some(v.trim().to_string()).filter(|v| !v.is_empty());
     let up: Upserted = diesel::sql_query(
         "INSERT INTO contacts (email, first_name, last_name, phone, main_owner_id) VALUES ($1, $2, $3, $4, $5) \
          ON CONFLICT ((lower(email))) WHERE email IS NOT NULL DO UPDATE SET \
-           first_name = coalesce(nullif(EXCLUDED.first_name, ''), contacts.first_name), \
-           last_name = coalesce(nullif(EXCLUDED.last_name, ''), contacts.last_name), \
-           phone = coalesce(EXCLUDED.phone, contacts.phone), \
-           main_owner_id = coalesce(contacts.main_owner_id, EXCLUDED.main_owner_id), \
+           first_name = CASE WHEN $6 THEN coalesce(nullif(EXCLUDED.first_name, ''), contacts.first_name) \
+                             ELSE coalesce(nullif(contacts.first_name, ''), EXCLUDED.first_name) END, \
+           last_name = CASE WHEN $6 THEN coalesce(nullif(EXCLUDED.last_name, ''), contacts.last_name) \
+                            ELSE coalesce(nullif(contacts.last_name, ''), EXCLUDED.last_name) END, \
+           phone = CASE WHEN $6 THEN coalesce(EXCLUDED.phone, contacts.phone) \
+                        ELSE coalesce(nullif(contacts.phone, ''), EXCLUDED.phone) END, \
+           main_owner_id = CASE WHEN $6 THEN coalesce(contacts.main_owner_id, EXCLUDED.main_owner_id) \
+                                ELSE contacts.main_owner_id END, \
            version = contacts.version + 1, updated_at = now() \
          RETURNING id, (xmax = 0) AS inserted",
     )
@@ -98,9 +106,13 @@ fn apply(c: &mut PgConnection, f: &Form, s: &Submission, ip: Option<String>) -> 
     .bind::<Text, _>(s.last_name.trim())
     .bind::<Nullable<Text>, _>(opt(&s.phone))
     .bind::<Nullable<BigInt>, _>(f.main_owner_id)
+    .bind::<Bool, _>(f.update_existing)
     .get_result(c)?;
-    crate::contacts::model::add_tags(c, up.id, &f.tags)?;
-    if !f.group_ids.is_empty() {
+    let labels = up.inserted || f.update_existing;
+    if labels {
+        crate::contacts::model::add_tags(c, up.id, &f.tags)?;
+    }
+    if labels && !f.group_ids.is_empty() {
         diesel::sql_query(
             "INSERT INTO contact_access_groups (contact_id, group_id) SELECT $1, g FROM unnest($2::bigint[]) g ON CONFLICT DO NOTHING",
         )
@@ -108,9 +120,25 @@ fn apply(c: &mut PgConnection, f: &Form, s: &Submission, ip: Option<String>) -> 
         .bind::<Array<BigInt>, _>(&f.group_ids)
         .execute(c)?;
     }
+    if !up.inserted {
+        let name = crate::contacts::model::find(c, up.id)?.display_name();
+        let what = if f.update_existing { "updated" } else { "matched (only its empty fields were filled)" };
+        // No user acted: every owner is told.
+        crate::notifications::notify_owners(
+            c,
+            up.id,
+            0,
+            &format!("Public form \u{201c}{}\u{201d} {what} \u{201c}{name}\u{201d}", f.name),
+        )?;
+    }
     events::after(c, None, &Event::FormSubmitted(f.id), &[up.id])?;
     audit::Entry::new(None, "form.submit", "contact", up.id)
-        .after(serde_json::json!({ "form_id": f.id, "form": f.name, "created": up.inserted }))
+        .after(serde_json::json!({
+            "form_id": f.id,
+            "form": f.name,
+            "created": up.inserted,
+            "updated_existing": !up.inserted && f.update_existing,
+        }))
         .ip(ip)
         .record(c)?;
     Ok(up.id)

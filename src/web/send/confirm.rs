@@ -72,7 +72,7 @@ pub async fn submit(viewer: Viewer, db: web::Data<Db>, form: web::Form<SendForm>
                     .after(serde_json::json!({
                         "channel": req.channel.as_str(), "template_id": checked.template.id,
                         "template_name": checked.template.name, "audience": stored,
-                        "matched": k.total, "recipients": n, "no_right": k.no_right,
+                        "matched": k.total, "recipients": n,
                         "read_only_or_view": k.limited, "no_address": k.no_address,
                     }))
                     .ip(ip)
