@@ -115,8 +115,12 @@ impl Application {
                 .build();
             App::new()
                 .app_data(data.clone())
-                .app_data(web::FormConfig::default().limit(1 << 20))
+                // One body limit per kind of request, the same wherever the body is read.
+                .app_data(web::FormConfig::default().limit(crate::web::input::FORM_LIMIT))
+                .app_data(web::PayloadConfig::default().limit(crate::web::input::FORM_LIMIT))
+                .app_data(web::JsonConfig::default().limit(crate::web::input::JSON_LIMIT))
                 .wrap(from_fn(csrf::check))
+                .wrap(from_fn(crate::web::input::guard))
                 .wrap(sessions)
                 .wrap(from_fn(crate::error::error_pages))
                 .wrap(security_headers())

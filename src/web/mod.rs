@@ -13,6 +13,7 @@ pub mod forms;
 pub mod forms_admin;
 pub mod health;
 pub mod imports;
+pub mod input;
 pub mod layout;
 pub mod notifications;
 pub mod outbox;

@@ -13,6 +13,7 @@ mod contacts;
 mod fixtures;
 mod forms;
 mod imports;
+mod malformed;
 mod manage;
 mod manage_props;
 mod orgs;
