@@ -10,13 +10,13 @@ use diesel::prelude::*;
 use proptest::prelude::*;
 use std::collections::BTreeSet;
 
-const USERS: usize = 6;
+pub const USERS: usize = 6;
 const TEAMS: usize = 3;
-const GROUPS: usize = 3;
+pub const GROUPS: usize = 3;
 
 #[derive(Debug, Clone)]
-struct UserSpec {
-    role: Role,
+pub struct UserSpec {
+    pub role: Role,
     only_owned: bool,
     active: bool,
     /// 0: nothing, 1: revoke contacts.all, 2: grant contacts.all.
@@ -24,13 +24,13 @@ struct UserSpec {
 }
 
 #[derive(Debug, Clone)]
-struct TeamSpec {
+pub struct TeamSpec {
     manager: Option<usize>,
     members: Vec<usize>,
 }
 
 #[derive(Debug, Clone)]
-struct GrantSpec {
+pub struct GrantSpec {
     group: usize,
     to_team: bool,
     target: usize,
@@ -38,7 +38,7 @@ struct GrantSpec {
 }
 
 #[derive(Debug, Clone)]
-struct ContactSpec {
+pub struct ContactSpec {
     main: Option<usize>,
     co: Vec<(usize, bool)>,
     confidential: bool,
@@ -46,11 +46,11 @@ struct ContactSpec {
 }
 
 #[derive(Debug, Clone)]
-struct World {
-    users: Vec<UserSpec>,
-    teams: Vec<TeamSpec>,
-    grants: Vec<GrantSpec>,
-    contacts: Vec<ContactSpec>,
+pub struct World {
+    pub users: Vec<UserSpec>,
+    pub teams: Vec<TeamSpec>,
+    pub grants: Vec<GrantSpec>,
+    pub contacts: Vec<ContactSpec>,
 }
 
 fn user() -> impl Strategy<Value = UserSpec> {
@@ -69,7 +69,7 @@ fn level() -> impl Strategy<Value = Level> {
     prop_oneof![Just(Level::View), Just(Level::Edit), Just(Level::Act)]
 }
 
-fn world() -> impl Strategy<Value = World> {
+pub fn world() -> impl Strategy<Value = World> {
     let team = (prop::option::of(0..USERS), prop::collection::btree_set(0..USERS, 0..4))
         .prop_map(|(manager, members)| TeamSpec { manager, members: members.into_iter().collect() });
     let grant = (0..GROUPS, any::<bool>(), 0..USERS, level()).prop_map(|(group, to_team, target, level)| GrantSpec {
@@ -100,7 +100,7 @@ fn world() -> impl Strategy<Value = World> {
 }
 
 /// Writes the world; returns (user ids, contact ids).
-fn insert(c: &mut PgConnection, w: &World) -> (Vec<i64>, Vec<i64>) {
+pub fn insert(c: &mut PgConnection, w: &World) -> (Vec<i64>, Vec<i64>) {
     let mut uids = Vec::new();
     for (i, u) in w.users.iter().enumerate() {
         let email = format!("u{i}@example.com");

@@ -10,23 +10,23 @@ use custodian::permissions::Role;
 use diesel::prelude::*;
 
 /// A rule written straight to the database (firing tests control every column).
-struct R {
-    owner: i64,
-    trigger: &'static str,
-    trigger_tag: Option<&'static str>,
-    has_tag: Option<&'static str>,
-    category: Option<&'static str>,
-    no_main_owner: bool,
-    action: &'static str,
-    user: Option<i64>,
-    read_only: bool,
-    tag: Option<&'static str>,
-    group: Option<i64>,
-    shared: bool,
-    enabled: bool,
+pub struct R {
+    pub owner: i64,
+    pub trigger: &'static str,
+    pub trigger_tag: Option<&'static str>,
+    pub has_tag: Option<&'static str>,
+    pub category: Option<&'static str>,
+    pub no_main_owner: bool,
+    pub action: &'static str,
+    pub user: Option<i64>,
+    pub read_only: bool,
+    pub tag: Option<&'static str>,
+    pub group: Option<i64>,
+    pub shared: bool,
+    pub enabled: bool,
 }
 
-fn base(owner: i64, trigger: &'static str, action: &'static str) -> R {
+pub fn base(owner: i64, trigger: &'static str, action: &'static str) -> R {
     R {
         owner,
         trigger,
@@ -44,7 +44,7 @@ fn base(owner: i64, trigger: &'static str, action: &'static str) -> R {
     }
 }
 
-fn insert_rule(c: &mut PgConnection, x: R) -> i64 {
+pub fn insert_rule(c: &mut PgConnection, x: R) -> i64 {
     diesel::insert_into(automation_rules::table)
         .values((
             automation_rules::owner_id.eq(x.owner),

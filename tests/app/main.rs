@@ -1,6 +1,7 @@
 //! Black-box tests: the real application over HTTP against a real PostgreSQL, plus end-to-end
 //! flows in headless Chromium.
 
+mod grant_props;
 mod helpers;
 
 mod access_props;
