@@ -64,6 +64,23 @@ fn security_headers() -> DefaultHeaders {
         .add(("Referrer-Policy", "same-origin"))
 }
 
+/// Pages and downloads carry personal data (cards, exports, the audit log): no browser or proxy
+/// keeps a copy. Static assets are left cacheable.
+async fn no_store(
+    req: actix_web::dev::ServiceRequest,
+    next: actix_web::middleware::Next<impl actix_web::body::MessageBody + 'static>,
+) -> Result<actix_web::dev::ServiceResponse<impl actix_web::body::MessageBody>, actix_web::Error> {
+    let asset = req.path().starts_with("/static/");
+    let mut res = next.call(req).await?;
+    if !asset {
+        res.headers_mut().insert(
+            actix_web::http::header::CACHE_CONTROL,
+            actix_web::http::header::HeaderValue::from_static("no-store"),
+        );
+    }
+    Ok(res)
+}
+
 impl Application {
     /// Prepares the database, seeds demo data when asked, binds and builds the server.
     pub async fn build(config: &Config) -> anyhow::Result<Application> {
@@ -124,6 +141,7 @@ impl Application {
                 .wrap(sessions)
                 .wrap(from_fn(crate::error::error_pages))
                 .wrap(security_headers())
+                .wrap(from_fn(no_store))
                 .wrap(Logger::new("%r %s %Dms"))
                 .configure(crate::web::routes)
         })

@@ -125,7 +125,9 @@ pub fn execute(
             .first(c)
             .optional()?;
         let Some((run_id, spec, matched, count, sum)) = row else { return Ok(Executed::Gone) };
-        let spec: Spec = serde_json::from_value(spec).unwrap_or_default();
+        // A stored run whose actions no longer parse (written by another version) is refused,
+        // never executed as an empty run and marked done.
+        let Ok(spec) = serde_json::from_value::<Spec>(spec) else { return Ok(Executed::Gone) };
         let now = run::load_editable(c, s, &matched)?;
         if now != (count, sum) {
             diesel::update(bulk_runs::table.find(run_id)).set(bulk_runs::executed_at.eq(Utc::now())).execute(c)?;

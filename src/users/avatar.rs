@@ -18,7 +18,12 @@ pub enum AvatarError {
     NotAnImage,
     #[error("This image could not be read. Choose another PNG, JPEG or WebP file.")]
     Unreadable,
+    #[error("This image is too large in pixels (at most 4000 × 4000). Choose a smaller picture.")]
+    TooManyPixels,
 }
+
+/// The most pixels an upload may declare: checked from the header, before anything is decoded.
+pub const MAX_PIXELS: u64 = 4000 * 4000;
 
 /// Checks and re-encodes an upload: the centre square, scaled to [`SIDE`]², as PNG.
 pub fn process(upload: &[u8]) -> Result<Vec<u8>, AvatarError> {
@@ -29,6 +34,12 @@ pub fn process(upload: &[u8]) -> Result<Vec<u8>, AvatarError> {
     let format = image::guess_format(upload).map_err(|_| AvatarError::NotAnImage)?;
     if !matches!(format, ImageFormat::Png | ImageFormat::Jpeg | ImageFormat::WebP) {
         return Err(AvatarError::NotAnImage);
+    }
+    // The declared dimensions, read from the header alone, against the pixel budget.
+    let (w, h) =
+        ImageReader::with_format(Cursor::new(upload), format).into_dimensions().map_err(|_| AvatarError::Unreadable)?;
+    if u64::from(w) * u64::from(h) > MAX_PIXELS {
+        return Err(AvatarError::TooManyPixels);
     }
     let mut reader = ImageReader::with_format(Cursor::new(upload), format);
     // A small file can still claim huge dimensions (decompression bomb): cap what decoding may use.
@@ -73,5 +84,13 @@ mod tests {
         assert_eq!(process(&vec![0u8; MAX_BYTES + 1]), Err(AvatarError::TooLarge));
         let gif = b"GIF89a\x01\x00\x01\x00\x00\x00\x00;";
         assert_eq!(process(gif), Err(AvatarError::NotAnImage));
+    }
+
+    #[test]
+    fn a_small_file_declaring_too_many_pixels_is_refused_before_decoding() {
+        // 5000 × 4000 of one colour compresses to a few kilobytes: a decompression bomb.
+        let bomb = png(5000, 4000);
+        assert!(bomb.len() < MAX_BYTES, "{}", bomb.len());
+        assert_eq!(process(&bomb), Err(AvatarError::TooManyPixels));
     }
 }

@@ -337,3 +337,19 @@ async fn set_me_keeps_the_displaced_owner_who_is_told_and_keeps_access() {
         .unwrap();
     assert_eq!(told, 2, "told of the new main owner and of the confidential flag");
 }
+
+/// I: cards, exports and the audit log are never kept by a browser or proxy.
+#[tokio::test]
+async fn sensitive_responses_are_not_stored_but_assets_are_cacheable() {
+    let app = spawn_app().await;
+    let (ada, admin) = app.signed_in("ada@example.com", Role::Administrator).await;
+    let x = crate::fixtures::contact(&mut app.conn(), "Xena", Some(ada));
+    for path in [format!("/contacts/{x}"), "/contacts/export.csv".into(), "/audit".into(), "/audit.csv".into()] {
+        let r = admin.get(&path).await;
+        assert_eq!(r.status(), 200, "{path}");
+        assert_eq!(r.headers().get("cache-control").map(|v| v.to_str().unwrap()), Some("no-store"), "{path}");
+    }
+    let r = admin.get("/static/custodian.css").await;
+    assert_eq!(r.status(), 200);
+    assert_ne!(r.headers().get("cache-control").map(|v| v.to_str().unwrap()), Some("no-store"));
+}

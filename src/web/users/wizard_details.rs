@@ -89,15 +89,22 @@ pub async fn submit(
     // Creating needs a password, unless one was already accepted earlier in this wizard.
     let required = scope.creating() && s.password_hash.is_none();
     validate::password(&pw, &confirm, &[&s.email, &s.first_name, &s.last_name], required, &mut errors);
-    let png = match form.avatar {
+    // Decoding an image is CPU-heavy: it runs on the blocking pool, never on the executor.
+    let processed = match form.avatar {
         None => None,
-        Some(upload) => match upload.and_then(|b| avatar::process(&b)) {
-            Ok(png) => Some(png),
-            Err(e) => {
-                errors.add("avatar", e.to_string());
-                None
-            }
-        },
+        Some(upload) => Some(
+            web::block(move || upload.and_then(|b| avatar::process(&b)))
+                .await
+                .map_err(|e| AppError::Internal(anyhow::anyhow!("avatar task failed: {e}")))?,
+        ),
+    };
+    let png = match processed {
+        None => None,
+        Some(Ok(png)) => Some(png),
+        Some(Err(e)) => {
+            errors.add("avatar", e.to_string());
+            None
+        }
     };
     if !pw.is_empty() && errors.get("password").is_none() && errors.get("password_confirm").is_none() {
         s.password_hash = Some(password::hash_async(pw).await?);
