@@ -57,7 +57,9 @@ fn json<T: serde::de::DeserializeOwned>(text: &str) -> QueryResult<T> {
 /// `None` when the user does not exist.
 pub fn signed_in(conn: &mut PgConnection, user_id: i64) -> QueryResult<Option<(crate::users::User, Subject)>> {
     use crate::db::schema::subject_facts as f;
-    let row: Option<(crate::users::User, Vec<String>, Vec<String>, Vec<String>, Vec<i64>)> = users::table
+    // The user, then the subject_facts columns: preset keys, granted, revoked, teams.
+    type Row = (crate::users::User, Vec<String>, Vec<String>, Vec<String>, Vec<i64>);
+    let row: Option<Row> = users::table
         .inner_join(f::table.on(f::id.eq(users::id)))
         .filter(users::id.eq(user_id))
         .select((crate::users::User::as_select(), f::preset_keys, f::granted, f::revoked, f::teams))

@@ -247,6 +247,7 @@ pub const WALK_PER_ROW: i64 = 50;
 /// - walk the sort order's index, testing each row ([`per_row`]), at most
 ///   [`WALK_PER_ROW`] × (`offset + n`) rows: fast while visible contacts are not rare;
 /// - otherwise they are rare: collect them path by path and sort them.
+///
 /// `walk_per_row` is [`WALK_PER_ROW`] but for tests (0: never walk).
 #[allow(clippy::too_many_arguments)]
 pub fn sorted_ids(

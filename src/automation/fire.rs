@@ -195,9 +195,9 @@ pub fn fire(conn: &mut PgConnection, actor: Option<i64>, event: &Event, contact_
             if fresh.is_empty() {
                 continue;
             }
-            if !owners.contains_key(&rule.owner_id) {
+            if let std::collections::hash_map::Entry::Vacant(e) = owners.entry(rule.owner_id) {
                 let s = facts::subject(conn, rule.owner_id)?;
-                owners.insert(rule.owner_id, s);
+                e.insert(s);
             }
             // A rule acts with its owner's authority: a deactivated owner has none, so only a
             // shared rule's non-access actions still reach (non-confidential) contacts.

@@ -241,7 +241,7 @@ async fn browser_sets_a_co_owner_read_only_and_the_co_owner_sees_a_read_only_car
     let chrome = crate::browser::Chrome::start().await;
     chrome.login(&app.address, "ada@example.com", TEST_PASSWORD).await;
     chrome.driver.goto(format!("{}/contacts/{id}", app.address)).await.unwrap();
-    chrome.wait_for(By::Id(&format!("ro-{co}"))).await.click().await.unwrap();
+    chrome.wait_for(By::Id(format!("ro-{co}"))).await.click().await.unwrap();
     let flash = chrome.wait_for(By::Css(".flash")).await.text().await.unwrap();
     assert_eq!(flash, "Co-owner updated.");
     let owners = chrome.driver.find(By::Css(".co-owners")).await.unwrap().text().await.unwrap();

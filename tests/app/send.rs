@@ -524,7 +524,7 @@ async fn browser_sending_operator_previews_and_sends() {
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
     }
     d.goto(format!("{}/send", app.address)).await.unwrap();
-    d.find(By::Css(&format!("#f-template option[value='{t}']"))).await.unwrap().click().await.unwrap();
+    d.find(By::Css(format!("#f-template option[value='{t}']"))).await.unwrap().click().await.unwrap();
     d.find(By::Id("f-tag")).await.unwrap().send_keys("news").await.unwrap();
     chrome.click_through(By::Css("form[action='/send/preview'] button")).await;
     let recipients = d.find(By::Id("count-recipients")).await.unwrap().text().await.unwrap();

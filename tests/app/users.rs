@@ -76,7 +76,7 @@ pub async fn save(b: &Browser, base: &str, w: &str) -> reqwest::Response {
     b.submit(&format!("{base}?w={w}&step=3"), &format!("{base}/save?w={w}"), &[]).await
 }
 
-pub fn person<'a>(email: &'a str) -> Vec<(&'a str, &'a str)> {
+pub fn person(email: &str) -> Vec<(&str, &str)> {
     vec![
         ("first_name", "Grace"),
         ("last_name", "Hopper"),
@@ -626,7 +626,7 @@ async fn every_users_route_refuses_salesperson_and_marketer() {
             format!("/users/{target}/delete"),
             "/users/new/avatar?w=x".into(),
             format!("/users/{target}/edit/avatar?w=x"),
-            format!("/users/new?w=x&step=3"),
+            "/users/new?w=x&step=3".to_string(),
         ] {
             assert_eq!(b.get(&path).await.status(), 403, "{role:?} GET {path}");
         }

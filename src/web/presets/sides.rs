@@ -90,7 +90,8 @@ pub fn fact_rows(a: &Side, b: &Side) -> Vec<FactRow> {
     if a.facts.is_none() && b.facts.is_none() {
         return Vec::new();
     }
-    let lines: [(&'static str, fn(&UserFacts) -> String); 9] = [
+    type Line = (&'static str, fn(&UserFacts) -> String);
+    let lines: [Line; 9] = [
         ("Role", |f| f.role.to_string()),
         ("Status", |f| f.status.clone()),
         ("Contact export disabled", |f| yes_no(f.export_disabled)),
