@@ -142,7 +142,10 @@ impl Application {
                 .wrap(from_fn(crate::error::error_pages))
                 .wrap(security_headers())
                 .wrap(from_fn(no_store))
-                .wrap(Logger::new("%r %s %Dms"))
+                // Paths only: a query string may hold what should not be logged.
+                .wrap(
+                    Logger::new("%{method}xi %U %s %Dms").custom_request_replace("method", |r| r.method().to_string()),
+                )
                 .configure(crate::web::routes)
         })
         // A response written in more than one piece (static files) would otherwise wait for

@@ -94,11 +94,12 @@ async fn export_is_refused_without_the_permission_and_when_disabled() {
 async fn upload(b: &Browser, csv: &str) -> reqwest::Response {
     let token = csrf_token(&b.page("/contacts/import").await).unwrap();
     let boundary = "----custodian-test-boundary";
+    // As a browser sends the form: the hidden token is its first part.
     let body = format!(
-        "--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"people.csv\"\r\nContent-Type: text/csv\r\n\r\n{csv}\r\n--{boundary}--\r\n"
+        "--{boundary}\r\nContent-Disposition: form-data; name=\"csrf_token\"\r\n\r\n{token}\r\n--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"people.csv\"\r\nContent-Type: text/csv\r\n\r\n{csv}\r\n--{boundary}--\r\n"
     );
     b.client
-        .post(b.url(&format!("/contacts/import?csrf_token={}", custodian::web::forms::url_encode(&token))))
+        .post(b.url("/contacts/import"))
         .header("content-type", format!("multipart/form-data; boundary={boundary}"))
         .body(body)
         .send()
@@ -260,12 +261,9 @@ async fn import_routes_refuse_without_the_permission_and_check_the_mapping() {
     assert_eq!(sam.get("/contacts/import").await.status(), 403);
     let r = sam
         .client
-        .post(sam.url(&format!(
-            "/contacts/import?csrf_token={}",
-            custodian::web::forms::url_encode(&token)
-        )))
+        .post(sam.url("/contacts/import"))
         .header("content-type", "multipart/form-data; boundary=x")
-        .body("--x\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a.csv\"\r\n\r\nemail\na@b.test\r\n--x--\r\n")
+        .body(format!("--x\r\nContent-Disposition: form-data; name=\"csrf_token\"\r\n\r\n{token}\r\n--x\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a.csv\"\r\n\r\nemail\na@b.test\r\n--x--\r\n"))
         .send()
         .await
         .unwrap();

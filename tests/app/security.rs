@@ -353,3 +353,37 @@ async fn sensitive_responses_are_not_stored_but_assets_are_cacheable() {
     assert_eq!(r.status(), 200);
     assert_ne!(r.headers().get("cache-control").map(|v| v.to_str().unwrap()), Some("no-store"));
 }
+
+/// L10: no CSRF token in a URL; multipart forms carry it as their first part.
+#[tokio::test]
+async fn the_csrf_token_never_travels_in_a_url() {
+    let app = spawn_app().await;
+    let (_, admin) = app.signed_in("ada@example.com", Role::Administrator).await;
+    for page in ["/users/new", "/contacts/import"] {
+        let html = admin.page(page).await;
+        assert!(!html.contains("csrf_token="), "{page} puts the token in a URL");
+    }
+    let token = csrf_token(&admin.page("/contacts/import").await).unwrap();
+    let file =
+        "--x\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a.csv\"\r\n\r\nemail\na@b.test\r\n--x--\r\n";
+    // In the URL it no longer counts.
+    let r = admin
+        .client
+        .post(admin.url(&format!("/contacts/import?csrf_token={}", custodian::web::forms::url_encode(&token))))
+        .header("content-type", "multipart/form-data; boundary=x")
+        .body(file)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 403);
+    // As the first part it does.
+    let r = admin
+        .client
+        .post(admin.url("/contacts/import"))
+        .header("content-type", "multipart/form-data; boundary=x")
+        .body(format!("--x\r\nContent-Disposition: form-data; name=\"csrf_token\"\r\n\r\n{token}\r\n{file}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 303);
+}

@@ -59,10 +59,12 @@ pub async fn details(
     };
     let token = csrf_token(&b.page(&page).await).unwrap();
     let action = match w {
-        Some(w) => format!("{base}/details?w={w}&csrf_token={token}"),
-        None => format!("{base}/details?csrf_token={token}"),
+        Some(w) => format!("{base}/details?w={w}"),
+        None => format!("{base}/details"),
     };
-    let (ct, body) = multipart(fields, avatar);
+    // As a browser sends the form: the hidden token is its first part.
+    let all: Vec<(&str, &str)> = [("csrf_token", token.as_str())].into_iter().chain(fields.iter().copied()).collect();
+    let (ct, body) = multipart(&all, avatar);
     b.client.post(b.url(&action)).header("content-type", ct).body(body).send().await.unwrap()
 }
 
@@ -630,11 +632,13 @@ async fn every_users_route_refuses_salesperson_and_marketer() {
         ] {
             assert_eq!(b.get(&path).await.status(), 403, "{role:?} GET {path}");
         }
-        let (ct, body) = multipart(&person("x@example.com"), None);
+        let fields: Vec<(&str, &str)> =
+            [("csrf_token", token.as_str())].into_iter().chain(person("x@example.com")).collect();
+        let (ct, body) = multipart(&fields, None);
         for base in ["/users/new".to_string(), format!("/users/{target}/edit")] {
             let r = b
                 .client
-                .post(b.url(&format!("{base}/details?csrf_token={token}")))
+                .post(b.url(&format!("{base}/details")))
                 .header("content-type", ct.clone())
                 .body(body.clone())
                 .send()
