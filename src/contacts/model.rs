@@ -92,8 +92,11 @@ impl Fields {
 }
 
 /// Checks the fields; `except` is the contact being edited (for the unique email check).
+/// An email another contact holds is named as such only when `s`, the user, can see that
+/// contact: a hidden contact's existence is not confirmed.
 pub fn validate(
     conn: &mut PgConnection,
+    s: &crate::access::Subject,
     f: &Fields,
     except: Option<i64>,
 ) -> QueryResult<crate::web::forms::FieldErrors> {
@@ -106,8 +109,17 @@ pub fn validate(
     if !email.is_empty() {
         if !email.validate_email() {
             errors.add("email", "Enter a valid email address, like name@example.com.");
-        } else if find_by_email(conn, email)?.is_some_and(|id| Some(id) != except) {
-            errors.add("email", "Another contact already has this email address.");
+        } else if let Some(other) = find_by_email(conn, email)?.filter(|id| Some(*id) != except) {
+            let visible = crate::access::facts::contact(conn, other)?
+                .is_some_and(|cf| crate::access::rules::decide(s, &cf).level > crate::access::Level::None);
+            errors.add(
+                "email",
+                if visible {
+                    "Another contact already has this email address."
+                } else {
+                    "This email address cannot be used here. Choose another one."
+                },
+            );
         }
     }
     let phone = f.phone.trim();

@@ -20,8 +20,11 @@ use std::collections::HashMap;
 
 /// Rows per batch.
 pub const BATCH: usize = 5_000;
-/// The reason given for an existing contact the importer may not edit.
+/// The reason given for an existing contact the importer sees but may not edit.
 pub const NOT_EDITABLE: &str = "exists and you may not edit it";
+/// The reason given for an email a contact the importer cannot see holds: its existence is not
+/// confirmed.
+pub const UNUSABLE: &str = "this email cannot be used in your import";
 
 /// What an import did.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
@@ -47,6 +50,8 @@ struct Existing {
     email: String,
     #[diesel(sql_type = Bool)]
     editable: bool,
+    #[diesel(sql_type = Bool)]
+    visible: bool,
 }
 
 /// Runs job `job_id` to its end (blocking: call it off the async executor). Failures are
@@ -203,26 +208,33 @@ fn flush(
     // Existing contacts with these emails, and whether the importer may edit each: the access
     // rules' own SQL predicate (level edit), plus the contacts.edit permission.
     let may_edit = s.perms.contains(Perm::ContactsEdit);
-    let existing: HashMap<String, (i64, bool)> = if emails.is_empty() {
+    let existing: HashMap<String, (i64, bool, bool)> = if emails.is_empty() {
         HashMap::new()
     } else {
         diesel::sql_query(format!(
-            "SELECT c.id, lower(c.email) AS email, ({}) AS editable FROM contacts c WHERE lower(c.email) = ANY($1)",
-            filter::reaches(s, Level::Edit)
+            "SELECT c.id, lower(c.email) AS email, ({}) AS editable, ({}) AS visible \
+             FROM contacts c WHERE lower(c.email) = ANY($1)",
+            filter::reaches(s, Level::Edit),
+            filter::reaches(s, Level::View)
         ))
         .bind::<Array<Text>, _>(&emails)
         .load::<Existing>(c)?
         .into_iter()
-        .map(|e| (e.email, (e.id, e.editable && may_edit)))
+        .map(|e| (e.email, (e.id, e.editable && may_edit, e.visible)))
         .collect()
     };
     let (mut new, mut upd): (Vec<Good>, Vec<(i64, Good)>) = (Vec::new(), Vec::new());
     for g in rows {
         match existing.get(&g.fields.email.trim().to_lowercase()) {
             None => new.push(g),
+            // A hidden contact's row is refused the same way whatever the option: skipping it
+            // ("already there") would confirm it too.
+            Some((_, _, false)) => {
+                rejects.push(Reject { row_no: g.row_no, reason: UNUSABLE.into(), email: g.fields.email.clone() })
+            }
             Some(_) if opts.dedup == Dedup::Skip => counts.skipped += 1,
-            Some((id, true)) => upd.push((*id, g)),
-            Some((_, false)) => {
+            Some((id, true, _)) => upd.push((*id, g)),
+            Some((_, false, _)) => {
                 rejects.push(Reject { row_no: g.row_no, reason: NOT_EDITABLE.into(), email: g.fields.email.clone() })
             }
         }

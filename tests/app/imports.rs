@@ -227,7 +227,8 @@ async fn import_dedup_update_or_skip_and_refuses_contacts_it_may_not_edit() {
     let mut skip = base.to_vec();
     skip.push(("dedup", "skip"));
     let id = import(&app, &mia, csv, &skip).await;
-    assert_eq!(counts(&app, id), (1, 0, 2, 0));
+    // "Theirs" is hidden from Mia: refused without confirming it exists (issue #16 L4).
+    assert_eq!(counts(&app, id), (1, 0, 1, 1));
     assert_eq!(first_name(&mut c, mine), "Mine", "skip leaves existing contacts alone");
 
     let csv = "email,first_name\nMINE@contacts.test,Renamed\ntheirs@contacts.test,Hacked";
@@ -237,7 +238,7 @@ async fn import_dedup_update_or_skip_and_refuses_contacts_it_may_not_edit() {
     assert_eq!(counts(&app, id), (0, 1, 0, 1));
     assert_eq!(first_name(&mut c, mine), "Renamed");
     assert_eq!(first_name(&mut c, theirs), "Theirs", "a contact the importer may not edit is untouched");
-    assert_eq!(rejects(&app, id), vec![(3, "exists and you may not edit it".to_string())]);
+    assert_eq!(rejects(&app, id), vec![(3, custodian::imports::run::UNUSABLE.to_string())]);
     // A contact another user edits through an import tells its other owners.
     let editor = app.create_user("ed@example.com", Role::Manager);
     let ed = app.browser();

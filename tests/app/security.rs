@@ -387,3 +387,23 @@ async fn the_csrf_token_never_travels_in_a_url() {
         .unwrap();
     assert_eq!(r.status(), 303);
 }
+
+/// L4: a hidden contact's email is refused without confirming that contact exists.
+#[tokio::test]
+async fn duplicate_emails_confirm_only_contacts_the_user_can_see() {
+    use crate::fixtures::*;
+    let app = spawn_app().await;
+    let olga = app.create_user("olga@example.com", Role::Manager);
+    let (sam_id, sam) = app.signed_in("sam@example.com", Role::Salesperson).await;
+    let mut c = app.conn();
+    contact(&mut c, "Hidden", Some(olga));
+    contact(&mut c, "Mine", Some(sam_id));
+    let r =
+        sam.submit("/contacts/new", "/contacts/new", &[("email", "HIDDEN@contacts.test"), ("first_name", "X")]).await;
+    assert_eq!(r.status(), 422);
+    let html = r.text().await.unwrap();
+    assert!(!html.contains("already has this email"), "{html}");
+    assert!(html.contains("This email address cannot be used here"));
+    let r = sam.submit("/contacts/new", "/contacts/new", &[("email", "mine@contacts.test"), ("first_name", "X")]).await;
+    assert!(r.text().await.unwrap().contains("Another contact already has this email"));
+}

@@ -34,10 +34,10 @@ pub async fn new_form(viewer: Viewer) -> Result<HttpResponse, AppError> {
 pub async fn create(viewer: Viewer, db: web::Data<Db>, form: web::Form<Fields>) -> Result<HttpResponse, AppError> {
     viewer.require(Perm::ContactsCreate)?;
     let f = form.into_inner();
-    let (actor, ip, f2) = (viewer.id(), viewer.ip.clone(), f.clone());
+    let (actor, ip, f2, who) = (viewer.id(), viewer.ip.clone(), f.clone(), viewer.access());
     let outcome = db
         .transaction(move |c| {
-            let errors = model::validate(c, &f2, None)?;
+            let errors = model::validate(c, &who.subject(), &f2, None)?;
             if !errors.is_empty() {
                 return Ok(Err(errors));
             }
@@ -111,8 +111,8 @@ pub async fn update(
     let id = id.into_inner();
     let form = form.into_inner();
     let (f, version, ip, actor) = (form.fields.clone(), form.version, viewer.ip.clone(), viewer.id());
-    let outcome = super::change(&viewer, &db, id, Operation::Edit, "edited the details of".into(), move |c, _| {
-        let errors = model::validate(c, &f, Some(id))?;
+    let outcome = super::change(&viewer, &db, id, Operation::Edit, "edited the details of".into(), move |c, s| {
+        let errors = model::validate(c, s, &f, Some(id))?;
         if !errors.is_empty() {
             return Ok((Outcome::Invalid(errors), false));
         }
