@@ -407,3 +407,34 @@ async fn duplicate_emails_confirm_only_contacts_the_user_can_see() {
     let r = sam.submit("/contacts/new", "/contacts/new", &[("email", "mine@contacts.test"), ("first_name", "X")]).await;
     assert!(r.text().await.unwrap().contains("Another contact already has this email"));
 }
+
+/// L5: an audit viewer who is no Administrator does not read hidden contacts' data there.
+#[tokio::test]
+async fn the_audit_log_redacts_contacts_the_viewer_cannot_see() {
+    use crate::fixtures::*;
+    let app = spawn_app().await;
+    let (_, admin) = app.signed_in("ada@example.com", Role::Administrator).await;
+    let (olga, olga_b) = app.signed_in("olga@example.com", Role::Manager).await;
+    let auditor = app.create_user("audrey@example.com", Role::User);
+    diesel::insert_into(user_overrides::table)
+        .values((
+            user_overrides::user_id.eq(auditor),
+            user_overrides::perm_key.eq("administration.audit_view"),
+            user_overrides::granted.eq(true),
+        ))
+        .execute(&mut app.conn())
+        .unwrap();
+    let audrey = app.browser();
+    assert_eq!(audrey.login("audrey@example.com", TEST_PASSWORD).await.status(), 303);
+    let x = contact(&mut app.conn(), "Secret", Some(olga));
+    set_confidential(&mut app.conn(), x);
+    let card = format!("/contacts/{x}");
+    let r = olga_b.submit(&card, &format!("{card}/tags"), &[("add", "whistleblower-case")]).await;
+    assert_eq!(r.status(), 303);
+    let page = audrey.page("/audit").await;
+    assert!(page.contains("contact.tags"), "the entry is listed");
+    assert!(!page.contains("whistleblower-case"), "without its data");
+    let csv = audrey.get("/audit.csv").await.text().await.unwrap();
+    assert!(csv.contains("contact.tags") && !csv.contains("whistleblower-case"));
+    assert!(admin.page("/audit").await.contains("whistleblower-case"), "an Administrator reads it all");
+}

@@ -44,7 +44,7 @@ fn write_row(w: &mut csv::Writer<Vec<u8>>, r: &Row) -> csv::Result<()> {
 pub async fn download(viewer: Viewer, db: web::Data<Db>, q: web::Query<Filters>) -> Result<HttpResponse, AppError> {
     viewer.require(Perm::AdministrationAuditView)?;
     let filters = q.into_inner();
-    let (actor, ip) = (viewer.id(), viewer.ip.clone());
+    let (actor, ip, who) = (viewer.id(), viewer.ip.clone(), viewer.access());
     let body = db
         .transaction(move |c| {
             let mut errors = FieldErrors::default();
@@ -55,10 +55,12 @@ pub async fn download(viewer: Viewer, db: web::Data<Db>, q: web::Query<Filters>)
             let mut w = csv::Writer::from_writer(Vec::new());
             let head =
                 ["id", "at", "actor_id", "actor_email", "action", "object_type", "object_id", "before", "after", "ip"];
-            w.write_record(head).map_err(anyhow::Error::from)?;
+            crate::web::spreadsheet::write_row(&mut w, head).map_err(anyhow::Error::from)?;
             let (mut before, mut count) = (None, 0usize);
+            let subject = who.subject();
             loop {
-                let rows = query::page(c, &parsed, before, BATCH)?;
+                let mut rows = query::page(c, &parsed, before, BATCH)?;
+                query::redact(c, &subject, &mut rows)?;
                 for r in &rows {
                     write_row(&mut w, r).map_err(anyhow::Error::from)?;
                 }

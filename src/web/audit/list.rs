@@ -47,12 +47,13 @@ impl AuditPage {
 pub async fn show(viewer: Viewer, db: web::Data<Db>, q: web::Query<AuditQuery>) -> Result<HttpResponse, AppError> {
     viewer.require(Perm::AdministrationAuditView)?;
     let AuditQuery { filters, before } = q.into_inner();
-    let f = filters.clone();
+    let (f, who) = (filters.clone(), viewer.access());
     let (errors, mut rows) = db
         .run(move |c| {
             let mut errors = FieldErrors::default();
             let parsed = f.parse(c, &mut errors)?;
-            let rows = query::page(c, &parsed, before, PER_PAGE + 1)?;
+            let mut rows = query::page(c, &parsed, before, PER_PAGE + 1)?;
+            query::redact(c, &who.subject(), &mut rows)?;
             Ok((errors, rows))
         })
         .await?;
