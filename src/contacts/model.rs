@@ -81,6 +81,21 @@ impl Fields {
     }
 
     /// Fields that differ between two versions: (label, this value, other value).
+    /// A three-way merge after a conflict: where the editor left a field as it was when the
+    /// form opened (`orig`), it takes the stored value (`current`); where they changed it, it
+    /// keeps theirs. Saving the merged form never reverts another editor's change.
+    pub fn merge(&self, orig: &Fields, current: &Fields) -> Fields {
+        let pick = |mine: &str, was: &str, now: &str| if mine.trim() == was.trim() { now } else { mine }.to_string();
+        Fields {
+            email: pick(&self.email, &orig.email, &current.email),
+            first_name: pick(&self.first_name, &orig.first_name, &current.first_name),
+            last_name: pick(&self.last_name, &orig.last_name, &current.last_name),
+            phone: pick(&self.phone, &orig.phone, &current.phone),
+            company: pick(&self.company, &orig.company, &current.company),
+            category: pick(&self.category, &orig.category, &current.category),
+        }
+    }
+
     pub fn differences(&self, other: &Fields) -> Vec<(&'static str, String, String)> {
         self.pairs()
             .iter()

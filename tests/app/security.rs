@@ -438,3 +438,51 @@ async fn the_audit_log_redacts_contacts_the_viewer_cannot_see() {
     assert!(csv.contains("contact.tags") && !csv.contains("whistleblower-case"));
     assert!(admin.page("/audit").await.contains("whistleblower-case"), "an Administrator reads it all");
 }
+
+/// L9: the conflict form merges — saving it never reverts the other editor's change.
+#[tokio::test]
+async fn saving_the_conflict_form_keeps_the_other_editors_change() {
+    use crate::fixtures::*;
+    use custodian::db::schema::contacts;
+    let app = spawn_app().await;
+    let (sam_id, sam) = app.signed_in("sam@example.com", Role::Salesperson).await;
+    let (_, mgr) = app.signed_in("max@example.com", Role::Manager).await;
+    let id = contact(&mut app.conn(), "Original", Some(sam_id));
+    let path = format!("/contacts/{id}");
+    let token = csrf_token(&sam.page(&path).await).unwrap();
+    let orig = [
+        ("version", "1"),
+        ("orig_first_name", "Original"),
+        ("orig_email", "original@contacts.test"),
+        ("orig_company", ""),
+    ];
+    // The manager changes the company; Sam, from the same version, changes the first name.
+    let mut theirs = orig.to_vec();
+    theirs.extend([("first_name", "Original"), ("email", "original@contacts.test"), ("company", "Acme")]);
+    assert_eq!(mgr.submit(&path, &path, &theirs).await.status(), 303);
+    let mut mine = vec![("csrf_token", token.as_str())];
+    mine.extend(orig);
+    mine.extend([("first_name", "Samuel"), ("email", "original@contacts.test"), ("company", "")]);
+    let r = sam.post_raw(&path, &mine).await;
+    assert_eq!(r.status(), 409);
+    let html = r.text().await.unwrap();
+    // Save the conflict form exactly as the browser would submit it.
+    let field = |name: &str| {
+        let at = html.find(&format!("name=\"{name}\"")).unwrap_or_else(|| panic!("no {name}"));
+        let tag = &html[html[..at].rfind('<').unwrap()..at + html[at..].find('>').unwrap()];
+        tag.split("value=\"").nth(1).map(|v| v.split('"').next().unwrap().to_string()).unwrap_or_default()
+    };
+    let form: Vec<(String, String)> =
+        ["version", "orig_first_name", "orig_email", "orig_company", "first_name", "email", "company"]
+            .iter()
+            .map(|n| (n.to_string(), field(n)))
+            .collect();
+    assert_eq!(form[6].1, "Acme", "the untouched field shows the stored value");
+    assert_eq!(form[4].1, "Samuel", "Sam's change is kept");
+    let mut post: Vec<(&str, &str)> = vec![("csrf_token", token.as_str())];
+    post.extend(form.iter().map(|(k, v)| (k.as_str(), v.as_str())));
+    assert_eq!(sam.post_raw(&path, &post).await.status(), 303);
+    let (first, company): (String, String) =
+        contacts::table.find(id).select((contacts::first_name, contacts::company)).first(&mut app.conn()).unwrap();
+    assert_eq!((first.as_str(), company.as_str()), ("Samuel", "Acme"));
+}

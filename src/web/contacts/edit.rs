@@ -147,12 +147,14 @@ pub async fn update(
         }
         Outcome::Stale(current, current_version) => {
             let conflict = current.differences(&form.orig());
+            // The user's own changes stay in the form; fields they did not touch show the
+            // stored values, so saving again applies only their changes over the new version.
+            let merged = form.fields.merge(&form.orig(), &current);
             show_with(&viewer, &db, id, StatusCode::CONFLICT, move |p| {
-                // The user's input stays in the form; saving again applies it over the new version.
                 p.conflict = conflict;
                 p.orig = current;
                 p.version = current_version;
-                p.form = form.fields;
+                p.form = merged;
             })
             .await
         }
