@@ -128,6 +128,13 @@ pub fn execute(
         // A stored run whose actions no longer parse (written by another version) is refused,
         // never executed as an empty run and marked done.
         let Ok(spec) = serde_json::from_value::<Spec>(spec) else { return Ok(Executed::Gone) };
+        // Overlapping runs are serialised: the matched contacts are locked in id order (the one
+        // order every run takes them in, so two runs cannot deadlock); a second run on some of
+        // them waits here for the first to commit, then re-checks what it may edit. Runs on
+        // disjoint contacts proceed side by side.
+        diesel::sql_query("SELECT id FROM contacts WHERE id = ANY($1) ORDER BY id FOR UPDATE")
+            .bind::<diesel::sql_types::Array<diesel::sql_types::BigInt>, _>(&matched)
+            .execute(c)?;
         let now = run::load_editable(c, s, &matched)?;
         if now != (count, sum) {
             diesel::update(bulk_runs::table.find(run_id)).set(bulk_runs::executed_at.eq(Utc::now())).execute(c)?;

@@ -486,3 +486,42 @@ async fn saving_the_conflict_form_keeps_the_other_editors_change() {
         contacts::table.find(id).select((contacts::first_name, contacts::company)).first(&mut app.conn()).unwrap();
     assert_eq!((first.as_str(), company.as_str()), ("Samuel", "Acme"));
 }
+
+/// L7: two overlapping bulk runs are serialised: the overlap ends wholly one run's, never half.
+#[tokio::test]
+async fn overlapping_bulk_runs_do_not_interleave() {
+    use crate::fixtures::*;
+    use custodian::db::schema::contacts;
+    let app = spawn_app().await;
+    let (_, ada) = app.signed_in("ada@example.com", Role::Administrator).await;
+    let (_, bea) = app.signed_in("bea@example.com", Role::Administrator).await;
+    let ids: Vec<i64> = (0..300).map(|i| contact(&mut app.conn(), &format!("C{i}"), None)).collect();
+    let pick = |range: std::ops::Range<usize>| ids[range].iter().map(|i| i.to_string()).collect::<Vec<_>>();
+    let (a_ids, b_ids) = (pick(0..200), pick(100..300));
+    let form = |who: &'static str, sel: &[String]| {
+        let mut f: Vec<(String, String)> = sel.iter().map(|i| ("ids".to_string(), i.clone())).collect();
+        f.push(("set_main_owner".into(), who.into()));
+        f
+    };
+    async fn preview(b: &Browser, f: Vec<(String, String)>) -> String {
+        let fields: Vec<(&str, &str)> = f.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+        let r = b.submit("/contacts/manage", "/contacts/manage/preview", &fields).await;
+        let html = r.text().await.unwrap();
+        html.split("name=\"token\" value=\"").nth(1).expect("a preview").split('"').next().unwrap().to_string()
+    }
+    let ta = preview(&ada, form("ada@example.com", &a_ids)).await;
+    let tb = preview(&bea, form("bea@example.com", &b_ids)).await;
+    let (fa, fb) = ([("token", ta.as_str())], [("token", tb.as_str())]);
+    let (ra, rb) = tokio::join!(
+        ada.submit("/", "/contacts/manage/execute", &fa),
+        bea.submit("/", "/contacts/manage/execute", &fb)
+    );
+    assert!(ra.status().as_u16() < 500 && rb.status().as_u16() < 500);
+    let overlap: Vec<Option<i64>> = contacts::table
+        .filter(contacts::id.eq_any(&ids[100..200]))
+        .select(contacts::main_owner_id)
+        .load(&mut app.conn())
+        .unwrap();
+    let owners: std::collections::BTreeSet<Option<i64>> = overlap.into_iter().collect();
+    assert_eq!(owners.len(), 1, "the overlap is wholly one run's: {owners:?}");
+}
