@@ -19,6 +19,10 @@ pub enum AppError {
     LoginRequired { next: String },
     #[error("database unavailable: {0}")]
     Unavailable(String),
+    /// A transient conflict with a concurrent change (deadlock, serialization failure):
+    /// nothing was saved; trying again will do.
+    #[error("transient conflict: {0}")]
+    Transient(String),
     #[error(transparent)]
     Internal(#[from] anyhow::Error),
 }
@@ -36,6 +40,9 @@ impl From<diesel::result::Error> for AppError {
             Error::NotFound => AppError::NotFound,
             Error::DatabaseError(DatabaseErrorKind::ClosedConnection, info) => {
                 AppError::Unavailable(info.message().to_string())
+            }
+            Error::DatabaseError(kind, info) if crate::db::is_transient(&kind, info.message()) => {
+                AppError::Transient(info.message().to_string())
             }
             other => AppError::Internal(anyhow::Error::new(other)),
         }
@@ -65,6 +72,8 @@ impl ErrorPage {
             401 => ("Sign-in required", "Please sign in."),
             403 => ("Forbidden", "You do not have permission to do this."),
             404 => ("Not found", "There is nothing at this address."),
+            409 => ("Conflict", "Someone else changed this at the same moment. Nothing was saved: try again."),
+            413 => ("Too large", "What was sent is too large."),
             429 => ("Too many requests", "Please slow down and try again shortly."),
             503 => ("Service unavailable", "The database is not answering. Please try again in a moment."),
             _ => ("Something went wrong", "An unexpected error occurred. It has been logged."),
@@ -88,6 +97,7 @@ impl ResponseError for AppError {
             AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
             AppError::LoginRequired { .. } => StatusCode::SEE_OTHER,
             AppError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            AppError::Transient(_) => StatusCode::CONFLICT,
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -107,6 +117,13 @@ impl ResponseError for AppError {
                 ErrorPage::response(self.status_code(), None)
             }
             AppError::BadRequest(msg) => ErrorPage::response(self.status_code(), Some(msg.clone())),
+            AppError::Transient(e) => {
+                tracing::warn!(error = %e, "transient conflict");
+                ErrorPage::response(
+                    self.status_code(),
+                    Some("Someone else changed the same data at the same moment. Nothing was saved: try again.".into()),
+                )
+            }
             AppError::Forbidden(why) => {
                 tracing::info!(why = %why, "forbidden");
                 ErrorPage::response(self.status_code(), None)

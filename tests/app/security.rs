@@ -525,3 +525,21 @@ async fn overlapping_bulk_runs_do_not_interleave() {
     let owners: std::collections::BTreeSet<Option<i64>> = overlap.into_iter().collect();
     assert_eq!(owners.len(), 1, "the overlap is wholly one run's: {owners:?}");
 }
+
+/// L6: two Administrators deactivating each other at once: never a 500 (one order of locks).
+#[tokio::test]
+async fn administrators_deactivating_each_other_at_once_get_no_500() {
+    for round in 0..5 {
+        // Only the two: each request passes the last-Administrator check and locks.
+        let app = spawn_app().await;
+        let (a, ab) = app.signed_in(&format!("a{round}@example.com"), Role::Administrator).await;
+        let (b, bb) = app.signed_in(&format!("b{round}@example.com"), Role::Administrator).await;
+        let (ta, tb) = (csrf_token(&ab.page("/").await).unwrap(), csrf_token(&bb.page("/").await).unwrap());
+        let (pa, pb) = (format!("/users/{b}/deactivate"), format!("/users/{a}/deactivate"));
+        let (fa, fb) = ([("csrf_token", ta.as_str())], [("csrf_token", tb.as_str())]);
+        let (ra, rb) = tokio::join!(ab.post_raw(&pa, &fa), bb.post_raw(&pb, &fb));
+        for r in [ra, rb] {
+            assert!(r.status().as_u16() < 500, "round {round}: {}", r.status());
+        }
+    }
+}
