@@ -65,14 +65,15 @@ fn security_headers() -> DefaultHeaders {
 }
 
 /// Pages and downloads carry personal data (cards, exports, the audit log): no browser or proxy
-/// keeps a copy. Static assets are left cacheable.
+/// keeps a copy. Static assets, and responses that set their own caching (avatars: private,
+/// a minute), are left as they are.
 async fn no_store(
     req: actix_web::dev::ServiceRequest,
     next: actix_web::middleware::Next<impl actix_web::body::MessageBody + 'static>,
 ) -> Result<actix_web::dev::ServiceResponse<impl actix_web::body::MessageBody>, actix_web::Error> {
     let asset = req.path().starts_with("/static/");
     let mut res = next.call(req).await?;
-    if !asset {
+    if !asset && !res.headers().contains_key(actix_web::http::header::CACHE_CONTROL) {
         res.headers_mut().insert(
             actix_web::http::header::CACHE_CONTROL,
             actix_web::http::header::HeaderValue::from_static("no-store"),

@@ -20,6 +20,10 @@ pub fn parse(row_no: i64, rec: &csv::StringRecord, mapping: &[Target]) -> Result
     let mut f = Fields::default();
     let mut tags = Vec::new();
     for (value, target) in rec.iter().zip(mapping.iter()) {
+        // The same boundary as every form (`web::input`): no control characters in text.
+        if *target != Target::Ignore && value.chars().any(|c| c.is_control() && c != '\t') {
+            return Err(format!("a cell mapped to {} contains a control character (such as NUL)", target.label()));
+        }
         let v = value.trim().to_string();
         match target {
             Target::Email => f.email = v,
@@ -75,6 +79,15 @@ pub fn check(f: &Fields) -> Result<(), String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn control_characters_in_a_cell_reject_the_row() {
+        let rec = csv::StringRecord::from(vec!["ann@x.test", "An\0n"]);
+        let err = parse(2, &rec, &[Target::Email, Target::FirstName]).unwrap_err();
+        assert!(err.contains("control character"), "{err}");
+        let ignored = csv::StringRecord::from(vec!["ann@x.test", "\0"]);
+        assert!(parse(2, &ignored, &[Target::Email, Target::Ignore]).is_ok(), "ignored columns are not read");
+    }
 
     #[test]
     fn rows_are_checked_like_the_contact_form() {

@@ -187,6 +187,8 @@ impl Browser {
         let client = reqwest::Client::builder()
             .cookie_provider(jar.clone())
             .redirect(reqwest::redirect::Policy::none())
+            // Below the server's keep-alive (5 s): never reuse a connection it is closing.
+            .pool_idle_timeout(std::time::Duration::from_secs(2))
             .local_address(local)
             .build()
             .unwrap();

@@ -543,3 +543,16 @@ async fn administrators_deactivating_each_other_at_once_get_no_500() {
         }
     }
 }
+
+/// I: avatars are for the user screens: one's own, or with users_view.
+#[tokio::test]
+async fn avatars_are_shown_only_to_their_owner_and_user_managers() {
+    let app = spawn_app().await;
+    let (sam, sam_b) = app.signed_in("sam@example.com", Role::Salesperson).await;
+    let (_, mia_b) = app.signed_in("mia@example.com", Role::Marketer).await;
+    let (_, ada_b) = app.signed_in("ada@example.com", Role::Administrator).await;
+    let path = format!("/users/{sam}/avatar");
+    assert_eq!(sam_b.get(&path).await.status(), 200);
+    assert_eq!(ada_b.get(&path).await.status(), 200);
+    assert_eq!(mia_b.get(&path).await.status(), 403);
+}

@@ -657,11 +657,8 @@ async fn every_users_route_refuses_salesperson_and_marketer() {
                 b.post_raw(&format!("/users/{target}/{action}"), &[("csrf_token", &token), ("successor", "1")]).await;
             assert_eq!(r.status(), 403, "{role:?} {action}");
         }
-        assert_eq!(
-            b.get(&format!("/users/{target}/avatar")).await.status(),
-            200,
-            "avatars are for every signed-in user"
-        );
+        // Avatars belong to the user screens (issue #16): not for these roles.
+        assert_eq!(b.get(&format!("/users/{target}/avatar")).await.status(), 403, "{role:?} avatar");
     }
     let status: String = users::table.find(target).select(users::status).first(&mut app.conn()).unwrap();
     assert_eq!(status, "active");

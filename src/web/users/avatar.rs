@@ -1,17 +1,22 @@
 //! GET /users/{id}/avatar: the stored avatar (a re-encoded PNG) or a neutral picture.
-//! Any signed-in user may see avatars: they appear wherever users are named.
+//! Avatars appear only on the user screens: a user sees their own, and holders of
+//! administration.users_view or users_manage see everyone's.
 
 use crate::auth::Viewer;
 use crate::db::schema::users;
 use crate::db::Db;
 use crate::error::AppError;
+use crate::permissions::Perm;
 use crate::users::avatar::DEFAULT_SVG;
 use actix_web::{web, HttpResponse};
 use diesel::prelude::*;
 
 #[tracing::instrument(skip_all)]
-pub async fn show(_viewer: Viewer, db: web::Data<Db>, id: web::Path<i64>) -> Result<HttpResponse, AppError> {
+pub async fn show(viewer: Viewer, db: web::Data<Db>, id: web::Path<i64>) -> Result<HttpResponse, AppError> {
     let id = id.into_inner();
+    if id != viewer.id() {
+        viewer.require_any(&[Perm::AdministrationUsersView, Perm::AdministrationUsersManage])?;
+    }
     let stored: Option<Option<Vec<u8>>> =
         db.run(move |c| Ok(users::table.find(id).select(users::avatar).first(c).optional()?)).await?;
     let Some(stored) = stored else {
