@@ -131,6 +131,16 @@ pub fn migrate(conn: &mut PgConnection) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// Whether a database error is a transient conflict with a concurrent transaction, which the
+/// user may simply retry: a serialization failure (typed by diesel), a deadlock or a lock
+/// timeout. Diesel reports no SQLSTATE for the last two (40P01, 55P03), so PostgreSQL's fixed
+/// English message is the only signal there.
+pub fn is_transient(kind: &diesel::result::DatabaseErrorKind, message: &str) -> bool {
+    matches!(kind, diesel::result::DatabaseErrorKind::SerializationFailure)
+        || message.starts_with("deadlock detected")
+        || message.starts_with("canceling statement due to lock timeout")
+}
+
 use diesel::RunQueryDsl;
 
 #[cfg(test)]
@@ -144,14 +154,4 @@ mod tests {
         assert_eq!(n, "custodian");
         assert!(split_url("postgres://h/bad-name").is_err());
     }
-}
-
-/// Whether a database error is a transient conflict with a concurrent transaction, which the
-/// user may simply retry: a serialization failure (typed by diesel), a deadlock or a lock
-/// timeout. Diesel reports no SQLSTATE for the last two (40P01, 55P03), so PostgreSQL's fixed
-/// English message is the only signal there.
-pub fn is_transient(kind: &diesel::result::DatabaseErrorKind, message: &str) -> bool {
-    matches!(kind, diesel::result::DatabaseErrorKind::SerializationFailure)
-        || message.starts_with("deadlock detected")
-        || message.starts_with("canceling statement due to lock timeout")
 }
