@@ -2,7 +2,13 @@
 //! given must hold) that puts matching contacts into an access group. Everything is
 //! set-based: a preview is one COUNT, "apply now" one INSERT … SELECT, and live segments are
 //! applied to just the contacts an event names, one statement per segment.
+//!
+//! A segment changes who has access (its access group's grantees gain the contacts), so it acts
+//! with the authority of whoever last saved it (`access::grant`): it counts and puts into the
+//! group only contacts that user could assign by hand (contacts.assign at edit level). A
+//! segment whose saver is deactivated applies to nothing.
 
+use crate::access::{facts, filter, Operation, Subject};
 use crate::db::schema::segments;
 use crate::db::sql::{Bind, Sql};
 use crate::web::forms::FieldErrors;
@@ -23,6 +29,8 @@ pub struct Segment {
     pub created_by: Option<i64>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+    /// Whose authority the segment acts with: the last user who saved it.
+    pub saved_by: Option<i64>,
 }
 
 /// The segment form, as typed.
@@ -139,21 +147,23 @@ struct Count {
     n: i64,
 }
 
-/// How many contacts match, and how many of those are not in the group yet.
-pub fn preview(conn: &mut PgConnection, r: &Rule) -> QueryResult<(i64, i64)> {
-    let mut all = Sql::new("SELECT count(*) AS n FROM contacts c WHERE TRUE");
-    all.append(&r.conditions());
+/// How many contacts `actor` may assign match, and how many of those are not in the group yet.
+pub fn preview(conn: &mut PgConnection, actor: &Subject, r: &Rule) -> QueryResult<(i64, i64)> {
+    let may = filter::permits(actor, Operation::Assign);
+    let mut all = Sql::new("SELECT count(*) AS n FROM contacts c WHERE ");
+    all.push(&may).append(&r.conditions());
     let matched = all.query().get_result::<Count>(conn)?.n;
     let mut new = Sql::new("SELECT count(*) AS n FROM contacts c WHERE NOT EXISTS (SELECT 1 FROM contact_access_groups g WHERE g.contact_id = c.id AND g.group_id = ");
-    new.bind(Bind::I64(r.group_id)).push(")");
+    new.bind(Bind::I64(r.group_id)).push(") AND ").push(&may);
     new.append(&r.conditions());
     Ok((matched, new.query().get_result::<Count>(conn)?.n))
 }
 
-/// Puts matching contacts (all, or only `ids`) into the group; returns how many joined.
-pub fn apply(conn: &mut PgConnection, r: &Rule, ids: Option<&[i64]>) -> QueryResult<usize> {
+/// Puts matching contacts that `actor` may assign (all, or only `ids`) into the group; returns
+/// how many joined.
+pub fn apply(conn: &mut PgConnection, actor: &Subject, r: &Rule, ids: Option<&[i64]>) -> QueryResult<usize> {
     let mut q = Sql::new("INSERT INTO contact_access_groups (contact_id, group_id) SELECT c.id, ");
-    q.bind(Bind::I64(r.group_id)).push(" FROM contacts c WHERE TRUE");
+    q.bind(Bind::I64(r.group_id)).push(" FROM contacts c WHERE ").push(&filter::permits(actor, Operation::Assign));
     if let Some(ids) = ids {
         q.push(" AND c.id = ANY(").bind(Bind::I64s(ids.to_vec())).push(")");
     }
@@ -162,12 +172,20 @@ pub fn apply(conn: &mut PgConnection, r: &Rule, ids: Option<&[i64]>) -> QueryRes
     q.query().execute(conn)
 }
 
-/// Applies every keep-applying segment to `contact_ids` (called from `contacts::events::after`).
+/// Applies every keep-applying segment to `contact_ids` (called from `contacts::events::after`),
+/// each with its saver's authority.
 pub fn apply_live(conn: &mut PgConnection, contact_ids: &[i64]) -> QueryResult<()> {
     let live: Vec<Segment> =
         segments::table.filter(segments::keep_applying.eq(true)).select(Segment::as_select()).load(conn)?;
+    let mut savers: std::collections::HashMap<i64, Option<Subject>> = std::collections::HashMap::new();
     for s in &live {
-        apply(conn, &Rule::of(s), Some(contact_ids))?;
+        let Some(by) = s.saved_by else { continue };
+        if let std::collections::hash_map::Entry::Vacant(e) = savers.entry(by) {
+            e.insert(facts::subject(conn, by)?);
+        }
+        if let Some(Some(actor)) = savers.get(&by) {
+            apply(conn, actor, &Rule::of(s), Some(contact_ids))?;
+        }
     }
     Ok(())
 }
@@ -182,13 +200,16 @@ pub fn find(conn: &mut PgConnection, id: i64) -> QueryResult<Segment> {
 
 pub fn create(conn: &mut PgConnection, r: &Rule, by: i64) -> QueryResult<i64> {
     diesel::insert_into(segments::table)
-        .values((r, segments::created_by.eq(Some(by))))
+        .values((r, segments::created_by.eq(Some(by)), segments::saved_by.eq(Some(by))))
         .returning(segments::id)
         .get_result(conn)
 }
 
-pub fn update(conn: &mut PgConnection, id: i64, r: &Rule) -> QueryResult<usize> {
-    diesel::update(segments::table.find(id)).set((r, segments::updated_at.eq(Utc::now()))).execute(conn)
+/// Saves the rule; from now on the segment acts with `by`'s authority.
+pub fn update(conn: &mut PgConnection, id: i64, r: &Rule, by: i64) -> QueryResult<usize> {
+    diesel::update(segments::table.find(id))
+        .set((r, segments::updated_at.eq(Utc::now()), segments::saved_by.eq(Some(by))))
+        .execute(conn)
 }
 
 pub fn delete(conn: &mut PgConnection, id: i64) -> QueryResult<usize> {

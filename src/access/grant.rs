@@ -6,8 +6,11 @@
 //! - [`account_change`]: a user's role and effective permissions (wizard, presets, overrides);
 //! - [`preset_keys`]: the keys of a preset someone creates or edits;
 //! - [`contact_access`]: owners, access groups or the confidential flag of one contact
-//!   (the owner panel, the card); the set-based paths (bulk, automation) use the same
-//!   operation through [`super::filter::reaches`] with [`Operation::Assign`]'s level;
+//!   (the owner panel, the card); the set-based paths (bulk, automation rules, segments) use
+//!   the same operation as SQL, [`super::filter::permits`] with [`Operation::Assign`], with the
+//!   authority of the one they act for (the user running the bulk action, the rule's owner,
+//!   the segment's last saver); public forms never change an existing contact's access unless
+//!   their administrator configured them to;
 //! - [`ensure_complete_administrator`]: after any change to roles, presets, overrides or
 //!   statuses, the organisation still has an active Administrator holding every permission.
 

@@ -392,6 +392,7 @@ diesel::table! {
         created_by -> Nullable<Int8>,
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
+        saved_by -> Nullable<Int8>,
     }
 }
 

@@ -4,8 +4,8 @@
 use crate::audit;
 use crate::auth::session_store::end_sessions_of;
 use crate::db::schema::{
-    automation_rules, contact_owners, contacts, message_templates, team_members, teams, user_overrides, user_presets,
-    users,
+    automation_rules, contact_owners, contacts, message_templates, segments, team_members, teams, user_overrides,
+    user_presets, users,
 };
 use crate::permissions::Role;
 use crate::users::model::{self, User, ACTIVE, DEACTIVATED, DELETED};
@@ -123,6 +123,8 @@ pub struct Owned {
     pub templates: i64,
     /// Automation rules the user owns: they move to the successor.
     pub rules: i64,
+    /// Segments acting with the user's authority: they act with the successor's.
+    pub segments: i64,
 }
 
 pub fn count_owned(conn: &mut PgConnection, id: i64) -> QueryResult<Owned> {
@@ -133,6 +135,7 @@ pub fn count_owned(conn: &mut PgConnection, id: i64) -> QueryResult<Owned> {
         team_memberships: team_members::table.filter(team_members::user_id.eq(id)).count().get_result(conn)?,
         templates: message_templates::table.filter(message_templates::owner_id.eq(id)).count().get_result(conn)?,
         rules: automation_rules::table.filter(automation_rules::owner_id.eq(id)).count().get_result(conn)?,
+        segments: segments::table.filter(segments::saved_by.eq(id)).count().get_result(conn)?,
     })
 }
 
@@ -153,7 +156,10 @@ pub fn transfer_owned(conn: &mut PgConnection, from: i64, to: i64) -> QueryResul
     let rules = diesel::update(automation_rules::table.filter(automation_rules::owner_id.eq(from)))
         .set(automation_rules::owner_id.eq(to))
         .execute(conn)? as i64;
-    Ok(Owned { main_contacts, co_owned, teams_managed, team_memberships, templates, rules })
+    let segments = diesel::update(segments::table.filter(segments::saved_by.eq(from)))
+        .set(segments::saved_by.eq(to))
+        .execute(conn)? as i64;
+    Ok(Owned { main_contacts, co_owned, teams_managed, team_memberships, templates, rules, segments })
 }
 
 /// Deletes a user: ownership goes to `successor`, sessions end, presets and overrides go, and

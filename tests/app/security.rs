@@ -556,3 +556,57 @@ async fn avatars_are_shown_only_to_their_owner_and_user_managers() {
     assert_eq!(ada_b.get(&path).await.status(), 200);
     assert_eq!(mia_b.get(&path).await.status(), 403);
 }
+
+/// Segments act with the authority of whoever saved them: their preview counts, and their
+/// access group receives, only contacts that user could assign by hand.
+#[tokio::test]
+async fn a_segment_puts_into_its_group_only_contacts_its_saver_may_assign() {
+    use crate::fixtures::*;
+    use custodian::db::schema::{contact_access_groups, contact_tags};
+    let app = spawn_app().await;
+    let olga = app.create_user("olga@example.com", Role::Manager);
+    // A User who manages access groups: sees and assigns only what she owns.
+    let uma = app.create_user("uma@example.com", Role::User);
+    diesel::insert_into(user_overrides::table)
+        .values((
+            user_overrides::user_id.eq(uma),
+            user_overrides::perm_key.eq("administration.access_groups_manage"),
+            user_overrides::granted.eq(true),
+        ))
+        .execute(&mut app.conn())
+        .unwrap();
+    let b = app.browser();
+    assert_eq!(b.login("uma@example.com", TEST_PASSWORD).await.status(), 303);
+    let mut c = app.conn();
+    let g = group(&mut c, "Leak");
+    grant(&mut c, g, Some(uma), None, "act");
+    let mine = contact(&mut c, "Mine", Some(uma));
+    let secret = contact(&mut c, "Secret", Some(olga));
+    set_confidential(&mut c, secret);
+    for id in [mine, secret] {
+        diesel::insert_into(contact_tags::table)
+            .values((contact_tags::contact_id.eq(id), contact_tags::tag.eq("vip")))
+            .execute(&mut c)
+            .unwrap();
+    }
+    let gs = g.to_string();
+    let r = b
+        .submit(
+            "/segments",
+            "/segments",
+            &[("name", "VIPs"), ("tags", "vip"), ("group_id", &gs), ("keep_applying", "on")],
+        )
+        .await;
+    assert_eq!(r.status(), 303, "{}", r.text().await.unwrap());
+    let seg = location(&r);
+    let html = b.page(&seg).await;
+    assert!(html.contains("<strong id=\"matched\">1</strong>"), "the preview counts what she may assign: {html}");
+    b.submit(&seg, &format!("{seg}/apply"), &[]).await;
+    let in_group: Vec<i64> = contact_access_groups::table
+        .filter(contact_access_groups::group_id.eq(g))
+        .select(contact_access_groups::contact_id)
+        .load(&mut c)
+        .unwrap();
+    assert_eq!(in_group, vec![mine]);
+    assert_eq!(card_status(&b, secret).await, 404, "the group grant did not open it");
+}

@@ -35,10 +35,11 @@ async fn show_with(
     form: Option<SegmentForm>,
     errors: FieldErrors,
 ) -> Result<HttpResponse, AppError> {
+    let who = viewer.access();
     let (segment, groups, (matched, missing)) = db
         .run(move |c| {
             let s = segments::find(c, id)?;
-            let counts = segments::preview(c, &Rule::of(&s))?;
+            let counts = segments::preview(c, &who.subject(), &Rule::of(&s))?;
             Ok((s, groups(c)?, counts))
         })
         .await?;
@@ -69,7 +70,7 @@ pub async fn update(
                 Ok(r) => r,
                 Err(e) => return Ok(Err(e)),
             };
-            segments::update(c, id, &rule)?;
+            segments::update(c, id, &rule, actor)?;
             audit::Entry::new(Some(actor), "segment.update", "segment", id)
                 .before(serde_json::json!(Rule::of(&before)))
                 .after(serde_json::json!(rule))
@@ -90,11 +91,11 @@ pub async fn update(
 #[tracing::instrument(skip_all)]
 pub async fn apply(viewer: Viewer, db: web::Data<Db>, path: web::Path<i64>) -> Result<HttpResponse, AppError> {
     require(&viewer)?;
-    let (id, actor, ip) = (path.into_inner(), viewer.id(), viewer.ip.clone());
+    let (id, actor, ip, who) = (path.into_inner(), viewer.id(), viewer.ip.clone(), viewer.access());
     let added = db
         .transaction(move |c| {
             let s = segments::find(c, id)?;
-            let added = segments::apply(c, &Rule::of(&s), None)?;
+            let added = segments::apply(c, &who.subject(), &Rule::of(&s), None)?;
             audit::Entry::new(Some(actor), "segment.apply", "segment", id)
                 .after(serde_json::json!({ "group_id": s.group_id, "added": added }))
                 .ip(ip)
