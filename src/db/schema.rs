@@ -412,8 +412,8 @@ diesel::table! {
 }
 
 diesel::table! {
-    form_hits (ip, at) {
-        ip -> Text,
+    form_hits (key, at) {
+        key -> Text,
         at -> Timestamptz,
     }
 }

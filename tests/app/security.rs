@@ -610,3 +610,24 @@ async fn a_segment_puts_into_its_group_only_contacts_its_saver_may_assign() {
     assert_eq!(in_group, vec![mine]);
     assert_eq!(card_status(&b, secret).await, 404, "the group grant did not open it");
 }
+
+/// I: the public-form limit holds per form too, not only per address.
+#[tokio::test]
+async fn a_form_flooded_from_many_addresses_stops_accepting() {
+    use custodian::web::public_forms::submit::{PER_FORM_MINUTE, PER_MINUTE};
+    let app = spawn_app().await;
+    let (_, admin) = app.signed_in("ada@example.com", Role::Administrator).await;
+    let (_, key) = crate::forms::make_form(&app, &admin, &[("name", "Contact us"), ("enabled", "on")]).await;
+    let mut accepted = 0;
+    // Each address stays under its own limit; together they exceed the form's.
+    for n in 0..(PER_FORM_MINUTE / PER_MINUTE + 2) as u8 {
+        let b = app.browser_from(10 + n);
+        for i in 0..PER_MINUTE {
+            let r = b.post_raw(&format!("/f/{key}"), &[("email", &format!("p{n}-{i}@flood.test"))]).await;
+            if r.status() == 200 {
+                accepted += 1;
+            }
+        }
+    }
+    assert_eq!(accepted, PER_FORM_MINUTE);
+}

@@ -15,6 +15,9 @@ use serde::Deserialize;
 
 /// Submissions accepted per client address per minute.
 pub const PER_MINUTE: i64 = 10;
+/// Submissions one form accepts per minute from all addresses together: a flood from many
+/// addresses fills neither the contact base nor the database.
+pub const PER_FORM_MINUTE: i64 = 300;
 
 #[derive(Deserialize, Default)]
 struct Submission {
@@ -59,15 +62,21 @@ fn check(s: &Submission) -> Option<(&'static str, &'static str)> {
     None
 }
 
-/// Counts this submission against `ip`; `false` when the address is over its limit.
-fn admit(c: &mut PgConnection, ip: &str) -> QueryResult<bool> {
+/// Counts this submission against its address and its form; `false` when either is over its
+/// limit (a refused submission is not counted).
+fn admit(c: &mut PgConnection, ip: &str, form_id: i64) -> QueryResult<bool> {
     let since = Utc::now() - Duration::minutes(1);
-    diesel::delete(form_hits::table.filter(form_hits::ip.eq(ip)).filter(form_hits::at.lt(since))).execute(c)?;
-    let recent: i64 = form_hits::table.filter(form_hits::ip.eq(ip)).count().get_result(c)?;
-    if recent >= PER_MINUTE {
-        return Ok(false);
+    let keys = [(format!("ip:{ip}"), PER_MINUTE), (format!("form:{form_id}"), PER_FORM_MINUTE)];
+    for (key, limit) in &keys {
+        diesel::delete(form_hits::table.filter(form_hits::key.eq(key)).filter(form_hits::at.lt(since))).execute(c)?;
+        let recent: i64 = form_hits::table.filter(form_hits::key.eq(key)).count().get_result(c)?;
+        if recent >= *limit {
+            return Ok(false);
+        }
     }
-    diesel::insert_into(form_hits::table).values((form_hits::ip.eq(ip), form_hits::at.eq(Utc::now()))).execute(c)?;
+    let now = Utc::now();
+    let rows: Vec<_> = keys.iter().map(|(k, _)| (form_hits::key.eq(k.clone()), form_hits::at.eq(now))).collect();
+    diesel::insert_into(form_hits::table).values(&rows).execute(c)?;
     Ok(true)
 }
 
@@ -162,7 +171,8 @@ pub async fn submit(
             let Some(form) = store::by_key(c, &key)?.filter(|f| f.enabled) else {
                 return Ok((None, false));
             };
-            Ok((Some(form), admit(c, &ip2)?))
+            let admitted = admit(c, &ip2, form.id)?;
+            Ok((Some(form), admitted))
         })
         .await?;
     let Some(form) = form else {
@@ -171,7 +181,7 @@ pub async fn submit(
     if !admitted {
         return Ok(json(
             StatusCode::TOO_MANY_REQUESTS,
-            serde_json::json!({ "error": "too many submissions from your address; wait a minute" }),
+            serde_json::json!({ "error": "too many submissions from your address or to this form; wait a minute" }),
         ));
     }
     // A filled honeypot is a bot: answer as if all went well, store nothing.
