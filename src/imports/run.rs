@@ -77,6 +77,10 @@ pub fn execute(db: &Db, job_id: i64) -> Result<Option<Counts>, AppError> {
     outcome
 }
 
+/// The high bits of an import job's advisory-lock key: they name import jobs, so the key cannot
+/// meet another use of advisory locks.
+const IMPORT_JOBS: i64 = 0x494d_0000_0000_0000;
+
 /// Takes the job for this transaction: a PostgreSQL advisory lock, released at commit or
 /// rollback, and so also when the instance running it dies. `false` when another run holds it.
 pub fn claim(c: &mut PgConnection, job_id: i64) -> QueryResult<bool> {
@@ -85,12 +89,30 @@ pub fn claim(c: &mut PgConnection, job_id: i64) -> QueryResult<bool> {
         #[diesel(sql_type = Bool)]
         claimed: bool,
     }
-    // The key's high bits name import jobs, so it cannot meet another use of advisory locks.
-    const IMPORT_JOBS: i64 = 0x494d_0000_0000_0000;
     let r: Claimed = diesel::sql_query("SELECT pg_try_advisory_xact_lock($1) AS claimed")
         .bind::<BigInt, _>(IMPORT_JOBS | job_id)
         .get_result(c)?;
     Ok(r.claimed)
+}
+
+/// Whether some live transaction holds the job's claim (reads `pg_locks`; takes nothing, so it
+/// never gets in a run's way). A job marked running that nobody holds was left by a stopped
+/// instance: nothing of it is saved, and the sweep will run it again from the start.
+pub fn in_progress(c: &mut PgConnection, job_id: i64) -> QueryResult<bool> {
+    #[derive(QueryableByName)]
+    struct Held {
+        #[diesel(sql_type = Bool)]
+        held: bool,
+    }
+    let key = IMPORT_JOBS | job_id;
+    // A bigint advisory key shows in pg_locks as its high and low 32 bits, objsubid 1.
+    let r: Held = diesel::sql_query(
+        "SELECT EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND granted AND objsubid = 1 \
+           AND classid::bigint = ($1 >> 32) AND objid::bigint = ($1 & 4294967295)) AS held",
+    )
+    .bind::<BigInt, _>(key)
+    .get_result(c)?;
+    Ok(r.held)
 }
 
 fn execute_inner(db: &Db, job_id: i64) -> Result<Option<Counts>, AppError> {

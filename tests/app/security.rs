@@ -631,3 +631,22 @@ async fn a_form_flooded_from_many_addresses_stops_accepting() {
     }
     assert_eq!(accepted, PER_FORM_MINUTE);
 }
+
+/// I: an import left running by a stopped instance is told from one in progress (its rows read
+/// were never saved), without taking the claim a live run needs.
+#[test]
+fn an_interrupted_import_is_told_from_one_in_progress() {
+    use custodian::imports::run::{claim, in_progress};
+    let db = TestDb::new();
+    let (mut running, mut page) = (db.conn(), db.conn());
+    assert!(!in_progress(&mut page, 42).unwrap());
+    running
+        .transaction::<(), diesel::result::Error, _>(|c| {
+            assert!(claim(c, 42)?);
+            assert!(in_progress(&mut page, 42)?, "a live run is seen");
+            assert!(!in_progress(&mut page, 43)?);
+            Err(diesel::result::Error::RollbackTransaction)
+        })
+        .unwrap_err();
+    assert!(!in_progress(&mut page, 42).unwrap(), "a run that ended (or died) holds nothing");
+}

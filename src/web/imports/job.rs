@@ -62,7 +62,11 @@ async fn load(
 ) -> Result<(job::Job, Vec<(i64, String)>, Vec<(i64, String, String)>), AppError> {
     let uid = viewer.id();
     db.run(move |c| {
-        let j = job::find_for(c, id, uid)?;
+        let mut j = job::find_for(c, id, uid)?;
+        // Rows read by a run that is no longer alive were never saved: say so (it starts over).
+        if j.status == job::RUNNING && !crate::imports::run::in_progress(c, id)? {
+            j.processed = 0;
+        }
         let groups =
             access_groups::table.select((access_groups::id, access_groups::name)).order(access_groups::name).load(c)?;
         let rejects = import_rejects::table
