@@ -1,6 +1,9 @@
 //! Black-box tests: the real application over HTTP against a real PostgreSQL, plus end-to-end
 //! flows in headless Chromium.
 
+// A panic is how a test fails: unwrapping is the point here.
+#![allow(clippy::unwrap_used)]
+
 mod grant_props;
 mod helpers;
 
