@@ -11,7 +11,7 @@
 use crate::access::{facts, filter, Operation, Subject};
 use crate::db::schema::segments;
 use crate::db::sql::{Bind, Sql};
-use crate::web::forms::FieldErrors;
+use crate::validation::FieldErrors;
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use serde::{Deserialize, Serialize};

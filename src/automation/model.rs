@@ -2,7 +2,7 @@
 
 use crate::db::schema::{access_groups, automation_rules, users};
 use crate::permissions::{Perm, PermSet};
-use crate::web::forms::FieldErrors;
+use crate::validation::FieldErrors;
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use serde::{Deserialize, Serialize};

@@ -3,7 +3,7 @@
 use crate::contacts::model::parse_tags;
 use crate::contacts::owners;
 use crate::permissions::{Perm, PermSet};
-use crate::web::forms::FieldErrors;
+use crate::validation::FieldErrors;
 use diesel::PgConnection;
 use serde::{Deserialize, Serialize};
 

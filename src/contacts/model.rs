@@ -114,9 +114,9 @@ pub fn validate(
     s: &crate::access::Subject,
     f: &Fields,
     except: Option<i64>,
-) -> QueryResult<crate::web::forms::FieldErrors> {
+) -> QueryResult<crate::validation::FieldErrors> {
     use validator::ValidateEmail;
-    let mut errors = crate::web::forms::FieldErrors::default();
+    let mut errors = crate::validation::FieldErrors::default();
     let email = f.email.trim();
     if email.is_empty() && f.first_name.trim().is_empty() && f.last_name.trim().is_empty() {
         errors.add("first_name", "Give at least a name or an email address.");

@@ -3,7 +3,7 @@
 
 use super::{Channel, SMS_MAX_CHARS};
 use crate::db::schema::{message_templates, users};
-use crate::web::forms::FieldErrors;
+use crate::validation::FieldErrors;
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use serde::{Deserialize, Serialize};

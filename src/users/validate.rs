@@ -1,7 +1,7 @@
 //! Validation of user fields, shared by setup and the user wizard. Each check adds a plain
 //! message beside its field.
 
-use crate::web::forms::FieldErrors;
+use crate::validation::FieldErrors;
 use validator::ValidateEmail;
 
 /// The weakest password accepted, on zxcvbn's 0–4 scale.

@@ -1,28 +1,10 @@
 //! Small helpers shared by form handlers.
 
-use std::collections::BTreeMap;
+use crate::validation::FieldErrors;
 
 /// Percent-encodes a value for a query string.
 pub fn url_encode(s: &str) -> String {
     serde_urlencoded::to_string([("v", s)]).map(|q| q[2..].to_string()).unwrap_or_default()
-}
-
-/// Field name → message, for re-rendering a form with errors beside the fields.
-#[derive(Debug, Default, Clone)]
-pub struct FieldErrors(BTreeMap<&'static str, String>);
-
-impl FieldErrors {
-    pub fn add(&mut self, field: &'static str, message: impl Into<String>) {
-        self.0.entry(field).or_insert_with(|| message.into());
-    }
-
-    pub fn get(&self, field: &str) -> Option<&str> {
-        self.0.get(field).map(String::as_str)
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.0.is_empty()
-    }
 }
 
 /// A safe local redirect target: only paths on this site (no scheme, no `//host`).

@@ -8,7 +8,7 @@ use crate::db::schema::{access_group_grants, teams};
 use crate::db::Db;
 use crate::error::AppError;
 use crate::permissions::Perm;
-use crate::web::forms::FieldErrors;
+use crate::validation::FieldErrors;
 use crate::web::respond::see_other;
 use crate::web::teams::model::active_user_by_email;
 use actix_web::{web, HttpResponse};

@@ -1,7 +1,7 @@
 //! Access-group records, their grants and their queries.
 
 use crate::db::schema::{access_group_grants, access_groups, contact_access_groups, teams, users};
-use crate::web::forms::FieldErrors;
+use crate::validation::FieldErrors;
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Text};
 use serde::Deserialize;

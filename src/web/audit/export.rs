@@ -7,7 +7,7 @@ use crate::auth::Viewer;
 use crate::db::Db;
 use crate::error::AppError;
 use crate::permissions::Perm;
-use crate::web::forms::FieldErrors;
+use crate::validation::FieldErrors;
 use actix_web::http::header;
 use actix_web::{web, HttpResponse};
 

@@ -5,7 +5,7 @@
 
 pub use super::row::Row;
 use crate::db::schema::{audit_log, users};
-use crate::web::forms::FieldErrors;
+use crate::validation::FieldErrors;
 use chrono::{DateTime, NaiveDate, Utc};
 use diesel::pg::Pg;
 use diesel::prelude::*;

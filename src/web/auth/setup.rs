@@ -8,7 +8,7 @@ use crate::db::Db;
 use crate::error::AppError;
 use crate::permissions::Role;
 use crate::users::model::{self, NewUser};
-use crate::web::forms::FieldErrors;
+use crate::validation::FieldErrors;
 use crate::web::layout::Layout;
 use crate::web::respond::{page, render, see_other};
 use actix_session::Session;

@@ -13,7 +13,7 @@ use crate::automation::model::{self, RuleForm};
 use crate::db::Db;
 use crate::error::AppError;
 use crate::permissions::Perm;
-use crate::web::forms::FieldErrors;
+use crate::validation::FieldErrors;
 use crate::web::respond::{page, render, see_other};
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpResponse};

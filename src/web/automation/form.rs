@@ -2,7 +2,7 @@
 
 use crate::auth::Viewer;
 use crate::automation::model::{RuleForm, ACTIONS, TRIGGERS};
-use crate::web::forms::FieldErrors;
+use crate::validation::FieldErrors;
 use crate::web::layout::Layout;
 use askama::Template;
 

@@ -11,7 +11,7 @@ use crate::db::schema::{access_groups, contact_access_groups, users};
 use crate::db::Db;
 use crate::error::AppError;
 use crate::permissions::{Perm, Role};
-use crate::web::forms::FieldErrors;
+use crate::validation::FieldErrors;
 use crate::web::layout::Layout;
 use crate::web::respond::render;
 use actix_web::http::StatusCode;

@@ -11,7 +11,7 @@ use crate::db::schema::access_groups;
 use crate::db::Db;
 use crate::error::AppError;
 use crate::permissions::Perm;
-use crate::web::forms::FieldErrors;
+use crate::validation::FieldErrors;
 use crate::web::layout::Layout;
 use crate::web::respond::{page, render, see_other};
 use actix_web::http::StatusCode;

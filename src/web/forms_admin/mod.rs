@@ -8,7 +8,7 @@ use crate::auth::Viewer;
 use crate::db::Db;
 use crate::error::AppError;
 use crate::permissions::Perm;
-use crate::web::forms::FieldErrors;
+use crate::validation::FieldErrors;
 use crate::web::layout::Layout;
 use crate::web::respond::{render, see_other};
 use actix_web::http::StatusCode;

@@ -1,7 +1,7 @@
 //! Public forms (SPEC screen 12): the stored form and the admin form that edits it.
 
 use crate::db::schema::{forms, users};
-use crate::web::forms::FieldErrors;
+use crate::validation::FieldErrors;
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use serde::Serialize;

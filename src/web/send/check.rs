@@ -6,7 +6,7 @@ use crate::db::schema::access_groups;
 use crate::error::AppError;
 use crate::messaging::audience::{self, Audience, Counts};
 use crate::messaging::templates::{self, Listed, MessageTemplate};
-use crate::web::forms::FieldErrors;
+use crate::validation::FieldErrors;
 use diesel::prelude::*;
 
 /// What the form page lists.

@@ -5,7 +5,7 @@ use crate::auth::Viewer;
 use crate::db::Db;
 use crate::error::AppError;
 use crate::permissions::Perm;
-use crate::web::forms::FieldErrors;
+use crate::validation::FieldErrors;
 use crate::web::respond::page;
 use actix_web::{web, HttpResponse};
 

@@ -6,7 +6,7 @@ use crate::error::AppError;
 use crate::messaging::audience::{self, Counts, SampleRow};
 use crate::messaging::templates::{Listed, MessageTemplate};
 use crate::messaging::Channel;
-use crate::web::forms::FieldErrors;
+use crate::validation::FieldErrors;
 use crate::web::layout::Layout;
 use askama::Template;
 use diesel::prelude::*;

@@ -6,7 +6,7 @@ use crate::messaging::audience::Audience;
 use crate::messaging::templates::Reader;
 use crate::messaging::Channel;
 use crate::permissions::Perm;
-use crate::web::forms::FieldErrors;
+use crate::validation::FieldErrors;
 use serde::{Deserialize, Serialize};
 
 /// The send form as typed (query string of the preview, body of the POST).

@@ -9,7 +9,7 @@ use crate::db::schema::team_members;
 use crate::db::Db;
 use crate::error::AppError;
 use crate::permissions::Perm;
-use crate::web::forms::FieldErrors;
+use crate::validation::FieldErrors;
 use crate::web::respond::see_other;
 use actix_web::{web, HttpResponse};
 use diesel::prelude::*;

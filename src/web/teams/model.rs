@@ -2,7 +2,7 @@
 
 use crate::db::schema::{team_members, teams, users};
 use crate::users::model::{self as users_model, User};
-use crate::web::forms::FieldErrors;
+use crate::validation::FieldErrors;
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Nullable, Text};
 use serde::Deserialize;

@@ -8,7 +8,7 @@ use crate::db::Db;
 use crate::error::AppError;
 use crate::messaging::templates::{self, MessageTemplate, TemplateForm, ValidTemplate};
 use crate::permissions::Perm;
-use crate::web::forms::FieldErrors;
+use crate::validation::FieldErrors;
 use crate::web::respond::{page, render, see_other};
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpResponse};

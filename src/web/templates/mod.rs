@@ -13,7 +13,7 @@ use crate::auth::Viewer;
 use crate::messaging::templates::{Reader, TemplateForm};
 use crate::messaging::{Channel, SMS_MAX_CHARS};
 use crate::permissions::Role;
-use crate::web::forms::FieldErrors;
+use crate::validation::FieldErrors;
 use crate::web::layout::Layout;
 use askama::Template;
 

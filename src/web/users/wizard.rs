@@ -9,7 +9,7 @@ use crate::error::AppError;
 use crate::permissions::Perm;
 use crate::users::model::{self, DELETED};
 use crate::users::wizard::{self as state, WizardState};
-use crate::web::forms::FieldErrors;
+use crate::validation::FieldErrors;
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde::Deserialize;

@@ -8,7 +8,7 @@ use crate::db::Db;
 use crate::error::AppError;
 use crate::users::avatar::{self, AvatarError};
 use crate::users::{model, validate, wizard as state};
-use crate::web::forms::FieldErrors;
+use crate::validation::FieldErrors;
 use crate::web::respond::see_other;
 use actix_multipart::Multipart;
 use actix_web::http::StatusCode;

@@ -9,7 +9,7 @@ use crate::error::AppError;
 use crate::users::lifecycle::Actor;
 use crate::users::save::{self, SaveError};
 use crate::users::wizard as state;
-use crate::web::forms::FieldErrors;
+use crate::validation::FieldErrors;
 use crate::web::respond::see_other;
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};

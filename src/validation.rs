@@ -1,0 +1,22 @@
+//! What domain validation reports: field name → message, for re-rendering a form with the
+//! errors beside the fields. Used by every layer that checks input (domain rules and screens).
+
+use std::collections::BTreeMap;
+
+/// Field name → message, for re-rendering a form with errors beside the fields.
+#[derive(Debug, Default, Clone)]
+pub struct FieldErrors(BTreeMap<&'static str, String>);
+
+impl FieldErrors {
+    pub fn add(&mut self, field: &'static str, message: impl Into<String>) {
+        self.0.entry(field).or_insert_with(|| message.into());
+    }
+
+    pub fn get(&self, field: &str) -> Option<&str> {
+        self.0.get(field).map(String::as_str)
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
