@@ -135,17 +135,19 @@ impl ResponseError for AppError {
 
 /// Middleware (`from_fn`) giving every error that carries no page of its own — failed
 /// extractors, a session store that cannot reach the database — the site's error page.
-/// A database outage anywhere in the stack becomes a 503.
+/// A database outage anywhere in the stack becomes a 503 (typed: [`AppError::Unavailable`], or
+/// the pool's outage state for errors of other layers).
 pub async fn error_pages(
     req: actix_web::dev::ServiceRequest,
     next: actix_web::middleware::Next<impl actix_web::body::MessageBody + 'static>,
 ) -> Result<actix_web::dev::ServiceResponse<actix_web::body::BoxBody>, actix_web::Error> {
-    let status_of = |e: &actix_web::Error| {
-        if format!("{e:?}").contains("database unavailable") {
-            StatusCode::SERVICE_UNAVAILABLE
-        } else {
-            e.as_response_error().status_code()
-        }
+    // An error from below the handlers (the session store) carries no type we can read; the
+    // pool's outage state says whether the database is why.
+    let db = req.app_data::<actix_web::web::Data<crate::db::Db>>().cloned();
+    let status_of = |e: &actix_web::Error| match e.as_error::<AppError>() {
+        Some(app) => app.status_code(),
+        None if db.as_ref().is_some_and(|d| d.is_unavailable()) => StatusCode::SERVICE_UNAVAILABLE,
+        None => e.as_response_error().status_code(),
     };
     match next.call(req).await {
         Err(e) => {

@@ -26,6 +26,10 @@ pub type Conn = PooledConnection<ConnectionManager<PgConnection>>;
 #[derive(Clone)]
 pub struct Db {
     pool: PgPool,
+    /// Set while connections cannot be had (the last checkout failed), cleared by the next
+    /// one that succeeds: how layers that see no typed error (the session middleware) tell an
+    /// outage from other failures.
+    outage: std::sync::Arc<std::sync::atomic::AtomicBool>,
 }
 
 impl Db {
@@ -39,7 +43,19 @@ impl Db {
             .test_on_check_out(true)
             .connection_customizer(Box::new(SessionSettings))
             .build_unchecked(ConnectionManager::<PgConnection>::new(url));
-        Db { pool }
+        Db { pool, outage: Default::default() }
+    }
+
+    /// Whether the database is unreachable right now (see [`Db::outage`]).
+    pub fn is_unavailable(&self) -> bool {
+        self.outage.load(std::sync::atomic::Ordering::Relaxed)
+    }
+
+    /// A pooled connection, or [`AppError::Unavailable`]; records the outage state.
+    fn checkout(pool: &PgPool, outage: &std::sync::atomic::AtomicBool) -> Result<Conn, AppError> {
+        let got = pool.get();
+        outage.store(got.is_err(), std::sync::atomic::Ordering::Relaxed);
+        got.map_err(|e| AppError::Unavailable(e.to_string()))
     }
 
     /// Runs `f` with a pooled connection on the blocking thread pool. The connection is
@@ -49,9 +65,9 @@ impl Db {
         F: FnOnce(&mut PgConnection) -> Result<R, AppError> + Send + 'static,
         R: Send + 'static,
     {
-        let pool = self.pool.clone();
+        let (pool, outage) = (self.pool.clone(), self.outage.clone());
         actix_web::web::block(move || {
-            let mut conn = pool.get().map_err(|e| AppError::Unavailable(e.to_string()))?;
+            let mut conn = Db::checkout(&pool, &outage)?;
             f(&mut conn)
         })
         .await
@@ -69,7 +85,7 @@ impl Db {
 
     /// A connection for code that is already off the executor (CLI, seeding, tests).
     pub fn get_blocking(&self) -> Result<Conn, AppError> {
-        self.pool.get().map_err(|e| AppError::Unavailable(e.to_string()))
+        Db::checkout(&self.pool, &self.outage)
     }
 }
 
