@@ -14,6 +14,7 @@ pub mod contacts;
 pub mod db;
 pub mod demo;
 pub mod error;
+pub mod events;
 pub mod imports;
 pub mod messaging;
 pub mod notifications;

@@ -1,6 +1,6 @@
 //! In-app notifications for contact owners (the header's unread count, list, mark read).
 
-use crate::db::schema::notifications;
+use crate::db::schema::{contact_owners, contacts, notifications};
 use diesel::prelude::*;
 
 /// Unread notifications of a user (index `notifications_unread_idx`).
@@ -14,7 +14,7 @@ pub fn unread_count(conn: &mut PgConnection, user_id: i64) -> QueryResult<i64> {
 
 /// Tells every owner of a contact except `actor` that it changed (in the caller's transaction).
 pub fn notify_owners(conn: &mut PgConnection, contact_id: i64, actor: i64, message: &str) -> QueryResult<usize> {
-    let owners = crate::contacts::model::owner_ids(conn, contact_id)?;
+    let owners = owner_ids(conn, contact_id)?;
     let rows: Vec<_> = owners
         .into_iter()
         .filter(|u| *u != actor)
@@ -65,4 +65,15 @@ pub fn mark_read(conn: &mut PgConnection, user_id: i64, id: Option<i64>) -> Quer
         q = q.filter(notifications::id.eq(id));
     }
     q.set(notifications::read_at.eq(chrono::Utc::now())).execute(conn)
+}
+
+/// The owners of a contact who should hear about a change: main owner and co-owners.
+fn owner_ids(conn: &mut PgConnection, id: i64) -> QueryResult<Vec<i64>> {
+    let main: Option<Option<i64>> = contacts::table.find(id).select(contacts::main_owner_id).first(conn).optional()?;
+    let mut ids: Vec<i64> =
+        contact_owners::table.filter(contact_owners::contact_id.eq(id)).select(contact_owners::user_id).load(conn)?;
+    ids.extend(main.flatten());
+    ids.sort_unstable();
+    ids.dedup();
+    Ok(ids)
 }

@@ -172,7 +172,7 @@ pub fn apply(conn: &mut PgConnection, actor: &Subject, r: &Rule, ids: Option<&[i
     q.query().execute(conn)
 }
 
-/// Applies every keep-applying segment to `contact_ids` (called from `contacts::events::after`),
+/// Applies every keep-applying segment to `contact_ids` (called from `events::after`),
 /// each with its saver's authority.
 pub fn apply_live(conn: &mut PgConnection, contact_ids: &[i64]) -> QueryResult<()> {
     let live: Vec<Segment> =

@@ -20,11 +20,18 @@ pub struct Application {
     server: Server,
 }
 
-/// Creates the database if missing and runs migrations (blocking; call off the executor).
+/// Creates the database if missing and migrates it (blocking; call off the executor).
 pub fn prepare_database(url: &str) -> anyhow::Result<()> {
     db::create_database_if_missing(url)?;
     let mut conn = PgConnection::establish(url)?;
-    db::migrate(&mut conn)
+    migrate(&mut conn)
+}
+
+/// Runs pending migrations, then brings the system presets in line with the catalog in code.
+pub fn migrate(conn: &mut PgConnection) -> anyhow::Result<()> {
+    db::run_migrations(conn)?;
+    crate::permissions::store::sync_system_presets(conn)?;
+    Ok(())
 }
 
 /// The cookie key: from the configured secret, or a random secret generated once and kept in

@@ -17,7 +17,7 @@
 use crate::access::{facts, filter, Level, Operation, Subject};
 use crate::audit;
 use crate::automation::model::Rule;
-use crate::contacts::events::{self, Event};
+use crate::contacts::events::Event;
 use crate::db::schema::automation_rules;
 use crate::db::sql::{Bind, Sql};
 use diesel::prelude::*;
@@ -175,13 +175,12 @@ fn apply(conn: &mut PgConnection, rule: &Rule, ids: &[i64], owner: &Subject) -> 
 }
 
 /// Runs the automation rules for `event` on `contact_ids` (see the module documentation for
-/// follow-ups and termination). Records one `rule.fire` audit entry per rule firing, and
-/// finally reports the contacts the rules changed to [`events::after`] as one `Changed`
-/// event, so other subscribers (segments) see automation's changes too; automation itself
-/// ignores `Changed`, so this cannot come back here.
-pub fn fire(conn: &mut PgConnection, actor: Option<i64>, event: &Event, contact_ids: &[i64]) -> QueryResult<()> {
+/// follow-ups and termination). Records one `rule.fire` audit entry per rule firing and
+/// returns the contacts the rules changed, ascending: [`crate::events::after`]
+/// hands them to the other subscribers (events flow one way; automation never calls back).
+pub fn fire(conn: &mut PgConnection, actor: Option<i64>, event: &Event, contact_ids: &[i64]) -> QueryResult<Vec<i64>> {
     if contact_ids.is_empty() || trigger_of(event).is_none() {
-        return Ok(());
+        return Ok(Vec::new());
     }
     let mut applied: HashSet<(i64, i64)> = HashSet::new();
     let mut owners: HashMap<i64, Option<Subject>> = HashMap::new();
@@ -240,9 +239,5 @@ pub fn fire(conn: &mut PgConnection, actor: Option<i64>, event: &Event, contact_
             }
         }
     }
-    if !changed_any.is_empty() {
-        let ids: Vec<i64> = changed_any.into_iter().collect();
-        events::after(conn, actor, &Event::Changed, &ids)?;
-    }
-    Ok(())
+    Ok(changed_any.into_iter().collect())
 }

@@ -7,7 +7,7 @@
 //! - [`model`]: the rule record, its form and validation, storage.
 //! - [`list`]: the rules a user sees.
 //! - [`fire()`]: running the rules after a contact event (registered in
-//!   `contacts::events::after`).
+//!   `events::after`).
 
 pub mod fire;
 pub mod list;

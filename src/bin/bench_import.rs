@@ -6,7 +6,7 @@
 //!     cargo run --bin bench_import -- --rows 100000 --again
 
 use clap::Parser;
-use custodian::db::{self, Db};
+use custodian::db::Db;
 use custodian::imports::{job, run, Dedup, Options, Target};
 use diesel::connection::SimpleConnection;
 use diesel::prelude::*;
@@ -40,7 +40,7 @@ fn main() -> anyhow::Result<()> {
     let pool = Db::new(&url, 4, Duration::from_secs(10));
     let owner = {
         let mut c = pool.get_blocking()?;
-        db::migrate(&mut c)?;
+        custodian::startup::migrate(&mut c)?;
         let u = custodian::users::model::NewUser {
             email: "bench@example.com",
             first_name: "Bench",

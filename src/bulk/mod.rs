@@ -5,8 +5,9 @@ pub mod spec;
 
 use crate::access::Subject;
 use crate::audit;
-use crate::contacts::events::{self, Event};
+use crate::contacts::events::Event;
 use crate::db::schema::bulk_runs;
+use crate::events;
 use chrono::Utc;
 use diesel::prelude::*;
 use run::{Mode, Report, SampleRow, Selection};

@@ -1,6 +1,6 @@
 //! The contact record: fields, creation, edits with optimistic locking, deletion.
 
-use crate::db::schema::{contact_access_groups, contact_owners, contact_tags, contacts};
+use crate::db::schema::{contact_access_groups, contact_tags, contacts};
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -270,15 +270,4 @@ pub fn set_confidential(conn: &mut PgConnection, id: i64, on: bool) -> QueryResu
 
 pub fn delete(conn: &mut PgConnection, id: i64) -> QueryResult<usize> {
     diesel::delete(contacts::table.find(id)).execute(conn)
-}
-
-/// The owners of a contact who should hear about a change: main owner and co-owners.
-pub fn owner_ids(conn: &mut PgConnection, id: i64) -> QueryResult<Vec<i64>> {
-    let main: Option<Option<i64>> = contacts::table.find(id).select(contacts::main_owner_id).first(conn).optional()?;
-    let mut ids: Vec<i64> =
-        contact_owners::table.filter(contact_owners::contact_id.eq(id)).select(contact_owners::user_id).load(conn)?;
-    ids.extend(main.flatten());
-    ids.sort_unstable();
-    ids.dedup();
-    Ok(ids)
 }

@@ -140,10 +140,10 @@ pub fn create_database_if_missing(url: &str) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Runs pending migrations, then brings the system presets in line with the catalog in code.
-pub fn migrate(conn: &mut PgConnection) -> anyhow::Result<()> {
+/// Runs pending migrations (the schema only; `startup::migrate` also syncs the data the
+/// application keeps in code).
+pub fn run_migrations(conn: &mut PgConnection) -> anyhow::Result<()> {
     conn.run_pending_migrations(MIGRATIONS).map_err(|e| anyhow::anyhow!("migrations failed: {e}"))?;
-    crate::permissions::store::sync_system_presets(conn)?;
     Ok(())
 }
 

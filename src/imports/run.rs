@@ -8,10 +8,11 @@
 use super::job::{self, Dedup, Job, Options};
 use super::rows::{self, Good};
 use crate::access::{filter, Level, Subject};
-use crate::contacts::events::{self, Event};
+use crate::contacts::events::Event;
 use crate::db::schema::{import_chunks, import_jobs, import_rejects};
 use crate::db::Db;
 use crate::error::AppError;
+use crate::events;
 use crate::permissions::Perm;
 use chrono::Utc;
 use diesel::prelude::*;

@@ -4,8 +4,9 @@
 
 use crate::fixtures::*;
 use crate::helpers::*;
-use custodian::contacts::events::{self, Event};
+use custodian::contacts::events::Event;
 use custodian::db::schema::{audit_log, automation_rules, contact_access_groups, contact_tags, contacts, users};
+use custodian::events;
 use custodian::permissions::Role;
 use diesel::prelude::*;
 

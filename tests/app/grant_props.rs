@@ -5,14 +5,15 @@
 //! - Accounts: a random actor saves a random wizard state (role, presets, overrides) for a
 //!   random user or a new one (`users::save::commit`, what the wizard's Save runs).
 //! - Automation: a random rule of a random owner (action, shared or not) fires on every
-//!   contact (`contacts::events::after`, what every contact write path runs).
+//!   contact (`events::after`, what every contact write path runs).
 
 use crate::access_props::{insert, world, GROUPS, USERS};
 use crate::automation::{base, insert_rule, R};
 use crate::helpers::TestDb;
 use custodian::access::{facts, ops, rules, Operation};
-use custodian::contacts::events::{self, Event};
+use custodian::contacts::events::Event;
 use custodian::db::schema::*;
+use custodian::events;
 use custodian::permissions::{store, Perm, PermSet, Role};
 use custodian::users::lifecycle::Actor;
 use custodian::users::wizard::WizardState;

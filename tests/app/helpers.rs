@@ -60,7 +60,7 @@ fn ensure_template() -> &'static str {
             admin.batch_execute(&format!("CREATE DATABASE {name}_build")).unwrap();
             {
                 let mut c = PgConnection::establish(&format!("{}/{name}_build", server_url())).unwrap();
-                custodian::db::migrate(&mut c).expect("migrate template");
+                custodian::startup::migrate(&mut c).expect("migrate template");
             }
             admin.batch_execute(&format!("ALTER DATABASE {name}_build RENAME TO {name}")).unwrap();
         }

@@ -42,7 +42,7 @@ pub async fn create(viewer: Viewer, db: web::Data<Db>, form: web::Form<Fields>) 
                 return Ok(Err(errors));
             }
             let ct = model::create(c, actor, &f2)?;
-            crate::contacts::events::after(c, Some(actor), &crate::contacts::events::Event::Created, &[ct.id])?;
+            crate::events::after(c, Some(actor), &crate::contacts::events::Event::Created, &[ct.id])?;
             audit::Entry::new(Some(actor), "contact.create", "contact", ct.id)
                 .after(serde_json::to_value(&ct).unwrap_or_default())
                 .ip(ip)
@@ -124,7 +124,7 @@ pub async fn update(
                     .after(serde_json::to_value(&after).unwrap_or_default())
                     .ip(ip)
                     .record(c)?;
-                crate::contacts::events::after(c, Some(actor), &crate::contacts::events::Event::Changed, &[id])?;
+                crate::events::after(c, Some(actor), &crate::contacts::events::Event::Changed, &[id])?;
                 Ok((Outcome::Saved, true))
             }
             None => Ok((Outcome::Stale(before.fields(), before.version), false)),

@@ -1,10 +1,11 @@
 //! POST /f/{key}: one submission of a public form.
 
 use crate::audit;
-use crate::contacts::events::{self, Event};
+use crate::contacts::events::Event;
 use crate::db::schema::form_hits;
 use crate::db::Db;
 use crate::error::AppError;
+use crate::events;
 use crate::web::forms_admin::store::{self, Form};
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
