@@ -19,6 +19,7 @@ pub mod imports;
 pub mod messaging;
 pub mod notifications;
 pub mod permissions;
+pub mod presets;
 pub mod segments;
 pub mod startup;
 pub mod telemetry;

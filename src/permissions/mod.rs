@@ -1,7 +1,7 @@
-//! Permissions (SPEC 2): the catalog, roles, permission sets and presets.
+//! Permissions (SPEC 2): the catalog, roles, permission sets, and loading a user's presets
+//! and overrides (`store`). Managing presets is the domain module `presets`.
 
 pub mod catalog;
-pub mod presets;
 pub mod roles;
 pub mod set;
 pub mod store;

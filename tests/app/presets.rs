@@ -4,7 +4,8 @@
 
 use crate::helpers::*;
 use custodian::db::schema::{audit_log, presets, user_overrides, user_presets, users};
-use custodian::permissions::{presets as model, store, PermSet, Role};
+use custodian::permissions::{store, PermSet, Role};
+use custodian::presets as model;
 use diesel::prelude::*;
 
 pub fn set(keys: &[&str]) -> PermSet {

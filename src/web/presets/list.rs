@@ -3,8 +3,8 @@
 use crate::auth::Viewer;
 use crate::db::Db;
 use crate::error::AppError;
-use crate::permissions::presets::{self, Summary};
 use crate::permissions::{Perm, Role};
+use crate::presets::{self, Summary};
 use crate::web::layout::Layout;
 use crate::web::respond::page;
 use actix_web::{web, HttpResponse};

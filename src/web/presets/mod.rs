@@ -16,8 +16,8 @@ pub mod sides;
 
 use crate::auth::Viewer;
 use crate::error::AppError;
-use crate::permissions::presets::Preset;
 use crate::permissions::{Perm, PermSet};
+use crate::presets::Preset;
 use crate::web::checklist::Checklist;
 
 /// Keys that open the preset screens (the same as the navigation entry).

@@ -4,7 +4,7 @@ use crate::auth::session::FlashKind;
 use crate::auth::Viewer;
 use crate::db::Db;
 use crate::error::AppError;
-use crate::permissions::presets::{self, PresetError};
+use crate::presets::{self, PresetError};
 use crate::web::respond::{render, see_other};
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpResponse};

@@ -5,8 +5,8 @@
 use crate::auth::Viewer;
 use crate::db::Db;
 use crate::error::AppError;
-use crate::permissions::presets::{self, Holder, Preset};
 use crate::permissions::{store, Perm};
+use crate::presets::{self, Holder, Preset};
 use crate::web::checklist::Checklist;
 use crate::web::layout::Layout;
 use crate::web::respond::page;

@@ -4,9 +4,9 @@
 use crate::access::Level;
 use crate::db::schema::teams;
 use crate::error::AppError;
-use crate::permissions::presets::{self, Preset};
 use crate::permissions::store::{self, Sources};
 use crate::permissions::{Perm, PermSet, MODULES};
+use crate::presets::{self, Preset};
 use diesel::prelude::*;
 
 /// What one side of the comparison is.

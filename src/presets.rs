@@ -1,9 +1,11 @@
-//! Custom presets: creation with the no-escalation rule (SPEC 2.3). Shared by the preset
-//! screens and the user wizard's "Save as new".
+//! Custom presets (SPEC 2.3): creation, editing with impact, renaming, deleting with a
+//! replacement, each under the no-escalation rule of `access::grant`. Shared by the preset
+//! screens and the user wizard's "Save as new". (The catalog, roles and permission sets it
+//! builds on live in `permissions`, below `access`.)
 
-use super::{store, PermSet};
 use crate::audit;
 use crate::db::schema::presets;
+use crate::permissions::{store, PermSet};
 use diesel::prelude::*;
 
 #[derive(Debug, thiserror::Error)]
@@ -157,8 +159,8 @@ pub struct Holder {
 }
 
 impl Holder {
-    pub fn role(&self) -> super::Role {
-        self.role.parse().unwrap_or(super::Role::User)
+    pub fn role(&self) -> crate::permissions::Role {
+        self.role.parse().unwrap_or(crate::permissions::Role::User)
     }
 
     /// "First Last", or the email when no name was given.
@@ -249,7 +251,7 @@ pub fn check_holders(
 /// Whether any holder in `impact` is an Administrator whose permissions change (the change
 /// must then leave a complete Administrator).
 pub fn touches_administrator(impact: &[Impact]) -> bool {
-    impact.iter().any(|i| i.changes() && i.holder.role() == super::Role::Administrator)
+    impact.iter().any(|i| i.changes() && i.holder.role() == crate::permissions::Role::Administrator)
 }
 
 /// A fingerprint of a previewed edit: a confirmation is saved only if the preset's version,
