@@ -10,6 +10,7 @@ mod helpers;
 mod access_props;
 mod access_rules;
 mod api;
+mod architecture;
 mod auth;
 mod automation;
 mod browser;

@@ -1,0 +1,119 @@
+//! Issue #17: dependencies point one way (web → domain → access → db). This reads every
+//! source file's `crate::…` paths (comments and `#[cfg(test)]` modules aside), builds the graph
+//! of top-level modules, and checks that no module below `web` uses `web` and that the graph
+//! has no cycle — apart from the debts listed in [`DEBTS`], each with the reason it is still
+//! there. A debt that is paid must leave the list (the test says so), and no new one may come.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+/// Edges known to point the wrong way, to be removed as the refactoring of issue #17 goes on.
+const DEBTS: &[(&str, &str, &str)] = &[
+    ("db", "error", "Db::run returns the web error type AppError"),
+    ("error", "db", "the error-page middleware reads the pool's outage state"),
+    ("error", "web", "AppError renders its pages through web::layout"),
+    ("access", "error", "access::authorize answers with AppError (404/403)"),
+    ("access", "users", "the user record (users::model) sits above access"),
+    ("auth", "web", "the Viewer extractor builds web::layout::Layout"),
+    ("auth", "users", "sign-in and the Viewer load the user record"),
+    ("users", "auth", "the wizard hashes passwords and ends sessions through auth"),
+];
+
+/// Modules at the top: they may use everything below them.
+const TOP: &[&str] = &["web", "startup", "main", "lib", "bin", "demo", "telemetry", "config"];
+
+fn graph() -> BTreeMap<String, BTreeSet<String>> {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let mut edges: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    let mut stack = vec![root.clone()];
+    while let Some(dir) = stack.pop() {
+        for entry in std::fs::read_dir(&dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                stack.push(path);
+                continue;
+            }
+            if path.extension().and_then(|e| e.to_str()) != Some("rs") {
+                continue;
+            }
+            let rel = path.strip_prefix(&root).unwrap();
+            let first = rel.components().next().unwrap().as_os_str().to_str().unwrap();
+            let module = first.trim_end_matches(".rs").to_string();
+            let text = std::fs::read_to_string(&path).unwrap();
+            let code = text.split("#[cfg(test)]").next().unwrap();
+            for line in code.lines().filter(|l| !l.trim_start().starts_with("//")) {
+                for used in uses(line) {
+                    if used != module {
+                        edges.entry(module.clone()).or_default().insert(used);
+                    }
+                }
+            }
+        }
+    }
+    edges
+}
+
+/// The top-level modules a line names: `crate::x` and `use crate::{x, y::z}`.
+fn uses(line: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut rest = line;
+    while let Some(at) = rest.find("crate::") {
+        rest = &rest[at + 7..];
+        let group = rest.strip_prefix('{');
+        let names: Vec<&str> = match group {
+            Some(g) => g
+                .split('}')
+                .next()
+                .unwrap_or("")
+                .split(',')
+                .map(|n| n.trim().split("::").next().unwrap_or(""))
+                .collect(),
+            None => vec![rest.split(|c: char| !(c.is_alphanumeric() || c == '_')).next().unwrap_or("")],
+        };
+        out.extend(names.into_iter().filter(|n| !n.is_empty() && *n != "self").map(String::from));
+    }
+    out
+}
+
+fn cycle(edges: &BTreeMap<String, BTreeSet<String>>) -> Option<Vec<String>> {
+    fn visit(
+        n: &str,
+        edges: &BTreeMap<String, BTreeSet<String>>,
+        path: &mut Vec<String>,
+        done: &mut BTreeSet<String>,
+    ) -> Option<Vec<String>> {
+        if let Some(at) = path.iter().position(|p| p == n) {
+            let mut c = path[at..].to_vec();
+            c.push(n.to_string());
+            return Some(c);
+        }
+        if done.contains(n) {
+            return None;
+        }
+        path.push(n.to_string());
+        for m in edges.get(n).into_iter().flatten() {
+            if let Some(c) = visit(m, edges, path, done) {
+                return Some(c);
+            }
+        }
+        path.pop();
+        done.insert(n.to_string());
+        None
+    }
+    let mut done = BTreeSet::new();
+    edges.keys().find_map(|n| visit(n, edges, &mut Vec::new(), &mut done))
+}
+
+#[test]
+fn dependencies_point_one_way_but_for_the_listed_debts() {
+    let mut edges = graph();
+    for (from, to, why) in DEBTS {
+        let present = edges.get_mut(*from).is_some_and(|e| e.remove(*to));
+        assert!(present, "the debt {from} → {to} ({why}) is paid: remove it from DEBTS");
+    }
+    for (from, to) in edges.iter().flat_map(|(f, ts)| ts.iter().map(move |t| (f, t))) {
+        assert!(to != "web" || TOP.contains(&from.as_str()), "{from} uses web: only the top may");
+    }
+    let below: BTreeMap<String, BTreeSet<String>> =
+        edges.into_iter().filter(|(f, _)| !TOP.contains(&f.as_str())).collect();
+    assert_eq!(cycle(&below), None, "a cycle between top-level modules");
+}
