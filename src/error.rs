@@ -49,6 +49,16 @@ impl From<diesel::result::Error> for AppError {
     }
 }
 
+impl From<crate::access::Denied> for AppError {
+    fn from(e: crate::access::Denied) -> AppError {
+        match e {
+            crate::access::Denied::NotFound => AppError::NotFound,
+            crate::access::Denied::Forbidden(why) => AppError::Forbidden(why),
+            crate::access::Denied::Db(e) => e.into(),
+        }
+    }
+}
+
 impl From<diesel::ConnectionError> for AppError {
     fn from(e: diesel::ConnectionError) -> AppError {
         AppError::Unavailable(e.to_string())

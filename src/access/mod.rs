@@ -19,12 +19,25 @@ pub use level::Level;
 pub use ops::{Operation, Refusal};
 pub use rules::{ContactFacts, Decision, Denial, Path, Subject};
 
-use crate::error::AppError;
 use diesel::prelude::*;
 
-/// The decision for a user and a contact (404 when the contact does not exist).
-pub fn decision(conn: &mut PgConnection, s: &Subject, contact_id: i64) -> Result<(ContactFacts, Decision), AppError> {
-    let facts = facts::contact(conn, contact_id)?.ok_or(AppError::NotFound)?;
+/// Why an operation on a contact is refused, as a browser should learn of it.
+#[derive(Debug, thiserror::Error)]
+pub enum Denied {
+    /// The contact does not exist, or the user cannot even see it (its existence is not
+    /// revealed).
+    #[error("not found")]
+    NotFound,
+    /// The user sees the contact but may not do this (the reason is for the log).
+    #[error("forbidden: {0}")]
+    Forbidden(String),
+    #[error(transparent)]
+    Db(#[from] diesel::result::Error),
+}
+
+/// The decision for a user and a contact (`NotFound` when the contact does not exist).
+pub fn decision(conn: &mut PgConnection, s: &Subject, contact_id: i64) -> Result<(ContactFacts, Decision), Denied> {
+    let facts = facts::contact(conn, contact_id)?.ok_or(Denied::NotFound)?;
     let d = rules::decide(s, &facts);
     Ok((facts, d))
 }
@@ -37,14 +50,14 @@ pub fn authorize(
     s: &Subject,
     contact_id: i64,
     op: Operation,
-) -> Result<(ContactFacts, Decision), AppError> {
+) -> Result<(ContactFacts, Decision), Denied> {
     let (facts, d) = decision(conn, s, contact_id)?;
     match ops::permits(s, &d, op) {
         Ok(()) => Ok((facts, d)),
         Err(_) if d.level == Level::None || !s.perms.contains(crate::permissions::Perm::ContactsView) => {
-            Err(AppError::NotFound)
+            Err(Denied::NotFound)
         }
-        Err(r) => Err(AppError::forbidden(format!("contact {contact_id}: {}", r.describe()))),
+        Err(r) => Err(Denied::Forbidden(format!("contact {contact_id}: {}", r.describe()))),
     }
 }
 

@@ -11,7 +11,6 @@ const DEBTS: &[(&str, &str, &str)] = &[
     ("db", "error", "Db::run returns the web error type AppError"),
     ("error", "db", "the error-page middleware reads the pool's outage state"),
     ("error", "web", "AppError renders its pages through web::layout"),
-    ("access", "error", "access::authorize answers with AppError (404/403)"),
     ("access", "users", "the user record (users::model) sits above access"),
     ("auth", "web", "the Viewer extractor builds web::layout::Layout"),
     ("auth", "users", "sign-in and the Viewer load the user record"),
