@@ -2,8 +2,8 @@
 //! contacts whose owners, co-owners, tags, categories, groups and flags exercise every rule of
 //! SPEC section 3.
 
+use crate::accounts::{self as model, NewUser};
 use crate::permissions::Role;
-use crate::users::model::{self, NewUser};
 use diesel::connection::SimpleConnection;
 use diesel::prelude::*;
 

@@ -4,6 +4,7 @@
 //! owns SPEC section 3 (who may do what with a contact); `web` holds the screens.
 
 pub mod access;
+pub mod accounts;
 pub mod api_tokens;
 pub mod audit;
 pub mod auth;

@@ -180,7 +180,7 @@ pub fn holders(conn: &mut PgConnection, preset_id: i64) -> QueryResult<Vec<Holde
     user_presets::table
         .inner_join(users::table)
         .filter(user_presets::preset_id.eq(preset_id))
-        .filter(users::status.ne(crate::users::model::DELETED))
+        .filter(users::status.ne(crate::accounts::DELETED))
         .select((users::id, users::email, users::first_name, users::last_name, users::status, users::role))
         .order(users::email)
         .load(conn)
@@ -239,7 +239,7 @@ pub fn check_holders(
     impact: &[Impact],
 ) -> Result<(), crate::access::grant::Escalation> {
     use crate::access::grant::{account_change, Standing};
-    for i in impact.iter().filter(|i| i.changes() && i.holder.status != crate::users::model::DELETED) {
+    for i in impact.iter().filter(|i| i.changes() && i.holder.status != crate::accounts::DELETED) {
         // Only the difference matters to the rule: put the holder's losses back to get "before".
         let before = Standing { role: i.holder.role(), perms: i.losses };
         let after = Standing { role: i.holder.role(), perms: i.gains };

@@ -55,14 +55,14 @@ fn json<T: serde::de::DeserializeOwned>(text: &str) -> QueryResult<T> {
 
 /// A user and their subject, in one query (the user joined with the `subject_facts` view);
 /// `None` when the user does not exist.
-pub fn signed_in(conn: &mut PgConnection, user_id: i64) -> QueryResult<Option<(crate::users::User, Subject)>> {
+pub fn signed_in(conn: &mut PgConnection, user_id: i64) -> QueryResult<Option<(crate::accounts::User, Subject)>> {
     use crate::db::schema::subject_facts as f;
     // The user, then the subject_facts columns: preset keys, granted, revoked, teams.
-    type Row = (crate::users::User, Vec<String>, Vec<String>, Vec<String>, Vec<i64>);
+    type Row = (crate::accounts::User, Vec<String>, Vec<String>, Vec<String>, Vec<i64>);
     let row: Option<Row> = users::table
         .inner_join(f::table.on(f::id.eq(users::id)))
         .filter(users::id.eq(user_id))
-        .select((crate::users::User::as_select(), f::preset_keys, f::granted, f::revoked, f::teams))
+        .select((crate::accounts::User::as_select(), f::preset_keys, f::granted, f::revoked, f::teams))
         .first(conn)
         .optional()?;
     Ok(row.map(|(user, preset_keys, granted, revoked, teams)| {
@@ -95,7 +95,7 @@ pub fn all_active_subjects(conn: &mut PgConnection) -> QueryResult<Vec<(UserBrie
     use crate::db::schema::{preset_permissions, user_overrides, user_presets};
     use std::collections::HashMap;
     let people: Vec<(i64, String, String, String, bool, bool, String)> = users::table
-        .filter(users::status.eq(crate::users::model::ACTIVE))
+        .filter(users::status.eq(crate::accounts::ACTIVE))
         .select((
             users::id,
             users::email,

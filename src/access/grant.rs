@@ -90,7 +90,7 @@ pub fn ensure_complete_administrator_besides(
     // administrators changing each other).
     let admins: Vec<i64> = users::table
         .filter(users::role.eq(Role::Administrator.as_str()))
-        .filter(users::status.eq(crate::users::model::ACTIVE))
+        .filter(users::status.eq(crate::accounts::ACTIVE))
         .select(users::id)
         .order(users::id)
         .for_update()

@@ -2,10 +2,10 @@
 //! takes a `Viewer`; its permission checks are the first lines of the handler.
 
 use super::session;
+use crate::accounts::User;
 use crate::db::Db;
 use crate::error::AppError;
 use crate::permissions::{Perm, PermSet};
-use crate::users::model::User;
 use crate::web::layout::Layout;
 use actix_session::{Session, SessionExt};
 use actix_web::{dev::Payload, web, FromRequest, HttpRequest};

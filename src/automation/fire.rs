@@ -163,7 +163,7 @@ fn apply(conn: &mut PgConnection, rule: &Rule, ids: &[i64], owner: &Subject) -> 
         s.push(" AND EXISTS (SELECT 1 FROM users au WHERE au.id = ")
             .bind(Bind::I64(u))
             .push(" AND au.status = ")
-            .bind(Bind::Text(crate::users::model::ACTIVE.into()))
+            .bind(Bind::Text(crate::accounts::ACTIVE.into()))
             .push(")");
     }
     s.push(")");

@@ -41,7 +41,7 @@ fn main() -> anyhow::Result<()> {
     let owner = {
         let mut c = pool.get_blocking()?;
         custodian::startup::migrate(&mut c)?;
-        let u = custodian::users::model::NewUser {
+        let u = custodian::accounts::NewUser {
             email: "bench@example.com",
             first_name: "Bench",
             last_name: "Importer",
@@ -49,7 +49,7 @@ fn main() -> anyhow::Result<()> {
             password_hash: "not-a-login",
             role: "marketer",
         };
-        custodian::users::model::create(&mut c, &u)?.id
+        custodian::accounts::create(&mut c, &u)?.id
     };
 
     let dir = tempfile::tempdir()?;

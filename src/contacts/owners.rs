@@ -30,7 +30,7 @@ pub fn active_user_by_email(conn: &mut PgConnection, email: &str) -> QueryResult
     use crate::db::lower;
     users::table
         .filter(lower(users::email).eq(lower(email.trim())))
-        .filter(users::status.eq(crate::users::model::ACTIVE))
+        .filter(users::status.eq(crate::accounts::ACTIVE))
         .select(users::id)
         .first(conn)
         .optional()

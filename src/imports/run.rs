@@ -106,9 +106,11 @@ pub fn in_progress(c: &mut PgConnection, job_id: i64) -> QueryResult<bool> {
         held: bool,
     }
     let key = IMPORT_JOBS | job_id;
-    // A bigint advisory key shows in pg_locks as its high and low 32 bits, objsubid 1.
+    // A bigint advisory key shows in pg_locks as its high and low 32 bits, objsubid 1; locks are
+    // per database (pg_locks lists the whole cluster's).
     let r: Held = diesel::sql_query(
         "SELECT EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND granted AND objsubid = 1 \
+           AND database = (SELECT oid FROM pg_database WHERE datname = current_database()) \
            AND classid::bigint = ($1 >> 32) AND objid::bigint = ($1 & 4294967295)) AS held",
     )
     .bind::<BigInt, _>(key)

@@ -1,6 +1,7 @@
 //! The account lifecycle: deactivate, reactivate, sign out everywhere, and delete with a
 //! successor who takes over everything the user owned. Each function runs inside the caller's transaction and audits.
 
+use crate::accounts::{self as model, User, ACTIVE, DEACTIVATED, DELETED};
 use crate::audit;
 use crate::auth::session_store::end_sessions_of;
 use crate::db::schema::{
@@ -8,7 +9,6 @@ use crate::db::schema::{
     user_presets, users,
 };
 use crate::permissions::Role;
-use crate::users::model::{self, User, ACTIVE, DEACTIVATED, DELETED};
 use chrono::Utc;
 use diesel::prelude::*;
 use serde::Serialize;

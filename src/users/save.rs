@@ -2,10 +2,10 @@
 //! the no-escalation and last-Administrator checks (SPEC 2.3).
 
 use super::lifecycle::{ensure_not_last_admin, Actor, LifecycleError};
-use super::model::{self, NewUser, User};
 use super::wizard::{self, WizardState};
 use crate::access::grant::{self, Escalation, LastAdministrator, Standing};
 use crate::access::Subject;
+use crate::accounts::{self as model, NewUser, User};
 use crate::audit;
 use crate::auth::session_store::end_sessions_of;
 use crate::db::schema::{user_overrides, user_presets, users};

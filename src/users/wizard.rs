@@ -2,9 +2,9 @@
 //! random id carried in the URL, so two wizards in two tabs never mix. Only the user who
 //! opened a wizard may continue it. Passwords are kept only as their Argon2 hash.
 
+use crate::accounts::User;
 use crate::db::schema::{preset_permissions, presets, user_wizards};
 use crate::permissions::{store, PermSet, Role};
-use crate::users::User;
 use chrono::{Duration, Utc};
 use diesel::prelude::*;
 use serde::{Deserialize, Serialize};

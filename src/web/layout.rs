@@ -1,9 +1,9 @@
 //! The page frame every template extends: the signed-in user, navigation built from the
 //! modules the user has permissions in, flash messages and the CSRF token for forms.
 
+use crate::accounts::User;
 use crate::auth::session::{self, Flash};
 use crate::permissions::{Perm, PermSet};
-use crate::users::User;
 use actix_session::Session;
 
 pub struct NavItem {

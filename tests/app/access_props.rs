@@ -3,9 +3,9 @@
 
 use crate::helpers::TestDb;
 use custodian::access::{facts, filter, rules, Level};
+use custodian::accounts::{self as model, NewUser};
 use custodian::db::schema::*;
 use custodian::permissions::Role;
-use custodian::users::model::{self, NewUser};
 use diesel::prelude::*;
 use proptest::prelude::*;
 use std::collections::BTreeSet;

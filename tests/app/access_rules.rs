@@ -173,7 +173,7 @@ async fn explainer_lists_who_sees_a_contact_and_why_a_user_cannot() {
     let owner = app.create_user("owner@example.com", Role::Salesperson);
     let ro = app.create_user("ro@example.com", Role::Salesperson);
     let other = app.create_user("other@example.com", Role::Salesperson);
-    custodian::users::model::find(&mut app.conn(), other).unwrap();
+    custodian::accounts::find(&mut app.conn(), other).unwrap();
     let id = contact(&mut app.conn(), "Explained", Some(owner));
     co_owner(&mut app.conn(), id, ro, true);
     let card = admin.page(&format!("/contacts/{id}")).await;

@@ -11,10 +11,7 @@ const DEBTS: &[(&str, &str, &str)] = &[
     ("db", "error", "Db::run returns the web error type AppError"),
     ("error", "db", "the error-page middleware reads the pool's outage state"),
     ("error", "web", "AppError renders its pages through web::layout"),
-    ("access", "users", "the user record (users::model) sits above access"),
     ("auth", "web", "the Viewer extractor builds web::layout::Layout"),
-    ("auth", "users", "sign-in and the Viewer load the user record"),
-    ("users", "auth", "the wizard hashes passwords and ends sessions through auth"),
 ];
 
 /// Modules at the top: they may use everything below them.

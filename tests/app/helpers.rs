@@ -2,10 +2,10 @@
 //! application on a random port, and browser-like clients (cookie jar, no automatic redirects,
 //! forms submitted with the CSRF token the page gave them).
 
+use custodian::accounts::{self as model, NewUser};
 use custodian::config::Config;
 use custodian::permissions::Role;
 use custodian::startup::Application;
-use custodian::users::model::{self, NewUser};
 use diesel::connection::SimpleConnection;
 use diesel::prelude::*;
 use reqwest::cookie::{CookieStore, Jar};

@@ -305,9 +305,18 @@ async fn a_running_import_shows_its_progress_and_refreshes() {
         .set((import_jobs::status.eq("running"), import_jobs::total.eq(200i64), import_jobs::processed.eq(50i64)))
         .execute(&mut app.conn())
         .unwrap();
+    // A live run holds the job's claim (as `imports::run::execute` does, in its transaction).
+    use diesel::connection::SimpleConnection;
+    let mut run = app.conn();
+    run.batch_execute("BEGIN").unwrap();
+    assert!(custodian::imports::run::claim(&mut run, id).unwrap());
     let html = mia.page(&page).await;
     assert!(html.contains("<meta http-equiv=\"refresh\" content=\"2\">"));
     assert!(html.contains("50 of 200 rows read (25%)"));
+    // Its instance stops: nothing of it was saved, and the page no longer counts its rows.
+    run.batch_execute("ROLLBACK").unwrap();
+    let html = mia.page(&page).await;
+    assert!(html.contains("0 of 200 rows read (0%)"), "{}", &html[html.find("<main").unwrap_or(0)..]);
     // A running job cannot be started again.
     let r = mia.submit(&page, &page, &[("map_0", "email"), ("dedup", "update")]).await;
     assert_eq!(r.status(), 303);

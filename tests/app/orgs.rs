@@ -296,7 +296,7 @@ async fn managers_and_marketers_are_refused_everywhere_and_nothing_changes() {
         .select(custodian::db::schema::api_tokens::id)
         .first(&mut app.conn())
         .unwrap();
-    let sam: i64 = custodian::users::model::find_by_email(&mut app.conn(), "sam@example.com").unwrap().unwrap().id;
+    let sam: i64 = custodian::accounts::find_by_email(&mut app.conn(), "sam@example.com").unwrap().unwrap().id;
 
     let gets = [
         "/teams".to_string(),

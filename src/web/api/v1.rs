@@ -6,9 +6,9 @@
 use super::bearer;
 use super::error::ApiError;
 use crate::access::Unknown;
+use crate::accounts as users_model;
 use crate::db::Db;
 use crate::permissions::{store, Perm};
-use crate::users::model as users_model;
 use actix_web::{web, HttpRequest, HttpResponse};
 use diesel::PgConnection;
 use serde::{Deserialize, Serialize};

@@ -109,7 +109,7 @@ impl Filters {
     pub fn parse(&self, conn: &mut PgConnection, errors: &mut FieldErrors) -> QueryResult<Parsed> {
         let actor = match non_empty(&self.actor) {
             Some(email) => {
-                let found = crate::users::model::find_by_email(conn, &email)?.map(|u| u.id);
+                let found = crate::accounts::find_by_email(conn, &email)?.map(|u| u.id);
                 if found.is_none() {
                     errors.add("actor", "No user has this email.");
                 }

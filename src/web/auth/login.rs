@@ -1,5 +1,6 @@
 //! GET/POST /login: sign-in with email and password, throttled per account and per address.
 
+use crate::accounts as model;
 use crate::audit;
 use crate::auth::password;
 use crate::auth::session;
@@ -7,7 +8,6 @@ use crate::auth::throttle;
 use crate::auth::viewer::client_ip;
 use crate::db::Db;
 use crate::error::AppError;
-use crate::users::model;
 use crate::web::forms::local_path;
 use crate::web::layout::Layout;
 use crate::web::respond::{render, see_other};

@@ -1,13 +1,13 @@
 //! GET/POST /setup/{token}: on a first start with no users, a one-time link printed in the log
 //! creates the first Administrator.
 
+use crate::accounts::{self as model, NewUser};
 use crate::audit;
 use crate::auth::{password, session};
 use crate::db::schema::setup_tokens;
 use crate::db::Db;
 use crate::error::AppError;
 use crate::permissions::Role;
-use crate::users::model::{self, NewUser};
 use crate::validation::FieldErrors;
 use crate::web::layout::Layout;
 use crate::web::respond::{page, render, see_other};

@@ -72,7 +72,7 @@ pub async fn show(
                 presets::all(c)?.into_iter().map(|p| Choice { value: format!("p:{}", p.id), label: p.name }).collect();
             let users: Vec<Choice> = if may_see_users {
                 users::table
-                    .filter(users::status.ne(crate::users::model::DELETED))
+                    .filter(users::status.ne(crate::accounts::DELETED))
                     .select((users::id, users::email))
                     .order(users::email)
                     .load::<(i64, String)>(c)?

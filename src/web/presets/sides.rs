@@ -153,7 +153,7 @@ pub fn load_side(c: &mut PgConnection, pick: Pick) -> Result<Side, AppError> {
         }
         Pick::User(id) => {
             let (user, subject) = crate::access::facts::signed_in(c, id)?.ok_or(AppError::NotFound)?;
-            if user.status == crate::users::model::DELETED {
+            if user.status == crate::accounts::DELETED {
                 return Err(AppError::NotFound);
             }
             let sources = store::sources(c, id)?;

@@ -2,13 +2,13 @@
 //! saves name and manager.
 
 use super::model::{self, TeamForm};
+use crate::accounts::User;
 use crate::audit;
 use crate::auth::{session::FlashKind, Viewer};
 use crate::db::schema::teams;
 use crate::db::Db;
 use crate::error::AppError;
 use crate::permissions::Perm;
-use crate::users::User;
 use crate::validation::FieldErrors;
 use crate::web::audit::{history, Row};
 use crate::web::layout::Layout;

@@ -1,7 +1,7 @@
 //! Team records and their queries.
 
+use crate::accounts::{self as users_model, User};
 use crate::db::schema::{team_members, teams, users};
-use crate::users::model::{self as users_model, User};
 use crate::validation::FieldErrors;
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Nullable, Text};

@@ -32,7 +32,7 @@ pub async fn show(viewer: Viewer, db: web::Data<Db>, path: web::Path<i64>) -> Re
     let (t, owner) = db
         .run(move |c| {
             let t = templates::find_visible(c, r, id)?.ok_or(AppError::NotFound)?;
-            let owner = crate::users::model::find(c, t.owner_id)?.map(|u| u.display_name()).unwrap_or_default();
+            let owner = crate::accounts::find(c, t.owner_id)?.map(|u| u.display_name()).unwrap_or_default();
             Ok((t, owner))
         })
         .await?;

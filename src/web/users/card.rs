@@ -3,11 +3,11 @@
 
 use crate::access::facts;
 use crate::access::reach::Reach;
+use crate::accounts::{self as model, User, ACTIVE, DEACTIVATED};
 use crate::auth::Viewer;
 use crate::db::Db;
 use crate::error::AppError;
 use crate::permissions::{store, Perm};
-use crate::users::model::{self, User, ACTIVE, DEACTIVATED};
 use crate::web::checklist::Checklist;
 use crate::web::layout::Layout;
 use crate::web::respond::page;

@@ -1,6 +1,7 @@
 //! GET/POST /users/{id}/delete: a confirmation that says what the user owns and who takes it
 //! over; deleting moves it all to the chosen successor in one transaction.
 
+use crate::accounts::{self as model, User, ACTIVE, DELETED};
 use crate::auth::session::FlashKind;
 use crate::auth::Viewer;
 use crate::db::schema::users;
@@ -8,7 +9,6 @@ use crate::db::Db;
 use crate::error::AppError;
 use crate::permissions::Perm;
 use crate::users::lifecycle::{self, Actor, LifecycleError, Owned};
-use crate::users::model::{self, User, ACTIVE, DELETED};
 use crate::web::layout::Layout;
 use crate::web::respond::{page, render, see_other};
 use actix_web::http::StatusCode;

@@ -1,10 +1,10 @@
 //! GET /users: search by email fragment, filter by role, pages of user cards.
 
+use crate::accounts::{self as model, ListFilter, User};
 use crate::auth::Viewer;
 use crate::db::Db;
 use crate::error::AppError;
 use crate::permissions::{Perm, Role};
-use crate::users::model::{self, ListFilter, User};
 use crate::web::layout::Layout;
 use crate::web::respond::page;
 use actix_web::{web, HttpResponse};

@@ -3,11 +3,11 @@
 //! Create lives under /users/new, edit under /users/{id}/edit; each step posts to
 //! `<base>/details`, `<base>/permissions`, `<base>/save` or `<base>/cancel` with `?w=<wizard id>`.
 
+use crate::accounts::{self as model, DELETED};
 use crate::auth::Viewer;
 use crate::db::Db;
 use crate::error::AppError;
 use crate::permissions::Perm;
-use crate::users::model::{self, DELETED};
 use crate::users::wizard::{self as state, WizardState};
 use crate::validation::FieldErrors;
 use actix_web::http::StatusCode;

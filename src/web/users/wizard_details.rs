@@ -3,11 +3,12 @@
 //! with errors keeps everything typed and a valid avatar.
 
 use super::wizard::{authorize, details_page, load_or_fresh, Scope};
+use crate::accounts as model;
 use crate::auth::{password, Viewer};
 use crate::db::Db;
 use crate::error::AppError;
 use crate::users::avatar::{self, AvatarError};
-use crate::users::{model, validate, wizard as state};
+use crate::users::{validate, wizard as state};
 use crate::validation::FieldErrors;
 use crate::web::respond::see_other;
 use actix_multipart::Multipart;

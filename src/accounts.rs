@@ -1,4 +1,5 @@
-//! The user record and its queries.
+//! The user record (the `users` table) and its queries. It sits below `access`, which reads it
+//! to decide, and below the `users` domain module, which manages accounts (wizard, lifecycle).
 
 use crate::db::schema::users;
 use crate::permissions::Role;
