@@ -158,6 +158,19 @@ impl TestApp {
         create_user(&mut self.conn(), email, role)
     }
 
+    /// A per-user override: `key` granted (or revoked) for `user` on top of their presets.
+    pub fn override_key(&self, user: i64, key: &str, granted: bool) {
+        use custodian::db::schema::user_overrides;
+        diesel::insert_into(user_overrides::table)
+            .values((
+                user_overrides::user_id.eq(user),
+                user_overrides::perm_key.eq(key),
+                user_overrides::granted.eq(granted),
+            ))
+            .execute(&mut self.conn())
+            .unwrap();
+    }
+
     /// A browser signed in as a new user of `role`.
     pub async fn signed_in(&self, email: &str, role: Role) -> (i64, Browser) {
         let id = self.create_user(email, role);

@@ -3,7 +3,7 @@
 //! compare. Every refused action is checked to have changed nothing in the database.
 
 use crate::helpers::*;
-use custodian::db::schema::{audit_log, presets, user_overrides, user_presets, users};
+use custodian::db::schema::{audit_log, presets, user_presets, users};
 use custodian::permissions::{store, PermSet, Role};
 use custodian::presets as model;
 use diesel::prelude::*;
@@ -22,17 +22,6 @@ pub fn custom(app: &TestApp, author: i64, name: &str, keys: &[&str]) -> i64 {
 pub fn hold(app: &TestApp, user: i64, preset: i64) {
     diesel::insert_into(user_presets::table)
         .values((user_presets::user_id.eq(user), user_presets::preset_id.eq(preset)))
-        .execute(&mut app.conn())
-        .unwrap();
-}
-
-fn override_key(app: &TestApp, user: i64, key: &str, granted: bool) {
-    diesel::insert_into(user_overrides::table)
-        .values((
-            user_overrides::user_id.eq(user),
-            user_overrides::perm_key.eq(key),
-            user_overrides::granted.eq(granted),
-        ))
         .execute(&mut app.conn())
         .unwrap();
 }
@@ -309,7 +298,7 @@ async fn impact_preview_matches_the_effective_permissions_after_saving() {
     for u in [a, bb, c] {
         hold(&app, u, p);
     }
-    override_key(&app, bb, "tests.ab_messages", false);
+    app.override_key(bb, "tests.ab_messages", false);
     let ids = [a, bb, c, bystander];
     let effective = |app: &TestApp| -> Vec<PermSet> {
         let mut conn = app.conn();
@@ -488,8 +477,8 @@ async fn compare_shows_differences_and_sources() {
     let u = app.create_user("u@example.com", Role::Salesperson);
     let v = app.create_user("v@example.com", Role::Salesperson);
     hold(&app, u, extra);
-    override_key(&app, u, "contacts.delete", true);
-    override_key(&app, u, "analytics.basic", false);
+    app.override_key(u, "contacts.delete", true);
+    app.override_key(u, "analytics.basic", false);
     let html = b.page(&format!("/presets/compare?a=u:{u}&b=u:{v}")).await;
     assert!(html.contains("<strong>3</strong> permissions differ"), "sms.send, contacts.delete, analytics.basic");
     let email = row(&html, "data-key=\"email.send\"");
@@ -538,8 +527,8 @@ async fn sources_many_agrees_with_sources() {
     let nobody = app.create_user("c@example.com", Role::User);
     diesel::delete(user_presets::table.filter(user_presets::user_id.eq(nobody))).execute(&mut app.conn()).unwrap();
     hold(&app, a, p);
-    override_key(&app, a, "contacts.delete", true);
-    override_key(&app, b, "email.send", false);
+    app.override_key(a, "contacts.delete", true);
+    app.override_key(b, "email.send", false);
     let mut conn = app.conn();
     let ids = [admin, a, b, nobody, 987_654];
     let many = store::sources_many(&mut conn, &ids).unwrap();

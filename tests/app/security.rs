@@ -416,14 +416,7 @@ async fn the_audit_log_redacts_contacts_the_viewer_cannot_see() {
     let (_, admin) = app.signed_in("ada@example.com", Role::Administrator).await;
     let (olga, olga_b) = app.signed_in("olga@example.com", Role::Manager).await;
     let auditor = app.create_user("audrey@example.com", Role::User);
-    diesel::insert_into(user_overrides::table)
-        .values((
-            user_overrides::user_id.eq(auditor),
-            user_overrides::perm_key.eq("administration.audit_view"),
-            user_overrides::granted.eq(true),
-        ))
-        .execute(&mut app.conn())
-        .unwrap();
+    app.override_key(auditor, "administration.audit_view", true);
     let audrey = app.browser();
     assert_eq!(audrey.login("audrey@example.com", TEST_PASSWORD).await.status(), 303);
     let x = contact(&mut app.conn(), "Secret", Some(olga));
@@ -567,14 +560,7 @@ async fn a_segment_puts_into_its_group_only_contacts_its_saver_may_assign() {
     let olga = app.create_user("olga@example.com", Role::Manager);
     // A User who manages access groups: sees and assigns only what she owns.
     let uma = app.create_user("uma@example.com", Role::User);
-    diesel::insert_into(user_overrides::table)
-        .values((
-            user_overrides::user_id.eq(uma),
-            user_overrides::perm_key.eq("administration.access_groups_manage"),
-            user_overrides::granted.eq(true),
-        ))
-        .execute(&mut app.conn())
-        .unwrap();
+    app.override_key(uma, "administration.access_groups_manage", true);
     let b = app.browser();
     assert_eq!(b.login("uma@example.com", TEST_PASSWORD).await.status(), 303);
     let mut c = app.conn();

@@ -480,14 +480,7 @@ async fn administrator_signs_a_user_out_everywhere_without_deactivating_them() {
 /// A Manager who was granted users_manage: may manage users, but is no Administrator.
 fn user_manager(app: &TestApp, email: &str) -> i64 {
     let id = app.create_user(email, Role::Manager);
-    diesel::insert_into(user_overrides::table)
-        .values((
-            user_overrides::user_id.eq(id),
-            user_overrides::perm_key.eq("administration.users_manage"),
-            user_overrides::granted.eq(true),
-        ))
-        .execute(&mut app.conn())
-        .unwrap();
+    app.override_key(id, "administration.users_manage", true);
     id
 }
 

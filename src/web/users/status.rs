@@ -22,46 +22,48 @@ fn outcome(viewer: &Viewer, id: i64, r: Result<String, LifecycleError>) -> Resul
     Ok(see_other(&format!("/users/{id}")))
 }
 
-#[tracing::instrument(skip_all)]
-pub async fn deactivate(viewer: Viewer, db: web::Data<Db>, id: web::Path<i64>) -> Result<HttpResponse, AppError> {
+/// Runs one lifecycle step on user `id` in a transaction (a refusal rolls nothing back, as
+/// nothing was written) and reports it on the card.
+async fn run(
+    viewer: Viewer,
+    db: web::Data<Db>,
+    id: web::Path<i64>,
+    step: impl FnOnce(&mut diesel::PgConnection, &Actor, i64) -> Result<String, LifecycleError> + Send + 'static,
+) -> Result<HttpResponse, AppError> {
     viewer.require(Perm::AdministrationUsersManage)?;
     let id = id.into_inner();
     let actor = Actor { id: viewer.id(), ip: viewer.ip.clone() };
     let r = db
-        .transaction(move |c| match lifecycle::deactivate(c, &actor, id) {
+        .transaction(move |c| match step(c, &actor, id) {
             Err(LifecycleError::Db(e)) => Err(e.into()),
-            r => Ok(r.map(|u| format!("{} is deactivated and signed out everywhere.", u.email))),
+            r => Ok(r),
         })
         .await?;
     outcome(&viewer, id, r)
+}
+
+#[tracing::instrument(skip_all)]
+pub async fn deactivate(viewer: Viewer, db: web::Data<Db>, id: web::Path<i64>) -> Result<HttpResponse, AppError> {
+    run(viewer, db, id, |c, actor, id| {
+        lifecycle::deactivate(c, actor, id).map(|u| format!("{} is deactivated and signed out everywhere.", u.email))
+    })
+    .await
 }
 
 #[tracing::instrument(skip_all)]
 pub async fn reactivate(viewer: Viewer, db: web::Data<Db>, id: web::Path<i64>) -> Result<HttpResponse, AppError> {
-    viewer.require(Perm::AdministrationUsersManage)?;
-    let id = id.into_inner();
-    let actor = Actor { id: viewer.id(), ip: viewer.ip.clone() };
-    let r = db
-        .transaction(move |c| match lifecycle::reactivate(c, &actor, id) {
-            Err(LifecycleError::Db(e)) => Err(e.into()),
-            r => Ok(r.map(|u| format!("{} can sign in again.", u.email))),
-        })
-        .await?;
-    outcome(&viewer, id, r)
+    run(viewer, db, id, |c, actor, id| {
+        lifecycle::reactivate(c, actor, id).map(|u| format!("{} can sign in again.", u.email))
+    })
+    .await
 }
 
 #[tracing::instrument(skip_all)]
 pub async fn sign_out(viewer: Viewer, db: web::Data<Db>, id: web::Path<i64>) -> Result<HttpResponse, AppError> {
-    viewer.require(Perm::AdministrationUsersManage)?;
-    let id = id.into_inner();
-    let actor = Actor { id: viewer.id(), ip: viewer.ip.clone() };
-    let r = db
-        .transaction(move |c| match lifecycle::sign_out_everywhere(c, &actor, id) {
-            Err(LifecycleError::Db(e)) => Err(e.into()),
-            r => Ok(r.map(|(u, n)| {
-                format!("{} is signed out everywhere ({n} session{} ended).", u.email, if n == 1 { "" } else { "s" })
-            })),
+    run(viewer, db, id, |c, actor, id| {
+        lifecycle::sign_out_everywhere(c, actor, id).map(|(u, n)| {
+            format!("{} is signed out everywhere ({n} session{} ended).", u.email, if n == 1 { "" } else { "s" })
         })
-        .await?;
-    outcome(&viewer, id, r)
+    })
+    .await
 }
