@@ -241,8 +241,9 @@ pub fn check_holders(
     use crate::access::grant::{account_change, Standing};
     for i in impact.iter().filter(|i| i.changes() && i.holder.status != crate::accounts::DELETED) {
         // Only the difference matters to the rule: put the holder's losses back to get "before".
-        let before = Standing { role: i.holder.role(), perms: i.losses };
-        let after = Standing { role: i.holder.role(), perms: i.gains };
+        // (A preset edit changes no data setting: both sides hold them as they are, unset.)
+        let before = Standing { role: i.holder.role(), perms: i.losses, only_owned: false, export_disabled: false };
+        let after = Standing { perms: i.gains, ..before };
         account_change(actor, Some(before), after)?;
     }
     Ok(())

@@ -17,7 +17,7 @@
 use super::ops::{self, Operation, Refusal};
 use super::rules::{Decision, Subject};
 use crate::db::schema::users;
-use crate::permissions::{store, PermSet, Role};
+use crate::permissions::{PermSet, Role};
 use diesel::prelude::*;
 
 /// Why a change would give more than the actor could give by hand.
@@ -35,13 +35,70 @@ pub enum Escalation {
     /// An operation on a contact the actor may not do by hand.
     #[error("You may not change who has access to this contact: {}.", .0.describe())]
     Contact(Refusal),
+    /// The account holds permissions the actor does not: managing it (its password, email,
+    /// status) would hand the actor those permissions.
+    #[error("You can only manage accounts whose permissions you hold yourself; this one also has: {}.", .0.keys().join(", "))]
+    Account(PermSet),
+    /// Lifting "only contacts this user owns" or "disable contact export" from an account, or
+    /// managing an account without them, when the actor is held to them.
+    #[error("You are limited by this data setting yourself, so you cannot lift it from anyone: {0}.")]
+    DataSetting(&'static str),
 }
 
-/// A user account's role and effective permissions: what an account change gives.
+/// A user account's role, effective permissions and data settings: what an account change
+/// gives, and what managing the account reaches.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Standing {
     pub role: Role,
     pub perms: PermSet,
+    /// "Only contacts this user owns" (SPEC 2.4).
+    pub only_owned: bool,
+    /// "Disable contact export" (SPEC 2.4).
+    pub export_disabled: bool,
+}
+
+impl Standing {
+    /// The standing of a user as stored now (`None`: no such user). One query.
+    pub fn of(conn: &mut PgConnection, user_id: i64) -> QueryResult<Option<Standing>> {
+        Ok(super::facts::signed_in(conn, user_id)?.map(|(user, s)| Standing {
+            role: user.role(),
+            perms: s.perms,
+            only_owned: s.only_owned,
+            export_disabled: s.export_disabled,
+        }))
+    }
+
+    /// A complete Administrator: the role, every permission, no data restriction.
+    fn complete(&self) -> bool {
+        self.role == Role::Administrator && self.perms == PermSet::all() && !self.only_owned && !self.export_disabled
+    }
+}
+
+/// May `actor` manage another user's account at all — edit its details or password, change
+/// its status, sign it out, delete it? Only if that gives the actor nothing they lack: the
+/// account's permissions are ones the actor holds, an Administrator's account is managed only
+/// by an Administrator, and an actor held to a data setting cannot manage an account free of
+/// it.
+pub fn manage_account(actor: &Subject, target: &Standing) -> Result<(), Escalation> {
+    if target.role == Role::Administrator && !actor.administrator {
+        return Err(Escalation::AdministratorRole);
+    }
+    let extra = target.perms.difference(actor.perms);
+    if !extra.is_empty() {
+        return Err(Escalation::Account(extra));
+    }
+    data_settings(actor, target.only_owned, target.export_disabled)
+}
+
+/// An account free of a data setting the actor is held to would reach more than the actor.
+fn data_settings(actor: &Subject, only_owned: bool, export_disabled: bool) -> Result<(), Escalation> {
+    if actor.only_owned && !only_owned {
+        return Err(Escalation::DataSetting("only contacts this user owns"));
+    }
+    if actor.export_disabled && !export_disabled {
+        return Err(Escalation::DataSetting("contact export disabled"));
+    }
+    Ok(())
 }
 
 /// May `actor` turn an account from `before` (`None`: a new account) into `after`?
@@ -54,7 +111,11 @@ pub fn account_change(actor: &Subject, before: Option<Standing>, after: Standing
         return Err(Escalation::AdministratorRole);
     }
     let gained = after.perms.difference(before.map(|b| b.perms).unwrap_or(PermSet::EMPTY));
-    preset_keys(actor.perms, gained)
+    preset_keys(actor.perms, gained)?;
+    // Lifting a data setting (or creating an account without it) is giving too.
+    let lifts_owned = !after.only_owned && before.is_none_or(|b| b.only_owned);
+    let lifts_export = !after.export_disabled && before.is_none_or(|b| b.export_disabled);
+    data_settings(actor, !lifts_owned, !lifts_export)
 }
 
 /// May an author holding `author_perms` put `keys` into a preset (or give them to a user)?
@@ -74,8 +135,8 @@ pub fn contact_access(actor: &Subject, d: &Decision, op: Operation) -> Result<()
     ops::permits(actor, d, op).map_err(Escalation::Contact)
 }
 
-/// The organisation keeps at least one complete Administrator: active, with the role, and
-/// holding every permission. Run inside the transaction of a change, after it; locks the
+/// The organisation keeps at least one complete Administrator: active, with the role, holding
+/// every permission, and held to no data setting. Run inside the transaction of a change, after it; locks the
 /// Administrators' rows so two concurrent changes cannot both pass.
 pub fn ensure_complete_administrator(conn: &mut PgConnection) -> Result<(), LastAdministrator> {
     ensure_complete_administrator_besides(conn, None)
@@ -96,7 +157,7 @@ pub fn ensure_complete_administrator_besides(
         .for_update()
         .load(conn)?;
     for id in admins.into_iter().filter(|id| Some(*id) != leaving) {
-        if store::effective_of(conn, id)? == PermSet::all() {
+        if Standing::of(conn, id)?.is_some_and(|s| s.complete()) {
             return Ok(());
         }
     }

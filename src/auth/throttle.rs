@@ -48,7 +48,8 @@ pub fn keys(conn: &mut PgConnection, email: &str, ip: &str) -> QueryResult<Keys>
         .get_result(conn)?;
     Ok(Keys {
         account: format!("acct:{}", folded.email),
-        pair: format!("acct:{}|ip:{ip}", folded.email),
+        // Its own prefix: no email typed can make an account key equal another's pair key.
+        pair: format!("pair:{ip}|{}", folded.email),
         ip: format!("ip:{ip}"),
     })
 }
@@ -89,18 +90,18 @@ fn record_failure(conn: &mut PgConnection, key: &str, limit: i32) -> QueryResult
     let now = Utc::now();
     let window_start = now - Duration::minutes(WINDOW_MINUTES);
     let lock_until = now + Duration::minutes(LOCK_MINUTES);
-    // One statement: start over when the last failure is outside the window or a lock expired.
+    // One statement. A failure outside the window, or the first after a lock expired, starts
+    // the count over (and clears the old lock); the lock is set when the count reaches `limit`.
     diesel::sql_query(
-        "INSERT INTO login_attempts (key, failures, last_failure, locked_until) VALUES ($1, 1, $2, NULL)
-         ON CONFLICT (key) DO UPDATE SET
-           failures = CASE WHEN login_attempts.last_failure < $3
-                             OR (login_attempts.locked_until IS NOT NULL AND login_attempts.locked_until <= $2)
-                           THEN 1 ELSE login_attempts.failures + 1 END,
-           last_failure = $2,
-           locked_until = CASE WHEN login_attempts.last_failure >= $3
-                                AND (login_attempts.locked_until IS NULL OR login_attempts.locked_until > $2)
-                                AND login_attempts.failures + 1 >= $4
-                               THEN $5 ELSE login_attempts.locked_until END",
+        "INSERT INTO login_attempts AS a (key, failures, last_failure, locked_until) \
+           VALUES ($1, 1, $2, CASE WHEN 1 >= $4 THEN $5 END) \
+         ON CONFLICT (key) DO UPDATE SET \
+           failures = CASE WHEN a.last_failure < $3 OR a.locked_until <= $2 THEN 1 ELSE a.failures + 1 END, \
+           last_failure = $2, \
+           locked_until = CASE \
+             WHEN (CASE WHEN a.last_failure < $3 OR a.locked_until <= $2 THEN 1 ELSE a.failures + 1 END) >= $4 THEN $5 \
+             WHEN a.last_failure < $3 OR a.locked_until <= $2 THEN NULL \
+             ELSE a.locked_until END",
     )
     .bind::<diesel::sql_types::Text, _>(key)
     .bind::<diesel::sql_types::Timestamptz, _>(now)

@@ -23,6 +23,9 @@ pub enum LifecycleError {
     BadSuccessor,
     #[error("This user is not in a state that allows this.")]
     WrongStatus,
+    /// The no-escalation rule (`access::grant::manage_account`) refuses it.
+    #[error("{0}")]
+    NotAllowed(String),
     #[error(transparent)]
     Db(#[from] diesel::result::Error),
 }
@@ -46,6 +49,15 @@ pub fn ensure_not_last_admin(conn: &mut PgConnection, user: &User) -> Result<(),
     })
 }
 
+/// The no-escalation rule for managing account `id`: the actor, as they stand now, may manage
+/// it only if that hands them nothing they lack (`access::grant::manage_account`).
+fn may_manage(conn: &mut PgConnection, actor: &Actor, id: i64) -> Result<(), LifecycleError> {
+    use crate::access::grant::{manage_account, Standing};
+    let who = crate::access::facts::subject(conn, actor.id)?.ok_or(diesel::result::Error::NotFound)?;
+    let target = Standing::of(conn, id)?.ok_or(diesel::result::Error::NotFound)?;
+    manage_account(&who, &target).map_err(|e| LifecycleError::NotAllowed(e.to_string()))
+}
+
 fn set_status(conn: &mut PgConnection, id: i64, status: &str) -> QueryResult<User> {
     diesel::update(users::table.find(id))
         .set((users::status.eq(status), users::version.eq(users::version + 1), users::updated_at.eq(Utc::now())))
@@ -62,6 +74,7 @@ pub fn deactivate(conn: &mut PgConnection, actor: &Actor, id: i64) -> Result<Use
     if user.status != ACTIVE {
         return Err(LifecycleError::WrongStatus);
     }
+    may_manage(conn, actor, id)?;
     ensure_not_last_admin(conn, &user)?;
     let after = set_status(conn, id, DEACTIVATED)?;
     let ended = end_sessions_of(conn, id)?;
@@ -79,6 +92,7 @@ pub fn reactivate(conn: &mut PgConnection, actor: &Actor, id: i64) -> Result<Use
     if user.status != DEACTIVATED {
         return Err(LifecycleError::WrongStatus);
     }
+    may_manage(conn, actor, id)?;
     let after = set_status(conn, id, ACTIVE)?;
     audit::Entry::new(Some(actor.id), "user.reactivate", "user", id)
         .before(serde_json::json!({ "status": user.status }))
@@ -98,6 +112,7 @@ pub fn sign_out_everywhere(conn: &mut PgConnection, actor: &Actor, id: i64) -> R
     if user.status == DELETED {
         return Err(LifecycleError::WrongStatus);
     }
+    may_manage(conn, actor, id)?;
     let ended = end_sessions_of(conn, id)?;
     audit::Entry::new(Some(actor.id), "user.sign_out_everywhere", "user", id)
         .after(serde_json::json!({ "sessions_ended": ended }))
@@ -175,6 +190,14 @@ pub fn delete(conn: &mut PgConnection, actor: &Actor, id: i64, successor: i64) -
     let heir = model::find(conn, successor)?;
     if successor == id || !heir.as_ref().is_some_and(User::is_active) {
         return Err(LifecycleError::BadSuccessor);
+    }
+    may_manage(conn, actor, id)?;
+    // The successor takes over every contact the user owns, confidential ones too: naming
+    // oneself would be taking them, which only an Administrator may.
+    if successor == actor.id && !crate::access::facts::subject(conn, actor.id)?.is_some_and(|s| s.administrator) {
+        return Err(LifecycleError::NotAllowed(
+            "Only an Administrator can name themselves as successor: choose another user to take over.".into(),
+        ));
     }
     ensure_not_last_admin(conn, &user)?;
     let moved = transfer_owned(conn, id, successor)?;

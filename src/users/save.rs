@@ -43,14 +43,19 @@ pub fn check_escalation(conn: &mut PgConnection, actor: &Subject, state: &Wizard
     let held: Vec<PermSet> = all.iter().filter(|p| state.presets.contains(&p.id)).map(|p| p.keys).collect();
     let after = effective(&held, state.grants(), state.revokes());
     let before = match state.target {
-        Some(id) => {
-            let role: String = users::table.find(id).select(users::role).first(conn)?;
-            let role = role.parse().map_err(|_| diesel::result::Error::NotFound)?;
-            Some(Standing { role, perms: store::effective_of(conn, id)? })
-        }
+        Some(id) => Some(Standing::of(conn, id)?.ok_or(diesel::result::Error::NotFound)?),
         None => None,
     };
-    grant::account_change(actor, before, Standing { role: state.role(), perms: after })?;
+    if let Some(b) = &before {
+        grant::manage_account(actor, b)?;
+    }
+    let standing = Standing {
+        role: state.role(),
+        perms: after,
+        only_owned: state.only_owned,
+        export_disabled: state.disable_export,
+    };
+    grant::account_change(actor, before, standing)?;
     Ok(after)
 }
 

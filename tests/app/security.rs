@@ -66,41 +66,53 @@ async fn a_user_manager_who_is_no_administrator_cannot_hand_out_the_administrato
     assert_eq!(eve, 0);
 }
 
-/// H2: the organisation never loses its last complete Administrator (the role and every key).
+/// H2: the organisation never loses its last complete Administrator (the role, every key, no
+/// data setting): an incomplete Administrator cannot touch a complete one, and a preset edit
+/// that would leave none is refused.
 #[tokio::test]
 async fn no_change_leaves_the_organisation_without_a_complete_administrator() {
+    use crate::presets::{custom, hold};
+    use custodian::db::schema::user_presets;
     let app = spawn_app().await;
     let (ada, ada_b) = app.signed_in("ada@example.com", Role::Administrator).await;
     let (bea, bea_b) = app.signed_in("bea@example.com", Role::Administrator).await;
+    // Ada takes audit_view from Bea: allowed, Ada is still a complete Administrator.
     let admin_sys = system_preset(&app, Role::Administrator).to_string();
     let all = Role::Administrator.default_permissions().keys();
-    let strip = |b: &'static str| {
-        let mut f = vec![("role", "administrator"), ("preset", admin_sys.as_str()), ("action", "next")];
-        f.extend(all.iter().filter(move |k| **k != b).map(|k| ("perm", *k)));
-        f
-    };
-    // Ada takes audit_view from Bea: allowed, Ada is still a complete Administrator.
+    let mut strip = vec![("role", "administrator"), ("preset", admin_sys.as_str()), ("action", "next")];
+    strip.extend(all.iter().filter(|k| **k != "administration.audit_view").map(|k| ("perm", *k)));
     let base = format!("/users/{bea}/edit");
     let fields = [("first_name", "Bea"), ("last_name", "B"), ("email", "bea@example.com")];
     let w = wizard_id(&location(&details(&ada_b, &base, None, &fields, None).await));
-    permissions(&ada_b, &base, &w, &strip("administration.audit_view")).await;
+    permissions(&ada_b, &base, &w, &strip).await;
     assert_eq!(save(&ada_b, &base, &w).await.status(), 303);
-
-    // Bea (role Administrator, incomplete) now takes a key from Ada, the last complete one.
-    let base = format!("/users/{ada}/edit");
-    let fields = [("first_name", "Ada"), ("last_name", "A"), ("email", "ada@example.com")];
-    let w = wizard_id(&location(&details(&bea_b, &base, None, &fields, None).await));
-    permissions(&bea_b, &base, &w, &strip("administration.settings")).await;
-    let r = save(&bea_b, &base, &w).await;
-    assert_eq!(r.status(), 422);
-    assert!(r.text().await.unwrap().contains("no active Administrator holding every permission"));
-    let revokes: i64 =
-        user_overrides::table.filter(user_overrides::user_id.eq(ada)).count().get_result(&mut app.conn()).unwrap();
-    assert_eq!(revokes, 0, "nothing half-saved");
-    // Nor may she deactivate Ada: she would be the only Administrator left, and incomplete.
+    // Bea, incomplete now, can neither edit nor deactivate Ada.
+    assert_eq!(bea_b.get(&format!("/users/{ada}/edit")).await.status(), 403);
     bea_b.submit(&format!("/users/{ada}"), &format!("/users/{ada}/deactivate"), &[]).await;
     let status: String = users::table.find(ada).select(users::status).first(&mut app.conn()).unwrap();
     assert_eq!(status, "active");
+
+    // Both hold everything through one custom preset only; Ada's edit of it would leave no
+    // complete Administrator.
+    let everything = custom(&app, ada, "Everything", &all);
+    diesel::delete(user_presets::table.filter(user_presets::user_id.eq_any([ada, bea])))
+        .execute(&mut app.conn())
+        .unwrap();
+    diesel::delete(user_overrides::table).execute(&mut app.conn()).unwrap();
+    hold(&app, ada, everything);
+    hold(&app, bea, everything);
+    let page = format!("/presets/{everything}");
+    let keep: Vec<&str> = all.iter().copied().filter(|k| *k != "administration.settings").collect();
+    let mut f: Vec<(&str, &str)> = vec![("version", "1")];
+    f.extend(keep.iter().map(|k| ("perm", *k)));
+    let preview = ada_b.submit(&page, &page, &f).await.text().await.unwrap();
+    let digest = preview.split("name=\"digest\" value=\"").nth(1).unwrap().split('"').next().unwrap().to_string();
+    let mut confirm: Vec<(&str, &str)> = vec![("step", "confirm"), ("version", "1"), ("digest", &digest)];
+    confirm.extend(keep.iter().map(|k| ("perm", *k)));
+    let r = ada_b.submit(&page, &page, &confirm).await;
+    assert_eq!(r.status(), 400);
+    assert!(r.text().await.unwrap().contains("no active Administrator holding every permission"));
+    assert_eq!(crate::presets::keys_of(&app, everything).len(), all.len(), "nothing half-saved");
     assert_eq!(ada_b.get("/api-tokens").await.status(), 200, "Ada keeps everything");
 }
 
@@ -635,4 +647,60 @@ fn an_interrupted_import_is_told_from_one_in_progress() {
         })
         .unwrap_err();
     assert!(!in_progress(&mut page, 42).unwrap(), "a run that ended (or died) holds nothing");
+}
+
+/// Review of #16: managing an account (password, status, deletion) is giving its powers, so a
+/// user manager manages only accounts whose permissions they hold, and never names themselves
+/// successor of a deleted user's contacts.
+#[tokio::test]
+async fn a_user_manager_cannot_take_over_an_account_more_powerful_than_theirs() {
+    let app = spawn_app().await;
+    let ada = app.create_user("ada@example.com", Role::Administrator);
+    let uma = plain_user_manager(&app, "uma@example.com");
+    let b = app.browser();
+    assert_eq!(b.login("uma@example.com", TEST_PASSWORD).await.status(), 303);
+    let olga = app.create_user("olga@example.com", Role::Manager);
+    let sam = app.create_user("sam@example.com", Role::Salesperson);
+    // A new password for the Administrator, or for a Manager (contacts.all, which Uma lacks).
+    for target in [ada, olga] {
+        assert_eq!(b.get(&format!("/users/{target}/edit")).await.status(), 403);
+        b.submit(&format!("/users/{target}"), &format!("/users/{target}/deactivate"), &[]).await;
+        let status: String = users::table.find(target).select(users::status).first(&mut app.conn()).unwrap();
+        assert_eq!(status, "active", "user {target}");
+    }
+    // A Salesperson's account is within her reach, but she may not take over its contacts.
+    assert_eq!(b.get(&format!("/users/{sam}/edit")).await.status(), 200);
+    let r = b
+        .submit(&format!("/users/{sam}/delete"), &format!("/users/{sam}/delete"), &[("successor", &uma.to_string())])
+        .await;
+    assert_eq!(r.status(), 422);
+    assert!(r.text().await.unwrap().contains("Only an Administrator can name themselves as successor"));
+}
+
+/// Review of #16: a lock that expired re-arms after the next run of failures, and no typed
+/// email can make an account key collide with another's pair key.
+#[test]
+fn the_sign_in_lock_re_arms_after_it_expires() {
+    use custodian::auth::throttle::{self, ACCOUNT_LIMIT};
+    let db = TestDb::new();
+    let mut c = db.conn();
+    let keys = throttle::keys(&mut c, "ada@example.com", "10.0.0.1").unwrap();
+    let locked = |c: &mut PgConnection| throttle::locked_until(c, &[keys.pair.clone()]).unwrap().is_some();
+    for _ in 0..ACCOUNT_LIMIT {
+        throttle::record_failures(&mut c, &keys).unwrap();
+    }
+    assert!(locked(&mut c));
+    // The lock runs out (its failures are still recent).
+    diesel::sql_query("UPDATE login_attempts SET locked_until = now() - interval '1 second' WHERE key = $1")
+        .bind::<diesel::sql_types::Text, _>(&keys.pair)
+        .execute(&mut c)
+        .unwrap();
+    assert!(!locked(&mut c));
+    for _ in 0..ACCOUNT_LIMIT {
+        throttle::record_failures(&mut c, &keys).unwrap();
+    }
+    assert!(locked(&mut c), "locked again after another run of failures");
+    let forged = throttle::keys(&mut c, &keys.pair.replacen("acct:", "", 1), "10.0.0.2").unwrap();
+    assert_ne!(forged.account, keys.pair);
+    assert!(keys.pair.starts_with("pair:") && keys.account.starts_with("acct:"));
 }
