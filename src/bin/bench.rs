@@ -669,6 +669,7 @@ fn bulk_bench(conn: &mut PgConnection) -> anyhow::Result<BulkResult> {
         Executed::Done(r) => write!(summary, "; executed: {:?}, {} contacts changed", r.changes, r.changed_ids.len())?,
         Executed::Changed { .. } => summary.push_str("; execute found the selection changed (nothing done)"),
         Executed::Gone => summary.push_str("; execute: token gone (nothing done)"),
+        Executed::Refused(why) => write!(summary, "; execute refused: {why}")?,
     }
     Ok(BulkResult { preview, execute, summary })
 }

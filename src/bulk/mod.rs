@@ -100,6 +100,9 @@ pub enum Executed {
     },
     /// Unknown, foreign or already executed token.
     Gone,
+    /// The user no longer holds the permissions the actions need (or the stored actions no
+    /// longer parse): nothing was done.
+    Refused(&'static str),
 }
 
 /// Executes a previewed run in one transaction, re-checking access first.
@@ -128,7 +131,13 @@ pub fn execute(
         let Some((run_id, spec, matched, count, sum)) = row else { return Ok(Executed::Gone) };
         // A stored run whose actions no longer parse (written by another version) is refused,
         // never executed as an empty run and marked done.
-        let Ok(spec) = serde_json::from_value::<Spec>(spec) else { return Ok(Executed::Gone) };
+        let Ok(spec) = serde_json::from_value::<Spec>(spec) else {
+            return Ok(Executed::Refused("These actions can no longer be read. Nothing was done; start again."));
+        };
+        // The permissions as they are now, not as they were at the preview.
+        if let Err(why) = spec.permitted(s.perms) {
+            return Ok(Executed::Refused(why));
+        }
         // Overlapping runs are serialised: the matched contacts are locked in id order (the one
         // order every run takes them in, so two runs cannot deadlock); a second run on some of
         // them waits here for the first to commit, then re-checks what it may edit. Runs on

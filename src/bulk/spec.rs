@@ -51,6 +51,18 @@ impl Spec {
             || self.remove_group.is_some()
     }
 
+    /// Whether `perms` allow these actions: owners and groups need contacts.assign, tags
+    /// contacts.edit (checked at the preview and again at execution).
+    pub fn permitted(&self, perms: PermSet) -> Result<(), &'static str> {
+        if self.assigns() && !perms.contains(Perm::ContactsAssign) {
+            return Err("Changing owners or access groups needs the contacts.assign permission.");
+        }
+        if !self.tags.is_empty() && !perms.contains(Perm::ContactsEdit) {
+            return Err("Assigning tags needs the contacts.edit permission.");
+        }
+        Ok(())
+    }
+
     /// One line per action, for pages and the audit log.
     pub fn describe(&self) -> Vec<String> {
         let mut out = Vec::new();
@@ -132,11 +144,8 @@ pub fn parse(
     if errors.is_empty() && spec.is_empty() {
         errors.add("actions", "Choose at least one action.");
     }
-    if spec.assigns() && !perms.contains(Perm::ContactsAssign) {
-        errors.add("actions", "Changing owners or access groups needs the contacts.assign permission.");
-    }
-    if !spec.tags.is_empty() && !perms.contains(Perm::ContactsEdit) {
-        errors.add("tags", "Assigning tags needs the contacts.edit permission.");
+    if let Err(why) = spec.permitted(perms) {
+        errors.add(if spec.assigns() && !perms.contains(Perm::ContactsAssign) { "actions" } else { "tags" }, why);
     }
     if let (Some(a), Some(b)) = (&spec.add_group, &spec.remove_group) {
         if a.0 == b.0 {

@@ -135,6 +135,13 @@ fn execute_inner(db: &Db, job_id: i64) -> Result<Option<Counts>, AppError> {
         let file_conn = db.get_blocking()?;
         let mut reader = super::file::reader(super::file::StoredFile::open(file_conn, job_id), j.delimiter_byte());
         let s = crate::access::facts::subject(c, j.user_id)?.ok_or(AppError::NotFound)?;
+        // The importer's authority as it is now, not as it was when the job was set up: a run
+        // they could no longer start by hand fails whole.
+        let assigns = !opts.groups.is_empty() || opts.owner_id != j.user_id;
+        if !s.active || !s.perms.contains(Perm::ContactsImport) || (assigns && !s.perms.contains(Perm::ContactsAssign))
+        {
+            return Err(AppError::forbidden(format!("import job {job_id}: the importer may no longer run it")));
+        }
         let counts = import_file(c, &mut reader, &j, &s, &opts)?;
         diesel::update(import_jobs::table.find(job_id))
             .set((
@@ -265,7 +272,10 @@ fn flush(
         }
     }
     let mut ids = insert_new(c, j.user_id, opts.owner_id, &new)?;
-    let updated = update_existing(c, opts.owner_id, &upd)?;
+    // Giving an ownerless existing contact a main owner changes who has access to it: only
+    // with contacts.assign (as on the card).
+    let owner_for_existing = s.perms.contains(Perm::ContactsAssign).then_some(opts.owner_id);
+    let updated = update_existing(c, owner_for_existing, &upd)?;
     counts.created += new.len() as i64;
     counts.updated += upd.len() as i64;
     // Tags: each row's own plus the options'; groups: the options'.
@@ -383,7 +393,7 @@ fn insert_new(c: &mut PgConnection, creator: i64, owner: i64, new: &[Good]) -> Q
 /// One UPDATE … FROM unnest for existing contacts: non-empty values replace the stored ones
 /// (an empty or unmapped cell keeps what is there); a contact without main owner gets the
 /// import's. Returns the ids.
-fn update_existing(c: &mut PgConnection, owner: i64, upd: &[(i64, Good)]) -> QueryResult<Vec<i64>> {
+fn update_existing(c: &mut PgConnection, owner: Option<i64>, upd: &[(i64, Good)]) -> QueryResult<Vec<i64>> {
     if upd.is_empty() {
         return Ok(Vec::new());
     }
@@ -408,7 +418,7 @@ fn update_existing(c: &mut PgConnection, owner: i64, upd: &[(i64, Good)]) -> Que
     .bind::<Array<Text>, _>(col(|g| &g.fields.phone))
     .bind::<Array<Text>, _>(col(|g| &g.fields.company))
     .bind::<Array<Text>, _>(col(|g| &g.fields.category))
-    .bind::<BigInt, _>(owner)
+    .bind::<diesel::sql_types::Nullable<BigInt>, _>(owner)
     .execute(c)?;
     Ok(ids)
 }

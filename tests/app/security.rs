@@ -704,3 +704,53 @@ fn the_sign_in_lock_re_arms_after_it_expires() {
     assert_ne!(forged.account, keys.pair);
     assert!(keys.pair.starts_with("pair:") && keys.account.starts_with("acct:"));
 }
+
+/// Review of #16: a user manager held to "only contacts this user owns" cannot lift it from
+/// anyone (that would give access they do not have).
+#[tokio::test]
+async fn a_data_setting_the_actor_is_held_to_cannot_be_lifted_by_them() {
+    use crate::fixtures::set_only_owned;
+    let app = spawn_app().await;
+    let uma = plain_user_manager(&app, "uma@example.com");
+    set_only_owned(&mut app.conn(), uma);
+    let b = app.browser();
+    assert_eq!(b.login("uma@example.com", TEST_PASSWORD).await.status(), 303);
+    let sam = app.create_user("sam@example.com", Role::Salesperson);
+    set_only_owned(&mut app.conn(), sam);
+    let base = format!("/users/{sam}/edit");
+    let fields = [("first_name", "Sam"), ("last_name", "S"), ("email", "sam@example.com")];
+    let w = wizard_id(&location(&details(&b, &base, None, &fields, None).await));
+    let sys = system_preset(&app, Role::Salesperson).to_string();
+    let mut f = vec![("role", "salesperson"), ("preset", sys.as_str()), ("action", "next")];
+    let keys = Role::Salesperson.default_permissions().keys();
+    f.extend(keys.iter().map(|k| ("perm", *k)));
+    // No only_owned box: lifted.
+    let r = permissions(&b, &base, &w, &f).await;
+    assert_eq!(r.status(), 422);
+    assert!(r.text().await.unwrap().contains("You are limited by this data setting yourself"));
+    assert_eq!(save(&b, &base, &w).await.status(), 422);
+    let still: bool = users::table.find(sam).select(users::only_owned).first(&mut app.conn()).unwrap();
+    assert!(still);
+}
+
+/// Review of #16: a bulk run checks the permissions its actions need again when it executes.
+#[tokio::test]
+async fn a_bulk_run_is_refused_when_its_permission_went_since_the_preview() {
+    use crate::fixtures::*;
+    use custodian::db::schema::contact_access_groups;
+    let app = spawn_app().await;
+    let (mia, b) = app.signed_in("mia@example.com", Role::Marketer).await;
+    let mut c = app.conn();
+    let x = contact(&mut c, "Mine", Some(mia));
+    let g = group(&mut c, "Target").to_string();
+    let r =
+        b.submit("/contacts/manage", "/contacts/manage/preview", &[("ids", &x.to_string()), ("add_group", &g)]).await;
+    let html = r.text().await.unwrap();
+    let token = html.split("name=\"token\" value=\"").nth(1).expect("a preview").split('"').next().unwrap().to_string();
+    app.override_key(mia, "contacts.assign", false);
+    let r = b.submit("/", "/contacts/manage/execute", &[("token", &token)]).await;
+    assert_eq!(location(&r), "/contacts/manage");
+    assert!(b.page("/contacts/manage").await.contains("needs the contacts.assign permission"));
+    let n: i64 = contact_access_groups::table.count().get_result(&mut c).unwrap();
+    assert_eq!(n, 0, "nothing was done");
+}

@@ -145,6 +145,10 @@ pub async fn execute(
             },
             StatusCode::CONFLICT,
         ),
+        Executed::Refused(why) => {
+            viewer.flash(FlashKind::Error, why);
+            Ok(see_other("/contacts/manage"))
+        }
         Executed::Gone => {
             viewer.flash(
                 FlashKind::Error,
