@@ -147,21 +147,25 @@ pub fn ensure_complete_administrator_besides(
     conn: &mut PgConnection,
     leaving: Option<i64>,
 ) -> Result<(), LastAdministrator> {
-    // Locked in id order, the one order every writer takes them in (no deadlock between two
-    // administrators changing each other).
-    let admins: Vec<i64> = users::table
-        .filter(users::role.eq(Role::Administrator.as_str()))
-        .filter(users::status.eq(crate::accounts::ACTIVE))
-        .select(users::id)
-        .order(users::id)
-        .for_update()
-        .load(conn)?;
-    for id in admins.into_iter().filter(|id| Some(*id) != leaving) {
+    for id in lock_administrators(conn)?.into_iter().filter(|id| Some(*id) != leaving) {
         if Standing::of(conn, id)?.is_some_and(|s| s.complete()) {
             return Ok(());
         }
     }
     Err(LastAdministrator::Missing)
+}
+
+/// Locks the active Administrators' rows until the transaction ends, in id order: the one
+/// order every writer that changes users takes them in, before any other user row, so two
+/// Administrators changing each other never deadlock. Returns their ids.
+pub fn lock_administrators(conn: &mut PgConnection) -> QueryResult<Vec<i64>> {
+    users::table
+        .filter(users::role.eq(Role::Administrator.as_str()))
+        .filter(users::status.eq(crate::accounts::ACTIVE))
+        .select(users::id)
+        .order(users::id)
+        .for_update()
+        .load(conn)
 }
 
 /// The change would leave no complete Administrator.

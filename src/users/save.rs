@@ -162,6 +162,8 @@ fn update(
     state: &WizardState,
     avatar: Option<Vec<u8>>,
 ) -> Result<i64, SaveError> {
+    // Administrators first, then the edited row (`grant::lock_administrators`: one lock order).
+    grant::lock_administrators(conn)?;
     let before_user: User = users::table.find(id).select(User::as_select()).for_update().first(conn)?;
     if before_user.version != state.version || before_user.status == model::DELETED {
         return Err(SaveError::Stale);

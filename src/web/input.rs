@@ -5,7 +5,8 @@
 //! text area); PostgreSQL refuses NUL in text outright, so such input would otherwise reach a
 //! query and fail there. Query strings, URL-encoded form bodies and JSON bodies are read here,
 //! and a value holding one is refused with 400 and a message naming the field, before any
-//! handler or query runs. Multipart uploads (avatar, CSV) are checked by their own readers.
+//! handler or query runs. Multipart forms are checked by their readers (the wizard's text parts
+//! with [`check_text`], CSV cells by the import's row parser).
 
 use crate::error::ErrorPage;
 use actix_web::body::{BoxBody, MessageBody};
@@ -33,6 +34,27 @@ pub struct Refused {
 /// text area; query parameters are single-line).
 fn allowed(c: char, multiline: bool) -> bool {
     !c.is_control() || (multiline && matches!(c, '\t' | '\n' | '\r'))
+}
+
+/// Checks one text value typed by a person (a multipart form's text part): `Err` names the
+/// field.
+pub fn check_text(field: &str, value: &str, multiline: bool) -> Result<(), Refused> {
+    if value.chars().all(|c| allowed(c, multiline)) {
+        Ok(())
+    } else {
+        Err(Refused { field: field.to_string(), message: "contains a control character (such as NUL): remove it" })
+    }
+}
+
+impl Refused {
+    /// The sentence shown to the user.
+    pub fn sentence(&self) -> String {
+        if self.field.is_empty() {
+            format!("The request {}.", self.message)
+        } else {
+            format!("The field “{}” {}.", self.field, self.message)
+        }
+    }
 }
 
 /// Checks URL-encoded pairs (a query string or a form body): each name and value must decode
@@ -87,11 +109,7 @@ pub fn check_json(raw: &[u8]) -> Result<(), Refused> {
 /// The answer to refused input: JSON where the client speaks JSON (API, public forms), a page
 /// otherwise.
 fn refusal(path: &str, status: StatusCode, r: Refused) -> HttpResponse {
-    let text = if r.field.is_empty() {
-        format!("The request {}.", r.message)
-    } else {
-        format!("The field “{}” {}.", r.field, r.message)
-    };
+    let text = r.sentence();
     if path.starts_with("/api/") || path.starts_with("/f/") || path.starts_with("/scim/") {
         HttpResponse::build(status)
             .content_type("application/json")
@@ -122,7 +140,11 @@ pub async fn guard(
         return Ok(req.into_response(refusal(&path, StatusCode::BAD_REQUEST, r)));
     }
     let ct = content_type(&req).to_ascii_lowercase();
-    let (form, json) = (ct.starts_with("application/x-www-form-urlencoded"), ct.contains("json"));
+    let media = ct.split(';').next().unwrap_or("").trim().to_string();
+    // The public form endpoint reads its body as URL-encoded whatever the type says.
+    let form =
+        media == "application/x-www-form-urlencoded" || (path.starts_with("/f/") && !media.contains("multipart"));
+    let json = media == "application/json" || media.ends_with("+json");
     if form || json {
         let limit = if form { FORM_LIMIT } else { JSON_LIMIT };
         let declared = req.headers().get("content-length").and_then(|v| v.to_str().ok()?.parse::<usize>().ok());

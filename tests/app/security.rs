@@ -754,3 +754,28 @@ async fn a_bulk_run_is_refused_when_its_permission_went_since_the_preview() {
     let n: i64 = contact_access_groups::table.count().get_result(&mut c).unwrap();
     assert_eq!(n, 0, "nothing was done");
 }
+
+/// Review of #16: the input boundary holds whatever the content type says, and for multipart
+/// text parts too.
+#[tokio::test]
+async fn control_characters_are_refused_in_plain_text_and_multipart_bodies() {
+    let app = spawn_app().await;
+    let (_, admin) = app.signed_in("ada@example.com", Role::Administrator).await;
+    let (_, key) = crate::forms::make_form(&app, &admin, &[("name", "Contact us"), ("enabled", "on")]).await;
+    let r = app
+        .browser()
+        .client
+        .post(app.browser().url(&format!("/f/{key}")))
+        .header("content-type", "text/plain")
+        .body("email=a%40b.test&first_name=a%00")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 400);
+    let fields = crate::users::person("nul@example.com");
+    let fields: Vec<(&str, &str)> =
+        fields.into_iter().map(|(k, v)| if k == "first_name" { (k, "Gr\0ace") } else { (k, v) }).collect();
+    let r = details(&admin, "/users/new", None, &fields, None).await;
+    assert_eq!(r.status(), 400);
+    assert!(r.text().await.unwrap().contains("first_name"));
+}

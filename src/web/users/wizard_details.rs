@@ -44,7 +44,10 @@ async fn read_form(mut mp: Multipart) -> Result<Submitted, AppError> {
                 Some(b) => Some(Ok(b.to_vec())),
             };
         } else if let Some(b) = bytes {
-            out.fields.insert(name, String::from_utf8_lossy(&b).into_owned());
+            let text = String::from_utf8_lossy(&b).into_owned();
+            // The same boundary as every other form (`web::input`).
+            crate::web::input::check_text(&name, &text, false).map_err(|r| AppError::BadRequest(r.sentence()))?;
+            out.fields.insert(name, text);
         }
     }
     Ok(out)
