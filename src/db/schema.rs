@@ -408,6 +408,7 @@ diesel::table! {
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
         update_existing -> Bool,
+        saved_by -> Nullable<Int8>,
     }
 }
 

@@ -779,3 +779,38 @@ async fn control_characters_are_refused_in_plain_text_and_multipart_bodies() {
     assert_eq!(r.status(), 400);
     assert!(r.text().await.unwrap().contains("first_name"));
 }
+
+/// Review of #16: a form set to update existing contacts changes their access only where its
+/// last saver could by hand.
+#[tokio::test]
+async fn a_form_updating_existing_contacts_acts_with_its_savers_authority() {
+    use crate::fixtures::*;
+    use custodian::db::schema::contact_access_groups;
+    let app = spawn_app().await;
+    let (mia, b) = app.signed_in("mia@example.com", Role::Marketer).await;
+    app.override_key(mia, "administration.settings", true);
+    let olga = app.create_user("olga@example.com", Role::Manager);
+    let mut c = app.conn();
+    let g = group(&mut c, "Marketing");
+    grant(&mut c, g, Some(mia), None, "edit");
+    let secret = contact(&mut c, "Secret", Some(olga));
+    set_confidential(&mut c, secret);
+    let mine = contact(&mut c, "Mine", Some(mia));
+    let gs = g.to_string();
+    let (_, key) = crate::forms::make_form(
+        &app,
+        &b,
+        &[("name", "Signup"), ("group", &gs), ("enabled", "on"), ("update_existing", "on")],
+    )
+    .await;
+    for email in ["secret@contacts.test", "mine@contacts.test"] {
+        assert_eq!(crate::forms::post(&app, &key, &[("email", email)]).await.status(), 200);
+    }
+    let joined: Vec<i64> = contact_access_groups::table
+        .filter(contact_access_groups::group_id.eq(g))
+        .select(contact_access_groups::contact_id)
+        .load(&mut c)
+        .unwrap();
+    assert_eq!(joined, vec![mine], "the confidential contact did not join her group");
+    assert_eq!(card_status(&b, secret).await, 404);
+}

@@ -79,7 +79,7 @@ async fn save(
 ) -> Result<HttpResponse, AppError> {
     require(&viewer)?;
     let input = Input::parse(form);
-    let (actor, ip, i2) = (viewer.id(), viewer.ip.clone(), input.clone());
+    let (actor, ip, i2, perms) = (viewer.id(), viewer.ip.clone(), input.clone(), viewer.perms());
     let out = db
         .transaction(move |c| {
             let before = id.map(|id| store::find(c, id)).transpose()?;
@@ -88,12 +88,19 @@ async fn save(
                 Ok(d) => d,
                 Err(e) => return Ok(Err(e)),
             };
+            // The form changes who has access with its saver's authority: choosing groups or a
+            // main owner needs contacts.assign, as it would by hand.
+            if (!def.group_ids.is_empty() || def.main_owner_id.is_some()) && !perms.contains(Perm::ContactsAssign) {
+                let mut e = FieldErrors::default();
+                e.add("groups", "Access groups and a main owner need the contacts.assign permission.");
+                return Ok(Err(e));
+            }
             let id = match id {
                 Some(id) => {
-                    store::update(c, id, &def)?;
+                    store::update(c, id, &def, actor)?;
                     id
                 }
-                None => store::create(c, &def)?.id,
+                None => store::create(c, &def, actor)?.id,
             };
             let verb = if before.is_some() { "form.update" } else { "form.create" };
             let mut entry = audit::Entry::new(Some(actor), verb, "form", id).after(serde_json::json!(def)).ip(ip);

@@ -21,6 +21,8 @@ pub struct Form {
     /// A submission matching an existing contact updates its fields, tags, groups and owner
     /// (off by default: anonymous input never widens access unless an administrator says so).
     pub update_existing: bool,
+    /// Whose authority the form's access changes (groups, main owner) use: the last saver.
+    pub saved_by: Option<i64>,
 }
 
 /// The admin form as typed (groups are repeated `group` fields).
@@ -134,7 +136,7 @@ pub fn owner_email(c: &mut PgConnection, form: &Form) -> QueryResult<Option<Stri
     }
 }
 
-pub fn create(c: &mut PgConnection, d: &Def) -> QueryResult<Form> {
+pub fn create(c: &mut PgConnection, d: &Def, by: i64) -> QueryResult<Form> {
     diesel::insert_into(forms::table)
         .values((
             forms::name.eq(&d.name),
@@ -144,12 +146,14 @@ pub fn create(c: &mut PgConnection, d: &Def) -> QueryResult<Form> {
             forms::main_owner_id.eq(d.main_owner_id),
             forms::enabled.eq(d.enabled),
             forms::update_existing.eq(d.update_existing),
+            forms::saved_by.eq(Some(by)),
         ))
         .returning(Form::as_returning())
         .get_result(c)
 }
 
-pub fn update(c: &mut PgConnection, id: i64, d: &Def) -> QueryResult<usize> {
+/// Saves the definition; from now on the form acts with `by`'s authority.
+pub fn update(c: &mut PgConnection, id: i64, d: &Def, by: i64) -> QueryResult<usize> {
     diesel::update(forms::table.find(id))
         .set((
             forms::name.eq(&d.name),
@@ -158,6 +162,7 @@ pub fn update(c: &mut PgConnection, id: i64, d: &Def) -> QueryResult<usize> {
             forms::main_owner_id.eq(d.main_owner_id),
             forms::enabled.eq(d.enabled),
             forms::update_existing.eq(d.update_existing),
+            forms::saved_by.eq(Some(by)),
             forms::updated_at.eq(Utc::now()),
         ))
         .execute(c)

@@ -96,7 +96,16 @@ struct Upserted {
 /// contacts, a submission that matches one only fills its empty fields — its non-empty fields,
 /// tags, access groups and owners stay as they are — and its owners are told.
 fn apply(c: &mut PgConnection, f: &Form, s: &Submission, ip: Option<String>) -> QueryResult<i64> {
+    use crate::access::{facts, ops, rules, Operation};
     let opt = |v: &str| Some(v.trim().to_string()).filter(|v| !v.is_empty());
+    // The form changes who has access (groups, main owner) with its saver's authority: on a new
+    // contact if they hold contacts.assign, on an existing one only where they could assign it
+    // by hand.
+    let saver = match f.saved_by {
+        Some(id) => facts::subject(c, id)?.filter(|s| s.active),
+        None => None,
+    };
+    let assigns_new = saver.as_ref().is_some_and(|s| ops::permits_at_all(s, Operation::Assign).is_ok());
     let up: Upserted = diesel::sql_query(
         "INSERT INTO contacts (email, first_name, last_name, phone, main_owner_id) VALUES ($1, $2, $3, $4, $5) \
          ON CONFLICT ((lower(email))) WHERE email IS NOT NULL DO UPDATE SET \
@@ -106,8 +115,6 @@ fn apply(c: &mut PgConnection, f: &Form, s: &Submission, ip: Option<String>) -> 
                             ELSE coalesce(nullif(contacts.last_name, ''), EXCLUDED.last_name) END, \
            phone = CASE WHEN $6 THEN coalesce(EXCLUDED.phone, contacts.phone) \
                         ELSE coalesce(nullif(contacts.phone, ''), EXCLUDED.phone) END, \
-           main_owner_id = CASE WHEN $6 THEN coalesce(contacts.main_owner_id, EXCLUDED.main_owner_id) \
-                                ELSE contacts.main_owner_id END, \
            version = contacts.version + 1, updated_at = now() \
          RETURNING id, (xmax = 0) AS inserted",
     )
@@ -115,20 +122,36 @@ fn apply(c: &mut PgConnection, f: &Form, s: &Submission, ip: Option<String>) -> 
     .bind::<Text, _>(s.first_name.trim())
     .bind::<Text, _>(s.last_name.trim())
     .bind::<Nullable<Text>, _>(opt(&s.phone))
-    .bind::<Nullable<BigInt>, _>(f.main_owner_id)
+    .bind::<Nullable<BigInt>, _>(f.main_owner_id.filter(|_| assigns_new))
     .bind::<Bool, _>(f.update_existing)
     .get_result(c)?;
     let labels = up.inserted || f.update_existing;
+    let may_assign = if up.inserted {
+        assigns_new
+    } else {
+        match (&saver, f.update_existing) {
+            (Some(sv), true) => facts::contact(c, up.id)?
+                .is_some_and(|cf| ops::permits(sv, &rules::decide(sv, &cf), Operation::Assign).is_ok()),
+            _ => false,
+        }
+    };
     if labels {
         crate::contacts::model::add_tags(c, up.id, &f.tags)?;
     }
-    if labels && !f.group_ids.is_empty() {
+    if may_assign && !f.group_ids.is_empty() {
         diesel::sql_query(
             "INSERT INTO contact_access_groups (contact_id, group_id) SELECT $1, g FROM unnest($2::bigint[]) g ON CONFLICT DO NOTHING",
         )
         .bind::<BigInt, _>(up.id)
         .bind::<Array<BigInt>, _>(&f.group_ids)
         .execute(c)?;
+    }
+    if may_assign && !up.inserted {
+        // An existing contact without a main owner gets the form's.
+        diesel::sql_query("UPDATE contacts SET main_owner_id = $2 WHERE id = $1 AND main_owner_id IS NULL")
+            .bind::<BigInt, _>(up.id)
+            .bind::<Nullable<BigInt>, _>(f.main_owner_id)
+            .execute(c)?;
     }
     if !up.inserted {
         let name = crate::contacts::model::find(c, up.id)?.display_name();
