@@ -70,6 +70,10 @@ struct Target {
     id: i64,
     #[diesel(sql_type = Bool)]
     changed: bool,
+    /// The owner could make this change by hand (edit access): a shared rule's reach beyond
+    /// that changes the contact but starts nothing that widens access (live segments).
+    #[diesel(sql_type = Bool)]
+    by_hand: bool,
 }
 
 /// The action of `rule` as a data-modifying CTE `act` over `targets`, returning the ids of
@@ -170,13 +174,16 @@ fn apply(conn: &mut PgConnection, rule: &Rule, ids: &[i64], owner: &Subject) -> 
     if action_cte(rule, &mut s).is_none() {
         return Ok(Vec::new());
     }
-    s.push(" SELECT t.id, EXISTS (SELECT 1 FROM act a WHERE a.id = t.id) AS changed FROM targets t ORDER BY t.id");
+    s.push(" SELECT t.id, EXISTS (SELECT 1 FROM act a WHERE a.id = t.id) AS changed, EXISTS (SELECT 1 FROM contacts c WHERE c.id = t.id AND (")
+        .push(&filter::permits(owner, Operation::Edit))
+        .push(")) AS by_hand FROM targets t ORDER BY t.id");
     s.query().load(conn)
 }
 
 /// Runs the automation rules for `event` on `contact_ids` (see the module documentation for
 /// follow-ups and termination). Records one `rule.fire` audit entry per rule firing and
-/// returns the contacts the rules changed, ascending: [`crate::events::after`]
+/// returns the contacts the rules changed where their owners could have made the change by
+/// hand (a shared rule's wider reach changes tags, never access through segments), ascending: [`crate::events::after`]
 /// hands them to the other subscribers (events flow one way; automation never calls back).
 pub fn fire(conn: &mut PgConnection, actor: Option<i64>, event: &Event, contact_ids: &[i64]) -> QueryResult<Vec<i64>> {
     if contact_ids.is_empty() || trigger_of(event).is_none() {
@@ -211,7 +218,8 @@ pub fn fire(conn: &mut PgConnection, actor: Option<i64>, event: &Event, contact_
             let changed: Vec<i64> = targets.iter().filter(|t| t.changed).map(|t| t.id).collect();
             let all: Vec<i64> = targets.iter().map(|t| t.id).collect();
             applied.extend(all.iter().map(|c| (rule.id, *c)));
-            changed_any.extend(&changed);
+            // What the owner could not have changed by hand is not handed on to segments.
+            changed_any.extend(targets.iter().filter(|t| t.changed && t.by_hand).map(|t| t.id));
             audit::Entry::new(actor, "rule.fire", "automation_rule", rule.id)
                 .after(json!({
                     "event": event_json(&ev),

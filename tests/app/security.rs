@@ -814,3 +814,42 @@ async fn a_form_updating_existing_contacts_acts_with_its_savers_authority() {
     assert_eq!(joined, vec![mine], "the confidential contact did not join her group");
     assert_eq!(card_status(&b, secret).await, 404);
 }
+
+/// Review of #16: a shared tag rule reaching past its owner does not feed live segments (which
+/// would put the contact into a group granted to that owner).
+#[tokio::test]
+async fn a_shared_tag_rule_beyond_its_owner_starts_no_segment() {
+    use crate::automation::{base, insert_rule, R};
+    use crate::fixtures::*;
+    use custodian::db::schema::{contact_access_groups, contacts};
+    let app = spawn_app().await;
+    let (ada, admin) = app.signed_in("ada@example.com", Role::Administrator).await;
+    let (mia, mia_b) = app.signed_in("mia@example.com", Role::Marketer).await;
+    let mut c = app.conn();
+    let g = group(&mut c, "Marketing");
+    grant(&mut c, g, Some(mia), None, "view");
+    insert_rule(&mut c, R { tag: Some("vip"), shared: true, ..base(mia, "contact_created", "add_tag") });
+    let r = admin
+        .submit(
+            "/segments",
+            "/segments",
+            &[("name", "VIPs"), ("tags", "vip"), ("group_id", &g.to_string()), ("keep_applying", "on")],
+        )
+        .await;
+    assert_eq!(r.status(), 303);
+    let r =
+        admin.submit("/contacts/new", "/contacts/new", &[("first_name", "Newcomer"), ("email", "new@x.test")]).await;
+    assert_eq!(r.status(), 303);
+    let id: i64 = contacts::table.filter(contacts::email.eq("new@x.test")).select(contacts::id).first(&mut c).unwrap();
+    let _ = ada;
+    let tags: i64 = custodian::db::schema::contact_tags::table
+        .filter(custodian::db::schema::contact_tags::contact_id.eq(id))
+        .count()
+        .get_result(&mut c)
+        .unwrap();
+    assert_eq!(tags, 1, "the shared rule tagged it");
+    let in_g: i64 =
+        contact_access_groups::table.filter(contact_access_groups::group_id.eq(g)).count().get_result(&mut c).unwrap();
+    assert_eq!(in_g, 0, "but its segment did not follow");
+    assert_eq!(card_status(&mia_b, id).await, 404);
+}
