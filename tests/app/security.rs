@@ -599,6 +599,7 @@ async fn a_segment_puts_into_its_group_only_contacts_its_saver_may_assign() {
     let seg = location(&r);
     let html = b.page(&seg).await;
     assert!(html.contains("<strong id=\"matched\">1</strong>"), "the preview counts what she may assign: {html}");
+    assert!(html.contains("with the authority of <strong>uma@example.com</strong>"), "the page says whom it acts for");
     b.submit(&seg, &format!("{seg}/apply"), &[]).await;
     let in_group: Vec<i64> = contact_access_groups::table
         .filter(contact_access_groups::group_id.eq(g))

@@ -26,6 +26,8 @@ pub struct EditPage {
     /// Matching contacts, and how many of them are not in the group yet.
     pub matched: i64,
     pub missing: i64,
+    /// Whose authority live applying uses (the last saver), if they can still act.
+    pub acts_for: Option<String>,
 }
 
 async fn show_with(
@@ -36,16 +38,23 @@ async fn show_with(
     errors: FieldErrors,
 ) -> Result<HttpResponse, AppError> {
     let who = viewer.access();
-    let (segment, groups, (matched, missing)) = db
+    let (segment, groups, (matched, missing), acts_for) = db
         .run(move |c| {
             let s = segments::find(c, id)?;
             let counts = segments::preview(c, &who.subject(), &Rule::of(&s))?;
-            Ok((s, groups(c)?, counts))
+            let saver = match s.saved_by {
+                Some(by) => crate::accounts::find(c, by)?.filter(|u| u.is_active()).map(|u| u.email),
+                None => None,
+            };
+            Ok((s, groups(c)?, counts, saver))
         })
         .await?;
     let status = if errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
     let form = form.unwrap_or_else(|| SegmentForm::of(&segment));
-    render(EditPage { layout: viewer.layout("/segments"), segment, groups, form, errors, matched, missing }, status)
+    render(
+        EditPage { layout: viewer.layout("/segments"), segment, groups, form, errors, matched, missing, acts_for },
+        status,
+    )
 }
 
 pub async fn show(viewer: Viewer, db: web::Data<Db>, path: web::Path<i64>) -> Result<HttpResponse, AppError> {
