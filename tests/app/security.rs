@@ -686,7 +686,7 @@ fn the_sign_in_lock_re_arms_after_it_expires() {
     let db = TestDb::new();
     let mut c = db.conn();
     let keys = throttle::keys(&mut c, "ada@example.com", "10.0.0.1").unwrap();
-    let locked = |c: &mut PgConnection| throttle::locked_until(c, &[keys.pair.clone()]).unwrap().is_some();
+    let locked = |c: &mut PgConnection| throttle::locked_until(c, std::slice::from_ref(&keys.pair)).unwrap().is_some();
     for _ in 0..ACCOUNT_LIMIT {
         throttle::record_failures(&mut c, &keys).unwrap();
     }
