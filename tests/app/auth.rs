@@ -216,3 +216,27 @@ async fn system_presets_exist_after_migration() {
             .unwrap();
     assert_eq!(sources.effective(), Role::Salesperson.default_permissions());
 }
+
+/// The demo data README promises: it seeds on a fresh database, once, and every demo login
+/// signs in with the documented password.
+#[tokio::test]
+async fn demo_data_seeds_once_and_its_logins_sign_in() {
+    let db = TestDb::new();
+    custodian::demo::seed(&mut db.conn()).unwrap();
+    custodian::demo::seed(&mut db.conn()).unwrap();
+    let app = spawn_app_on(db, None).await;
+    for email in [
+        "admin@example.com",
+        "manager@example.com",
+        "marketer@example.com",
+        "sales@example.com",
+        "operator@example.com",
+        "user@example.com",
+        "sales2@example.com",
+    ] {
+        let r = app.browser().login(email, custodian::demo::DEMO_PASSWORD).await;
+        assert_eq!(r.status(), 303, "{email}");
+    }
+    let contacts: i64 = custodian::db::schema::contacts::table.count().get_result(&mut app.conn()).unwrap();
+    assert_eq!(contacts, 10_000);
+}
