@@ -6,7 +6,6 @@ use crate::accounts::User;
 use crate::db::Db;
 use crate::error::AppError;
 use crate::permissions::{Perm, PermSet};
-use crate::web::layout::Layout;
 use actix_session::{Session, SessionExt};
 use actix_web::{dev::Payload, web, FromRequest, HttpRequest};
 use std::future::Future;
@@ -54,11 +53,6 @@ impl Viewer {
         } else {
             Err(AppError::forbidden(format!("user {} lacks all of {:?}", self.user.id, ps)))
         }
-    }
-
-    /// The page frame (header, navigation, flashes, CSRF token) for this user.
-    pub fn layout(&self, current: &'static str) -> Layout {
-        Layout::for_user(&self.user, self.subject.perms, &self.session, self.unread, current)
     }
 
     pub fn flash(&self, kind: session::FlashKind, text: impl Into<String>) {

@@ -44,6 +44,14 @@ const SCREENS: &[(&str, &str, &[Perm])] = &[
     ("API tokens", "/api-tokens", &[Perm::AdministrationSettings]),
 ];
 
+impl crate::auth::Viewer {
+    /// The page frame (header, navigation, flashes, CSRF token) for this user. (Here, not in
+    /// `auth`: pages are the web layer's.)
+    pub fn layout(&self, current: &'static str) -> Layout {
+        Layout::for_user(&self.user, self.subject.perms, &self.session, self.unread, current)
+    }
+}
+
 impl Layout {
     /// The frame of a page for a signed-in user.
     pub fn for_user(user: &User, perms: PermSet, session: &Session, unread: i64, current: &str) -> Layout {

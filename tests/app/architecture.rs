@@ -11,7 +11,6 @@ const DEBTS: &[(&str, &str, &str)] = &[
     ("db", "error", "Db::run returns the web error type AppError"),
     ("error", "db", "the error-page middleware reads the pool's outage state"),
     ("error", "web", "AppError renders its pages through web::layout"),
-    ("auth", "web", "the Viewer extractor builds web::layout::Layout"),
 ];
 
 /// Modules at the top: they may use everything below them.
