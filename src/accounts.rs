@@ -104,8 +104,7 @@ pub struct ListFilter {
 pub fn list(conn: &mut PgConnection, f: &ListFilter, page: i64, per_page: i64) -> QueryResult<(Vec<User>, bool)> {
     let mut query = users::table.filter(users::status.ne(DELETED)).into_boxed();
     if let Some(q) = f.q.as_deref().map(str::trim).filter(|q| !q.is_empty()) {
-        let pattern = format!("%{}%", q.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_"));
-        query = query.filter(users::email.ilike(pattern));
+        query = query.filter(users::email.ilike(crate::db::sql::contains_pattern(q)));
     }
     if let Some(r) = f.role {
         query = query.filter(users::role.eq(r.as_str()));

@@ -38,8 +38,7 @@ impl Filters {
         let mut s = Sql::default();
         let q = self.q.trim().to_lowercase();
         if !q.is_empty() {
-            let like = format!("%{}%", q.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_"));
-            s.push(" AND c.search LIKE ").bind(Bind::Text(like));
+            s.push(" AND c.search LIKE ").bind(Bind::Text(crate::db::sql::contains_pattern(&q)));
         }
         if !self.tag.trim().is_empty() {
             s.push(" AND EXISTS (SELECT 1 FROM contact_tags t WHERE t.contact_id = c.id AND t.tag = ")

@@ -72,9 +72,29 @@ impl Sql {
     }
 }
 
+/// A LIKE pattern matching `fragment` anywhere, literally: its wildcards (`%`, `_`) and the
+/// escape character are escaped (PostgreSQL's default escape, `\`). The one way to turn typed
+/// text into a LIKE pattern.
+pub fn contains_pattern(fragment: &str) -> String {
+    let mut s = String::from("%");
+    for ch in fragment.chars() {
+        if matches!(ch, '%' | '_' | '\\') {
+            s.push('\\');
+        }
+        s.push(ch);
+    }
+    s.push('%');
+    s
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn contains_pattern_escapes_wildcards() {
+        assert_eq!(super::contains_pattern("a%b_c\\d"), "%a\\%b\\_c\\\\d%");
+    }
 
     #[test]
     fn append_renumbers_placeholders() {

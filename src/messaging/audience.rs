@@ -30,19 +30,6 @@ enum Bind {
     Int(i64),
 }
 
-/// Escapes LIKE wildcards so a typed fragment matches literally.
-fn like_fragment(q: &str) -> String {
-    let mut s = String::from("%");
-    for ch in q.trim().to_lowercase().chars() {
-        if matches!(ch, '%' | '_' | '\\') {
-            s.push('\\');
-        }
-        s.push(ch);
-    }
-    s.push('%');
-    s
-}
-
 impl Audience {
     /// A WHERE condition over `contacts c` whose placeholders start at `$first`.
     fn condition(&self, first: usize) -> (String, Vec<Bind>) {
@@ -59,7 +46,7 @@ impl Audience {
                 let mut binds = Vec::new();
                 if !q.trim().is_empty() {
                     parts.push(format!("c.search LIKE ${}", first + binds.len()));
-                    binds.push(Bind::Text(like_fragment(q)));
+                    binds.push(Bind::Text(crate::db::sql::contains_pattern(&q.trim().to_lowercase())));
                 }
                 if !tag.trim().is_empty() {
                     parts.push(has_tag(first + binds.len()));
@@ -248,11 +235,6 @@ pub fn enqueue(conn: &mut PgConnection, s: &Subject, audience: &Audience, m: &Me
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn like_fragment_escapes_wildcards() {
-        assert_eq!(like_fragment(" A%b_c "), "%a\\%b\\_c%");
-    }
 
     #[test]
     fn filter_placeholders_are_numbered_from_first() {
