@@ -255,7 +255,8 @@ pub fn sorted_ids(
     s: &Subject,
     min: Level,
     conditions: &crate::db::sql::Sql,
-    order_by: &str,
+    // A fixed fragment from code (the list's sort enum): never text built from input.
+    order_by: &'static str,
     offset: i64,
     n: i64,
     walk_per_row: i64,
