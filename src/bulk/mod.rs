@@ -1,5 +1,6 @@
 //! Bulk "Manage" (SPEC screen 7): preview, then execute exactly the previewed selection.
 
+mod actions;
 pub mod run;
 pub mod spec;
 
