@@ -12,5 +12,6 @@ pub mod housekeeping;
 pub mod job;
 pub mod rows;
 pub mod run;
+mod writes;
 
 pub use job::{Dedup, Options, Target};
