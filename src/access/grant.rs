@@ -3,19 +3,21 @@
 //! access to a contact that they could not give by hand.
 //!
 //! Every write path that changes who has what calls one of these:
-//! - [`account_change`]: a user's role and effective permissions (wizard, presets, overrides);
+//! - [`account_change`]: a user's role, effective permissions and data settings (wizard,
+//!   presets, overrides);
+//! - [`manage_account`]: anything else done to someone's account (details, password, status,
+//!   deletion), allowed only when it hands the actor nothing they lack;
 //! - [`preset_keys`]: the keys of a preset someone creates or edits;
-//! - [`contact_access`]: owners, access groups or the confidential flag of one contact
-//!   (the owner panel, the card); the set-based paths (bulk, automation rules, segments) use
-//!   the same operation as SQL, [`super::filter::permits`] with [`Operation::Assign`], with the
+//! - owners, access groups or the confidential flag of one contact (the owner panel, the card)
+//!   go through [`super::authorize`] with [`super::Operation::Assign`] or
+//!   [`super::Operation::Confidential`]; the set-based paths (bulk, automation rules, segments)
+//!   use the same operation as SQL, [`super::filter::permits`], with the
 //!   authority of the one they act for (the user running the bulk action, the rule's owner,
-//!   the segment's last saver); public forms never change an existing contact's access unless
-//!   their administrator configured them to;
+//!   the segment's or the public form's last saver);
 //! - [`ensure_complete_administrator`]: after any change to roles, presets, overrides or
-//!   statuses, the organisation still has an active Administrator holding every permission.
+//!   statuses, the organisation still has a complete Administrator.
 
-use super::ops::{self, Operation, Refusal};
-use super::rules::{Decision, Subject};
+use super::rules::Subject;
 use crate::db::schema::users;
 use crate::permissions::{PermSet, Role};
 use diesel::prelude::*;
@@ -32,9 +34,6 @@ pub enum Escalation {
         "Only an Administrator can make someone an Administrator or change an Administrator's role or permissions."
     )]
     AdministratorRole,
-    /// An operation on a contact the actor may not do by hand.
-    #[error("You may not change who has access to this contact: {}.", .0.describe())]
-    Contact(Refusal),
     /// The account holds permissions the actor does not: managing it (its password, email,
     /// status) would hand the actor those permissions.
     #[error("You can only manage accounts whose permissions you hold yourself; this one also has: {}.", .0.keys().join(", "))]
@@ -126,13 +125,6 @@ pub fn preset_keys(author_perms: PermSet, keys: PermSet) -> Result<(), Escalatio
     } else {
         Err(Escalation::Permissions(extra))
     }
-}
-
-/// May `actor`, whose decision on a contact is `d`, change who has access to it (owners,
-/// access groups) — or, with [`Operation::Confidential`], its confidential flag?
-pub fn contact_access(actor: &Subject, d: &Decision, op: Operation) -> Result<(), Escalation> {
-    debug_assert!(matches!(op, Operation::Assign | Operation::Confidential));
-    ops::permits(actor, d, op).map_err(Escalation::Contact)
 }
 
 /// The organisation keeps at least one complete Administrator: active, with the role, holding
