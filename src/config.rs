@@ -43,6 +43,14 @@ pub struct Config {
     #[arg(long, env = "SMTP_FROM")]
     pub smtp_from: Option<String>,
 
+    /// Addresses of the reverse proxies / load balancers in front of the server (comma-separated).
+    /// A request from one of them is taken to come from the address it names last in
+    /// `X-Forwarded-For` (the last hop it did not add itself); sign-in throttling and the
+    /// public-form limit then count real clients. Unset: the peer address counts, and
+    /// `X-Forwarded-For` is ignored (anyone could forge it).
+    #[arg(long, env = "TRUSTED_PROXIES", value_delimiter = ',')]
+    pub trusted_proxies: Vec<std::net::IpAddr>,
+
     /// Seed the demo organisation (once) before serving.
     #[arg(long, default_value_t = false)]
     pub demo: bool,

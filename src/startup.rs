@@ -125,6 +125,7 @@ impl Application {
         let idle = CookieDuration::minutes(config.session_idle_minutes);
         let secure = config.secure_cookies;
         let data = web::Data::new(db.clone());
+        let proxies = web::Data::new(crate::auth::viewer::TrustedProxies(config.trusted_proxies.clone()));
         let mut server = HttpServer::new(move || {
             let sessions = SessionMiddleware::builder(PgSessionStore::new(db.clone()), key.clone())
                 .cookie_name("custodian_session".into())
@@ -140,6 +141,7 @@ impl Application {
                 .build();
             App::new()
                 .app_data(data.clone())
+                .app_data(proxies.clone())
                 // One body limit per kind of request, the same wherever the body is read.
                 .app_data(web::FormConfig::default().limit(crate::web::input::FORM_LIMIT))
                 .app_data(web::PayloadConfig::default().limit(crate::web::input::FORM_LIMIT))

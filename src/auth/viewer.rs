@@ -60,9 +60,29 @@ impl Viewer {
     }
 }
 
-/// The client address as seen by the server (behind a proxy, configure it to set the peer).
+/// The reverse proxies the server trusts to say who the client is (configuration
+/// `TRUSTED_PROXIES`), kept as application data.
+#[derive(Debug, Clone, Default)]
+pub struct TrustedProxies(pub Vec<std::net::IpAddr>);
+
+/// The client's address: the peer, or — when the peer is a trusted proxy — the last address in
+/// `X-Forwarded-For` that is not itself a trusted proxy (what the proxies saw; a client can
+/// forge only the hops before them).
 pub fn client_ip(req: &HttpRequest) -> Option<String> {
-    req.peer_addr().map(|a| a.ip().to_string())
+    let peer = req.peer_addr()?.ip();
+    let trusted = req.app_data::<actix_web::web::Data<TrustedProxies>>().map(|t| t.0.clone()).unwrap_or_default();
+    if !trusted.contains(&peer) {
+        return Some(peer.to_string());
+    }
+    let forwarded: Vec<std::net::IpAddr> = req
+        .headers()
+        .get_all("x-forwarded-for")
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .filter_map(|a| a.trim().parse().ok())
+        .collect();
+    let client = forwarded.into_iter().rev().find(|a| !trusted.contains(a)).unwrap_or(peer);
+    Some(client.to_string())
 }
 
 impl FromRequest for Viewer {

@@ -110,7 +110,13 @@ pub async fn spawn_app() -> TestApp {
 
 /// Starts the app on `db`, optionally reaching PostgreSQL through another URL (outage tests).
 pub async fn spawn_app_on(db: TestDb, via_url: Option<String>) -> TestApp {
+    spawn_app_with(db, via_url, |_| {}).await
+}
+
+/// Starts the app on `db` with its configuration adjusted by `adjust`.
+pub async fn spawn_app_with(db: TestDb, via_url: Option<String>, adjust: impl FnOnce(&mut Config)) -> TestApp {
     let mut config = Config::for_database(via_url.as_deref().unwrap_or(&db.url), "127.0.0.1:0");
+    adjust(&mut config);
     config.workers = Some(2);
     config.db_pool_size = 4;
     let app = Application::build(&config).await.expect("build app");

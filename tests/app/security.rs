@@ -854,3 +854,44 @@ async fn a_shared_tag_rule_beyond_its_owner_starts_no_segment() {
     assert_eq!(in_g, 0, "but its segment did not follow");
     assert_eq!(card_status(&mia_b, id).await, 404);
 }
+
+/// A sign-in through a proxy that names `client` in X-Forwarded-For; the status.
+async fn login_via(b: &Browser, client: &str, email: &str, password: &str) -> u16 {
+    let token = csrf_token(&b.page("/login").await).unwrap();
+    b.client
+        .post(b.url("/login"))
+        .header("x-forwarded-for", format!("{client}, 127.0.0.1"))
+        .form(&[("csrf_token", token.as_str()), ("email", email), ("password", password), ("next", "/")])
+        .send()
+        .await
+        .unwrap()
+        .status()
+        .as_u16()
+}
+
+/// Review of #16: behind a trusted proxy the throttle counts real clients (from
+/// X-Forwarded-For); from anyone else that header is ignored.
+#[tokio::test]
+async fn behind_a_trusted_proxy_the_throttle_counts_real_clients() {
+    use custodian::auth::throttle::ACCOUNT_LIMIT;
+    let app = spawn_app_with(TestDb::new(), None, |c| c.trusted_proxies = vec!["127.0.0.1".parse().unwrap()]).await;
+    app.create_user("ada@example.com", Role::Administrator);
+    let (attacker, ada) = (app.browser(), app.browser());
+    for _ in 0..ACCOUNT_LIMIT {
+        login_via(&attacker, "203.0.113.5", "ada@example.com", "wrong").await;
+    }
+    assert_eq!(
+        login_via(&attacker, "203.0.113.5", "ada@example.com", TEST_PASSWORD).await,
+        429,
+        "that client is locked out"
+    );
+    assert_eq!(login_via(&ada, "198.51.100.7", "ada@example.com", TEST_PASSWORD).await, 303, "another one signs in");
+    // Without the setting the header counts for nothing: a forged one cannot dodge a lock.
+    let plain = spawn_app().await;
+    plain.create_user("bob@example.com", Role::Administrator);
+    let b = plain.browser();
+    for i in 0..ACCOUNT_LIMIT {
+        login_via(&b, &format!("198.51.100.{i}"), "bob@example.com", "wrong").await;
+    }
+    assert_eq!(b.login("bob@example.com", TEST_PASSWORD).await.status(), 429);
+}
