@@ -78,6 +78,8 @@ struct AccountSpec {
     presets: BTreeSet<usize>,
     grants: Vec<Perm>,
     revokes: Vec<Perm>,
+    /// "Only contacts this user owns" as the wizard leaves it.
+    only_owned: bool,
 }
 
 fn account() -> impl Strategy<Value = AccountSpec> {
@@ -99,14 +101,16 @@ fn account() -> impl Strategy<Value = AccountSpec> {
         prop::collection::btree_set(0..Role::ALL.len(), 1..3),
         keys.clone(),
         keys,
+        prop::bool::weighted(0.3),
     )
-        .prop_map(|(actor, target, role, presets, grants, revokes)| AccountSpec {
+        .prop_map(|(actor, target, role, presets, grants, revokes, only_owned)| AccountSpec {
             actor,
             target,
             role,
             presets,
             grants,
             revokes,
+            only_owned,
         })
 }
 
@@ -166,8 +170,9 @@ proptest! {
         let target = a.target.map(|t| uids[t]);
         let before = match target {
             Some(id) => {
-                let role: String = users::table.find(id).select(users::role).first(&mut c).unwrap();
-                Some((role, store::effective_of(&mut c, id).unwrap()))
+                let (role, only_owned): (String, bool) =
+                    users::table.find(id).select((users::role, users::only_owned)).first(&mut c).unwrap();
+                Some((role, store::effective_of(&mut c, id).unwrap(), only_owned))
             }
             None => None,
         };
@@ -185,6 +190,7 @@ proptest! {
             presets,
             grants: a.grants.iter().map(|p| p.key().to_string()).collect(),
             revokes: a.revokes.iter().map(|p| p.key().to_string()).collect(),
+            only_owned: a.only_owned,
             details_done: true,
             ..WizardState::default()
         };
@@ -196,8 +202,18 @@ proptest! {
             let role: String = users::table.find(id).select(users::role).first(&mut c).unwrap();
             let perms = store::effective_of(&mut c, id).unwrap();
             let own = Some(actor.user_id) == target;
-            let (role_before, perms_before) = before.clone().unwrap_or(("".into(), PermSet::EMPTY));
+            let (role_before, perms_before, owned_before) = before.clone().unwrap_or(("".into(), PermSet::EMPTY, true));
             if !own {
+                // Managing the account at all (its password changed here) hands over its powers.
+                if target.is_some() {
+                    prop_assert!(perms_before.difference(actor.perms).is_empty(),
+                        "{a:?}: the editor managed an account holding {:?}, which they lack", perms_before.difference(actor.perms).keys());
+                    prop_assert!(role_before != "administrator" || actor.administrator,
+                        "{a:?}: a non-Administrator managed an Administrator's account");
+                }
+                let only_owned: bool = users::table.find(id).select(users::only_owned).first(&mut c).unwrap();
+                prop_assert!(!(actor.only_owned && owned_before && !only_owned),
+                    "{a:?}: an editor held to 'only owned' lifted it");
                 let gained = perms.difference(perms_before);
                 prop_assert!(gained.difference(actor.perms).is_empty(),
                     "{a:?}: the account gained {:?}, which the editor does not hold", gained.difference(actor.perms).keys());
