@@ -31,8 +31,10 @@ impl From<PresetError> for crate::error::AppError {
 
 /// Refuses keys the author does not hold (no escalation: [`crate::access::grant::preset_keys`]).
 pub fn check_no_escalation(author_perms: PermSet, keys: PermSet) -> Result<(), PresetError> {
-    crate::access::grant::preset_keys(author_perms, keys)
-        .map_err(|_| PresetError::Escalation(keys.difference(author_perms).keys().join(", ")))
+    crate::access::grant::preset_keys(author_perms, keys).map_err(|e| match e {
+        crate::access::grant::Escalation::Permissions(extra) => PresetError::Escalation(extra.keys().join(", ")),
+        other => PresetError::Escalation(other.to_string()),
+    })
 }
 
 /// Whether a preset name (case-insensitive) is taken, other than by `except`.
@@ -204,16 +206,6 @@ impl Impact {
 /// `new_keys` (the one computation of effective permissions, with the preset substituted).
 /// Three queries, whatever the number of holders.
 pub fn impact(conn: &mut PgConnection, preset_id: i64, new_keys: PermSet) -> QueryResult<Vec<Impact>> {
-    impact_with(conn, preset_id, new_keys)
-}
-
-/// The impact of deleting a preset whose holders get `replacement` (keys) instead.
-pub fn impact_of_delete(conn: &mut PgConnection, preset_id: i64, replacement: PermSet) -> QueryResult<Vec<Impact>> {
-    // Holding the replacement in its place is the same as the preset taking its keys.
-    impact_with(conn, preset_id, replacement)
-}
-
-fn impact_with(conn: &mut PgConnection, preset_id: i64, new_keys: PermSet) -> QueryResult<Vec<Impact>> {
     let holders = holders(conn, preset_id)?;
     let ids: Vec<i64> = holders.iter().map(|h| h.id).collect();
     let mut sources = store::sources_many(conn, &ids)?;
@@ -239,7 +231,8 @@ pub fn check_holders(
     impact: &[Impact],
 ) -> Result<(), crate::access::grant::Escalation> {
     use crate::access::grant::{account_change, Standing};
-    for i in impact.iter().filter(|i| i.changes() && i.holder.status != crate::accounts::DELETED) {
+    // (`holders` leaves deleted accounts out.)
+    for i in impact.iter().filter(|i| i.changes()) {
         // Only the difference matters to the rule: put the holder's losses back to get "before".
         // (A preset edit changes no data setting: both sides hold them as they are, unset.)
         let before = Standing { role: i.holder.role(), perms: i.losses, only_owned: false, export_disabled: false };

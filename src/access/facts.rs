@@ -56,29 +56,37 @@ fn json<T: serde::de::DeserializeOwned>(text: &str) -> QueryResult<T> {
 /// A user and their subject, in one query (the user joined with the `subject_facts` view);
 /// `None` when the user does not exist.
 pub fn signed_in(conn: &mut PgConnection, user_id: i64) -> QueryResult<Option<(crate::accounts::User, Subject)>> {
+    Ok(signed_in_many(conn, &[user_id])?.into_iter().next())
+}
+
+/// [`signed_in`] for several users, in one query, by id.
+pub fn signed_in_many(conn: &mut PgConnection, user_ids: &[i64]) -> QueryResult<Vec<(crate::accounts::User, Subject)>> {
     use crate::db::schema::subject_facts as f;
     // The user, then the subject_facts columns: preset keys, granted, revoked, teams.
     type Row = (crate::accounts::User, Vec<String>, Vec<String>, Vec<String>, Vec<i64>);
-    let row: Option<Row> = users::table
+    let rows: Vec<Row> = users::table
         .inner_join(f::table.on(f::id.eq(users::id)))
-        .filter(users::id.eq(user_id))
+        .filter(users::id.eq_any(user_ids))
+        .order(users::id)
         .select((crate::accounts::User::as_select(), f::preset_keys, f::granted, f::revoked, f::teams))
-        .first(conn)
-        .optional()?;
-    Ok(row.map(|(user, preset_keys, granted, revoked, teams)| {
-        let keys = |v: &[String]| PermSet::from_keys(v.iter().map(String::as_str));
-        let subject = Subject {
-            user_id: user.id,
-            active: user.is_active(),
-            // The union of the presets' keys is the union of the presets (permissions::effective).
-            perms: effective(&[keys(&preset_keys)], keys(&granted), keys(&revoked)),
-            only_owned: user.only_owned,
-            export_disabled: user.disable_export,
-            administrator: user.role() == Role::Administrator,
-            teams,
-        };
-        (user, subject)
-    }))
+        .load(conn)?;
+    Ok(rows
+        .into_iter()
+        .map(|(user, preset_keys, granted, revoked, teams)| {
+            let keys = |v: &[String]| PermSet::from_keys(v.iter().map(String::as_str));
+            let subject = Subject {
+                user_id: user.id,
+                active: user.is_active(),
+                // The union of the presets' keys is the union of the presets (permissions::effective).
+                perms: effective(&[keys(&preset_keys)], keys(&granted), keys(&revoked)),
+                only_owned: user.only_owned,
+                export_disabled: user.disable_export,
+                administrator: user.role() == Role::Administrator,
+                teams,
+            };
+            (user, subject)
+        })
+        .collect())
 }
 
 /// A user as the "who can see this contact" list shows them.

@@ -59,12 +59,20 @@ pub struct Standing {
 impl Standing {
     /// The standing of a user as stored now (`None`: no such user). One query.
     pub fn of(conn: &mut PgConnection, user_id: i64) -> QueryResult<Option<Standing>> {
-        Ok(super::facts::signed_in(conn, user_id)?.map(|(user, s)| Standing {
-            role: user.role(),
-            perms: s.perms,
-            only_owned: s.only_owned,
-            export_disabled: s.export_disabled,
-        }))
+        Ok(Standing::of_many(conn, &[user_id])?.into_iter().next())
+    }
+
+    /// The standings of several users, in one query.
+    fn of_many(conn: &mut PgConnection, user_ids: &[i64]) -> QueryResult<Vec<Standing>> {
+        Ok(super::facts::signed_in_many(conn, user_ids)?
+            .into_iter()
+            .map(|(user, s)| Standing {
+                role: user.role(),
+                perms: s.perms,
+                only_owned: s.only_owned,
+                export_disabled: s.export_disabled,
+            })
+            .collect())
     }
 
     /// A complete Administrator: the role, every permission, no data restriction.
@@ -139,12 +147,12 @@ pub fn ensure_complete_administrator_besides(
     conn: &mut PgConnection,
     leaving: Option<i64>,
 ) -> Result<(), LastAdministrator> {
-    for id in lock_administrators(conn)?.into_iter().filter(|id| Some(*id) != leaving) {
-        if Standing::of(conn, id)?.is_some_and(|s| s.complete()) {
-            return Ok(());
-        }
+    let staying: Vec<i64> = lock_administrators(conn)?.into_iter().filter(|id| Some(*id) != leaving).collect();
+    if Standing::of_many(conn, &staying)?.iter().any(Standing::complete) {
+        Ok(())
+    } else {
+        Err(LastAdministrator::Missing)
     }
-    Err(LastAdministrator::Missing)
 }
 
 /// Locks the active Administrators' rows until the transaction ends, in id order: the one

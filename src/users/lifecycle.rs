@@ -50,12 +50,14 @@ pub fn ensure_not_last_admin(conn: &mut PgConnection, user: &User) -> Result<(),
 }
 
 /// The no-escalation rule for managing account `id`: the actor, as they stand now, may manage
-/// it only if that hands them nothing they lack (`access::grant::manage_account`).
-fn may_manage(conn: &mut PgConnection, actor: &Actor, id: i64) -> Result<(), LifecycleError> {
+/// it only if that hands them nothing they lack (`access::grant::manage_account`). Returns the
+/// actor's subject.
+fn may_manage(conn: &mut PgConnection, actor: &Actor, id: i64) -> Result<crate::access::Subject, LifecycleError> {
     use crate::access::grant::{manage_account, Standing};
     let who = crate::access::facts::subject(conn, actor.id)?.ok_or(diesel::result::Error::NotFound)?;
     let target = Standing::of(conn, id)?.ok_or(diesel::result::Error::NotFound)?;
-    manage_account(&who, &target).map_err(|e| LifecycleError::NotAllowed(e.to_string()))
+    manage_account(&who, &target).map_err(|e| LifecycleError::NotAllowed(e.to_string()))?;
+    Ok(who)
 }
 
 fn set_status(conn: &mut PgConnection, id: i64, status: &str) -> QueryResult<User> {
@@ -191,10 +193,10 @@ pub fn delete(conn: &mut PgConnection, actor: &Actor, id: i64, successor: i64) -
     if successor == id || !heir.as_ref().is_some_and(User::is_active) {
         return Err(LifecycleError::BadSuccessor);
     }
-    may_manage(conn, actor, id)?;
+    let who = may_manage(conn, actor, id)?;
     // The successor takes over every contact the user owns, confidential ones too: naming
     // oneself would be taking them, which only an Administrator may.
-    if successor == actor.id && !crate::access::facts::subject(conn, actor.id)?.is_some_and(|s| s.administrator) {
+    if successor == actor.id && !who.administrator {
         return Err(LifecycleError::NotAllowed(
             "Only an Administrator can name themselves as successor: choose another user to take over.".into(),
         ));

@@ -24,6 +24,28 @@ pub fn plain_user_manager(app: &TestApp, email: &str) -> i64 {
     id
 }
 
+/// Opens the wizard on Salesperson `sam` as `b`, step 1 unchanged. Returns its base URL, the
+/// wizard id, and step-2 fields keeping the Salesperson preset and keys with `role` chosen.
+async fn edit_salesperson(
+    app: &TestApp,
+    b: &Browser,
+    sam: i64,
+    role: &'static str,
+) -> (String, String, Vec<(&'static str, String)>) {
+    let base = format!("/users/{sam}/edit");
+    let fields = [("first_name", "Sam"), ("last_name", "S"), ("email", "sam@example.com")];
+    let w = wizard_id(&location(&details(b, &base, None, &fields, None).await));
+    let sys = system_preset(app, Role::Salesperson).to_string();
+    let mut f = vec![("role", role.to_string()), ("preset", sys), ("action", "next".to_string())];
+    f.extend(Role::Salesperson.default_permissions().keys().into_iter().map(|k| ("perm", k.to_string())));
+    (base, w, f)
+}
+
+/// Borrowed form pairs for the request helpers.
+fn pairs<'a>(owned: &'a [(&'static str, String)]) -> Vec<(&'static str, &'a str)> {
+    owned.iter().map(|(k, v)| (*k, v.as_str())).collect()
+}
+
 fn role_of(app: &TestApp, id: i64) -> String {
     users::table.find(id).select(users::role).first(&mut app.conn()).unwrap()
 }
@@ -39,13 +61,8 @@ async fn a_user_manager_who_is_no_administrator_cannot_hand_out_the_administrato
     let sam = app.create_user("sam@example.com", Role::Salesperson);
 
     // Edit the Salesperson: role administrator, preset unchanged.
-    let base = format!("/users/{sam}/edit");
-    let fields = [("first_name", "Sam"), ("last_name", "S"), ("email", "sam@example.com")];
-    let w = wizard_id(&location(&details(&uma, &base, None, &fields, None).await));
-    let sys = system_preset(&app, Role::Salesperson).to_string();
-    let mut f = vec![("role", "administrator"), ("preset", sys.as_str()), ("action", "next")];
-    let keys = Role::Salesperson.default_permissions().keys();
-    f.extend(keys.iter().map(|k| ("perm", *k)));
+    let (base, w, step2) = edit_salesperson(&app, &uma, sam, "administrator").await;
+    let f = pairs(&step2);
     // The first post follows the new role (the checklist is shown again); the second goes on.
     permissions(&uma, &base, &w, &f).await;
     let r = permissions(&uma, &base, &w, &f).await;
@@ -59,6 +76,7 @@ async fn a_user_manager_who_is_no_administrator_cannot_hand_out_the_administrato
     // Nor can she create a new Administrator.
     let w =
         wizard_id(&location(&details(&uma, "/users/new", None, &crate::users::person("eve@example.com"), None).await));
+    let sys = system_preset(&app, Role::Salesperson).to_string();
     let f = [("role", "administrator"), ("preset", sys.as_str()), ("action", "next")];
     permissions(&uma, "/users/new", &w, &f).await;
     assert_eq!(save(&uma, "/users/new", &w).await.status(), 422);
@@ -718,13 +736,8 @@ async fn a_data_setting_the_actor_is_held_to_cannot_be_lifted_by_them() {
     assert_eq!(b.login("uma@example.com", TEST_PASSWORD).await.status(), 303);
     let sam = app.create_user("sam@example.com", Role::Salesperson);
     set_only_owned(&mut app.conn(), sam);
-    let base = format!("/users/{sam}/edit");
-    let fields = [("first_name", "Sam"), ("last_name", "S"), ("email", "sam@example.com")];
-    let w = wizard_id(&location(&details(&b, &base, None, &fields, None).await));
-    let sys = system_preset(&app, Role::Salesperson).to_string();
-    let mut f = vec![("role", "salesperson"), ("preset", sys.as_str()), ("action", "next")];
-    let keys = Role::Salesperson.default_permissions().keys();
-    f.extend(keys.iter().map(|k| ("perm", *k)));
+    let (base, w, step2) = edit_salesperson(&app, &b, sam, "salesperson").await;
+    let f = pairs(&step2);
     // No only_owned box: lifted.
     let r = permissions(&b, &base, &w, &f).await;
     assert_eq!(r.status(), 422);

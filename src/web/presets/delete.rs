@@ -96,7 +96,8 @@ pub async fn submit(
                 Some(r) => store::keys_of(c, r.id)?,
                 None => crate::permissions::PermSet::EMPTY,
             };
-            let impact = presets::impact_of_delete(c, id, repl_keys)?;
+            // Holding the replacement in the deleted preset's place is the preset taking its keys.
+            let impact = presets::impact(c, id, repl_keys)?;
             if presets::check_holders(&who.subject(), &impact).is_err() {
                 return Ok(Err("An Administrator holds this preset: only an Administrator can delete it."));
             }
