@@ -1,8 +1,9 @@
 //! Builds the application: database preparation, session key, middleware and the route table.
 
-use crate::auth::{csrf, session_store::PgSessionStore};
+use crate::auth::session_store::PgSessionStore;
 use crate::config::Config;
 use crate::db::{self, schema::app_settings, Db};
+use crate::web::csrf;
 use actix_session::config::{BrowserSession, CookieContentSecurity, TtlExtensionPolicy};
 use actix_session::SessionMiddleware;
 use actix_web::cookie::{time::Duration as CookieDuration, Key, SameSite};
@@ -149,7 +150,7 @@ impl Application {
                 .wrap(from_fn(csrf::check))
                 .wrap(from_fn(crate::web::input::guard))
                 .wrap(sessions)
-                .wrap(from_fn(crate::error::error_pages))
+                .wrap(from_fn(crate::web::error_page::error_pages))
                 .wrap(security_headers())
                 .wrap(from_fn(no_store))
                 // Paths only: a query string may hold what should not be logged.

@@ -1,7 +1,6 @@
-//! Authentication: passwords, server-side sessions, CSRF, sign-in throttling and the
+//! Authentication: passwords, server-side sessions, sign-in throttling and the
 //! `Viewer` extractor for the signed-in user.
 
-pub mod csrf;
 pub mod password;
 pub mod session;
 pub mod session_store;

@@ -4,7 +4,6 @@
 pub mod schema;
 pub mod sql;
 
-use crate::error::AppError;
 use diesel::connection::SimpleConnection;
 use diesel::pg::PgConnection;
 use diesel::r2d2::{ConnectionManager, Pool, PooledConnection};
@@ -21,6 +20,18 @@ pub const MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations");
 
 pub type PgPool = Pool<ConnectionManager<PgConnection>>;
 pub type Conn = PooledConnection<ConnectionManager<PgConnection>>;
+
+/// What can go wrong in getting to the database, apart from the queries themselves (those
+/// return diesel's own error).
+#[derive(Debug, thiserror::Error)]
+pub enum DbError {
+    /// No connection could be had: the database is down or unreachable.
+    #[error("database unavailable: {0}")]
+    Unavailable(String),
+    /// The blocking task running the work did not finish (it panicked or was cancelled).
+    #[error("blocking task failed: {0}")]
+    Task(String),
+}
 
 /// The application's handle on PostgreSQL. Cheap to clone.
 #[derive(Clone)]
@@ -51,40 +62,33 @@ impl Db {
         self.outage.load(std::sync::atomic::Ordering::Relaxed)
     }
 
-    /// A pooled connection, or [`AppError::Unavailable`]; records the outage state.
-    fn checkout(pool: &PgPool, outage: &std::sync::atomic::AtomicBool) -> Result<Conn, AppError> {
+    /// A pooled connection, or [`DbError::Unavailable`]; records the outage state.
+    fn checkout(pool: &PgPool, outage: &std::sync::atomic::AtomicBool) -> Result<Conn, DbError> {
         let got = pool.get();
         outage.store(got.is_err(), std::sync::atomic::Ordering::Relaxed);
-        got.map_err(|e| AppError::Unavailable(e.to_string()))
+        got.map_err(|e| DbError::Unavailable(e.to_string()))
     }
 
-    /// Runs `f` with a pooled connection on the blocking thread pool. The connection is
-    /// checked out and returned inside the blocking closure: never held across an await.
-    pub async fn run<F, R>(&self, f: F) -> Result<R, AppError>
+    /// Runs `f` with a pooled connection on the blocking thread pool: diesel never runs on the
+    /// async executor. The connection is checked out and returned inside the blocking closure,
+    /// never held across an await. The outer error is the pool's; `f`'s own result comes back
+    /// untouched (`crate::error` builds `Db::run` on this for the application's error type).
+    pub async fn block<F, R>(&self, f: F) -> Result<R, DbError>
     where
-        F: FnOnce(&mut PgConnection) -> Result<R, AppError> + Send + 'static,
+        F: FnOnce(&mut PgConnection) -> R + Send + 'static,
         R: Send + 'static,
     {
         let (pool, outage) = (self.pool.clone(), self.outage.clone());
         actix_web::web::block(move || {
             let mut conn = Db::checkout(&pool, &outage)?;
-            f(&mut conn)
+            Ok(f(&mut conn))
         })
         .await
-        .map_err(|e| AppError::Internal(anyhow::anyhow!("blocking task failed: {e}")))?
-    }
-
-    /// Like [`Db::run`], inside one transaction: everything `f` writes commits together or not at all.
-    pub async fn transaction<F, R>(&self, f: F) -> Result<R, AppError>
-    where
-        F: FnOnce(&mut PgConnection) -> Result<R, AppError> + Send + 'static,
-        R: Send + 'static,
-    {
-        self.run(move |conn| conn.transaction(f)).await
+        .map_err(|e| DbError::Task(e.to_string()))?
     }
 
     /// A connection for code that is already off the executor (CLI, seeding, tests).
-    pub fn get_blocking(&self) -> Result<Conn, AppError> {
+    pub fn get_blocking(&self) -> Result<Conn, DbError> {
         Db::checkout(&self.pool, &self.outage)
     }
 }

@@ -8,7 +8,7 @@
 //! handler or query runs. Multipart forms are checked by their readers (the wizard's text parts
 //! with [`check_text`], CSV cells by the import's row parser).
 
-use crate::error::ErrorPage;
+use crate::web::error_page::ErrorPage;
 use actix_web::body::{BoxBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::header::CONTENT_TYPE;

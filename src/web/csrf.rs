@@ -5,8 +5,8 @@
 //! The public form endpoint (`/f/…`) and the bearer-token API are exempt: they carry no
 //! session cookie to abuse.
 
-use super::session;
-use crate::error::ErrorPage;
+use crate::auth::session;
+use crate::web::error_page::ErrorPage;
 use actix_session::SessionExt;
 use actix_web::body::{BoxBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
