@@ -32,7 +32,9 @@ pub mod users;
 use crate::error::AppError;
 use actix_web::web;
 
-/// The route table. Paths are fixed by SPEC section 8.
+/// The route table. Paths are fixed by SPEC section 8. Each resource has its own scope, and
+/// numeric ids only match digits (`{id:[0-9]+}`), so `/contacts/manage` and `/contacts/{id}` can
+/// never shadow each other, whatever the order in which they are listed.
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/healthz", web::get().to(health::healthz))
         .service(actix_files::Files::new("/static", concat!(env!("CARGO_MANIFEST_DIR"), "/static")))
@@ -42,125 +44,193 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/setup/{token}", web::get().to(auth::setup::show))
         .route("/setup/{token}", web::post().to(auth::setup::submit))
         .route("/", web::get().to(dashboard::show))
-        .route("/users", web::get().to(users::list::show))
-        .route("/contacts", web::get().to(contacts::list::show))
-        .route("/contacts/manage", web::get().to(contacts::manage::form))
-        .route("/contacts/manage/preview", web::post().to(contacts::manage::preview))
-        .route("/contacts/manage/execute", web::post().to(contacts::manage::execute))
-        .route("/contacts/export.csv", web::get().to(export::export))
-        .route("/contacts/import", web::get().to(imports::upload::show))
-        .route("/contacts/import", web::post().to(imports::upload::upload))
-        .route("/contacts/import/{id}", web::get().to(imports::job::show))
-        .route("/contacts/import/{id}", web::post().to(imports::job::start))
-        .route("/contacts/import/{id}/rejects.csv", web::get().to(imports::job::rejects_csv))
-        .route("/segments", web::get().to(segments::list))
-        .route("/segments", web::post().to(segments::create))
-        .route("/segments/{id}", web::get().to(segments::edit::show))
-        .route("/segments/{id}", web::post().to(segments::edit::update))
-        .route("/segments/{id}/apply", web::post().to(segments::edit::apply))
-        .route("/segments/{id}/delete", web::post().to(segments::edit::delete))
-        .route("/forms", web::get().to(forms_admin::list))
-        .route("/forms", web::post().to(forms_admin::create))
-        .route("/forms/{id}", web::get().to(forms_admin::edit))
-        .route("/forms/{id}", web::post().to(forms_admin::update))
-        .route("/forms/{id}/delete", web::post().to(forms_admin::delete))
         .route("/f/{key}", web::get().to(public_forms::show))
         .route("/f/{key}", web::post().to(public_forms::submit::submit))
-        .route("/contacts/new", web::get().to(contacts::edit::new_form))
-        .route("/contacts/new", web::post().to(contacts::edit::create))
-        .route("/contacts/{id}", web::get().to(contacts::card::show))
-        .route("/contacts/{id}", web::post().to(contacts::edit::update))
-        .route("/contacts/{id}/owners", web::post().to(contacts::owners::submit))
-        .route("/contacts/{id}/tags", web::post().to(contacts::labels::tags))
-        .route("/contacts/{id}/groups", web::post().to(contacts::labels::groups))
-        .route("/contacts/{id}/confidential", web::post().to(contacts::labels::confidential))
-        .route("/contacts/{id}/delete", web::get().to(contacts::delete::confirm))
-        .route("/contacts/{id}/delete", web::post().to(contacts::delete::delete))
-        .route("/automation", web::get().to(automation::list::show))
-        .route("/automation/new", web::get().to(automation::edit::new_form))
-        .route("/automation/new", web::post().to(automation::edit::create))
-        .route("/automation/{id}", web::get().to(automation::edit::edit_form))
-        .route("/automation/{id}", web::post().to(automation::edit::update))
-        .route("/automation/{id}/enabled", web::post().to(automation::flags::enabled))
-        .route("/automation/{id}/share", web::post().to(automation::flags::share))
-        .route("/automation/{id}/delete", web::get().to(automation::delete::confirm))
-        .route("/automation/{id}/delete", web::post().to(automation::delete::delete))
-        .route("/notifications", web::get().to(notifications::list))
-        .route("/notifications/read", web::post().to(notifications::mark_read))
-        .route("/presets", web::get().to(presets::list::show))
-        .route("/presets/new", web::get().to(presets::new::show))
-        .route("/presets/new", web::post().to(presets::new::submit))
-        .route("/presets/compare", web::get().to(presets::compare::show))
-        .route("/presets/{id}", web::get().to(presets::show::show))
-        .route("/presets/{id}", web::post().to(presets::edit::submit))
-        .route("/presets/{id}/rename", web::post().to(presets::rename::submit))
-        .route("/presets/{id}/delete", web::get().to(presets::delete::show))
-        .route("/presets/{id}/delete", web::post().to(presets::delete::submit))
-        .configure(orgs_routes)
-        .route("/templates", web::get().to(templates::list::show))
-        .route("/templates", web::post().to(templates::new::submit))
-        .route("/templates/new", web::get().to(templates::new::show))
-        .route("/templates/{id}", web::get().to(templates::show::show))
-        .route("/templates/{id}/edit", web::get().to(templates::edit::show))
-        .route("/templates/{id}/edit", web::post().to(templates::edit::submit))
-        .route("/templates/{id}/delete", web::get().to(templates::delete::show))
-        .route("/templates/{id}/delete", web::post().to(templates::delete::submit))
-        .route("/templates/{id}/share", web::post().to(templates::share::share))
-        .route("/templates/{id}/copy", web::post().to(templates::share::copy))
-        .route("/send", web::get().to(send::form::show))
-        .route("/send", web::post().to(send::confirm::submit))
-        .route("/send/preview", web::get().to(send::preview::show))
-        .route("/outbox", web::get().to(outbox::list::show))
-        .route("/outbox/{id}", web::get().to(outbox::batch::show))
-        .route("/users/new", web::get().to(users::wizard::show))
-        .route("/users/new/details", web::post().to(users::wizard_details::submit))
-        .route("/users/new/permissions", web::post().to(users::wizard_permissions::submit))
-        .route("/users/new/save", web::post().to(users::wizard_save::save))
-        .route("/users/new/cancel", web::post().to(users::wizard_save::cancel))
-        .route("/users/new/avatar", web::get().to(users::avatar::preview))
-        .route("/users/{id}", web::get().to(users::card::show))
-        .route("/users/{id}/avatar", web::get().to(users::avatar::show))
-        .route("/users/{id}/edit", web::get().to(users::wizard::show))
-        .route("/users/{id}/edit/details", web::post().to(users::wizard_details::submit))
-        .route("/users/{id}/edit/permissions", web::post().to(users::wizard_permissions::submit))
-        .route("/users/{id}/edit/save", web::post().to(users::wizard_save::save))
-        .route("/users/{id}/edit/cancel", web::post().to(users::wizard_save::cancel))
-        .route("/users/{id}/edit/avatar", web::get().to(users::avatar::preview))
-        .route("/users/{id}/deactivate", web::post().to(users::status::deactivate))
-        .route("/users/{id}/reactivate", web::post().to(users::status::reactivate))
-        .route("/users/{id}/sign-out", web::post().to(users::status::sign_out))
-        .route("/users/{id}/delete", web::get().to(users::delete::show))
-        .route("/users/{id}/delete", web::post().to(users::delete::submit))
+        .route("/audit.csv", web::get().to(audit::export::download))
+        .service(web::scope("/users").configure(users_routes))
+        .service(web::scope("/contacts").configure(contacts_routes))
+        .service(web::scope("/segments").configure(segments_routes))
+        .service(web::scope("/forms").configure(forms_routes))
+        .service(web::scope("/automation").configure(automation_routes))
+        .service(web::scope("/notifications").configure(notifications_routes))
+        .service(web::scope("/presets").configure(presets_routes))
+        .service(web::scope("/templates").configure(templates_routes))
+        .service(web::scope("/send").configure(send_routes))
+        .service(web::scope("/outbox").configure(outbox_routes))
+        .service(web::scope("/teams").configure(teams_routes))
+        .service(web::scope("/access-groups").configure(access_groups_routes))
+        .service(web::scope("/audit").configure(audit_routes))
+        .service(web::scope("/api-tokens").configure(api_tokens_routes))
+        .configure(api_routes)
         .default_service(web::to(|| async { Err::<actix_web::HttpResponse, _>(AppError::NotFound) }));
 }
 
-/// Teams, access groups, the audit log, API tokens and the authorization API.
-fn orgs_routes(cfg: &mut web::ServiceConfig) {
-    cfg.route("/teams", web::get().to(teams::list::show))
-        .route("/teams", web::post().to(teams::create::create))
-        .route("/teams/new", web::get().to(teams::create::new))
-        .route("/teams/{id}", web::get().to(teams::edit::show))
-        .route("/teams/{id}", web::post().to(teams::edit::update))
-        .route("/teams/{id}/members", web::post().to(teams::members::add))
-        .route("/teams/{id}/members/{user_id}/remove", web::post().to(teams::members::remove))
-        .route("/teams/{id}/delete", web::get().to(teams::delete::confirm))
-        .route("/teams/{id}/delete", web::post().to(teams::delete::delete))
-        .route("/access-groups", web::get().to(access_groups::list::show))
-        .route("/access-groups", web::post().to(access_groups::create::create))
-        .route("/access-groups/new", web::get().to(access_groups::create::new))
-        .route("/access-groups/{id}", web::get().to(access_groups::edit::show))
-        .route("/access-groups/{id}", web::post().to(access_groups::edit::update))
-        .route("/access-groups/{id}/grants", web::post().to(access_groups::grants::add))
-        .route("/access-groups/{id}/grants/{grant_id}", web::post().to(access_groups::grant_edit::change))
-        .route("/access-groups/{id}/grants/{grant_id}/remove", web::post().to(access_groups::grant_edit::remove))
-        .route("/access-groups/{id}/delete", web::get().to(access_groups::delete::confirm))
-        .route("/access-groups/{id}/delete", web::post().to(access_groups::delete::delete))
-        .route("/audit", web::get().to(audit::list::show))
-        .route("/audit.csv", web::get().to(audit::export::download))
-        .route("/api-tokens", web::get().to(api::tokens::show))
-        .route("/api-tokens", web::post().to(api::tokens::create))
-        .route("/api-tokens/{id}/revoke", web::post().to(api::tokens::revoke))
-        .route("/api/v1/users/{id}/permissions", web::get().to(api::v1::permissions))
+/// Users: the list, the wizard (new and edit), the card and its lifecycle actions.
+fn users_routes(cfg: &mut web::ServiceConfig) {
+    cfg.route("", web::get().to(users::list::show))
+        .route("/new", web::get().to(users::wizard::show))
+        .route("/new/details", web::post().to(users::wizard_details::submit))
+        .route("/new/permissions", web::post().to(users::wizard_permissions::submit))
+        .route("/new/save", web::post().to(users::wizard_save::save))
+        .route("/new/cancel", web::post().to(users::wizard_save::cancel))
+        .route("/new/avatar", web::get().to(users::avatar::preview))
+        .route("/{id:[0-9]+}", web::get().to(users::card::show))
+        .route("/{id:[0-9]+}/avatar", web::get().to(users::avatar::show))
+        .route("/{id:[0-9]+}/edit", web::get().to(users::wizard::show))
+        .route("/{id:[0-9]+}/edit/details", web::post().to(users::wizard_details::submit))
+        .route("/{id:[0-9]+}/edit/permissions", web::post().to(users::wizard_permissions::submit))
+        .route("/{id:[0-9]+}/edit/save", web::post().to(users::wizard_save::save))
+        .route("/{id:[0-9]+}/edit/cancel", web::post().to(users::wizard_save::cancel))
+        .route("/{id:[0-9]+}/edit/avatar", web::get().to(users::avatar::preview))
+        .route("/{id:[0-9]+}/deactivate", web::post().to(users::status::deactivate))
+        .route("/{id:[0-9]+}/reactivate", web::post().to(users::status::reactivate))
+        .route("/{id:[0-9]+}/sign-out", web::post().to(users::status::sign_out))
+        .route("/{id:[0-9]+}/delete", web::get().to(users::delete::show))
+        .route("/{id:[0-9]+}/delete", web::post().to(users::delete::submit));
+}
+
+/// Contacts: the list, bulk Manage, export, import, and the card with its panels.
+fn contacts_routes(cfg: &mut web::ServiceConfig) {
+    cfg.route("", web::get().to(contacts::list::show))
+        .route("/manage", web::get().to(contacts::manage::form))
+        .route("/manage/preview", web::post().to(contacts::manage::preview))
+        .route("/manage/execute", web::post().to(contacts::manage::execute))
+        .route("/export.csv", web::get().to(export::export))
+        .route("/import", web::get().to(imports::upload::show))
+        .route("/import", web::post().to(imports::upload::upload))
+        .route("/import/{id:[0-9]+}", web::get().to(imports::job::show))
+        .route("/import/{id:[0-9]+}", web::post().to(imports::job::start))
+        .route("/import/{id:[0-9]+}/rejects.csv", web::get().to(imports::job::rejects_csv))
+        .route("/new", web::get().to(contacts::edit::new_form))
+        .route("/new", web::post().to(contacts::edit::create))
+        .route("/{id:[0-9]+}", web::get().to(contacts::card::show))
+        .route("/{id:[0-9]+}", web::post().to(contacts::edit::update))
+        .route("/{id:[0-9]+}/owners", web::post().to(contacts::owners::submit))
+        .route("/{id:[0-9]+}/tags", web::post().to(contacts::labels::tags))
+        .route("/{id:[0-9]+}/groups", web::post().to(contacts::labels::groups))
+        .route("/{id:[0-9]+}/confidential", web::post().to(contacts::labels::confidential))
+        .route("/{id:[0-9]+}/delete", web::get().to(contacts::delete::confirm))
+        .route("/{id:[0-9]+}/delete", web::post().to(contacts::delete::delete));
+}
+
+/// Segments.
+fn segments_routes(cfg: &mut web::ServiceConfig) {
+    cfg.route("", web::get().to(segments::list))
+        .route("", web::post().to(segments::create))
+        .route("/{id:[0-9]+}", web::get().to(segments::edit::show))
+        .route("/{id:[0-9]+}", web::post().to(segments::edit::update))
+        .route("/{id:[0-9]+}/apply", web::post().to(segments::edit::apply))
+        .route("/{id:[0-9]+}/delete", web::post().to(segments::edit::delete));
+}
+
+/// Public forms, as the console edits them.
+fn forms_routes(cfg: &mut web::ServiceConfig) {
+    cfg.route("", web::get().to(forms_admin::list))
+        .route("", web::post().to(forms_admin::create))
+        .route("/{id:[0-9]+}", web::get().to(forms_admin::edit))
+        .route("/{id:[0-9]+}", web::post().to(forms_admin::update))
+        .route("/{id:[0-9]+}/delete", web::post().to(forms_admin::delete));
+}
+
+/// Automation rules.
+fn automation_routes(cfg: &mut web::ServiceConfig) {
+    cfg.route("", web::get().to(automation::list::show))
+        .route("/new", web::get().to(automation::edit::new_form))
+        .route("/new", web::post().to(automation::edit::create))
+        .route("/{id:[0-9]+}", web::get().to(automation::edit::edit_form))
+        .route("/{id:[0-9]+}", web::post().to(automation::edit::update))
+        .route("/{id:[0-9]+}/enabled", web::post().to(automation::flags::enabled))
+        .route("/{id:[0-9]+}/share", web::post().to(automation::flags::share))
+        .route("/{id:[0-9]+}/delete", web::get().to(automation::delete::confirm))
+        .route("/{id:[0-9]+}/delete", web::post().to(automation::delete::delete));
+}
+
+/// Notifications.
+fn notifications_routes(cfg: &mut web::ServiceConfig) {
+    cfg.route("", web::get().to(notifications::list)).route("/read", web::post().to(notifications::mark_read));
+}
+
+/// Permission presets.
+fn presets_routes(cfg: &mut web::ServiceConfig) {
+    cfg.route("", web::get().to(presets::list::show))
+        .route("/new", web::get().to(presets::new::show))
+        .route("/new", web::post().to(presets::new::submit))
+        .route("/compare", web::get().to(presets::compare::show))
+        .route("/{id:[0-9]+}", web::get().to(presets::show::show))
+        .route("/{id:[0-9]+}", web::post().to(presets::edit::submit))
+        .route("/{id:[0-9]+}/rename", web::post().to(presets::rename::submit))
+        .route("/{id:[0-9]+}/delete", web::get().to(presets::delete::show))
+        .route("/{id:[0-9]+}/delete", web::post().to(presets::delete::submit));
+}
+
+/// Message templates.
+fn templates_routes(cfg: &mut web::ServiceConfig) {
+    cfg.route("", web::get().to(templates::list::show))
+        .route("", web::post().to(templates::new::submit))
+        .route("/new", web::get().to(templates::new::show))
+        .route("/{id:[0-9]+}", web::get().to(templates::show::show))
+        .route("/{id:[0-9]+}/edit", web::get().to(templates::edit::show))
+        .route("/{id:[0-9]+}/edit", web::post().to(templates::edit::submit))
+        .route("/{id:[0-9]+}/delete", web::get().to(templates::delete::show))
+        .route("/{id:[0-9]+}/delete", web::post().to(templates::delete::submit))
+        .route("/{id:[0-9]+}/share", web::post().to(templates::share::share))
+        .route("/{id:[0-9]+}/copy", web::post().to(templates::share::copy));
+}
+
+/// Sending to an audience.
+fn send_routes(cfg: &mut web::ServiceConfig) {
+    cfg.route("", web::get().to(send::form::show))
+        .route("", web::post().to(send::confirm::submit))
+        .route("/preview", web::get().to(send::preview::show));
+}
+
+/// The outbox of sent batches.
+fn outbox_routes(cfg: &mut web::ServiceConfig) {
+    cfg.route("", web::get().to(outbox::list::show)).route("/{id:[0-9]+}", web::get().to(outbox::batch::show));
+}
+
+/// Teams and their members.
+fn teams_routes(cfg: &mut web::ServiceConfig) {
+    cfg.route("", web::get().to(teams::list::show))
+        .route("", web::post().to(teams::create::create))
+        .route("/new", web::get().to(teams::create::new))
+        .route("/{id:[0-9]+}", web::get().to(teams::edit::show))
+        .route("/{id:[0-9]+}", web::post().to(teams::edit::update))
+        .route("/{id:[0-9]+}/members", web::post().to(teams::members::add))
+        .route("/{id:[0-9]+}/members/{user_id:[0-9]+}/remove", web::post().to(teams::members::remove))
+        .route("/{id:[0-9]+}/delete", web::get().to(teams::delete::confirm))
+        .route("/{id:[0-9]+}/delete", web::post().to(teams::delete::delete));
+}
+
+/// Access groups and their grants.
+fn access_groups_routes(cfg: &mut web::ServiceConfig) {
+    cfg.route("", web::get().to(access_groups::list::show))
+        .route("", web::post().to(access_groups::create::create))
+        .route("/new", web::get().to(access_groups::create::new))
+        .route("/{id:[0-9]+}", web::get().to(access_groups::edit::show))
+        .route("/{id:[0-9]+}", web::post().to(access_groups::edit::update))
+        .route("/{id:[0-9]+}/grants", web::post().to(access_groups::grants::add))
+        .route("/{id:[0-9]+}/grants/{grant_id:[0-9]+}", web::post().to(access_groups::grant_edit::change))
+        .route("/{id:[0-9]+}/grants/{grant_id:[0-9]+}/remove", web::post().to(access_groups::grant_edit::remove))
+        .route("/{id:[0-9]+}/delete", web::get().to(access_groups::delete::confirm))
+        .route("/{id:[0-9]+}/delete", web::post().to(access_groups::delete::delete));
+}
+
+/// The audit log (its CSV is `/audit.csv`, beside the scope).
+fn audit_routes(cfg: &mut web::ServiceConfig) {
+    cfg.route("", web::get().to(audit::list::show));
+}
+
+/// API tokens.
+fn api_tokens_routes(cfg: &mut web::ServiceConfig) {
+    cfg.route("", web::get().to(api::tokens::show))
+        .route("", web::post().to(api::tokens::create))
+        .route("/{id:[0-9]+}/revoke", web::post().to(api::tokens::revoke));
+}
+
+/// The authorization API (bearer tokens, JSON).
+fn api_routes(cfg: &mut web::ServiceConfig) {
+    cfg.route("/api/v1/users/{id}/permissions", web::get().to(api::v1::permissions))
         .route("/api/v1/check", web::post().to(api::v1::check))
         .route("/api/{tail:.*}", web::route().to(api::v1::no_such_endpoint));
 }

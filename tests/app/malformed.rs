@@ -10,18 +10,32 @@ use custodian::db::schema::{audit_log, contacts, users};
 use custodian::permissions::Role;
 use diesel::prelude::*;
 
-/// (method, path) of every route in the route table.
+/// (method, path) of every route in the route table: the routes of `routes`, and those of each
+/// `fn x_routes` under the prefix its `web::scope("/prefix").configure(x_routes)` gives.
 fn route_table() -> Vec<(String, String)> {
     let src = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/src/web/mod.rs")).unwrap();
-    let mut out = Vec::new();
+    let mut prefixes = std::collections::HashMap::new();
     for line in src.lines() {
+        if let (Some(a), Some(b)) = (line.find("web::scope(\""), line.find(".configure(")) {
+            let prefix = line[a + 12..].split('"').next().unwrap().to_string();
+            let name = line[b + 11..].split(')').next().unwrap().to_string();
+            prefixes.insert(name, prefix);
+        }
+    }
+    let mut out = Vec::new();
+    let mut prefix = String::new();
+    for line in src.lines() {
+        if let Some(name) = line.strip_prefix("fn ").and_then(|l| l.split('(').next()) {
+            prefix = prefixes.get(name).cloned().unwrap_or_default();
+        }
         let Some(at) = line.find(".route(\"") else { continue };
         let rest = &line[at + 8..];
-        let path = rest.split('"').next().unwrap().to_string();
+        let path = format!("{prefix}{}", rest.split('"').next().unwrap());
         let method = if rest.contains("web::post()") { "POST" } else { "GET" };
         out.push((method.to_string(), path));
     }
     assert!(out.len() > 80, "the route table was read: {}", out.len());
+    assert!(out.contains(&("GET".into(), "/contacts/{id:[0-9]+}".into())), "scopes were read: {out:?}");
     out
 }
 
