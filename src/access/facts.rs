@@ -15,7 +15,7 @@ pub fn subject(conn: &mut PgConnection, user_id: i64) -> QueryResult<Option<Subj
 /// The facts of one contact in one query (the `contact_facts` view); `None` when it does not
 /// exist.
 pub fn contact(conn: &mut PgConnection, contact_id: i64) -> QueryResult<Option<ContactFacts>> {
-    use crate::db::schema::contact_facts as f;
+    use crate::db::views::contact_facts as f;
     let row: Option<(Option<i64>, bool, String, String, String)> = f::table
         .find(contact_id)
         .select((f::main_owner_id, f::confidential, f::co_owners, f::owner_teams, f::grants))
@@ -61,7 +61,7 @@ pub fn signed_in(conn: &mut PgConnection, user_id: i64) -> QueryResult<Option<(c
 
 /// [`signed_in`] for several users, in one query, by id.
 pub fn signed_in_many(conn: &mut PgConnection, user_ids: &[i64]) -> QueryResult<Vec<(crate::accounts::User, Subject)>> {
-    use crate::db::schema::subject_facts as f;
+    use crate::db::views::subject_facts as f;
     // The user, then the subject_facts columns: preset keys, granted, revoked, teams.
     type Row = (crate::accounts::User, Vec<String>, Vec<String>, Vec<String>, Vec<i64>);
     let rows: Vec<Row> = users::table

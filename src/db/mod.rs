@@ -3,6 +3,7 @@
 
 pub mod schema;
 pub mod sql;
+pub mod views;
 
 use diesel::connection::SimpleConnection;
 use diesel::pg::PgConnection;

@@ -1,73 +1,34 @@
-// Diesel table definitions, kept in step with migrations/ by hand (no diesel CLI needed to build).
+// @generated automatically by Diesel CLI.
 
 diesel::table! {
-    users (id) {
+    access_group_grants (id) {
         id -> Int8,
-        email -> Text,
-        first_name -> Text,
-        last_name -> Text,
-        phone -> Nullable<Text>,
-        password_hash -> Text,
-        role -> Text,
-        status -> Text,
-        avatar -> Nullable<Bytea>,
-        disable_export -> Bool,
-        only_owned -> Bool,
-        version -> Int4,
-        created_at -> Timestamptz,
-        updated_at -> Timestamptz,
+        group_id -> Int8,
+        user_id -> Nullable<Int8>,
+        team_id -> Nullable<Int8>,
+        level -> Text,
     }
 }
 
 diesel::table! {
-    presets (id) {
+    access_groups (id) {
         id -> Int8,
         name -> Text,
-        system_role -> Nullable<Text>,
-        created_by -> Nullable<Int8>,
-        version -> Int4,
+        description -> Text,
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
     }
 }
 
 diesel::table! {
-    preset_permissions (preset_id, perm_key) {
-        preset_id -> Int8,
-        perm_key -> Text,
-    }
-}
-
-diesel::table! {
-    user_presets (user_id, preset_id) {
-        user_id -> Int8,
-        preset_id -> Int8,
-    }
-}
-
-diesel::table! {
-    user_overrides (user_id, perm_key) {
-        user_id -> Int8,
-        perm_key -> Text,
-        granted -> Bool,
-    }
-}
-
-diesel::table! {
-    sessions (id) {
-        id -> Text,
-        user_id -> Nullable<Int8>,
-        state -> Text,
-        expires_at -> Timestamptz,
-    }
-}
-
-diesel::table! {
-    login_attempts (key) {
-        key -> Text,
-        failures -> Int4,
-        last_failure -> Timestamptz,
-        locked_until -> Nullable<Timestamptz>,
+    api_tokens (id) {
+        id -> Int8,
+        name -> Text,
+        token_hash -> Text,
+        created_by -> Nullable<Int8>,
+        created_at -> Timestamptz,
+        revoked_at -> Nullable<Timestamptz>,
+        last_used_at -> Nullable<Timestamptz>,
     }
 }
 
@@ -75,14 +36,6 @@ diesel::table! {
     app_settings (key) {
         key -> Text,
         value -> Text,
-    }
-}
-
-diesel::table! {
-    setup_tokens (token_hash) {
-        token_hash -> Text,
-        created_at -> Timestamptz,
-        used_at -> Nullable<Timestamptz>,
     }
 }
 
@@ -99,146 +52,6 @@ diesel::table! {
         ip -> Nullable<Text>,
     }
 }
-
-diesel::table! {
-    teams (id) {
-        id -> Int8,
-        name -> Text,
-        manager_id -> Nullable<Int8>,
-        created_at -> Timestamptz,
-        updated_at -> Timestamptz,
-    }
-}
-
-diesel::table! {
-    team_members (team_id, user_id) {
-        team_id -> Int8,
-        user_id -> Int8,
-    }
-}
-
-diesel::table! {
-    access_groups (id) {
-        id -> Int8,
-        name -> Text,
-        description -> Text,
-        created_at -> Timestamptz,
-        updated_at -> Timestamptz,
-    }
-}
-
-diesel::table! {
-    access_group_grants (id) {
-        id -> Int8,
-        group_id -> Int8,
-        user_id -> Nullable<Int8>,
-        team_id -> Nullable<Int8>,
-        level -> Text,
-    }
-}
-
-diesel::table! {
-    contacts (id) {
-        id -> Int8,
-        email -> Nullable<Text>,
-        first_name -> Text,
-        last_name -> Text,
-        phone -> Nullable<Text>,
-        company -> Text,
-        category -> Nullable<Text>,
-        main_owner_id -> Nullable<Int8>,
-        confidential -> Bool,
-        version -> Int4,
-        created_by -> Nullable<Int8>,
-        created_at -> Timestamptz,
-        updated_at -> Timestamptz,
-        search -> Text,
-    }
-}
-
-diesel::table! {
-    contact_owners (contact_id, user_id) {
-        contact_id -> Int8,
-        user_id -> Int8,
-        read_only -> Bool,
-    }
-}
-
-diesel::table! {
-    contact_tags (contact_id, tag) {
-        contact_id -> Int8,
-        tag -> Text,
-    }
-}
-
-diesel::table! {
-    contact_access_groups (contact_id, group_id) {
-        contact_id -> Int8,
-        group_id -> Int8,
-    }
-}
-
-diesel::table! {
-    notifications (id) {
-        id -> Int8,
-        user_id -> Int8,
-        contact_id -> Nullable<Int8>,
-        message -> Text,
-        created_at -> Timestamptz,
-        read_at -> Nullable<Timestamptz>,
-    }
-}
-
-diesel::table! {
-    bulk_runs (id) {
-        id -> Int8,
-        token -> Text,
-        user_id -> Int8,
-        spec -> Jsonb,
-        matched -> Array<Int8>,
-        editable_count -> Int8,
-        editable_sum -> Int8,
-        created_at -> Timestamptz,
-        executed_at -> Nullable<Timestamptz>,
-    }
-}
-
-diesel::joinable!(preset_permissions -> presets (preset_id));
-diesel::joinable!(user_presets -> presets (preset_id));
-diesel::joinable!(user_presets -> users (user_id));
-diesel::joinable!(user_overrides -> users (user_id));
-diesel::joinable!(team_members -> teams (team_id));
-diesel::joinable!(team_members -> users (user_id));
-diesel::joinable!(access_group_grants -> access_groups (group_id));
-diesel::joinable!(contact_owners -> contacts (contact_id));
-diesel::joinable!(contact_owners -> users (user_id));
-diesel::joinable!(contact_tags -> contacts (contact_id));
-diesel::joinable!(contact_access_groups -> contacts (contact_id));
-diesel::joinable!(contact_access_groups -> access_groups (group_id));
-diesel::joinable!(notifications -> users (user_id));
-
-diesel::allow_tables_to_appear_in_same_query!(
-    users,
-    presets,
-    preset_permissions,
-    user_presets,
-    user_overrides,
-    sessions,
-    login_attempts,
-    setup_tokens,
-    app_settings,
-    audit_log,
-    teams,
-    team_members,
-    access_groups,
-    access_group_grants,
-    contacts,
-    contact_owners,
-    contact_tags,
-    contact_access_groups,
-    notifications,
-    bulk_runs,
-);
 
 diesel::table! {
     automation_rules (id) {
@@ -264,81 +77,81 @@ diesel::table! {
 }
 
 diesel::table! {
-    api_tokens (id) {
+    bulk_runs (id) {
         id -> Int8,
-        name -> Text,
-        token_hash -> Text,
+        token -> Text,
+        user_id -> Int8,
+        spec -> Jsonb,
+        matched -> Array<Int8>,
+        editable_count -> Int8,
+        editable_sum -> Int8,
+        created_at -> Timestamptz,
+        executed_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
+    contact_access_groups (contact_id, group_id) {
+        contact_id -> Int8,
+        group_id -> Int8,
+    }
+}
+
+diesel::table! {
+    contact_owners (contact_id, user_id) {
+        contact_id -> Int8,
+        user_id -> Int8,
+        read_only -> Bool,
+    }
+}
+
+diesel::table! {
+    contact_tags (contact_id, tag) {
+        contact_id -> Int8,
+        tag -> Text,
+    }
+}
+
+diesel::table! {
+    contacts (id) {
+        id -> Int8,
+        email -> Nullable<Text>,
+        first_name -> Text,
+        last_name -> Text,
+        phone -> Nullable<Text>,
+        company -> Text,
+        category -> Nullable<Text>,
+        main_owner_id -> Nullable<Int8>,
+        confidential -> Bool,
+        version -> Int4,
         created_by -> Nullable<Int8>,
         created_at -> Timestamptz,
-        revoked_at -> Nullable<Timestamptz>,
-        last_used_at -> Nullable<Timestamptz>,
+        updated_at -> Timestamptz,
+        search -> Nullable<Text>,
     }
 }
 
-diesel::joinable!(api_tokens -> users (created_by));
-diesel::allow_tables_to_appear_in_same_query!(api_tokens, users);
-
 diesel::table! {
-    message_templates (id) {
+    forms (id) {
         id -> Int8,
-        owner_id -> Int8,
         name -> Text,
-        channel -> Text,
-        subject -> Nullable<Text>,
-        body -> Text,
-        shared -> Bool,
+        public_key -> Text,
+        tags -> Array<Text>,
+        group_ids -> Array<Int8>,
+        main_owner_id -> Nullable<Int8>,
+        enabled -> Bool,
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
-        version -> Int4,
+        update_existing -> Bool,
+        saved_by -> Nullable<Int8>,
     }
 }
 
 diesel::table! {
-    send_batches (id) {
-        id -> Int8,
-        created_by -> Int8,
-        channel -> Text,
-        template_id -> Nullable<Int8>,
-        audience -> Jsonb,
-        recipients -> Int4,
-        created_at -> Timestamptz,
-    }
-}
-
-diesel::table! {
-    outbox_messages (id) {
-        id -> Int8,
-        batch_id -> Int8,
-        contact_id -> Nullable<Int8>,
-        channel -> Text,
-        to_address -> Text,
-        subject -> Nullable<Text>,
-        body -> Text,
-        status -> Text,
-        error -> Nullable<Text>,
-        created_by -> Int8,
-        created_at -> Timestamptz,
-        sent_at -> Nullable<Timestamptz>,
-    }
-}
-
-diesel::joinable!(message_templates -> users (owner_id));
-diesel::joinable!(send_batches -> users (created_by));
-diesel::joinable!(send_batches -> message_templates (template_id));
-diesel::joinable!(outbox_messages -> send_batches (batch_id));
-diesel::allow_tables_to_appear_in_same_query!(message_templates, users);
-diesel::allow_tables_to_appear_in_same_query!(send_batches, users);
-diesel::allow_tables_to_appear_in_same_query!(send_batches, message_templates);
-diesel::allow_tables_to_appear_in_same_query!(outbox_messages, send_batches);
-
-diesel::table! {
-    user_wizards (id) {
-        id -> Text,
-        owner_id -> Int8,
-        target_id -> Nullable<Int8>,
-        state -> Jsonb,
-        avatar -> Nullable<Bytea>,
-        updated_at -> Timestamptz,
+    import_chunks (job_id, seq) {
+        job_id -> Int8,
+        seq -> Int4,
+        data -> Bytea,
     }
 }
 
@@ -364,19 +177,91 @@ diesel::table! {
 }
 
 diesel::table! {
-    import_chunks (job_id, seq) {
-        job_id -> Int8,
-        seq -> Int4,
-        data -> Bytea,
-    }
-}
-
-diesel::table! {
     import_rejects (job_id, row_no) {
         job_id -> Int8,
         row_no -> Int8,
         reason -> Text,
         email -> Text,
+    }
+}
+
+diesel::table! {
+    login_attempts (key) {
+        key -> Text,
+        failures -> Int4,
+        last_failure -> Timestamptz,
+        locked_until -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
+    message_templates (id) {
+        id -> Int8,
+        owner_id -> Int8,
+        name -> Text,
+        channel -> Text,
+        subject -> Nullable<Text>,
+        body -> Text,
+        shared -> Bool,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+        version -> Int4,
+    }
+}
+
+diesel::table! {
+    notifications (id) {
+        id -> Int8,
+        user_id -> Int8,
+        contact_id -> Nullable<Int8>,
+        message -> Text,
+        created_at -> Timestamptz,
+        read_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
+    outbox_messages (id) {
+        id -> Int8,
+        batch_id -> Int8,
+        contact_id -> Nullable<Int8>,
+        channel -> Text,
+        to_address -> Text,
+        subject -> Nullable<Text>,
+        body -> Text,
+        status -> Text,
+        error -> Nullable<Text>,
+        created_by -> Int8,
+        created_at -> Timestamptz,
+        sent_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
+    preset_permissions (preset_id, perm_key) {
+        preset_id -> Int8,
+        perm_key -> Text,
+    }
+}
+
+diesel::table! {
+    presets (id) {
+        id -> Int8,
+        name -> Text,
+        system_role -> Nullable<Text>,
+        created_by -> Nullable<Int8>,
+        version -> Int4,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    recovery_codes (id) {
+        id -> Int8,
+        user_id -> Int8,
+        code_hash -> Text,
+        used_at -> Nullable<Timestamptz>,
     }
 }
 
@@ -397,56 +282,181 @@ diesel::table! {
 }
 
 diesel::table! {
-    forms (id) {
+    send_batches (id) {
+        id -> Int8,
+        created_by -> Int8,
+        channel -> Text,
+        template_id -> Nullable<Int8>,
+        audience -> Jsonb,
+        recipients -> Int4,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    sessions (id) {
+        id -> Text,
+        user_id -> Nullable<Int8>,
+        state -> Text,
+        expires_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    setup_tokens (token_hash) {
+        token_hash -> Text,
+        created_at -> Timestamptz,
+        used_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
+    team_members (team_id, user_id) {
+        team_id -> Int8,
+        user_id -> Int8,
+    }
+}
+
+diesel::table! {
+    teams (id) {
         id -> Int8,
         name -> Text,
-        public_key -> Text,
-        tags -> Array<Text>,
-        group_ids -> Array<Int8>,
-        main_owner_id -> Nullable<Int8>,
-        enabled -> Bool,
+        manager_id -> Nullable<Int8>,
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
-        update_existing -> Bool,
-        saved_by -> Nullable<Int8>,
     }
 }
 
 diesel::table! {
-    form_hits (key, at) {
-        key -> Text,
-        at -> Timestamptz,
+    two_factor (user_id) {
+        user_id -> Int8,
+        secret -> Text,
+        confirmed_at -> Nullable<Timestamptz>,
+        last_step -> Nullable<Int8>,
+        created_at -> Timestamptz,
     }
 }
 
+diesel::table! {
+    two_factor_roles (role) {
+        role -> Text,
+    }
+}
+
+diesel::table! {
+    user_overrides (user_id, perm_key) {
+        user_id -> Int8,
+        perm_key -> Text,
+        granted -> Bool,
+    }
+}
+
+diesel::table! {
+    user_presets (user_id, preset_id) {
+        user_id -> Int8,
+        preset_id -> Int8,
+    }
+}
+
+diesel::table! {
+    user_wizards (id) {
+        id -> Text,
+        owner_id -> Int8,
+        target_id -> Nullable<Int8>,
+        state -> Jsonb,
+        avatar -> Nullable<Bytea>,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    users (id) {
+        id -> Int8,
+        email -> Text,
+        first_name -> Text,
+        last_name -> Text,
+        phone -> Nullable<Text>,
+        password_hash -> Text,
+        role -> Text,
+        status -> Text,
+        avatar -> Nullable<Bytea>,
+        disable_export -> Bool,
+        only_owned -> Bool,
+        version -> Int4,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::joinable!(access_group_grants -> access_groups (group_id));
+diesel::joinable!(access_group_grants -> teams (team_id));
+diesel::joinable!(access_group_grants -> users (user_id));
+diesel::joinable!(api_tokens -> users (created_by));
+diesel::joinable!(audit_log -> users (actor_id));
+diesel::joinable!(automation_rules -> access_groups (action_group_id));
+diesel::joinable!(bulk_runs -> users (user_id));
+diesel::joinable!(contact_access_groups -> access_groups (group_id));
+diesel::joinable!(contact_access_groups -> contacts (contact_id));
+diesel::joinable!(contact_owners -> contacts (contact_id));
+diesel::joinable!(contact_owners -> users (user_id));
+diesel::joinable!(contact_tags -> contacts (contact_id));
+diesel::joinable!(import_chunks -> import_jobs (job_id));
+diesel::joinable!(import_jobs -> users (user_id));
 diesel::joinable!(import_rejects -> import_jobs (job_id));
+diesel::joinable!(message_templates -> users (owner_id));
+diesel::joinable!(notifications -> contacts (contact_id));
+diesel::joinable!(notifications -> users (user_id));
+diesel::joinable!(outbox_messages -> contacts (contact_id));
+diesel::joinable!(outbox_messages -> send_batches (batch_id));
+diesel::joinable!(outbox_messages -> users (created_by));
+diesel::joinable!(preset_permissions -> presets (preset_id));
+diesel::joinable!(presets -> users (created_by));
+diesel::joinable!(recovery_codes -> users (user_id));
 diesel::joinable!(segments -> access_groups (group_id));
-diesel::allow_tables_to_appear_in_same_query!(import_jobs, import_rejects);
-diesel::allow_tables_to_appear_in_same_query!(segments, access_groups);
+diesel::joinable!(send_batches -> message_templates (template_id));
+diesel::joinable!(send_batches -> users (created_by));
+diesel::joinable!(sessions -> users (user_id));
+diesel::joinable!(team_members -> teams (team_id));
+diesel::joinable!(team_members -> users (user_id));
+diesel::joinable!(teams -> users (manager_id));
+diesel::joinable!(two_factor -> users (user_id));
+diesel::joinable!(user_overrides -> users (user_id));
+diesel::joinable!(user_presets -> presets (preset_id));
+diesel::joinable!(user_presets -> users (user_id));
 
-diesel::table! {
-    /// View (migration 000060_access_facts): a user's side of the access rules, beyond their
-    /// own row.
-    subject_facts (id) {
-        id -> Int8,
-        preset_keys -> Array<Text>,
-        granted -> Array<Text>,
-        revoked -> Array<Text>,
-        teams -> Array<Int8>,
-    }
-}
-
-diesel::table! {
-    /// View (migration 000060_access_facts): a contact's side of the access rules; the three
-    /// lists are JSON arrays of rows.
-    contact_facts (id) {
-        id -> Int8,
-        main_owner_id -> Nullable<Int8>,
-        confidential -> Bool,
-        co_owners -> Text,
-        owner_teams -> Text,
-        grants -> Text,
-    }
-}
-
-diesel::allow_tables_to_appear_in_same_query!(users, subject_facts);
+diesel::allow_tables_to_appear_in_same_query!(
+    access_group_grants,
+    access_groups,
+    api_tokens,
+    app_settings,
+    audit_log,
+    automation_rules,
+    bulk_runs,
+    contact_access_groups,
+    contact_owners,
+    contact_tags,
+    contacts,
+    forms,
+    import_chunks,
+    import_jobs,
+    import_rejects,
+    login_attempts,
+    message_templates,
+    notifications,
+    outbox_messages,
+    preset_permissions,
+    presets,
+    recovery_codes,
+    segments,
+    send_batches,
+    sessions,
+    setup_tokens,
+    team_members,
+    teams,
+    two_factor,
+    two_factor_roles,
+    user_overrides,
+    user_presets,
+    user_wizards,
+    users,
+);

@@ -2,7 +2,7 @@
 
 use crate::audit;
 use crate::contacts::events::Event;
-use crate::db::schema::form_hits;
+use crate::db::views::form_hits;
 use crate::db::Db;
 use crate::error::AppError;
 use crate::events;
