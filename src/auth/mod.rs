@@ -5,6 +5,7 @@ pub mod password;
 pub mod session;
 pub mod session_store;
 pub mod throttle;
+pub mod two_factor;
 pub mod viewer;
 
 pub use viewer::Viewer;

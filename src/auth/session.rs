@@ -18,9 +18,49 @@ pub fn user_id(session: &Session) -> Option<i64> {
 /// CSRF token.
 pub fn sign_in(session: &Session, user_id: i64) -> Result<(), actix_session::SessionInsertError> {
     session.renew();
+    session.remove(PENDING_KEY);
     session.insert(USER_ID_KEY, user_id)?;
     session.insert(CSRF_KEY, new_token())?;
     Ok(())
+}
+
+const PENDING_KEY: &str = "pending_sign_in";
+/// How long the second step of a sign-in may wait after the password.
+const PENDING_SECONDS: i64 = 600;
+
+/// A sign-in whose password was right and whose second factor is still to come. The session
+/// holds this, not a user id: nothing but the code (or enrolment) page is reachable with it.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Pending {
+    pub user_id: i64,
+    /// As typed at the password step: the throttle's keys.
+    pub email: String,
+    pub next: String,
+    /// The user must enrol first (their role requires two-factor and they have none).
+    pub enrol: bool,
+    since: i64,
+}
+
+/// Starts the second step for `user_id`: a new session key and CSRF token, no user signed in.
+pub fn begin_second_step(
+    session: &Session,
+    user_id: i64,
+    email: &str,
+    next: &str,
+    enrol: bool,
+) -> Result<(), actix_session::SessionInsertError> {
+    session.renew();
+    session.remove(USER_ID_KEY);
+    let since = chrono::Utc::now().timestamp();
+    session.insert(PENDING_KEY, Pending { user_id, email: email.into(), next: next.into(), enrol, since })?;
+    session.insert(CSRF_KEY, new_token())?;
+    Ok(())
+}
+
+/// The sign-in waiting for its second step, unless it has expired.
+pub fn pending(session: &Session) -> Option<Pending> {
+    let p: Pending = session.get(PENDING_KEY).ok().flatten()?;
+    (chrono::Utc::now().timestamp() - p.since <= PENDING_SECONDS).then_some(p)
 }
 
 /// Ends the session: the store deletes its row.
