@@ -10,6 +10,10 @@ use diesel::prelude::*;
 /// The password of every demo login.
 pub const DEMO_PASSWORD: &str = "custodian-demo-2026";
 
+/// The demo login with two-factor on, and its secret (documented in README.md, so anyone can
+/// add it to an authenticator app and try the two-step sign-in).
+pub const DEMO_TWO_FACTOR: (&str, &str) = ("manager@example.com", "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP");
+
 /// (email, first name, last name, role) of the demo users.
 pub const DEMO_USERS: &[(&str, &str, &str, Role)] = &[
     ("admin@example.com", "Ada", "Admin", Role::Administrator),
@@ -30,7 +34,7 @@ pub fn seed(conn: &mut PgConnection) -> anyhow::Result<()> {
     let hash = crate::auth::password::hash(DEMO_PASSWORD)?;
     conn.transaction(|c| -> anyhow::Result<()> {
         for (email, first, last, role) in DEMO_USERS {
-            model::create(
+            let user = model::create(
                 c,
                 &NewUser {
                     email,
@@ -41,6 +45,9 @@ pub fn seed(conn: &mut PgConnection) -> anyhow::Result<()> {
                     role: role.as_str(),
                 },
             )?;
+            if *email == DEMO_TWO_FACTOR.0 {
+                crate::auth::two_factor::enrol_with(c, user.id, DEMO_TWO_FACTOR.1)?;
+            }
         }
         c.batch_execute(CONTACTS_SQL)?;
         crate::audit::Entry::new(None, "demo.seed", "system", "demo").record(c)?;

@@ -123,6 +123,27 @@ pub fn sign_out_everywhere(conn: &mut PgConnection, actor: &Actor, id: i64) -> R
     Ok((user, ended))
 }
 
+/// Resets another user's two-factor (their secret and recovery codes go): for the user who lost
+/// their phone and their codes. Only an Administrator may, and only within the no-escalation
+/// rule; nobody resets their own here (the account page turns it off with a code). The user
+/// signs in with their password alone afterwards — or is sent to enrol again, when their role
+/// requires two-factor. Their sessions stay: the reset takes nothing from a session they have.
+pub fn reset_two_factor(conn: &mut PgConnection, actor: &Actor, id: i64) -> Result<User, LifecycleError> {
+    let user = model::find(conn, id)?.ok_or(diesel::result::Error::NotFound)?;
+    if actor.id == id {
+        return Err(LifecycleError::OwnAccount);
+    }
+    let who = may_manage(conn, actor, id)?;
+    if !who.administrator {
+        return Err(LifecycleError::NotAllowed("Only an Administrator can reset two-factor.".into()));
+    }
+    if !crate::auth::two_factor::remove(conn, id)? {
+        return Err(LifecycleError::WrongStatus);
+    }
+    audit::Entry::new(Some(actor.id), "user.two_factor_reset", "user", id).ip(actor.ip.clone()).record(conn)?;
+    Ok(user)
+}
+
 /// What a user owns, shown on the delete confirmation and recorded in the audit log.
 /// New kinds of owned objects (templates, automation rules) get a field here and a line in
 /// [`count_owned`] and [`transfer_owned`].

@@ -42,6 +42,7 @@ const SCREENS: &[(&str, &str, &[Perm])] = &[
     ("Forms", "/forms", &[Perm::AdministrationSettings]),
     ("Audit", "/audit", &[Perm::AdministrationAuditView]),
     ("API tokens", "/api-tokens", &[Perm::AdministrationSettings]),
+    ("Two-factor policy", "/settings/two-factor", &[Perm::AdministrationSettings]),
 ];
 
 impl crate::auth::Viewer {

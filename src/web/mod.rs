@@ -1,6 +1,7 @@
 //! The screens: one route table, handlers grouped by resource.
 
 pub mod access_groups;
+pub mod account;
 pub mod api;
 pub mod audit;
 pub mod auth;
@@ -24,6 +25,7 @@ pub mod public_forms;
 pub mod respond;
 pub mod segments;
 pub mod send;
+pub mod settings;
 pub mod spreadsheet;
 pub mod teams;
 pub mod templates;
@@ -40,6 +42,10 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(actix_files::Files::new("/static", concat!(env!("CARGO_MANIFEST_DIR"), "/static")))
         .route("/login", web::get().to(auth::login::show))
         .route("/login", web::post().to(auth::login::submit))
+        .route("/login/two-factor", web::get().to(auth::two_factor::show))
+        .route("/login/two-factor", web::post().to(auth::two_factor::submit))
+        .route("/login/two-factor/enrol", web::get().to(auth::two_factor::enrol_show))
+        .route("/login/two-factor/enrol", web::post().to(auth::two_factor::enrol_submit))
         .route("/logout", web::post().to(auth::login::logout))
         .route("/setup/{token}", web::get().to(auth::setup::show))
         .route("/setup/{token}", web::post().to(auth::setup::submit))
@@ -47,6 +53,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/f/{key}", web::get().to(public_forms::show))
         .route("/f/{key}", web::post().to(public_forms::submit::submit))
         .route("/audit.csv", web::get().to(audit::export::download))
+        .service(web::scope("/account").configure(account_routes))
+        .service(web::scope("/settings").configure(settings_routes))
         .service(web::scope("/users").configure(users_routes))
         .service(web::scope("/contacts").configure(contacts_routes))
         .service(web::scope("/segments").configure(segments_routes))
@@ -63,6 +71,19 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(web::scope("/api-tokens").configure(api_tokens_routes))
         .configure(api_routes)
         .default_service(web::to(|| async { Err::<actix_web::HttpResponse, _>(AppError::NotFound) }));
+}
+
+/// The signed-in user's own account and two-factor.
+fn account_routes(cfg: &mut web::ServiceConfig) {
+    cfg.route("", web::get().to(account::show))
+        .route("/two-factor/confirm", web::post().to(account::confirm))
+        .route("/two-factor/recovery-codes", web::post().to(account::recovery_codes))
+        .route("/two-factor/disable", web::post().to(account::disable));
+}
+
+/// Instance-wide settings: the two-factor policy.
+fn settings_routes(cfg: &mut web::ServiceConfig) {
+    cfg.route("/two-factor", web::get().to(settings::show)).route("/two-factor", web::post().to(settings::save));
 }
 
 /// Users: the list, the wizard (new and edit), the card and its lifecycle actions.
@@ -85,6 +106,7 @@ fn users_routes(cfg: &mut web::ServiceConfig) {
         .route("/{id:[0-9]+}/deactivate", web::post().to(users::status::deactivate))
         .route("/{id:[0-9]+}/reactivate", web::post().to(users::status::reactivate))
         .route("/{id:[0-9]+}/sign-out", web::post().to(users::status::sign_out))
+        .route("/{id:[0-9]+}/two-factor/reset", web::post().to(users::status::reset_two_factor))
         .route("/{id:[0-9]+}/delete", web::get().to(users::delete::show))
         .route("/{id:[0-9]+}/delete", web::post().to(users::delete::submit));
 }

@@ -29,5 +29,6 @@ mod security;
 mod segments;
 mod send;
 mod templates;
+mod two_factor;
 mod users;
 mod users_browser;

@@ -28,11 +28,11 @@ fn route_table() -> Vec<(String, String)> {
         if let Some(name) = line.strip_prefix("fn ").and_then(|l| l.split('(').next()) {
             prefix = prefixes.get(name).cloned().unwrap_or_default();
         }
-        let Some(at) = line.find(".route(\"") else { continue };
-        let rest = &line[at + 8..];
-        let path = format!("{prefix}{}", rest.split('"').next().unwrap());
-        let method = if rest.contains("web::post()") { "POST" } else { "GET" };
-        out.push((method.to_string(), path));
+        for part in line.split(".route(\"").skip(1) {
+            let path = format!("{prefix}{}", part.split('"').next().unwrap());
+            let method = if part.contains("web::post()") { "POST" } else { "GET" };
+            out.push((method.to_string(), path));
+        }
     }
     assert!(out.len() > 80, "the route table was read: {}", out.len());
     assert!(out.contains(&("GET".into(), "/contacts/{id:[0-9]+}".into())), "scopes were read: {out:?}");

@@ -1,10 +1,12 @@
 //! GET/POST /login: sign-in with email and password, throttled per account and per address.
+//! A user with two-factor (or whose role requires it) goes on to `/login/two-factor`.
 
 use crate::accounts as model;
 use crate::audit;
 use crate::auth::password;
 use crate::auth::session;
 use crate::auth::throttle;
+use crate::auth::two_factor;
 use crate::auth::viewer::client_ip;
 use crate::db::Db;
 use crate::error::AppError;
@@ -108,14 +110,20 @@ pub async fn submit(
     let ip_for_audit = Some(ip.clone());
     let result = match outcome {
         Outcome::Ok { user_id } => {
-            db.transaction(move |c| {
-                throttle::clear(c, &keys)?;
-                audit::Entry::new(Some(user_id), "user.login", "user", user_id).ip(ip_for_audit).record(c)?;
-                Ok(())
-            })
-            .await?;
-            session::sign_in(&session, user_id).map_err(|e| anyhow::anyhow!("{e}"))?;
-            return Ok(see_other(&local_path(form.next.as_deref())));
+            let role = user.as_ref().map(|u| u.role.clone()).unwrap_or_default();
+            let (enrolled, required) = db
+                .run(move |c| Ok((two_factor::status(c, user_id)?.enrolled, two_factor::required_for(c, &role)?)))
+                .await?;
+            let next = local_path(form.next.as_deref());
+            if enrolled || required {
+                // The password alone signs nobody in: the throttle keeps counting until the
+                // second factor is through, and the session holds only the pending step.
+                session::begin_second_step(&session, user_id, &email, &next, !enrolled)
+                    .map_err(|e| anyhow::anyhow!("{e}"))?;
+                return Ok(see_other(if enrolled { "/login/two-factor" } else { "/login/two-factor/enrol" }));
+            }
+            signed_in(&db, &session, user_id, Some(keys), ip_for_audit, "password").await?;
+            return Ok(see_other(&next));
         }
         Outcome::Locked => {
             let minutes = throttle::LOCK_MINUTES;
@@ -161,6 +169,31 @@ pub async fn submit(
         error: Some(result.1),
     };
     render(page, result.0)
+}
+
+/// Completes a sign-in: clears the throttle's `keys` (when the last factor has not already),
+/// records it with the way the last factor was given, and signs the session in under a new key.
+pub async fn signed_in(
+    db: &Db,
+    session: &Session,
+    user_id: i64,
+    keys: Option<throttle::Keys>,
+    ip: Option<String>,
+    method: &'static str,
+) -> Result<(), AppError> {
+    db.transaction(move |c| {
+        if let Some(keys) = keys {
+            throttle::clear(c, &keys)?;
+        }
+        audit::Entry::new(Some(user_id), "user.login", "user", user_id)
+            .after(serde_json::json!({ "method": method }))
+            .ip(ip)
+            .record(c)?;
+        Ok(())
+    })
+    .await?;
+    session::sign_in(session, user_id).map_err(|e| anyhow::anyhow!("{e}"))?;
+    Ok(())
 }
 
 /// POST /logout: ends the session (its row is deleted) and records it.

@@ -2,3 +2,4 @@
 
 pub mod login;
 pub mod setup;
+pub mod two_factor;

@@ -30,6 +30,9 @@ pub struct CardPage {
     /// Live sessions of the user, and whether the viewer may end them.
     pub sessions: i64,
     pub can_sign_out: bool,
+    /// The user's two-factor, and whether the viewer may reset it (Administrators only).
+    pub two_factor: crate::auth::two_factor::Status,
+    pub can_reset_two_factor: bool,
     /// The user's audit history, for holders of administration.audit_view (it includes
     /// sign-ins and their addresses).
     pub history: Option<Vec<crate::web::audit::Row>>,
@@ -42,12 +45,13 @@ pub async fn show(viewer: Viewer, db: web::Data<Db>, id: web::Path<i64>) -> Resu
     viewer.require_any(&[Perm::AdministrationUsersView, Perm::AdministrationUsersManage])?;
     let id = id.into_inner();
     let audit = viewer.has(Perm::AdministrationAuditView);
-    let (user, sources, history, reach, sessions) = db
+    let (user, sources, history, reach, sessions, two_factor) = db
         .run(move |c| {
             let (user, subject) = facts::signed_in(c, id)?.ok_or(AppError::NotFound)?;
             let history = if audit { Some(crate::web::audit::history(c, "user", id, 30)?) } else { None };
             let sessions = crate::auth::session_store::live_sessions_of(c, id)?;
-            Ok((user, store::sources(c, id)?, history, Reach::of(c, &subject)?, sessions))
+            let two_factor = crate::auth::two_factor::status(c, id)?;
+            Ok((user, store::sources(c, id)?, history, Reach::of(c, &subject)?, sessions, two_factor))
         })
         .await?;
     let manage = viewer.has(Perm::AdministrationUsersManage);
@@ -64,6 +68,8 @@ pub async fn show(viewer: Viewer, db: web::Data<Db>, id: web::Path<i64>) -> Resu
         can_reactivate: manage && user.status == DEACTIVATED,
         can_delete: manage && other && user.status != model::DELETED,
         can_sign_out: manage && other && sessions > 0,
+        can_reset_two_factor: manage && other && viewer.subject.administrator && two_factor.enrolled,
+        two_factor,
         sessions,
         history,
         reach,

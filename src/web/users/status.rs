@@ -1,4 +1,5 @@
-//! POST /users/{id}/deactivate, /users/{id}/reactivate and /users/{id}/sign-out. A deactivated
+//! POST /users/{id}/deactivate, /users/{id}/reactivate, /users/{id}/sign-out and
+//! /users/{id}/two-factor/reset. A deactivated
 //! user cannot sign in and every session of theirs ends at once; signing out ends the sessions
 //! only.
 
@@ -63,6 +64,16 @@ pub async fn sign_out(viewer: Viewer, db: web::Data<Db>, id: web::Path<i64>) -> 
     run(viewer, db, id, |c, actor, id| {
         lifecycle::sign_out_everywhere(c, actor, id).map(|(u, n)| {
             format!("{} is signed out everywhere ({n} session{} ended).", u.email, if n == 1 { "" } else { "s" })
+        })
+    })
+    .await
+}
+
+#[tracing::instrument(skip_all)]
+pub async fn reset_two_factor(viewer: Viewer, db: web::Data<Db>, id: web::Path<i64>) -> Result<HttpResponse, AppError> {
+    run(viewer, db, id, |c, actor, id| {
+        lifecycle::reset_two_factor(c, actor, id).map(|u| {
+            format!("Two-factor of {} is reset: they sign in with their password and set it up again.", u.email)
         })
     })
     .await
