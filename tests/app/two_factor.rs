@@ -357,3 +357,42 @@ async fn the_demo_manager_signs_in_with_the_documented_secret() {
     assert_eq!(code_step(&b, &code(&key, step)).await.status(), 303);
     assert_eq!(b.get("/").await.status(), 200);
 }
+
+/// In Chromium: enrol from the account page (the QR picture is there, the secret is read off
+/// the page as a person would type it), sign out, and sign in again in two steps.
+#[tokio::test]
+async fn browser_enrols_and_signs_in_in_two_steps() {
+    use thirtyfour::prelude::*;
+    let app = spawn_app().await;
+    app.create_user("uma@example.com", Role::User);
+    let chrome = crate::browser::Chrome::start().await;
+    chrome.login(&app.address, "uma@example.com", TEST_PASSWORD).await;
+    chrome.click_through(By::Css("a.user-name")).await;
+    chrome.wait_for(By::Css("#two-factor .qr svg")).await;
+    let shown = chrome.driver.find(By::Id("totp-secret")).await.unwrap().text().await.unwrap();
+    let key = data_encoding::BASE32_NOPAD.decode(shown.replace(' ', "").as_bytes()).unwrap();
+    let step = settled_step().await;
+    chrome.driver.find(By::Id("f-code")).await.unwrap().send_keys(code(&key, step)).await.unwrap();
+    chrome.click_through(By::Css("#two-factor button.primary")).await;
+    let codes = chrome.wait_for(By::Id("recovery-codes")).await;
+    assert_eq!(codes.find_all(By::Tag("li")).await.unwrap().len(), 10);
+    chrome.click_through(By::Css("a.button.primary")).await;
+    let status = chrome.wait_for(By::Id("tf-status")).await.text().await.unwrap();
+    assert!(status.starts_with("On."), "{status}");
+    chrome.click_through(By::Css("form[action='/logout'] button")).await;
+
+    // Password, then the code page.
+    chrome.driver.goto(format!("{}/login", app.address)).await.unwrap();
+    chrome.driver.find(By::Id("f-email")).await.unwrap().send_keys("uma@example.com").await.unwrap();
+    chrome.driver.find(By::Id("f-password")).await.unwrap().send_keys(TEST_PASSWORD).await.unwrap();
+    chrome.click_through(By::Css("button[type=submit].primary")).await;
+    let field = chrome.wait_for(By::Id("f-code")).await;
+    assert_eq!(chrome.driver.current_url().await.unwrap().path(), "/login/two-factor");
+    assert_eq!(field.attr("autocomplete").await.unwrap().as_deref(), Some("one-time-code"));
+    let step = settled_step().await;
+    field.send_keys(code(&key, step + 1)).await.unwrap();
+    chrome.click_through(By::Css("button[type=submit].primary")).await;
+    chrome.wait_for(By::Css("nav.mainnav")).await;
+    assert_eq!(chrome.driver.current_url().await.unwrap().path(), "/");
+    chrome.quit().await;
+}
