@@ -51,6 +51,33 @@ pub struct Config {
     #[arg(long, env = "TRUSTED_PROXIES", value_delimiter = ',')]
     pub trusted_proxies: Vec<std::net::IpAddr>,
 
+    /// Single sign-on: the OpenID Provider's issuer URL (its `/.well-known/openid-configuration`
+    /// is read from there). Unset: no single sign-on.
+    #[arg(long, env = "OIDC_ISSUER_URL")]
+    pub oidc_issuer_url: Option<String>,
+
+    /// The client id Custodian is registered under at the OpenID Provider.
+    #[arg(long, env = "OIDC_CLIENT_ID")]
+    pub oidc_client_id: Option<String>,
+
+    /// The client secret that goes with the client id.
+    #[arg(long, env = "OIDC_CLIENT_SECRET", hide_env_values = true)]
+    pub oidc_client_secret: Option<String>,
+
+    /// The redirect URL registered at the OpenID Provider: this server's `/login/sso/callback`
+    /// as browsers reach it (e.g. `https://crm.example.com/login/sso/callback`).
+    #[arg(long, env = "OIDC_REDIRECT_URL")]
+    pub oidc_redirect_url: Option<String>,
+
+    /// The name on the sign-in button ("Sign in with <name>").
+    #[arg(long, env = "OIDC_DISPLAY_NAME", default_value = "single sign-on")]
+    pub oidc_display_name: String,
+
+    /// Just-in-time creation: a verified email that matches no user creates one with this role
+    /// (any role but administrator). Unset: unknown emails are refused.
+    #[arg(long, env = "OIDC_JIT_ROLE")]
+    pub oidc_jit_role: Option<String>,
+
     /// Seed the demo organisation (once) before serving.
     #[arg(long, default_value_t = false)]
     pub demo: bool,

@@ -127,6 +127,7 @@ impl Application {
         let secure = config.secure_cookies;
         let data = web::Data::new(db.clone());
         let proxies = web::Data::new(crate::auth::viewer::TrustedProxies(config.trusted_proxies.clone()));
+        let sso = web::Data::new(crate::auth::sso::Configured::from_config(config)?);
         let mut server = HttpServer::new(move || {
             let sessions = SessionMiddleware::builder(PgSessionStore::new(db.clone()), key.clone())
                 .cookie_name("custodian_session".into())
@@ -143,6 +144,7 @@ impl Application {
             App::new()
                 .app_data(data.clone())
                 .app_data(proxies.clone())
+                .app_data(sso.clone())
                 // One body limit per kind of request, the same wherever the body is read.
                 .app_data(web::FormConfig::default().limit(crate::web::input::FORM_LIMIT))
                 .app_data(web::PayloadConfig::default().limit(crate::web::input::FORM_LIMIT))

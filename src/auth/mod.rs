@@ -4,6 +4,8 @@
 pub mod password;
 pub mod session;
 pub mod session_store;
+pub mod sso;
+pub mod sso_only;
 pub mod throttle;
 pub mod two_factor;
 pub mod viewer;

@@ -42,6 +42,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(actix_files::Files::new("/static", concat!(env!("CARGO_MANIFEST_DIR"), "/static")))
         .route("/login", web::get().to(auth::login::show))
         .route("/login", web::post().to(auth::login::submit))
+        .route("/login/sso", web::get().to(auth::sso::start))
+        .route("/login/sso/callback", web::get().to(auth::sso::callback))
         .route("/login/two-factor", web::get().to(auth::two_factor::show))
         .route("/login/two-factor", web::post().to(auth::two_factor::submit))
         .route("/login/two-factor/enrol", web::get().to(auth::two_factor::enrol_show))
@@ -81,9 +83,12 @@ fn account_routes(cfg: &mut web::ServiceConfig) {
         .route("/two-factor/disable", web::post().to(account::disable));
 }
 
-/// Instance-wide settings: the two-factor policy.
+/// Instance-wide settings: the two-factor policy, password sign-in beside single sign-on.
 fn settings_routes(cfg: &mut web::ServiceConfig) {
-    cfg.route("/two-factor", web::get().to(settings::show)).route("/two-factor", web::post().to(settings::save));
+    cfg.route("/two-factor", web::get().to(settings::show))
+        .route("/two-factor", web::post().to(settings::save))
+        .route("/sign-in", web::get().to(settings::sign_in_show))
+        .route("/sign-in", web::post().to(settings::sign_in_save));
 }
 
 /// Users: the list, the wizard (new and edit), the card and its lifecycle actions.

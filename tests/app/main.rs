@@ -28,6 +28,7 @@ mod presets_browser;
 mod security;
 mod segments;
 mod send;
+mod sso;
 mod templates;
 mod two_factor;
 mod users;

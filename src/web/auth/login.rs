@@ -5,11 +5,13 @@ use crate::accounts as model;
 use crate::audit;
 use crate::auth::password;
 use crate::auth::session;
+use crate::auth::sso::Configured;
 use crate::auth::throttle;
 use crate::auth::two_factor;
 use crate::auth::viewer::client_ip;
 use crate::db::Db;
 use crate::error::AppError;
+use crate::permissions::Role;
 use crate::web::forms::local_path;
 use crate::web::layout::Layout;
 use crate::web::respond::{render, see_other};
@@ -26,6 +28,15 @@ pub struct LoginPage {
     pub email: String,
     pub next: String,
     pub error: Option<String>,
+    /// "Sign in with <name>", when single sign-on is configured.
+    pub sso: Option<String>,
+}
+
+impl LoginPage {
+    /// The single sign-on start, keeping where to go after.
+    pub fn sso_href(&self) -> String {
+        format!("/login/sso?next={}", crate::web::forms::url_encode(&self.next))
+    }
 }
 
 #[derive(Deserialize)]
@@ -35,7 +46,11 @@ pub struct NextQuery {
 
 /// Shows the sign-in form (or goes home when already signed in).
 #[tracing::instrument(skip_all)]
-pub async fn show(session: Session, q: web::Query<NextQuery>) -> Result<HttpResponse, AppError> {
+pub async fn show(
+    session: Session,
+    sso: web::Data<Configured>,
+    q: web::Query<NextQuery>,
+) -> Result<HttpResponse, AppError> {
     if session::user_id(&session).is_some() {
         return Ok(see_other("/"));
     }
@@ -44,6 +59,7 @@ pub async fn show(session: Session, q: web::Query<NextQuery>) -> Result<HttpResp
         email: String::new(),
         next: local_path(q.next.as_deref()),
         error: None,
+        sso: sso.display_name(),
     };
     render(page, StatusCode::OK)
 }
@@ -57,9 +73,15 @@ pub struct LoginForm {
 
 enum Outcome {
     Locked,
-    Failed { failures: i32 },
+    /// Right password, but password sign-in is for Administrators only ("SSO only").
+    SsoOnly,
+    Failed {
+        failures: i32,
+    },
     Deactivated,
-    Ok { user_id: i64 },
+    Ok {
+        user_id: i64,
+    },
 }
 
 /// Checks the credentials; on success renews the session and redirects.
@@ -68,6 +90,7 @@ pub async fn submit(
     req: HttpRequest,
     session: Session,
     db: web::Data<Db>,
+    sso: web::Data<Configured>,
     form: web::Form<LoginForm>,
 ) -> Result<HttpResponse, AppError> {
     let form = form.into_inner();
@@ -87,6 +110,10 @@ pub async fn submit(
         })
         .await?;
 
+    let sso_only = match sso.0 {
+        Some(_) => db.run(|c| Ok(crate::auth::sso_only::is_on(c)?)).await?,
+        None => false,
+    };
     let outcome = if locked.is_some() {
         Outcome::Locked
     } else {
@@ -100,6 +127,7 @@ pub async fn submit(
         .await
         .map_err(|e| anyhow::anyhow!("{e}"))?;
         match (&user, ok) {
+            (Some(u), true) if u.is_active() && sso_only && u.role() != Role::Administrator => Outcome::SsoOnly,
             (Some(u), true) if u.is_active() => Outcome::Ok { user_id: u.id },
             (Some(_), true) => Outcome::Deactivated,
             _ => Outcome::Failed { failures: pair_failures + 1 },
@@ -134,6 +162,13 @@ pub async fn submit(
                 ),
             )
         }
+        Outcome::SsoOnly => (
+            StatusCode::FORBIDDEN,
+            format!(
+                "Password sign-in is off for your account: use “Sign in with {}”.",
+                sso.display_name().unwrap_or_default()
+            ),
+        ),
         Outcome::Deactivated => {
             (StatusCode::UNPROCESSABLE_ENTITY, "This account is deactivated. Ask an administrator.".into())
         }
@@ -167,6 +202,7 @@ pub async fn submit(
         email,
         next: local_path(form.next.as_deref()),
         error: Some(result.1),
+        sso: sso.display_name(),
     };
     render(page, result.0)
 }
@@ -196,13 +232,37 @@ pub async fn signed_in(
     Ok(())
 }
 
-/// POST /logout: ends the session (its row is deleted) and records it.
+/// The page after signing out of a session that came through single sign-on, offering to sign
+/// out of the provider too.
+#[derive(Template)]
+#[template(path = "signed_out.html")]
+pub struct SignedOutPage {
+    pub layout: Layout,
+    pub provider: String,
+    pub logout_url: String,
+}
+
+/// POST /logout: ends the session (its row is deleted) and records it. After a single sign-on,
+/// where the provider advertises RP-initiated logout, offers to sign out there too.
 #[tracing::instrument(skip_all)]
-pub async fn logout(req: HttpRequest, session: Session, db: web::Data<Db>) -> Result<HttpResponse, AppError> {
+pub async fn logout(
+    req: HttpRequest,
+    session: Session,
+    db: web::Data<Db>,
+    sso: web::Data<Configured>,
+) -> Result<HttpResponse, AppError> {
     if let Some(uid) = session::user_id(&session) {
         let ip = client_ip(&req);
         db.run(move |c| Ok(audit::Entry::new(Some(uid), "user.logout", "user", uid).ip(ip).record(c)?)).await?;
     }
+    let id_token: Option<String> = session.get(super::sso::ID_TOKEN_KEY).ok().flatten();
     session::sign_out(&session);
+    if let (Some(sso), Some(token)) = (sso.0.as_ref(), id_token) {
+        if let Some(logout_url) = sso.logout_url(&token, &sso.after_logout()).await {
+            let page =
+                SignedOutPage { layout: Layout::bare(), provider: sso.settings.display_name.clone(), logout_url };
+            return render(page, StatusCode::OK);
+        }
+    }
     Ok(see_other("/login"))
 }

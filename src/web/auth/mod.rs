@@ -2,4 +2,5 @@
 
 pub mod login;
 pub mod setup;
+pub mod sso;
 pub mod two_factor;
