@@ -171,9 +171,20 @@ pub async fn show(session: Session) -> Result<HttpResponse, AppError> {
     page(CodePage { layout: Layout::anonymous(&session), error: None })
 }
 
-/// The user of a pending sign-in, still active (a deactivation between the two steps counts).
-async fn still_active(db: &Db, user_id: i64) -> Result<bool, AppError> {
-    db.run(move |c| Ok(crate::accounts::find(c, user_id)?.is_some_and(|u| u.is_active()))).await
+/// The pending sign-in one of the two pages serves, its user still active (a
+/// deactivation between the two steps counts); otherwise where the browser goes instead.
+async fn pending_for(session: &Session, db: &Db, enrol_page: bool) -> Result<Result<Pending, HttpResponse>, AppError> {
+    let pending = session::pending(session);
+    if let Some(to) = elsewhere(&pending, enrol_page) {
+        return Ok(Err(to));
+    }
+    let Some(pending) = pending else { return Ok(Err(see_other("/login"))) };
+    let uid = pending.user_id;
+    if !db.run(move |c| Ok(crate::accounts::find(c, uid)?.is_some_and(|u| u.is_active()))).await? {
+        session::sign_out(session);
+        return Ok(Err(see_other("/login")));
+    }
+    Ok(Ok(pending))
 }
 
 #[tracing::instrument(skip_all)]
@@ -183,15 +194,10 @@ pub async fn submit(
     db: web::Data<Db>,
     form: web::Form<CodeForm>,
 ) -> Result<HttpResponse, AppError> {
-    let pending = session::pending(&session);
-    if let Some(to) = elsewhere(&pending, false) {
-        return Ok(to);
-    }
-    let Some(pending) = pending else { return Ok(see_other("/login")) };
-    if !still_active(&db, pending.user_id).await? {
-        session::sign_out(&session);
-        return Ok(see_other("/login"));
-    }
+    let pending = match pending_for(&session, &db, false).await? {
+        Ok(p) => p,
+        Err(to) => return Ok(to),
+    };
     let ip = client_ip(&req).unwrap_or_default();
     let (uid, code) = (pending.user_id, form.into_inner().code);
     let outcome = throttled(&db, uid, pending.email.clone(), ip.clone(), move |c| {
@@ -232,11 +238,10 @@ pub async fn submit(
 
 #[tracing::instrument(skip_all)]
 pub async fn enrol_show(session: Session, db: web::Data<Db>) -> Result<HttpResponse, AppError> {
-    let pending = session::pending(&session);
-    if let Some(to) = elsewhere(&pending, true) {
-        return Ok(to);
-    }
-    let Some(pending) = pending else { return Ok(see_other("/login")) };
+    let pending = match pending_for(&session, &db, true).await? {
+        Ok(p) => p,
+        Err(to) => return Ok(to),
+    };
     enrol_page(&session, &db, &pending, None, StatusCode::OK).await
 }
 
@@ -271,15 +276,10 @@ pub async fn enrol_submit(
     db: web::Data<Db>,
     form: web::Form<CodeForm>,
 ) -> Result<HttpResponse, AppError> {
-    let pending = session::pending(&session);
-    if let Some(to) = elsewhere(&pending, true) {
-        return Ok(to);
-    }
-    let Some(pending) = pending else { return Ok(see_other("/login")) };
-    if !still_active(&db, pending.user_id).await? {
-        session::sign_out(&session);
-        return Ok(see_other("/login"));
-    }
+    let pending = match pending_for(&session, &db, true).await? {
+        Ok(p) => p,
+        Err(to) => return Ok(to),
+    };
     let ip = client_ip(&req).unwrap_or_default();
     let (uid, code) = (pending.user_id, form.into_inner().code);
     let audit_ip = Some(ip.clone());
