@@ -15,37 +15,46 @@ pub fn subject(conn: &mut PgConnection, user_id: i64) -> QueryResult<Option<Subj
 /// The facts of one contact in one query (the `contact_facts` view); `None` when it does not
 /// exist.
 pub fn contact(conn: &mut PgConnection, contact_id: i64) -> QueryResult<Option<ContactFacts>> {
+    Ok(contacts(conn, &[contact_id])?.pop())
+}
+
+/// The facts of several contacts in one query, by id (those that exist).
+pub fn contacts(conn: &mut PgConnection, contact_ids: &[i64]) -> QueryResult<Vec<ContactFacts>> {
     use crate::db::views::contact_facts as f;
-    let row: Option<(Option<i64>, bool, String, String, String)> = f::table
-        .find(contact_id)
-        .select((f::main_owner_id, f::confidential, f::co_owners, f::owner_teams, f::grants))
-        .first(conn)
-        .optional()?;
-    let Some((main_owner, confidential, co_owners, owner_teams, grants)) = row else { return Ok(None) };
-    let co_owners: Vec<(i64, bool)> = json(&co_owners)?;
-    let owner_teams = json::<Vec<(i64, String, Option<i64>, i64, String)>>(&owner_teams)?
-        .into_iter()
-        .map(|(team_id, team_name, manager_id, member_id, member_email)| OwnerTeam {
-            team_id,
-            team_name,
-            manager_id,
-            member_id,
-            member_email,
-            member_is_main_owner: Some(member_id) == main_owner,
+    type Row = (i64, Option<i64>, bool, String, String, String);
+    let rows: Vec<Row> = f::table
+        .filter(f::id.eq_any(contact_ids))
+        .order(f::id)
+        .select((f::id, f::main_owner_id, f::confidential, f::co_owners, f::owner_teams, f::grants))
+        .load(conn)?;
+    rows.into_iter()
+        .map(|(contact_id, main_owner, confidential, co_owners, owner_teams, grants)| {
+            let co_owners: Vec<(i64, bool)> = json(&co_owners)?;
+            let owner_teams = json::<Vec<(i64, String, Option<i64>, i64, String)>>(&owner_teams)?
+                .into_iter()
+                .map(|(team_id, team_name, manager_id, member_id, member_email)| OwnerTeam {
+                    team_id,
+                    team_name,
+                    manager_id,
+                    member_id,
+                    member_email,
+                    member_is_main_owner: Some(member_id) == main_owner,
+                })
+                .collect();
+            let grants = json::<Vec<(i64, String, Option<i64>, Option<i64>, Option<String>, String)>>(&grants)?
+                .into_iter()
+                .map(|(group_id, group_name, user_id, team_id, team_name, level)| Grant {
+                    group_id,
+                    group_name,
+                    user_id,
+                    team_id,
+                    team_name,
+                    level: level.parse().unwrap_or(Level::None),
+                })
+                .collect();
+            Ok(ContactFacts { contact_id, main_owner, confidential, co_owners, owner_teams, grants })
         })
-        .collect();
-    let grants = json::<Vec<(i64, String, Option<i64>, Option<i64>, Option<String>, String)>>(&grants)?
-        .into_iter()
-        .map(|(group_id, group_name, user_id, team_id, team_name, level)| Grant {
-            group_id,
-            group_name,
-            user_id,
-            team_id,
-            team_name,
-            level: level.parse().unwrap_or(Level::None),
-        })
-        .collect();
-    Ok(Some(ContactFacts { contact_id, main_owner, confidential, co_owners, owner_teams, grants }))
+        .collect()
 }
 
 /// Decodes a JSON list of the `contact_facts` view.

@@ -14,6 +14,7 @@ pub mod level;
 pub mod ops;
 pub mod reach;
 pub mod rules;
+pub mod search;
 
 pub use level::Level;
 pub use ops::{Operation, Refusal};
@@ -85,22 +86,29 @@ pub fn check_contact(
 ) -> QueryResult<Result<Check, Unknown>> {
     let Some(s) = facts::subject(conn, user_id)? else { return Ok(Err(Unknown::User)) };
     let Some(c) = facts::contact(conn, contact_id)? else { return Ok(Err(Unknown::Contact)) };
-    let d = rules::decide(&s, &c);
+    Ok(Ok(check(&s, &c, perm)))
+}
+
+/// May subject `s` do `perm` on the contact of `c`? The decision of SPEC 3 and the operation
+/// table, with the reason sentence of the explainer. Keys outside the table need only that the
+/// contact be visible. (No database: batches load their facts first.)
+pub fn check(s: &Subject, c: &ContactFacts, perm: crate::permissions::Perm) -> Check {
+    let d = rules::decide(s, c);
     let why_level = match (&d.denial, d.paths.iter().max_by_key(|p| p.level())) {
         (Some(den), _) => den.describe().to_string(),
         (None, Some(p)) => p.describe(),
         (None, None) => String::new(),
     };
     let outcome = match Operation::for_perm(perm) {
-        Some(op) => ops::permits(&s, &d, op),
+        Some(op) => ops::permits(s, &d, op),
         None if !s.perms.contains(perm) => Err(Refusal::MissingPermission(perm)),
         None if d.level == Level::None => Err(Refusal::Level { have: Level::None, need: Level::View }),
         None => Ok(()),
     };
-    Ok(Ok(match outcome {
+    match outcome {
         Ok(()) => Check { allowed: true, level: d.level, reason: format!("allowed: holds {perm} and {why_level}") },
         Err(r) => Check { allowed: false, level: d.level, reason: format!("denied: {}; {why_level}", r.describe()) },
-    }))
+    }
 }
 
 /// The answer of the authorization API for "may user U do P" when no contact is involved.

@@ -2,7 +2,7 @@
 //! (for a multipart form, its first part) or the `X-CSRF-Token` header. Anything else is
 //! refused with 403 before a handler runs. The token never travels in a URL, where request logs
 //! and the address bar would keep it.
-//! The public form endpoint (`/f/…`) and the bearer-token API are exempt: they carry no
+//! The public form endpoint (`/f/…`) and the bearer-token APIs (`/api/…`, AuthZEN's `/access/v1/…`) are exempt: they carry no
 //! session cookie to abuse.
 
 use crate::auth::session;
@@ -19,7 +19,7 @@ pub const FIELD: &str = "csrf_token";
 const HEADER: &str = "x-csrf-token";
 
 fn exempt(path: &str) -> bool {
-    path.starts_with("/f/") || path.starts_with("/api/")
+    path.starts_with("/f/") || path.starts_with("/api/") || path.starts_with("/access/v1/")
 }
 
 fn from_query(query: &str) -> Option<String> {

@@ -5,6 +5,7 @@ pub mod account;
 pub mod api;
 pub mod audit;
 pub mod auth;
+pub mod authzen;
 pub mod automation;
 pub mod checklist;
 pub mod contacts;
@@ -255,9 +256,26 @@ fn api_tokens_routes(cfg: &mut web::ServiceConfig) {
         .route("/{id:[0-9]+}/revoke", web::post().to(api::tokens::revoke));
 }
 
-/// The authorization API (bearer tokens, JSON).
+/// The authorization API (bearer tokens, JSON): Custodian's own, its OpenAPI document, and
+/// AuthZEN (with its metadata at the well-known address).
 fn api_routes(cfg: &mut web::ServiceConfig) {
-    cfg.route("/api/v1/users/{id}/permissions", web::get().to(api::v1::permissions))
+    cfg.route("/.well-known/authzen-configuration", web::get().to(authzen::configuration))
+        .service(
+            web::scope("/access/v1")
+                .wrap(actix_web::middleware::from_fn(authzen::echo_request_id))
+                .configure(authzen_routes),
+        )
+        .route("/api/openapi.json", web::get().to(api::openapi::document))
+        .route("/api/v1/users/{id}/permissions", web::get().to(api::v1::permissions))
         .route("/api/v1/check", web::post().to(api::v1::check))
         .route("/api/{tail:.*}", web::route().to(api::v1::no_such_endpoint));
+}
+
+/// AuthZEN 1.0: the evaluations and the three searches.
+fn authzen_routes(cfg: &mut web::ServiceConfig) {
+    cfg.route("/evaluation", web::post().to(authzen::evaluation))
+        .route("/evaluations", web::post().to(authzen::evaluations))
+        .route("/search/subject", web::post().to(authzen::search_subject))
+        .route("/search/resource", web::post().to(authzen::search_resource))
+        .route("/search/action", web::post().to(authzen::search_action));
 }

@@ -12,6 +12,7 @@ mod access_rules;
 mod api;
 mod architecture;
 mod auth;
+mod authzen;
 mod automation;
 mod browser;
 mod contacts;

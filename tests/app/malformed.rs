@@ -15,11 +15,16 @@ use diesel::prelude::*;
 fn route_table() -> Vec<(String, String)> {
     let src = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/src/web/mod.rs")).unwrap();
     let mut prefixes = std::collections::HashMap::new();
+    let mut scope = None;
     for line in src.lines() {
-        if let (Some(a), Some(b)) = (line.find("web::scope(\""), line.find(".configure(")) {
-            let prefix = line[a + 12..].split('"').next().unwrap().to_string();
+        if let Some(a) = line.find("web::scope(\"") {
+            scope = Some(line[a + 12..].split('"').next().unwrap().to_string());
+        }
+        // The `.configure(x_routes)` of the last scope opened, on its line or a later one.
+        if let (Some(b), Some(prefix)) = (line.find(".configure("), scope.clone()) {
             let name = line[b + 11..].split(')').next().unwrap().to_string();
             prefixes.insert(name, prefix);
+            scope = None;
         }
     }
     let mut out = Vec::new();
@@ -36,6 +41,7 @@ fn route_table() -> Vec<(String, String)> {
     }
     assert!(out.len() > 80, "the route table was read: {}", out.len());
     assert!(out.contains(&("GET".into(), "/contacts/{id:[0-9]+}".into())), "scopes were read: {out:?}");
+    assert!(out.contains(&("POST".into(), "/access/v1/evaluation".into())), "scopes were read: {out:?}");
     out
 }
 

@@ -4,6 +4,12 @@ use crate::error::AppError;
 use actix_web::http::{header, StatusCode};
 use actix_web::{HttpResponse, ResponseError};
 
+/// The body of every error answer of the JSON API.
+#[derive(serde::Serialize, utoipa::ToSchema)]
+pub struct ErrorBody {
+    pub error: String,
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum ApiError {
     /// Missing, malformed, unknown or revoked bearer token.
@@ -61,6 +67,6 @@ impl ResponseError for ApiError {
         if matches!(self, ApiError::Unauthorized(_)) {
             res.insert_header((header::WWW_AUTHENTICATE, "Bearer"));
         }
-        res.json(serde_json::json!({ "error": message }))
+        res.json(ErrorBody { error: message })
     }
 }

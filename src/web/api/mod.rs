@@ -3,5 +3,6 @@
 
 pub mod bearer;
 pub mod error;
+pub mod openapi;
 pub mod tokens;
 pub mod v1;

@@ -21,8 +21,9 @@ fn unknown_user_text(id: &str) -> ApiError {
     ApiError::NotFound(format!("no user with id {id}"))
 }
 
-#[derive(Serialize)]
-struct PermissionsBody {
+/// A user's effective permissions.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct PermissionsBody {
     user_id: i64,
     role: String,
     status: String,
@@ -34,6 +35,16 @@ struct PermissionsBody {
 }
 
 /// GET /api/v1/users/{id}/permissions.
+#[utoipa::path(
+    get, path = "/api/v1/users/{id}/permissions", tag = "Custodian API v1",
+    params(("id" = String, Path, description = "The user id")),
+    responses(
+        (status = 200, description = "The user's effective permission keys and data settings", body = PermissionsBody),
+        (status = 401, description = "Missing, invalid or revoked token", body = super::error::ErrorBody),
+        (status = 404, description = "No such user", body = super::error::ErrorBody),
+    ),
+    security(("bearer" = []))
+)]
 #[tracing::instrument(skip_all)]
 pub async fn permissions(req: HttpRequest, db: web::Data<Db>, id: web::Path<String>) -> Result<HttpResponse, ApiError> {
     let token = bearer::token(&req)?;
@@ -62,16 +73,16 @@ pub async fn permissions(req: HttpRequest, db: web::Data<Db>, id: web::Path<Stri
 }
 
 /// The body of POST /api/v1/check.
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
-struct CheckRequest {
+pub struct CheckRequest {
     user_id: i64,
     permission: String,
     contact_id: Option<i64>,
 }
 
 /// The answer of POST /api/v1/check.
-#[derive(Serialize, Debug)]
+#[derive(Serialize, Debug, utoipa::ToSchema)]
 pub struct Decision {
     pub allowed: bool,
     /// The access level to the contact; `null` when no contact was asked about.
@@ -81,6 +92,17 @@ pub struct Decision {
 
 /// POST /api/v1/check. One pool checkout: the token, then (for a contact) one query for the
 /// user and one for the contact.
+#[utoipa::path(
+    post, path = "/api/v1/check", tag = "Custodian API v1",
+    request_body = CheckRequest,
+    responses(
+        (status = 200, description = "The decision, its access level and its reason", body = Decision),
+        (status = 400, description = "Malformed body or unknown permission key", body = super::error::ErrorBody),
+        (status = 401, description = "Missing, invalid or revoked token", body = super::error::ErrorBody),
+        (status = 404, description = "No such user or contact", body = super::error::ErrorBody),
+    ),
+    security(("bearer" = []))
+)]
 #[tracing::instrument(skip_all)]
 pub async fn check(req: HttpRequest, db: web::Data<Db>, body: web::Bytes) -> Result<HttpResponse, ApiError> {
     let token = bearer::token(&req)?;
