@@ -19,7 +19,7 @@ pub const FIELD: &str = "csrf_token";
 const HEADER: &str = "x-csrf-token";
 
 fn exempt(path: &str) -> bool {
-    path.starts_with("/f/") || path.starts_with("/api/") || path.starts_with("/access/v1/")
+    path.starts_with("/f/") || crate::web::api::is_api_path(path)
 }
 
 fn from_query(query: &str) -> Option<String> {

@@ -110,7 +110,7 @@ pub fn check_json(raw: &[u8]) -> Result<(), Refused> {
 /// otherwise.
 fn refusal(path: &str, status: StatusCode, r: Refused) -> HttpResponse {
     let text = r.sentence();
-    if path.starts_with("/api/") || path.starts_with("/f/") || path.starts_with("/scim/") {
+    if path.starts_with("/f/") || crate::web::api::is_api_path(path) {
         HttpResponse::build(status)
             .content_type("application/json")
             .body(serde_json::json!({ "error": text, "field": r.field }).to_string())

@@ -40,6 +40,7 @@ pub struct PermissionsBody {
     params(("id" = String, Path, description = "The user id")),
     responses(
         (status = 200, description = "The user's effective permission keys and data settings", body = PermissionsBody),
+        (status = 400, description = "The address holds a control character or invalid text", body = super::error::ErrorBody),
         (status = 401, description = "Missing, invalid or revoked token", body = super::error::ErrorBody),
         (status = 404, description = "No such user", body = super::error::ErrorBody),
     ),
