@@ -5,10 +5,13 @@
 //!   set-based statements.
 //! - `measure` times the contact list over HTTP (the real application, in-process or already
 //!   running) and as bare SQL, a bulk Manage run on 100,000 contacts and, when present, the
-//!   authorization API; it prints a markdown report and writes it to BENCHMARKS.md.
+//!   authorization API (its own and AuthZEN, `authzen.rs`); it prints a markdown report and
+//!   writes it to BENCHMARKS.md.
 //!
 //! This is a measuring tool, not a test: it reports numbers against the targets and
 //! never asserts them.
+
+mod authzen;
 
 use anyhow::Context;
 use clap::{Args, Parser, Subcommand};
@@ -328,8 +331,14 @@ fn data_facts(conn: &mut PgConnection) -> anyhow::Result<String> {
 // ---------------------------------------------------------------------------------------------
 // measure: statistics
 
+#[derive(QueryableByName)]
+struct IdRow {
+    #[diesel(sql_type = BigInt)]
+    id: i64,
+}
+
 /// Latencies of one measurement.
-struct Stats {
+pub struct Stats {
     name: String,
     n: usize,
     p50: Duration,
@@ -618,7 +627,18 @@ async fn api_bench(conn: &mut PgConnection, base: &str, a: &MeasureArgs) -> anyh
         samples.extend(r?);
     }
     let conc = Stats::of(&format!("HTTP POST /api/v1/check ({} clients)", a.concurrency), samples, wall.elapsed(), "");
-    Ok(Ok(vec![seq, conc]))
+    // AuthZEN: the same contact first, then 99 more of the base for the batch.
+    let mut batch = vec![contact];
+    batch.extend(
+        diesel::sql_query("SELECT id FROM contacts WHERE id <> $1 ORDER BY id LIMIT 99")
+            .bind::<BigInt, _>(contact)
+            .load::<IdRow>(conn)?
+            .into_iter()
+            .map(|r| r.id),
+    );
+    let mut all = vec![seq, conc];
+    all.extend(authzen::measure(base, &token, sales, &batch, a.requests).await?);
+    Ok(Ok(all))
 }
 
 // ---------------------------------------------------------------------------------------------
