@@ -4,6 +4,7 @@
 //! owns SPEC section 3 (who may do what with a contact); `web` holds the screens.
 
 pub mod access;
+pub mod access_groups;
 pub mod accounts;
 pub mod api_tokens;
 pub mod audit;
@@ -21,8 +22,10 @@ pub mod messaging;
 pub mod notifications;
 pub mod permissions;
 pub mod presets;
+pub mod public_forms;
 pub mod segments;
 pub mod startup;
+pub mod teams;
 pub mod telemetry;
 pub mod users;
 pub mod validation;

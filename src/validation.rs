@@ -20,3 +20,23 @@ impl FieldErrors {
         self.0.is_empty()
     }
 }
+
+/// Checks a required name of at most `max` characters that must be unique; `taken` asks the
+/// database whether another record (case-insensitively) already uses the trimmed name.
+pub fn unique_name(
+    name: &str,
+    max: usize,
+    taken_message: &str,
+    errors: &mut FieldErrors,
+    taken: impl FnOnce(&str) -> diesel::QueryResult<bool>,
+) -> diesel::QueryResult<()> {
+    let name = name.trim();
+    if name.is_empty() {
+        errors.add("name", "Enter a name.");
+    } else if name.chars().count() > max {
+        errors.add("name", format!("Use at most {max} characters."));
+    } else if taken(name)? {
+        errors.add("name", taken_message.to_string());
+    }
+    Ok(())
+}

@@ -3,7 +3,7 @@
 
 use super::level::Level;
 use super::rules::{ContactFacts, Grant, OwnerTeam, Subject};
-use crate::db::schema::{team_members, users};
+use crate::db::schema::users;
 use crate::permissions::{effective, PermSet, Role};
 use diesel::prelude::*;
 
@@ -106,74 +106,15 @@ pub struct UserBrief {
     pub name: String,
 }
 
-/// Every active user as a subject, in a fixed number of queries (for "who can see this
-/// contact": the same decision function, run for each user).
+/// Every active user as a subject, by email (for "who can see this contact": the same decision
+/// function, run for each user). Two queries: the active ids, then [`signed_in_many`] — the one
+/// loader of a user's access facts.
 pub fn all_active_subjects(conn: &mut PgConnection) -> QueryResult<Vec<(UserBrief, Subject)>> {
-    use crate::db::schema::{preset_permissions, user_overrides, user_presets};
-    use std::collections::HashMap;
-    let people: Vec<(i64, String, String, String, bool, bool, String)> = users::table
-        .filter(users::status.eq(crate::accounts::ACTIVE))
-        .select((
-            users::id,
-            users::email,
-            users::first_name,
-            users::last_name,
-            users::only_owned,
-            users::disable_export,
-            users::role,
-        ))
-        .order(users::email)
-        .load(conn)?;
-    let mut preset_sets: HashMap<(i64, i64), PermSet> = HashMap::new();
-    for (uid, pid, key) in user_presets::table
-        .inner_join(preset_permissions::table.on(preset_permissions::preset_id.eq(user_presets::preset_id)))
-        .select((user_presets::user_id, user_presets::preset_id, preset_permissions::perm_key))
-        .load::<(i64, i64, String)>(conn)?
-    {
-        if let Some(p) = crate::permissions::Perm::from_key(&key) {
-            preset_sets.entry((uid, pid)).or_default().insert(p);
-        }
-    }
-    let mut by_user: HashMap<i64, (Vec<PermSet>, PermSet, PermSet)> = HashMap::new();
-    for ((uid, _), set) in preset_sets {
-        by_user.entry(uid).or_default().0.push(set);
-    }
-    for (uid, key, granted) in user_overrides::table
-        .select((user_overrides::user_id, user_overrides::perm_key, user_overrides::granted))
-        .load::<(i64, String, bool)>(conn)?
-    {
-        if let Some(p) = crate::permissions::Perm::from_key(&key) {
-            let e = by_user.entry(uid).or_default();
-            if granted {
-                e.1.insert(p)
-            } else {
-                e.2.insert(p)
-            }
-        }
-    }
-    let mut teams_of: HashMap<i64, Vec<i64>> = HashMap::new();
-    for (tid, uid) in
-        team_members::table.select((team_members::team_id, team_members::user_id)).load::<(i64, i64)>(conn)?
-    {
-        teams_of.entry(uid).or_default().push(tid);
-    }
-    Ok(people
+    let ids: Vec<i64> = users::table.filter(users::status.eq(crate::accounts::ACTIVE)).select(users::id).load(conn)?;
+    let mut all: Vec<(UserBrief, Subject)> = signed_in_many(conn, &ids)?
         .into_iter()
-        .map(|(id, email, first, last, only_owned, export_disabled, role)| {
-            let (presets, grants, revokes) = by_user.remove(&id).unwrap_or_default();
-            let name = format!("{first} {last}").trim().to_string();
-            (
-                UserBrief { id, email, name },
-                Subject {
-                    user_id: id,
-                    active: true,
-                    perms: effective(&presets, grants, revokes),
-                    only_owned,
-                    export_disabled,
-                    administrator: role == Role::Administrator.as_str(),
-                    teams: teams_of.remove(&id).unwrap_or_default(),
-                },
-            )
-        })
-        .collect())
+        .map(|(u, s)| (UserBrief { id: u.id, name: u.display_name(), email: u.email }, s))
+        .collect();
+    all.sort_by(|a, b| a.0.email.cmp(&b.0.email));
+    Ok(all)
 }

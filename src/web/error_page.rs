@@ -58,7 +58,7 @@ impl ResponseError for AppError {
     fn error_response(&self) -> HttpResponse {
         match self {
             AppError::LoginRequired { next } => {
-                let to = format!("/login?next={}", crate::web::forms::url_encode(next));
+                let to = format!("/login?next={}", crate::web::urls::url_encode(next));
                 HttpResponse::SeeOther().insert_header((header::LOCATION, to)).finish()
             }
             AppError::Internal(e) => {

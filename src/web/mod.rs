@@ -13,12 +13,12 @@ pub mod csrf;
 pub mod dashboard;
 pub mod error_page;
 pub mod export;
-pub mod forms;
 pub mod forms_admin;
 pub mod health;
 pub mod imports;
 pub mod input;
 pub mod layout;
+pub mod message_templates;
 pub mod notifications;
 pub mod outbox;
 pub mod presets;
@@ -29,7 +29,7 @@ pub mod send;
 pub mod settings;
 pub mod spreadsheet;
 pub mod teams;
-pub mod templates;
+pub mod urls;
 pub mod users;
 
 use crate::error::AppError;
@@ -65,7 +65,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(web::scope("/automation").configure(automation_routes))
         .service(web::scope("/notifications").configure(notifications_routes))
         .service(web::scope("/presets").configure(presets_routes))
-        .service(web::scope("/templates").configure(templates_routes))
+        .service(web::scope("/templates").configure(message_templates_routes))
         .service(web::scope("/send").configure(send_routes))
         .service(web::scope("/outbox").configure(outbox_routes))
         .service(web::scope("/teams").configure(teams_routes))
@@ -192,17 +192,17 @@ fn presets_routes(cfg: &mut web::ServiceConfig) {
 }
 
 /// Message templates.
-fn templates_routes(cfg: &mut web::ServiceConfig) {
-    cfg.route("", web::get().to(templates::list::show))
-        .route("", web::post().to(templates::new::submit))
-        .route("/new", web::get().to(templates::new::show))
-        .route("/{id:[0-9]+}", web::get().to(templates::show::show))
-        .route("/{id:[0-9]+}/edit", web::get().to(templates::edit::show))
-        .route("/{id:[0-9]+}/edit", web::post().to(templates::edit::submit))
-        .route("/{id:[0-9]+}/delete", web::get().to(templates::delete::show))
-        .route("/{id:[0-9]+}/delete", web::post().to(templates::delete::submit))
-        .route("/{id:[0-9]+}/share", web::post().to(templates::share::share))
-        .route("/{id:[0-9]+}/copy", web::post().to(templates::share::copy));
+fn message_templates_routes(cfg: &mut web::ServiceConfig) {
+    cfg.route("", web::get().to(message_templates::list::show))
+        .route("", web::post().to(message_templates::new::submit))
+        .route("/new", web::get().to(message_templates::new::show))
+        .route("/{id:[0-9]+}", web::get().to(message_templates::show::show))
+        .route("/{id:[0-9]+}/edit", web::get().to(message_templates::edit::show))
+        .route("/{id:[0-9]+}/edit", web::post().to(message_templates::edit::submit))
+        .route("/{id:[0-9]+}/delete", web::get().to(message_templates::delete::show))
+        .route("/{id:[0-9]+}/delete", web::post().to(message_templates::delete::submit))
+        .route("/{id:[0-9]+}/share", web::post().to(message_templates::share::share))
+        .route("/{id:[0-9]+}/copy", web::post().to(message_templates::share::copy));
 }
 
 /// Sending to an audience.

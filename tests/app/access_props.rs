@@ -221,8 +221,12 @@ proptest! {
         let mut c = db.conn();
         let (uids, cids) = insert(&mut c, &w);
         let contact_facts: Vec<_> = cids.iter().map(|id| facts::contact(&mut c, *id).unwrap().unwrap()).collect();
+        // "Who can see this contact" loads every active user at once: the same subjects.
+        let everyone = facts::all_active_subjects(&mut c).unwrap();
         for uid in &uids {
             let s = facts::subject(&mut c, *uid).unwrap().unwrap();
+            let listed = everyone.iter().find(|(u, _)| u.id == *uid).map(|(_, s)| format!("{s:?}"));
+            prop_assert_eq!(listed, s.active.then(|| format!("{s:?}")), "all_active_subjects, user {}", uid);
             for min in [Level::View, Level::Edit, Level::Act] {
                 let by_rule: BTreeSet<i64> = contact_facts
                     .iter()

@@ -399,7 +399,7 @@ async fn the_csrf_token_never_travels_in_a_url() {
     // In the URL it no longer counts.
     let r = admin
         .client
-        .post(admin.url(&format!("/contacts/import?csrf_token={}", custodian::web::forms::url_encode(&token))))
+        .post(admin.url(&format!("/contacts/import?csrf_token={}", custodian::web::urls::url_encode(&token))))
         .header("content-type", "multipart/form-data; boundary=x")
         .body(file)
         .send()

@@ -1,6 +1,6 @@
 //! GET /access-groups/new and POST /access-groups: creating an access group.
 
-use super::model::{self, GroupForm};
+use crate::access_groups::{self as model, GroupForm};
 use crate::audit;
 use crate::auth::{session::FlashKind, Viewer};
 use crate::db::schema::access_groups;
@@ -46,7 +46,7 @@ pub async fn create(viewer: Viewer, db: web::Data<Db>, form: web::Form<GroupForm
                 Err(e) => return Ok(Err(e)),
             };
             let group: model::Group =
-                match crate::web::teams::model::unique_name(c, "Another access group already has this name.", |c| {
+                match crate::teams::unique_name(c, "Another access group already has this name.", |c| {
                     diesel::insert_into(access_groups::table)
                         .values((access_groups::name.eq(name), access_groups::description.eq(description)))
                         .returning(model::Group::as_returning())

@@ -1,7 +1,7 @@
 //! GET /access-groups/{id}/delete (confirmation saying how many contacts lose the group) and
 //! POST to delete.
 
-use super::model;
+use crate::access_groups as model;
 use crate::audit;
 use crate::auth::{session::FlashKind, Viewer};
 use crate::db::schema::access_groups;

@@ -1,7 +1,7 @@
 //! The access-group page (GET /access-groups/{id}: name, description, grants, history);
 //! POST /access-groups/{id} saves name and description.
 
-use super::model::{self, Grant, GroupForm, LEVELS};
+use crate::access_groups::{self as model, Grant, GroupForm, LEVELS};
 use crate::audit;
 use crate::auth::{session::FlashKind, Viewer};
 use crate::db::schema::{access_groups, teams};
@@ -104,7 +104,7 @@ pub async fn update(
                 return Ok(Ok(false));
             }
             let after: model::Group =
-                match crate::web::teams::model::unique_name(c, "Another access group already has this name.", |c| {
+                match crate::teams::unique_name(c, "Another access group already has this name.", |c| {
                     diesel::update(access_groups::table.find(id))
                         .set((
                             access_groups::name.eq(name),

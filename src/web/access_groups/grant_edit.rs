@@ -2,7 +2,7 @@
 //! POST /access-groups/{id}/grants/{grant_id}/remove.
 
 use super::edit::{group_page, GrantDraft};
-use super::model::{self, LEVELS};
+use crate::access_groups::{self as model, LEVELS};
 use crate::audit;
 use crate::auth::{session::FlashKind, Viewer};
 use crate::db::schema::access_group_grants;

@@ -1,16 +1,16 @@
 //! POST /access-groups/{id}/grants: adds a grant, to a team or to a user by email.
 
 use super::edit::{group_page, GrantDraft};
-use super::model::{self, LEVELS};
+use crate::access_groups::{self as model, LEVELS};
 use crate::audit;
 use crate::auth::{session::FlashKind, Viewer};
 use crate::db::schema::{access_group_grants, teams};
 use crate::db::Db;
 use crate::error::AppError;
 use crate::permissions::Perm;
+use crate::teams::active_user_by_email;
 use crate::validation::FieldErrors;
 use crate::web::respond::see_other;
-use crate::web::teams::model::active_user_by_email;
 use actix_web::{web, HttpResponse};
 use diesel::prelude::*;
 use serde::Deserialize;

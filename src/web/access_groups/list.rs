@@ -1,6 +1,6 @@
 //! GET /access-groups: every group with its contact and grant counts.
 
-use super::model::{self, GroupRow};
+use crate::access_groups::{self as model, GroupRow};
 use crate::auth::Viewer;
 use crate::db::Db;
 use crate::error::AppError;

@@ -8,4 +8,3 @@ pub mod edit;
 pub mod grant_edit;
 pub mod grants;
 pub mod list;
-pub mod model;

@@ -12,9 +12,9 @@ use crate::auth::viewer::client_ip;
 use crate::db::Db;
 use crate::error::AppError;
 use crate::permissions::Role;
-use crate::web::forms::local_path;
 use crate::web::layout::Layout;
 use crate::web::respond::{render, see_other};
+use crate::web::urls::local_path;
 use actix_session::Session;
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
@@ -35,7 +35,7 @@ pub struct LoginPage {
 impl LoginPage {
     /// The single sign-on start, keeping where to go after.
     pub fn sso_href(&self) -> String {
-        format!("/login/sso?next={}", crate::web::forms::url_encode(&self.next))
+        format!("/login/sso?next={}", crate::web::urls::url_encode(&self.next))
     }
 }
 

@@ -1,20 +1,18 @@
 //! /forms (administration.settings): create, edit and delete public forms.
 
-pub mod store;
-
 use crate::audit;
 use crate::auth::session::FlashKind;
 use crate::auth::Viewer;
 use crate::db::Db;
 use crate::error::AppError;
 use crate::permissions::Perm;
+use crate::public_forms::{self as store, Form, Input};
 use crate::validation::FieldErrors;
 use crate::web::layout::Layout;
 use crate::web::respond::{render, see_other};
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpResponse};
 use askama::Template;
-use store::{Form, Input};
 
 fn require(viewer: &Viewer) -> Result<(), AppError> {
     viewer.require(Perm::AdministrationSettings)

@@ -8,7 +8,7 @@ pub mod submit;
 
 use crate::db::Db;
 use crate::error::AppError;
-use crate::web::forms_admin::store;
+use crate::public_forms as store;
 use actix_web::{web, HttpResponse};
 use askama::Template;
 

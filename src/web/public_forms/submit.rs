@@ -6,7 +6,7 @@ use crate::db::views::form_hits;
 use crate::db::Db;
 use crate::error::AppError;
 use crate::events;
-use crate::web::forms_admin::store::{self, Form};
+use crate::public_forms::{self as store, Form};
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use chrono::{Duration, Utc};

@@ -44,7 +44,7 @@ pub struct Sender {
 impl Sender {
     pub fn of(viewer: &Viewer) -> Sender {
         Sender {
-            reader: crate::web::templates::reader(viewer),
+            reader: crate::web::message_templates::reader(viewer),
             can_view_contacts: viewer.has(Perm::ContactsView),
             perms: viewer.perms(),
         }

@@ -1,12 +1,12 @@
 //! GET /teams/new and POST /teams: creating a team.
 
-use super::model::{self, TeamForm};
 use crate::audit;
 use crate::auth::{session::FlashKind, Viewer};
 use crate::db::schema::teams;
 use crate::db::Db;
 use crate::error::AppError;
 use crate::permissions::Perm;
+use crate::teams::{self as model, TeamForm};
 use crate::validation::FieldErrors;
 use crate::web::layout::Layout;
 use crate::web::respond::{page, render, see_other};

@@ -1,12 +1,12 @@
 //! GET /teams/{id}/delete (confirmation saying what goes with it) and POST to delete.
 
-use super::model;
 use crate::audit;
 use crate::auth::{session::FlashKind, Viewer};
 use crate::db::schema::{access_group_grants, team_members, teams};
 use crate::db::Db;
 use crate::error::AppError;
 use crate::permissions::Perm;
+use crate::teams as model;
 use crate::web::layout::Layout;
 use crate::web::respond::{page, see_other};
 use actix_web::{web, HttpResponse};

@@ -1,7 +1,6 @@
 //! The team page (GET /teams/{id}: name, manager, members, history); POST /teams/{id}
 //! saves name and manager.
 
-use super::model::{self, TeamForm};
 use crate::accounts::User;
 use crate::audit;
 use crate::auth::{session::FlashKind, Viewer};
@@ -9,6 +8,7 @@ use crate::db::schema::teams;
 use crate::db::Db;
 use crate::error::AppError;
 use crate::permissions::Perm;
+use crate::teams::{self as model, TeamForm};
 use crate::validation::FieldErrors;
 use crate::web::audit::{history, Row};
 use crate::web::layout::Layout;

@@ -1,10 +1,10 @@
 //! GET /teams: every team with its manager and member count.
 
-use super::model::{self, TeamRow};
 use crate::auth::Viewer;
 use crate::db::Db;
 use crate::error::AppError;
 use crate::permissions::Perm;
+use crate::teams::{self as model, TeamRow};
 use crate::web::layout::Layout;
 use crate::web::respond::page;
 use actix_web::{web, HttpResponse};

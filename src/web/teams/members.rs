@@ -2,13 +2,13 @@
 //! POST /teams/{id}/members/{user_id}/remove.
 
 use super::edit::team_page;
-use super::model;
 use crate::audit;
 use crate::auth::{session::FlashKind, Viewer};
 use crate::db::schema::team_members;
 use crate::db::Db;
 use crate::error::AppError;
 use crate::permissions::Perm;
+use crate::teams as model;
 use crate::validation::FieldErrors;
 use crate::web::respond::see_other;
 use actix_web::{web, HttpResponse};

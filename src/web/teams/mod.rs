@@ -6,4 +6,3 @@ pub mod delete;
 pub mod edit;
 pub mod list;
 pub mod members;
-pub mod model;

@@ -116,7 +116,7 @@ impl TeamForm {
     ) -> QueryResult<Result<ValidTeam, FieldErrors>> {
         let mut errors = FieldErrors::default();
         let name = self.name.trim();
-        crate::web::forms::unique_name(name, 100, "Another team already has this name.", &mut errors, |name| {
+        crate::validation::unique_name(name, 100, "Another team already has this name.", &mut errors, |name| {
             let mut q = teams::table.filter(crate::db::lower(teams::name).eq(crate::db::lower(name))).into_boxed();
             if let Some(id) = except {
                 q = q.filter(teams::id.ne(id));

@@ -147,7 +147,7 @@ impl GroupForm {
     ) -> QueryResult<Result<(String, String), FieldErrors>> {
         let mut errors = FieldErrors::default();
         let name = self.name.trim();
-        crate::web::forms::unique_name(
+        crate::validation::unique_name(
             name,
             100,
             "Another access group already has this name.",
