@@ -115,7 +115,10 @@ impl Chrome {
 }
 
 impl Drop for Chrome {
+    /// A test that fails before `quit` would leave Chromium running (it is chromedriver's
+    /// child, not ours): end chromedriver's children first, then chromedriver.
     fn drop(&mut self) {
+        let _ = Command::new("pkill").args(["-KILL", "-P", &self.process.id().to_string()]).status();
         let _ = self.process.kill();
     }
 }
