@@ -11,6 +11,38 @@ use sha2::{Digest, Sha256};
 /// Every token starts with this, so a token found in a log or a repository is recognisable.
 pub const PREFIX: &str = "cst_";
 
+/// What a token may be used for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Scope {
+    /// The authorization API: `/api/v1/*` and AuthZEN's `/access/v1/*`.
+    Authorization,
+    /// User provisioning: SCIM 2.0 at `/scim/v2`.
+    Scim,
+}
+
+impl Scope {
+    pub const ALL: [Scope; 2] = [Scope::Authorization, Scope::Scim];
+
+    /// The value stored in `api_tokens.scopes`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Scope::Authorization => "authorization",
+            Scope::Scim => "scim",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Scope::Authorization => "Authorization API (/api/v1, AuthZEN)",
+            Scope::Scim => "User provisioning (SCIM)",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Scope> {
+        Scope::ALL.into_iter().find(|x| x.as_str() == s)
+    }
+}
+
 /// A token as the list screen shows it.
 #[derive(Queryable, Debug, Clone)]
 pub struct TokenRow {
@@ -20,6 +52,7 @@ pub struct TokenRow {
     pub created_at: DateTime<Utc>,
     pub revoked_at: Option<DateTime<Utc>>,
     pub last_used_at: Option<DateTime<Utc>>,
+    pub scopes: Vec<String>,
 }
 
 impl TokenRow {
@@ -29,7 +62,7 @@ impl TokenRow {
 
     /// What the audit log keeps of a token (never the token or its hash).
     pub fn audit_json(&self) -> serde_json::Value {
-        serde_json::json!({ "id": self.id, "name": self.name, "revoked_at": self.revoked_at })
+        serde_json::json!({ "id": self.id, "name": self.name, "scopes": self.scopes, "revoked_at": self.revoked_at })
     }
 }
 
@@ -56,6 +89,7 @@ pub fn list(conn: &mut PgConnection) -> QueryResult<Vec<TokenRow>> {
             api_tokens::created_at,
             api_tokens::revoked_at,
             api_tokens::last_used_at,
+            api_tokens::scopes,
         ))
         .load(conn)
 }
@@ -72,18 +106,22 @@ pub fn find(conn: &mut PgConnection, id: i64) -> QueryResult<TokenRow> {
             api_tokens::created_at,
             api_tokens::revoked_at,
             api_tokens::last_used_at,
+            api_tokens::scopes,
         ))
         .first(conn)
 }
 
-/// Creates a token; returns its id and the token itself (the only time it exists in clear).
-pub fn create(conn: &mut PgConnection, name: &str, created_by: i64) -> QueryResult<(i64, String)> {
+/// Creates a token for `scopes` (at least one); returns its id and the token itself (the only
+/// time it exists in clear).
+pub fn create(conn: &mut PgConnection, name: &str, created_by: i64, scopes: &[Scope]) -> QueryResult<(i64, String)> {
     let token = generate();
+    let scopes: Vec<&str> = scopes.iter().map(|s| s.as_str()).collect();
     let id = diesel::insert_into(api_tokens::table)
         .values((
             api_tokens::name.eq(name),
             api_tokens::token_hash.eq(hash(&token)),
             api_tokens::created_by.eq(created_by),
+            api_tokens::scopes.eq(scopes),
         ))
         .returning(api_tokens::id)
         .get_result(conn)?;
@@ -98,20 +136,42 @@ pub fn revoke(conn: &mut PgConnection, id: i64) -> QueryResult<bool> {
     Ok(n == 1)
 }
 
-/// The id of the live (not revoked) token `token`, if any. Records its use, at most once a
-/// minute per token so that a busy integration does not write on every call (and a call that
-/// does not write costs one query).
-pub fn authenticate(conn: &mut PgConnection, token: &str) -> QueryResult<Option<i64>> {
-    let found: Option<(i64, Option<DateTime<Utc>>)> = api_tokens::table
+/// A live token, as a call presents it.
+#[derive(Clone, Debug)]
+pub struct Authenticated {
+    pub id: i64,
+    pub name: String,
+    /// The Administrator who created it: a provisioning call acts with their authority.
+    pub created_by: Option<i64>,
+    pub scopes: Vec<String>,
+}
+
+impl Authenticated {
+    pub fn allows(&self, scope: Scope) -> bool {
+        self.scopes.iter().any(|s| s == scope.as_str())
+    }
+}
+
+/// The live (not revoked) token `token`, if any. Records its use, at most once a minute per
+/// token so that a busy integration does not write on every call (and a call that does not
+/// write costs one query).
+pub fn authenticate(conn: &mut PgConnection, token: &str) -> QueryResult<Option<Authenticated>> {
+    let found: Option<(i64, String, Option<i64>, Vec<String>, Option<DateTime<Utc>>)> = api_tokens::table
         .filter(api_tokens::token_hash.eq(hash(token)))
         .filter(api_tokens::revoked_at.is_null())
-        .select((api_tokens::id, api_tokens::last_used_at))
+        .select((
+            api_tokens::id,
+            api_tokens::name,
+            api_tokens::created_by,
+            api_tokens::scopes,
+            api_tokens::last_used_at,
+        ))
         .first(conn)
         .optional()?;
-    let Some((id, last_used)) = found else { return Ok(None) };
+    let Some((id, name, created_by, scopes, last_used)) = found else { return Ok(None) };
     let now = Utc::now();
     if last_used.is_none_or(|t| t < now - chrono::Duration::minutes(1)) {
         diesel::update(api_tokens::table.find(id)).set(api_tokens::last_used_at.eq(now)).execute(conn)?;
     }
-    Ok(Some(id))
+    Ok(Some(Authenticated { id, name, created_by, scopes }))
 }

@@ -9,7 +9,7 @@ use serde_json::{json, Value};
 
 /// Creates a token on the /api-tokens screen as `b`; returns (id, token).
 async fn new_token(app: &TestApp, b: &Browser, name: &str) -> (i64, String) {
-    let r = b.submit("/api-tokens", "/api-tokens", &[("name", name)]).await;
+    let r = b.submit("/api-tokens", "/api-tokens", &[("name", name), ("scope", "authorization")]).await;
     assert_eq!(r.status(), 200);
     assert_eq!(r.headers()["cache-control"], "no-store");
     let html = r.text().await.unwrap();
@@ -267,4 +267,38 @@ async fn check_endpoint_answers_for_a_contact_with_level_and_reason() {
     let (_, body) = json_of(check(&app, &token, ask(owner, "sms.send")).await).await;
     assert_eq!(body["allowed"], false);
     assert!(body["reason"].as_str().unwrap().contains("lacks the permission sms.send"), "{body}");
+}
+
+/// Issue #12: tokens carry scopes. A provisioning-only token is refused (403) by the
+/// authorization API; a token must be for something.
+#[tokio::test]
+async fn a_token_is_made_for_chosen_scopes_and_refused_elsewhere() {
+    let app = spawn_app().await;
+    let (_, admin) = app.signed_in("ada@example.com", Role::Administrator).await;
+    let r = admin.submit("/api-tokens", "/api-tokens", &[("name", "Nothing")]).await;
+    assert_eq!(r.status(), 422);
+    assert!(r.text().await.unwrap().contains("Choose what the token is for."));
+    let r = admin.submit("/api-tokens", "/api-tokens", &[("name", "Okta"), ("scope", "scim")]).await;
+    assert_eq!(r.status(), 200);
+    let html = r.text().await.unwrap();
+    let token = html.split("<code class=\"token-value\">").nth(1).unwrap().split('<').next().unwrap().to_string();
+    assert!(html.contains("<td>scim</td>"));
+    let (status, body) = json_of(check(&app, &token, json!({"user_id": 1, "permission": "contacts.view"})).await).await;
+    assert_eq!(status, 403, "{body}");
+    assert!(body["error"].as_str().unwrap().contains("not for"));
+    let r = reqwest::Client::new()
+        .post(format!("{}/access/v1/evaluation", app.address))
+        .bearer_auth(&token)
+        .json(&json!({}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 403);
+    // Both scopes: the authorization API answers.
+    let r = admin
+        .submit("/api-tokens", "/api-tokens", &[("name", "Both"), ("scope", "authorization"), ("scope", "scim")])
+        .await;
+    let html = r.text().await.unwrap();
+    let both = html.split("<code class=\"token-value\">").nth(1).unwrap().split('<').next().unwrap().to_string();
+    assert_eq!(json_of(check(&app, &both, json!({"user_id": 1, "permission": "contacts.view"})).await).await.0, 200);
 }

@@ -19,7 +19,13 @@ struct Api {
 async fn api() -> Api {
     let app = spawn_app().await;
     let (admin_id, admin) = app.signed_in("ada@example.com", Role::Administrator).await;
-    let (_, token) = custodian::api_tokens::create(&mut app.conn(), "authzen tests", admin_id).unwrap();
+    let (_, token) = custodian::api_tokens::create(
+        &mut app.conn(),
+        "authzen tests",
+        admin_id,
+        &[custodian::api_tokens::Scope::Authorization],
+    )
+    .unwrap();
     Api { app, token, admin }
 }
 

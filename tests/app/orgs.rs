@@ -290,7 +290,7 @@ async fn managers_and_marketers_are_refused_everywhere_and_nothing_changes() {
             &[("target", "team"), ("team_id", &t), ("level", "view")],
         )
         .await;
-    admin.submit("/api-tokens", "/api-tokens", &[("name", "ERP")]).await;
+    admin.submit("/api-tokens", "/api-tokens", &[("name", "ERP"), ("scope", "authorization")]).await;
     let grant: i64 = access_group_grants::table.select(access_group_grants::id).first(&mut app.conn()).unwrap();
     let token: i64 = custodian::db::schema::api_tokens::table
         .select(custodian::db::schema::api_tokens::id)

@@ -1,6 +1,7 @@
 //! Bearer-token authentication of the JSON API.
 
 use super::error::ApiError;
+use crate::api_tokens::{Authenticated, Scope};
 use actix_web::http::header;
 use actix_web::HttpRequest;
 use diesel::PgConnection;
@@ -20,8 +21,18 @@ pub fn token(req: &HttpRequest) -> Result<String, ApiError> {
         .to_string())
 }
 
-/// Checks that `token` is live (401 otherwise) and records its use. Runs on the caller's
-/// connection, so an API call costs one pool checkout.
+/// Checks that `token` is live (401 otherwise) and made for the authorization API (403
+/// otherwise), and records its use. Runs on the caller's connection, so an API call costs one
+/// pool checkout.
 pub fn authenticate(conn: &mut PgConnection, token: &str) -> Result<i64, ApiError> {
-    crate::api_tokens::authenticate(conn, token)?.ok_or(ApiError::Unauthorized("invalid or revoked token"))
+    Ok(authenticate_for(conn, token, Scope::Authorization)?.id)
+}
+
+/// [`authenticate`] for the given scope.
+pub fn authenticate_for(conn: &mut PgConnection, token: &str, scope: Scope) -> Result<Authenticated, ApiError> {
+    let t = crate::api_tokens::authenticate(conn, token)?.ok_or(ApiError::Unauthorized("invalid or revoked token"))?;
+    if !t.allows(scope) {
+        return Err(ApiError::Forbidden(format!("this token is not for {}", scope.label())));
+    }
+    Ok(t)
 }

@@ -15,6 +15,9 @@ pub enum ApiError {
     /// Missing, malformed, unknown or revoked bearer token.
     #[error("unauthorized: {0}")]
     Unauthorized(&'static str),
+    /// A live token of another scope.
+    #[error("forbidden: {0}")]
+    Forbidden(String),
     #[error("not found: {0}")]
     NotFound(String),
     #[error("bad request: {0}")]
@@ -46,6 +49,7 @@ impl ResponseError for ApiError {
     fn status_code(&self) -> StatusCode {
         match self {
             ApiError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
+            ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
             ApiError::NotFound(_) => StatusCode::NOT_FOUND,
             ApiError::BadRequest(_) => StatusCode::BAD_REQUEST,
             ApiError::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
@@ -56,7 +60,7 @@ impl ResponseError for ApiError {
     fn error_response(&self) -> HttpResponse {
         let message = match self {
             ApiError::Unauthorized(m) => m.to_string(),
-            ApiError::NotFound(m) | ApiError::BadRequest(m) => m.clone(),
+            ApiError::NotFound(m) | ApiError::BadRequest(m) | ApiError::Forbidden(m) => m.clone(),
             ApiError::Unavailable => "the database is not answering; try again shortly".to_string(),
             ApiError::Internal(e) => {
                 tracing::error!(error = ?e, "internal error in API");

@@ -1,7 +1,8 @@
 //! GET/POST /api-tokens and POST /api-tokens/{id}/revoke (administration.settings): tokens of
-//! the authorization API. A new token is shown once, in the response to its creation.
+//! the authorization API and of user provisioning (SCIM), each made for one or both. A new token
+//! is shown once, in the response to its creation.
 
-use crate::api_tokens::{self, TokenRow};
+use crate::api_tokens::{self, Scope, TokenRow};
 use crate::audit;
 use crate::auth::{session::FlashKind, Viewer};
 use crate::db::Db;
@@ -25,18 +26,27 @@ pub struct TokensPage {
     pub errors: FieldErrors,
     /// The token just created: shown on this response only, never stored.
     pub fresh: Option<String>,
+    /// The scopes ticked on the form (what a refused form keeps).
+    pub scopes: Vec<Scope>,
+}
+
+impl TokensPage {
+    pub fn all_scopes(&self) -> [Scope; 2] {
+        Scope::ALL
+    }
 }
 
 async fn tokens_page(
     viewer: &Viewer,
     db: &Db,
     name: String,
+    scopes: Vec<Scope>,
     errors: FieldErrors,
     fresh: Option<String>,
 ) -> Result<HttpResponse, AppError> {
     let tokens = db.run(|c| Ok(api_tokens::list(c)?)).await?;
     let status = if errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
-    let page = TokensPage { layout: viewer.layout("/api-tokens"), tokens, token_name: name, errors, fresh };
+    let page = TokensPage { layout: viewer.layout("/api-tokens"), tokens, token_name: name, errors, fresh, scopes };
     let mut res = render(page, status)?;
     // The page may carry a secret: keep it out of every cache.
     res.headers_mut()
@@ -47,33 +57,37 @@ async fn tokens_page(
 /// The list of tokens and the form for a new one.
 pub async fn show(viewer: Viewer, db: web::Data<Db>) -> Result<HttpResponse, AppError> {
     viewer.require(Perm::AdministrationSettings)?;
-    tokens_page(&viewer, &db, String::new(), FieldErrors::default(), None).await
+    tokens_page(&viewer, &db, String::new(), vec![Scope::Authorization], FieldErrors::default(), None).await
 }
 
-#[derive(Deserialize)]
-pub struct NewToken {
-    #[serde(default)]
-    name: String,
-}
-
-/// Creates a token and shows it once.
+/// Creates a token for the ticked scopes (`scope` fields) and shows it once.
 #[tracing::instrument(skip_all)]
-pub async fn create(viewer: Viewer, db: web::Data<Db>, form: web::Form<NewToken>) -> Result<HttpResponse, AppError> {
+pub async fn create(
+    viewer: Viewer,
+    db: web::Data<Db>,
+    form: web::Form<Vec<(String, String)>>,
+) -> Result<HttpResponse, AppError> {
     viewer.require(Perm::AdministrationSettings)?;
-    let name = form.into_inner().name.trim().to_string();
+    let fields = form.into_inner();
+    let name = fields.iter().find(|(k, _)| k == "name").map(|(_, v)| v.trim().to_string()).unwrap_or_default();
+    let scopes: Vec<Scope> =
+        Scope::ALL.into_iter().filter(|s| fields.iter().any(|(k, v)| k == "scope" && v == s.as_str())).collect();
     let mut errors = FieldErrors::default();
     if name.is_empty() {
         errors.add("name", "Name the token after the system that will use it.");
     } else if name.chars().count() > 100 {
         errors.add("name", "Use at most 100 characters.");
     }
-    if !errors.is_empty() {
-        return tokens_page(&viewer, &db, name, errors, None).await;
+    if scopes.is_empty() {
+        errors.add("scope", "Choose what the token is for.");
     }
-    let (n, actor, ip) = (name.clone(), viewer.id(), viewer.ip.clone());
+    if !errors.is_empty() {
+        return tokens_page(&viewer, &db, name, scopes, errors, None).await;
+    }
+    let (n, actor, ip, chosen) = (name.clone(), viewer.id(), viewer.ip.clone(), scopes.clone());
     let token = db
         .transaction(move |c| {
-            let (id, token) = api_tokens::create(c, &n, actor)?;
+            let (id, token) = api_tokens::create(c, &n, actor, &chosen)?;
             let row = api_tokens::find(c, id)?;
             audit::Entry::new(Some(actor), "api_token.create", "api_token", id)
                 .after(row.audit_json())
@@ -82,7 +96,7 @@ pub async fn create(viewer: Viewer, db: web::Data<Db>, form: web::Form<NewToken>
             Ok(token)
         })
         .await?;
-    tokens_page(&viewer, &db, String::new(), errors, Some(token)).await
+    tokens_page(&viewer, &db, String::new(), vec![Scope::Authorization], errors, Some(token)).await
 }
 
 /// Revokes a token: calls with it get 401 from now on.

@@ -42,6 +42,7 @@ pub struct PermissionsBody {
         (status = 200, description = "The user's effective permission keys and data settings", body = PermissionsBody),
         (status = 400, description = "The address holds a control character or invalid text", body = super::error::ErrorBody),
         (status = 401, description = "Missing, invalid or revoked token", body = super::error::ErrorBody),
+        (status = 403, description = "The token is not for the authorization API", body = super::error::ErrorBody),
         (status = 404, description = "No such user", body = super::error::ErrorBody),
     ),
     security(("bearer" = []))
@@ -100,6 +101,7 @@ pub struct Decision {
         (status = 200, description = "The decision, its access level and its reason", body = Decision),
         (status = 400, description = "Malformed body or unknown permission key", body = super::error::ErrorBody),
         (status = 401, description = "Missing, invalid or revoked token", body = super::error::ErrorBody),
+        (status = 403, description = "The token is not for the authorization API", body = super::error::ErrorBody),
         (status = 404, description = "No such user or contact", body = super::error::ErrorBody),
     ),
     security(("bearer" = []))

@@ -79,6 +79,7 @@ where
         (status = 200, description = "The decision (a deny is a 200 too)", body = Decision),
         (status = 400, description = "A required part is missing or the body is not JSON", body = crate::web::api::error::ErrorBody),
         (status = 401, description = "Missing, invalid or revoked token", body = crate::web::api::error::ErrorBody),
+        (status = 403, description = "The token is not for the authorization API", body = crate::web::api::error::ErrorBody),
     ),
     security(("bearer" = []))
 )]
@@ -99,6 +100,7 @@ pub async fn evaluation(req: HttpRequest, db: web::Data<Db>, body: web::Bytes) -
         (status = 200, description = "The decisions, in order (cut short as `evaluations_semantic` says); without `evaluations`, the single decision", body = EvaluationsAnswer),
         (status = 400, description = "A required part is missing from an item and the defaults", body = crate::web::api::error::ErrorBody),
         (status = 401, description = "Missing, invalid or revoked token", body = crate::web::api::error::ErrorBody),
+        (status = 403, description = "The token is not for the authorization API", body = crate::web::api::error::ErrorBody),
     ),
     security(("bearer" = []))
 )]
@@ -115,6 +117,7 @@ pub async fn evaluations(req: HttpRequest, db: web::Data<Db>, body: web::Bytes) 
         (status = 200, description = "A page of contacts", body = EntitySearchResponse),
         (status = 400, description = "A required part is missing, or the page token is not this search's", body = crate::web::api::error::ErrorBody),
         (status = 401, description = "Missing, invalid or revoked token", body = crate::web::api::error::ErrorBody),
+        (status = 403, description = "The token is not for the authorization API", body = crate::web::api::error::ErrorBody),
     ),
     security(("bearer" = []))
 )]
@@ -131,6 +134,7 @@ pub async fn search_resource(req: HttpRequest, db: web::Data<Db>, body: web::Byt
         (status = 200, description = "A page of users", body = EntitySearchResponse),
         (status = 400, description = "A required part is missing, or the page token is not this search's", body = crate::web::api::error::ErrorBody),
         (status = 401, description = "Missing, invalid or revoked token", body = crate::web::api::error::ErrorBody),
+        (status = 403, description = "The token is not for the authorization API", body = crate::web::api::error::ErrorBody),
     ),
     security(("bearer" = []))
 )]
@@ -147,6 +151,7 @@ pub async fn search_subject(req: HttpRequest, db: web::Data<Db>, body: web::Byte
         (status = 200, description = "The keys, in catalog order", body = ActionSearchResponse),
         (status = 400, description = "A required part is missing", body = crate::web::api::error::ErrorBody),
         (status = 401, description = "Missing, invalid or revoked token", body = crate::web::api::error::ErrorBody),
+        (status = 403, description = "The token is not for the authorization API", body = crate::web::api::error::ErrorBody),
     ),
     security(("bearer" = []))
 )]
