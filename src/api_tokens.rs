@@ -156,7 +156,9 @@ impl Authenticated {
 /// token so that a busy integration does not write on every call (and a call that does not
 /// write costs one query).
 pub fn authenticate(conn: &mut PgConnection, token: &str) -> QueryResult<Option<Authenticated>> {
-    let found: Option<(i64, String, Option<i64>, Vec<String>, Option<DateTime<Utc>>)> = api_tokens::table
+    // id, name, created_by, scopes, last_used_at
+    type Row = (i64, String, Option<i64>, Vec<String>, Option<DateTime<Utc>>);
+    let found: Option<Row> = api_tokens::table
         .filter(api_tokens::token_hash.eq(hash(token)))
         .filter(api_tokens::revoked_at.is_null())
         .select((

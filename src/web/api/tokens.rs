@@ -14,7 +14,6 @@ use crate::web::respond::{render, see_other};
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpResponse};
 use askama::Template;
-use serde::Deserialize;
 
 #[derive(Template)]
 #[template(path = "api_tokens/list.html")]
