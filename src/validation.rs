@@ -19,6 +19,11 @@ impl FieldErrors {
     pub fn is_empty(&self) -> bool {
         self.0.is_empty()
     }
+
+    /// Every message, as "field: message" (for answers that have no form to show them beside).
+    pub fn describe(&self) -> String {
+        self.0.iter().map(|(f, m)| format!("{f}: {m}")).collect::<Vec<_>>().join("; ")
+    }
 }
 
 /// Checks a required name of at most `max` characters that must be unique; `taken` asks the

@@ -110,11 +110,9 @@ pub async fn error_pages(
         }
         Ok(res) => {
             let status = res.status();
-            let is_html = res
-                .headers()
-                .get(header::CONTENT_TYPE)
-                .and_then(|v| v.to_str().ok())
-                .is_some_and(|v| v.starts_with("text/html") || v.starts_with("application/json"));
+            let is_html = res.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).is_some_and(|v| {
+                v.starts_with("text/html") || v.starts_with("application/json") || v.contains("+json")
+            });
             if !(status.is_client_error() || status.is_server_error()) || is_html {
                 return Ok(res.map_into_boxed_body());
             }

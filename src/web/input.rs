@@ -110,6 +110,13 @@ pub fn check_json(raw: &[u8]) -> Result<(), Refused> {
 /// otherwise.
 fn refusal(path: &str, status: StatusCode, r: Refused) -> HttpResponse {
     let text = r.sentence();
+    if path.starts_with("/scim/") {
+        return actix_web::ResponseError::error_response(&crate::web::scim::ScimError::new(
+            status,
+            (status == StatusCode::BAD_REQUEST).then_some("invalidValue"),
+            text,
+        ));
+    }
     if path.starts_with("/f/") || crate::web::api::is_api_path(path) {
         HttpResponse::build(status)
             .content_type("application/json")

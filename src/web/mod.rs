@@ -24,6 +24,7 @@ pub mod outbox;
 pub mod presets;
 pub mod public_forms;
 pub mod respond;
+pub mod scim;
 pub mod segments;
 pub mod send;
 pub mod settings;
@@ -266,6 +267,7 @@ fn api_routes(cfg: &mut web::ServiceConfig) {
                 .configure(authzen_routes),
         )
         .route("/api/openapi.json", web::get().to(api::openapi::document))
+        .service(web::scope("/scim/v2").configure(scim_routes))
         .route("/api/v1/users/{id}/permissions", web::get().to(api::v1::permissions))
         .route("/api/v1/check", web::post().to(api::v1::check))
         .route("/api/{tail:.*}", web::route().to(api::v1::no_such_endpoint));
@@ -278,4 +280,17 @@ fn authzen_routes(cfg: &mut web::ServiceConfig) {
         .route("/search/subject", web::post().to(authzen::search_subject))
         .route("/search/resource", web::post().to(authzen::search_resource))
         .route("/search/action", web::post().to(authzen::search_action));
+}
+
+/// SCIM 2.0: provisioning from the organisation's directory.
+fn scim_routes(cfg: &mut web::ServiceConfig) {
+    cfg.route("/ServiceProviderConfig", web::get().to(scim::service_provider_config))
+        .route("/ResourceTypes", web::get().to(scim::resource_types))
+        .route("/Schemas", web::get().to(scim::schemas))
+        .route("/Users", web::get().to(scim::users::search))
+        .route("/Users", web::post().to(scim::users::create))
+        .route("/Users/{id}", web::get().to(scim::users::read))
+        .route("/Users/{id}", web::put().to(scim::users::replace))
+        .route("/Users/{id}", web::patch().to(scim::users::patch))
+        .route("/Users/{id}", web::delete().to(scim::users::delete));
 }

@@ -27,6 +27,7 @@ mod orgs;
 mod outage;
 mod presets;
 mod presets_browser;
+mod scim;
 mod security;
 mod segments;
 mod send;

@@ -1,0 +1,199 @@
+//! SCIM 2.0 (RFC 7643 schema, RFC 7644 protocol) at `/scim/v2`: the organisation's identity
+//! provider creates, updates and deactivates users. Authenticated by an API token made for
+//! provisioning (scope `scim`; another token gets 403); every change is made with the authority
+//! of the Administrator who created the token, through the same code as the user wizard and
+//! the lifecycle actions, so the no-escalation rule and the last-Administrator protection hold
+//! exactly as on the screens. Answers are `application/scim+json`; errors are RFC 7644 error
+//! messages with a `scimType` where one applies.
+//!
+//! What is supported is what `ServiceProviderConfig` says: Users (filter, paging, PATCH);
+//! no Groups yet, no bulk, no sort, no ETags, no password changes.
+
+pub mod filter;
+pub mod users;
+
+use crate::api_tokens::{Authenticated, Scope};
+use crate::db::Db;
+use crate::error::AppError;
+use actix_web::http::StatusCode;
+use actix_web::{web, HttpRequest, HttpResponse, ResponseError};
+use diesel::PgConnection;
+use serde_json::{json, Value};
+
+pub const MEDIA_TYPE: &str = "application/scim+json";
+const ERROR_SCHEMA: &str = "urn:ietf:params:scim:api:messages:2.0:Error";
+pub const USER_SCHEMA: &str = "urn:ietf:params:scim:schemas:core:2.0:User";
+const LIST_SCHEMA: &str = "urn:ietf:params:scim:api:messages:2.0:ListResponse";
+/// The largest page a list answers with (`count` above it is cut to it).
+pub const MAX_RESULTS: i64 = 200;
+
+/// An RFC 7644 error (section 3.12).
+#[derive(Debug)]
+pub struct ScimError {
+    pub status: StatusCode,
+    pub scim_type: Option<&'static str>,
+    pub detail: String,
+}
+
+impl ScimError {
+    pub fn new(status: StatusCode, scim_type: Option<&'static str>, detail: impl Into<String>) -> ScimError {
+        ScimError { status, scim_type, detail: detail.into() }
+    }
+    pub fn bad(scim_type: &'static str, detail: impl Into<String>) -> ScimError {
+        ScimError::new(StatusCode::BAD_REQUEST, Some(scim_type), detail)
+    }
+    pub fn not_found(detail: impl Into<String>) -> ScimError {
+        ScimError::new(StatusCode::NOT_FOUND, None, detail)
+    }
+}
+
+impl std::fmt::Display for ScimError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} {}", self.status, self.detail)
+    }
+}
+
+impl From<AppError> for ScimError {
+    fn from(e: AppError) -> ScimError {
+        match e {
+            AppError::NotFound => ScimError::not_found("not found"),
+            AppError::Forbidden(why) => ScimError::new(StatusCode::FORBIDDEN, None, why),
+            AppError::BadRequest(why) => ScimError::bad("invalidValue", why),
+            AppError::Unavailable(_) => {
+                ScimError::new(StatusCode::SERVICE_UNAVAILABLE, None, "the database is not answering")
+            }
+            AppError::Transient(_) => ScimError::new(StatusCode::CONFLICT, None, "a concurrent change: try again"),
+            other => {
+                tracing::error!(error = ?other, "internal error in SCIM");
+                ScimError::new(StatusCode::INTERNAL_SERVER_ERROR, None, "internal error")
+            }
+        }
+    }
+}
+
+impl From<diesel::result::Error> for ScimError {
+    fn from(e: diesel::result::Error) -> ScimError {
+        AppError::from(e).into()
+    }
+}
+
+impl ResponseError for ScimError {
+    fn status_code(&self) -> StatusCode {
+        self.status
+    }
+    fn error_response(&self) -> HttpResponse {
+        let mut body =
+            json!({ "schemas": [ERROR_SCHEMA], "status": self.status.as_u16().to_string(), "detail": self.detail });
+        if let Some(t) = self.scim_type {
+            body["scimType"] = json!(t);
+        }
+        let mut res = HttpResponse::build(self.status);
+        if self.status == StatusCode::UNAUTHORIZED {
+            res.insert_header((actix_web::http::header::WWW_AUTHENTICATE, "Bearer"));
+        }
+        res.content_type(MEDIA_TYPE).body(body.to_string())
+    }
+}
+
+/// A SCIM answer with its status.
+pub fn reply(status: StatusCode, body: &Value) -> HttpResponse {
+    HttpResponse::build(status).content_type(MEDIA_TYPE).body(body.to_string())
+}
+
+/// Where this server's SCIM lives, as the request reached it (for `meta.location`).
+pub fn base_url(req: &HttpRequest) -> String {
+    let info = req.connection_info();
+    format!("{}://{}/scim/v2", info.scheme(), info.host())
+}
+
+/// Authenticates a provisioning token (401 / 403 as SCIM errors) and runs `work` with it on one
+/// pooled connection.
+pub async fn with_token<R: Send + 'static>(
+    req: &HttpRequest,
+    db: &Db,
+    work: impl FnOnce(&mut PgConnection, &Authenticated) -> Result<R, ScimError> + Send + 'static,
+) -> Result<R, ScimError> {
+    let token = crate::web::api::bearer::token(req)
+        .map_err(|_| ScimError::new(StatusCode::UNAUTHORIZED, None, "a bearer token is required"))?;
+    db.run(move |c| {
+        Ok(match crate::web::api::bearer::authenticate_for(c, &token, Scope::Scim) {
+            Ok(t) => work(c, &t),
+            Err(crate::web::api::error::ApiError::Forbidden(why)) => {
+                Err(ScimError::new(StatusCode::FORBIDDEN, None, why))
+            }
+            Err(_) => Err(ScimError::new(StatusCode::UNAUTHORIZED, None, "invalid or revoked token")),
+        })
+    })
+    .await?
+}
+
+/// Parses a request body: JSON (sent as `application/scim+json` or `application/json`).
+pub fn body(req: &HttpRequest, raw: &[u8]) -> Result<Value, ScimError> {
+    let ct = req.headers().get(actix_web::http::header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
+    let media = ct.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
+    if media != MEDIA_TYPE && media != "application/json" {
+        return Err(ScimError::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            None,
+            format!("send the body as {MEDIA_TYPE}, not {ct:?}"),
+        ));
+    }
+    match serde_json::from_slice::<Value>(raw) {
+        Ok(v) if v.is_object() => Ok(v),
+        Ok(_) => Err(ScimError::bad("invalidSyntax", "the body must be a JSON object")),
+        Err(e) => Err(ScimError::bad("invalidSyntax", format!("malformed JSON: {e}"))),
+    }
+}
+
+/// A list response (RFC 7644 3.4.2).
+pub fn list(resources: Vec<Value>, total: usize, start_index: usize) -> Value {
+    json!({
+        "schemas": [LIST_SCHEMA],
+        "totalResults": total,
+        "startIndex": start_index,
+        "itemsPerPage": resources.len(),
+        "Resources": resources,
+    })
+}
+
+/// GET /scim/v2/ServiceProviderConfig: exactly what is supported.
+pub async fn service_provider_config(req: HttpRequest, db: web::Data<Db>) -> Result<HttpResponse, ScimError> {
+    with_token(&req, &db, |_, _| Ok(())).await?;
+    Ok(reply(
+        StatusCode::OK,
+        &json!({
+            "schemas": ["urn:ietf:params:scim:schemas:core:2.0:ServiceProviderConfig"],
+            "documentationUri": "/api-tokens",
+            "patch": { "supported": true },
+            "bulk": { "supported": false, "maxOperations": 0, "maxPayloadSize": 0 },
+            "filter": { "supported": true, "maxResults": MAX_RESULTS },
+            "changePassword": { "supported": false },
+            "sort": { "supported": false },
+            "etag": { "supported": false },
+            "authenticationSchemes": [{
+                "type": "oauthbearertoken", "name": "API token",
+                "description": "A token made for user provisioning at /api-tokens, sent as Authorization: Bearer <token>",
+                "primary": true
+            }],
+            "meta": { "resourceType": "ServiceProviderConfig", "location": format!("{}/ServiceProviderConfig", base_url(&req)) }
+        }),
+    ))
+}
+
+/// GET /scim/v2/ResourceTypes.
+pub async fn resource_types(req: HttpRequest, db: web::Data<Db>) -> Result<HttpResponse, ScimError> {
+    with_token(&req, &db, |_, _| Ok(())).await?;
+    let user = json!({
+        "schemas": ["urn:ietf:params:scim:schemas:core:2.0:ResourceType"],
+        "id": "User", "name": "User", "endpoint": "/Users", "description": "Custodian users",
+        "schema": USER_SCHEMA,
+        "meta": { "resourceType": "ResourceType", "location": format!("{}/ResourceTypes/User", base_url(&req)) }
+    });
+    Ok(reply(StatusCode::OK, &list(vec![user], 1, 1)))
+}
+
+/// GET /scim/v2/Schemas: the User schema as supported here.
+pub async fn schemas(req: HttpRequest, db: web::Data<Db>) -> Result<HttpResponse, ScimError> {
+    with_token(&req, &db, |_, _| Ok(())).await?;
+    Ok(reply(StatusCode::OK, &list(vec![users::schema(&base_url(&req))], 1, 1)))
+}
