@@ -285,12 +285,22 @@ fn authzen_routes(cfg: &mut web::ServiceConfig) {
 /// SCIM 2.0: provisioning from the organisation's directory.
 fn scim_routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/ServiceProviderConfig", web::get().to(scim::service_provider_config))
+        .route("/ServiceProviderConfig", web::route().to(scim::method_not_allowed))
         .route("/ResourceTypes", web::get().to(scim::resource_types))
+        .route("/ResourceTypes", web::route().to(scim::method_not_allowed))
+        .route("/ResourceTypes/{id}", web::get().to(scim::resource_type))
+        .route("/ResourceTypes/{id}", web::route().to(scim::method_not_allowed))
         .route("/Schemas", web::get().to(scim::schemas))
+        .route("/Schemas", web::route().to(scim::method_not_allowed))
+        .route("/Schemas/{id}", web::get().to(scim::schema))
+        .route("/Schemas/{id}", web::route().to(scim::method_not_allowed))
         .route("/Users", web::get().to(scim::users::search))
         .route("/Users", web::post().to(scim::users::create))
+        .route("/Users", web::route().to(scim::method_not_allowed))
         .route("/Users/{id}", web::get().to(scim::users::read))
         .route("/Users/{id}", web::put().to(scim::users::replace))
         .route("/Users/{id}", web::patch().to(scim::users::patch))
-        .route("/Users/{id}", web::delete().to(scim::users::delete));
+        .route("/Users/{id}", web::delete().to(scim::users::delete))
+        .route("/Users/{id}", web::route().to(scim::method_not_allowed))
+        .default_service(web::to(scim::no_such_endpoint));
 }

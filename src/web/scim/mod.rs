@@ -183,17 +183,55 @@ pub async fn service_provider_config(req: HttpRequest, db: web::Data<Db>) -> Res
 /// GET /scim/v2/ResourceTypes.
 pub async fn resource_types(req: HttpRequest, db: web::Data<Db>) -> Result<HttpResponse, ScimError> {
     with_token(&req, &db, |_, _| Ok(())).await?;
-    let user = json!({
+    let all = resource_types_list(&base_url(&req));
+    let n = all.len();
+    Ok(reply(StatusCode::OK, &list(all, n, 1)))
+}
+
+fn resource_types_list(base: &str) -> Vec<Value> {
+    vec![json!({
         "schemas": ["urn:ietf:params:scim:schemas:core:2.0:ResourceType"],
         "id": "User", "name": "User", "endpoint": "/Users", "description": "Custodian users",
         "schema": USER_SCHEMA,
-        "meta": { "resourceType": "ResourceType", "location": format!("{}/ResourceTypes/User", base_url(&req)) }
-    });
-    Ok(reply(StatusCode::OK, &list(vec![user], 1, 1)))
+        "meta": { "resourceType": "ResourceType", "location": format!("{base}/ResourceTypes/User") }
+    })]
 }
 
 /// GET /scim/v2/Schemas: the User schema as supported here.
 pub async fn schemas(req: HttpRequest, db: web::Data<Db>) -> Result<HttpResponse, ScimError> {
     with_token(&req, &db, |_, _| Ok(())).await?;
     Ok(reply(StatusCode::OK, &list(vec![users::schema(&base_url(&req))], 1, 1)))
+}
+
+/// GET /scim/v2/ResourceTypes/{id}.
+pub async fn resource_type(
+    req: HttpRequest,
+    db: web::Data<Db>,
+    id: web::Path<String>,
+) -> Result<HttpResponse, ScimError> {
+    with_token(&req, &db, |_, _| Ok(())).await?;
+    if id.as_str() != "User" {
+        return Err(ScimError::not_found(format!("no resource type {}", id.as_str())));
+    }
+    let all = resource_types_list(&base_url(&req));
+    Ok(reply(StatusCode::OK, &all[0]))
+}
+
+/// GET /scim/v2/Schemas/{id}.
+pub async fn schema(req: HttpRequest, db: web::Data<Db>, id: web::Path<String>) -> Result<HttpResponse, ScimError> {
+    with_token(&req, &db, |_, _| Ok(())).await?;
+    if id.as_str() != USER_SCHEMA {
+        return Err(ScimError::not_found(format!("no schema {}", id.as_str())));
+    }
+    Ok(reply(StatusCode::OK, &users::schema(&base_url(&req))))
+}
+
+/// Any other address under /scim/v2: a SCIM 404.
+pub async fn no_such_endpoint() -> Result<HttpResponse, ScimError> {
+    Err(ScimError::not_found("no such SCIM endpoint"))
+}
+
+/// A method an endpoint does not take: a SCIM 405.
+pub async fn method_not_allowed() -> Result<HttpResponse, ScimError> {
+    Err(ScimError::new(StatusCode::METHOD_NOT_ALLOWED, None, "this endpoint does not take this method"))
 }

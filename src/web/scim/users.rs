@@ -33,10 +33,11 @@ pub fn schema(base: &str) -> Value {
         json!({"name": name, "type": kind, "multiValued": false, "required": required, "caseExact": false,
                "mutability": "readWrite", "returned": "default", "uniqueness": uniqueness})
     };
-    let sub = |name: &str| {
-        json!({"name": name, "type": "string", "multiValued": false, "required": false,
-                                  "caseExact": false, "mutability": "readWrite", "returned": "default", "uniqueness": "none"})
+    let typed = |name: &str, kind: &str| {
+        json!({"name": name, "type": kind, "multiValued": false, "required": false, "caseExact": false,
+               "mutability": "readWrite", "returned": "default", "uniqueness": "none"})
     };
+    let sub = |name: &str| typed(name, "string");
     let mut name = attr("name", "complex", false, "none");
     name["subAttributes"] = json!([sub("givenName"), sub("familyName"), sub("formatted")]);
     let multi = |n: &str, subs: Vec<Value>| {
@@ -53,9 +54,9 @@ pub fn schema(base: &str) -> Value {
             name,
             attr("displayName", "string", false, "none"),
             attr("active", "boolean", false, "none"),
-            multi("emails", vec![sub("value"), sub("type"), sub("primary")]),
+            multi("emails", vec![sub("value"), sub("type"), typed("primary", "boolean")]),
             multi("phoneNumbers", vec![sub("value"), sub("type")]),
-            multi("roles", vec![sub("value"), sub("display"), sub("primary")]),
+            multi("roles", vec![sub("value"), sub("display"), typed("primary", "boolean")]),
         ],
         "meta": {"resourceType": "Schema", "location": format!("{base}/Schemas/{USER_SCHEMA}")}
     })
