@@ -19,6 +19,7 @@ pub struct Entry {
     before: Option<Value>,
     after: Option<Value>,
     ip: Option<String>,
+    via: Option<String>,
 }
 
 impl Entry {
@@ -32,6 +33,7 @@ impl Entry {
             before: None,
             after: None,
             ip: None,
+            via: None,
         }
     }
 
@@ -47,6 +49,12 @@ impl Entry {
 
     pub fn ip(mut self, ip: Option<String>) -> Entry {
         self.ip = ip;
+        self
+    }
+
+    /// What the change came through, when not a person at the screens (e.g. "SCIM token Okta").
+    pub fn via(mut self, via: Option<String>) -> Entry {
+        self.via = via;
         self
     }
 

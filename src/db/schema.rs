@@ -51,6 +51,7 @@ diesel::table! {
         before -> Nullable<Jsonb>,
         after -> Nullable<Jsonb>,
         ip -> Nullable<Text>,
+        via -> Nullable<Text>,
     }
 }
 

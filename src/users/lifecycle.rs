@@ -34,6 +34,8 @@ pub enum LifecycleError {
 pub struct Actor {
     pub id: i64,
     pub ip: Option<String>,
+    /// What the change comes through when not the screens (a SCIM token): the audit log says so.
+    pub via: Option<String>,
 }
 
 /// Refuses when `user` is an active Administrator and no other complete Administrator (active,
@@ -84,6 +86,7 @@ pub fn deactivate(conn: &mut PgConnection, actor: &Actor, id: i64) -> Result<Use
         .before(serde_json::json!({ "status": user.status }))
         .after(serde_json::json!({ "status": after.status, "sessions_ended": ended }))
         .ip(actor.ip.clone())
+        .via(actor.via.clone())
         .record(conn)?;
     Ok(after)
 }
@@ -100,6 +103,7 @@ pub fn reactivate(conn: &mut PgConnection, actor: &Actor, id: i64) -> Result<Use
         .before(serde_json::json!({ "status": user.status }))
         .after(serde_json::json!({ "status": after.status }))
         .ip(actor.ip.clone())
+        .via(actor.via.clone())
         .record(conn)?;
     Ok(after)
 }
@@ -119,6 +123,7 @@ pub fn sign_out_everywhere(conn: &mut PgConnection, actor: &Actor, id: i64) -> R
     audit::Entry::new(Some(actor.id), "user.sign_out_everywhere", "user", id)
         .after(serde_json::json!({ "sessions_ended": ended }))
         .ip(actor.ip.clone())
+        .via(actor.via.clone())
         .record(conn)?;
     Ok((user, ended))
 }
@@ -140,7 +145,10 @@ pub fn reset_two_factor(conn: &mut PgConnection, actor: &Actor, id: i64) -> Resu
     if !crate::auth::two_factor::remove(conn, id)? {
         return Err(LifecycleError::WrongStatus);
     }
-    audit::Entry::new(Some(actor.id), "user.two_factor_reset", "user", id).ip(actor.ip.clone()).record(conn)?;
+    audit::Entry::new(Some(actor.id), "user.two_factor_reset", "user", id)
+        .ip(actor.ip.clone())
+        .via(actor.via.clone())
+        .record(conn)?;
     Ok(user)
 }
 
@@ -239,6 +247,7 @@ pub fn delete(conn: &mut PgConnection, actor: &Actor, id: i64, successor: i64) -
         .before(user.audit_json())
         .after(serde_json::json!({ "status": DELETED, "successor_id": successor, "moved": moved, "sessions_ended": sessions_ended }))
         .ip(actor.ip.clone())
+        .via(actor.via.clone())
         .record(conn)?;
     Ok(moved)
 }

@@ -3,6 +3,7 @@
 
 pub mod avatar;
 pub mod lifecycle;
+pub mod provisioning;
 pub mod save;
 pub mod validate;
 pub mod wizard;

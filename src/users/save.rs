@@ -136,6 +136,7 @@ pub fn commit(
             audit::Entry::new(Some(actor.id), "user.create", "user", user.id)
                 .after(json)
                 .ip(actor.ip.clone())
+                .via(actor.via.clone())
                 .record(conn)?;
             Ok(user.id)
         }
@@ -224,6 +225,7 @@ fn update(
         .before(before)
         .after(after)
         .ip(actor.ip.clone())
+        .via(actor.via.clone())
         .record(conn)?;
     Ok(id)
 }

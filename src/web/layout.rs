@@ -43,6 +43,7 @@ const SCREENS: &[(&str, &str, &[Perm])] = &[
     ("Audit", "/audit", &[Perm::AdministrationAuditView]),
     ("API tokens", "/api-tokens", &[Perm::AdministrationSettings]),
     ("Two-factor policy", "/settings/two-factor", &[Perm::AdministrationSettings]),
+    ("Provisioning", "/settings/provisioning", &[Perm::AdministrationSettings]),
 ];
 
 impl crate::auth::Viewer {

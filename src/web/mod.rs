@@ -85,12 +85,15 @@ fn account_routes(cfg: &mut web::ServiceConfig) {
         .route("/two-factor/disable", web::post().to(account::disable));
 }
 
-/// Instance-wide settings: the two-factor policy, password sign-in beside single sign-on.
+/// Instance-wide settings: the two-factor policy, password sign-in beside single sign-on,
+/// user provisioning.
 fn settings_routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/two-factor", web::get().to(settings::show))
         .route("/two-factor", web::post().to(settings::save))
         .route("/sign-in", web::get().to(settings::sign_in_show))
-        .route("/sign-in", web::post().to(settings::sign_in_save));
+        .route("/sign-in", web::post().to(settings::sign_in_save))
+        .route("/provisioning", web::get().to(settings::provisioning_show))
+        .route("/provisioning", web::post().to(settings::provisioning_save));
 }
 
 /// Users: the list, the wizard (new and edit), the card and its lifecycle actions.

@@ -3,7 +3,9 @@
 //!   how many of its active users are enrolled, so the consequence of ticking it is visible
 //!   before saving;
 //! - GET/POST /settings/sign-in (with single sign-on configured): "SSO only", password sign-in
-//!   for Administrators alone.
+//!   for Administrators alone;
+//! - GET/POST /settings/provisioning: SCIM's address, its tokens, the default role of a
+//!   provisioned user, and the last provisioning events.
 
 use crate::audit;
 use crate::auth::two_factor;
@@ -159,4 +161,84 @@ pub async fn sign_in_save(
     };
     viewer.flash(crate::auth::session::FlashKind::Success, msg);
     Ok(see_other("/settings/sign-in"))
+}
+
+#[derive(Template)]
+#[template(path = "settings/provisioning.html")]
+pub struct ProvisioningPage {
+    pub layout: Layout,
+    pub base_url: String,
+    pub tokens: Vec<crate::api_tokens::TokenRow>,
+    pub default_role: Role,
+    pub roles: Vec<Role>,
+    pub events: Vec<crate::web::audit::Row>,
+}
+
+#[tracing::instrument(skip_all)]
+pub async fn provisioning_show(
+    req: actix_web::HttpRequest,
+    viewer: Viewer,
+    db: web::Data<Db>,
+) -> Result<HttpResponse, AppError> {
+    viewer.require(Perm::AdministrationSettings)?;
+    let (tokens, default_role, events) = db
+        .run(|c| {
+            let tokens: Vec<_> = crate::api_tokens::list(c)?
+                .into_iter()
+                .filter(|t| !t.is_revoked() && t.scopes.iter().any(|s| s == "scim"))
+                .collect();
+            Ok((tokens, crate::users::provisioning::default_role(c)?, crate::web::audit::provisioning_events(c, 20)?))
+        })
+        .await?;
+    page(ProvisioningPage {
+        layout: viewer.layout("/settings/provisioning"),
+        base_url: crate::web::scim::base_url(&req),
+        tokens,
+        default_role,
+        roles: Role::ALL.into_iter().filter(|r| *r != Role::Administrator).collect(),
+        events,
+    })
+}
+
+#[derive(serde::Deserialize)]
+pub struct ProvisioningForm {
+    #[serde(default)]
+    default_role: String,
+}
+
+#[tracing::instrument(skip_all)]
+pub async fn provisioning_save(
+    viewer: Viewer,
+    db: web::Data<Db>,
+    form: web::Form<ProvisioningForm>,
+) -> Result<HttpResponse, AppError> {
+    viewer.require(Perm::AdministrationSettings)?;
+    let role: Role = form.default_role.parse().map_err(|_| AppError::BadRequest("Choose a role.".into()))?;
+    let (uid, ip) = (viewer.id(), viewer.ip.clone());
+    let saved = db
+        .transaction(move |c| {
+            let before = crate::users::provisioning::default_role(c)?;
+            let saved = crate::users::provisioning::set_default_role(c, role)?;
+            if saved {
+                audit::Entry::new(Some(uid), "settings.scim_default_role", "settings", "provisioning")
+                    .before(serde_json::json!({ "default_role": before.as_str() }))
+                    .after(serde_json::json!({ "default_role": role.as_str() }))
+                    .ip(ip)
+                    .record(c)?;
+            }
+            Ok(saved)
+        })
+        .await?;
+    if saved {
+        viewer.flash(
+            crate::auth::session::FlashKind::Success,
+            format!("Provisioned users get the role {} unless their identity provider names one.", role.label()),
+        );
+    } else {
+        viewer.flash(
+            crate::auth::session::FlashKind::Error,
+            "Administrator cannot be the default role: only an Administrator makes Administrators.",
+        );
+    }
+    Ok(see_other("/settings/provisioning"))
 }

@@ -195,7 +195,7 @@ proptest! {
             ..WizardState::default()
         };
         let saved = c.transaction(|c| {
-            custodian::users::save::commit(c, &Actor { id: actor.user_id, ip: None }, &actor, &state, None)
+            custodian::users::save::commit(c, &Actor { id: actor.user_id, ip: None, via: None }, &actor, &state, None)
                 .map_err(|e| { let _ = e; diesel::result::Error::RollbackTransaction })
         });
         if let Ok(id) = saved {

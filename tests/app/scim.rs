@@ -275,3 +275,36 @@ async fn a_token_acts_with_its_creators_authority() {
     let active: String = users::table.find(s.admin).select(users::status).first(&mut s.app.conn()).unwrap();
     assert_eq!(active, "active");
 }
+
+/// The provisioning page: the base URL, the token, the default role, and the events, each
+/// audited as coming through the token.
+#[tokio::test]
+async fn the_provisioning_page_and_the_default_role() {
+    let s = scim().await;
+    let b = s.app.browser();
+    b.login("ada@example.com", TEST_PASSWORD).await;
+    let html = b.page("/settings/provisioning").await;
+    assert!(html.contains(&format!("{}/scim/v2", s.app.address)));
+    assert!(html.contains("<span class=\"tag\">Okta</span>"));
+    let r = b.submit("/settings/provisioning", "/settings/provisioning", &[("default_role", "administrator")]).await;
+    assert_eq!(r.status(), 303);
+    assert!(b.page("/settings/provisioning").await.contains("Administrator cannot be the default role"));
+    b.submit("/settings/provisioning", "/settings/provisioning", &[("default_role", "salesperson")]).await;
+    let (status, v) = s.post(json!({"userName": "newbie@example.com"})).await;
+    assert_eq!(status, 201);
+    assert_eq!(v["roles"][0]["value"], "salesperson", "the default role");
+    let via: Option<String> = audit_log::table
+        .filter(audit_log::action.eq("user.create"))
+        .filter(audit_log::object_id.eq(v["id"].as_str().unwrap()))
+        .select(audit_log::via)
+        .first(&mut s.app.conn())
+        .unwrap();
+    assert_eq!(via.as_deref(), Some("SCIM token Okta"));
+    let page = b.page("/settings/provisioning").await;
+    assert!(page.contains("SCIM token Okta (acting for ada@example.com)"), "the events list");
+    let card = b.page(&format!("/users/{}", v["id"].as_str().unwrap())).await;
+    assert!(card.contains("SCIM token Okta"), "the user's card history says where the change came from");
+    // Not for users without administration.settings.
+    let (_, sam) = s.app.signed_in("sam@example.com", Role::Salesperson).await;
+    assert_eq!(sam.get("/settings/provisioning").await.status(), 403);
+}

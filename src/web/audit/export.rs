@@ -34,6 +34,7 @@ fn write_row(w: &mut csv::Writer<Vec<u8>>, r: &Row) -> csv::Result<()> {
             json(&r.before),
             json(&r.after),
             r.ip.clone().unwrap_or_default(),
+            r.via.clone().unwrap_or_default(),
         ],
     )
 }
@@ -53,8 +54,19 @@ pub async fn download(viewer: Viewer, db: web::Data<Db>, q: web::Query<Filters>)
                 return Err(AppError::BadRequest(msg.to_string()));
             }
             let mut w = csv::Writer::from_writer(Vec::new());
-            let head =
-                ["id", "at", "actor_id", "actor_email", "action", "object_type", "object_id", "before", "after", "ip"];
+            let head = [
+                "id",
+                "at",
+                "actor_id",
+                "actor_email",
+                "action",
+                "object_type",
+                "object_id",
+                "before",
+                "after",
+                "ip",
+                "via",
+            ];
             crate::web::spreadsheet::write_row(&mut w, head).map_err(anyhow::Error::from)?;
             let (mut before, mut count) = (None, 0usize);
             let subject = who.subject();

@@ -6,4 +6,4 @@ pub mod list;
 pub mod query;
 pub mod row;
 
-pub use query::{history, Row};
+pub use query::{history, provisioning_events, Row};

@@ -22,6 +22,7 @@ type Select = (
     audit_log::before,
     audit_log::after,
     audit_log::ip,
+    audit_log::via,
 );
 
 fn columns() -> Select {
@@ -36,6 +37,7 @@ fn columns() -> Select {
         audit_log::before,
         audit_log::after,
         audit_log::ip,
+        audit_log::via,
     )
 }
 
@@ -50,6 +52,17 @@ pub fn history(
         .left_join(users::table.on(audit_log::actor_id.eq(users::id.nullable())))
         .filter(audit_log::object_type.eq(object_type))
         .filter(audit_log::object_id.eq(object_id.to_string()))
+        .order(audit_log::id.desc())
+        .limit(limit)
+        .select(columns())
+        .load(conn)
+}
+
+/// The newest `limit` changes made through a SCIM token (for the provisioning page).
+pub fn provisioning_events(conn: &mut PgConnection, limit: i64) -> QueryResult<Vec<Row>> {
+    audit_log::table
+        .left_join(users::table.on(audit_log::actor_id.eq(users::id.nullable())))
+        .filter(audit_log::via.like("SCIM token %"))
         .order(audit_log::id.desc())
         .limit(limit)
         .select(columns())

@@ -18,6 +18,7 @@ pub struct Row {
     pub before: Option<Value>,
     pub after: Option<Value>,
     pub ip: Option<String>,
+    pub via: Option<String>,
 }
 
 /// A field that differs between before and after.
@@ -41,10 +42,14 @@ impl Row {
     }
 
     pub fn actor_display(&self) -> String {
-        match (&self.actor_email, self.actor_id) {
+        let who = match (&self.actor_email, self.actor_id) {
             (Some(e), _) => e.clone(),
             (None, Some(id)) => format!("user #{id}"),
             (None, None) => "system".to_string(),
+        };
+        match &self.via {
+            Some(via) => format!("{via} (acting for {who})"),
+            None => who,
         }
     }
 

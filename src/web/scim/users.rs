@@ -4,7 +4,8 @@
 //! `name.familyName` the names; `phoneNumbers[0].value` the phone (with its country code,
 //! stored E.164); `active` the status; `roles[0].value` the Custodian role (`administrator`,
 //! `manager`, `marketer`, `salesperson`, `sending_operator`, `user`), which brings its system
-//! preset; without one a new user gets the role `user`; `externalId` the identity provider's
+//! preset; without one a user gets the default role an Administrator set at
+//! /settings/provisioning (`user` unless changed); `externalId` the identity provider's
 //! id. Writes go through `users::save::commit` (the wizard's save) and `users::lifecycle`, with
 //! the token creator's authority. DELETE deactivates (sessions end at once) and answers 204:
 //! deleting needs a successor for what the user owns, which provisioning has no way to name;
@@ -318,7 +319,7 @@ fn actor(c: &mut PgConnection, t: &Authenticated) -> Result<(Actor, crate::acces
     if !s.active {
         return Err(ScimError::new(StatusCode::FORBIDDEN, None, "the token's creator is not active"));
     }
-    Ok((Actor { id, ip: None }, s))
+    Ok((Actor { id, ip: None, via: Some(format!("SCIM token {}", t.name)) }, s))
 }
 
 fn refused(e: SaveError) -> ScimError {
@@ -364,7 +365,10 @@ fn write(c: &mut PgConnection, t: &Authenticated, target: Option<&User>, want: &
             s
         }
     };
-    let role = want.role.unwrap_or(Role::User);
+    let role = match want.role {
+        Some(r) => r,
+        None => crate::users::provisioning::default_role(c)?,
+    };
     if state.role() != role {
         state.role = role.as_str().into();
         state.presets = vec![store::system_preset_id(c, role)?];
@@ -427,7 +431,7 @@ pub async fn create(req: HttpRequest, db: web::Data<Db>, raw: web::Bytes) -> Res
 }
 
 /// PUT /scim/v2/Users/{id}: the whole resource replaced (what is left out is cleared, as RFC
-/// 7644 3.5.1 says; `active` left out stays as it is, roles left out become `user`).
+/// 7644 3.5.1 says; `active` left out stays as it is, roles left out become the default role).
 pub async fn replace(
     req: HttpRequest,
     db: web::Data<Db>,

@@ -77,7 +77,7 @@ pub async fn submit(
     let id = id.into_inner();
     guard(&viewer, id)?;
     let successor: i64 = form.successor.trim().parse().unwrap_or(0);
-    let actor = Actor { id: viewer.id(), ip: viewer.ip.clone() };
+    let actor = Actor { id: viewer.id(), ip: viewer.ip.clone(), via: None };
     let result = db
         .transaction(move |c| match lifecycle::delete(c, &actor, id, successor) {
             Err(LifecycleError::Db(e)) => Err(e.into()),

@@ -27,7 +27,7 @@ pub async fn save(viewer: Viewer, db: web::Data<Db>, req: HttpRequest) -> Result
     if !s.details_done {
         return Ok(see_other(&scope.step_url(1)));
     }
-    let actor = Actor { id: viewer.id(), ip: viewer.ip.clone() };
+    let actor = Actor { id: viewer.id(), ip: viewer.ip.clone(), via: None };
     let (who, w, st) = (viewer.access(), scope.w.clone(), s.clone());
     // A refused save must roll back: the closure fails and leaves the reason here.
     let refusal: Arc<Mutex<Option<SaveError>>> = Arc::default();
