@@ -5,13 +5,14 @@
 //!   set-based statements.
 //! - `measure` times the contact list over HTTP (the real application, in-process or already
 //!   running) and as bare SQL, a bulk Manage run on 100,000 contacts and, when present, the
-//!   authorization API (its own and AuthZEN, `authzen.rs`); it prints a markdown report and
-//!   writes it to BENCHMARKS.md.
+//!   authorization API (its own and AuthZEN, `authzen.rs`) and SCIM (`scim.rs`); it prints a
+//!   markdown report and writes it to BENCHMARKS.md.
 //!
 //! This is a measuring tool, not a test: it reports numbers against the targets and
 //! never asserts them.
 
 mod authzen;
+mod scim;
 
 use anyhow::Context;
 use clap::{Args, Parser, Subcommand};
@@ -638,6 +639,11 @@ async fn api_bench(conn: &mut PgConnection, base: &str, a: &MeasureArgs) -> anyh
     );
     let mut all = vec![seq, conc];
     all.extend(authzen::measure(base, &token, sales, &batch, a.requests).await?);
+    // SCIM: the toggled user is one the bulk run adds as co-owner (it owns nothing, is in no
+    // team), so the toggles change nothing the other measurements read.
+    let admin = user_id(conn, ADMIN)?;
+    let toggled = user_id(conn, BULK)?;
+    all.extend(scim::measure(conn, base, admin, toggled, a.requests).await?);
     Ok(Ok(all))
 }
 
