@@ -92,15 +92,20 @@ pub fn resource(u: &User, external_id: Option<&str>, base: &str) -> Value {
     v
 }
 
+/// An attribute name as a request writes it, lower-cased, without the User schema's URN.
+fn attribute(name: &str) -> String {
+    let n = name.trim().to_ascii_lowercase();
+    let urn = format!("{}:", USER_SCHEMA.to_ascii_lowercase());
+    n.strip_prefix(&urn).map(String::from).unwrap_or(n)
+}
+
 /// `attributes` / `excludedAttributes` (top-level names, case-insensitive); `schemas` and
 /// `id` are always returned.
 fn project(mut v: Value, attributes: Option<&str>, excluded: Option<&str>) -> Value {
     let names = |s: &str| -> Vec<String> {
         s.split(',')
             .map(|a| {
-                let a = a.trim().to_ascii_lowercase();
-                let a =
-                    a.strip_prefix(&format!("{}:", USER_SCHEMA.to_ascii_lowercase())).map(String::from).unwrap_or(a);
+                let a = attribute(a);
                 a.split('.').next().unwrap_or("").to_string()
             })
             .filter(|a| !a.is_empty())
@@ -301,9 +306,7 @@ impl Desired {
     fn set_all(&mut self, body: &Value) -> Result<(), ScimError> {
         let o = body.as_object().ok_or_else(|| ScimError::bad("invalidSyntax", "a User is a JSON object"))?;
         for (k, v) in o {
-            let k = k.to_ascii_lowercase();
-            let k = k.strip_prefix(&format!("{}:", USER_SCHEMA.to_ascii_lowercase())).map(String::from).unwrap_or(k);
-            self.set(&k, v)?;
+            self.set(&attribute(k), v)?;
         }
         Ok(())
     }
@@ -430,6 +433,30 @@ pub async fn create(req: HttpRequest, db: web::Data<Db>, raw: web::Bytes) -> Res
     Ok(res)
 }
 
+/// Changes user `id` into what `want` makes of it as stored now (PUT, PATCH), in one
+/// transaction, and answers with the result.
+async fn change(
+    req: &HttpRequest,
+    db: &Db,
+    id: String,
+    want: impl FnOnce(&User, Option<String>) -> Result<Desired, ScimError> + Send + 'static,
+) -> Result<HttpResponse, ScimError> {
+    let base = base_url(req);
+    let v = with_token(req, db, move |c, t| {
+        c.transaction(|c| {
+            let (u, x) = load(c, &id)?;
+            let desired = want(&u, x)?;
+            if desired.email.trim().is_empty() {
+                return Err(ScimError::bad("invalidValue", "userName is required"));
+            }
+            let uid = write(c, t, Some(&u), &desired)?;
+            current(c, uid, &base)
+        })
+    })
+    .await?;
+    Ok(reply(StatusCode::OK, &v))
+}
+
 /// PUT /scim/v2/Users/{id}: the whole resource replaced (what is left out is cleared, as RFC
 /// 7644 3.5.1 says; `active` left out stays as it is, roles left out become the default role).
 pub async fn replace(
@@ -439,22 +466,12 @@ pub async fn replace(
     raw: web::Bytes,
 ) -> Result<HttpResponse, ScimError> {
     let body = body(&req, &raw)?;
-    let base = base_url(&req);
-    let id = id.into_inner();
-    let v = with_token(&req, &db, move |c, t| {
-        c.transaction(|c| {
-            let (u, _) = load(c, &id)?;
-            let mut want = Desired { active: u.status == ACTIVE, ..Desired::default() };
-            want.set_all(&body)?;
-            if want.email.trim().is_empty() {
-                return Err(ScimError::bad("invalidValue", "userName is required"));
-            }
-            let uid = write(c, t, Some(&u), &want)?;
-            current(c, uid, &base)
-        })
+    change(&req, &db, id.into_inner(), move |u, _| {
+        let mut want = Desired { active: u.status == ACTIVE, ..Desired::default() };
+        want.set_all(&body)?;
+        Ok(want)
     })
-    .await?;
-    Ok(reply(StatusCode::OK, &v))
+    .await
 }
 
 /// PATCH /scim/v2/Users/{id}: `add`, `replace` and `remove`, with or without a `path`.
@@ -465,45 +482,33 @@ pub async fn patch(
     raw: web::Bytes,
 ) -> Result<HttpResponse, ScimError> {
     let body = body(&req, &raw)?;
-    let base = base_url(&req);
-    let id = id.into_inner();
     let ops = body
         .get("Operations")
         .or_else(|| body.get("operations"))
         .and_then(Value::as_array)
         .cloned()
         .ok_or_else(|| ScimError::bad("invalidSyntax", "a PATCH carries \"Operations\""))?;
-    let v = with_token(&req, &db, move |c, t| {
-        c.transaction(|c| {
-            let (u, x) = load(c, &id)?;
-            let mut want = Desired::of(&u, x);
-            for op in &ops {
-                let kind = op.get("op").and_then(Value::as_str).unwrap_or("").to_ascii_lowercase();
-                let path = op.get("path").and_then(Value::as_str).map(|p| {
-                    let p = p.trim().to_ascii_lowercase();
-                    p.strip_prefix(&format!("{}:", USER_SCHEMA.to_ascii_lowercase())).map(String::from).unwrap_or(p)
-                });
-                let value = op.get("value").cloned().unwrap_or(Value::Null);
-                match (kind.as_str(), path) {
-                    ("add" | "replace", Some(p)) => want.set(&p, &value)?,
-                    ("add" | "replace", None) => want.set_all(&value)?,
-                    ("remove", Some(p)) => match p.as_str() {
-                        "username" => return Err(ScimError::bad("mutability", "userName cannot be removed")),
-                        "active" => {
-                            return Err(ScimError::bad("mutability", "active cannot be removed: set it to false"))
-                        }
-                        other => want.set(other, &Value::Null)?,
-                    },
-                    ("remove", None) => return Err(ScimError::bad("noTarget", "remove needs a path")),
-                    (other, _) => return Err(ScimError::bad("invalidSyntax", format!("{other:?} is not a PATCH op"))),
-                }
+    change(&req, &db, id.into_inner(), move |u, x| {
+        let mut want = Desired::of(u, x);
+        for op in &ops {
+            let kind = op.get("op").and_then(Value::as_str).unwrap_or("").to_ascii_lowercase();
+            let path = op.get("path").and_then(Value::as_str).map(attribute);
+            let value = op.get("value").cloned().unwrap_or(Value::Null);
+            match (kind.as_str(), path) {
+                ("add" | "replace", Some(p)) => want.set(&p, &value)?,
+                ("add" | "replace", None) => want.set_all(&value)?,
+                ("remove", Some(p)) => match p.as_str() {
+                    "username" => return Err(ScimError::bad("mutability", "userName cannot be removed")),
+                    "active" => return Err(ScimError::bad("mutability", "active cannot be removed: set it to false")),
+                    other => want.set(other, &Value::Null)?,
+                },
+                ("remove", None) => return Err(ScimError::bad("noTarget", "remove needs a path")),
+                (other, _) => return Err(ScimError::bad("invalidSyntax", format!("{other:?} is not a PATCH op"))),
             }
-            let uid = write(c, t, Some(&u), &want)?;
-            current(c, uid, &base)
-        })
+        }
+        Ok(want)
     })
-    .await?;
-    Ok(reply(StatusCode::OK, &v))
+    .await
 }
 
 /// DELETE /scim/v2/Users/{id}: deactivates (see the module doc) and answers 204.
