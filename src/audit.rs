@@ -8,6 +8,16 @@ use crate::db::schema::audit_log;
 use diesel::prelude::*;
 use serde_json::Value;
 
+/// Who acts, for checks and the audit log: a user at the screens (`via` none), or a user's
+/// authority used through something else (a SCIM token), which the entry then names.
+#[derive(Clone, Debug)]
+pub struct Actor {
+    pub id: i64,
+    pub ip: Option<String>,
+    /// What the change comes through when not the screens, e.g. "SCIM token Okta".
+    pub via: Option<String>,
+}
+
 /// One audit entry, built fluently and written with [`Entry::record`].
 #[derive(Insertable, Debug, Clone)]
 #[diesel(table_name = audit_log)]
@@ -35,6 +45,11 @@ impl Entry {
             ip: None,
             via: None,
         }
+    }
+
+    /// An entry of a change `actor` made: their id, address and what it came through.
+    pub fn by(actor: &Actor, action: &str, object_type: &str, object_id: impl ToString) -> Entry {
+        Entry::new(Some(actor.id), action, object_type, object_id).ip(actor.ip.clone()).via(actor.via.clone())
     }
 
     pub fn before(mut self, v: Value) -> Entry {

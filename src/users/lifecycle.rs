@@ -30,13 +30,7 @@ pub enum LifecycleError {
     Db(#[from] diesel::result::Error),
 }
 
-/// Who acts, for checks and the audit log.
-pub struct Actor {
-    pub id: i64,
-    pub ip: Option<String>,
-    /// What the change comes through when not the screens (a SCIM token): the audit log says so.
-    pub via: Option<String>,
-}
+pub use crate::audit::Actor;
 
 /// Refuses when `user` is an active Administrator and no other complete Administrator (active,
 /// holding every permission) would remain. Locks the Administrators' rows so two concurrent
@@ -82,11 +76,9 @@ pub fn deactivate(conn: &mut PgConnection, actor: &Actor, id: i64) -> Result<Use
     ensure_not_last_admin(conn, &user)?;
     let after = set_status(conn, id, DEACTIVATED)?;
     let ended = end_sessions_of(conn, id)?;
-    audit::Entry::new(Some(actor.id), "user.deactivate", "user", id)
+    audit::Entry::by(actor, "user.deactivate", "user", id)
         .before(serde_json::json!({ "status": user.status }))
         .after(serde_json::json!({ "status": after.status, "sessions_ended": ended }))
-        .ip(actor.ip.clone())
-        .via(actor.via.clone())
         .record(conn)?;
     Ok(after)
 }
@@ -99,11 +91,9 @@ pub fn reactivate(conn: &mut PgConnection, actor: &Actor, id: i64) -> Result<Use
     }
     may_manage(conn, actor, id)?;
     let after = set_status(conn, id, ACTIVE)?;
-    audit::Entry::new(Some(actor.id), "user.reactivate", "user", id)
+    audit::Entry::by(actor, "user.reactivate", "user", id)
         .before(serde_json::json!({ "status": user.status }))
         .after(serde_json::json!({ "status": after.status }))
-        .ip(actor.ip.clone())
-        .via(actor.via.clone())
         .record(conn)?;
     Ok(after)
 }
@@ -120,10 +110,8 @@ pub fn sign_out_everywhere(conn: &mut PgConnection, actor: &Actor, id: i64) -> R
     }
     may_manage(conn, actor, id)?;
     let ended = end_sessions_of(conn, id)?;
-    audit::Entry::new(Some(actor.id), "user.sign_out_everywhere", "user", id)
+    audit::Entry::by(actor, "user.sign_out_everywhere", "user", id)
         .after(serde_json::json!({ "sessions_ended": ended }))
-        .ip(actor.ip.clone())
-        .via(actor.via.clone())
         .record(conn)?;
     Ok((user, ended))
 }
@@ -145,10 +133,7 @@ pub fn reset_two_factor(conn: &mut PgConnection, actor: &Actor, id: i64) -> Resu
     if !crate::auth::two_factor::remove(conn, id)? {
         return Err(LifecycleError::WrongStatus);
     }
-    audit::Entry::new(Some(actor.id), "user.two_factor_reset", "user", id)
-        .ip(actor.ip.clone())
-        .via(actor.via.clone())
-        .record(conn)?;
+    audit::Entry::by(actor, "user.two_factor_reset", "user", id).record(conn)?;
     Ok(user)
 }
 
@@ -243,11 +228,9 @@ pub fn delete(conn: &mut PgConnection, actor: &Actor, id: i64, successor: i64) -
             users::updated_at.eq(Utc::now()),
         ))
         .execute(conn)?;
-    audit::Entry::new(Some(actor.id), "user.delete", "user", id)
+    audit::Entry::by(actor, "user.delete", "user", id)
         .before(user.audit_json())
         .after(serde_json::json!({ "status": DELETED, "successor_id": successor, "moved": moved, "sessions_ended": sessions_ended }))
-        .ip(actor.ip.clone())
-        .via(actor.via.clone())
         .record(conn)?;
     Ok(moved)
 }

@@ -133,11 +133,7 @@ pub fn commit(
             let after = model::find(conn, user.id)?.ok_or(diesel::result::Error::NotFound)?;
             let mut json = audit_json(conn, &after)?;
             json["avatar"] = serde_json::json!(state.new_avatar);
-            audit::Entry::new(Some(actor.id), "user.create", "user", user.id)
-                .after(json)
-                .ip(actor.ip.clone())
-                .via(actor.via.clone())
-                .record(conn)?;
+            audit::Entry::by(actor, "user.create", "user", user.id).after(json).record(conn)?;
             Ok(user.id)
         }
         Some(id) => update(conn, actor, id, after, state, avatar),
@@ -221,11 +217,6 @@ fn update(
     let mut after = audit_json(conn, &after_user)?;
     after["avatar_changed"] = serde_json::json!(state.new_avatar);
     after["password_changed"] = serde_json::json!(state.password_hash.is_some());
-    audit::Entry::new(Some(actor.id), "user.update", "user", id)
-        .before(before)
-        .after(after)
-        .ip(actor.ip.clone())
-        .via(actor.via.clone())
-        .record(conn)?;
+    audit::Entry::by(actor, "user.update", "user", id).before(before).after(after).record(conn)?;
     Ok(id)
 }
