@@ -10,6 +10,7 @@
 //! no Groups yet, no bulk, no sort, no ETags, no password changes.
 
 pub mod filter;
+pub mod user_resource;
 pub mod users;
 
 use crate::api_tokens::{Authenticated, Scope};
@@ -200,7 +201,7 @@ fn resource_types_list(base: &str) -> Vec<Value> {
 /// GET /scim/v2/Schemas: the User schema as supported here.
 pub async fn schemas(req: HttpRequest, db: web::Data<Db>) -> Result<HttpResponse, ScimError> {
     with_token(&req, &db, |_, _| Ok(())).await?;
-    Ok(reply(StatusCode::OK, &list(vec![users::schema(&base_url(&req))], 1, 1)))
+    Ok(reply(StatusCode::OK, &list(vec![user_resource::schema(&base_url(&req))], 1, 1)))
 }
 
 /// GET /scim/v2/ResourceTypes/{id}.
@@ -223,7 +224,7 @@ pub async fn schema(req: HttpRequest, db: web::Data<Db>, id: web::Path<String>) 
     if id.as_str() != USER_SCHEMA {
         return Err(ScimError::not_found(format!("no schema {}", id.as_str())));
     }
-    Ok(reply(StatusCode::OK, &users::schema(&base_url(&req))))
+    Ok(reply(StatusCode::OK, &user_resource::schema(&base_url(&req))))
 }
 
 /// Any other address under /scim/v2: a SCIM 404.

@@ -11,13 +11,14 @@
 //! deleting needs a successor for what the user owns, which provisioning has no way to name;
 //! the account stays for an Administrator to delete from its card.
 
-use super::{base_url, body, filter, list, reply, with_token, ScimError, MAX_RESULTS, USER_SCHEMA};
+use super::user_resource::{attribute, project, resource, Desired};
+use super::{base_url, body, filter, list, reply, with_token, ScimError, MAX_RESULTS};
 use crate::access::facts;
 use crate::accounts::{self as model, User, ACTIVE, DELETED};
 use crate::api_tokens::Authenticated;
 use crate::db::schema::users;
 use crate::db::Db;
-use crate::permissions::{store, Role};
+use crate::permissions::store;
 use crate::users::lifecycle::{self, Actor, LifecycleError};
 use crate::users::save::{self, SaveError};
 use crate::users::validate;
@@ -26,103 +27,7 @@ use crate::validation::FieldErrors;
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use diesel::prelude::*;
-use serde_json::{json, Value};
-
-/// The User schema as served by /Schemas.
-pub fn schema(base: &str) -> Value {
-    let attr = |name: &str, kind: &str, required: bool, uniqueness: &str| {
-        json!({"name": name, "type": kind, "multiValued": false, "required": required, "caseExact": false,
-               "mutability": "readWrite", "returned": "default", "uniqueness": uniqueness})
-    };
-    let typed = |name: &str, kind: &str| {
-        json!({"name": name, "type": kind, "multiValued": false, "required": false, "caseExact": false,
-               "mutability": "readWrite", "returned": "default", "uniqueness": "none"})
-    };
-    let sub = |name: &str| typed(name, "string");
-    let mut name = attr("name", "complex", false, "none");
-    name["subAttributes"] = json!([sub("givenName"), sub("familyName"), sub("formatted")]);
-    let multi = |n: &str, subs: Vec<Value>| {
-        let mut a = attr(n, "complex", false, "none");
-        a["multiValued"] = json!(true);
-        a["subAttributes"] = json!(subs);
-        a
-    };
-    json!({
-        "schemas": ["urn:ietf:params:scim:schemas:core:2.0:Schema"],
-        "id": USER_SCHEMA, "name": "User", "description": "A Custodian user",
-        "attributes": [
-            attr("userName", "string", true, "server"),
-            name,
-            attr("displayName", "string", false, "none"),
-            attr("active", "boolean", false, "none"),
-            multi("emails", vec![sub("value"), sub("type"), typed("primary", "boolean")]),
-            multi("phoneNumbers", vec![sub("value"), sub("type")]),
-            multi("roles", vec![sub("value"), sub("display"), typed("primary", "boolean")]),
-        ],
-        "meta": {"resourceType": "Schema", "location": format!("{base}/Schemas/{USER_SCHEMA}")}
-    })
-}
-
-/// A user as a SCIM resource.
-pub fn resource(u: &User, external_id: Option<&str>, base: &str) -> Value {
-    let role = u.role();
-    let mut v = json!({
-        "schemas": [USER_SCHEMA],
-        "id": u.id.to_string(),
-        "userName": u.email,
-        "name": {"givenName": u.first_name, "familyName": u.last_name, "formatted": u.display_name()},
-        "displayName": u.display_name(),
-        "emails": [{"value": u.email, "type": "work", "primary": true}],
-        "active": u.status == ACTIVE,
-        "roles": [{"value": role.as_str(), "display": role.label(), "primary": true}],
-        "meta": {
-            "resourceType": "User",
-            "created": u.created_at.to_rfc3339(),
-            "lastModified": u.updated_at.to_rfc3339(),
-            "location": format!("{base}/Users/{}", u.id),
-            "version": format!("W/\"{}\"", u.version),
-        }
-    });
-    if let Some(p) = &u.phone {
-        v["phoneNumbers"] = json!([{"value": p, "type": "work"}]);
-    }
-    if let Some(e) = external_id {
-        v["externalId"] = json!(e);
-    }
-    v
-}
-
-/// An attribute name as a request writes it, lower-cased, without the User schema's URN.
-fn attribute(name: &str) -> String {
-    let n = name.trim().to_ascii_lowercase();
-    let urn = format!("{}:", USER_SCHEMA.to_ascii_lowercase());
-    n.strip_prefix(&urn).map(String::from).unwrap_or(n)
-}
-
-/// `attributes` / `excludedAttributes` (top-level names, case-insensitive); `schemas` and
-/// `id` are always returned.
-fn project(mut v: Value, attributes: Option<&str>, excluded: Option<&str>) -> Value {
-    let names = |s: &str| -> Vec<String> {
-        s.split(',')
-            .map(|a| {
-                let a = attribute(a);
-                a.split('.').next().unwrap_or("").to_string()
-            })
-            .filter(|a| !a.is_empty())
-            .collect()
-    };
-    let keep = |k: &str| k == "schemas" || k == "id";
-    if let Value::Object(map) = &mut v {
-        if let Some(a) = attributes.filter(|a| !a.trim().is_empty()) {
-            let wanted = names(a);
-            map.retain(|k, _| keep(k) || wanted.contains(&k.to_ascii_lowercase()));
-        } else if let Some(x) = excluded {
-            let unwanted = names(x);
-            map.retain(|k, _| keep(k) || !unwanted.contains(&k.to_ascii_lowercase()));
-        }
-    }
-    v
-}
+use serde_json::Value;
 
 type Row = (User, Option<String>);
 
@@ -201,115 +106,6 @@ pub async fn read(
     let (u, x) = with_token(&req, &db, move |c, _| load(c, &id)).await?;
     let v = resource(&u, x.as_deref(), &base_url(&req));
     Ok(reply(StatusCode::OK, &project(v, q.attributes.as_deref(), q.excluded_attributes.as_deref())))
-}
-
-/// What a request asks a user to be: every field a SCIM resource maps to.
-#[derive(Clone, Debug, Default)]
-struct Desired {
-    email: String,
-    first: String,
-    last: String,
-    phone: String,
-    active: bool,
-    role: Option<Role>,
-    external_id: Option<String>,
-}
-
-impl Desired {
-    fn of(u: &User, external_id: Option<String>) -> Desired {
-        Desired {
-            email: u.email.clone(),
-            first: u.first_name.clone(),
-            last: u.last_name.clone(),
-            phone: u.phone.clone().unwrap_or_default(),
-            active: u.status == ACTIVE,
-            role: Some(u.role()),
-            external_id,
-        }
-    }
-
-    /// Sets one attribute (a path, lower-cased, without the schema URN) to `value`.
-    fn set(&mut self, path: &str, value: &Value) -> Result<(), ScimError> {
-        let text = |v: &Value| -> Result<String, ScimError> {
-            match v {
-                Value::String(s) => Ok(s.clone()),
-                Value::Null => Ok(String::new()),
-                _ => Err(ScimError::bad("invalidValue", format!("{path} must be a string"))),
-            }
-        };
-        // The first value of a multi-valued attribute (or the value itself).
-        let first_value = |v: &Value| -> Result<String, ScimError> {
-            match v {
-                Value::Array(items) => {
-                    let primary = items.iter().find(|i| i["primary"] == json!(true)).or_else(|| items.first());
-                    primary.map(|i| text(i.get("value").unwrap_or(&Value::Null))).unwrap_or(Ok(String::new()))
-                }
-                Value::Object(o) => text(o.get("value").unwrap_or(&Value::Null)),
-                other => text(other),
-            }
-        };
-        match path {
-            "username" => self.email = text(value)?,
-            "emails" | "emails.value" => {
-                // userName is the login: an email list only fills it when it is empty.
-                let e = first_value(value)?;
-                if self.email.is_empty() {
-                    self.email = e;
-                }
-            }
-            "name" => {
-                let o = value.as_object().ok_or_else(|| ScimError::bad("invalidValue", "name must be an object"))?;
-                for (k, v) in o {
-                    match k.to_ascii_lowercase().as_str() {
-                        "givenname" => self.first = text(v)?,
-                        "familyname" => self.last = text(v)?,
-                        _ => {}
-                    }
-                }
-            }
-            "name.givenname" => self.first = text(value)?,
-            "name.familyname" => self.last = text(value)?,
-            "phonenumbers" | "phonenumbers.value" => self.phone = first_value(value)?,
-            "active" => {
-                self.active = match value {
-                    Value::Bool(b) => *b,
-                    // Some providers send the boolean as text.
-                    Value::String(s) if s.eq_ignore_ascii_case("true") => true,
-                    Value::String(s) if s.eq_ignore_ascii_case("false") => false,
-                    _ => return Err(ScimError::bad("invalidValue", "active must be true or false")),
-                }
-            }
-            "roles" | "roles.value" => {
-                let r = first_value(value)?;
-                self.role = if r.is_empty() {
-                    None
-                } else {
-                    Some(r.parse().map_err(|_| {
-                        ScimError::bad(
-                            "invalidValue",
-                            format!("unknown role {r:?}: administrator, manager, marketer, salesperson, sending_operator or user"),
-                        )
-                    })?)
-                };
-            }
-            "externalid" => self.external_id = Some(text(value)?).filter(|s| !s.is_empty()),
-            // Read-only or derived here: accepted and ignored, as the RFC allows for immutable data.
-            "id" | "meta" | "schemas" | "displayname" | "name.formatted" | "password" => {}
-            other => {
-                return Err(ScimError::bad("invalidPath", format!("{other:?} is not an attribute of a User here")))
-            }
-        }
-        Ok(())
-    }
-
-    /// Every attribute of a resource body (a PUT, a POST, or a PATCH without a path).
-    fn set_all(&mut self, body: &Value) -> Result<(), ScimError> {
-        let o = body.as_object().ok_or_else(|| ScimError::bad("invalidSyntax", "a User is a JSON object"))?;
-        for (k, v) in o {
-            self.set(&attribute(k), v)?;
-        }
-        Ok(())
-    }
 }
 
 /// The token's creator, as the actor of every change.
