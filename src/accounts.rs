@@ -25,6 +25,7 @@ pub struct User {
     pub version: i32,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+    pub last_sign_in_at: Option<DateTime<Utc>>,
 }
 
 pub const ACTIVE: &str = "active";
@@ -98,24 +99,80 @@ pub struct ListFilter {
     /// Email fragment, case-insensitive.
     pub q: Option<String>,
     pub role: Option<Role>,
+    pub sort: UserSort,
+    /// Descending (newest, Z–A, most recent sign-in first) instead of ascending.
+    pub descending: bool,
 }
 
-/// One page of users (deleted accounts excluded), newest first, plus whether more follow.
-pub fn list(conn: &mut PgConnection, f: &ListFilter, page: i64, per_page: i64) -> QueryResult<(Vec<User>, bool)> {
-    let mut query = users::table.filter(users::status.ne(DELETED)).into_boxed();
-    if let Some(q) = f.q.as_deref().map(str::trim).filter(|q| !q.is_empty()) {
-        query = query.filter(users::email.ilike(crate::db::sql::contains_pattern(q)));
+/// The orders of the users list.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum UserSort {
+    /// By creation (id).
+    #[default]
+    Created,
+    Name,
+    Email,
+    /// By last sign-in; never signed in counts as the oldest.
+    LastSignIn,
+}
+
+impl UserSort {
+    pub const ALL: [UserSort; 4] = [UserSort::Created, UserSort::Name, UserSort::Email, UserSort::LastSignIn];
+
+    pub fn key(self) -> &'static str {
+        match self {
+            UserSort::Created => "created",
+            UserSort::Name => "name",
+            UserSort::Email => "email",
+            UserSort::LastSignIn => "last_sign_in",
+        }
     }
-    if let Some(r) = f.role {
-        query = query.filter(users::role.eq(r.as_str()));
+
+    pub fn label(self) -> &'static str {
+        match self {
+            UserSort::Created => "Created",
+            UserSort::Name => "Name",
+            UserSort::Email => "Email",
+            UserSort::LastSignIn => "Last sign-in",
+        }
     }
-    let mut rows: Vec<User> = query
-        .order(users::id.desc())
-        .offset((page.max(1) - 1) * per_page)
-        .limit(per_page + 1)
-        .select(User::as_select())
-        .load(conn)?;
-    let more = rows.len() as i64 > per_page;
-    rows.truncate(per_page as usize);
-    Ok((rows, more))
+
+    pub fn parse(s: &str) -> Option<UserSort> {
+        UserSort::ALL.into_iter().find(|x| x.key() == s)
+    }
+}
+
+/// One page of users (deleted accounts excluded) in the filter's order, with the number of
+/// users matching (the list says "1–24 of N"; a count of users costs next to nothing).
+pub fn list(conn: &mut PgConnection, f: &ListFilter, page: i64, per_page: i64) -> QueryResult<(Vec<User>, i64)> {
+    let filtered = || {
+        let mut query = users::table.filter(users::status.ne(DELETED)).into_boxed();
+        if let Some(q) = f.q.as_deref().map(str::trim).filter(|q| !q.is_empty()) {
+            query = query.filter(users::email.ilike(crate::db::sql::contains_pattern(q)));
+        }
+        if let Some(r) = f.role {
+            query = query.filter(users::role.eq(r.as_str()));
+        }
+        query
+    };
+    let total: i64 = filtered().count().get_result(conn)?;
+    let query = filtered();
+    // Every order ends with the id, so pages never overlap or skip.
+    let query = match (f.sort, f.descending) {
+        (UserSort::Created, false) => query.order(users::id.asc()),
+        (UserSort::Created, true) => query.order(users::id.desc()),
+        (UserSort::Name, false) => query.order((users::last_name.asc(), users::first_name.asc(), users::id.asc())),
+        (UserSort::Name, true) => query.order((users::last_name.desc(), users::first_name.desc(), users::id.desc())),
+        (UserSort::Email, false) => query.order((users::email.asc(), users::id.asc())),
+        (UserSort::Email, true) => query.order((users::email.desc(), users::id.desc())),
+        (UserSort::LastSignIn, false) => query.order((users::last_sign_in_at.asc().nulls_first(), users::id.asc())),
+        (UserSort::LastSignIn, true) => query.order((users::last_sign_in_at.desc().nulls_last(), users::id.desc())),
+    };
+    let rows = query.offset((page.max(1) - 1) * per_page).limit(per_page).select(User::as_select()).load(conn)?;
+    Ok((rows, total))
+}
+
+/// Records a completed sign-in.
+pub fn record_sign_in(conn: &mut PgConnection, id: i64) -> QueryResult<()> {
+    diesel::update(users::table.find(id)).set(users::last_sign_in_at.eq(Utc::now())).execute(conn).map(|_| ())
 }

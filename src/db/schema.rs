@@ -388,6 +388,7 @@ diesel::table! {
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
         external_id -> Nullable<Text>,
+        last_sign_in_at -> Nullable<Timestamptz>,
     }
 }
 

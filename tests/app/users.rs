@@ -718,3 +718,32 @@ async fn an_edit_form_older_than_the_user_is_refused_once() {
     let last: String = users::table.find(id).select(users::last_name).first(&mut app.conn()).unwrap();
     assert_eq!(last, "Mine");
 }
+
+/// Issue #14 (users list at scale): where you are, a sort in both directions, last sign-in.
+#[tokio::test]
+async fn the_users_list_counts_sorts_and_shows_the_last_sign_in() {
+    let app = spawn_app().await;
+    let (_, admin) = app.signed_in("ada@example.com", Role::Administrator).await;
+    for i in 0..29 {
+        app.create_user(&format!("u{i:02}@example.com"), Role::User);
+    }
+    let first = admin.page("/users").await;
+    assert!(first.contains("1–24 of 30"), "the count");
+    assert!(first.contains("Page 1 of 2"));
+    let second = admin.page("/users?page=2").await;
+    assert!(second.contains("25–30 of 30"));
+    // By email, A–Z: u00 first; Z–A: ada last.
+    let az = admin.page("/users?sort=email&dir=asc").await;
+    let pos = |html: &str, needle: &str| html.find(needle).unwrap_or(usize::MAX);
+    assert!(pos(&az, "ada@example.com") < pos(&az, "u00@example.com"), "a before u");
+    assert!(az.contains("sorted by Email, A–Z"));
+    let za = admin.page("/users?sort=email&dir=desc").await;
+    assert!(pos(&za, "u28@example.com") < pos(&za, "u27@example.com"));
+    // ada signed in; the others never did.
+    let recent = admin.page("/users?sort=last_sign_in&dir=desc").await;
+    assert!(pos(&recent, "ada@example.com") < pos(&recent, "u00@example.com"), "the signed-in user first");
+    assert!(recent.contains("Last sign-in: never"));
+    assert!(recent.contains(&format!("Last sign-in: {}", chrono::Utc::now().format("%Y-"))), "ada's sign-in time");
+    // Garbage sort values fall back to the default order, never a 500.
+    assert_eq!(admin.get("/users?sort=drop%20table&dir=sideways&page=-4").await.status(), 200);
+}

@@ -221,6 +221,7 @@ pub async fn signed_in(
         if let Some(keys) = keys {
             throttle::clear(c, &keys)?;
         }
+        model::record_sign_in(c, user_id)?;
         audit::Entry::new(Some(user_id), "user.login", "user", user_id)
             .after(serde_json::json!({ "method": method }))
             .ip(ip)

@@ -1,6 +1,7 @@
-//! GET /users: search by email fragment, filter by role, pages of user cards.
+//! GET /users: search by email fragment, filter by role, sort (created, name, email, last
+//! sign-in; either direction), pages of user cards with where you are ("25–48 of 1,000").
 
-use crate::accounts::{self as model, ListFilter, User};
+use crate::accounts::{self as model, ListFilter, User, UserSort};
 use crate::auth::Viewer;
 use crate::db::Db;
 use crate::error::AppError;
@@ -17,6 +18,8 @@ const PER_PAGE: i64 = 24;
 pub struct ListQuery {
     q: Option<String>,
     role: Option<String>,
+    sort: Option<String>,
+    dir: Option<String>,
     page: Option<i64>,
 }
 
@@ -28,17 +31,52 @@ pub struct UsersPage {
     pub q: String,
     pub role: String,
     pub roles: [Role; 6],
+    pub sort: UserSort,
+    pub sorts: [UserSort; 4],
+    pub descending: bool,
     pub page: i64,
-    pub more: bool,
+    /// Users matching the filters, on every page.
+    pub total: i64,
     /// Edit/Delete controls: the viewer holds administration.users_manage.
     pub can_manage: bool,
 }
 
 impl UsersPage {
-    /// The query string of another page with the same filters.
+    /// The query string of another page with the same filters and order.
     pub fn page_link(&self, page: i64) -> String {
-        serde_urlencoded::to_string([("q", self.q.as_str()), ("role", self.role.as_str()), ("page", &page.to_string())])
-            .unwrap_or_default()
+        let dir = if self.descending { "desc" } else { "asc" };
+        serde_urlencoded::to_string([
+            ("q", self.q.as_str()),
+            ("role", self.role.as_str()),
+            ("sort", self.sort.key()),
+            ("dir", dir),
+            ("page", &page.to_string()),
+        ])
+        .unwrap_or_default()
+    }
+
+    pub fn last_page(&self) -> i64 {
+        ((self.total + PER_PAGE - 1) / PER_PAGE).max(1)
+    }
+
+    /// "25–48 of 1,000" (or "0 of 0").
+    pub fn position(&self) -> String {
+        if self.total == 0 {
+            return "0 of 0".into();
+        }
+        let first = (self.page - 1) * PER_PAGE + 1;
+        let last = (first + self.users.len() as i64 - 1).max(first);
+        format!("{first}–{last} of {}", self.total)
+    }
+
+    /// The direction as the page says it.
+    pub fn direction_label(&self) -> &'static str {
+        match (self.sort, self.descending) {
+            (UserSort::Name | UserSort::Email, false) => "A–Z",
+            (UserSort::Name | UserSort::Email, true) => "Z–A",
+            (_, false) => "oldest first",
+            (_, true) => "newest first",
+        }
     }
 }
 
@@ -47,17 +85,23 @@ pub async fn show(viewer: Viewer, db: web::Data<Db>, query: web::Query<ListQuery
     viewer.require_any(&[Perm::AdministrationUsersView, Perm::AdministrationUsersManage])?;
     let query = query.into_inner();
     let role: Option<Role> = query.role.as_deref().and_then(|r| r.parse().ok());
-    let filter = ListFilter { q: query.q.clone(), role };
+    let sort = query.sort.as_deref().and_then(UserSort::parse).unwrap_or_default();
+    // Newest first unless asked otherwise, as before sorting existed.
+    let descending = query.dir.as_deref() != Some("asc");
+    let filter = ListFilter { q: query.q.clone(), role, sort, descending };
     let page_no = query.page.unwrap_or(1).max(1);
-    let (users, more) = db.run(move |c| Ok(model::list(c, &filter, page_no, PER_PAGE)?)).await?;
+    let (users, total) = db.run(move |c| Ok(model::list(c, &filter, page_no, PER_PAGE)?)).await?;
     page(UsersPage {
         layout: viewer.layout("/users"),
         users,
         q: query.q.unwrap_or_default(),
         role: role.map(|r| r.as_str().to_string()).unwrap_or_default(),
         roles: Role::ALL,
+        sort,
+        sorts: UserSort::ALL,
+        descending,
         page: page_no,
-        more,
+        total,
         can_manage: viewer.has(Perm::AdministrationUsersManage),
     })
 }
