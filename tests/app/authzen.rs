@@ -433,6 +433,13 @@ async fn the_openapi_document_describes_every_json_endpoint() {
         assert!(doc["paths"][path].is_object(), "{path} is described");
     }
     assert_eq!(doc["components"]["securitySchemes"]["bearer"]["scheme"], "bearer");
+    // The two APIs' answers are two schemas (one name for both once made them one).
+    let schemas = &doc["components"]["schemas"];
+    assert!(schemas["Decision"]["properties"]["decision"].is_object(), "AuthZEN's decision");
+    assert!(schemas["CheckDecision"]["properties"]["allowed"].is_object(), "/api/v1/check's decision");
+    let check_ok =
+        &doc["paths"]["/api/v1/check"]["post"]["responses"]["200"]["content"]["application/json"]["schema"]["$ref"];
+    assert_eq!(check_ok, "#/components/schemas/CheckDecision");
     // The tokens page links it, with an example.
     let page = a.admin.page("/api-tokens").await;
     assert!(page.contains("/api/openapi.json"));

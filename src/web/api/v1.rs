@@ -83,8 +83,10 @@ pub struct CheckRequest {
     contact_id: Option<i64>,
 }
 
-/// The answer of POST /api/v1/check.
+/// The answer of POST /api/v1/check. (Named `CheckDecision` in the OpenAPI document: AuthZEN
+/// has a `Decision` of its own, and one name would make one schema of the two.)
 #[derive(Serialize, Debug, utoipa::ToSchema)]
+#[schema(as = CheckDecision)]
 pub struct Decision {
     pub allowed: bool,
     /// The access level to the contact; `null` when no contact was asked about.
