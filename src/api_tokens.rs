@@ -37,10 +37,6 @@ impl Scope {
             Scope::Scim => "User provisioning (SCIM)",
         }
     }
-
-    pub fn parse(s: &str) -> Option<Scope> {
-        Scope::ALL.into_iter().find(|x| x.as_str() == s)
-    }
 }
 
 /// A token as the list screen shows it.

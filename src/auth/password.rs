@@ -29,6 +29,13 @@ pub fn verify_dummy(password: &str) -> bool {
     false
 }
 
+/// The hash of a long random password nobody knows: for accounts made by single sign-on or
+/// provisioning, which sign in through their identity provider (or a reset), never with it.
+pub fn unusable_hash() -> anyhow::Result<String> {
+    use rand::distributions::{Alphanumeric, DistString};
+    hash(&Alphanumeric.sample_string(&mut rand::thread_rng(), 48))
+}
+
 /// Hashes on the blocking pool.
 pub async fn hash_async(password: String) -> Result<String, crate::error::AppError> {
     actix_web::web::block(move || hash(&password))

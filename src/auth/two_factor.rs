@@ -85,12 +85,6 @@ pub enum Checked {
     Invalid,
 }
 
-impl Checked {
-    pub fn accepted(&self) -> bool {
-        matches!(self, Checked::Code | Checked::Recovery { .. })
-    }
-}
-
 /// Codes as people type them: spaces and dashes dropped; recovery codes case-folded.
 fn normalise(code: &str) -> String {
     code.chars().filter(|c| !c.is_whitespace() && *c != '-').collect::<String>().to_ascii_lowercase()

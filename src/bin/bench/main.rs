@@ -559,19 +559,14 @@ async fn api_bench(conn: &mut PgConnection, base: &str, a: &MeasureArgs) -> anyh
             if count(conn, "SELECT count(*) AS n FROM pg_class WHERE relname = 'api_tokens'")? == 0 {
                 return Ok(Err("API route answers but there is no api_tokens table: pass --api-token".into()));
             }
-            // A token stored the way the API keeps them (SHA-256 hex), created directly.
-            use rand::distributions::{Alphanumeric, DistString};
-            use sha2::Digest;
-            let token = format!("bench_{}", Alphanumeric.sample_string(&mut rand::thread_rng(), 40));
-            let hash = hex::encode(sha2::Sha256::digest(token.as_bytes()));
             let admin = user_id(conn, ADMIN)?;
-            diesel::sql_query(
-                "INSERT INTO api_tokens (name, token_hash, created_by) VALUES ('custodian-bench', $1, $2)",
-            )
-            .bind::<Text, _>(hash)
-            .bind::<BigInt, _>(admin)
-            .execute(conn)?;
-            token
+            custodian::api_tokens::create(
+                conn,
+                "custodian-bench",
+                admin,
+                &[custodian::api_tokens::Scope::Authorization],
+            )?
+            .1
         }
     };
     let sales = user_id(conn, SALES)?;

@@ -2,24 +2,9 @@
 //! `active` toggles in a row, over HTTP with a provisioning token made for the run.
 
 use super::Stats;
-use diesel::prelude::*;
-use diesel::sql_types::{BigInt, Text};
+use custodian::api_tokens::Scope;
+use diesel::PgConnection;
 use std::time::{Duration, Instant};
-
-/// A provisioning token of `admin`, stored as the API keeps them.
-fn token(conn: &mut PgConnection, admin: i64) -> anyhow::Result<String> {
-    use rand::distributions::{Alphanumeric, DistString};
-    use sha2::Digest;
-    let token = format!("bench_{}", Alphanumeric.sample_string(&mut rand::thread_rng(), 40));
-    let hash = hex::encode(sha2::Sha256::digest(token.as_bytes()));
-    diesel::sql_query(
-        "INSERT INTO api_tokens (name, token_hash, created_by, scopes) VALUES ('custodian-bench scim', $1, $2, ARRAY['scim'])",
-    )
-    .bind::<Text, _>(hash)
-    .bind::<BigInt, _>(admin)
-    .execute(conn)?;
-    Ok(token)
-}
 
 async fn timed(r: reqwest::RequestBuilder) -> anyhow::Result<Duration> {
     let t = Instant::now();
@@ -39,7 +24,7 @@ pub async fn measure(
     target: i64,
     n: usize,
 ) -> anyhow::Result<Vec<Stats>> {
-    let token = token(conn, admin)?;
+    let (_, token) = custodian::api_tokens::create(conn, "custodian-bench scim", admin, &[Scope::Scim])?;
     let client = reqwest::Client::new();
     let filter = "emails.value co \"example.com\" and active eq true";
     let url = format!("{base}/scim/v2/Users?filter={}&count=200", custodian::web::urls::url_encode(filter));

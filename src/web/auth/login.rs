@@ -84,6 +84,13 @@ enum Outcome {
     },
 }
 
+/// Whether a right password leads to the code page (`enrolled`) or to enrolment (`required`).
+#[derive(Default)]
+struct SecondStep {
+    enrolled: bool,
+    required: bool,
+}
+
 /// Checks the credentials; on success renews the session and redirects.
 #[tracing::instrument(skip_all, fields(email = %form.email))]
 pub async fn submit(
@@ -97,7 +104,10 @@ pub async fn submit(
     let ip = client_ip(&req).unwrap_or_default();
     let email = form.email.trim().to_string();
 
-    let (keys, locked, failures, pair_failures, user) = db
+    // Everything the answer may need, in one checkout: the throttle, the user, and what comes
+    // after a right password (SSO only; two-factor enrolled or required).
+    let sso_configured = sso.0.is_some();
+    let (keys, locked, failures, pair_failures, user, sso_only, second_step) = db
         .run({
             let (email, ip) = (email.clone(), ip.clone());
             move |c| {
@@ -105,15 +115,19 @@ pub async fn submit(
                 let locked = throttle::locked_until(c, &[keys.pair.clone(), keys.ip.clone()])?;
                 let failures = throttle::recent_failures(c, &keys.account)?;
                 let pair_failures = throttle::recent_failures(c, &keys.pair)?;
-                Ok((keys, locked, failures, pair_failures, model::find_by_email(c, &email)?))
+                let user = model::find_by_email(c, &email)?;
+                let sso_only = sso_configured && crate::auth::sso_only::is_on(c)?;
+                let second_step = match &user {
+                    Some(u) => SecondStep {
+                        enrolled: two_factor::status(c, u.id)?.enrolled,
+                        required: two_factor::required_for(c, &u.role)?,
+                    },
+                    None => SecondStep::default(),
+                };
+                Ok((keys, locked, failures, pair_failures, user, sso_only, second_step))
             }
         })
         .await?;
-
-    let sso_only = match sso.0 {
-        Some(_) => db.run(|c| Ok(crate::auth::sso_only::is_on(c)?)).await?,
-        None => false,
-    };
     let outcome = if locked.is_some() {
         Outcome::Locked
     } else {
@@ -138,10 +152,7 @@ pub async fn submit(
     let ip_for_audit = Some(ip.clone());
     let result = match outcome {
         Outcome::Ok { user_id } => {
-            let role = user.as_ref().map(|u| u.role.clone()).unwrap_or_default();
-            let (enrolled, required) = db
-                .run(move |c| Ok((two_factor::status(c, user_id)?.enrolled, two_factor::required_for(c, &role)?)))
-                .await?;
+            let SecondStep { enrolled, required } = second_step;
             let next = local_path(form.next.as_deref());
             if enrolled || required {
                 // The password alone signs nobody in: the throttle keeps counting until the

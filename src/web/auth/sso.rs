@@ -19,7 +19,6 @@ use actix_session::Session;
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
-use rand::distributions::{Alphanumeric, DistString};
 use serde::Deserialize;
 
 const FLOW_KEY: &str = "sso_flow";
@@ -166,8 +165,7 @@ pub async fn callback(
                     None => Matched::Unknown,
                     Some(role) => {
                         let first = given.unwrap_or_else(|| email.split('@').next().unwrap_or("").to_string());
-                        // Nobody signs in with this password: a long random one, hashed as usual.
-                        let unusable = crate::auth::password::hash(&Alphanumeric.sample_string(&mut rand::thread_rng(), 48))?;
+                        let unusable = crate::auth::password::unusable_hash()?;
                         let user = model::create(
                             c,
                             &NewUser {

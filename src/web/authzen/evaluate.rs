@@ -175,7 +175,7 @@ pub fn decide_all(conn: &mut PgConnection, asks: &[Ask]) -> QueryResult<Vec<Deci
             }
         };
         let Some(subject) = users.get(&who) else {
-            out.push(deny(format!("no user {}", describe(&who)), Some(404)));
+            out.push(deny(format!("no user {who}"), Some(404)));
             continue;
         };
         let decision = match target {
@@ -217,10 +217,12 @@ pub fn decide_all(conn: &mut PgConnection, asks: &[Ask]) -> QueryResult<Vec<Deci
     Ok(out)
 }
 
-fn describe(r: &UserRef) -> String {
-    match r {
-        UserRef::Id(i) => i.to_string(),
-        UserRef::Email(e) => e.clone(),
+impl std::fmt::Display for UserRef {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            UserRef::Id(i) => write!(f, "{i}"),
+            UserRef::Email(e) => f.write_str(e),
+        }
     }
 }
 

@@ -64,9 +64,9 @@ fn required<T: Clone>(v: &Option<T>, what: &str) -> Result<T, ApiError> {
     v.clone().ok_or_else(|| ApiError::BadRequest(format!("{what} is required")))
 }
 
-/// An empty page (the question names nothing that exists, or cannot be asked).
-fn none<T>() -> (PageResponse, Vec<T>) {
-    (PageResponse { next_token: String::new(), count: 0 }, Vec::new())
+/// The last page: `next_token` empty.
+fn last_page(count: usize) -> PageResponse {
+    PageResponse { next_token: String::new(), count }
 }
 
 /// Which contacts may the subject do the action on?
@@ -80,13 +80,11 @@ pub fn resources(conn: &mut PgConnection, req: SearchRequest) -> Result<EntitySe
     let what = format!("resource|{:?}|{:?}|{:?}", subject.id, action.name, resource.kind);
     let paging = Paging::of(&req, &what)?;
     let (Ok(who), Ok(perm), Some("contact")) = (user_ref(&subject), perm_of(&action), resource.kind.as_deref()) else {
-        let (page, results) = none();
-        return Ok(EntitySearchResponse { page, results });
+        return Ok(EntitySearchResponse { page: last_page(0), results: Vec::new() });
     };
     let users = Users::load(conn, std::slice::from_ref(&who))?;
     let Some(s) = users.get(&who) else {
-        let (page, results) = none();
-        return Ok(EntitySearchResponse { page, results });
+        return Ok(EntitySearchResponse { page: last_page(0), results: Vec::new() });
     };
     let found = search::contacts_for(conn, s, perm, paging.after, paging.limit + 1)?;
     Ok(paging.page(found, "contact"))
@@ -108,12 +106,10 @@ pub fn subjects(conn: &mut PgConnection, req: SearchRequest) -> Result<EntitySea
     let (Some("user"), Ok(perm), Some("contact"), Some(contact)) =
         (subject.kind.as_deref(), perm_of(&action), resource.kind.as_deref(), contact)
     else {
-        let (page, results) = none();
-        return Ok(EntitySearchResponse { page, results });
+        return Ok(EntitySearchResponse { page: last_page(0), results: Vec::new() });
     };
     let Some(c) = facts::contact(conn, contact)? else {
-        let (page, results) = none();
-        return Ok(EntitySearchResponse { page, results });
+        return Ok(EntitySearchResponse { page: last_page(0), results: Vec::new() });
     };
     let after = paging.after.unwrap_or(i64::MIN);
     let found: Vec<i64> = search::users_for(conn, &c, perm)?
@@ -135,17 +131,15 @@ pub fn actions(conn: &mut PgConnection, req: SearchRequest) -> Result<ActionSear
     }
     let contact = resource.id.as_deref().and_then(|i| i.trim().parse::<i64>().ok());
     let (Ok(who), Some("contact"), Some(contact)) = (user_ref(&subject), resource.kind.as_deref(), contact) else {
-        let (page, results) = none();
-        return Ok(ActionSearchResponse { page, results });
+        return Ok(ActionSearchResponse { page: last_page(0), results: Vec::new() });
     };
     let users = Users::load(conn, std::slice::from_ref(&who))?;
     let (Some(s), Some(c)) = (users.get(&who), facts::contact(conn, contact)?) else {
-        let (page, results) = none();
-        return Ok(ActionSearchResponse { page, results });
+        return Ok(ActionSearchResponse { page: last_page(0), results: Vec::new() });
     };
     let results: Vec<Action> = search::keys_for(s, &c)
         .into_iter()
         .map(|p| Action { name: Some(p.key().to_string()), properties: None })
         .collect();
-    Ok(ActionSearchResponse { page: PageResponse { next_token: String::new(), count: results.len() }, results })
+    Ok(ActionSearchResponse { page: last_page(results.len()), results })
 }

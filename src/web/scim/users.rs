@@ -154,11 +154,8 @@ fn write(c: &mut PgConnection, t: &Authenticated, target: Option<&User>, want: &
         Some(u) => WizardState::for_edit(c, u)?,
         None => {
             let mut s = WizardState::for_create(c)?;
-            // Nobody signs in with this password: single sign-on or a reset gives access.
-            use rand::distributions::{Alphanumeric, DistString};
-            let unusable = Alphanumeric.sample_string(&mut rand::thread_rng(), 48);
             s.password_hash = Some(
-                crate::auth::password::hash(&unusable)
+                crate::auth::password::unusable_hash()
                     .map_err(|e| ScimError::from(crate::error::AppError::Internal(e)))?,
             );
             s
