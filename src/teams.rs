@@ -1,8 +1,11 @@
-//! Team records and their queries.
+//! Teams (SPEC screen 8): records, queries and every change to them, audited. The team
+//! screens and SCIM Groups both write through the functions here.
 
 use crate::accounts::{self as users_model, User};
-use crate::db::schema::{team_members, teams, users};
+use crate::audit::{self, Actor};
+use crate::db::schema::{access_group_grants, team_members, teams, users};
 use crate::validation::FieldErrors;
+use chrono::Utc;
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Nullable, Text};
 use serde::Deserialize;
@@ -151,4 +154,101 @@ pub fn unique_name<T>(
         }
         Err(e) => Err(e),
     }
+}
+
+const NAME_TAKEN: &str = "Another team already has this name.";
+
+/// Creates a team, audited; a name taken meanwhile is a field error.
+pub fn create(c: &mut PgConnection, actor: &Actor, v: &ValidTeam) -> QueryResult<Result<Team, FieldErrors>> {
+    let team: Team = match unique_name(c, NAME_TAKEN, |c| {
+        diesel::insert_into(teams::table)
+            .values((teams::name.eq(&v.name), teams::manager_id.eq(v.manager_id)))
+            .returning(Team::as_returning())
+            .get_result(c)
+    })? {
+        Ok(t) => t,
+        Err(e) => return Ok(Err(e)),
+    };
+    let json = audit_json(c, &team)?;
+    audit::Entry::by(actor, "team.create", "team", team.id).after(json).record(c)?;
+    Ok(Ok(team))
+}
+
+/// Saves a team's name and manager, audited; `Ok(false)` when nothing changes.
+pub fn update(c: &mut PgConnection, actor: &Actor, id: i64, v: &ValidTeam) -> QueryResult<Result<bool, FieldErrors>> {
+    let before = teams::table.find(id).select(Team::as_select()).for_update().first(c)?;
+    if v.name == before.name && v.manager_id == before.manager_id {
+        return Ok(Ok(false));
+    }
+    let before_json = audit_json(c, &before)?;
+    let after: Team = match unique_name(c, NAME_TAKEN, |c| {
+        diesel::update(teams::table.find(id))
+            .set((teams::name.eq(&v.name), teams::manager_id.eq(v.manager_id), teams::updated_at.eq(Utc::now())))
+            .returning(Team::as_returning())
+            .get_result(c)
+    })? {
+        Ok(t) => t,
+        Err(e) => return Ok(Err(e)),
+    };
+    let after_json = audit_json(c, &after)?;
+    audit::Entry::by(actor, "team.update", "team", id).before(before_json).after(after_json).record(c)?;
+    Ok(Ok(true))
+}
+
+/// What deleting a team takes with it: (members, access-group grants).
+pub fn dependants(c: &mut PgConnection, id: i64) -> QueryResult<(i64, i64)> {
+    let members = team_members::table.filter(team_members::team_id.eq(id)).count().get_result(c)?;
+    let grants = access_group_grants::table.filter(access_group_grants::team_id.eq(id)).count().get_result(c)?;
+    Ok((members, grants))
+}
+
+/// Deletes a team; its memberships and access-group grants go with it (ON DELETE CASCADE),
+/// and the audit entry keeps them. Returns the team's name.
+pub fn delete(c: &mut PgConnection, actor: &Actor, id: i64) -> QueryResult<String> {
+    let team = teams::table.find(id).select(Team::as_select()).for_update().first(c)?;
+    let mut before = audit_json(c, &team)?;
+    let member_ids: Vec<i64> =
+        team_members::table.filter(team_members::team_id.eq(id)).select(team_members::user_id).load(c)?;
+    let grants: Vec<(i64, String)> = access_group_grants::table
+        .filter(access_group_grants::team_id.eq(id))
+        .select((access_group_grants::group_id, access_group_grants::level))
+        .load(c)?;
+    before["member_ids"] = serde_json::json!(member_ids);
+    before["grants"] = serde_json::json!(grants
+        .iter()
+        .map(|(g, l)| serde_json::json!({"group_id": g, "level": l}))
+        .collect::<Vec<_>>());
+    diesel::delete(teams::table.find(id)).execute(c)?;
+    audit::Entry::by(actor, "team.delete", "team", id).before(before).record(c)?;
+    Ok(team.name)
+}
+
+/// Adds an active user to a team, audited; `Ok(false)` when they already are a member.
+pub fn add_member(c: &mut PgConnection, actor: &Actor, team_id: i64, user: &User) -> QueryResult<bool> {
+    let added = diesel::insert_into(team_members::table)
+        .values((team_members::team_id.eq(team_id), team_members::user_id.eq(user.id)))
+        .on_conflict_do_nothing()
+        .execute(c)?;
+    if added > 0 {
+        audit::Entry::by(actor, "team.member_add", "team", team_id)
+            .before(serde_json::json!({ "member": null }))
+            .after(serde_json::json!({ "member": { "user_id": user.id, "email": user.email } }))
+            .record(c)?;
+    }
+    Ok(added > 0)
+}
+
+/// Removes a member from a team, audited; `None` when the user was not a member.
+pub fn remove_member(c: &mut PgConnection, actor: &Actor, team_id: i64, user_id: i64) -> QueryResult<Option<String>> {
+    let Some(email) = users::table.find(user_id).select(users::email).first::<String>(c).optional()? else {
+        return Ok(None);
+    };
+    if diesel::delete(team_members::table.find((team_id, user_id))).execute(c)? == 0 {
+        return Ok(None);
+    }
+    audit::Entry::by(actor, "team.member_remove", "team", team_id)
+        .before(serde_json::json!({ "member": { "user_id": user_id, "email": email } }))
+        .after(serde_json::json!({ "member": null }))
+        .record(c)?;
+    Ok(Some(email))
 }

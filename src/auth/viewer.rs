@@ -28,6 +28,11 @@ impl Viewer {
         self.user.id
     }
 
+    /// This user at the screens, as the actor of a change the audit log records.
+    pub fn actor(&self) -> crate::audit::Actor {
+        crate::audit::Actor { id: self.user.id, ip: self.ip.clone(), via: None }
+    }
+
     /// The user's effective permissions.
     pub fn perms(&self) -> PermSet {
         self.subject.perms

@@ -2,9 +2,7 @@
 //! saves name and manager.
 
 use crate::accounts::User;
-use crate::audit;
 use crate::auth::{session::FlashKind, Viewer};
-use crate::db::schema::teams;
 use crate::db::Db;
 use crate::error::AppError;
 use crate::permissions::Perm;
@@ -16,8 +14,6 @@ use crate::web::respond::{render, see_other};
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpResponse};
 use askama::Template;
-use chrono::Utc;
-use diesel::prelude::*;
 
 #[derive(Template)]
 #[template(path = "teams/show.html")]
@@ -84,38 +80,14 @@ pub async fn update(
 ) -> Result<HttpResponse, AppError> {
     viewer.require(Perm::AdministrationTeamsManage)?;
     let (id, form) = (id.into_inner(), form.into_inner());
-    let (f, actor, ip) = (form.clone(), viewer.id(), viewer.ip.clone());
+    let (f, actor) = (form.clone(), viewer.actor());
     let done = db
         .transaction(move |c| {
-            let before = model::find(c, id)?;
-            let v = match f.validate(c, Some(id))? {
-                Ok(v) => v,
-                Err(e) => return Ok(Err(e)),
-            };
-            if v.name == before.name && v.manager_id == before.manager_id {
-                return Ok(Ok(false));
+            model::find(c, id)?;
+            match f.validate(c, Some(id))? {
+                Ok(v) => Ok(model::update(c, &actor, id, &v)?),
+                Err(e) => Ok(Err(e)),
             }
-            let before_json = model::audit_json(c, &before)?;
-            let after: model::Team = match model::unique_name(c, "Another team already has this name.", |c| {
-                diesel::update(teams::table.find(id))
-                    .set((
-                        teams::name.eq(&v.name),
-                        teams::manager_id.eq(v.manager_id),
-                        teams::updated_at.eq(Utc::now()),
-                    ))
-                    .returning(model::Team::as_returning())
-                    .get_result(c)
-            })? {
-                Ok(v) => v,
-                Err(e) => return Ok(Err(e)),
-            };
-            let after_json = model::audit_json(c, &after)?;
-            audit::Entry::new(Some(actor), "team.update", "team", id)
-                .before(before_json)
-                .after(after_json)
-                .ip(ip)
-                .record(c)?;
-            Ok(Ok(true))
         })
         .await?;
     match done {

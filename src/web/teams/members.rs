@@ -2,9 +2,7 @@
 //! POST /teams/{id}/members/{user_id}/remove.
 
 use super::edit::team_page;
-use crate::audit;
 use crate::auth::{session::FlashKind, Viewer};
-use crate::db::schema::team_members;
 use crate::db::Db;
 use crate::error::AppError;
 use crate::permissions::Perm;
@@ -12,7 +10,6 @@ use crate::teams as model;
 use crate::validation::FieldErrors;
 use crate::web::respond::see_other;
 use actix_web::{web, HttpResponse};
-use diesel::prelude::*;
 use serde::Deserialize;
 
 #[derive(Deserialize)]
@@ -31,7 +28,7 @@ pub async fn add(
 ) -> Result<HttpResponse, AppError> {
     viewer.require(Perm::AdministrationTeamsManage)?;
     let (id, email) = (id.into_inner(), form.into_inner().email);
-    let (e, actor, ip) = (email.clone(), viewer.id(), viewer.ip.clone());
+    let (e, actor) = (email.clone(), viewer.actor());
     let done = db
         .transaction(move |c| {
             model::find(c, id)?;
@@ -39,19 +36,11 @@ pub async fn add(
                 Ok(u) => u,
                 Err(msg) => return Ok(Err(msg)),
             };
-            let added = diesel::insert_into(team_members::table)
-                .values((team_members::team_id.eq(id), team_members::user_id.eq(user.id)))
-                .on_conflict_do_nothing()
-                .execute(c)?;
-            if added == 0 {
-                return Ok(Err("This user is already a member."));
-            }
-            audit::Entry::new(Some(actor), "team.member_add", "team", id)
-                .before(serde_json::json!({ "member": null }))
-                .after(serde_json::json!({ "member": { "user_id": user.id, "email": user.email } }))
-                .ip(ip)
-                .record(c)?;
-            Ok(Ok(user.email))
+            Ok(if model::add_member(c, &actor, id, &user)? {
+                Ok(user.email)
+            } else {
+                Err("This user is already a member.")
+            })
         })
         .await?;
     match done {
@@ -72,22 +61,11 @@ pub async fn add(
 pub async fn remove(viewer: Viewer, db: web::Data<Db>, path: web::Path<(i64, i64)>) -> Result<HttpResponse, AppError> {
     viewer.require(Perm::AdministrationTeamsManage)?;
     let (id, user_id) = path.into_inner();
-    let (actor, ip) = (viewer.id(), viewer.ip.clone());
+    let actor = viewer.actor();
     let email = db
         .transaction(move |c| {
             model::find(c, id)?;
-            let email: String =
-                crate::db::schema::users::table.find(user_id).select(crate::db::schema::users::email).first(c)?;
-            let n = diesel::delete(team_members::table.find((id, user_id))).execute(c)?;
-            if n == 0 {
-                return Err(AppError::NotFound);
-            }
-            audit::Entry::new(Some(actor), "team.member_remove", "team", id)
-                .before(serde_json::json!({ "member": { "user_id": user_id, "email": email } }))
-                .after(serde_json::json!({ "member": null }))
-                .ip(ip)
-                .record(c)?;
-            Ok(email)
+            model::remove_member(c, &actor, id, user_id)?.ok_or(AppError::NotFound)
         })
         .await?;
     viewer.flash(FlashKind::Success, format!("{email} removed from the team."));

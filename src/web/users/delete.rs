@@ -8,7 +8,7 @@ use crate::db::schema::users;
 use crate::db::Db;
 use crate::error::AppError;
 use crate::permissions::Perm;
-use crate::users::lifecycle::{self, Actor, LifecycleError, Owned};
+use crate::users::lifecycle::{self, LifecycleError, Owned};
 use crate::web::layout::Layout;
 use crate::web::respond::{page, render, see_other};
 use actix_web::http::StatusCode;
@@ -77,7 +77,7 @@ pub async fn submit(
     let id = id.into_inner();
     guard(&viewer, id)?;
     let successor: i64 = form.successor.trim().parse().unwrap_or(0);
-    let actor = Actor { id: viewer.id(), ip: viewer.ip.clone(), via: None };
+    let actor = viewer.actor();
     let result = db
         .transaction(move |c| match lifecycle::delete(c, &actor, id, successor) {
             Err(LifecycleError::Db(e)) => Err(e.into()),

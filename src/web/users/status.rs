@@ -33,7 +33,7 @@ async fn run(
 ) -> Result<HttpResponse, AppError> {
     viewer.require(Perm::AdministrationUsersManage)?;
     let id = id.into_inner();
-    let actor = Actor { id: viewer.id(), ip: viewer.ip.clone(), via: None };
+    let actor = viewer.actor();
     let r = db
         .transaction(move |c| match step(c, &actor, id) {
             Err(LifecycleError::Db(e)) => Err(e.into()),

@@ -6,7 +6,6 @@ use crate::auth::session::FlashKind;
 use crate::auth::Viewer;
 use crate::db::Db;
 use crate::error::AppError;
-use crate::users::lifecycle::Actor;
 use crate::users::save::{self, SaveError};
 use crate::users::wizard as state;
 use crate::validation::FieldErrors;
@@ -27,7 +26,7 @@ pub async fn save(viewer: Viewer, db: web::Data<Db>, req: HttpRequest) -> Result
     if !s.details_done {
         return Ok(see_other(&scope.step_url(1)));
     }
-    let actor = Actor { id: viewer.id(), ip: viewer.ip.clone(), via: None };
+    let actor = viewer.actor();
     let (who, w, st) = (viewer.access(), scope.w.clone(), s.clone());
     // A refused save must roll back: the closure fails and leaves the reason here.
     let refusal: Arc<Mutex<Option<SaveError>>> = Arc::default();
