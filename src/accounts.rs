@@ -59,6 +59,11 @@ impl User {
 }
 
 /// Finds a user by email, case-insensitively.
+/// The users of `ids` that exist, in id order.
+pub fn find_many(conn: &mut PgConnection, ids: &[i64]) -> QueryResult<Vec<User>> {
+    users::table.filter(users::id.eq_any(ids)).order(users::id).select(User::as_select()).load(conn)
+}
+
 pub fn find_by_email(conn: &mut PgConnection, email: &str) -> QueryResult<Option<User>> {
     use crate::db::lower;
     users::table.filter(lower(users::email).eq(lower(email.trim()))).select(User::as_select()).first(conn).optional()

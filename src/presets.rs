@@ -118,6 +118,39 @@ pub fn all(conn: &mut PgConnection) -> QueryResult<Vec<Preset>> {
     presets::table.select(Preset::as_select()).order((presets::system_role.is_null(), presets::name)).load(conn)
 }
 
+/// The names of the presets each of `user_ids` holds, by name.
+pub fn held_names(
+    conn: &mut PgConnection,
+    user_ids: &[i64],
+) -> QueryResult<std::collections::HashMap<i64, Vec<String>>> {
+    use crate::db::schema::user_presets;
+    let rows: Vec<(i64, String)> = user_presets::table
+        .inner_join(presets::table)
+        .filter(user_presets::user_id.eq_any(user_ids))
+        .order((user_presets::user_id, presets::name))
+        .select((user_presets::user_id, presets::name))
+        .load(conn)?;
+    let mut out: std::collections::HashMap<i64, Vec<String>> = std::collections::HashMap::new();
+    for (u, name) in rows {
+        out.entry(u).or_default().push(name);
+    }
+    Ok(out)
+}
+
+/// The ids of the presets named `names` (case-insensitively), or the first name no preset has.
+pub fn ids_by_names(conn: &mut PgConnection, names: &[String]) -> QueryResult<Result<Vec<i64>, String>> {
+    let all = all(conn)?;
+    let mut ids = Vec::new();
+    for n in names {
+        match all.iter().find(|p| p.name.to_lowercase() == n.trim().to_lowercase()) {
+            Some(p) if !ids.contains(&p.id) => ids.push(p.id),
+            Some(_) => {}
+            None => return Ok(Err(n.clone())),
+        }
+    }
+    Ok(Ok(ids))
+}
+
 /// One row of the presets list.
 #[derive(QueryableByName, Debug, Clone)]
 pub struct Summary {

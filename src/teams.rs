@@ -41,6 +41,10 @@ pub struct Team {
     pub id: i64,
     pub name: String,
     pub manager_id: Option<i64>,
+    pub created_at: chrono::DateTime<Utc>,
+    pub updated_at: chrono::DateTime<Utc>,
+    /// The identity provider's id of a team provisioned as a SCIM Group.
+    pub external_id: Option<String>,
 }
 
 pub fn find(conn: &mut PgConnection, id: i64) -> QueryResult<Team> {
@@ -53,6 +57,16 @@ pub fn members(conn: &mut PgConnection, team_id: i64) -> QueryResult<Vec<User>> 
         .inner_join(users::table)
         .filter(team_members::team_id.eq(team_id))
         .order(users::email)
+        .select(User::as_select())
+        .load(conn)
+}
+
+/// The members of a team, in id order.
+pub fn members_by_id(conn: &mut PgConnection, team_id: i64) -> QueryResult<Vec<User>> {
+    team_members::table
+        .inner_join(users::table)
+        .filter(team_members::team_id.eq(team_id))
+        .order(users::id)
         .select(User::as_select())
         .load(conn)
 }
@@ -117,24 +131,49 @@ impl TeamForm {
         conn: &mut PgConnection,
         except: Option<i64>,
     ) -> QueryResult<Result<ValidTeam, FieldErrors>> {
-        let mut errors = FieldErrors::default();
-        let name = self.name.trim();
-        crate::validation::unique_name(name, 100, "Another team already has this name.", &mut errors, |name| {
-            let mut q = teams::table.filter(crate::db::lower(teams::name).eq(crate::db::lower(name))).into_boxed();
-            if let Some(id) = except {
-                q = q.filter(teams::id.ne(id));
-            }
-            Ok(q.select(teams::id).first::<i64>(conn).optional()?.is_some())
-        })?;
-        let mut manager_id = None;
-        if !self.manager_email.trim().is_empty() {
-            match active_user_by_email(conn, &self.manager_email)? {
-                Ok(u) => manager_id = Some(u.id),
-                Err(msg) => errors.add("manager_email", msg),
-            }
-        }
-        Ok(if errors.is_empty() { Ok(ValidTeam { name: name.to_string(), manager_id }) } else { Err(errors) })
+        let manager = if self.manager_email.trim().is_empty() {
+            Ok(None)
+        } else {
+            active_user_by_email(conn, &self.manager_email)?.map(Some)
+        };
+        validate(conn, &self.name, manager, except)
     }
+}
+
+/// An active user by id, or what is wrong with them.
+pub fn active_user(conn: &mut PgConnection, id: i64) -> QueryResult<Result<User, &'static str>> {
+    Ok(match users_model::find(conn, id)? {
+        Some(u) if u.is_active() => Ok(u),
+        Some(_) => Err("This user is not active."),
+        None => Err("No such user."),
+    })
+}
+
+/// Checks a team's name (unique case-insensitively, other than team `except`) and its manager
+/// as looked up by the caller (by email on the screens, by id through SCIM).
+pub fn validate(
+    conn: &mut PgConnection,
+    name: &str,
+    manager: Result<Option<User>, &'static str>,
+    except: Option<i64>,
+) -> QueryResult<Result<ValidTeam, FieldErrors>> {
+    let mut errors = FieldErrors::default();
+    let name = name.trim();
+    crate::validation::unique_name(name, 100, NAME_TAKEN, &mut errors, |name| {
+        let mut q = teams::table.filter(crate::db::lower(teams::name).eq(crate::db::lower(name))).into_boxed();
+        if let Some(id) = except {
+            q = q.filter(teams::id.ne(id));
+        }
+        Ok(q.select(teams::id).first::<i64>(conn).optional()?.is_some())
+    })?;
+    let manager_id = match manager {
+        Ok(m) => m.map(|u| u.id),
+        Err(msg) => {
+            errors.add("manager_email", msg);
+            None
+        }
+    };
+    Ok(if errors.is_empty() { Ok(ValidTeam { name: name.to_string(), manager_id }) } else { Err(errors) })
 }
 
 /// Runs `write` in a savepoint. A unique-name violation (two people saving the same name at
@@ -156,7 +195,7 @@ pub fn unique_name<T>(
     }
 }
 
-const NAME_TAKEN: &str = "Another team already has this name.";
+pub const NAME_TAKEN: &str = "Another team already has this name.";
 
 /// Creates a team, audited; a name taken meanwhile is a field error.
 pub fn create(c: &mut PgConnection, actor: &Actor, v: &ValidTeam) -> QueryResult<Result<Team, FieldErrors>> {
@@ -251,4 +290,67 @@ pub fn remove_member(c: &mut PgConnection, actor: &Actor, team_id: i64, user_id:
         .after(serde_json::json!({ "member": null }))
         .record(c)?;
     Ok(Some(email))
+}
+
+/// Makes the members of a team exactly `wanted` (user ids), each addition and removal audited
+/// as on the team page. Users who are added must be active; members who stay need not be.
+/// Returns the id of the first user who cannot be added, with why, and changes nothing then.
+pub fn set_members(
+    c: &mut PgConnection,
+    actor: &Actor,
+    team_id: i64,
+    wanted: &[i64],
+) -> QueryResult<Result<(), (i64, &'static str)>> {
+    let current: Vec<i64> =
+        team_members::table.filter(team_members::team_id.eq(team_id)).select(team_members::user_id).load(c)?;
+    let mut adding = Vec::new();
+    for &id in wanted {
+        if !current.contains(&id) && !adding.iter().any(|u: &User| u.id == id) {
+            match active_user(c, id)? {
+                Ok(u) => adding.push(u),
+                Err(why) => return Ok(Err((id, why))),
+            }
+        }
+    }
+    for id in current.iter().filter(|id| !wanted.contains(id)) {
+        remove_member(c, actor, team_id, *id)?;
+    }
+    for u in &adding {
+        add_member(c, actor, team_id, u)?;
+    }
+    Ok(Ok(()))
+}
+
+/// Sets the identity provider's id of a team; `Ok(false)` when another team has it.
+pub fn set_external_id(c: &mut PgConnection, team_id: i64, external_id: Option<&str>) -> QueryResult<bool> {
+    use diesel::result::{DatabaseErrorKind, Error};
+    let write = |c: &mut PgConnection| {
+        diesel::update(teams::table.find(team_id)).set(teams::external_id.eq(external_id)).execute(c)
+    };
+    match c.transaction(write) {
+        Ok(_) => Ok(true),
+        Err(Error::DatabaseError(DatabaseErrorKind::UniqueViolation, _)) => Ok(false),
+        Err(e) => Err(e),
+    }
+}
+
+/// Every team with its member ids (in id order), in two queries.
+pub fn all_with_members(c: &mut PgConnection) -> QueryResult<Vec<(Team, Vec<User>)>> {
+    let all: Vec<Team> = teams::table.order(teams::id).select(Team::as_select()).load(c)?;
+    let links: Vec<(i64, User)> = team_members::table
+        .inner_join(users::table)
+        .order((team_members::team_id, users::id))
+        .select((team_members::team_id, User::as_select()))
+        .load(c)?;
+    let mut by_team: std::collections::HashMap<i64, Vec<User>> = std::collections::HashMap::new();
+    for (t, u) in links {
+        by_team.entry(t).or_default().push(u);
+    }
+    Ok(all
+        .into_iter()
+        .map(|t| {
+            let m = by_team.remove(&t.id).unwrap_or_default();
+            (t, m)
+        })
+        .collect())
 }

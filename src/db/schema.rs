@@ -326,6 +326,7 @@ diesel::table! {
         manager_id -> Nullable<Int8>,
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
+        external_id -> Nullable<Text>,
     }
 }
 

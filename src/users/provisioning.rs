@@ -1,6 +1,6 @@
 //! Settings of user provisioning (SCIM): the role a provisioned user gets when the identity
-//! provider names none. Never Administrator: only an Administrator makes Administrators, by
-//! hand or by naming the role explicitly.
+//! provider names none (never Administrator: only an Administrator makes Administrators, by
+//! hand or by naming the role explicitly), and the successor of users it deletes.
 
 use crate::db::schema::app_settings;
 use crate::permissions::Role;
@@ -25,4 +25,28 @@ pub fn set_default_role(conn: &mut PgConnection, role: Role) -> QueryResult<bool
         .set(app_settings::value.eq(role.as_str()))
         .execute(conn)?;
     Ok(true)
+}
+
+const SUCCESSOR: &str = "scim_delete_successor";
+
+/// Who receives what a user owns when the identity provider deletes them: the user an
+/// Administrator configured, while that user is active. `None`: a SCIM DELETE deactivates.
+pub fn delete_successor(conn: &mut PgConnection) -> QueryResult<Option<crate::accounts::User>> {
+    let v: Option<String> = app_settings::table.find(SUCCESSOR).select(app_settings::value).first(conn).optional()?;
+    let Some(id) = v.and_then(|v| v.parse::<i64>().ok()) else { return Ok(None) };
+    Ok(crate::accounts::find(conn, id)?.filter(crate::accounts::User::is_active))
+}
+
+/// Sets (or, with `None`, clears) the successor of users the identity provider deletes.
+pub fn set_delete_successor(conn: &mut PgConnection, user_id: Option<i64>) -> QueryResult<()> {
+    match user_id {
+        Some(id) => diesel::insert_into(app_settings::table)
+            .values((app_settings::key.eq(SUCCESSOR), app_settings::value.eq(id.to_string())))
+            .on_conflict(app_settings::key)
+            .do_update()
+            .set(app_settings::value.eq(id.to_string()))
+            .execute(conn)?,
+        None => diesel::delete(app_settings::table.find(SUCCESSOR)).execute(conn)?,
+    };
+    Ok(())
 }

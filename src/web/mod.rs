@@ -305,5 +305,13 @@ fn scim_routes(cfg: &mut web::ServiceConfig) {
         .route("/Users/{id}", web::patch().to(scim::users::patch))
         .route("/Users/{id}", web::delete().to(scim::users::delete))
         .route("/Users/{id}", web::route().to(scim::method_not_allowed))
+        .route("/Groups", web::get().to(scim::groups::search))
+        .route("/Groups", web::post().to(scim::groups::create))
+        .route("/Groups", web::route().to(scim::method_not_allowed))
+        .route("/Groups/{id}", web::get().to(scim::groups::read))
+        .route("/Groups/{id}", web::put().to(scim::groups::replace))
+        .route("/Groups/{id}", web::patch().to(scim::groups::patch))
+        .route("/Groups/{id}", web::delete().to(scim::groups::delete))
+        .route("/Groups/{id}", web::route().to(scim::method_not_allowed))
         .default_service(web::to(scim::no_such_endpoint));
 }

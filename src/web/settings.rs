@@ -5,7 +5,7 @@
 //! - GET/POST /settings/sign-in (with single sign-on configured): "SSO only", password sign-in
 //!   for Administrators alone;
 //! - GET/POST /settings/provisioning: SCIM's address, its tokens, the default role of a
-//!   provisioned user, and the last provisioning events.
+//!   provisioned user, the successor of users it deletes, and the last provisioning events.
 
 use crate::audit;
 use crate::auth::two_factor;
@@ -14,6 +14,7 @@ use crate::db::schema::{two_factor as tf, users};
 use crate::db::Db;
 use crate::error::AppError;
 use crate::permissions::{Perm, Role};
+use crate::users::provisioning;
 use crate::web::layout::Layout;
 use crate::web::respond::{page, see_other};
 use actix_web::{web, HttpResponse};
@@ -169,9 +170,50 @@ pub struct ProvisioningPage {
     pub layout: Layout,
     pub base_url: String,
     pub tokens: Vec<crate::api_tokens::TokenRow>,
-    pub default_role: Role,
+    pub form: ProvisioningForm,
+    pub errors: crate::validation::FieldErrors,
     pub roles: Vec<Role>,
     pub events: Vec<crate::web::audit::Row>,
+}
+
+/// The page, showing `form` (the stored settings, or a refused submission with `errors`).
+async fn provisioning_page(
+    req: &actix_web::HttpRequest,
+    viewer: &Viewer,
+    db: &Db,
+    form: Option<ProvisioningForm>,
+    errors: crate::validation::FieldErrors,
+) -> Result<HttpResponse, AppError> {
+    let (tokens, stored, events) = db
+        .run(|c| {
+            let tokens: Vec<_> = crate::api_tokens::list(c)?
+                .into_iter()
+                .filter(|t| !t.is_revoked() && t.scopes.iter().any(|s| s == "scim"))
+                .collect();
+            let stored = ProvisioningForm {
+                default_role: provisioning::default_role(c)?.as_str().to_string(),
+                delete_successor: provisioning::delete_successor(c)?.map(|u| u.email).unwrap_or_default(),
+            };
+            Ok((tokens, stored, crate::web::audit::provisioning_events(c, 20)?))
+        })
+        .await?;
+    let status = if errors.is_empty() {
+        actix_web::http::StatusCode::OK
+    } else {
+        actix_web::http::StatusCode::UNPROCESSABLE_ENTITY
+    };
+    crate::web::respond::render(
+        ProvisioningPage {
+            layout: viewer.layout("/settings/provisioning"),
+            base_url: crate::web::scim::base_url(req),
+            tokens,
+            form: form.unwrap_or(stored),
+            errors,
+            roles: Role::ALL.into_iter().filter(|r| *r != Role::Administrator).collect(),
+            events,
+        },
+        status,
+    )
 }
 
 #[tracing::instrument(skip_all)]
@@ -181,64 +223,78 @@ pub async fn provisioning_show(
     db: web::Data<Db>,
 ) -> Result<HttpResponse, AppError> {
     viewer.require(Perm::AdministrationSettings)?;
-    let (tokens, default_role, events) = db
-        .run(|c| {
-            let tokens: Vec<_> = crate::api_tokens::list(c)?
-                .into_iter()
-                .filter(|t| !t.is_revoked() && t.scopes.iter().any(|s| s == "scim"))
-                .collect();
-            Ok((tokens, crate::users::provisioning::default_role(c)?, crate::web::audit::provisioning_events(c, 20)?))
-        })
-        .await?;
-    page(ProvisioningPage {
-        layout: viewer.layout("/settings/provisioning"),
-        base_url: crate::web::scim::base_url(&req),
-        tokens,
-        default_role,
-        roles: Role::ALL.into_iter().filter(|r| *r != Role::Administrator).collect(),
-        events,
-    })
+    provisioning_page(&req, &viewer, &db, None, crate::validation::FieldErrors::default()).await
 }
 
-#[derive(serde::Deserialize)]
+#[derive(serde::Deserialize, Default, Clone)]
 pub struct ProvisioningForm {
     #[serde(default)]
-    default_role: String,
+    pub default_role: String,
+    /// The email of the user who receives what a deleted user owns; empty: DELETE deactivates.
+    #[serde(default)]
+    pub delete_successor: String,
 }
 
 #[tracing::instrument(skip_all)]
 pub async fn provisioning_save(
+    req: actix_web::HttpRequest,
     viewer: Viewer,
     db: web::Data<Db>,
     form: web::Form<ProvisioningForm>,
 ) -> Result<HttpResponse, AppError> {
     viewer.require(Perm::AdministrationSettings)?;
-    let role: Role = form.default_role.parse().map_err(|_| AppError::BadRequest("Choose a role.".into()))?;
-    let (uid, ip) = (viewer.id(), viewer.ip.clone());
-    let saved = db
+    let form = form.into_inner();
+    let (f, actor) = (form.clone(), viewer.actor());
+    let done = db
         .transaction(move |c| {
-            let before = crate::users::provisioning::default_role(c)?;
-            let saved = crate::users::provisioning::set_default_role(c, role)?;
-            if saved {
-                audit::Entry::new(Some(uid), "settings.scim_default_role", "settings", "provisioning")
-                    .before(serde_json::json!({ "default_role": before.as_str() }))
-                    .after(serde_json::json!({ "default_role": role.as_str() }))
-                    .ip(ip)
+            let mut errors = crate::validation::FieldErrors::default();
+            let role = match f.default_role.parse::<Role>() {
+                Ok(Role::Administrator) => {
+                    errors.add("default_role", "Only an Administrator makes Administrators: choose another role.");
+                    None
+                }
+                Ok(r) => Some(r),
+                Err(_) => {
+                    errors.add("default_role", "Choose a role.");
+                    None
+                }
+            };
+            let successor = if f.delete_successor.trim().is_empty() {
+                None
+            } else {
+                match crate::teams::active_user_by_email(c, &f.delete_successor)? {
+                    Ok(u) => Some(u),
+                    Err(msg) => {
+                        errors.add("delete_successor", msg);
+                        None
+                    }
+                }
+            };
+            let Some(role) = role.filter(|_| errors.is_empty()) else { return Ok(Err(errors)) };
+            let before = serde_json::json!({
+                "default_role": provisioning::default_role(c)?.as_str(),
+                "delete_successor": provisioning::delete_successor(c)?.map(|u| u.email),
+            });
+            provisioning::set_default_role(c, role)?;
+            provisioning::set_delete_successor(c, successor.as_ref().map(|u| u.id))?;
+            let after = serde_json::json!({
+                "default_role": role.as_str(),
+                "delete_successor": successor.map(|u| u.email),
+            });
+            if before != after {
+                audit::Entry::by(&actor, "settings.provisioning", "settings", "provisioning")
+                    .before(before)
+                    .after(after)
                     .record(c)?;
             }
-            Ok(saved)
+            Ok(Ok(()))
         })
         .await?;
-    if saved {
-        viewer.flash(
-            crate::auth::session::FlashKind::Success,
-            format!("Provisioned users get the role {} unless their identity provider names one.", role.label()),
-        );
-    } else {
-        viewer.flash(
-            crate::auth::session::FlashKind::Error,
-            "Administrator cannot be the default role: only an Administrator makes Administrators.",
-        );
+    match done {
+        Ok(()) => {
+            viewer.flash(crate::auth::session::FlashKind::Success, "Provisioning settings saved.");
+            Ok(see_other("/settings/provisioning"))
+        }
+        Err(errors) => provisioning_page(&req, &viewer, &db, Some(form), errors).await,
     }
-    Ok(see_other("/settings/provisioning"))
 }

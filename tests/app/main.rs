@@ -28,6 +28,7 @@ mod outage;
 mod presets;
 mod presets_browser;
 mod scim;
+mod scim_groups;
 mod security;
 mod segments;
 mod send;

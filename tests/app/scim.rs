@@ -10,13 +10,13 @@ use custodian::permissions::Role;
 use diesel::prelude::*;
 use serde_json::{json, Value};
 
-struct Scim {
-    app: TestApp,
-    token: String,
-    admin: i64,
+pub(crate) struct Scim {
+    pub(crate) app: TestApp,
+    pub(crate) token: String,
+    pub(crate) admin: i64,
 }
 
-async fn scim() -> Scim {
+pub(crate) async fn scim() -> Scim {
     let app = spawn_app().await;
     let admin = app.create_user("ada@example.com", Role::Administrator);
     let (_, token) = custodian::api_tokens::create(&mut app.conn(), "Okta", admin, &[Scope::Scim]).unwrap();
@@ -24,7 +24,13 @@ async fn scim() -> Scim {
 }
 
 /// One SCIM call with `token`; the status and the body (which must be `application/scim+json`).
-async fn call_as(address: &str, token: &str, method: reqwest::Method, path: &str, body: Option<Value>) -> (u16, Value) {
+pub(crate) async fn call_as(
+    address: &str,
+    token: &str,
+    method: reqwest::Method,
+    path: &str,
+    body: Option<Value>,
+) -> (u16, Value) {
     let mut r = reqwest::Client::new().request(method, format!("{address}/scim/v2{path}")).bearer_auth(token);
     if let Some(b) = body {
         r = r.header("content-type", "application/scim+json").body(b.to_string());
@@ -39,26 +45,26 @@ async fn call_as(address: &str, token: &str, method: reqwest::Method, path: &str
     (status, if text.is_empty() { Value::Null } else { serde_json::from_str(&text).unwrap() })
 }
 
-fn patch_op(ops: Value) -> Value {
+pub(crate) fn patch_op(ops: Value) -> Value {
     json!({"schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"], "Operations": ops})
 }
 
 impl Scim {
-    async fn call(&self, method: reqwest::Method, path: &str, body: Option<Value>) -> (u16, Value) {
+    pub(crate) async fn call(&self, method: reqwest::Method, path: &str, body: Option<Value>) -> (u16, Value) {
         call_as(&self.app.address, &self.token, method, path, body).await
     }
-    async fn get(&self, path: &str) -> (u16, Value) {
+    pub(crate) async fn get(&self, path: &str) -> (u16, Value) {
         self.call(reqwest::Method::GET, path, None).await
     }
-    async fn post(&self, body: Value) -> (u16, Value) {
+    pub(crate) async fn post(&self, body: Value) -> (u16, Value) {
         self.call(reqwest::Method::POST, "/Users", Some(body)).await
     }
-    async fn patch(&self, id: &str, ops: Value) -> (u16, Value) {
+    pub(crate) async fn patch(&self, id: &str, ops: Value) -> (u16, Value) {
         self.call(reqwest::Method::PATCH, &format!("/Users/{id}"), Some(patch_op(ops))).await
     }
 }
 
-fn new_user(email: &str, role: &str) -> Value {
+pub(crate) fn new_user(email: &str, role: &str) -> Value {
     json!({
         "schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"],
         "userName": email, "externalId": format!("okta-{email}"),
@@ -69,7 +75,7 @@ fn new_user(email: &str, role: &str) -> Value {
     })
 }
 
-fn scim_error(v: &Value, scim_type: Option<&str>) {
+pub(crate) fn scim_error(v: &Value, scim_type: Option<&str>) {
     assert_eq!(v["schemas"][0], "urn:ietf:params:scim:api:messages:2.0:Error", "{v}");
     if let Some(t) = scim_type {
         assert_eq!(v["scimType"], t, "{v}");
@@ -287,8 +293,8 @@ async fn the_provisioning_page_and_the_default_role() {
     assert!(html.contains(&format!("{}/scim/v2", s.app.address)));
     assert!(html.contains("<span class=\"tag\">Okta</span>"));
     let r = b.submit("/settings/provisioning", "/settings/provisioning", &[("default_role", "administrator")]).await;
-    assert_eq!(r.status(), 303);
-    assert!(b.page("/settings/provisioning").await.contains("Administrator cannot be the default role"));
+    assert_eq!(r.status(), 422);
+    assert!(r.text().await.unwrap().contains("Only an Administrator makes Administrators"), "beside the field");
     b.submit("/settings/provisioning", "/settings/provisioning", &[("default_role", "salesperson")]).await;
     let (status, v) = s.post(json!({"userName": "newbie@example.com"})).await;
     assert_eq!(status, 201);

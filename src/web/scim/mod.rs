@@ -6,14 +6,19 @@
 //! exactly as on the screens. Answers are `application/scim+json`; errors are RFC 7644 error
 //! messages with a `scimType` where one applies.
 //!
-//! What is supported is what `ServiceProviderConfig` says: Users (filter, paging, PATCH);
-//! no Groups yet, no bulk, no sort, no ETags, no password changes.
+//! What is supported is what `ServiceProviderConfig` says: Users and Groups (teams) with
+//! filter, paging and PATCH; no bulk, no sort, no ETags, no password changes.
 
 pub mod filter;
+pub mod group_resource;
+pub mod groups;
+pub mod listing;
 pub mod user_resource;
 pub mod users;
 
+use crate::access::{facts, Subject};
 use crate::api_tokens::{Authenticated, Scope};
+use crate::audit::Actor;
 use crate::db::Db;
 use crate::error::AppError;
 use actix_web::http::StatusCode;
@@ -24,6 +29,7 @@ use serde_json::{json, Value};
 pub const MEDIA_TYPE: &str = "application/scim+json";
 const ERROR_SCHEMA: &str = "urn:ietf:params:scim:api:messages:2.0:Error";
 pub const USER_SCHEMA: &str = "urn:ietf:params:scim:schemas:core:2.0:User";
+pub const GROUP_SCHEMA: &str = "urn:ietf:params:scim:schemas:core:2.0:Group";
 const LIST_SCHEMA: &str = "urn:ietf:params:scim:api:messages:2.0:ListResponse";
 /// The largest page a list answers with (`count` above it is cut to it).
 pub const MAX_RESULTS: i64 = 200;
@@ -128,6 +134,20 @@ pub async fn with_token<R: Send + 'static>(
     .await?
 }
 
+/// The token's creator, as the actor of every change: what the token may do is what they
+/// may do, now.
+pub fn acting_for(c: &mut PgConnection, t: &Authenticated) -> Result<(Actor, Subject), ScimError> {
+    let id = t
+        .created_by
+        .ok_or_else(|| ScimError::new(StatusCode::FORBIDDEN, None, "this token has no creator to act for"))?;
+    let s = facts::subject(c, id)?
+        .ok_or_else(|| ScimError::new(StatusCode::FORBIDDEN, None, "the token's creator is gone"))?;
+    if !s.active {
+        return Err(ScimError::new(StatusCode::FORBIDDEN, None, "the token's creator is not active"));
+    }
+    Ok((Actor { id, ip: None, via: Some(format!("SCIM token {}", t.name)) }, s))
+}
+
 /// Parses a request body: JSON (sent as `application/scim+json` or `application/json`).
 pub fn body(req: &HttpRequest, raw: &[u8]) -> Result<Value, ScimError> {
     let ct = req.headers().get(actix_web::http::header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
@@ -144,6 +164,36 @@ pub fn body(req: &HttpRequest, raw: &[u8]) -> Result<Value, ScimError> {
         Ok(_) => Err(ScimError::bad("invalidSyntax", "the body must be a JSON object")),
         Err(e) => Err(ScimError::bad("invalidSyntax", format!("malformed JSON: {e}"))),
     }
+}
+
+/// One operation of a PATCH request (RFC 7644 3.5.2); `kind` lower-cased.
+pub struct PatchOp {
+    pub kind: String,
+    pub path: Option<String>,
+    pub value: Value,
+}
+
+/// The operations of a PATCH body.
+pub fn patch_operations(body: &Value) -> Result<Vec<PatchOp>, ScimError> {
+    let ops = body
+        .get("Operations")
+        .or_else(|| body.get("operations"))
+        .and_then(Value::as_array)
+        .ok_or_else(|| ScimError::bad("invalidSyntax", "a PATCH carries \"Operations\""))?;
+    ops.iter()
+        .map(|op| {
+            let path = match op.get("path") {
+                None | Some(Value::Null) => None,
+                Some(Value::String(p)) => Some(p.clone()),
+                Some(_) => return Err(ScimError::bad("invalidPath", "a path is a string")),
+            };
+            Ok(PatchOp {
+                kind: op.get("op").and_then(Value::as_str).unwrap_or("").to_ascii_lowercase(),
+                path,
+                value: op.get("value").cloned().unwrap_or(Value::Null),
+            })
+        })
+        .collect()
 }
 
 /// A list response (RFC 7644 3.4.2).
@@ -190,18 +240,35 @@ pub async fn resource_types(req: HttpRequest, db: web::Data<Db>) -> Result<HttpR
 }
 
 fn resource_types_list(base: &str) -> Vec<Value> {
-    vec![json!({
-        "schemas": ["urn:ietf:params:scim:schemas:core:2.0:ResourceType"],
-        "id": "User", "name": "User", "endpoint": "/Users", "description": "Custodian users",
-        "schema": USER_SCHEMA,
-        "meta": { "resourceType": "ResourceType", "location": format!("{base}/ResourceTypes/User") }
-    })]
+    let kind = |id: &str, endpoint: &str, description: &str, schema: &str, extension: &str| {
+        json!({
+            "schemas": ["urn:ietf:params:scim:schemas:core:2.0:ResourceType"],
+            "id": id, "name": id, "endpoint": endpoint, "description": description, "schema": schema,
+            "schemaExtensions": [{ "schema": extension, "required": false }],
+            "meta": { "resourceType": "ResourceType", "location": format!("{base}/ResourceTypes/{id}") }
+        })
+    };
+    vec![
+        kind("User", "/Users", "Custodian users", USER_SCHEMA, user_resource::USER_EXTENSION),
+        kind("Group", "/Groups", "Custodian teams", GROUP_SCHEMA, group_resource::TEAM_EXTENSION),
+    ]
 }
 
-/// GET /scim/v2/Schemas: the User schema as supported here.
+fn schemas_list(base: &str) -> Vec<Value> {
+    vec![
+        user_resource::schema(base),
+        user_resource::extension_schema(base),
+        group_resource::schema(base),
+        group_resource::extension_schema(base),
+    ]
+}
+
+/// GET /scim/v2/Schemas: the schemas as supported here.
 pub async fn schemas(req: HttpRequest, db: web::Data<Db>) -> Result<HttpResponse, ScimError> {
     with_token(&req, &db, |_, _| Ok(())).await?;
-    Ok(reply(StatusCode::OK, &list(vec![user_resource::schema(&base_url(&req))], 1, 1)))
+    let all = schemas_list(&base_url(&req));
+    let n = all.len();
+    Ok(reply(StatusCode::OK, &list(all, n, 1)))
 }
 
 /// GET /scim/v2/ResourceTypes/{id}.
@@ -211,20 +278,19 @@ pub async fn resource_type(
     id: web::Path<String>,
 ) -> Result<HttpResponse, ScimError> {
     with_token(&req, &db, |_, _| Ok(())).await?;
-    if id.as_str() != "User" {
-        return Err(ScimError::not_found(format!("no resource type {}", id.as_str())));
+    match resource_types_list(&base_url(&req)).into_iter().find(|t| t["id"] == id.as_str()) {
+        Some(t) => Ok(reply(StatusCode::OK, &t)),
+        None => Err(ScimError::not_found(format!("no resource type {}", id.as_str()))),
     }
-    let all = resource_types_list(&base_url(&req));
-    Ok(reply(StatusCode::OK, &all[0]))
 }
 
 /// GET /scim/v2/Schemas/{id}.
 pub async fn schema(req: HttpRequest, db: web::Data<Db>, id: web::Path<String>) -> Result<HttpResponse, ScimError> {
     with_token(&req, &db, |_, _| Ok(())).await?;
-    if id.as_str() != USER_SCHEMA {
-        return Err(ScimError::not_found(format!("no schema {}", id.as_str())));
+    match schemas_list(&base_url(&req)).into_iter().find(|t| t["id"] == id.as_str()) {
+        Some(t) => Ok(reply(StatusCode::OK, &t)),
+        None => Err(ScimError::not_found(format!("no schema {}", id.as_str()))),
     }
-    Ok(reply(StatusCode::OK, &user_resource::schema(&base_url(&req))))
 }
 
 /// Any other address under /scim/v2: a SCIM 404.

@@ -1,11 +1,27 @@
 //! A User as SCIM shows it and as a request describes it: the schema served by /Schemas, the
-//! resource of a user, `attributes` / `excludedAttributes`, and [`Desired`], what a POST, PUT
-//! or PATCH asks a user to be (the mapping is in `users`' module doc).
+//! resource of a user, and [`Desired`], what a POST, PUT or PATCH asks a user to be (the
+//! mapping is in `users`' module doc).
 
+use super::listing::attribute;
 use super::{ScimError, USER_SCHEMA};
 use crate::accounts::{User, ACTIVE};
 use crate::permissions::Role;
 use serde_json::{json, Value};
+
+/// The extension that carries what a SCIM User has no core attribute for: the presets.
+pub const USER_EXTENSION: &str = "urn:custodian:params:scim:schemas:extension:custodian:2.0:User";
+
+/// The extension's schema as served by /Schemas.
+pub fn extension_schema(base: &str) -> Value {
+    json!({
+        "schemas": ["urn:ietf:params:scim:schemas:core:2.0:Schema"],
+        "id": USER_EXTENSION, "name": "CustodianUser", "description": "What a Custodian user has beyond a User",
+        "attributes": [{"name": "presets", "type": "string", "multiValued": true, "required": false,
+                        "caseExact": false, "mutability": "readWrite", "returned": "default", "uniqueness": "none",
+                        "description": "Names of the permission presets the user holds"}],
+        "meta": {"resourceType": "Schema", "location": format!("{base}/Schemas/{USER_EXTENSION}")}
+    })
+}
 
 /// The User schema as served by /Schemas.
 pub fn schema(base: &str) -> Value {
@@ -26,6 +42,8 @@ pub fn schema(base: &str) -> Value {
         a["subAttributes"] = json!(subs);
         a
     };
+    let mut role_value = sub("value");
+    role_value["canonicalValues"] = json!(Role::ALL.iter().map(|r| r.as_str()).collect::<Vec<_>>());
     json!({
         "schemas": ["urn:ietf:params:scim:schemas:core:2.0:Schema"],
         "id": USER_SCHEMA, "name": "User", "description": "A Custodian user",
@@ -36,17 +54,17 @@ pub fn schema(base: &str) -> Value {
             attr("active", "boolean", false, "none"),
             multi("emails", vec![sub("value"), sub("type"), typed("primary", "boolean")]),
             multi("phoneNumbers", vec![sub("value"), sub("type")]),
-            multi("roles", vec![sub("value"), sub("display"), typed("primary", "boolean")]),
+            multi("roles", vec![role_value, sub("display"), typed("primary", "boolean")]),
         ],
         "meta": {"resourceType": "Schema", "location": format!("{base}/Schemas/{USER_SCHEMA}")}
     })
 }
 
 /// A user as a SCIM resource.
-pub fn resource(u: &User, external_id: Option<&str>, base: &str) -> Value {
+pub fn resource(u: &User, external_id: Option<&str>, presets: &[String], base: &str) -> Value {
     let role = u.role();
     let mut v = json!({
-        "schemas": [USER_SCHEMA],
+        "schemas": [USER_SCHEMA, USER_EXTENSION],
         "id": u.id.to_string(),
         "userName": u.email,
         "name": {"givenName": u.first_name, "familyName": u.last_name, "formatted": u.display_name()},
@@ -62,43 +80,12 @@ pub fn resource(u: &User, external_id: Option<&str>, base: &str) -> Value {
             "version": format!("W/\"{}\"", u.version),
         }
     });
+    v[USER_EXTENSION] = json!({ "presets": presets });
     if let Some(p) = &u.phone {
         v["phoneNumbers"] = json!([{"value": p, "type": "work"}]);
     }
     if let Some(e) = external_id {
         v["externalId"] = json!(e);
-    }
-    v
-}
-
-/// An attribute name as a request writes it, lower-cased, without the User schema's URN.
-pub(super) fn attribute(name: &str) -> String {
-    let n = name.trim().to_ascii_lowercase();
-    let urn = format!("{}:", USER_SCHEMA.to_ascii_lowercase());
-    n.strip_prefix(&urn).map(String::from).unwrap_or(n)
-}
-
-/// `attributes` / `excludedAttributes` (top-level names, case-insensitive); `schemas` and
-/// `id` are always returned.
-pub(super) fn project(mut v: Value, attributes: Option<&str>, excluded: Option<&str>) -> Value {
-    let names = |s: &str| -> Vec<String> {
-        s.split(',')
-            .map(|a| {
-                let a = attribute(a);
-                a.split('.').next().unwrap_or("").to_string()
-            })
-            .filter(|a| !a.is_empty())
-            .collect()
-    };
-    let keep = |k: &str| k == "schemas" || k == "id";
-    if let Value::Object(map) = &mut v {
-        if let Some(a) = attributes.filter(|a| !a.trim().is_empty()) {
-            let wanted = names(a);
-            map.retain(|k, _| keep(k) || wanted.contains(&k.to_ascii_lowercase()));
-        } else if let Some(x) = excluded {
-            let unwanted = names(x);
-            map.retain(|k, _| keep(k) || !unwanted.contains(&k.to_ascii_lowercase()));
-        }
     }
     v
 }
@@ -113,6 +100,9 @@ pub(super) struct Desired {
     pub(super) active: bool,
     pub(super) role: Option<Role>,
     pub(super) external_id: Option<String>,
+    /// Preset names; `None` (or none given) keeps the presets, or gives the role's system
+    /// preset when the role changes.
+    pub(super) presets: Option<Vec<String>>,
 }
 
 impl Desired {
@@ -125,11 +115,13 @@ impl Desired {
             active: u.status == ACTIVE,
             role: Some(u.role()),
             external_id,
+            presets: None,
         }
     }
 
     /// Sets one attribute (a path, lower-cased, without the schema URN) to `value`.
     pub(super) fn set(&mut self, path: &str, value: &Value) -> Result<(), ScimError> {
+        let ext = USER_EXTENSION.to_ascii_lowercase();
         let text = |v: &Value| -> Result<String, ScimError> {
             match v {
                 Value::String(s) => Ok(s.clone()),
@@ -193,12 +185,45 @@ impl Desired {
                 };
             }
             "externalid" => self.external_id = Some(text(value)?).filter(|s| !s.is_empty()),
+            p if p == ext => {
+                let o =
+                    value.as_object().ok_or_else(|| ScimError::bad("invalidValue", "the extension is an object"))?;
+                for (k, v) in o {
+                    match k.to_ascii_lowercase().as_str() {
+                        "presets" => self.set_presets(v)?,
+                        other => {
+                            return Err(ScimError::bad(
+                                "invalidPath",
+                                format!("{other:?} is not in the user extension"),
+                            ))
+                        }
+                    }
+                }
+            }
+            p if p == format!("{ext}:presets") => self.set_presets(value)?,
             // Read-only or derived here: accepted and ignored, as the RFC allows for immutable data.
             "id" | "meta" | "schemas" | "displayname" | "name.formatted" | "password" => {}
             other => {
                 return Err(ScimError::bad("invalidPath", format!("{other:?} is not an attribute of a User here")))
             }
         }
+        Ok(())
+    }
+
+    fn set_presets(&mut self, v: &Value) -> Result<(), ScimError> {
+        let names: Vec<String> = match v {
+            Value::Null => Vec::new(),
+            Value::Array(items) => items
+                .iter()
+                .map(|i| match i.get("value").unwrap_or(i) {
+                    Value::String(s) => Ok(s.clone()),
+                    _ => Err(ScimError::bad("invalidValue", "presets are preset names")),
+                })
+                .collect::<Result<_, _>>()?,
+            Value::String(s) => vec![s.clone()],
+            _ => return Err(ScimError::bad("invalidValue", "presets are preset names")),
+        };
+        self.presets = Some(names).filter(|n| !n.is_empty());
         Ok(())
     }
 

@@ -7,19 +7,21 @@
 //! preset; without one a user gets the default role an Administrator set at
 //! /settings/provisioning (`user` unless changed); `externalId` the identity provider's
 //! id. Writes go through `users::save::commit` (the wizard's save) and `users::lifecycle`, with
-//! the token creator's authority. DELETE deactivates (sessions end at once) and answers 204:
-//! deleting needs a successor for what the user owns, which provisioning has no way to name;
-//! the account stays for an Administrator to delete from its card.
+//! the token creator's authority. The extension `presets` names the user's presets (left out,
+//! the role's system preset when the role changes). DELETE deletes the user with the successor
+//! an Administrator configured at /settings/provisioning, or, with none, deactivates (sessions
+//! end at once) and leaves the account for an Administrator to delete; 204 either way.
 
-use super::user_resource::{attribute, project, resource, Desired};
-use super::{base_url, body, filter, list, reply, with_token, ScimError, MAX_RESULTS};
-use crate::access::facts;
+use super::listing::{attribute, ListQuery, OneQuery};
+use super::user_resource::{resource, Desired};
+use super::{acting_for, base_url, body, reply, with_token, ScimError};
 use crate::accounts::{self as model, User, ACTIVE, DELETED};
 use crate::api_tokens::Authenticated;
 use crate::db::schema::users;
 use crate::db::Db;
 use crate::permissions::store;
-use crate::users::lifecycle::{self, Actor, LifecycleError};
+use crate::presets;
+use crate::users::lifecycle::{self, LifecycleError};
 use crate::users::save::{self, SaveError};
 use crate::users::validate;
 use crate::users::wizard::WizardState;
@@ -43,56 +45,24 @@ fn load(c: &mut PgConnection, id: &str) -> Result<Row, ScimError> {
         .ok_or_else(not_found)
 }
 
-#[derive(serde::Deserialize)]
-pub struct ListQuery {
-    filter: Option<String>,
-    #[serde(rename = "startIndex")]
-    start_index: Option<String>,
-    count: Option<String>,
-    attributes: Option<String>,
-    #[serde(rename = "excludedAttributes")]
-    excluded_attributes: Option<String>,
-}
-
 /// GET /scim/v2/Users: the users (deleted ones aside) matching `filter`, by id, a page of them.
 pub async fn search(req: HttpRequest, db: web::Data<Db>, q: web::Query<ListQuery>) -> Result<HttpResponse, ScimError> {
-    let q = q.into_inner();
-    let expr = q.filter.as_deref().map(filter::parse).transpose().map_err(|e| ScimError::bad("invalidFilter", e))?;
-    // RFC 7644 3.4.2.4: startIndex below 1 is 1; a count below 0 is 0.
-    let number = |v: &Option<String>, default: i64| -> i64 {
-        v.as_deref().and_then(|s| s.trim().parse().ok()).unwrap_or(default)
-    };
-    let start = number(&q.start_index, 1).max(1);
-    let count = number(&q.count, MAX_RESULTS).clamp(0, MAX_RESULTS);
+    let expr = q.parsed_filter()?;
     let base = base_url(&req);
-    let rows: Vec<Row> = with_token(&req, &db, |c, _| {
-        Ok(users::table
+    let rows = with_token(&req, &db, |c, _| {
+        let rows: Vec<Row> = users::table
             .filter(users::status.ne(DELETED))
             .order(users::id)
             .select((User::as_select(), users::external_id))
-            .load(c)?)
+            .load(c)?;
+        let ids: Vec<i64> = rows.iter().map(|(u, _)| u.id).collect();
+        Ok((rows, presets::held_names(c, &ids)?))
     })
     .await?;
-    let matching: Vec<Value> = rows
-        .iter()
-        .map(|(u, x)| resource(u, x.as_deref(), &base))
-        .filter(|v| expr.as_ref().is_none_or(|e| filter::matches(e, v)))
-        .collect();
-    let total = matching.len();
-    let page: Vec<Value> = matching
-        .into_iter()
-        .skip(usize::try_from(start - 1).unwrap_or(0))
-        .take(usize::try_from(count).unwrap_or(0))
-        .map(|v| project(v, q.attributes.as_deref(), q.excluded_attributes.as_deref()))
-        .collect();
-    Ok(reply(StatusCode::OK, &list(page, total, usize::try_from(start).unwrap_or(1))))
-}
-
-#[derive(serde::Deserialize)]
-pub struct OneQuery {
-    attributes: Option<String>,
-    #[serde(rename = "excludedAttributes")]
-    excluded_attributes: Option<String>,
+    let (rows, mut held) = rows;
+    let resources =
+        rows.iter().map(|(u, x)| resource(u, x.as_deref(), &held.remove(&u.id).unwrap_or_default(), &base)).collect();
+    Ok(q.answer(expr.as_ref(), resources))
 }
 
 /// GET /scim/v2/Users/{id}.
@@ -103,22 +73,9 @@ pub async fn read(
     q: web::Query<OneQuery>,
 ) -> Result<HttpResponse, ScimError> {
     let id = id.into_inner();
-    let (u, x) = with_token(&req, &db, move |c, _| load(c, &id)).await?;
-    let v = resource(&u, x.as_deref(), &base_url(&req));
-    Ok(reply(StatusCode::OK, &project(v, q.attributes.as_deref(), q.excluded_attributes.as_deref())))
-}
-
-/// The token's creator, as the actor of every change.
-fn actor(c: &mut PgConnection, t: &Authenticated) -> Result<(Actor, crate::access::Subject), ScimError> {
-    let id = t
-        .created_by
-        .ok_or_else(|| ScimError::new(StatusCode::FORBIDDEN, None, "this token has no creator to act for"))?;
-    let s = facts::subject(c, id)?
-        .ok_or_else(|| ScimError::new(StatusCode::FORBIDDEN, None, "the token's creator is gone"))?;
-    if !s.active {
-        return Err(ScimError::new(StatusCode::FORBIDDEN, None, "the token's creator is not active"));
-    }
-    Ok((Actor { id, ip: None, via: Some(format!("SCIM token {}", t.name)) }, s))
+    let base = base_url(&req);
+    let v = with_token(&req, &db, move |c, _| current(c, &id, &base)).await?;
+    Ok(q.answer(v))
 }
 
 fn refused(e: SaveError) -> ScimError {
@@ -141,7 +98,7 @@ fn lifecycle_refused(e: LifecycleError) -> ScimError {
 /// Writes `want` as user `target` (or a new user), with the creator's authority, in the
 /// caller's transaction. Returns the user's id.
 fn write(c: &mut PgConnection, t: &Authenticated, target: Option<&User>, want: &Desired) -> Result<i64, ScimError> {
-    let (actor, subject) = actor(c, t)?;
+    let (actor, subject) = acting_for(c, t)?;
     let mut errors = FieldErrors::default();
     validate::email(&want.email, &mut errors);
     validate::name("first_name", &want.first, &mut errors);
@@ -165,9 +122,17 @@ fn write(c: &mut PgConnection, t: &Authenticated, target: Option<&User>, want: &
         Some(r) => r,
         None => crate::users::provisioning::default_role(c)?,
     };
-    if state.role() != role {
-        state.role = role.as_str().into();
-        state.presets = vec![store::system_preset_id(c, role)?];
+    match &want.presets {
+        Some(names) => {
+            state.presets = presets::ids_by_names(c, names)?
+                .map_err(|n| ScimError::bad("invalidValue", format!("no preset is named {n:?}")))?;
+            state.role = role.as_str().into();
+        }
+        None if state.role() != role => {
+            state.role = role.as_str().into();
+            state.presets = vec![store::system_preset_id(c, role)?];
+        }
+        None => {}
     }
     state.email = want.email.trim().to_string();
     state.first_name = want.first.clone();
@@ -196,10 +161,11 @@ fn write(c: &mut PgConnection, t: &Authenticated, target: Option<&User>, want: &
     Ok(id)
 }
 
-/// Answers with the user `id` as it is now.
-fn current(c: &mut PgConnection, id: i64, base: &str) -> Result<Value, ScimError> {
-    let (u, x) = load(c, &id.to_string())?;
-    Ok(resource(&u, x.as_deref(), base))
+/// The user `id` as it is now.
+fn current(c: &mut PgConnection, id: &str, base: &str) -> Result<Value, ScimError> {
+    let (u, x) = load(c, id)?;
+    let held = presets::held_names(c, &[u.id])?.remove(&u.id).unwrap_or_default();
+    Ok(resource(&u, x.as_deref(), &held, base))
 }
 
 /// POST /scim/v2/Users.
@@ -214,7 +180,7 @@ pub async fn create(req: HttpRequest, db: web::Data<Db>, raw: web::Bytes) -> Res
         }
         c.transaction(|c| {
             let id = write(c, t, None, &want)?;
-            current(c, id, &base)
+            current(c, &id.to_string(), &base)
         })
     })
     .await?;
@@ -243,7 +209,7 @@ async fn change(
                 return Err(ScimError::bad("invalidValue", "userName is required"));
             }
             let uid = write(c, t, Some(&u), &desired)?;
-            current(c, uid, &base)
+            current(c, &uid.to_string(), &base)
         })
     })
     .await?;
@@ -275,21 +241,14 @@ pub async fn patch(
     raw: web::Bytes,
 ) -> Result<HttpResponse, ScimError> {
     let body = body(&req, &raw)?;
-    let ops = body
-        .get("Operations")
-        .or_else(|| body.get("operations"))
-        .and_then(Value::as_array)
-        .cloned()
-        .ok_or_else(|| ScimError::bad("invalidSyntax", "a PATCH carries \"Operations\""))?;
+    let ops = super::patch_operations(&body)?;
     change(&req, &db, id.into_inner(), move |u, x| {
         let mut want = Desired::of(u, x);
         for op in &ops {
-            let kind = op.get("op").and_then(Value::as_str).unwrap_or("").to_ascii_lowercase();
-            let path = op.get("path").and_then(Value::as_str).map(attribute);
-            let value = op.get("value").cloned().unwrap_or(Value::Null);
-            match (kind.as_str(), path) {
-                ("add" | "replace", Some(p)) => want.set(&p, &value)?,
-                ("add" | "replace", None) => want.set_all(&value)?,
+            let path = op.path.as_deref().map(attribute);
+            match (op.kind.as_str(), path) {
+                ("add" | "replace", Some(p)) => want.set(&p, &op.value)?,
+                ("add" | "replace", None) => want.set_all(&op.value)?,
                 ("remove", Some(p)) => match p.as_str() {
                     "username" => return Err(ScimError::bad("mutability", "userName cannot be removed")),
                     "active" => return Err(ScimError::bad("mutability", "active cannot be removed: set it to false")),
@@ -304,15 +263,23 @@ pub async fn patch(
     .await
 }
 
-/// DELETE /scim/v2/Users/{id}: deactivates (see the module doc) and answers 204.
+/// DELETE /scim/v2/Users/{id}: with a successor configured at /settings/provisioning, deletes
+/// the user as the card does (what they own goes to the successor; a later GET is 404);
+/// without one (or when it is the user itself), deactivates. Answers 204 either way.
 pub async fn delete(req: HttpRequest, db: web::Data<Db>, id: web::Path<String>) -> Result<HttpResponse, ScimError> {
     let id = id.into_inner();
     with_token(&req, &db, move |c, t| {
         c.transaction(|c| {
             let (u, _) = load(c, &id)?;
-            if u.status == ACTIVE {
-                let (actor, _) = actor(c, t)?;
-                lifecycle::deactivate(c, &actor, u.id).map_err(lifecycle_refused)?;
+            let (actor, _) = acting_for(c, t)?;
+            match crate::users::provisioning::delete_successor(c)?.filter(|s| s.id != u.id) {
+                Some(heir) => {
+                    lifecycle::delete(c, &actor, u.id, heir.id).map_err(lifecycle_refused)?;
+                }
+                None if u.status == ACTIVE => {
+                    lifecycle::deactivate(c, &actor, u.id).map_err(lifecycle_refused)?;
+                }
+                None => {}
             }
             Ok(())
         })
