@@ -177,6 +177,50 @@ pub fn list(conn: &mut PgConnection, f: &ListFilter, page: i64, per_page: i64) -
     Ok((rows, total))
 }
 
+/// An active user by email, or the message to show beside the field.
+pub fn active_by_email(conn: &mut PgConnection, email: &str) -> QueryResult<Result<User, &'static str>> {
+    if email.trim().is_empty() {
+        return Ok(Err("Enter an email address."));
+    }
+    Ok(match find_by_email(conn, email)? {
+        Some(u) if u.is_active() => Ok(u),
+        Some(_) => Err("This user is not active."),
+        None => Err("No user has this email."),
+    })
+}
+
+/// An active user by id, or what is wrong with them.
+pub fn active_by_id(conn: &mut PgConnection, id: i64) -> QueryResult<Result<User, &'static str>> {
+    Ok(match find(conn, id)? {
+        Some(u) if u.is_active() => Ok(u),
+        Some(_) => Err("This user is not active."),
+        None => Err("No such user."),
+    })
+}
+
+/// Up to `limit` active users whose email or name contains `q` (case-insensitively), those
+/// whose email starts with it first: the matches of a user picker. A thousand users are a
+/// scan of a thousand short rows; no index is needed at that size.
+pub fn pick(conn: &mut PgConnection, q: &str, limit: i64) -> QueryResult<Vec<User>> {
+    use diesel::dsl::sql;
+    use diesel::sql_types::{Bool, Text};
+    let q = q.trim();
+    let pattern = crate::db::sql::contains_pattern(q);
+    let full_name = sql::<Text>("(first_name || ' ' || last_name)");
+    users::table
+        .filter(users::status.eq(ACTIVE))
+        .filter(users::email.ilike(&pattern).or(full_name.ilike(&pattern)))
+        .order((
+            sql::<Bool>("NOT (lower(email) LIKE ")
+                .bind::<Text, _>(crate::db::sql::starts_with_pattern(&q.to_lowercase()))
+                .sql(")"),
+            users::email,
+        ))
+        .limit(limit)
+        .select(User::as_select())
+        .load(conn)
+}
+
 /// Records a completed sign-in.
 pub fn record_sign_in(conn: &mut PgConnection, id: i64) -> QueryResult<()> {
     diesel::update(users::table.find(id)).set(users::last_sign_in_at.eq(Utc::now())).execute(conn).map(|_| ())

@@ -111,18 +111,6 @@ pub struct ValidTeam {
     pub manager_id: Option<i64>,
 }
 
-/// An active user by email, or the message to show beside the field.
-pub fn active_user_by_email(conn: &mut PgConnection, email: &str) -> QueryResult<Result<User, &'static str>> {
-    if email.trim().is_empty() {
-        return Ok(Err("Enter an email address."));
-    }
-    Ok(match users_model::find_by_email(conn, email)? {
-        Some(u) if u.is_active() => Ok(u),
-        Some(_) => Err("This user is not active."),
-        None => Err("No user has this email."),
-    })
-}
-
 impl TeamForm {
     /// Checks the form: a name unique case-insensitively (other than team `except`) and, when
     /// given, a manager who is an active user.
@@ -134,19 +122,10 @@ impl TeamForm {
         let manager = if self.manager_email.trim().is_empty() {
             Ok(None)
         } else {
-            active_user_by_email(conn, &self.manager_email)?.map(Some)
+            users_model::active_by_email(conn, &self.manager_email)?.map(Some)
         };
         validate(conn, &self.name, manager, except)
     }
-}
-
-/// An active user by id, or what is wrong with them.
-pub fn active_user(conn: &mut PgConnection, id: i64) -> QueryResult<Result<User, &'static str>> {
-    Ok(match users_model::find(conn, id)? {
-        Some(u) if u.is_active() => Ok(u),
-        Some(_) => Err("This user is not active."),
-        None => Err("No such user."),
-    })
 }
 
 /// Checks a team's name (unique case-insensitively, other than team `except`) and its manager
@@ -306,7 +285,7 @@ pub fn set_members(
     let mut adding = Vec::new();
     for &id in wanted {
         if !current.contains(&id) && !adding.iter().any(|u: &User| u.id == id) {
-            match active_user(c, id)? {
+            match users_model::active_by_id(c, id)? {
                 Ok(u) => adding.push(u),
                 Err(why) => return Ok(Err((id, why))),
             }

@@ -27,13 +27,7 @@ pub fn co_owners(conn: &mut PgConnection, contact_id: i64) -> QueryResult<Vec<Co
 
 /// Resolves an email to an active user id.
 pub fn active_user_by_email(conn: &mut PgConnection, email: &str) -> QueryResult<Option<i64>> {
-    use crate::db::lower;
-    users::table
-        .filter(lower(users::email).eq(lower(email.trim())))
-        .filter(users::status.eq(crate::accounts::ACTIVE))
-        .select(users::id)
-        .first(conn)
-        .optional()
+    Ok(crate::accounts::active_by_email(conn, email)?.ok().map(|u| u.id))
 }
 
 /// Makes `user_id` the main owner (a co-ownership they had is folded into it). The main owner

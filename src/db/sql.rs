@@ -72,19 +72,27 @@ impl Sql {
     }
 }
 
-/// A LIKE pattern matching `fragment` anywhere, literally: its wildcards (`%`, `_`) and the
-/// escape character are escaped (PostgreSQL's default escape, `\`). The one way to turn typed
-/// text into a LIKE pattern.
-pub fn contains_pattern(fragment: &str) -> String {
-    let mut s = String::from("%");
+/// `fragment` with LIKE's wildcards (`%`, `_`) and the escape character escaped (PostgreSQL's
+/// default escape, `\`): the one way to turn typed text into a LIKE pattern.
+fn like_literal(fragment: &str) -> String {
+    let mut s = String::new();
     for ch in fragment.chars() {
         if matches!(ch, '%' | '_' | '\\') {
             s.push('\\');
         }
         s.push(ch);
     }
-    s.push('%');
     s
+}
+
+/// A LIKE pattern matching `fragment` anywhere, literally.
+pub fn contains_pattern(fragment: &str) -> String {
+    format!("%{}%", like_literal(fragment))
+}
+
+/// A LIKE pattern matching text that starts with `fragment`, literally.
+pub fn starts_with_pattern(fragment: &str) -> String {
+    format!("{}%", like_literal(fragment))
 }
 
 #[cfg(test)]
@@ -94,6 +102,7 @@ mod tests {
     #[test]
     fn contains_pattern_escapes_wildcards() {
         assert_eq!(super::contains_pattern("a%b_c\\d"), "%a\\%b\\_c\\\\d%");
+        assert_eq!(super::starts_with_pattern("a%"), "a\\%%");
     }
 
     #[test]

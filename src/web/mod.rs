@@ -99,6 +99,7 @@ fn settings_routes(cfg: &mut web::ServiceConfig) {
 /// Users: the list, the wizard (new and edit), the card and its lifecycle actions.
 fn users_routes(cfg: &mut web::ServiceConfig) {
     cfg.route("", web::get().to(users::list::show))
+        .route("/pick", web::get().to(users::pick::pick))
         .route("/new", web::get().to(users::wizard::show))
         .route("/new/details", web::post().to(users::wizard_details::submit))
         .route("/new/permissions", web::post().to(users::wizard_permissions::submit))

@@ -262,7 +262,7 @@ pub async fn provisioning_save(
             let successor = if f.delete_successor.trim().is_empty() {
                 None
             } else {
-                match crate::teams::active_user_by_email(c, &f.delete_successor)? {
+                match crate::accounts::active_by_email(c, &f.delete_successor)? {
                     Ok(u) => Some(u),
                     Err(msg) => {
                         errors.add("delete_successor", msg);

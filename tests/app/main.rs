@@ -16,6 +16,7 @@ mod authzen;
 mod authzen_props;
 mod automation;
 mod browser;
+mod console;
 mod contacts;
 mod fixtures;
 mod forms;

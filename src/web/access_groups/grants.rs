@@ -2,13 +2,13 @@
 
 use super::edit::{group_page, GrantDraft};
 use crate::access_groups::{self as model, LEVELS};
+use crate::accounts::active_by_email;
 use crate::audit;
 use crate::auth::{session::FlashKind, Viewer};
 use crate::db::schema::{access_group_grants, teams};
 use crate::db::Db;
 use crate::error::AppError;
 use crate::permissions::Perm;
-use crate::teams::active_user_by_email;
 use crate::validation::FieldErrors;
 use crate::web::respond::see_other;
 use actix_web::{web, HttpResponse};
@@ -64,7 +64,7 @@ pub async fn add(
                         errors.add("team_id", "Choose a team.")
                     }
                 }
-                "user" => match active_user_by_email(c, &f.email)? {
+                "user" => match active_by_email(c, &f.email)? {
                     Ok(u) => user_id = Some(u.id),
                     Err(msg) => errors.add("email", msg),
                 },

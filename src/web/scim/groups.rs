@@ -92,7 +92,7 @@ fn write(
         return Err(ScimError::bad("invalidValue", "displayName is required"));
     }
     let manager = match want.manager {
-        Some(id) => teams::active_user(c, id)?.map(Some),
+        Some(id) => crate::accounts::active_by_id(c, id)?.map(Some),
         None => Ok(None),
     };
     let v = match teams::validate(c, &want.name, manager, target.map(|t| t.id))? {

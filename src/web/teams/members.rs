@@ -32,7 +32,7 @@ pub async fn add(
     let done = db
         .transaction(move |c| {
             model::find(c, id)?;
-            let user = match model::active_user_by_email(c, &e)? {
+            let user = match crate::accounts::active_by_email(c, &e)? {
                 Ok(u) => u,
                 Err(msg) => return Ok(Err(msg)),
             };

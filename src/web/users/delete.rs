@@ -1,10 +1,9 @@
 //! GET/POST /users/{id}/delete: a confirmation that says what the user owns and who takes it
 //! over; deleting moves it all to the chosen successor in one transaction.
 
-use crate::accounts::{self as model, User, ACTIVE, DELETED};
+use crate::accounts::{self as model, User, DELETED};
 use crate::auth::session::FlashKind;
 use crate::auth::Viewer;
-use crate::db::schema::users;
 use crate::db::Db;
 use crate::error::AppError;
 use crate::permissions::Perm;
@@ -14,7 +13,6 @@ use crate::web::respond::{page, render, see_other};
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpResponse};
 use askama::Template;
-use diesel::prelude::*;
 use serde::Deserialize;
 
 #[derive(Template)]
@@ -23,30 +21,26 @@ pub struct DeletePage {
     pub layout: Layout,
     pub user: User,
     pub owned: Owned,
-    /// Active users who may take over (never the one being deleted).
-    pub successors: Vec<User>,
-    pub chosen: i64,
+    /// The successor's email as typed (kept when refused).
+    pub chosen: String,
     pub error: Option<String>,
 }
 
+/// The successor by email (the page's picker) or by id (`successor`, for scripts).
 #[derive(Deserialize)]
 pub struct DeleteForm {
     #[serde(default)]
     successor: String,
+    #[serde(default)]
+    successor_email: String,
 }
 
 /// The confirmation page's data; 404 for unknown or already deleted users.
-async fn load(db: &Db, id: i64) -> Result<(User, Owned, Vec<User>), AppError> {
+async fn load(db: &Db, id: i64) -> Result<(User, Owned), AppError> {
     db.run(move |c| {
         let user = model::find(c, id)?.filter(|u| u.status != DELETED).ok_or(AppError::NotFound)?;
         let owned = lifecycle::count_owned(c, id)?;
-        let successors = users::table
-            .filter(users::status.eq(ACTIVE))
-            .filter(users::id.ne(id))
-            .order((users::last_name, users::first_name, users::email))
-            .select(User::as_select())
-            .load(c)?;
-        Ok((user, owned, successors))
+        Ok((user, owned))
     })
     .await
 }
@@ -63,8 +57,8 @@ fn guard(viewer: &Viewer, id: i64) -> Result<(), AppError> {
 pub async fn show(viewer: Viewer, db: web::Data<Db>, id: web::Path<i64>) -> Result<HttpResponse, AppError> {
     let id = id.into_inner();
     guard(&viewer, id)?;
-    let (user, owned, successors) = load(&db, id).await?;
-    page(DeletePage { layout: viewer.layout("/users"), user, owned, successors, chosen: 0, error: None })
+    let (user, owned) = load(&db, id).await?;
+    page(DeletePage { layout: viewer.layout("/users"), user, owned, chosen: String::new(), error: None })
 }
 
 #[tracing::instrument(skip_all)]
@@ -76,12 +70,24 @@ pub async fn submit(
 ) -> Result<HttpResponse, AppError> {
     let id = id.into_inner();
     guard(&viewer, id)?;
-    let successor: i64 = form.successor.trim().parse().unwrap_or(0);
+    let form = form.into_inner();
+    let chosen = form.successor_email.trim().to_string();
+    let (email, by_id) = (chosen.clone(), form.successor.trim().parse::<i64>().ok());
     let actor = viewer.actor();
     let result = db
-        .transaction(move |c| match lifecycle::delete(c, &actor, id, successor) {
-            Err(LifecycleError::Db(e)) => Err(e.into()),
-            r => Ok(r),
+        .transaction(move |c| {
+            let successor = match (by_id, email.is_empty()) {
+                (Some(id), true) => id,
+                (_, false) => match model::active_by_email(c, &email)? {
+                    Ok(u) => u.id,
+                    Err(why) => return Ok(Err(why.to_string())),
+                },
+                (None, true) => return Ok(Err(LifecycleError::BadSuccessor.to_string())),
+            };
+            match lifecycle::delete(c, &actor, id, successor) {
+                Err(LifecycleError::Db(e)) => Err(e.into()),
+                r => Ok(r.map_err(|e| e.to_string())),
+            }
         })
         .await?;
     match result {
@@ -96,15 +102,8 @@ pub async fn submit(
             Ok(see_other("/users"))
         }
         Err(e) => {
-            let (user, owned, successors) = load(&db, id).await?;
-            let page = DeletePage {
-                layout: viewer.layout("/users"),
-                user,
-                owned,
-                successors,
-                chosen: successor,
-                error: Some(e.to_string()),
-            };
+            let (user, owned) = load(&db, id).await?;
+            let page = DeletePage { layout: viewer.layout("/users"), user, owned, chosen, error: Some(e) };
             render(page, StatusCode::UNPROCESSABLE_ENTITY)
         }
     }
