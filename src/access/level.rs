@@ -23,6 +23,21 @@ impl Level {
         }
     }
 
+    /// The level in a manager's words (the stored names stay `view`, `edit`, `act`).
+    pub fn words(self) -> &'static str {
+        match self {
+            Level::None => "no access",
+            Level::View => "see",
+            Level::Edit => "see and edit",
+            Level::Act => "edit and send",
+        }
+    }
+
+    /// [`Level::words`] of a stored level name; the name itself when it is none of them.
+    pub fn words_of(name: &str) -> &str {
+        name.parse::<Level>().map(Level::words).unwrap_or(name)
+    }
+
     /// The grant levels (as stored in `access_group_grants.level`) that reach at least `self`.
     pub fn grant_levels_at_least(self) -> &'static [&'static str] {
         match self {

@@ -70,7 +70,12 @@ impl Refusal {
         match self {
             Refusal::MissingPermission(p) => format!("lacks the permission {p}"),
             Refusal::ExportDisabled => "contact export is disabled for this user".into(),
-            Refusal::Level { have, need } => format!("has {have} access to this contact; {need} is needed"),
+            Refusal::Level { have: Level::None, need } => {
+                format!("has no access to this contact; {need} is needed (to {})", need.words())
+            }
+            Refusal::Level { have, need } => {
+                format!("may only {} this contact ({have}); {need} is needed (to {})", have.words(), need.words())
+            }
             Refusal::NotMainOwner => "only the main owner or an Administrator sets confidential".into(),
         }
     }

@@ -8,6 +8,7 @@ pub mod auth;
 pub mod authzen;
 pub mod automation;
 pub mod checklist;
+pub mod confirm;
 pub mod contacts;
 pub mod csrf;
 pub mod dashboard;
@@ -114,6 +115,7 @@ fn users_routes(cfg: &mut web::ServiceConfig) {
         .route("/{id:[0-9]+}/edit/save", web::post().to(users::wizard_save::save))
         .route("/{id:[0-9]+}/edit/cancel", web::post().to(users::wizard_save::cancel))
         .route("/{id:[0-9]+}/edit/avatar", web::get().to(users::avatar::preview))
+        .route("/{id:[0-9]+}/deactivate", web::get().to(users::status::confirm_deactivate))
         .route("/{id:[0-9]+}/deactivate", web::post().to(users::status::deactivate))
         .route("/{id:[0-9]+}/reactivate", web::post().to(users::status::reactivate))
         .route("/{id:[0-9]+}/sign-out", web::post().to(users::status::sign_out))
@@ -173,6 +175,7 @@ fn automation_routes(cfg: &mut web::ServiceConfig) {
         .route("/{id:[0-9]+}", web::get().to(automation::edit::edit_form))
         .route("/{id:[0-9]+}", web::post().to(automation::edit::update))
         .route("/{id:[0-9]+}/enabled", web::post().to(automation::flags::enabled))
+        .route("/{id:[0-9]+}/share", web::get().to(automation::flags::confirm_share))
         .route("/{id:[0-9]+}/share", web::post().to(automation::flags::share))
         .route("/{id:[0-9]+}/delete", web::get().to(automation::delete::confirm))
         .route("/{id:[0-9]+}/delete", web::post().to(automation::delete::delete));
@@ -230,6 +233,7 @@ fn teams_routes(cfg: &mut web::ServiceConfig) {
         .route("/{id:[0-9]+}", web::get().to(teams::edit::show))
         .route("/{id:[0-9]+}", web::post().to(teams::edit::update))
         .route("/{id:[0-9]+}/members", web::post().to(teams::members::add))
+        .route("/{id:[0-9]+}/members/{user_id:[0-9]+}/remove", web::get().to(teams::members::confirm_remove))
         .route("/{id:[0-9]+}/members/{user_id:[0-9]+}/remove", web::post().to(teams::members::remove))
         .route("/{id:[0-9]+}/delete", web::get().to(teams::delete::confirm))
         .route("/{id:[0-9]+}/delete", web::post().to(teams::delete::delete));
@@ -244,6 +248,7 @@ fn access_groups_routes(cfg: &mut web::ServiceConfig) {
         .route("/{id:[0-9]+}", web::post().to(access_groups::edit::update))
         .route("/{id:[0-9]+}/grants", web::post().to(access_groups::grants::add))
         .route("/{id:[0-9]+}/grants/{grant_id:[0-9]+}", web::post().to(access_groups::grant_edit::change))
+        .route("/{id:[0-9]+}/grants/{grant_id:[0-9]+}/remove", web::get().to(access_groups::grant_edit::confirm_remove))
         .route("/{id:[0-9]+}/grants/{grant_id:[0-9]+}/remove", web::post().to(access_groups::grant_edit::remove))
         .route("/{id:[0-9]+}/delete", web::get().to(access_groups::delete::confirm))
         .route("/{id:[0-9]+}/delete", web::post().to(access_groups::delete::delete));

@@ -227,7 +227,10 @@ async fn user_card_explains_what_the_user_reaches_path_by_path() {
     let north = html.split("class=\"reach-team\"").nth(1).expect("the managed team's row");
     assert!(north.contains("North</a> (1 member)") && north.contains("<td>2</td>"), "Olgas and OlgaCo: {north}");
     let vip_row = html.split("class=\"reach-group\"").nth(1).expect("the grant's row");
-    assert!(vip_row.contains("team South") && vip_row.contains("<td>edit</td><td>2</td>"), "InVip, Olgas: {vip_row}");
+    assert!(
+        vip_row.contains("team South") && vip_row.contains("<td>see and edit</td><td>2</td>"),
+        "InVip, Olgas: {vip_row}"
+    );
     // Own, ReadOnly, Olgas, OlgaCo, InVip; never the confidential ones.
     assert_eq!(shown(&html, "reach-view"), Some(5));
     assert_eq!(shown(&html, "reach-edit"), Some(4), "not ReadOnly");

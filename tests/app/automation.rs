@@ -589,6 +589,10 @@ async fn browser_creates_and_shares_a_rule() {
         .first(&mut app.conn())
         .unwrap();
     assert_eq!(row, (mia, "add_co_owner".into(), Some(bob), true, true, false));
+    // Sharing asks first, saying what it does (issue #14).
+    chrome.click_through(By::LinkText("Share rule…")).await;
+    let confirm = d.find(By::Css("main")).await.unwrap().text().await.unwrap();
+    assert!(confirm.contains("act on every contact"), "{confirm}");
     chrome.click_through(By::XPath("//button[normalize-space()='Share rule']")).await;
     let text = d.find(By::Css("table.rules")).await.unwrap().text().await.unwrap();
     assert!(text.contains("Add co-owner bob@example.com (read-only)"), "{text}");

@@ -85,3 +85,126 @@ async fn presets_are_checkboxes_and_notifications_are_always_in_the_header() {
     assert!(step2.contains("type=\"checkbox\" name=\"preset\""), "{step2}");
     assert!(!step2.contains("multiple size="), "no Ctrl-click multi-select");
 }
+
+/// One-click actions with consequences ask first, on a page that says what will happen and
+/// posts the action itself.
+#[tokio::test]
+async fn actions_with_consequences_ask_first_and_say_what_happens() {
+    use crate::fixtures;
+    let app = spawn_app().await;
+    let (ada, b) = app.signed_in("ada@example.com", Role::Administrator).await;
+    let sam = app.create_user("sam@example.com", Role::Salesperson);
+    let mut c = app.conn();
+    let team = fixtures::team(&mut c, "North", Some(ada), &[sam]);
+    let group = fixtures::group(&mut c, "VIP");
+    fixtures::grant(&mut c, group, None, Some(team), "edit");
+    let grant: i64 = custodian::db::schema::access_group_grants::table
+        .select(custodian::db::schema::access_group_grants::id)
+        .first(&mut c)
+        .unwrap();
+    let rule = crate::automation::insert_rule(
+        &mut c,
+        crate::automation::R { tag: Some("vip"), ..crate::automation::base(ada, "contact_created", "add_tag") },
+    );
+
+    let form_posts = |html: &str, action: &str| html.contains(&format!("<form method=\"post\" action=\"{action}\">"));
+    let cases = [
+        (format!("/users/{sam}"), format!("/users/{sam}/deactivate"), "signed out everywhere at once"),
+        (
+            format!("/teams/{team}"),
+            format!("/teams/{team}/members/{sam}/remove"),
+            "(VIP) no longer give sam@example.com access",
+        ),
+        (
+            format!("/access-groups/{group}"),
+            format!("/access-groups/{group}/grants/{grant}/remove"),
+            "no longer may see and edit the 0 contacts of VIP",
+        ),
+        ("/automation".to_string(), format!("/automation/{rule}/share"), "act on every contact"),
+    ];
+    for (from, action, says) in &cases {
+        let page = b.page(from).await;
+        assert!(page.contains(&format!("href=\"{action}\"")), "{from} links to the confirmation: {page}");
+        let confirm = b.page(action).await;
+        assert!(confirm.contains(says), "{action}: {confirm}");
+        assert!(form_posts(&confirm, action), "{action} posts the action");
+    }
+    // Confirming does it.
+    let action = format!("/users/{sam}/deactivate");
+    assert_eq!(b.submit(&action, &action, &[]).await.status(), 303);
+    let status: String = users::table.find(sam).select(users::status).first(&mut c).unwrap();
+    assert_eq!(status, "deactivated");
+    // Not for those who may not do it.
+    let (_, max) = app.signed_in("max@example.com", Role::Salesperson).await;
+    assert_eq!(max.get(&format!("/users/{ada}/deactivate")).await.status(), 403);
+    assert_eq!(max.get(&format!("/teams/{team}/members/{sam}/remove")).await.status(), 403);
+}
+
+/// On the card: "Set me" asks first only when it takes the contact from someone; removing a
+/// co-owner asks first.
+#[tokio::test]
+async fn set_me_and_removing_a_co_owner_ask_first_on_the_card() {
+    use crate::fixtures;
+    let app = spawn_app().await;
+    let (ada, b) = app.signed_in("ada@example.com", Role::Administrator).await;
+    let sam = app.create_user("sam@example.com", Role::Salesperson);
+    let mut c = app.conn();
+    let theirs = fixtures::contact(&mut c, "Theirs", Some(sam));
+    fixtures::co_owner(&mut c, theirs, ada, false);
+    let mine = fixtures::contact(&mut c, "Mine", Some(ada));
+
+    let card = b.page(&format!("/contacts/{theirs}")).await;
+    assert!(card.contains(&format!("href=\"/contacts/{theirs}?confirm=set_me#owner-confirm\"")), "{card}");
+    let confirm = b.page(&format!("/contacts/{theirs}?confirm=set_me")).await;
+    assert!(confirm.contains("sam@example.com stays a co-owner who can edit, and is notified"), "{confirm}");
+    assert!(confirm.contains("name=\"op\" value=\"set_me\""));
+    let confirm = b.page(&format!("/contacts/{theirs}?confirm=remove&user_id={ada}")).await;
+    assert!(confirm.contains("Remove ada@example.com as co-owner?"), "{confirm}");
+    // Nothing to confirm: "Set me" on one's own contact stays one click, and a confirmation
+    // that does not apply shows nothing.
+    let card = b.page(&format!("/contacts/{mine}?confirm=set_me")).await;
+    assert!(!card.contains("owner-confirm-h") && card.contains("<button type=\"submit\">Set me</button>"), "{card}");
+    let card = b.page(&format!("/contacts/{theirs}?confirm=remove&user_id={sam}")).await;
+    assert!(!card.contains("owner-confirm-h"), "sam is the main owner, not a co-owner");
+}
+
+/// The public form answers a browser with pages, and JSON only when JSON is asked for.
+#[tokio::test]
+async fn the_public_form_thanks_a_browser_and_answers_json_when_asked() {
+    let app = spawn_app().await;
+    let (_, admin) = app.signed_in("ada@example.com", Role::Administrator).await;
+    let (_, key) = crate::forms::make_form(&app, &admin, &[("name", "Contact us"), ("enabled", "on")]).await;
+    let visitor = app.browser();
+    let url = visitor.url(&format!("/f/{key}"));
+    let html = |fields: &[(&str, &str)]| {
+        visitor.client.post(&url).header("Accept", "text/html,application/xhtml+xml,*/*;q=0.8").form(fields).send()
+    };
+    let r = html(&[("email", "ann@x.test"), ("first_name", "Ann")]).await.unwrap();
+    assert_eq!(r.status(), 200);
+    assert!(r.headers()["content-type"].to_str().unwrap().starts_with("text/html"));
+    assert!(r.text().await.unwrap().contains("Thank you: we have received your details."));
+    let r = html(&[("email", "not-an-email"), ("first_name", "Bob <b>")]).await.unwrap();
+    assert_eq!(r.status(), 400);
+    let page = r.text().await.unwrap();
+    assert!(page.contains("<p class=\"error\" id=\"e-email\">email is not a valid address</p>"), "{page}");
+    assert!(
+        page.contains("value=\"not-an-email\"") && page.contains("value=\"Bob &#60;b&#62;\""),
+        "kept, escaped: {page}"
+    );
+    let r = visitor
+        .client
+        .post(&url)
+        .header("Accept", "application/json")
+        .form(&[("email", "cy@x.test")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let v: Value = r.json().await.unwrap();
+    assert_eq!(v["ok"], true);
+    let r =
+        visitor.client.post(&url).header("Accept", "application/json").form(&[("email", "x")]).send().await.unwrap();
+    assert_eq!(r.status(), 400);
+    let v: Value = r.json().await.unwrap();
+    assert_eq!(v["field"], "email");
+}

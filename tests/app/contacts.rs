@@ -252,7 +252,7 @@ async fn browser_sets_a_co_owner_read_only_and_the_co_owner_sees_a_read_only_car
     chrome.login(&app.address, "co@example.com", TEST_PASSWORD).await;
     chrome.driver.goto(format!("{}/contacts/{id}", app.address)).await.unwrap();
     let access = chrome.wait_for(By::Css("main p.muted")).await.text().await.unwrap();
-    assert!(access.contains("Your access: view"), "{access}");
+    assert!(access.contains("Your access: see"), "{access}");
     assert!(chrome.driver.find_all(By::Css("form[action='/contacts/{id}'] button")).await.unwrap().is_empty());
     assert!(chrome.driver.find_all(By::Css("input[name=first_name]")).await.unwrap().is_empty(), "no edit form");
     chrome.quit().await;

@@ -679,7 +679,7 @@ async fn save_as_new_makes_the_checklist_the_users_only_preset() {
         preset_permissions::table.filter(preset_permissions::preset_id.eq(pid)).count().get_result(&mut c).unwrap();
     assert_eq!(n, 8);
     let step2 = b.page(&location(&r)).await;
-    assert!(step2.contains(&format!("value=\"{pid}\" selected")) && !step2.contains("granted for this user"));
+    assert!(step2.contains(&format!("value=\"{pid}\" checked")) && !step2.contains("granted for this user"));
     let r = save(&b, "/users/new", &w).await;
     assert_eq!(r.status(), 303);
     let id = user_id(&app, "grace@example.com");

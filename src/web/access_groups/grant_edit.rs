@@ -10,6 +10,7 @@ use crate::db::Db;
 use crate::error::AppError;
 use crate::permissions::Perm;
 use crate::validation::FieldErrors;
+use crate::web::confirm::ConfirmPage;
 use crate::web::respond::see_other;
 use actix_web::{web, HttpResponse};
 use diesel::prelude::*;
@@ -57,6 +58,33 @@ pub async fn change(
         .await?;
     viewer.flash(FlashKind::Success, format!("{holder} now has {level}."));
     Ok(see_other(&format!("/access-groups/{id}")))
+}
+
+/// GET …/grants/{grant_id}/remove: what removing the grant does, and the button.
+pub async fn confirm_remove(
+    viewer: Viewer,
+    db: web::Data<Db>,
+    path: web::Path<(i64, i64)>,
+) -> Result<HttpResponse, AppError> {
+    viewer.require(Perm::AdministrationAccessGroupsManage)?;
+    let (id, grant_id) = path.into_inner();
+    let (group, grant, contacts) = db
+        .run(move |c| Ok((model::find(c, id)?, model::grant(c, id, grant_id)?, model::contact_count(c, id)?)))
+        .await?;
+    ConfirmPage::new(
+        viewer.layout("/access-groups"),
+        format!("Remove the grant of {} to {}?", group.name, grant.holder()),
+        format!("/access-groups/{id}/grants/{grant_id}/remove"),
+        format!("/access-groups/{id}"),
+    )
+    .then(format!(
+        "{} no longer may {} the {contacts} contacts of {} through this group; access they have by another path stays.",
+        grant.holder(),
+        crate::access::Level::words_of(&grant.level),
+        group.name
+    ))
+    .button("Remove grant", true)
+    .show()
 }
 
 /// Removes a grant.

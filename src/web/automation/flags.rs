@@ -10,6 +10,7 @@ use crate::automation::model;
 use crate::db::Db;
 use crate::error::AppError;
 use crate::permissions::Perm;
+use crate::web::confirm::ConfirmPage;
 use crate::web::respond::see_other;
 use actix_web::{web, HttpResponse};
 use serde::Deserialize;
@@ -30,6 +31,32 @@ pub async fn enabled(
     set(&viewer, &db, id.into_inner(), false, form.on).await?;
     viewer.flash(FlashKind::Success, if form.on { "Rule enabled." } else { "Rule disabled." });
     Ok(see_other("/automation"))
+}
+
+/// GET /automation/{id}/share: what sharing (or no longer sharing) the rule does, and the button.
+pub async fn confirm_share(viewer: Viewer, db: web::Data<Db>, id: web::Path<i64>) -> Result<HttpResponse, AppError> {
+    viewer.require(Perm::AutomationShare)?;
+    let id = id.into_inner();
+    let who = Editor::of(&viewer);
+    let rule = db.transaction(move |c| who.manageable(c, id)).await?;
+    let page = ConfirmPage::new(
+        viewer.layout("/automation"),
+        if rule.shared { format!("Stop sharing “{}”?", rule.name) } else { format!("Share “{}”?", rule.name) },
+        format!("/automation/{id}/share"),
+        "/automation",
+    );
+    let page = if rule.shared {
+        page.field("on", "false")
+            .then("The rule acts again only on contacts you can act on, and only you see it.")
+            .button("Stop sharing", false)
+    } else {
+        page.field("on", "true")
+            .then("Its tag actions then act on every contact, not only on contacts you can act on (confidential ones only where you may act on them).")
+            .then("Owner and access-group actions still apply only where you could make the same change by hand.")
+            .then("Every user with automation sees the rule.")
+            .button("Share rule", true)
+    };
+    page.show()
 }
 
 pub async fn share(

@@ -69,8 +69,17 @@ pub struct CardData {
     pub can_delete: bool,
     pub can_confidential: bool,
     pub is_admin: bool,
+    /// The viewer's user id ("Set me" displaces someone only when the main owner is another).
+    pub me: i64,
     /// The contact's audit history (SPEC screen 6).
     pub history: Vec<crate::web::audit::Row>,
+}
+
+impl CardData {
+    /// "Set me" would take the contact from another main owner (so it asks first).
+    pub fn set_me_displaces(&self) -> bool {
+        self.main_owner.as_ref().is_some_and(|(o, _)| *o != self.me)
+    }
 }
 
 /// Loads the card for a user who may see the contact (404 otherwise). Runs inside `Db::run`.
@@ -146,6 +155,7 @@ pub fn load(c: &mut PgConnection, who: &AccessUser, id: i64, why_email: Option<S
         can_delete: permits(Operation::Delete),
         can_confidential: permits(Operation::Confidential),
         is_admin,
+        me: who.user.id,
         contact,
     })
 }
@@ -164,6 +174,56 @@ pub struct CardPage {
     pub conflict: Vec<(&'static str, String, String)>,
     pub owner_error: Option<String>,
     pub why_email: String,
+    /// An owner change that asks first (`?confirm=set_me` or `?confirm=remove&user_id=`).
+    pub confirm: Option<OwnerConfirm>,
+}
+
+/// The owner panel's confirmation: what the change will do, and the form that makes it.
+pub struct OwnerConfirm {
+    pub title: String,
+    pub consequences: Vec<String>,
+    pub op: &'static str,
+    pub user_id: Option<i64>,
+    pub button: &'static str,
+}
+
+impl OwnerConfirm {
+    /// The confirmation `kind` asks for, when it applies to this card (else none: the panel
+    /// shows as usual, and the POST checks everything again anyway).
+    fn of(d: &CardData, kind: &str, user_id: Option<i64>) -> Option<OwnerConfirm> {
+        if !d.can_assign {
+            return None;
+        }
+        match kind {
+            "set_me" => {
+                let (_, email) = d.main_owner.as_ref().filter(|(o, _)| *o != d.me)?;
+                Some(OwnerConfirm {
+                    title: format!("Take over {} from {email}?", d.contact.display_name()),
+                    consequences: vec![
+                        "You become the main owner.".into(),
+                        format!("{email} stays a co-owner who can edit, and is notified of the change."),
+                    ],
+                    op: "set_me",
+                    user_id: None,
+                    button: "Set me as main owner",
+                })
+            }
+            "remove" => {
+                let o = d.co_owners.iter().find(|o| Some(o.user_id) == user_id)?;
+                Some(OwnerConfirm {
+                    title: format!("Remove {} as co-owner?", o.email),
+                    consequences: vec![
+                        format!("{} stops being a co-owner of {}.", o.email, d.contact.display_name()),
+                        "They lose access to it unless another path gives it (a team, an access group, the whole base).".into(),
+                    ],
+                    op: "remove",
+                    user_id,
+                    button: "Remove co-owner",
+                })
+            }
+            _ => None,
+        }
+    }
 }
 
 impl CardPage {
@@ -179,6 +239,7 @@ impl CardPage {
             conflict: Vec::new(),
             owner_error: None,
             why_email: String::new(),
+            confirm: None,
         }
     }
 }
@@ -186,6 +247,8 @@ impl CardPage {
 #[derive(Deserialize)]
 pub struct CardQuery {
     why: Option<String>,
+    confirm: Option<String>,
+    user_id: Option<i64>,
 }
 
 /// Renders the card with a status (used by the handlers that re-show it with errors).
@@ -213,10 +276,12 @@ pub async fn show(
     viewer.require(Perm::ContactsView)?;
     let id = id.into_inner();
     let who = viewer.access();
-    let why = q.into_inner().why;
-    let why_kept = why.clone().unwrap_or_default();
-    let d = db.run(move |c| load(c, &who, id, why)).await?;
+    let q = q.into_inner();
+    let why_kept = q.why.clone().unwrap_or_default();
+    let d = db.run(move |c| load(c, &who, id, q.why)).await?;
+    let confirm = q.confirm.as_deref().and_then(|k| OwnerConfirm::of(&d, k, q.user_id));
     let mut p = CardPage::new(viewer.layout("/contacts"), d);
     p.why_email = why_kept;
+    p.confirm = confirm;
     render(p, StatusCode::OK)
 }

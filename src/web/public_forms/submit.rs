@@ -21,26 +21,68 @@ pub const PER_MINUTE: i64 = 10;
 pub const PER_FORM_MINUTE: i64 = 300;
 
 #[derive(Deserialize, Default)]
-struct Submission {
+pub struct Submission {
     #[serde(default)]
-    email: String,
+    pub email: String,
     #[serde(default)]
-    first_name: String,
+    pub first_name: String,
     #[serde(default)]
-    last_name: String,
+    pub last_name: String,
     #[serde(default)]
-    phone: String,
+    pub phone: String,
     /// The honeypot: hidden from people, filled by bots.
     #[serde(default)]
     website: String,
 }
 
-fn json(status: StatusCode, body: serde_json::Value) -> HttpResponse {
-    HttpResponse::build(status).content_type("application/json").body(body.to_string())
+/// How a submission ended, answered as a page or as JSON.
+enum Outcome {
+    Accepted,
+    Refused(&'static str, &'static str),
+    NoSuchForm,
+    TooMany,
 }
 
-fn bad(field: &str, message: &str) -> HttpResponse {
-    json(StatusCode::BAD_REQUEST, serde_json::json!({ "error": message, "field": field }))
+/// JSON only when the request asks for it; a browser gets pages.
+fn wants_json(req: &HttpRequest) -> bool {
+    req.headers()
+        .get(actix_web::http::header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|a| a.contains("application/json") && !a.contains("text/html"))
+}
+
+fn answer(req: &HttpRequest, form: Option<&Form>, sub: Submission, outcome: Outcome) -> Result<HttpResponse, AppError> {
+    use super::{PublicMessage, PublicPage};
+    use crate::web::respond::render;
+    const BUSY: &str = "too many submissions from your address or to this form; wait a minute";
+    if wants_json(req) {
+        let (status, body) = match outcome {
+            Outcome::Accepted => (StatusCode::OK, serde_json::json!({ "ok": true })),
+            Outcome::Refused(field, message) => {
+                (StatusCode::BAD_REQUEST, serde_json::json!({ "error": message, "field": field }))
+            }
+            Outcome::NoSuchForm => (StatusCode::NOT_FOUND, serde_json::json!({ "error": "no such form" })),
+            Outcome::TooMany => (StatusCode::TOO_MANY_REQUESTS, serde_json::json!({ "error": BUSY })),
+        };
+        return Ok(HttpResponse::build(status).content_type("application/json").body(body.to_string()));
+    }
+    let message = |title: &str, text: &str| PublicMessage { title: title.into(), text: text.into() };
+    match (outcome, form) {
+        (Outcome::NoSuchForm, _) | (_, None) => Err(AppError::NotFound),
+        (Outcome::Accepted, Some(f)) => {
+            render(message(&f.name, "Thank you: we have received your details."), StatusCode::OK)
+        }
+        (Outcome::TooMany, Some(f)) => render(
+            message(&f.name, "Too many submissions from your address or to this form: please try again in a minute."),
+            StatusCode::TOO_MANY_REQUESTS,
+        ),
+        (Outcome::Refused(field, text), Some(f)) => {
+            let text = text.to_string();
+            let page =
+                PublicPage { name: f.name.clone(), key: f.public_key.clone(), values: sub, error: Some((field, text)) };
+            render(page, StatusCode::BAD_REQUEST)
+        }
+    }
 }
 
 /// The first rule the submission breaks, as (field, message).
@@ -186,9 +228,7 @@ pub async fn submit(
 ) -> Result<HttpResponse, AppError> {
     let key = path.into_inner();
     let ip = crate::auth::viewer::client_ip(&req).unwrap_or_else(|| "unknown".into());
-    let Ok(sub) = serde_urlencoded::from_bytes::<Submission>(&body) else {
-        return Ok(bad("", "send the fields as application/x-www-form-urlencoded"));
-    };
+    let parsed = serde_urlencoded::from_bytes::<Submission>(&body);
     let ip2 = ip.clone();
     let (form, admitted) = db
         .transaction(move |c| {
@@ -200,22 +240,28 @@ pub async fn submit(
         })
         .await?;
     let Some(form) = form else {
-        return Ok(json(StatusCode::NOT_FOUND, serde_json::json!({ "error": "no such form" })));
+        return answer(&req, None, Submission::default(), Outcome::NoSuchForm);
+    };
+    let Ok(sub) = parsed else {
+        return answer(
+            &req,
+            Some(&form),
+            Submission::default(),
+            Outcome::Refused("email", "send the fields as a form"),
+        );
     };
     if !admitted {
-        return Ok(json(
-            StatusCode::TOO_MANY_REQUESTS,
-            serde_json::json!({ "error": "too many submissions from your address or to this form; wait a minute" }),
-        ));
+        return answer(&req, Some(&form), sub, Outcome::TooMany);
     }
     // A filled honeypot is a bot: answer as if all went well, store nothing.
     if !sub.website.trim().is_empty() {
         tracing::info!(form = form.id, "form honeypot filled; submission dropped");
-        return Ok(json(StatusCode::OK, serde_json::json!({ "ok": true })));
+        return answer(&req, Some(&form), sub, Outcome::Accepted);
     }
     if let Some((field, message)) = check(&sub) {
-        return Ok(bad(field, message));
+        return answer(&req, Some(&form), sub, Outcome::Refused(field, message));
     }
-    db.transaction(move |c| Ok(apply(c, &form, &sub, Some(ip))?)).await?;
-    Ok(json(StatusCode::OK, serde_json::json!({ "ok": true })))
+    let f = form.clone();
+    db.transaction(move |c| Ok(apply(c, &f, &sub, Some(ip))?)).await?;
+    answer(&req, Some(&form), Submission::default(), Outcome::Accepted)
 }

@@ -8,6 +8,7 @@ use crate::error::AppError;
 use crate::permissions::Perm;
 use crate::teams as model;
 use crate::validation::FieldErrors;
+use crate::web::confirm::ConfirmPage;
 use crate::web::respond::see_other;
 use actix_web::{web, HttpResponse};
 use serde::Deserialize;
@@ -54,6 +55,42 @@ pub async fn add(
             team_page(&viewer, &db, id, None, errors, email).await
         }
     }
+}
+
+/// GET …/members/{user_id}/remove: what removing the member does, and the button.
+pub async fn confirm_remove(
+    viewer: Viewer,
+    db: web::Data<Db>,
+    path: web::Path<(i64, i64)>,
+) -> Result<HttpResponse, AppError> {
+    viewer.require(Perm::AdministrationTeamsManage)?;
+    let (id, user_id) = path.into_inner();
+    let (team, user, grants) = db
+        .run(move |c| {
+            let team = model::find(c, id)?;
+            if !model::members(c, id)?.iter().any(|u| u.id == user_id) {
+                return Err(AppError::NotFound);
+            }
+            let user = crate::accounts::find(c, user_id)?.ok_or(AppError::NotFound)?;
+            Ok((team, user, model::granted_groups(c, id)?))
+        })
+        .await?;
+    let mut page = ConfirmPage::new(
+        viewer.layout("/teams"),
+        format!("Remove {} from team {}?", user.display_name(), team.name),
+        format!("/teams/{id}/members/{user_id}/remove"),
+        format!("/teams/{id}"),
+    )
+    .then(format!("{} leaves the team: its manager no longer reaches the contacts {} owns.", user.email, user.email));
+    if !grants.is_empty() {
+        let names: Vec<&str> = grants.iter().map(|(_, name, _)| name.as_str()).collect();
+        page = page.then(format!(
+            "The team's access groups ({}) no longer give {} access; other paths (own contacts, co-ownerships, their own grants) stay.",
+            names.join(", "),
+            user.email
+        ));
+    }
+    page.button("Remove from team", true).show()
 }
 
 /// Removes a member from a team.

@@ -9,6 +9,7 @@ use crate::db::Db;
 use crate::error::AppError;
 use crate::permissions::Perm;
 use crate::users::lifecycle::{self, Actor, LifecycleError};
+use crate::web::confirm::ConfirmPage;
 use crate::web::respond::see_other;
 use actix_web::{web, HttpResponse};
 
@@ -41,6 +42,34 @@ async fn run(
         })
         .await?;
     outcome(&viewer, id, r)
+}
+
+/// GET /users/{id}/deactivate: what deactivating does, and the button that does it.
+#[tracing::instrument(skip_all)]
+pub async fn confirm_deactivate(
+    viewer: Viewer,
+    db: web::Data<Db>,
+    id: web::Path<i64>,
+) -> Result<HttpResponse, AppError> {
+    viewer.require(Perm::AdministrationUsersManage)?;
+    let id = id.into_inner();
+    let (user, owned) = db
+        .run(move |c| {
+            let user =
+                crate::accounts::find(c, id)?.filter(crate::accounts::User::is_active).ok_or(AppError::NotFound)?;
+            Ok((user, lifecycle::count_owned(c, id)?))
+        })
+        .await?;
+    let who = format!("{} ({})", user.display_name(), user.email);
+    ConfirmPage::new(viewer.layout("/users"), format!("Deactivate {}?", user.display_name()), format!("/users/{id}/deactivate"), format!("/users/{id}"))
+        .then(format!("{who} is signed out everywhere at once and can no longer sign in."))
+        .then(format!(
+            "What they own stays theirs: {} contacts as main owner, {} co-ownerships, {} teams they manage, {} automation rules (which stop acting for them).",
+            owned.main_contacts, owned.co_owned, owned.teams_managed, owned.rules
+        ))
+        .then("You can reactivate them at any time from their card.")
+        .button("Deactivate", true)
+        .show()
 }
 
 #[tracing::instrument(skip_all)]
