@@ -34,6 +34,9 @@ pub struct WizardState {
     pub only_owned: bool,
     /// Step 1 passed validation.
     pub details_done: bool,
+    /// Presets made with "Save as new" in this wizard: they exist at once, so Cancel says so.
+    #[serde(default)]
+    pub saved_presets: Vec<String>,
 }
 
 impl WizardState {

@@ -208,3 +208,27 @@ async fn the_public_form_thanks_a_browser_and_answers_json_when_asked() {
     let v: Value = r.json().await.unwrap();
     assert_eq!(v["field"], "email");
 }
+
+/// "Save as new" in the wizard saves the preset at once, and says so; Cancel afterwards does
+/// not claim that nothing was saved.
+#[tokio::test]
+async fn cancel_after_save_as_new_says_the_preset_stays() {
+    let app = spawn_app().await;
+    let (_, b) = app.signed_in("ada@example.com", Role::Administrator).await;
+    let w = crate::users::wizard_id(&location(
+        &crate::users::details(&b, "/users/new", None, &crate::users::person("grace@example.com"), None).await,
+    ));
+    let step2 = b.page(&format!("/users/new?w={w}&step=2")).await;
+    assert!(step2.contains("stays even if you then cancel"), "the page says it before");
+    let sys = crate::users::system_preset(&app, Role::User).to_string();
+    let mut f = vec![("role", "user"), ("preset", sys.as_str()), ("action", "save_as_new"), ("preset_name", "Keepers")];
+    let keys = Role::User.default_permissions().keys();
+    f.extend(keys.iter().map(|k| ("perm", *k)));
+    let r = crate::users::permissions(&b, "/users/new", &w, &f).await;
+    assert_eq!(r.status(), 303);
+    assert!(b.page(&location(&r)).await.contains("stays even if you cancel this wizard"));
+    let r = b.submit(&format!("/users/new?w={w}&step=2"), &format!("/users/new/cancel?w={w}"), &[]).await;
+    let after = b.page(&location(&r)).await;
+    assert!(after.contains("The preset “Keepers” saved with “Save as new” stays"), "{after}");
+    assert!(!after.contains("Nothing was saved"));
+}

@@ -103,7 +103,13 @@ pub async fn submit(
                 s.presets = vec![id];
                 s.grants.clear();
                 s.revokes.clear();
-                viewer.flash(FlashKind::Success, format!("Preset “{name}” saved; it is now this user's only preset."));
+                s.saved_presets.push(name.clone());
+                viewer.flash(
+                    FlashKind::Success,
+                    format!(
+                        "Preset “{name}” is saved now, for everyone who assigns presets (it stays even if you cancel this wizard); it is this user's only preset."
+                    ),
+                );
             }
             Err(msg) => {
                 errors.add("preset_name", msg);

@@ -77,11 +77,29 @@ pub async fn save(viewer: Viewer, db: web::Data<Db>, req: HttpRequest) -> Result
 pub async fn cancel(viewer: Viewer, db: web::Data<Db>, req: HttpRequest) -> Result<HttpResponse, AppError> {
     let scope = Scope::of(&req)?;
     authorize(&viewer, &db, &scope).await?;
-    let (w, owner) = (scope.w.clone(), viewer.id());
-    if !w.is_empty() {
-        db.run(move |c| Ok(state::discard(c, &w, owner)?)).await?;
+    let (w, owner, target) = (scope.w.clone(), viewer.id(), scope.target);
+    let saved = if w.is_empty() {
+        Vec::new()
+    } else {
+        db.run(move |c| {
+            let saved = state::load(c, &w, owner, target)?.map(|s| s.saved_presets).unwrap_or_default();
+            state::discard(c, &w, owner)?;
+            Ok(saved)
+        })
+        .await?
+    };
+    if saved.is_empty() {
+        viewer.flash(FlashKind::Info, "Nothing was saved.");
+    } else {
+        let names: Vec<String> = saved.iter().map(|n| format!("“{n}”")).collect();
+        viewer.flash(
+            FlashKind::Info,
+            format!(
+                "The user was not changed. The preset {} saved with “Save as new” stays: find it under Presets.",
+                names.join(", ")
+            ),
+        );
     }
-    viewer.flash(FlashKind::Info, "Nothing was saved.");
     Ok(see_other(&match scope.target {
         Some(id) => format!("/users/{id}"),
         None => "/users".into(),
