@@ -91,6 +91,7 @@ fn main() -> anyhow::Result<()> {
                 groups: Vec::new(),
                 owner_id: owner,
                 dedup: Dedup::Update,
+                without_email: true,
             };
             job::start(&mut c, id, &opts)?;
             id

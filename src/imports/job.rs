@@ -103,6 +103,14 @@ pub struct Options {
     /// Main owner of new contacts (and of updated ones that have none).
     pub owner_id: i64,
     pub dedup: Dedup,
+    /// Rows without an email create contacts without one; off (the default), they are
+    /// rejected with that reason. (Jobs started before the option existed created them.)
+    #[serde(default = "created_before_the_option")]
+    pub without_email: bool,
+}
+
+fn created_before_the_option() -> bool {
+    true
 }
 
 pub const UPLOADED: &str = "uploaded";

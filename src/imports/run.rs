@@ -27,6 +27,8 @@ pub const NOT_EDITABLE: &str = "exists and you may not edit it";
 /// The reason given for an email a contact the importer cannot see holds: its existence is not
 /// confirmed.
 pub const UNUSABLE: &str = "this email cannot be used in your import";
+/// The reason given for a row without an email when the import rejects such rows.
+pub const NO_EMAIL: &str = "no email (this import was set to reject rows without one)";
 
 /// What an import did.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
@@ -198,6 +200,10 @@ fn import_file(
         match rows::parse(row_no, &rec, &opts.mapping) {
             Ok(good) => {
                 let email = good.fields.email.trim().to_lowercase();
+                if email.is_empty() && !opts.without_email {
+                    rejects.push(Reject { row_no, reason: NO_EMAIL.into(), email });
+                    continue;
+                }
                 if !email.is_empty() {
                     if let Some(first) = seen.get(&email) {
                         rejects.push(Reject { row_no, reason: format!("the same email is on row {first}"), email });

@@ -338,6 +338,7 @@ fn started_job(c: &mut PgConnection, uid: i64, csv: &str, owner_id: i64) -> i64 
         groups: vec![],
         owner_id,
         dedup: Dedup::Update,
+        without_email: false,
     };
     assert!(job::start(c, id, &opts).unwrap());
     id
@@ -455,4 +456,29 @@ fn abandoned_uploads_are_closed_and_their_files_removed() {
     assert_eq!(chunks_of(&mut c, old), 0);
     assert_eq!(status_of(&mut c, new), ("uploaded".to_string(), None));
     assert_eq!(chunks_of(&mut c, new), 1);
+}
+
+/// Issue #14: a row without an email follows the rule the importer chose — rejected with that
+/// reason (the default), or created without an email when asked — never silently.
+#[tokio::test]
+async fn rows_without_an_email_are_rejected_unless_the_import_creates_them() {
+    let app = spawn_app().await;
+    let (_, mia) = app.signed_in("mia@example.com", Role::Marketer).await;
+    let csv = "Email;First name\nann@x.test;Ann\n;Nameonly";
+    let page = mia.page(&location(&upload(&mia, csv).await)).await;
+    assert!(page.contains("name=\"without_email\" value=\"reject\" checked"), "rejecting is the default");
+    let base = [("map_0", "email"), ("map_1", "first_name"), ("dedup", "update")];
+    let id = import(&app, &mia, csv, &base).await;
+    assert_eq!(counts(&app, id), (1, 0, 0, 1));
+    assert_eq!(rejects(&app, id), vec![(3, custodian::imports::run::NO_EMAIL.to_string())]);
+    let csv = "Email;First name\nbob@x.test;Bob\n;Nameonly";
+    let id = import(&app, &mia, csv, &[&base[..], &[("without_email", "create")]].concat()).await;
+    assert_eq!(counts(&app, id), (2, 0, 0, 0));
+    let n: i64 = contacts::table
+        .filter(contacts::first_name.eq("Nameonly"))
+        .filter(contacts::email.is_null().or(contacts::email.eq("")))
+        .count()
+        .get_result(&mut app.conn())
+        .unwrap();
+    assert_eq!(n, 1);
 }

@@ -28,6 +28,8 @@ pub struct MapForm {
     pub groups: Vec<i64>,
     pub owner: String,
     pub dedup: String,
+    /// "create" or "reject" (the default): what becomes of rows without an email.
+    pub without_email: String,
 }
 
 #[derive(Template)]
@@ -88,6 +90,7 @@ pub async fn show(viewer: Viewer, db: web::Data<Db>, path: web::Path<i64>) -> Re
         mapping: columns.iter().map(|c| Target::guess(c)).collect(),
         owner: viewer.user.email.clone(),
         dedup: "update".into(),
+        without_email: "reject".into(),
         ..MapForm::default()
     };
     page(JobPage {
@@ -109,6 +112,7 @@ fn parse_form(pairs: Vec<(String, String)>, n: usize) -> MapForm {
             "tags" => f.tags = v,
             "owner" => f.owner = v,
             "dedup" => f.dedup = v,
+            "without_email" => f.without_email = v,
             "group" => f.groups.extend(v.parse::<i64>().ok()),
             k => {
                 if let Some(i) = k.strip_prefix("map_").and_then(|i| i.parse::<usize>().ok()).filter(|i| *i < n) {
@@ -184,7 +188,8 @@ pub async fn start(
             StatusCode::UNPROCESSABLE_ENTITY,
         );
     };
-    let opts = Options { mapping: f.mapping, tags, groups: f.groups, owner_id, dedup };
+    let without_email = f.without_email == "create";
+    let opts = Options { mapping: f.mapping, tags, groups: f.groups, owner_id, dedup, without_email };
     if db.transaction(move |c| Ok(job::start(c, id, &opts)?)).await? {
         let db = db.get_ref().clone();
         // The import runs in the background; the job row reports its progress. Should this
