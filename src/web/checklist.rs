@@ -51,6 +51,11 @@ pub struct Group {
 }
 
 impl Group {
+    /// How many of the module's actions are ticked (the legend says "3 of 8").
+    pub fn checked_count(&self) -> usize {
+        self.items.iter().filter(|i| i.checked).count()
+    }
+
     pub fn all_checked(&self) -> bool {
         self.items.iter().all(|i| i.checked)
     }
