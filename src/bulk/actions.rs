@@ -62,11 +62,34 @@ impl Part {
     }
 }
 
-/// One action: its label, the contacts it skips and why, the parts whose rows it counts as its
-/// changes, and parts that touch contacts without counting as changes of their own.
+/// A count of contacts an action leaves alone, and why: `sql` is a `SELECT count(*) AS n`
+/// over `bulk_sel` (with the tags bound as `$1 text[]` when `tags` is set).
+pub(super) struct Tally {
+    pub(super) why: String,
+    sql: String,
+    tags: Option<Vec<String>>,
+}
+
+impl Tally {
+    fn new(why: String, sql: String) -> Tally {
+        Tally { why, sql, tags: None }
+    }
+
+    pub(super) fn count(&self, conn: &mut PgConnection) -> QueryResult<i64> {
+        let q = diesel::sql_query(&self.sql);
+        Ok(match &self.tags {
+            Some(t) => q.bind::<Array<Text>, _>(t.clone()).get_result::<Count>(conn)?.n,
+            None => q.get_result::<Count>(conn)?.n,
+        })
+    }
+}
+
+/// One action: its label, the contacts it leaves alone and why (each editable contact is
+/// either changed or in exactly one of these), the parts whose rows it counts as its changes,
+/// and parts that touch contacts without counting as changes of their own.
 pub(super) struct Step {
     pub(super) label: String,
-    pub(super) skipped: Option<(String, String)>,
+    pub(super) skipped: Vec<Tally>,
     pub(super) parts: Vec<Part>,
     pub(super) touches: Vec<Part>,
 }
@@ -81,7 +104,7 @@ pub(super) fn steps(spec: &Spec, mode: Mode) -> Vec<Step> {
         // (runs first, while the old main owner is still on the row).
         out.push(Step {
             label: "Displaced main owners kept as co-owners".into(),
-            skipped: None,
+            skipped: vec![],
             parts: vec![Part::new(
                 format!(
                     "SELECT c.id {sel} WHERE c.main_owner_id IS NOT NULL AND c.main_owner_id <> {u} AND NOT EXISTS \
@@ -99,7 +122,10 @@ pub(super) fn steps(spec: &Spec, mode: Mode) -> Vec<Step> {
         });
         out.push(Step {
             label: format!("Main owner set to {email}"),
-            skipped: None,
+            skipped: vec![Tally::new(
+                format!("{email} is already the main owner"),
+                format!("SELECT count(*) AS n {sel} WHERE c.main_owner_id = {u}"),
+            )],
             parts: vec![Part::new(format!("SELECT c.id {sel} WHERE c.main_owner_id IS DISTINCT FROM {u}"), |src| {
                 format!("UPDATE contacts SET main_owner_id = {u}, updated_at = now() WHERE id IN ({src}) RETURNING id")
             })],
@@ -119,18 +145,28 @@ pub(super) fn steps(spec: &Spec, mode: Mode) -> Vec<Step> {
         };
         // Counted, a main owner {v} that "set main owner" displaces is already the writable
         // co-owner it will be kept as (executed, the statement finds that row).
-        let kept_as_writable = match (&spec.set_main_owner, mode) {
+        let (kept_as_writable, kept_as_writable_or) = match (&spec.set_main_owner, mode) {
             (Some((u, _)), Mode::Count) if u != v && !*ro => {
-                format!(" AND NOT EXISTS (SELECT 1 FROM contacts m WHERE m.id = s.id AND m.main_owner_id = {v})")
+                let kept = format!("EXISTS (SELECT 1 FROM contacts m WHERE m.id = s.id AND m.main_owner_id = {v})");
+                (format!(" AND NOT {kept}"), format!(" OR {kept}"))
             }
-            _ => String::new(),
+            _ => (String::new(), String::new()),
         };
         out.push(Step {
             label: format!("Co-owner {email} added{}", if *ro { " (read-only)" } else { "" }),
-            skipped: Some((
-                format!("{email} is already the main owner"),
-                format!("SELECT count(*) AS n FROM bulk_sel s WHERE {is_main}"),
-            )),
+            skipped: vec![
+                Tally::new(
+                    format!("{email} is already the main owner"),
+                    format!("SELECT count(*) AS n FROM bulk_sel s WHERE {is_main}"),
+                ),
+                Tally::new(
+                    format!("{email} is already a co-owner{}", if *ro { " (read-only)" } else { " who can edit" }),
+                    format!(
+                        "SELECT count(*) AS n FROM bulk_sel s WHERE NOT {is_main} AND (EXISTS \
+                         (SELECT 1 FROM contact_owners o WHERE o.contact_id = s.id AND o.user_id = {v} AND o.read_only = {ro}){kept_as_writable_or})"
+                    ),
+                ),
+            ],
             parts: vec![Part::new(
                 format!(
                     "SELECT s.id FROM bulk_sel s WHERE NOT {is_main} AND NOT EXISTS \
@@ -154,13 +190,22 @@ pub(super) fn steps(spec: &Spec, mode: Mode) -> Vec<Step> {
         );
         out.push(Step {
             label: format!("Owner {email} removed"),
-            skipped: Some((
-                format!("removing {email} would leave no owner"),
-                format!(
-                    "SELECT count(*) AS n {sel} WHERE (c.main_owner_id = {x} OR EXISTS \
-                     (SELECT 1 FROM contact_owners o WHERE o.contact_id = c.id AND o.user_id = {x})) AND NOT {keeps_other}"
+            skipped: vec![
+                Tally::new(
+                    format!("removing {email} would leave no owner"),
+                    format!(
+                        "SELECT count(*) AS n {sel} WHERE (c.main_owner_id = {x} OR EXISTS \
+                         (SELECT 1 FROM contact_owners o WHERE o.contact_id = c.id AND o.user_id = {x})) AND NOT {keeps_other}"
+                    ),
                 ),
-            )),
+                Tally::new(
+                    format!("{email} is not an owner"),
+                    format!(
+                        "SELECT count(*) AS n {sel} WHERE c.main_owner_id IS DISTINCT FROM {x} AND NOT EXISTS \
+                         (SELECT 1 FROM contact_owners o WHERE o.contact_id = c.id AND o.user_id = {x})"
+                    ),
+                ),
+            ],
             parts: vec![
                 Part::new(
                     format!(
@@ -204,7 +249,14 @@ pub(super) fn steps(spec: &Spec, mode: Mode) -> Vec<Step> {
         part.tags = Some(spec.tags.clone());
         out.push(Step {
             label: format!("Tags {} added", spec.tags.join(", ")),
-            skipped: None,
+            skipped: vec![Tally {
+                why: format!("already tagged {}", spec.tags.join(", ")),
+                sql:
+                    "SELECT count(*) AS n FROM bulk_sel s WHERE NOT EXISTS (SELECT 1 FROM unnest($1::text[]) AS t(tag) \
+                      WHERE NOT EXISTS (SELECT 1 FROM contact_tags x WHERE x.contact_id = s.id AND x.tag = t.tag))"
+                        .to_string(),
+                tags: Some(spec.tags.clone()),
+            }],
             parts: vec![part],
             touches: vec![],
         });
@@ -212,7 +264,13 @@ pub(super) fn steps(spec: &Spec, mode: Mode) -> Vec<Step> {
     if let Some((g, name)) = &spec.add_group {
         out.push(Step {
             label: format!("Added to access group {name}"),
-            skipped: None,
+            skipped: vec![Tally::new(
+                format!("already in access group {name}"),
+                format!(
+                    "SELECT count(*) AS n FROM bulk_sel s WHERE EXISTS \
+                     (SELECT 1 FROM contact_access_groups a WHERE a.contact_id = s.id AND a.group_id = {g})"
+                ),
+            )],
             parts: vec![Part::new(
                 format!(
                     "SELECT s.id FROM bulk_sel s WHERE NOT EXISTS \
@@ -231,7 +289,13 @@ pub(super) fn steps(spec: &Spec, mode: Mode) -> Vec<Step> {
     if let Some((g, name)) = &spec.remove_group {
         out.push(Step {
             label: format!("Removed from access group {name}"),
-            skipped: None,
+            skipped: vec![Tally::new(
+                format!("not in access group {name}"),
+                format!(
+                    "SELECT count(*) AS n FROM bulk_sel s WHERE NOT EXISTS \
+                     (SELECT 1 FROM contact_access_groups a WHERE a.contact_id = s.id AND a.group_id = {g})"
+                ),
+            )],
             parts: vec![Part::new(
                 format!(
                     "SELECT a.contact_id AS id FROM contact_access_groups a JOIN bulk_sel s ON s.id = a.contact_id \

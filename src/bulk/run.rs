@@ -39,6 +39,14 @@ pub struct SampleRow {
     pub after: State,
 }
 
+impl SampleRow {
+    /// Which lines of the sample differ, to highlight them: (main owner, co-owners, tags, groups).
+    pub fn changed(&self) -> (bool, bool, bool, bool) {
+        let (b, a) = (&self.before, &self.after);
+        (b.main_owner != a.main_owner, b.co_owners != a.co_owners, b.tags != a.tags, b.groups != a.groups)
+    }
+}
+
 /// What a run did (or, for a preview, would do).
 #[derive(Default)]
 pub struct Report {
@@ -120,10 +128,10 @@ pub fn apply(conn: &mut PgConnection, spec: &Spec, mode: Mode, report: &mut Repo
     diesel::sql_query("TRUNCATE bulk_changed").execute(conn)?;
     let steps = steps(spec, mode);
     for step in &steps {
-        if let Some((why, sql)) = &step.skipped {
-            let n = count(conn, sql)?;
+        for tally in &step.skipped {
+            let n = tally.count(conn)?;
             if n > 0 {
-                report.skipped.push((why.clone(), n));
+                report.skipped.push((tally.why.clone(), n));
             }
         }
         let mut n = 0;

@@ -46,9 +46,23 @@ pub struct Page {
     pub rows: Vec<Row>,
     pub tags: HashMap<i64, Vec<String>>,
     pub more: bool,
+    /// How many contacts match, counted up to [`COUNT_CAP`]: `None` means more than that.
+    pub total: Option<i64>,
+    /// The position of the first row (1-based).
+    pub first: i64,
 }
 
+/// The list counts the contacts it matches up to this many, and says "more than" beyond:
+/// counting a million visible contacts would cost far more than the page of fifty (the count
+/// reads at most this many ids per access path, newest first, through the same index scans).
+pub const COUNT_CAP: i64 = 1_000;
+
 impl Page {
+    /// The number of the last page, when the total is known.
+    pub fn last_page(&self, per_page: i64) -> Option<i64> {
+        self.total.map(|n| ((n + per_page - 1) / per_page).max(1))
+    }
+
     pub fn tags_of(&self, id: &i64) -> &[String] {
         self.tags.get(id).map(Vec::as_slice).unwrap_or(&[])
     }
@@ -69,6 +83,8 @@ pub fn page(
     let offset = (page.max(1) - 1) * per_page;
     // Ids first (index-driven, see access::filter), then the rows of just those ids.
     let conditions = f.conditions(s.user_id);
+    let counted = crate::access::filter::newest_ids(conn, s, Level::View, &conditions, COUNT_CAP + 1)?.len() as i64;
+    let total = (counted <= COUNT_CAP).then_some(counted);
     let ids = if sort == Sort::Newest {
         let newest = crate::access::filter::newest_ids(conn, s, Level::View, &conditions, offset + per_page + 1)?;
         newest.into_iter().skip(offset as usize).collect()
@@ -94,5 +110,5 @@ pub fn page(
     {
         tags.entry(cid).or_default().push(tag);
     }
-    Ok(Page { rows, tags, more })
+    Ok(Page { rows, tags, more, total, first: offset + 1 })
 }

@@ -21,6 +21,7 @@ pub mod input;
 pub mod layout;
 pub mod message_templates;
 pub mod notifications;
+pub mod numbers;
 pub mod outbox;
 pub mod presets;
 pub mod public_forms;

@@ -232,3 +232,31 @@ async fn cancel_after_save_as_new_says_the_preset_stays() {
     assert!(after.contains("The preset “Keepers” saved with “Save as new” stays"), "{after}");
     assert!(!after.contains("Nothing was saved"));
 }
+
+/// The contact list says where you are: "1–50 of N" up to the count cap, "of more than" beyond,
+/// first/previous/next/last, the sorted column marked; and offers select-all on the page.
+#[tokio::test]
+async fn the_contact_list_says_where_you_are() {
+    use custodian::contacts::list::COUNT_CAP;
+    let app = spawn_app().await;
+    let (ada, b) = app.signed_in("ada@example.com", Role::Administrator).await;
+    diesel::sql_query(format!(
+        "INSERT INTO contacts (first_name, last_name, email, main_owner_id) \
+         SELECT 'Bulk', 'N' || g, 'bulk' || g || '@x.test', {ada} FROM generate_series(1, {}) g",
+        COUNT_CAP + 1
+    ))
+    .execute(&mut app.conn())
+    .unwrap();
+    let page = b.page("/contacts").await;
+    assert!(page.contains("<p id=\"position\">1–50 of more than 1,000</p>"), "{page}");
+    assert!(page.contains("Manage all more than 1,000 matching…"));
+    assert!(!page.contains("Last »"), "no last page without an exact count");
+    assert!(page.contains("id=\"select-page\" data-select-all=\"ids\""));
+    let page = b.page("/contacts?q=bulk100").await;
+    // bulk100, bulk1000, bulk1001.
+    assert!(page.contains("<p id=\"position\">1–3 of 3</p>"), "{page}");
+    let page = b.page("/contacts?q=bulk1&sort=name&page=2").await;
+    assert!(page.contains("<p id=\"position\">51–100 of 113</p>"), "{page}");
+    assert!(page.contains("« First") && page.contains("Last »") && page.contains("Page 2 of 3"), "{page}");
+    assert!(page.contains("aria-sort=\"ascending\""), "the sorted column is marked");
+}

@@ -87,6 +87,20 @@ async fn preview_counts_and_sample_match_the_execution() {
             assert_eq!(preview.skipped, done.skipped, "{what}");
             assert_eq!(preview.changed, done.changed, "{what}");
             assert_eq!(done.changed, done.changed_ids.len() as i64, "{what}");
+            // One action: every matched contact is changed or left alone for one listed reason
+            // (issue #14: the numbers add up).
+            let actions = [
+                spec.set_main_owner.is_some(),
+                spec.add_co_owner.is_some(),
+                spec.remove_owner.is_some(),
+                !spec.tags.is_empty(),
+                spec.add_group.is_some(),
+                spec.remove_group.is_some(),
+            ];
+            if actions.iter().filter(|a| **a).count() == 1 {
+                let skipped: i64 = done.skipped.iter().map(|(_, n)| n).sum();
+                assert_eq!(done.matched, done.changed + skipped, "{what}: {:?}", done.skipped);
+            }
             let now = run::states(c, &preview.sample.iter().map(|r| r.id).collect::<Vec<_>>())?;
             assert!(!preview.sample.is_empty(), "{what}");
             for row in &preview.sample {

@@ -43,6 +43,31 @@ impl ContactsPage {
     pub fn link(&self, page: i64, sort: &str) -> String {
         format!("{}&sort={sort}&page={page}", self.filters.query_string())
     }
+
+    /// "1–50 of 834" or "1–50 of more than 1,000".
+    pub fn position(&self) -> String {
+        crate::web::numbers::position(self.list.first, self.list.rows.len(), self.list.total, list::COUNT_CAP)
+    }
+
+    pub fn last_page(&self) -> Option<i64> {
+        self.list.last_page(PER_PAGE)
+    }
+
+    /// "834" or "more than 1,000", for "Manage all … matching".
+    pub fn matching(&self) -> String {
+        match self.list.total {
+            Some(n) => crate::web::numbers::grouped(n),
+            None => format!("more than {}", crate::web::numbers::grouped(list::COUNT_CAP)),
+        }
+    }
+
+    /// The sort of a column, for its header: `aria-sort` value and the arrow shown.
+    pub fn sorted(&self, key: &str) -> Option<(&'static str, &'static str)> {
+        (self.sort == key).then(|| match key {
+            "updated" | "newest" => ("descending", "▼"),
+            _ => ("ascending", "▲"),
+        })
+    }
 }
 
 #[tracing::instrument(skip_all)]

@@ -61,12 +61,8 @@ impl UsersPage {
 
     /// "25–48 of 1,000" (or "0 of 0").
     pub fn position(&self) -> String {
-        if self.total == 0 {
-            return "0 of 0".into();
-        }
         let first = (self.page - 1) * PER_PAGE + 1;
-        let last = (first + self.users.len() as i64 - 1).max(first);
-        format!("{first}–{last} of {}", self.total)
+        crate::web::numbers::position(first, self.users.len(), Some(self.total), self.total)
     }
 
     /// The direction as the page says it.
