@@ -63,7 +63,7 @@ impl ContactsPage {
 
     /// The sort of a column, for its header: `aria-sort` value and the arrow shown.
     pub fn sorted(&self, key: &str) -> Option<(&'static str, &'static str)> {
-        (self.sort == key).then(|| match key {
+        (self.sort == key).then_some(match key {
             "updated" | "newest" => ("descending", "▼"),
             _ => ("ascending", "▲"),
         })
