@@ -77,7 +77,14 @@ INSERT INTO access_groups (name, description) VALUES
 INSERT INTO access_group_grants (group_id, team_id, user_id, level)
   SELECT g.id, t.id, NULL::bigint, 'edit' FROM access_groups g, teams t WHERE g.name = 'Poland' AND t.name = 'Sales'
   UNION ALL SELECT g.id, t.id, NULL::bigint, 'act' FROM access_groups g, teams t WHERE g.name = 'Finland' AND t.name = 'Marketing'
-  UNION ALL SELECT g.id, NULL::bigint, u.id, 'view' FROM access_groups g, demo_u u WHERE g.name = 'Partners' AND u.k = 'sales';
+  UNION ALL SELECT g.id, NULL::bigint, u.id, 'view' FROM access_groups g, demo_u u WHERE g.name = 'Partners' AND u.k = 'sales'
+  -- The sending operator sends to Finland's contacts (level act: edit and send).
+  UNION ALL SELECT g.id, NULL::bigint, u.id, 'act' FROM access_groups g, demo_u u WHERE g.name = 'Finland' AND u.k = 'operator';
+
+-- A shared newsletter template the marketer wrote: what the sending operator sends.
+INSERT INTO message_templates (owner_id, name, channel, subject, body, shared)
+SELECT id, 'Monthly newsletter', 'email', 'News from us, {first_name}', 'Hello {first_name}, here is what is new this month.', TRUE
+FROM demo_u WHERE k = 'marketer';
 
 -- 10,000 contacts spread over the owners (some have no main owner).
 INSERT INTO contacts (email, first_name, last_name, phone, company, category, main_owner_id, created_by)

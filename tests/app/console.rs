@@ -260,3 +260,54 @@ async fn the_contact_list_says_where_you_are() {
     assert!(page.contains("« First") && page.contains("Last »") && page.contains("Page 2 of 3"), "{page}");
     assert!(page.contains("aria-sort=\"ascending\""), "the sorted column is marked");
 }
+
+/// The API tokens page shows a request for each endpoint, and each works as shown.
+#[tokio::test]
+async fn every_example_request_on_the_tokens_page_works() {
+    use custodian::api_tokens::Scope;
+    use custodian::web::api::examples;
+    let app = spawn_app().await;
+    let (ada, b) = app.signed_in("ada@example.com", Role::Administrator).await;
+    crate::fixtures::contact(&mut app.conn(), "First", Some(ada));
+    let page = b.page("/api-tokens").await;
+    let all = examples::all(ada, "ada@example.com");
+    assert!(all.len() >= 9);
+    let (_, token) = custodian::api_tokens::create(&mut app.conn(), "Both", ada, &Scope::ALL).unwrap();
+    for e in &all {
+        // Shown (HTML-escaped) on the page.
+        let shown = e.curl(&app.address).replace('&', "&#38;").replace('"', "&#34;").replace('\'', "&#39;");
+        assert!(page.contains(&shown) || page.contains(&e.path.replace('&', "&#38;")), "{} is on the page", e.title);
+        let mut r = reqwest::Client::new()
+            .request(e.method.parse().unwrap(), format!("{}{}", app.address, e.path))
+            .bearer_auth(&token);
+        if let Some(body) = &e.body {
+            r = r.header("content-type", "application/json").body(body.clone());
+        }
+        let r = r.send().await.unwrap();
+        let status = r.status();
+        let text = r.text().await.unwrap();
+        assert!(status.is_success(), "{}: {status} {text}", e.title);
+    }
+}
+
+/// The demo's sending operator has a template and an audience they can actually send to.
+#[tokio::test]
+async fn the_demo_sending_operator_can_send_to_an_audience() {
+    use custodian::db::schema::{access_groups, message_templates};
+    let db = TestDb::new();
+    custodian::demo::seed(&mut db.conn()).unwrap();
+    let app = spawn_app_on(db, None).await;
+    let b = app.browser();
+    assert_eq!(b.login("operator@example.com", custodian::demo::DEMO_PASSWORD).await.status(), 303);
+    let template: i64 = message_templates::table.select(message_templates::id).first(&mut app.conn()).unwrap();
+    let finland: i64 = access_groups::table
+        .filter(access_groups::name.eq("Finland"))
+        .select(access_groups::id)
+        .first(&mut app.conn())
+        .unwrap();
+    let r = b.get(&format!("/send/preview?channel=email&template={template}&audience=group&group={finland}")).await;
+    assert_eq!(r.status(), 200);
+    let html = r.text().await.unwrap();
+    let sendable = html.split("id=\"count-recipients\"").nth(1).and_then(|s| s.split(['>', '<']).nth(1)).unwrap_or("");
+    assert!(sendable.trim().parse::<i64>().unwrap_or(0) > 0, "the operator has someone to send to: {html}");
+}

@@ -200,7 +200,7 @@ async fn browser_runs_a_bulk_action_through_preview_and_execute() {
     let chrome = crate::browser::Chrome::start().await;
     chrome.login(&app.address, "ada@example.com", TEST_PASSWORD).await;
     chrome.driver.goto(format!("{}/contacts?q=bulky", app.address)).await.unwrap();
-    chrome.click_through(By::LinkText("Manage all matching…")).await;
+    chrome.click_through(By::Id("manage-all")).await;
     chrome.wait_for(By::Id("f-tags")).await.send_keys("campaign-x").await.unwrap();
     chrome.click_through(By::Css("button.primary")).await;
     let matched = chrome.wait_for(By::Id("matched")).await.text().await.unwrap();

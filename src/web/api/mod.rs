@@ -3,6 +3,7 @@
 
 pub mod bearer;
 pub mod error;
+pub mod examples;
 pub mod openapi;
 pub mod tokens;
 pub mod v1;

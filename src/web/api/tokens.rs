@@ -12,7 +12,7 @@ use crate::validation::FieldErrors;
 use crate::web::layout::Layout;
 use crate::web::respond::{render, see_other};
 use actix_web::http::StatusCode;
-use actix_web::{web, HttpResponse};
+use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
 
 #[derive(Template)]
@@ -27,6 +27,9 @@ pub struct TokensPage {
     pub fresh: Option<String>,
     /// The scopes ticked on the form (what a refused form keeps).
     pub scopes: Vec<Scope>,
+    /// This site's address, for the examples.
+    pub base: String,
+    pub examples: Vec<super::examples::Example>,
 }
 
 impl TokensPage {
@@ -36,6 +39,7 @@ impl TokensPage {
 }
 
 async fn tokens_page(
+    req: &HttpRequest,
     viewer: &Viewer,
     db: &Db,
     name: String,
@@ -45,7 +49,17 @@ async fn tokens_page(
 ) -> Result<HttpResponse, AppError> {
     let tokens = db.run(|c| Ok(api_tokens::list(c)?)).await?;
     let status = if errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
-    let page = TokensPage { layout: viewer.layout("/api-tokens"), tokens, token_name: name, errors, fresh, scopes };
+    let info = req.connection_info();
+    let page = TokensPage {
+        layout: viewer.layout("/api-tokens"),
+        tokens,
+        token_name: name,
+        errors,
+        fresh,
+        scopes,
+        base: format!("{}://{}", info.scheme(), info.host()),
+        examples: super::examples::all(viewer.id(), &viewer.user.email),
+    };
     let mut res = render(page, status)?;
     // The page may carry a secret: keep it out of every cache.
     res.headers_mut()
@@ -54,14 +68,15 @@ async fn tokens_page(
 }
 
 /// The list of tokens and the form for a new one.
-pub async fn show(viewer: Viewer, db: web::Data<Db>) -> Result<HttpResponse, AppError> {
+pub async fn show(req: HttpRequest, viewer: Viewer, db: web::Data<Db>) -> Result<HttpResponse, AppError> {
     viewer.require(Perm::AdministrationSettings)?;
-    tokens_page(&viewer, &db, String::new(), vec![Scope::Authorization], FieldErrors::default(), None).await
+    tokens_page(&req, &viewer, &db, String::new(), vec![Scope::Authorization], FieldErrors::default(), None).await
 }
 
 /// Creates a token for the ticked scopes (`scope` fields) and shows it once.
 #[tracing::instrument(skip_all)]
 pub async fn create(
+    req: HttpRequest,
     viewer: Viewer,
     db: web::Data<Db>,
     form: web::Form<Vec<(String, String)>>,
@@ -81,7 +96,7 @@ pub async fn create(
         errors.add("scope", "Choose what the token is for.");
     }
     if !errors.is_empty() {
-        return tokens_page(&viewer, &db, name, scopes, errors, None).await;
+        return tokens_page(&req, &viewer, &db, name, scopes, errors, None).await;
     }
     let (n, actor, ip, chosen) = (name.clone(), viewer.id(), viewer.ip.clone(), scopes.clone());
     let token = db
@@ -95,7 +110,7 @@ pub async fn create(
             Ok(token)
         })
         .await?;
-    tokens_page(&viewer, &db, String::new(), vec![Scope::Authorization], errors, Some(token)).await
+    tokens_page(&req, &viewer, &db, String::new(), vec![Scope::Authorization], errors, Some(token)).await
 }
 
 /// Revokes a token: calls with it get 401 from now on.
