@@ -41,16 +41,20 @@ pub fn otpauth_url(secret: &str, account: &str) -> Option<String> {
     Some(totp(secret, account)?.get_url())
 }
 
-/// The enrolment picture: a QR code of `url`, as inline SVG drawn on the server.
+/// The enrolment picture: a QR code of `url`, as inline SVG drawn on the server (without the
+/// XML declaration, which HTML does not allow inline).
 pub fn qr_svg(url: &str) -> Option<String> {
     let code = qrcode::QrCode::new(url.as_bytes()).ok()?;
-    Some(
-        code.render::<qrcode::render::svg::Color>()
-            .min_dimensions(200, 200)
-            .dark_color(qrcode::render::svg::Color("#000000"))
-            .light_color(qrcode::render::svg::Color("#ffffff"))
-            .build(),
-    )
+    let svg = code
+        .render::<qrcode::render::svg::Color>()
+        .min_dimensions(200, 200)
+        .dark_color(qrcode::render::svg::Color("#000000"))
+        .light_color(qrcode::render::svg::Color("#ffffff"))
+        .build();
+    Some(match svg.find("<svg") {
+        Some(start) => svg[start..].to_string(),
+        None => svg,
+    })
 }
 
 /// The secret grouped by four characters, easier to type into an app by hand.

@@ -137,6 +137,7 @@ fn contacts_routes(cfg: &mut web::ServiceConfig) {
         .route("/import/{id:[0-9]+}", web::get().to(imports::job::show))
         .route("/import/{id:[0-9]+}", web::post().to(imports::job::start))
         .route("/import/{id:[0-9]+}/rejects.csv", web::get().to(imports::job::rejects_csv))
+        .route("/import/{id:[0-9]+}/progress", web::get().to(imports::job::progress))
         .route("/new", web::get().to(contacts::edit::new_form))
         .route("/new", web::post().to(contacts::edit::create))
         .route("/{id:[0-9]+}", web::get().to(contacts::card::show))

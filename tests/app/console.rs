@@ -233,29 +233,35 @@ async fn cancel_after_save_as_new_says_the_preset_stays() {
     assert!(!after.contains("Nothing was saved"));
 }
 
-/// The contact list says where you are: "1–50 of N" up to the count cap, "of more than" beyond,
-/// first/previous/next/last, the sorted column marked; and offers select-all on the page.
+/// The contact list says where you are: "1–50 of more than 50" for free, the exact count when
+/// asked ("Count them", up to the cap) or on the last page; first/previous/next/last; the
+/// sorted column marked; and a select-all box for the page.
 #[tokio::test]
 async fn the_contact_list_says_where_you_are() {
-    use custodian::contacts::list::COUNT_CAP;
     let app = spawn_app().await;
     let (ada, b) = app.signed_in("ada@example.com", Role::Administrator).await;
     diesel::sql_query(format!(
         "INSERT INTO contacts (first_name, last_name, email, main_owner_id) \
-         SELECT 'Bulk', 'N' || g, 'bulk' || g || '@x.test', {ada} FROM generate_series(1, {}) g",
-        COUNT_CAP + 1
+         SELECT 'Bulk', 'N' || g, 'bulk' || g || '@x.test', {ada} FROM generate_series(1, 1001) g"
     ))
     .execute(&mut app.conn())
     .unwrap();
     let page = b.page("/contacts").await;
-    assert!(page.contains("<p id=\"position\">1–50 of more than 1,000</p>"), "{page}");
-    assert!(page.contains("Manage all more than 1,000 matching…"));
-    assert!(!page.contains("Last »"), "no last page without an exact count");
+    assert!(page.contains("<p id=\"position\">1–50 of more than 50 · <a href=\"/contacts?"), "{page}");
+    assert!(page.contains("id=\"count-all\">Count them</a>"));
+    assert!(page.contains(">Manage all matching…<"));
+    assert!(!page.contains("Last »"), "no last page without a count");
     assert!(page.contains("id=\"select-page\" data-select-all=\"ids\""));
+    let page = b.page("/contacts?count=all").await;
+    assert!(page.contains("<p id=\"position\">1–50 of 1,001</p>"), "{page}");
+    assert!(page.contains("Manage all 1,001 matching…") && page.contains("Last »") && page.contains("Page 1 of 21"));
+    assert!(page.contains("&#38;page=2&#38;count=all"), "the pager keeps counting");
+    // The last page knows its total without counting: bulk100, bulk1000, bulk1001.
     let page = b.page("/contacts?q=bulk100").await;
-    // bulk100, bulk1000, bulk1001.
     assert!(page.contains("<p id=\"position\">1–3 of 3</p>"), "{page}");
     let page = b.page("/contacts?q=bulk1&sort=name&page=2").await;
+    assert!(page.contains("<p id=\"position\">51–100 of more than 100"), "{page}");
+    let page = b.page("/contacts?q=bulk1&sort=name&page=2&count=all").await;
     assert!(page.contains("<p id=\"position\">51–100 of 113</p>"), "{page}");
     assert!(page.contains("« First") && page.contains("Last »") && page.contains("Page 2 of 3"), "{page}");
     assert!(page.contains("aria-sort=\"ascending\""), "the sorted column is marked");
@@ -310,4 +316,30 @@ async fn the_demo_sending_operator_can_send_to_an_audience() {
     let html = r.text().await.unwrap();
     let sendable = html.split("id=\"count-recipients\"").nth(1).and_then(|s| s.split(['>', '<']).nth(1)).unwrap_or("");
     assert!(sendable.trim().parse::<i64>().unwrap_or(0) > 0, "the operator has someone to send to: {html}");
+}
+
+/// The audit log reads like a history: an action picker, actors and objects as links, users
+/// in before/after by email instead of by id.
+#[tokio::test]
+async fn the_audit_log_names_users_and_links_objects() {
+    let app = spawn_app().await;
+    let (ada, b) = app.signed_in("ada@example.com", Role::Administrator).await;
+    let sam = app.create_user("sam@example.com", Role::Salesperson);
+    let contact = crate::fixtures::contact(&mut app.conn(), "Owned", Some(sam));
+    let card = format!("/contacts/{contact}");
+    let r = b.submit(&card, &format!("{card}/owners"), &[("op", "set_me")]).await;
+    assert_eq!(r.status(), 303);
+    let page = b.page("/audit?action=contact.set_main_owner").await;
+    assert!(
+        page.contains(&format!("sam@example.com (#{sam})")) && page.contains(&format!("ada@example.com (#{ada})")),
+        "{page}"
+    );
+    assert!(
+        page.contains("<option value=\"contact.set_main_owner\" selected>contact: set main owner</option>"),
+        "{page}"
+    );
+    assert!(page.contains(&format!("<a href=\"/contacts/{contact}\">contact #{contact}</a>")));
+    assert!(page.contains(&format!("<a href=\"/users/{ada}\">ada@example.com</a>")));
+    let history = b.page(&card).await;
+    assert!(history.contains(&format!("sam@example.com (#{sam})")), "the card's history too");
 }

@@ -311,8 +311,17 @@ async fn a_running_import_shows_its_progress_and_refreshes() {
     run.batch_execute("BEGIN").unwrap();
     assert!(custodian::imports::run::claim(&mut run, id).unwrap());
     let html = mia.page(&page).await;
-    assert!(html.contains("<meta http-equiv=\"refresh\" content=\"2\">"));
+    // Issue #14: no meta refresh; a live region follows the job's progress (JSON).
+    assert!(!html.contains("http-equiv=\"refresh\""));
+    assert!(html.contains(&format!(
+        "data-progress-url=\"/contacts/import/{id}/progress\" role=\"status\" aria-live=\"polite\""
+    )));
     assert!(html.contains("50 of 200 rows read (25%)"));
+    let p: serde_json::Value = mia.get(&format!("{page}/progress")).await.json().await.unwrap();
+    assert_eq!(
+        (p["status"].as_str(), p["processed"].as_i64(), p["percent"].as_i64()),
+        (Some("running"), Some(50), Some(25))
+    );
     // Its instance stops: nothing of it was saved, and the page no longer counts its rows.
     run.batch_execute("ROLLBACK").unwrap();
     let html = mia.page(&page).await;

@@ -30,6 +30,7 @@ mod presets;
 mod presets_browser;
 mod scim;
 mod scim_groups;
+mod screens;
 mod security;
 mod segments;
 mod send;

@@ -459,20 +459,31 @@ fn filters(c: &Case) -> Filters {
 
 /// Times `list::page` (the three queries the page runs) `n` times after a warm-up.
 fn sql_bench(conn: &mut PgConnection, c: &Case, n: usize) -> anyhow::Result<(Stats, usize)> {
+    sql_bench_counting(conn, c, n, list::Counting::No, "")
+}
+
+/// [`sql_bench`] with the page's count (what "Count them" asks for), labelled `what`.
+fn sql_bench_counting(
+    conn: &mut PgConnection,
+    c: &Case,
+    n: usize,
+    counting: list::Counting,
+    what: &str,
+) -> anyhow::Result<(Stats, usize)> {
     let s = subject(conn, c.email)?;
     let f = filters(c);
     let mut rows = 0;
     for _ in 0..n.min(20) {
-        rows = list::page(conn, &s, &f, Sort::parse(c.sort), c.page, PER_PAGE)?.rows.len();
+        rows = list::page(conn, &s, &f, Sort::parse(c.sort), c.page, PER_PAGE, counting)?.rows.len();
     }
     let mut samples = Vec::with_capacity(n);
     let wall = Instant::now();
     for _ in 0..n {
         let t = Instant::now();
-        list::page(conn, &s, &f, Sort::parse(c.sort), c.page, PER_PAGE)?;
+        list::page(conn, &s, &f, Sort::parse(c.sort), c.page, PER_PAGE, counting)?;
         samples.push(t.elapsed());
     }
-    Ok((Stats::of(&format!("SQL `list::page`: {}", c.label), samples, wall.elapsed(), ""), rows))
+    Ok((Stats::of(&format!("SQL `list::page`{what}: {}", c.label), samples, wall.elapsed(), ""), rows))
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -716,6 +727,13 @@ async fn measure(a: MeasureArgs) -> anyhow::Result<()> {
         let (st, got) = sql_bench(&mut conn, c, n)?;
         println!("{}  ({got} rows)", st.row());
         sql_p.insert(c.label, (st.p50, st.p99));
+        rows.push(st);
+    }
+    // "Count them" (?count=all, up to list::COUNT_CAP): on request only, as it costs more.
+    for c in &CASES[..2] {
+        let counting = list::Counting::UpTo(list::COUNT_CAP);
+        let (st, got) = sql_bench_counting(&mut conn, c, n / 4, counting, " with Count them")?;
+        println!("{}  ({got} rows)", st.row());
         rows.push(st);
     }
 

@@ -33,6 +33,9 @@ pub struct AuditPage {
     /// The cursor of the next (older) page, when there is one.
     pub next_before: Option<i64>,
     pub paged: bool,
+    /// The actions and object types the log holds (the filter's pickers).
+    pub actions: Vec<String>,
+    pub object_types: Vec<String>,
 }
 
 impl AuditPage {
@@ -48,17 +51,27 @@ pub async fn show(viewer: Viewer, db: web::Data<Db>, q: web::Query<AuditQuery>) 
     viewer.require(Perm::AdministrationAuditView)?;
     let AuditQuery { filters, before } = q.into_inner();
     let (f, who) = (filters.clone(), viewer.access());
-    let (errors, mut rows) = db
+    let (errors, mut rows, (actions, object_types)) = db
         .run(move |c| {
             let mut errors = FieldErrors::default();
             let parsed = f.parse(c, &mut errors)?;
             let mut rows = query::page(c, &parsed, before, PER_PAGE + 1)?;
             query::redact(c, &who.subject(), &mut rows)?;
-            Ok((errors, rows))
+            query::name_users(c, &mut rows)?;
+            Ok((errors, rows, query::choices(c)?))
         })
         .await?;
     let more = rows.len() as i64 > PER_PAGE;
     rows.truncate(PER_PAGE as usize);
     let next_before = if more { rows.last().map(|r| r.id) } else { None };
-    page(AuditPage { layout: viewer.layout("/audit"), f: filters, errors, rows, next_before, paged: before.is_some() })
+    page(AuditPage {
+        layout: viewer.layout("/audit"),
+        f: filters,
+        errors,
+        rows,
+        next_before,
+        paged: before.is_some(),
+        actions,
+        object_types,
+    })
 }

@@ -41,6 +41,12 @@ impl Row {
         self.at.format("%Y-%m-%d %H:%M:%S").to_string()
     }
 
+    /// The time for `<time datetime>`: whole seconds (HTML allows at most three digits of
+    /// fraction; PostgreSQL keeps six).
+    pub fn at_machine(&self) -> String {
+        self.at.format("%Y-%m-%dT%H:%M:%SZ").to_string()
+    }
+
     pub fn actor_display(&self) -> String {
         let who = match (&self.actor_email, self.actor_id) {
             (Some(e), _) => e.clone(),
@@ -51,6 +57,28 @@ impl Row {
             Some(via) => format!("{via} (acting for {who})"),
             None => who,
         }
+    }
+
+    /// Where the object lives, when it has a page.
+    pub fn object_href(&self) -> Option<String> {
+        let id = self.object_id.as_deref().filter(|id| id.chars().all(|c| c.is_ascii_digit()))?;
+        let base = match self.object_type.as_str() {
+            "user" => "/users",
+            "contact" => "/contacts",
+            "team" => "/teams",
+            "access_group" => "/access-groups",
+            "preset" => "/presets",
+            "automation_rule" => "/automation",
+            "template" | "message_template" => "/templates",
+            "segment" => "/segments",
+            _ => return None,
+        };
+        Some(format!("{base}/{id}"))
+    }
+
+    /// The action in words: "team.member_add" → "team: member add".
+    pub fn action_words(&self) -> String {
+        words(&self.action)
     }
 
     pub fn object_display(&self) -> String {
@@ -86,6 +114,14 @@ impl Row {
             // Missing and null read the same.
             .filter(|c| c.before != c.after)
             .collect()
+    }
+}
+
+/// An action key in words: "team.member_add" → "team: member add".
+pub fn words(action: &str) -> String {
+    match action.split_once('.') {
+        Some((object, verb)) => format!("{}: {}", object.replace('_', " "), verb.replace('_', " ")),
+        None => action.replace('_', " "),
     }
 }
 

@@ -22,6 +22,8 @@ pub struct ListQuery {
     filters: Filters,
     page: Option<i64>,
     sort: Option<String>,
+    /// `count=all`: count the matches (up to `list::COUNT_CAP`), which costs more than the page.
+    count: Option<String>,
 }
 
 #[derive(Template)]
@@ -33,6 +35,8 @@ pub struct ContactsPage {
     pub groups: Vec<(i64, String)>,
     pub sort: &'static str,
     pub page: i64,
+    /// The matches were counted on request (links keep asking).
+    pub counted: bool,
     pub can_create: bool,
     pub can_manage: bool,
     pub can_export: bool,
@@ -41,12 +45,24 @@ pub struct ContactsPage {
 
 impl ContactsPage {
     pub fn link(&self, page: i64, sort: &str) -> String {
-        format!("{}&sort={sort}&page={page}", self.filters.query_string())
+        let count = if self.counted { "&count=all" } else { "" };
+        format!("{}&sort={sort}&page={page}{count}", self.filters.query_string())
+    }
+
+    /// This page, with the matches counted.
+    pub fn count_link(&self) -> String {
+        format!("{}&sort={}&page={}&count=all", self.filters.query_string(), self.sort, self.page)
     }
 
     /// "1–50 of 834" or "1–50 of more than 1,000".
     pub fn position(&self) -> String {
-        crate::web::numbers::position(self.list.first, self.list.rows.len(), self.list.total, list::COUNT_CAP)
+        let shown = self.list.rows.len();
+        match self.list.total {
+            Some(n) => crate::web::numbers::position(self.list.first, shown, Some(n), n),
+            // Counted and over the cap, or not counted: "more than" what is known.
+            None if self.counted => crate::web::numbers::position(self.list.first, shown, None, list::COUNT_CAP),
+            None => crate::web::numbers::position(self.list.first, shown, None, self.list.at_least - 1),
+        }
     }
 
     pub fn last_page(&self) -> Option<i64> {
@@ -55,9 +71,10 @@ impl ContactsPage {
 
     /// "834" or "more than 1,000", for "Manage all … matching".
     pub fn matching(&self) -> String {
-        match self.list.total {
-            Some(n) => crate::web::numbers::grouped(n),
-            None => format!("more than {}", crate::web::numbers::grouped(list::COUNT_CAP)),
+        match (self.list.total, self.counted) {
+            (Some(n), _) => crate::web::numbers::grouped(n),
+            (None, true) => format!("more than {}", crate::web::numbers::grouped(list::COUNT_CAP)),
+            (None, false) => String::new(),
         }
     }
 
@@ -78,10 +95,12 @@ pub async fn show(viewer: Viewer, db: web::Data<Db>, q: web::Query<ListQuery>) -
     let page_no = q.page.unwrap_or(1).clamp(1, 10_000);
     let who = viewer.access();
     let filters = q.filters.clone();
+    let counted = q.count.as_deref() == Some("all");
+    let counting = if counted { list::Counting::UpTo(list::COUNT_CAP) } else { list::Counting::No };
     let (list, groups) = db
         .run(move |c| {
             let s = who.subject();
-            let list = list::page(c, &s, &filters, sort, page_no, PER_PAGE)?;
+            let list = list::page(c, &s, &filters, sort, page_no, PER_PAGE, counting)?;
             let groups = access_groups::table
                 .select((access_groups::id, access_groups::name))
                 .order(access_groups::name)
@@ -96,6 +115,7 @@ pub async fn show(viewer: Viewer, db: web::Data<Db>, q: web::Query<ListQuery>) -
         groups,
         sort: sort.key(),
         page: page_no,
+        counted,
         can_create: viewer.has(Perm::ContactsCreate),
         can_manage: viewer.has(Perm::ContactsAssign) || viewer.has(Perm::ContactsEdit),
         can_export: crate::web::export::refusal(&viewer).is_none(),

@@ -1,5 +1,5 @@
 //! /contacts/import/{id}: the column-mapping page of an uploaded file; once started, the
-//! job's progress (the page refreshes itself while it runs) and its report; and
+//! job's progress (followed live through /progress while it runs) and its report; and
 //! /contacts/import/{id}/rejects.csv, the rejected rows as CSV.
 
 use crate::auth::Viewer;
@@ -80,6 +80,18 @@ async fn load(
         Ok((j, groups, rejects))
     })
     .await
+}
+
+/// GET /contacts/import/{id}/progress: the job's progress as JSON, for its page to follow.
+pub async fn progress(viewer: Viewer, db: web::Data<Db>, path: web::Path<i64>) -> Result<HttpResponse, AppError> {
+    super::require(&viewer)?;
+    let (job, _, _) = load(&viewer, &db, path.into_inner()).await?;
+    Ok(HttpResponse::Ok().json(serde_json::json!({
+        "status": job.status,
+        "processed": job.processed,
+        "total": job.total,
+        "percent": job.percent(),
+    })))
 }
 
 pub async fn show(viewer: Viewer, db: web::Data<Db>, path: web::Path<i64>) -> Result<HttpResponse, AppError> {

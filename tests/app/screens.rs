@@ -1,0 +1,212 @@
+//! Issue #14, "every screen, measured": each screen, opened by each demo role that may open
+//! it, in headless Chromium at phone width (390 px), gets no critical or serious violation
+//! from axe-core and does not scroll sideways; the HTML the server sent gets no error from the
+//! W3C Nu HTML Checker (vnu). The tools are test-only npm packages in tests/a11y, installed
+//! by `npm ci --prefix tests/a11y` (bash .ci/run does it); vnu runs on Java.
+
+use crate::browser::Chrome;
+use crate::helpers::*;
+use custodian::db::schema::{access_groups, automation_rules, forms, message_templates, presets, teams, users};
+use diesel::prelude::*;
+use std::path::{Path, PathBuf};
+
+const TOOLS: &str = "tests/a11y/node_modules";
+/// The demo logins checked (the manager signs in with a second factor; every screen they open
+/// is opened by one of these too).
+const ROLES: [&str; 5] =
+    ["admin@example.com", "marketer@example.com", "sales@example.com", "operator@example.com", "user@example.com"];
+
+fn tool(rel: &str) -> PathBuf {
+    let p = Path::new(env!("CARGO_MANIFEST_DIR")).join(TOOLS).join(rel);
+    assert!(p.exists(), "{} is missing: npm ci --prefix tests/a11y (bash .ci/run does it)", p.display());
+    p
+}
+
+fn first(c: &mut PgConnection, sql: &str) -> i64 {
+    #[derive(QueryableByName)]
+    struct Id {
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        id: i64,
+    }
+    diesel::sql_query(sql).get_result::<Id>(c).map(|r| r.id).unwrap_or(0)
+}
+
+/// Every screen's address (GET), with ids from the demo data.
+fn screens(c: &mut PgConnection, email: &str) -> Vec<String> {
+    let me: i64 = users::table.filter(users::email.eq(email)).select(users::id).first(c).unwrap();
+    let other: i64 = users::table.filter(users::id.ne(me)).select(users::id).order(users::id.desc()).first(c).unwrap();
+    let contact = first(
+        c,
+        &format!(
+            "SELECT coalesce(min(id), (SELECT min(id) FROM contacts)) AS id FROM contacts WHERE main_owner_id = {me}"
+        ),
+    );
+    let team: i64 = teams::table.select(teams::id).first(c).unwrap();
+    let group: i64 = access_groups::table.select(access_groups::id).first(c).unwrap();
+    let preset: i64 = presets::table.filter(presets::system_role.is_null()).select(presets::id).first(c).unwrap_or(1);
+    let template: i64 = message_templates::table.select(message_templates::id).first(c).unwrap();
+    let rule: i64 = automation_rules::table.select(automation_rules::id).first(c).unwrap_or(0);
+    let form: String = forms::table.select(forms::public_key).first(c).unwrap_or_default();
+    let mut all: Vec<String> = [
+        "/",
+        "/account",
+        "/notifications",
+        "/contacts",
+        "/contacts/new",
+        "/contacts/manage",
+        "/contacts/import",
+        "/users",
+        "/users/new",
+        "/presets",
+        "/presets/new",
+        "/presets/compare",
+        "/teams",
+        "/teams/new",
+        "/access-groups",
+        "/access-groups/new",
+        "/segments",
+        "/segments/new",
+        "/forms",
+        "/automation",
+        "/automation/new",
+        "/templates",
+        "/templates/new",
+        "/send",
+        "/outbox",
+        "/audit",
+        "/api-tokens",
+        "/settings/two-factor",
+        "/settings/sign-in",
+        "/settings/provisioning",
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect();
+    all.extend([
+        format!("/contacts/{contact}"),
+        format!("/contacts/{contact}?confirm=set_me"),
+        format!("/users/{me}"),
+        format!("/users/{other}"),
+        format!("/users/{other}/delete"),
+        format!("/users/{other}/deactivate"),
+        format!("/presets/{preset}"),
+        format!("/presets/compare?a=p:{preset}&b=u:{other}"),
+        format!("/teams/{team}"),
+        format!("/teams/{team}/delete"),
+        format!("/access-groups/{group}"),
+        format!("/templates/{template}"),
+        format!("/send/preview?channel=email&template={template}&audience=group&group={group}"),
+    ]);
+    if rule > 0 {
+        all.push(format!("/automation/{rule}"));
+    }
+    if !form.is_empty() {
+        all.push(format!("/f/{form}"));
+    }
+    all
+}
+
+#[derive(Debug)]
+struct Finding {
+    who: String,
+    path: String,
+    what: String,
+}
+
+#[tokio::test]
+async fn every_screen_passes_axe_and_the_html_checker_at_phone_width() {
+    let axe = std::fs::read_to_string(tool("axe-core/axe.min.js")).unwrap();
+    let vnu = tool("vnu-jar/build/dist/vnu.jar");
+    let db = TestDb::new();
+    custodian::demo::seed(&mut db.conn()).unwrap();
+    // A public form and a rule, so their screens have something to show.
+    let mut c = db.conn();
+    let admin: i64 = users::table.filter(users::email.eq("admin@example.com")).select(users::id).first(&mut c).unwrap();
+    diesel::sql_query(format!(
+        "INSERT INTO forms (name, public_key, tags, group_ids, enabled, saved_by) VALUES ('Contact us', 'screenscheckform000000000', '{{}}', '{{}}', TRUE, {admin})"
+    ))
+    .execute(&mut c)
+    .unwrap();
+    let app = spawn_app_on(db, None).await;
+    let html_dir = std::env::temp_dir().join(format!("custodian-screens-{}", rand::random::<u64>()));
+    std::fs::create_dir_all(&html_dir).unwrap();
+    let chrome = Chrome::start().await;
+    chrome.driver.set_window_rect(0, 0, 390, 844).await.unwrap();
+    let mut findings = Vec::new();
+    let mut visited = 0;
+    let mut roles: Vec<Option<&str>> = ROLES.iter().map(|r| Some(*r)).collect();
+    roles.push(None);
+    for who in roles {
+        let http = app.browser();
+        let paths = match who {
+            Some(email) => {
+                assert_eq!(http.login(email, custodian::demo::DEMO_PASSWORD).await.status(), 303, "{email}");
+                chrome.login(&app.address, email, custodian::demo::DEMO_PASSWORD).await;
+                screens(&mut app.conn(), email)
+            }
+            None => vec!["/login".to_string(), "/f/screenscheckform000000000".to_string()],
+        };
+        let label = who.unwrap_or("anonymous").to_string();
+        for path in paths {
+            let r = http.get(&path).await;
+            if r.status() != 200 {
+                continue; // Not a screen this role opens.
+            }
+            visited += 1;
+            let html = r.text().await.unwrap();
+            let file = format!("{}{}.html", label.replace(['@', '.'], "_"), path.replace(['/', '?', '&', '='], "_"));
+            std::fs::write(html_dir.join(&file), &html).unwrap();
+            chrome.driver.goto(format!("{}{path}", app.address)).await.unwrap();
+            chrome.driver.execute(axe.as_str(), Vec::new()).await.unwrap();
+            let script = "const done = arguments[arguments.length - 1];
+                axe.run(document, { resultTypes: ['violations'] }).then(r => done(r.violations
+                  .filter(v => v.impact === 'critical' || v.impact === 'serious')
+                  .map(v => v.impact + ' ' + v.id + ': ' + v.help + ' — ' + v.nodes.map(n => n.target.join(' ')).slice(0, 3).join(', '))))
+                  .catch(e => done(['axe failed: ' + e]));";
+            let violations: Vec<String> =
+                chrome.driver.execute_async(script, Vec::new()).await.unwrap().convert().unwrap();
+            for v in violations {
+                findings.push(Finding { who: label.clone(), path: path.clone(), what: format!("axe {v}") });
+            }
+            let widths: Vec<i64> = chrome
+                .driver
+                .execute("return [document.documentElement.scrollWidth, window.innerWidth];", Vec::new())
+                .await
+                .unwrap()
+                .convert()
+                .unwrap();
+            if widths[0] > widths[1] {
+                findings.push(Finding {
+                    who: label.clone(),
+                    path: path.clone(),
+                    what: format!("scrolls sideways at phone width: {} px wide in {} px", widths[0], widths[1]),
+                });
+            }
+        }
+        if who.is_some() {
+            chrome.driver.delete_all_cookies().await.unwrap();
+        }
+    }
+    chrome.quit().await;
+    assert!(visited > 60, "only {visited} screens were opened");
+    // The HTML as sent, every page at once.
+    let out = std::process::Command::new("java")
+        .arg("-jar")
+        .arg(&vnu)
+        .args(["--errors-only", "--format", "gnu"])
+        .arg(&html_dir)
+        .output()
+        .expect("java (the HTML checker runs on it)");
+    let report = format!("{}{}", String::from_utf8_lossy(&out.stderr), String::from_utf8_lossy(&out.stdout));
+    for line in report.lines().filter(|l| l.contains("error")) {
+        let line = line.replace(&format!("{}/", html_dir.display()), "").replace("\"file:", "\"");
+        findings.push(Finding { who: "vnu".into(), path: String::new(), what: line });
+    }
+    let _ = std::fs::remove_dir_all(&html_dir);
+    assert!(
+        findings.is_empty(),
+        "{} findings on {visited} screens:\n{}",
+        findings.len(),
+        findings.iter().map(|f| format!("{} {} — {}", f.who, f.path, f.what)).collect::<Vec<_>>().join("\n")
+    );
+}
