@@ -57,6 +57,55 @@ pub fn contacts(conn: &mut PgConnection, contact_ids: &[i64]) -> QueryResult<Vec
         .collect()
 }
 
+/// The facts a contact not yet created would have, with main owner `owner` in access groups
+/// `groups` (not confidential, no co-owners): what an import decides about its new contacts.
+pub fn new_contact(conn: &mut PgConnection, owner: Option<i64>, groups: &[i64]) -> QueryResult<ContactFacts> {
+    use crate::db::schema::{access_group_grants as g, access_groups, team_members, teams};
+    let owner_teams = match owner {
+        Some(o) => team_members::table
+            .inner_join(teams::table)
+            .inner_join(users::table)
+            .filter(team_members::user_id.eq(o))
+            .select((teams::id, teams::name, teams::manager_id, users::email))
+            .load::<(i64, String, Option<i64>, String)>(conn)?
+            .into_iter()
+            .map(|(team_id, team_name, manager_id, member_email)| OwnerTeam {
+                team_id,
+                team_name,
+                manager_id,
+                member_id: o,
+                member_email,
+                member_is_main_owner: true,
+            })
+            .collect(),
+        None => Vec::new(),
+    };
+    let grants = g::table
+        .inner_join(access_groups::table)
+        .left_join(teams::table.on(g::team_id.eq(teams::id.nullable())))
+        .filter(g::group_id.eq_any(groups))
+        .select((g::group_id, access_groups::name, g::user_id, g::team_id, teams::name.nullable(), g::level))
+        .load::<(i64, String, Option<i64>, Option<i64>, Option<String>, String)>(conn)?
+        .into_iter()
+        .map(|(group_id, group_name, user_id, team_id, team_name, level)| Grant {
+            group_id,
+            group_name,
+            user_id,
+            team_id,
+            team_name,
+            level: level.parse().unwrap_or(Level::None),
+        })
+        .collect();
+    Ok(ContactFacts {
+        contact_id: 0,
+        main_owner: owner,
+        confidential: false,
+        co_owners: Vec::new(),
+        owner_teams,
+        grants,
+    })
+}
+
 /// Decodes a JSON list of the `contact_facts` view.
 fn json<T: serde::de::DeserializeOwned>(text: &str) -> QueryResult<T> {
     serde_json::from_str(text).map_err(|e| diesel::result::Error::DeserializationError(Box::new(e)))

@@ -34,10 +34,17 @@ fn dry_run(conn: &mut PgConnection, s: &Subject, matched: &[i64], spec: &Spec) -
     let mut report = Report { matched: matched.len() as i64, ..Report::default() };
     let sums = run::load_editable(conn, s, matched)?;
     report.editable = sums.0;
-    if run::counts_exactly(spec) {
+    // Only removing an owner or a group can take a contact out of the user's sight: then the
+    // preview runs the statements for real in a savepoint it rolls back, and looks.
+    let may_lose_sight = spec.remove_owner.is_some() || spec.remove_group.is_some();
+    if run::counts_exactly(spec) && !may_lose_sight {
         run::apply(conn, spec, Mode::Count, &mut report)?;
     } else {
-        rolled_back(conn, |c| run::apply(c, spec, Mode::Execute, &mut report))?;
+        rolled_back(conn, |c| {
+            run::apply(c, spec, Mode::Execute, &mut report)?;
+            report.lost_sight = run::lost_sight(c, s)?;
+            Ok(())
+        })?;
     }
     let sample = run::sample_ids(conn, SAMPLE)?;
     let before = run::states(conn, &sample)?;
@@ -156,6 +163,7 @@ pub fn execute(
         let mut report = Report { matched: matched.len() as i64, editable: count, ..Report::default() };
         run::apply(c, &spec, Mode::Execute, &mut report)?;
         report.changed_ids = run::changed_ids(c)?;
+        report.lost_sight = run::lost_sight(c, s)?;
         add_no_right(&mut report);
         diesel::update(bulk_runs::table.find(run_id)).set(bulk_runs::executed_at.eq(Utc::now())).execute(c)?;
         audit::Entry::new(Some(s.user_id), "contact.bulk", "bulk_run", run_id)
@@ -164,6 +172,7 @@ pub fn execute(
                 "matched": report.matched,
                 "changes": report.changes,
                 "skipped": report.skipped,
+                "lost_sight": report.lost_sight,
                 "contact_ids": report.changed_ids,
             }))
             .ip(ip)

@@ -60,6 +60,9 @@ pub struct Report {
     pub changed: i64,
     /// Their ids (after an execution; a preview only counts them).
     pub changed_ids: Vec<i64>,
+    /// Changed contacts the user no longer sees once the run is done (the run removed the
+    /// owner or group that gave them access): said before the run and after it.
+    pub lost_sight: i64,
     pub sample: Vec<SampleRow>,
 }
 
@@ -145,6 +148,18 @@ pub fn apply(conn: &mut PgConnection, spec: &Spec, mode: Mode, report: &mut Repo
     }
     report.changed = count(conn, "SELECT count(DISTINCT id) AS n FROM bulk_changed")?;
     Ok(())
+}
+
+/// How many contacts the last executed [`apply`] changed that `s` no longer sees.
+pub fn lost_sight(conn: &mut PgConnection, s: &Subject) -> QueryResult<i64> {
+    count(
+        conn,
+        &format!(
+            "SELECT count(*) AS n FROM (SELECT DISTINCT id FROM bulk_changed) ch JOIN contacts c ON c.id = ch.id \
+             WHERE NOT ({})",
+            filter::reaches(s, Level::View)
+        ),
+    )
 }
 
 /// The contacts the last [`apply`] changed (or would change), ascending.

@@ -172,6 +172,8 @@ async fn import_keeps_good_rows_reports_bad_ones_and_applies_tags_groups_owner()
         ("group", gs.as_str()),
         ("owner", "olga@example.com"),
         ("dedup", "update"),
+        // Mia will not see Olga's new contacts (issue #14 asks first): she confirms.
+        ("hidden_ok", "1"),
     ];
     let id = import(&app, &mia, csv, &fields).await;
     assert_eq!(counts(&app, id), (2, 0, 0, 4));
@@ -490,4 +492,29 @@ async fn rows_without_an_email_are_rejected_unless_the_import_creates_them() {
         .get_result(&mut app.conn())
         .unwrap();
     assert_eq!(n, 1);
+}
+
+/// Issue #14: an import whose new contacts the importer would not see asks first.
+#[tokio::test]
+async fn an_import_that_hides_its_contacts_from_the_importer_asks_first() {
+    let app = spawn_app().await;
+    let (_, mia) = app.signed_in("mia@example.com", Role::Marketer).await;
+    app.create_user("olga@example.com", Role::Salesperson);
+    let csv = "Email;First name\nann@x.test;Ann";
+    let r = upload(&mia, csv).await;
+    let page = location(&r);
+    let fields = [("map_0", "email"), ("map_1", "first_name"), ("owner", "olga@example.com"), ("dedup", "update")];
+    let r = mia.submit(&page, &page, &fields).await;
+    assert_eq!(r.status(), 422);
+    let html = r.text().await.unwrap();
+    assert!(
+        html.contains("You will not see the contacts this import creates") && html.contains("name=\"hidden_ok\""),
+        "{html}"
+    );
+    let status: String = import_jobs::table.select(import_jobs::status).first(&mut app.conn()).unwrap();
+    assert_eq!(status, "uploaded", "nothing started");
+    // Owning them herself needs no confirmation.
+    let id =
+        import(&app, &mia, csv, &[("map_0", "email"), ("map_1", "first_name"), ("owner", "mia@example.com")]).await;
+    assert_eq!(counts(&app, id).0, 1);
 }

@@ -213,3 +213,32 @@ async fn browser_runs_a_bulk_action_through_preview_and_execute() {
     }
     chrome.quit().await;
 }
+
+/// Issue #14: a run that takes contacts out of the user's own sight says so before (preview)
+/// and after (report), with the same number.
+#[tokio::test]
+async fn a_run_that_hides_contacts_from_the_user_warns_first() {
+    let app = spawn_app().await;
+    let (sam, b) = app.signed_in("sam@example.com", Role::Salesperson).await;
+    app.override_key(sam, "contacts.assign", true);
+    let olga = app.create_user("olga@example.com", Role::Salesperson);
+    let c = &mut app.conn();
+    let theirs = contact(c, "Theirs", Some(olga));
+    co_owner(c, theirs, sam, false);
+    let mine = contact(c, "Mine", Some(sam));
+    let ids = format!("ids={theirs}&ids={mine}");
+    let r = preview(
+        &b,
+        &ids,
+        &[("ids", &theirs.to_string()), ("ids", &mine.to_string()), ("remove_owner", "sam@example.com")],
+    )
+    .await;
+    assert_eq!(r.status(), 200);
+    let html = r.text().await.unwrap();
+    assert!(html.contains("After this run you will no longer see 1 of the contacts it changes"), "{html}");
+    let done = execute(&b, &html).await.text().await.unwrap();
+    assert!(done.contains("You no longer see 1 of the contacts this run changed"), "{done}");
+    // A run that hides nothing says nothing.
+    let r = preview(&b, &format!("ids={mine}"), &[("ids", &mine.to_string()), ("tags", "x")]).await;
+    assert!(!r.text().await.unwrap().contains("id=\"lost-sight\""));
+}

@@ -86,6 +86,7 @@ async fn preview_counts_and_sample_match_the_execution() {
             assert_eq!(preview.changes, done.changes, "{what}");
             assert_eq!(preview.skipped, done.skipped, "{what}");
             assert_eq!(preview.changed, done.changed, "{what}");
+            assert_eq!(preview.lost_sight, done.lost_sight, "{what}");
             assert_eq!(done.changed, done.changed_ids.len() as i64, "{what}");
             // One action: every matched contact is changed or left alone for one listed reason
             // (issue #14: the numbers add up).

@@ -30,6 +30,8 @@ pub struct MapForm {
     pub dedup: String,
     /// "create" or "reject" (the default): what becomes of rows without an email.
     pub without_email: String,
+    /// The importer confirmed an import whose new contacts they will not see.
+    pub hidden_ok: bool,
 }
 
 #[derive(Template)]
@@ -125,6 +127,7 @@ fn parse_form(pairs: Vec<(String, String)>, n: usize) -> MapForm {
             "owner" => f.owner = v,
             "dedup" => f.dedup = v,
             "without_email" => f.without_email = v,
+            "hidden_ok" => f.hidden_ok = v == "1",
             "group" => f.groups.extend(v.parse::<i64>().ok()),
             k => {
                 if let Some(i) = k.strip_prefix("map_").and_then(|i| i.parse::<usize>().ok()).filter(|i| *i < n) {
@@ -200,6 +203,21 @@ pub async fn start(
             StatusCode::UNPROCESSABLE_ENTITY,
         );
     };
+    // Warn before the import hides what it creates from the importer (another main owner, and
+    // no group or team that lets them see it): they confirm, or change the owner.
+    if !f.hidden_ok {
+        let (who, groups_chosen) = (viewer.access(), f.groups.clone());
+        let facts = db.run(move |c| Ok(crate::access::facts::new_contact(c, Some(owner_id), &groups_chosen)?)).await?;
+        if crate::access::rules::decide(&who.subject(), &facts).level < crate::access::Level::View {
+            errors.add(
+                "owner",
+                "You will not see the contacts this import creates: they get this main owner, and no team or access group you are in reaches them. Tick “Import anyway” to go on, or choose another owner or group.",
+            );
+            let layout = viewer.layout("/contacts");
+            let page = JobPage { layout, job, columns, form: f, errors, groups, can_assign, rejects: Vec::new() };
+            return render(page, StatusCode::UNPROCESSABLE_ENTITY);
+        }
+    }
     let without_email = f.without_email == "create";
     let opts = Options { mapping: f.mapping, tags, groups: f.groups, owner_id, dedup, without_email };
     if db.transaction(move |c| Ok(job::start(c, id, &opts)?)).await? {
