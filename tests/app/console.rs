@@ -343,3 +343,21 @@ async fn the_audit_log_names_users_and_links_objects() {
     let history = b.page(&card).await;
     assert!(history.contains(&format!("sam@example.com (#{sam})")), "the card's history too");
 }
+
+/// Compare picks users by email (a picker), not from a select of every user.
+#[tokio::test]
+async fn compare_picks_users_by_email() {
+    let app = spawn_app().await;
+    let (ada, b) = app.signed_in("ada@example.com", Role::Administrator).await;
+    let sam = app.create_user("sam@example.com", Role::Salesperson);
+    let page = b.page(&format!("/presets/compare?a=u:{ada}")).await;
+    assert!(!page.contains("value=\"u:"), "no option per user");
+    assert!(page.contains("name=\"a_user\" type=\"email\" value=\"ada@example.com\" data-user-picker"), "{page}");
+    let page = b.page("/presets/compare?a_user=ada@example.com&b_user=SAM@example.com").await;
+    assert!(page.contains("id=\"difference-count\""), "compared: {page}");
+    assert!(page.contains(&format!("href=\"/users/{sam}\"")) || page.contains("sam@example.com"));
+    let r = b.get("/presets/compare?a_user=nobody@example.com&b=p:1").await;
+    assert_eq!(r.status(), 200);
+    let html = r.text().await.unwrap();
+    assert!(html.contains("id=\"e-a_user\">No user has this email.") && html.contains("value=\"nobody@example.com\""));
+}

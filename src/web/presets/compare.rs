@@ -1,5 +1,6 @@
 //! GET /presets/compare?a=..&b=..: two presets, or two users, side by side. A side is
-//! `p:<id>` (or a bare id) for a preset, `u:<id>` for a user. For a user each key says where
+//! `p:<id>` (or a bare id) for a preset, `u:<id>` for a user, or a user by email in
+//! `a_user` / `b_user` (the page's user pickers). For a user each key says where
 //! it comes from: the presets that hold it, or a per-user grant or revoke; and what else decides
 //! their contact access (data settings, teams, how many contacts they reach).
 
@@ -28,8 +29,9 @@ pub struct Choice {
 pub struct ComparePage {
     pub layout: Layout,
     pub presets: Vec<Choice>,
-    /// Empty unless the viewer may see users.
-    pub users: Vec<Choice>,
+    /// The viewer may compare users (the pickers offer a user field).
+    pub may_see_users: bool,
+    pub errors: crate::validation::FieldErrors,
     /// The two pickers (`a`, `b`) with their current values.
     pub pickers: [Picker; 2],
     pub sides: Option<(Side, Side)>,
@@ -43,13 +45,25 @@ pub struct ComparePage {
 pub struct Picker {
     pub name: &'static str,
     pub label: &'static str,
+    /// The preset chosen (`p:<id>`), or empty.
     pub value: String,
+    /// The user chosen, by email (as typed when refused).
+    pub user_email: String,
+}
+
+impl Picker {
+    /// The name of the side's user field.
+    pub fn user_field(&self) -> String {
+        format!("{}_user", self.name)
+    }
 }
 
 #[derive(Deserialize)]
 pub struct CompareQuery {
     a: Option<String>,
     b: Option<String>,
+    a_user: Option<String>,
+    b_user: Option<String>,
 }
 
 /// The comparison page, with pickers for both sides.
@@ -61,44 +75,67 @@ pub async fn show(
 ) -> Result<HttpResponse, AppError> {
     super::require_view(&viewer)?;
     let may_see_users = viewer.has(Perm::AdministrationUsersView) || viewer.has(Perm::AdministrationUsersManage);
-    let a = query.a.as_deref().and_then(Pick::parse);
-    let b = query.b.as_deref().and_then(Pick::parse);
-    if !may_see_users && [a, b].iter().any(|p| matches!(p, Some(Pick::User(_)))) {
+    let q = query.into_inner();
+    let typed = |v: &Option<String>| v.as_deref().map(str::trim).filter(|e| !e.is_empty()).map(String::from);
+    let (a_email, b_email) = (typed(&q.a_user), typed(&q.b_user));
+    let (a, b) = (q.a.as_deref().and_then(Pick::parse), q.b.as_deref().and_then(Pick::parse));
+    let picks_users = [a, b].iter().any(|p| matches!(p, Some(Pick::User(_)))) || a_email.is_some() || b_email.is_some();
+    if !may_see_users && picks_users {
         return Err(AppError::forbidden(format!("user {} may not compare users", viewer.id())));
     }
-    let (presets, users, sides) = db
+    let (ae, be) = (a_email.clone(), b_email.clone());
+    let (presets, chosen, sides, errors) = db
         .run(move |c| {
             let presets: Vec<Choice> =
                 presets::all(c)?.into_iter().map(|p| Choice { value: format!("p:{}", p.id), label: p.name }).collect();
-            let users: Vec<Choice> = if may_see_users {
-                users::table
-                    .filter(users::status.ne(crate::accounts::DELETED))
-                    .select((users::id, users::email))
-                    .order(users::email)
-                    .load::<(i64, String)>(c)?
-                    .into_iter()
-                    .map(|(id, email)| Choice { value: format!("u:{id}"), label: email })
-                    .collect()
-            } else {
-                Vec::new()
+            let mut errors = crate::validation::FieldErrors::default();
+            // A side typed as an email is that user; otherwise the preset (or `u:<id>`) chosen.
+            let mut side =
+                |field: &'static str, email: Option<String>, pick: Option<Pick>| -> QueryResult<Option<Pick>> {
+                    Ok(match email {
+                        Some(e) => match crate::accounts::find_by_email(c, &e)? {
+                            Some(u) if u.status != crate::accounts::DELETED => Some(Pick::User(u.id)),
+                            _ => {
+                                errors.add(field, "No user has this email.");
+                                None
+                            }
+                        },
+                        None => pick,
+                    })
+                };
+            let (a, b) = (side("a_user", ae, a)?, side("b_user", be, b)?);
+            let email_of = |c: &mut PgConnection, p: Option<Pick>| -> QueryResult<String> {
+                Ok(match p {
+                    Some(Pick::User(id)) => {
+                        users::table.find(id).select(users::email).first(c).optional()?.unwrap_or_default()
+                    }
+                    _ => String::new(),
+                })
             };
+            let chosen = [(a, email_of(c, a)?), (b, email_of(c, b)?)];
             let sides = match (a, b) {
                 (Some(a), Some(b)) => Some((load_side(c, a)?, load_side(c, b)?)),
                 _ => None,
             };
-            Ok((presets, users, sides))
+            Ok((presets, chosen, sides, errors))
         })
         .await?;
+    let [(a, a_shown), (b, b_shown)] = chosen;
+    let preset_value = |p: Option<Pick>| match p {
+        Some(p @ Pick::Preset(_)) => p.value(),
+        _ => String::new(),
+    };
     let rows = sides.as_ref().map(|(a, b)| rows(a, b)).unwrap_or_default();
     let facts = sides.as_ref().map(|(a, b)| fact_rows(a, b)).unwrap_or_default();
     page(ComparePage {
         layout: viewer.layout("/presets"),
         presets,
-        users,
+        may_see_users,
         pickers: [
-            Picker { name: "a", label: "Left", value: a.map(|p| p.value()).unwrap_or_default() },
-            Picker { name: "b", label: "Right", value: b.map(|p| p.value()).unwrap_or_default() },
+            Picker { name: "a", label: "Left", value: preset_value(a), user_email: a_email.unwrap_or(a_shown) },
+            Picker { name: "b", label: "Right", value: preset_value(b), user_email: b_email.unwrap_or(b_shown) },
         ],
+        errors,
         differences: rows.iter().filter(|r| r.differs()).count(),
         sides,
         rows,
