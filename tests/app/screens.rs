@@ -168,6 +168,26 @@ async fn every_screen_passes_axe_and_the_html_checker_at_phone_width() {
             for v in violations {
                 findings.push(Finding { who: label.clone(), path: path.clone(), what: format!("axe {v}") });
             }
+            // CUSTODIAN_SCREENSHOTS=<dir>: the Administrator's main screens as pictures, at phone
+            // width and at desktop width (for reviews; nothing is asserted on them).
+            if let (Ok(dir), Some("admin@example.com")) = (std::env::var("CUSTODIAN_SCREENSHOTS"), who) {
+                if ["/", "/contacts", "/users", "/contacts/manage", "/audit"].contains(&path.as_str())
+                    || path.starts_with("/contacts/")
+                        && !path.contains('?')
+                        && path[10..].chars().all(|c| c.is_ascii_digit())
+                {
+                    let name = if path == "/" {
+                        "dashboard".to_string()
+                    } else {
+                        path.trim_start_matches('/').replace('/', "-")
+                    };
+                    let dir = std::path::Path::new(&dir);
+                    chrome.driver.screenshot(&dir.join(format!("{name}-phone.png"))).await.unwrap();
+                    chrome.driver.set_window_rect(0, 0, 1280, 900).await.unwrap();
+                    chrome.driver.screenshot(&dir.join(format!("{name}-desktop.png"))).await.unwrap();
+                    chrome.driver.set_window_rect(0, 0, 390, 844).await.unwrap();
+                }
+            }
             let widths: Vec<i64> = chrome
                 .driver
                 .execute("return [document.documentElement.scrollWidth, window.innerWidth];", Vec::new())

@@ -43,7 +43,7 @@ pub fn explain(email: String, d: &Decision) -> Why {
     Why {
         email,
         level: d.level,
-        reasons: d.paths.iter().map(|p| format!("{} → {}", p.describe(), p.level())).collect(),
+        reasons: d.paths.iter().map(|p| format!("{} → {}", p.describe(), p.level().words())).collect(),
         blocked: d
             .blocked
             .iter()
