@@ -18,6 +18,13 @@ pub fn contact(conn: &mut PgConnection, contact_id: i64) -> QueryResult<Option<C
     Ok(contacts(conn, &[contact_id])?.pop())
 }
 
+/// (group id, group name, user id, team id, team name, level) of a grant, as stored.
+type GrantRow = (i64, String, Option<i64>, Option<i64>, Option<String>, String);
+
+fn grant((group_id, group_name, user_id, team_id, team_name, level): GrantRow) -> Grant {
+    Grant { group_id, group_name, user_id, team_id, team_name, level: level.parse().unwrap_or(Level::None) }
+}
+
 /// The facts of several contacts in one query, by id (those that exist).
 pub fn contacts(conn: &mut PgConnection, contact_ids: &[i64]) -> QueryResult<Vec<ContactFacts>> {
     use crate::db::views::contact_facts as f;
@@ -41,17 +48,7 @@ pub fn contacts(conn: &mut PgConnection, contact_ids: &[i64]) -> QueryResult<Vec
                     member_is_main_owner: Some(member_id) == main_owner,
                 })
                 .collect();
-            let grants = json::<Vec<(i64, String, Option<i64>, Option<i64>, Option<String>, String)>>(&grants)?
-                .into_iter()
-                .map(|(group_id, group_name, user_id, team_id, team_name, level)| Grant {
-                    group_id,
-                    group_name,
-                    user_id,
-                    team_id,
-                    team_name,
-                    level: level.parse().unwrap_or(Level::None),
-                })
-                .collect();
+            let grants = json::<Vec<GrantRow>>(&grants)?.into_iter().map(grant).collect();
             Ok(ContactFacts { contact_id, main_owner, confidential, co_owners, owner_teams, grants })
         })
         .collect()
@@ -85,16 +82,9 @@ pub fn new_contact(conn: &mut PgConnection, owner: Option<i64>, groups: &[i64]) 
         .left_join(teams::table.on(g::team_id.eq(teams::id.nullable())))
         .filter(g::group_id.eq_any(groups))
         .select((g::group_id, access_groups::name, g::user_id, g::team_id, teams::name.nullable(), g::level))
-        .load::<(i64, String, Option<i64>, Option<i64>, Option<String>, String)>(conn)?
+        .load::<GrantRow>(conn)?
         .into_iter()
-        .map(|(group_id, group_name, user_id, team_id, team_name, level)| Grant {
-            group_id,
-            group_name,
-            user_id,
-            team_id,
-            team_name,
-            level: level.parse().unwrap_or(Level::None),
-        })
+        .map(grant)
         .collect();
     Ok(ContactFacts {
         contact_id: 0,

@@ -107,6 +107,16 @@ pub fn reply(status: StatusCode, body: &Value) -> HttpResponse {
     HttpResponse::build(status).content_type(MEDIA_TYPE).body(body.to_string())
 }
 
+/// A 201 answer with the new resource, its `Location` its `meta.location` (RFC 7644 3.3).
+pub fn created(v: &Value) -> HttpResponse {
+    let mut res = reply(StatusCode::CREATED, v);
+    let location = v["meta"]["location"].as_str().unwrap_or("");
+    if let Ok(h) = actix_web::http::header::HeaderValue::from_str(location) {
+        res.headers_mut().insert(actix_web::http::header::LOCATION, h);
+    }
+    res
+}
+
 /// Where this server's SCIM lives, as the request reached it (for `meta.location`).
 pub fn base_url(req: &HttpRequest) -> String {
     let info = req.connection_info();

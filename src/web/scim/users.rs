@@ -14,7 +14,7 @@
 
 use super::listing::{attribute, ListQuery, OneQuery};
 use super::user_resource::{resource, Desired};
-use super::{acting_for, base_url, body, reply, with_token, ScimError};
+use super::{acting_for, base_url, body, created, reply, with_token, ScimError};
 use crate::accounts::{self as model, User, ACTIVE, DELETED};
 use crate::api_tokens::Authenticated;
 use crate::db::schema::users;
@@ -184,12 +184,7 @@ pub async fn create(req: HttpRequest, db: web::Data<Db>, raw: web::Bytes) -> Res
         })
     })
     .await?;
-    let location = v["meta"]["location"].as_str().unwrap_or("").to_string();
-    let mut res = reply(StatusCode::CREATED, &v);
-    if let Ok(h) = actix_web::http::header::HeaderValue::from_str(&location) {
-        res.headers_mut().insert(actix_web::http::header::LOCATION, h);
-    }
-    Ok(res)
+    Ok(created(&v))
 }
 
 /// Changes user `id` into what `want` makes of it as stored now (PUT, PATCH), in one
