@@ -49,6 +49,20 @@ pub fn permits(s: &Subject, op: super::Operation) -> String {
     }
 }
 
+/// [`permits`] for every one of `ops` at once (a bulk run that both tags and reassigns): one
+/// reach sub-select at the highest level they need, not one per operation.
+pub fn permits_all(s: &Subject, ops: &[super::Operation]) -> String {
+    use super::Operation;
+    if ops.iter().any(|op| super::ops::permits_at_all(s, *op).is_err()) {
+        return "FALSE".into();
+    }
+    if ops.contains(&Operation::Confidential) {
+        return ops.iter().map(|op| format!("({})", permits(s, *op))).collect::<Vec<_>>().join(" AND ");
+    }
+    let level = ops.iter().map(|op| op.requirement().1).max().unwrap_or(Level::View);
+    reaches(s, level)
+}
+
 /// A boolean SQL expression over the alias `c` (a row of `contacts`): true exactly when
 /// `rules::decide(subject, c).level >= min`.
 pub fn reaches(s: &Subject, min: Level) -> String {

@@ -32,7 +32,7 @@ const SAMPLE: i64 = 10;
 /// change and shows it on a sample by running it there inside a savepoint that is rolled back.
 fn dry_run(conn: &mut PgConnection, s: &Subject, matched: &[i64], spec: &Spec) -> QueryResult<(Report, (i64, i64))> {
     let mut report = Report { matched: matched.len() as i64, ..Report::default() };
-    let sums = run::load_editable(conn, s, matched)?;
+    let sums = run::load_editable(conn, s, &spec.operations(), matched)?;
     report.editable = sums.0;
     // Only removing an owner or a group can take a contact out of the user's sight: then the
     // preview runs the statements for real in a savepoint it rolls back, and looks.
@@ -153,7 +153,7 @@ pub fn execute(
         diesel::sql_query("SELECT id FROM contacts WHERE id = ANY($1) ORDER BY id FOR UPDATE")
             .bind::<diesel::sql_types::Array<diesel::sql_types::BigInt>, _>(&matched)
             .execute(c)?;
-        let now = run::load_editable(c, s, &matched)?;
+        let now = run::load_editable(c, s, &spec.operations(), &matched)?;
         if now != (count, sum) {
             diesel::update(bulk_runs::table.find(run_id)).set(bulk_runs::executed_at.eq(Utc::now())).execute(c)?;
             let (report, sums) = dry_run(c, s, &matched, &spec)?;

@@ -96,9 +96,14 @@ pub fn matched_ids(conn: &mut PgConnection, s: &Subject, sel: &Selection) -> Que
     ids(conn, &q)
 }
 
-/// Fills the temporary table `bulk_sel` with the matched contacts the user may edit now;
-/// returns (count, sum of ids) to tell later whether that set changed.
-pub fn load_editable(conn: &mut PgConnection, s: &Subject, matched: &[i64]) -> QueryResult<(i64, i64)> {
+/// Fills the temporary table `bulk_sel` with the matched contacts on which the user may do
+/// every one of `ops` now; returns (count, sum of ids) to tell later whether that set changed.
+pub fn load_editable(
+    conn: &mut PgConnection,
+    s: &Subject,
+    ops: &[crate::access::Operation],
+    matched: &[i64],
+) -> QueryResult<(i64, i64)> {
     diesel::sql_query("CREATE TEMP TABLE IF NOT EXISTS bulk_sel (id BIGINT PRIMARY KEY) ON COMMIT DROP")
         .execute(conn)?;
     diesel::sql_query("TRUNCATE bulk_sel").execute(conn)?;
@@ -106,7 +111,7 @@ pub fn load_editable(conn: &mut PgConnection, s: &Subject, matched: &[i64]) -> Q
     let mut q = Sql::new("INSERT INTO bulk_sel SELECT c.id FROM unnest(");
     q.bind(Bind::I64s(matched.to_vec()))
         .push("::bigint[]) AS m(id) JOIN contacts c ON c.id = m.id WHERE ")
-        .push(&filter::reaches(s, Level::Edit));
+        .push(&filter::permits_all(s, ops));
     q.query().execute(conn)?;
     diesel::sql_query("ANALYZE bulk_sel").execute(conn)?;
     #[derive(QueryableByName)]

@@ -63,6 +63,19 @@ impl Spec {
         Ok(())
     }
 
+    /// The operations of SPEC 3 the actions are: Assign for owners and groups, Edit for tags.
+    pub fn operations(&self) -> Vec<crate::access::Operation> {
+        use crate::access::Operation;
+        let mut ops = Vec::new();
+        if self.assigns() {
+            ops.push(Operation::Assign);
+        }
+        if !self.tags.is_empty() {
+            ops.push(Operation::Edit);
+        }
+        ops
+    }
+
     /// One line per action, for pages and the audit log.
     pub fn describe(&self) -> Vec<String> {
         let mut out = Vec::new();

@@ -8,7 +8,7 @@
 use super::job::{self, Dedup, Job, Options};
 use super::rows::{self, Good};
 use super::writes::{insert_new, notify_owners, update_existing};
-use crate::access::{filter, Level, Subject};
+use crate::access::{filter, Level, Operation, Subject};
 use crate::contacts::events::Event;
 use crate::db::schema::{import_chunks, import_jobs, import_rejects};
 use crate::db::Db;
@@ -244,22 +244,21 @@ fn flush(
     let rows = std::mem::take(batch);
     let emails: Vec<String> =
         rows.iter().map(|g| g.fields.email.trim().to_lowercase()).filter(|e| !e.is_empty()).collect();
-    // Existing contacts with these emails, and whether the importer may edit each: the access
-    // rules' own SQL predicate (level edit), plus the contacts.edit permission.
-    let may_edit = s.perms.contains(Perm::ContactsEdit);
+    // Existing contacts with these emails, and whether the importer may edit each (the Edit
+    // operation: the contacts.edit permission and level edit) or reaches it at all.
     let existing: HashMap<String, (i64, bool, bool)> = if emails.is_empty() {
         HashMap::new()
     } else {
         diesel::sql_query(format!(
             "SELECT c.id, lower(c.email) AS email, ({}) AS editable, ({}) AS visible \
              FROM contacts c WHERE lower(c.email) = ANY($1)",
-            filter::reaches(s, Level::Edit),
+            filter::permits(s, Operation::Edit),
             filter::reaches(s, Level::View)
         ))
         .bind::<Array<Text>, _>(&emails)
         .load::<Existing>(c)?
         .into_iter()
-        .map(|e| (e.email, (e.id, e.editable && may_edit, e.visible)))
+        .map(|e| (e.email, (e.id, e.editable, e.visible)))
         .collect()
     };
     let (mut new, mut upd): (Vec<Good>, Vec<(i64, Good)>) = (Vec::new(), Vec::new());

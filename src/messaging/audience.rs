@@ -4,7 +4,7 @@
 //! using [`crate::access::filter::reaches`]: no per-contact loop.
 
 use super::Channel;
-use crate::access::{filter::reaches, Level, Subject};
+use crate::access::{filter::permits, filter::reaches, Level, Subject};
 use diesel::pg::Pg;
 use diesel::prelude::*;
 use diesel::query_builder::BoxedSqlQuery;
@@ -143,8 +143,11 @@ impl Counts {
 
 /// Counts who receives a message and who is left out and why, in one statement.
 pub fn count(conn: &mut PgConnection, s: &Subject, channel: Channel, audience: &Audience) -> QueryResult<Counts> {
+    // Counted among the contacts the user reaches (level view, whatever their screen
+    // permissions: a sending operator need not open cards); sent to those the Send operation
+    // permits.
     let view = reaches(s, Level::View);
-    let act = reaches(s, Level::Act);
+    let act = permits(s, channel.operation());
     let missing = no_address(channel);
     let (cond, binds) = audience.condition(1);
     // Each predicate is evaluated once per contact in the inner query and each access
@@ -185,7 +188,7 @@ pub fn sample(
     audience: &Audience,
     limit: i64,
 ) -> QueryResult<Vec<SampleRow>> {
-    let act = reaches(s, Level::Act);
+    let act = permits(s, channel.operation());
     let (cond, binds) = audience.condition(1);
     let sql = format!(
         "SELECT c.id, c.first_name, c.last_name, {addr} AS address FROM contacts c \
@@ -209,7 +212,7 @@ pub struct Message<'a> {
 /// Queues one message per recipient in ONE `INSERT … SELECT`. `{first_name}` and
 /// `{last_name}` in subject and body are replaced with the contact's fields.
 pub fn enqueue(conn: &mut PgConnection, s: &Subject, audience: &Audience, m: &Message) -> QueryResult<usize> {
-    let act = reaches(s, Level::Act);
+    let act = permits(s, m.channel.operation());
     let personal =
         |e: &str| format!("replace(replace({e}, '{{first_name}}', c.first_name), '{{last_name}}', c.last_name)");
     let (cond, binds) = audience.condition(6);

@@ -52,6 +52,14 @@ impl Channel {
         }
     }
 
+    /// The operation of SPEC 3 that sending on this channel is (its permission and level act).
+    pub fn operation(self) -> crate::access::Operation {
+        match self {
+            Channel::Email => crate::access::Operation::SendEmail,
+            Channel::Sms => crate::access::Operation::SendSms,
+        }
+    }
+
     /// The contacts column holding this channel's address.
     pub(crate) fn address_column(self) -> &'static str {
         match self {
