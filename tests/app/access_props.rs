@@ -1,5 +1,7 @@
 //! Property test (SPEC 3): on randomly generated users, teams, access groups and contacts in a
-//! real database, the decision function and the SQL filter agree exactly, at every level.
+//! real database, the decision function and the SQL filter agree exactly, at every level and
+//! for every operation; so do the contact list (every sort order, list filters, pages, count),
+//! the user card's path-by-path reach, and `all_active_subjects`.
 
 use crate::helpers::TestDb;
 use custodian::access::{facts, filter, rules, Level};
@@ -302,6 +304,38 @@ proptest! {
                         let counted = contact_list::page(&mut c, &s, f, sort, 1, 2, Counting::UpTo(1000)).unwrap();
                         prop_assert_eq!(counted.total, Some(expected.len() as i64), "count {:?}, user {:?}", f, s);
                     }
+                }
+            }
+            // The user card's path-by-path counts (access::reach) against the paths decide()
+            // finds, those a limit blocks included (the card shows what a limit takes away),
+            // except the shared paths a confidential contact never opens to others.
+            {
+                use custodian::access::{reach::Reach, Path};
+                let r = Reach::of(&mut c, &s).unwrap();
+                let decisions: Vec<_> = contact_facts.iter().map(|f| rules::decide(&s, f)).collect();
+                let with = |pick: &dyn Fn(&Path) -> bool| -> i64 {
+                    decisions
+                        .iter()
+                        .zip(&contact_facts)
+                        .filter(|(d, f)| {
+                            // Teams and groups never count another owner's confidential contact.
+                            let closed = f.confidential && !s.administrator;
+                            d.paths.iter().chain(d.blocked.iter().map(|(p, _)| p)).any(|p| {
+                                pick(p) && !(closed && matches!(p, Path::TeamManager { .. } | Path::Group { .. }))
+                            })
+                        })
+                        .count() as i64
+                };
+                prop_assert_eq!(r.main_owner, with(&|p| *p == Path::MainOwner), "reach main owner, user {:?}", s);
+                prop_assert_eq!(r.co_owner, with(&|p| *p == Path::CoOwner { read_only: false }), "reach co-owner, user {:?}", s);
+                prop_assert_eq!(r.co_owner_read_only, with(&|p| *p == Path::CoOwner { read_only: true }), "reach read-only, user {:?}", s);
+                for t in &r.teams {
+                    let n = with(&|p| matches!(p, Path::TeamManager { team_id, .. } if *team_id == t.team_id));
+                    prop_assert_eq!(t.contacts, n, "reach team {}, user {:?}", t.team_name, s);
+                }
+                for g in &r.grants {
+                    let n = with(&|p| matches!(p, Path::Group { group_id, team_name, .. } if *group_id == g.group_id && *team_name == g.team_name));
+                    prop_assert_eq!(g.contacts, n, "reach group {} via {:?}, user {:?}", g.group_name, g.team_name, s);
                 }
             }
             for min in [Level::View, Level::Edit, Level::Act] {
