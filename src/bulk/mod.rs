@@ -32,8 +32,8 @@ const SAMPLE: i64 = 10;
 /// change and shows it on a sample by running it there inside a savepoint that is rolled back.
 fn dry_run(conn: &mut PgConnection, s: &Subject, matched: &[i64], spec: &Spec) -> QueryResult<(Report, (i64, i64))> {
     let mut report = Report { matched: matched.len() as i64, ..Report::default() };
-    let sums = run::load_editable(conn, s, &spec.operations(), matched)?;
-    report.editable = sums.0;
+    let set = run::load_editable(conn, s, &spec.operations(), matched)?;
+    report.editable = set.0;
     // Only removing an owner or a group can take a contact out of the user's sight: then the
     // preview runs the statements for real in a savepoint it rolls back, and looks.
     let may_lose_sight = spec.remove_owner.is_some() || spec.remove_group.is_some();
@@ -63,7 +63,7 @@ fn dry_run(conn: &mut PgConnection, s: &Subject, matched: &[i64], spec: &Spec) -
         })
         .collect();
     add_no_right(&mut report);
-    Ok((report, sums))
+    Ok((report, set))
 }
 
 /// Runs `f` inside a savepoint that is always rolled back; returns what `f` returned.
@@ -91,8 +91,8 @@ fn add_no_right(report: &mut Report) {
 pub fn preview(conn: &mut PgConnection, s: &Subject, sel: &Selection, spec: &Spec) -> QueryResult<(Report, String)> {
     conn.transaction(|c| {
         let matched = run::matched_ids(c, s, sel)?;
-        let (report, sums) = dry_run(c, s, &matched, spec)?;
-        let token = store(c, s.user_id, spec, &matched, sums)?;
+        let (report, set) = dry_run(c, s, &matched, spec)?;
+        let token = store(c, s.user_id, spec, &matched, set)?;
         Ok((report, token))
     })
 }
@@ -131,12 +131,12 @@ pub fn execute(
                 bulk_runs::spec,
                 bulk_runs::matched,
                 bulk_runs::editable_count,
-                bulk_runs::editable_sum,
+                bulk_runs::editable_hash,
             ))
             .for_update()
             .first(c)
             .optional()?;
-        let Some((run_id, spec, matched, count, sum)) = row else { return Ok(Executed::Gone) };
+        let Some((run_id, spec, matched, count, hash)) = row else { return Ok(Executed::Gone) };
         // A stored run whose actions no longer parse (written by another version) is refused,
         // never executed as an empty run and marked done.
         let Ok(spec) = serde_json::from_value::<Spec>(spec) else {
@@ -154,10 +154,10 @@ pub fn execute(
             .bind::<diesel::sql_types::Array<diesel::sql_types::BigInt>, _>(&matched)
             .execute(c)?;
         let now = run::load_editable(c, s, &spec.operations(), &matched)?;
-        if now != (count, sum) {
+        if now != (count, hash) {
             diesel::update(bulk_runs::table.find(run_id)).set(bulk_runs::executed_at.eq(Utc::now())).execute(c)?;
-            let (report, sums) = dry_run(c, s, &matched, &spec)?;
-            let token = store(c, s.user_id, &spec, &matched, sums)?;
+            let (report, set) = dry_run(c, s, &matched, &spec)?;
+            let token = store(c, s.user_id, &spec, &matched, set)?;
             return Ok(Executed::Changed { report, token, before: count });
         }
         let mut report = Report { matched: matched.len() as i64, editable: count, ..Report::default() };
@@ -190,7 +190,7 @@ fn store(
     user_id: i64,
     spec: &Spec,
     matched: &[i64],
-    (n, sum): (i64, i64),
+    (n, hash): (i64, i64),
 ) -> QueryResult<String> {
     use rand::distributions::{Alphanumeric, DistString};
     let token = Alphanumeric.sample_string(&mut rand::thread_rng(), 32);
@@ -201,7 +201,7 @@ fn store(
             bulk_runs::spec.eq(serde_json::to_value(spec).unwrap_or_default()),
             bulk_runs::matched.eq(matched),
             bulk_runs::editable_count.eq(n),
-            bulk_runs::editable_sum.eq(sum),
+            bulk_runs::editable_hash.eq(hash),
         ))
         .execute(conn)?;
     Ok(token)

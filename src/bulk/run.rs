@@ -97,7 +97,8 @@ pub fn matched_ids(conn: &mut PgConnection, s: &Subject, sel: &Selection) -> Que
 }
 
 /// Fills the temporary table `bulk_sel` with the matched contacts on which the user may do
-/// every one of `ops` now; returns (count, sum of ids) to tell later whether that set changed.
+/// every one of `ops` now; returns (count, hash of the ids) to tell later whether that set
+/// changed.
 pub fn load_editable(
     conn: &mut PgConnection,
     s: &Subject,
@@ -119,11 +120,17 @@ pub fn load_editable(
         #[diesel(sql_type = BigInt)]
         n: i64,
         #[diesel(sql_type = BigInt)]
-        total: i64,
+        hash: i64,
     }
-    let a: Agg = diesel::sql_query("SELECT count(*) AS n, coalesce(sum(id), 0)::bigint AS total FROM bulk_sel")
-        .get_result(conn)?;
-    Ok((a.n, a.total))
+    // The set itself, by the first 64 bits of an MD5 of its ids in order: a different set with
+    // the same count (and sum) has a different hash. (Change detection, not security.)
+    let a: Agg = diesel::sql_query(
+        "SELECT count(*) AS n, \
+           ('x' || substr(md5(coalesce(string_agg(id::text, ',' ORDER BY id), '')), 1, 16))::bit(64)::bigint AS hash \
+         FROM bulk_sel",
+    )
+    .get_result(conn)?;
+    Ok((a.n, a.hash))
 }
 
 /// Runs (or counts) `spec` on `bulk_sel`, one set-based statement per change; fills

@@ -86,7 +86,7 @@ diesel::table! {
         spec -> Jsonb,
         matched -> Array<Int8>,
         editable_count -> Int8,
-        editable_sum -> Int8,
+        editable_hash -> Int8,
         created_at -> Timestamptz,
         executed_at -> Nullable<Timestamptz>,
     }

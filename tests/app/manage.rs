@@ -242,3 +242,30 @@ async fn a_run_that_hides_contacts_from_the_user_warns_first() {
     let r = preview(&b, &format!("ids={mine}"), &[("ids", &mine.to_string()), ("tags", "x")]).await;
     assert!(!r.text().await.unwrap().contains("id=\"lost-sight\""));
 }
+
+/// Issue #15: "the editable set has not changed since the preview" compares the set itself (a
+/// hash of its ids), not its size and the sum of its ids.
+#[tokio::test]
+async fn a_different_set_with_the_same_count_and_sum_is_a_change() {
+    let app = spawn_app().await;
+    let (sam_id, sam) = app.signed_in("sam@example.com", Role::User).await;
+    let other = app.create_user("other@example.com", Role::Salesperson);
+    let c = &mut app.conn();
+    let ids: Vec<i64> = (0..4).map(|i| contact(c, &format!("Swap{i}"), Some(other))).collect();
+    assert_eq!(ids[0] + ids[3], ids[1] + ids[2]);
+    for (i, id) in ids.iter().enumerate() {
+        co_owner(c, *id, sam_id, i == 1 || i == 2);
+    }
+    let fields: Vec<(&str, String)> =
+        ids.iter().map(|id| ("ids", id.to_string())).chain([("tags", "hot".to_string())]).collect();
+    let fields: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let html = preview(&sam, "q=swap", &fields).await.text().await.unwrap();
+    assert_eq!(number(&html, "changeable"), 2);
+    // Meanwhile the writable and the read-only co-ownerships swap: two contacts, same id sum.
+    for (i, id) in ids.iter().enumerate() {
+        custodian::contacts::owners::set_read_only(c, *id, sam_id, !(i == 1 || i == 2)).unwrap();
+    }
+    let r = execute(&sam, &html).await;
+    assert_eq!(r.status(), 409, "{}", r.text().await.unwrap());
+    assert!(ids.iter().all(|id| tags(c, *id).is_empty()), "nothing was done");
+}
