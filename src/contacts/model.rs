@@ -109,22 +109,84 @@ impl Fields {
 /// Checks the fields; `except` is the contact being edited (for the unique email check).
 /// An email another contact holds is named as such only when `s`, the user, can see that
 /// contact: a hidden contact's existence is not confirmed.
+/// What is wrong with a contact's fields by the rules of SPEC 5, before any look-up: the one
+/// place these rules live. The card, the CSV import and the public form each say it in their
+/// own words (a field message, a rejected row's reason, a JSON error).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FieldProblem {
+    NoNameNorEmail,
+    /// The email (trimmed) is not an address.
+    BadEmail(String),
+    /// The phone (trimmed) does not start with its country code.
+    NoCountryCode(String),
+    /// A field (`first_name`, `last_name`, `company`, `category`, `phone`) is over its length.
+    TooLong {
+        field: &'static str,
+        max: usize,
+    },
+}
+
+impl FieldProblem {
+    /// The field the problem is about.
+    pub fn field(&self) -> &'static str {
+        match self {
+            FieldProblem::NoNameNorEmail => "first_name",
+            FieldProblem::BadEmail(_) => "email",
+            FieldProblem::NoCountryCode(_) => "phone",
+            FieldProblem::TooLong { field, .. } => field,
+        }
+    }
+}
+
+/// Every problem of `f`, in field order.
+pub fn field_problems(f: &Fields) -> Vec<FieldProblem> {
+    use validator::ValidateEmail;
+    let mut out = Vec::new();
+    let email = f.email.trim();
+    if email.is_empty() && f.first_name.trim().is_empty() && f.last_name.trim().is_empty() {
+        out.push(FieldProblem::NoNameNorEmail);
+    }
+    if !email.is_empty() && !email.validate_email() {
+        out.push(FieldProblem::BadEmail(email.to_string()));
+    }
+    let phone = f.phone.trim();
+    if !phone.is_empty() && !phone.starts_with('+') {
+        out.push(FieldProblem::NoCountryCode(phone.to_string()));
+    }
+    for (field, value, max) in [
+        ("first_name", &f.first_name, 200),
+        ("last_name", &f.last_name, 200),
+        ("company", &f.company, 200),
+        ("category", &f.category, 100),
+        ("phone", &f.phone, 50),
+    ] {
+        if value.chars().count() > max {
+            out.push(FieldProblem::TooLong { field, max });
+        }
+    }
+    out
+}
+
 pub fn validate(
     conn: &mut PgConnection,
     s: &crate::access::Subject,
     f: &Fields,
     except: Option<i64>,
 ) -> QueryResult<crate::validation::FieldErrors> {
-    use validator::ValidateEmail;
     let mut errors = crate::validation::FieldErrors::default();
-    let email = f.email.trim();
-    if email.is_empty() && f.first_name.trim().is_empty() && f.last_name.trim().is_empty() {
-        errors.add("first_name", "Give at least a name or an email address.");
+    let problems = field_problems(f);
+    for p in &problems {
+        let message = match p {
+            FieldProblem::NoNameNorEmail => "Give at least a name or an email address.".to_string(),
+            FieldProblem::BadEmail(_) => "Enter a valid email address, like name@example.com.".to_string(),
+            FieldProblem::NoCountryCode(_) => "Start the number with its country code, like +48 …".to_string(),
+            FieldProblem::TooLong { max, .. } => format!("Keep this under {max} characters."),
+        };
+        errors.add(p.field(), message);
     }
-    if !email.is_empty() {
-        if !email.validate_email() {
-            errors.add("email", "Enter a valid email address, like name@example.com.");
-        } else if let Some(other) = find_by_email(conn, email)?.filter(|id| Some(*id) != except) {
+    let email = f.email.trim();
+    if !email.is_empty() && !problems.iter().any(|p| matches!(p, FieldProblem::BadEmail(_))) {
+        if let Some(other) = find_by_email(conn, email)?.filter(|id| Some(*id) != except) {
             let visible = crate::access::facts::contact(conn, other)?
                 .is_some_and(|cf| crate::access::rules::decide(s, &cf).level > crate::access::Level::None);
             errors.add(
@@ -135,20 +197,6 @@ pub fn validate(
                     "This email address cannot be used here. Choose another one."
                 },
             );
-        }
-    }
-    let phone = f.phone.trim();
-    if !phone.is_empty() && !phone.starts_with('+') {
-        errors.add("phone", "Start the number with its country code, like +48 …");
-    }
-    for (field, value, max) in [
-        ("first_name", &f.first_name, 200),
-        ("last_name", &f.last_name, 200),
-        ("company", &f.company, 200),
-        ("category", &f.category, 100),
-    ] {
-        if value.chars().count() > max {
-            errors.add(field, format!("Keep this under {max} characters."));
         }
     }
     Ok(errors)
@@ -270,4 +318,32 @@ pub fn set_confidential(conn: &mut PgConnection, id: i64, on: bool) -> QueryResu
 
 pub fn delete(conn: &mut PgConnection, id: i64) -> QueryResult<usize> {
     diesel::delete(contacts::table.find(id)).execute(conn)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{field_problems, FieldProblem, Fields};
+
+    #[test]
+    fn one_set_of_field_rules() {
+        let ok = Fields { first_name: "Ann".into(), phone: "+48 600".into(), ..Fields::default() };
+        assert!(field_problems(&ok).is_empty());
+        assert_eq!(field_problems(&Fields::default()), vec![FieldProblem::NoNameNorEmail]);
+        let bad = Fields {
+            email: " not-an-email ".into(),
+            phone: "600".into(),
+            category: "c".repeat(101),
+            ..Fields::default()
+        };
+        assert_eq!(
+            field_problems(&bad),
+            vec![
+                FieldProblem::BadEmail("not-an-email".into()),
+                FieldProblem::NoCountryCode("600".into()),
+                FieldProblem::TooLong { field: "category", max: 100 },
+            ]
+        );
+        let long_phone = Fields { first_name: "A".into(), phone: format!("+{}", "1".repeat(50)), ..Fields::default() };
+        assert_eq!(field_problems(&long_phone), vec![FieldProblem::TooLong { field: "phone", max: 50 }]);
+    }
 }

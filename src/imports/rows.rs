@@ -49,31 +49,24 @@ pub fn email_of(rec: &csv::StringRecord, mapping: &[Target]) -> String {
         .unwrap_or_default()
 }
 
-/// The field rules of a contact (SPEC 5), without the uniqueness look-up.
+/// The field rules of a contact (SPEC 5, `contacts::model::field_problems`), without the
+/// uniqueness look-up: the first problem, as a rejected row's reason.
 pub fn check(f: &Fields) -> Result<(), String> {
-    use validator::ValidateEmail;
-    let email = f.email.trim();
-    if email.is_empty() && f.first_name.trim().is_empty() && f.last_name.trim().is_empty() {
-        return Err("no name and no email: give at least one".into());
-    }
-    if !email.is_empty() && !email.validate_email() {
-        return Err(format!("invalid email address \"{email}\""));
-    }
-    let phone = f.phone.trim();
-    if !phone.is_empty() && !phone.starts_with('+') {
-        return Err(format!("phone \"{phone}\" must start with its country code, like +48"));
-    }
-    for (name, value, max) in [
-        ("first name", &f.first_name, 200),
-        ("last name", &f.last_name, 200),
-        ("company", &f.company, 200),
-        ("category", &f.category, 100),
-    ] {
-        if value.chars().count() > max {
-            return Err(format!("{name} is longer than {max} characters"));
+    use crate::contacts::model::FieldProblem;
+    let names = |field: &'static str| match field {
+        "first_name" => "first name",
+        "last_name" => "last name",
+        other => other,
+    };
+    match crate::contacts::model::field_problems(f).into_iter().next() {
+        None => Ok(()),
+        Some(FieldProblem::NoNameNorEmail) => Err("no name and no email: give at least one".into()),
+        Some(FieldProblem::BadEmail(e)) => Err(format!("invalid email address \"{e}\"")),
+        Some(FieldProblem::NoCountryCode(p)) => {
+            Err(format!("phone \"{p}\" must start with its country code, like +48"))
         }
+        Some(FieldProblem::TooLong { field, max }) => Err(format!("{} is longer than {max} characters", names(field))),
     }
-    Ok(())
 }
 
 #[cfg(test)]

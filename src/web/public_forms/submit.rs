@@ -85,24 +85,26 @@ fn answer(req: &HttpRequest, form: Option<&Form>, sub: Submission, outcome: Outc
     }
 }
 
-/// The first rule the submission breaks, as (field, message).
+/// The first rule the submission breaks, as (field, message): an email is required here, then
+/// the contact's own field rules (`contacts::model::field_problems`).
 fn check(s: &Submission) -> Option<(&'static str, &'static str)> {
-    use validator::ValidateEmail;
-    let email = s.email.trim();
-    if email.is_empty() {
+    use crate::contacts::model::FieldProblem;
+    if s.email.trim().is_empty() {
         return Some(("email", "email is required"));
     }
-    if !email.validate_email() {
-        return Some(("email", "email is not a valid address"));
-    }
-    let phone = s.phone.trim();
-    if !phone.is_empty() && !phone.starts_with('+') {
-        return Some(("phone", "phone must start with its country code, like +48"));
-    }
-    if s.first_name.chars().count() > 200 || s.last_name.chars().count() > 200 || phone.chars().count() > 50 {
-        return Some(("first_name", "a field is too long"));
-    }
-    None
+    let fields = crate::contacts::Fields {
+        email: s.email.clone(),
+        first_name: s.first_name.clone(),
+        last_name: s.last_name.clone(),
+        phone: s.phone.clone(),
+        ..Default::default()
+    };
+    crate::contacts::model::field_problems(&fields).first().map(|p| match p {
+        FieldProblem::BadEmail(_) => ("email", "email is not a valid address"),
+        FieldProblem::NoCountryCode(_) => ("phone", "phone must start with its country code, like +48"),
+        FieldProblem::NoNameNorEmail => ("email", "email is required"),
+        FieldProblem::TooLong { .. } => ("first_name", "a field is too long"),
+    })
 }
 
 /// Counts this submission against its address and its form; `false` when either is over its
