@@ -81,40 +81,88 @@ impl Filters {
     }
 }
 
-/// Sort orders of the list.
+/// Sort orders of the list: each column both ways (each order walks its index forwards or
+/// backwards, see migrations 000070).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Sort {
     Newest,
+    Oldest,
     Name,
+    NameDesc,
     Email,
+    EmailDesc,
+    /// Most recently updated first.
     Updated,
+    UpdatedAsc,
 }
 
 impl Sort {
+    pub const ALL: [Sort; 8] = [
+        Sort::Newest,
+        Sort::Oldest,
+        Sort::Name,
+        Sort::NameDesc,
+        Sort::Email,
+        Sort::EmailDesc,
+        Sort::Updated,
+        Sort::UpdatedAsc,
+    ];
+
     pub fn parse(s: &str) -> Sort {
-        match s {
-            "name" => Sort::Name,
-            "email" => Sort::Email,
-            "updated" => Sort::Updated,
-            _ => Sort::Newest,
-        }
+        Sort::ALL.into_iter().find(|x| x.key() == s).unwrap_or(Sort::Newest)
     }
 
     pub fn key(self) -> &'static str {
         match self {
             Sort::Newest => "newest",
+            Sort::Oldest => "oldest",
             Sort::Name => "name",
+            Sort::NameDesc => "name_desc",
             Sort::Email => "email",
+            Sort::EmailDesc => "email_desc",
             Sort::Updated => "updated",
+            Sort::UpdatedAsc => "updated_asc",
+        }
+    }
+
+    /// The column the order is by (`newest`/`oldest` are by creation).
+    pub fn column(self) -> &'static str {
+        match self {
+            Sort::Newest | Sort::Oldest => "created",
+            Sort::Name | Sort::NameDesc => "name",
+            Sort::Email | Sort::EmailDesc => "email",
+            Sort::Updated | Sort::UpdatedAsc => "updated",
+        }
+    }
+
+    pub fn descending(self) -> bool {
+        matches!(self, Sort::Newest | Sort::NameDesc | Sort::EmailDesc | Sort::Updated)
+    }
+
+    /// The same column the other way.
+    pub fn reversed(self) -> Sort {
+        match self {
+            Sort::Newest => Sort::Oldest,
+            Sort::Oldest => Sort::Newest,
+            Sort::Name => Sort::NameDesc,
+            Sort::NameDesc => Sort::Name,
+            Sort::Email => Sort::EmailDesc,
+            Sort::EmailDesc => Sort::Email,
+            Sort::Updated => Sort::UpdatedAsc,
+            Sort::UpdatedAsc => Sort::Updated,
         }
     }
 
     pub fn order_by(self) -> &'static str {
         match self {
             Sort::Newest => " ORDER BY c.id DESC",
+            Sort::Oldest => " ORDER BY c.id",
             Sort::Name => " ORDER BY c.last_name, c.first_name, c.id",
+            Sort::NameDesc => " ORDER BY c.last_name DESC, c.first_name DESC, c.id DESC",
             Sort::Email => " ORDER BY c.email NULLS LAST, c.id",
+            Sort::EmailDesc => " ORDER BY c.email DESC NULLS FIRST, c.id DESC",
             Sort::Updated => " ORDER BY c.updated_at DESC, c.id DESC",
+            Sort::UpdatedAsc => " ORDER BY c.updated_at, c.id",
         }
     }
 }

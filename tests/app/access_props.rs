@@ -282,7 +282,7 @@ proptest! {
                     Filters { owner: owner_email, category: "lead".into(), ..Filters::default() },
                 ];
                 for f in &filters {
-                    for sort in [Sort::Newest, Sort::Name, Sort::Email, Sort::Updated] {
+                    for sort in Sort::ALL {
                         let mut q = custodian::db::sql::Sql::new("SELECT c.id FROM contacts c WHERE c.id = ANY(");
                         q.bind(custodian::db::sql::Bind::I64s(visible.clone())).push(")");
                         q.append(&f.conditions(*uid));

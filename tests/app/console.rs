@@ -265,6 +265,20 @@ async fn the_contact_list_says_where_you_are() {
     assert!(page.contains("<p id=\"position\">51–100 of 113</p>"), "{page}");
     assert!(page.contains("« First") && page.contains("Last »") && page.contains("Page 2 of 3"), "{page}");
     assert!(page.contains("aria-sort=\"ascending\""), "the sorted column is marked");
+    // Clicking the sorted column turns it around, and both ways page the same contacts.
+    assert!(page.contains("&#38;sort=name_desc&#38;page=1"), "{page}");
+    let up = b.page("/contacts?q=bulk10&sort=name").await;
+    let down = b.page("/contacts?q=bulk10&sort=name_desc").await;
+    assert!(down.contains("aria-sort=\"descending\"") && down.contains("Name Z–A</option>"));
+    let names = |html: &str| -> Vec<String> {
+        html.split("<a href=\"/contacts/")
+            .skip(1)
+            .filter_map(|s| s.split('>').nth(1)?.split('<').next().map(String::from))
+            .collect()
+    };
+    let mut reversed = names(&down);
+    reversed.reverse();
+    assert_eq!(names(&up), reversed, "bulk10 and bulk100–109, both ways");
 }
 
 /// The API tokens page shows a request for each endpoint, and each works as shown.

@@ -79,11 +79,48 @@ impl ContactsPage {
     }
 
     /// The sort of a column, for its header: `aria-sort` value and the arrow shown.
-    pub fn sorted(&self, key: &str) -> Option<(&'static str, &'static str)> {
-        (self.sort == key).then_some(match key {
-            "updated" | "newest" => ("descending", "▼"),
-            _ => ("ascending", "▲"),
+    pub fn sorted(&self, column: &str) -> Option<(&'static str, &'static str)> {
+        let sort = Sort::parse(self.sort);
+        (sort.column() == column).then_some(if sort.descending() {
+            ("descending", "▼")
+        } else {
+            ("ascending", "▲")
         })
+    }
+
+    /// Every order, for the "Order" picker: (key, words).
+    pub fn sorts(&self) -> Vec<(&'static str, &'static str)> {
+        Sort::ALL
+            .into_iter()
+            .map(|s| {
+                let words = match s {
+                    Sort::Newest => "Newest first",
+                    Sort::Oldest => "Oldest first",
+                    Sort::Name => "Name A–Z",
+                    Sort::NameDesc => "Name Z–A",
+                    Sort::Email => "Email A–Z",
+                    Sort::EmailDesc => "Email Z–A",
+                    Sort::Updated => "Recently updated first",
+                    Sort::UpdatedAsc => "Least recently updated first",
+                };
+                (s.key(), words)
+            })
+            .collect()
+    }
+
+    /// Where a column's header leads: its order, or the other way when it is the order now.
+    pub fn sort_link(&self, column: &str) -> String {
+        let now = Sort::parse(self.sort);
+        let to = if now.column() == column {
+            now.reversed()
+        } else {
+            // A column's first click: A–Z for text, most recent first for dates.
+            Sort::ALL
+                .into_iter()
+                .find(|s| s.column() == column && s.descending() == (column == "updated"))
+                .unwrap_or(now)
+        };
+        self.link(1, to.key())
     }
 }
 
