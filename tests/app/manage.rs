@@ -269,3 +269,91 @@ async fn a_different_set_with_the_same_count_and_sum_is_a_change() {
     assert_eq!(r.status(), 409, "{}", r.text().await.unwrap());
     assert!(ids.iter().all(|id| tags(c, *id).is_empty()), "nothing was done");
 }
+
+/// Issue #15: a `kill -9` of the server while it executes a bulk run leaves nothing of it
+/// applied — the run is one transaction, and a transaction the server never commits is gone.
+#[tokio::test]
+async fn a_server_killed_during_a_bulk_run_leaves_nothing_applied() {
+    let db = TestDb::new();
+    let mut c = db.conn();
+    let admin = create_user(&mut c, "ada@example.com", Role::Administrator);
+    diesel::sql_query(format!(
+        "INSERT INTO contacts (first_name, last_name, email, main_owner_id) \
+         SELECT 'Kill', 'N' || g, 'kill' || g || '@x.test', {admin} FROM generate_series(1, 150000) g"
+    ))
+    .execute(&mut c)
+    .unwrap();
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let mut server = std::process::Command::new(env!("CARGO_BIN_EXE_custodian"))
+        .env("DATABASE_URL", &db.url)
+        .env("BIND", format!("127.0.0.1:{port}"))
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let base = format!("http://127.0.0.1:{port}");
+    for _ in 0..200 {
+        if reqwest::get(format!("{base}/healthz")).await.is_ok_and(|r| r.status().is_success()) {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    let b = Browser::new(&base);
+    assert_eq!(b.login("ada@example.com", TEST_PASSWORD).await.status(), 303);
+    let html = preview(&b, "", &[("tags", "killed")]).await.text().await.unwrap();
+    assert_eq!(number(&html, "changeable"), 150_000);
+    let token = token_of(&html);
+    let page = b.page("/").await;
+    let csrf = csrf_token(&page).unwrap();
+    let running = tokio::spawn({
+        let client = b.client.clone();
+        let url = b.url("/contacts/manage/execute");
+        async move { client.post(url).form(&[("csrf_token", csrf.as_str()), ("token", token.as_str())]).send().await }
+    });
+    // Kill it once the run's statements are under way in PostgreSQL.
+    let mut seen = false;
+    for _ in 0..300 {
+        let n: i64 = diesel::sql_query(
+            "SELECT count(*) AS n FROM pg_stat_activity WHERE datname = current_database() AND query ILIKE '%bulk_sel%' AND state = 'active'",
+        )
+        .get_result::<Counted>(&mut c)
+        .unwrap()
+        .n;
+        if n > 0 {
+            seen = true;
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    server.kill().unwrap(); // SIGKILL
+    server.wait().unwrap();
+    assert!(seen, "the run was caught while it ran");
+    let _ = running.await;
+    // PostgreSQL ends the orphaned transaction; nothing of it is ever visible.
+    for _ in 0..100 {
+        let busy: i64 = diesel::sql_query(
+            "SELECT count(*) AS n FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()",
+        )
+        .get_result::<Counted>(&mut c)
+        .unwrap()
+        .n;
+        if busy == 0 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    let tagged: i64 = contact_tags::table.filter(contact_tags::tag.eq("killed")).count().get_result(&mut c).unwrap();
+    assert_eq!(tagged, 0, "no half-applied run");
+    let executed: i64 = custodian::db::schema::bulk_runs::table
+        .filter(custodian::db::schema::bulk_runs::executed_at.is_not_null())
+        .count()
+        .get_result(&mut c)
+        .unwrap();
+    assert_eq!(executed, 0, "the run is not marked done");
+}
+
+#[derive(diesel::QueryableByName)]
+struct Counted {
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    n: i64,
+}
