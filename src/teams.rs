@@ -61,16 +61,6 @@ pub fn members(conn: &mut PgConnection, team_id: i64) -> QueryResult<Vec<User>> 
         .load(conn)
 }
 
-/// The members of a team, in id order.
-pub fn members_by_id(conn: &mut PgConnection, team_id: i64) -> QueryResult<Vec<User>> {
-    team_members::table
-        .inner_join(users::table)
-        .filter(team_members::team_id.eq(team_id))
-        .order(users::id)
-        .select(User::as_select())
-        .load(conn)
-}
-
 /// (group id, group name, level) of every access group granted to a team.
 pub fn granted_groups(conn: &mut PgConnection, team_id: i64) -> QueryResult<Vec<(i64, String, String)>> {
     use crate::db::schema::{access_group_grants, access_groups};
@@ -162,14 +152,23 @@ pub fn unique_name<T>(
     message: &str,
     write: impl FnOnce(&mut PgConnection) -> QueryResult<T>,
 ) -> QueryResult<Result<T, FieldErrors>> {
+    Ok(unless_taken(c, write)?.ok_or_else(|| {
+        let mut errors = FieldErrors::default();
+        errors.add("name", message);
+        errors
+    }))
+}
+
+/// Runs `write` in a savepoint; `None` when it breaks a unique index (another row has the
+/// value), any other error as it is.
+fn unless_taken<T>(
+    c: &mut PgConnection,
+    write: impl FnOnce(&mut PgConnection) -> QueryResult<T>,
+) -> QueryResult<Option<T>> {
     use diesel::result::{DatabaseErrorKind, Error};
     match c.transaction(write) {
-        Ok(v) => Ok(Ok(v)),
-        Err(Error::DatabaseError(DatabaseErrorKind::UniqueViolation, _)) => {
-            let mut errors = FieldErrors::default();
-            errors.add("name", message);
-            Ok(Err(errors))
-        }
+        Ok(v) => Ok(Some(v)),
+        Err(Error::DatabaseError(DatabaseErrorKind::UniqueViolation, _)) => Ok(None),
         Err(e) => Err(e),
     }
 }
@@ -302,23 +301,18 @@ pub fn set_members(
 
 /// Sets the identity provider's id of a team; `Ok(false)` when another team has it.
 pub fn set_external_id(c: &mut PgConnection, team_id: i64, external_id: Option<&str>) -> QueryResult<bool> {
-    use diesel::result::{DatabaseErrorKind, Error};
     let write = |c: &mut PgConnection| {
         diesel::update(teams::table.find(team_id)).set(teams::external_id.eq(external_id)).execute(c)
     };
-    match c.transaction(write) {
-        Ok(_) => Ok(true),
-        Err(Error::DatabaseError(DatabaseErrorKind::UniqueViolation, _)) => Ok(false),
-        Err(e) => Err(e),
-    }
+    Ok(unless_taken(c, write)?.is_some())
 }
 
-/// Every team with its member ids (in id order), in two queries.
+/// Every team (by id) with its members (by email, as [`members`]), in two queries.
 pub fn all_with_members(c: &mut PgConnection) -> QueryResult<Vec<(Team, Vec<User>)>> {
     let all: Vec<Team> = teams::table.order(teams::id).select(Team::as_select()).load(c)?;
     let links: Vec<(i64, User)> = team_members::table
         .inner_join(users::table)
-        .order((team_members::team_id, users::id))
+        .order((team_members::team_id, users::email))
         .select((team_members::team_id, User::as_select()))
         .load(c)?;
     let mut by_team: std::collections::HashMap<i64, Vec<User>> = std::collections::HashMap::new();

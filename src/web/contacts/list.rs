@@ -33,7 +33,7 @@ pub struct ContactsPage {
     pub list: Page,
     pub filters: Filters,
     pub groups: Vec<(i64, String)>,
-    pub sort: &'static str,
+    pub sort: Sort,
     pub page: i64,
     /// The matches were counted on request (links keep asking).
     pub counted: bool,
@@ -51,7 +51,7 @@ impl ContactsPage {
 
     /// This page, with the matches counted.
     pub fn count_link(&self) -> String {
-        format!("{}&sort={}&page={}&count=all", self.filters.query_string(), self.sort, self.page)
+        format!("{}&sort={}&page={}&count=all", self.filters.query_string(), self.sort.key(), self.page)
     }
 
     /// "1–50 of 834" or "1–50 of more than 1,000".
@@ -80,7 +80,7 @@ impl ContactsPage {
 
     /// The sort of a column, for its header: `aria-sort` value and the arrow shown.
     pub fn sorted(&self, column: &str) -> Option<(&'static str, &'static str)> {
-        let sort = Sort::parse(self.sort);
+        let sort = self.sort;
         (sort.column() == column).then_some(if sort.descending() {
             ("descending", "▼")
         } else {
@@ -110,7 +110,7 @@ impl ContactsPage {
 
     /// Where a column's header leads: its order, or the other way when it is the order now.
     pub fn sort_link(&self, column: &str) -> String {
-        let now = Sort::parse(self.sort);
+        let now = self.sort;
         let to = if now.column() == column {
             now.reversed()
         } else {
@@ -150,7 +150,7 @@ pub async fn show(viewer: Viewer, db: web::Data<Db>, q: web::Query<ListQuery>) -
         list,
         filters: q.filters,
         groups,
-        sort: sort.key(),
+        sort,
         page: page_no,
         counted,
         can_create: viewer.has(Perm::ContactsCreate),

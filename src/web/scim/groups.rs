@@ -19,7 +19,7 @@ use serde_json::Value;
 
 /// A team with its members and manager, as a resource.
 fn current(c: &mut PgConnection, t: &Team, base: &str) -> Result<Value, ScimError> {
-    let members = teams::members_by_id(c, t.id)?;
+    let members = teams::members(c, t.id)?;
     let manager = match t.manager_id {
         Some(id) => accounts::find(c, id)?,
         None => None,
@@ -150,7 +150,7 @@ async fn change(
     let v = with_token(req, db, move |c, t| {
         c.transaction(|c| {
             let team = load(c, &id)?;
-            let members = teams::members_by_id(c, team.id)?;
+            let members = teams::members(c, team.id)?;
             let desired = want(DesiredGroup::of(&team, &members))?;
             write(c, t, Some(&team), &desired)?;
             let t = teams::find(c, team.id)?;
