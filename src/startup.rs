@@ -121,6 +121,8 @@ impl Application {
         }
         // Imports an instance left unfinished, and uploads nobody imported.
         tokio::spawn(crate::imports::housekeeping::run_worker(db.clone()));
+        // Bulk runs queued and not yet started, or left by a stopped instance.
+        tokio::spawn(crate::bulk::worker::run_sweeper(db.clone()));
         let listener = TcpListener::bind(&config.bind)?;
         let local = listener.local_addr()?;
         let idle = CookieDuration::minutes(config.session_idle_minutes);

@@ -1,17 +1,24 @@
 //! Bulk "Manage" (SPEC screen 7): preview, then execute exactly the previewed selection.
+//!
+//! A preview stores the run (its actions, the matched contacts, a hash of the set the user may
+//! change). "Execute" queues it ([`queue`]); a background worker on any instance executes it
+//! in one transaction ([`worker`], [`execute`]) and records how it ended on the run.
 
 mod actions;
+pub mod execute;
+pub mod progress;
+pub mod report;
 pub mod run;
 pub mod spec;
+pub mod status;
+pub mod worker;
 
 use crate::access::Subject;
-use crate::audit;
-use crate::contacts::events::Event;
 use crate::db::schema::bulk_runs;
-use crate::events;
 use chrono::Utc;
 use diesel::prelude::*;
-use run::{Mode, Report, SampleRow, Selection};
+use report::{Report, SampleRow};
+use run::{Mode, Selection};
 use spec::Spec;
 
 /// How a savepoint that must not commit ends: rolled back on purpose, or by a database error.
@@ -47,11 +54,11 @@ fn dry_run(conn: &mut PgConnection, s: &Subject, matched: &[i64], spec: &Spec) -
         })?;
     }
     let sample = run::sample_ids(conn, SAMPLE)?;
-    let before = run::states(conn, &sample)?;
+    let before = report::states(conn, &sample)?;
     let after = rolled_back(conn, |c| {
         run::narrow_to(c, &sample)?;
         run::apply(c, spec, Mode::Execute, &mut Report::default())?;
-        run::states(c, &sample)
+        report::states(c, &sample)
     })?;
     report.sample = before
         .into_iter()
@@ -97,90 +104,61 @@ pub fn preview(conn: &mut PgConnection, s: &Subject, sel: &Selection, spec: &Spe
     })
 }
 
-pub enum Executed {
-    Done(Report),
-    /// What the user may change is no longer what they previewed: nothing was done; here is a
-    /// fresh preview of the same selection and its token.
-    Changed {
-        report: Report,
-        token: String,
-        before: i64,
-    },
+pub enum Queued {
+    /// Queued as run `id`: a worker executes it in the background ([`worker`]).
+    Queued(i64),
     /// Unknown, foreign or already executed token.
     Gone,
     /// The user no longer holds the permissions the actions need (or the stored actions no
-    /// longer parse): nothing was done.
+    /// longer parse): nothing was queued.
     Refused(&'static str),
 }
 
-/// Executes a previewed run in one transaction, re-checking access first.
-pub fn execute(
-    conn: &mut PgConnection,
-    s: &Subject,
-    token: &str,
-    actor_email: &str,
-    ip: Option<String>,
-) -> QueryResult<Executed> {
+/// "Execute actions": queues the previewed run of `token` for the background, answering at
+/// once. Permissions are checked here for a prompt answer, and again by the run itself.
+pub fn queue(conn: &mut PgConnection, s: &Subject, token: &str, ip: Option<String>) -> QueryResult<Queued> {
     conn.transaction(|c| {
-        let row: Option<(i64, serde_json::Value, Vec<i64>, i64, i64)> = bulk_runs::table
+        let row: Option<(i64, serde_json::Value)> = bulk_runs::table
             .filter(bulk_runs::token.eq(token))
             .filter(bulk_runs::user_id.eq(s.user_id))
-            .filter(bulk_runs::executed_at.is_null())
-            .select((
-                bulk_runs::id,
-                bulk_runs::spec,
-                bulk_runs::matched,
-                bulk_runs::editable_count,
-                bulk_runs::editable_hash,
-            ))
+            .filter(bulk_runs::status.eq(status::PREVIEWED))
+            .select((bulk_runs::id, bulk_runs::spec))
             .for_update()
             .first(c)
             .optional()?;
-        let Some((run_id, spec, matched, count, hash)) = row else { return Ok(Executed::Gone) };
-        // A stored run whose actions no longer parse (written by another version) is refused,
-        // never executed as an empty run and marked done.
-        let Ok(spec) = serde_json::from_value::<Spec>(spec) else {
-            return Ok(Executed::Refused("These actions can no longer be read. Nothing was done; start again."));
-        };
-        // The permissions as they are now, not as they were at the preview.
-        if let Err(why) = spec.permitted(s.perms) {
-            return Ok(Executed::Refused(why));
+        let Some((run_id, spec)) = row else { return Ok(Queued::Gone) };
+        match serde_json::from_value::<Spec>(spec) {
+            Err(_) => return Ok(Queued::Refused(execute::UNREADABLE)),
+            Ok(spec) => {
+                if let Err(why) = spec.permitted(s.perms) {
+                    return Ok(Queued::Refused(why));
+                }
+            }
         }
-        // Overlapping runs are serialised: the matched contacts are locked in id order (the one
-        // order every run takes them in, so two runs cannot deadlock); a second run on some of
-        // them waits here for the first to commit, then re-checks what it may edit. Runs on
-        // disjoint contacts proceed side by side.
-        diesel::sql_query("SELECT id FROM contacts WHERE id = ANY($1) ORDER BY id FOR UPDATE")
-            .bind::<diesel::sql_types::Array<diesel::sql_types::BigInt>, _>(&matched)
+        diesel::update(bulk_runs::table.find(run_id))
+            .set((bulk_runs::status.eq(status::QUEUED), bulk_runs::queued_at.eq(Utc::now()), bulk_runs::ip.eq(ip)))
             .execute(c)?;
-        let now = run::load_editable(c, s, &spec.operations(), &matched)?;
-        if now != (count, hash) {
-            diesel::update(bulk_runs::table.find(run_id)).set(bulk_runs::executed_at.eq(Utc::now())).execute(c)?;
-            let (report, set) = dry_run(c, s, &matched, &spec)?;
-            let token = store(c, s.user_id, &spec, &matched, set)?;
-            return Ok(Executed::Changed { report, token, before: count });
-        }
-        let mut report = Report { matched: matched.len() as i64, editable: count, ..Report::default() };
-        run::apply(c, &spec, Mode::Execute, &mut report)?;
-        report.changed_ids = run::changed_ids(c)?;
-        report.lost_sight = run::lost_sight(c, s)?;
-        add_no_right(&mut report);
-        diesel::update(bulk_runs::table.find(run_id)).set(bulk_runs::executed_at.eq(Utc::now())).execute(c)?;
-        audit::Entry::new(Some(s.user_id), "contact.bulk", "bulk_run", run_id)
-            .after(serde_json::json!({
-                "actions": spec.describe(),
-                "matched": report.matched,
-                "changes": report.changes,
-                "skipped": report.skipped,
-                "lost_sight": report.lost_sight,
-                "contact_ids": report.changed_ids,
-            }))
-            .ip(ip)
-            .record(c)?;
-        notify(c, s.user_id, actor_email, &report.changed_ids)?;
-        let event = if spec.tags.is_empty() { Event::Changed } else { Event::TagsAdded(spec.tags.clone()) };
-        events::after(c, Some(s.user_id), &event, &report.changed_ids)?;
-        Ok(Executed::Done(report))
+        Ok(Queued::Queued(run_id))
+    })
+}
+
+/// A fresh preview of a run that found the data changed: same actions, same matched contacts.
+/// `None` unless `run_id` is the user's and ended `changed`.
+pub fn preview_again(conn: &mut PgConnection, s: &Subject, run_id: i64) -> QueryResult<Option<(Spec, Report, String)>> {
+    conn.transaction(|c| {
+        let row: Option<(serde_json::Value, Vec<i64>)> = bulk_runs::table
+            .filter(bulk_runs::id.eq(run_id))
+            .filter(bulk_runs::user_id.eq(s.user_id))
+            .filter(bulk_runs::status.eq(status::CHANGED))
+            .select((bulk_runs::spec, bulk_runs::matched))
+            .first(c)
+            .optional()?;
+        let Some((Ok(spec), matched)) = row.map(|(sp, m)| (serde_json::from_value::<Spec>(sp), m)) else {
+            return Ok(None);
+        };
+        let (report, set) = dry_run(c, s, &matched, &spec)?;
+        let token = store(c, s.user_id, &spec, &matched, set)?;
+        Ok(Some((spec, report, token)))
     })
 }
 

@@ -7,63 +7,20 @@
 //! its before → after sample are what "Execute" will do on unchanged data.
 
 pub use super::actions::{counts_exactly, Mode};
-use super::actions::{steps, Count};
+use super::actions::{steps, Count, Step};
+use super::report::Report;
 use super::spec::Spec;
 use crate::access::{filter, Level, Subject};
 use crate::contacts::selection::Filters;
 use crate::db::sql::{Bind, Sql};
 use diesel::prelude::*;
-use diesel::sql_types::{Array, BigInt, Text};
-use std::collections::BTreeMap;
+use diesel::sql_types::{Array, BigInt};
 
 /// Which contacts: the ticked rows when any, otherwise everything the list filters match.
 #[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
 pub struct Selection {
     pub filters: Filters,
     pub ids: Vec<i64>,
-}
-
-/// An owner/tags/groups snapshot of one contact, for the before → after sample.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct State {
-    pub main_owner: Option<String>,
-    pub co_owners: Vec<String>,
-    pub tags: Vec<String>,
-    pub groups: Vec<String>,
-}
-
-pub struct SampleRow {
-    pub id: i64,
-    pub name: String,
-    pub before: State,
-    pub after: State,
-}
-
-impl SampleRow {
-    /// Which lines of the sample differ, to highlight them: (main owner, co-owners, tags, groups).
-    pub fn changed(&self) -> (bool, bool, bool, bool) {
-        let (b, a) = (&self.before, &self.after);
-        (b.main_owner != a.main_owner, b.co_owners != a.co_owners, b.tags != a.tags, b.groups != a.groups)
-    }
-}
-
-/// What a run did (or, for a preview, would do).
-#[derive(Default)]
-pub struct Report {
-    pub matched: i64,
-    pub editable: i64,
-    /// (reason, contacts) of everything left alone.
-    pub skipped: Vec<(String, i64)>,
-    /// (action, rows changed).
-    pub changes: Vec<(String, i64)>,
-    /// Distinct contacts changed.
-    pub changed: i64,
-    /// Their ids (after an execution; a preview only counts them).
-    pub changed_ids: Vec<i64>,
-    /// Changed contacts the user no longer sees once the run is done (the run removed the
-    /// owner or group that gave them access): said before the run and after it.
-    pub lost_sight: i64,
-    pub sample: Vec<SampleRow>,
 }
 
 #[derive(QueryableByName)]
@@ -137,17 +94,70 @@ pub fn load_editable(
 /// `report.changes`, `report.skipped` (reasons found along the way) and `report.changed`.
 /// Either way the contacts changed end up in `bulk_changed` (see [`changed_ids`]).
 pub fn apply(conn: &mut PgConnection, spec: &Spec, mode: Mode, report: &mut Report) -> QueryResult<()> {
+    start_changes(conn)?;
+    run_steps(conn, &steps(spec, mode), mode, report, &mut |_| ())?;
+    finish(conn, report)
+}
+
+/// Executes `spec` on `bulk_sel` like [`apply`], `chunk` contacts at a time in ascending id
+/// order, inside the caller's transaction (so still all or nothing). Every action decides each
+/// contact on that contact's rows alone, so chunk by chunk does exactly what one pass does;
+/// chunks keep each statement's memory and lock table bounded on a million contacts, and let
+/// `tick(contacts done, step)` report progress between statements.
+pub fn execute_in_chunks(
+    conn: &mut PgConnection,
+    spec: &Spec,
+    chunk: usize,
+    report: &mut Report,
+    tick: &mut dyn FnMut(i64, &str),
+) -> QueryResult<()> {
+    start_changes(conn)?;
+    let steps = steps(spec, Mode::Execute);
+    let all = sample_ids(conn, i64::MAX)?;
+    let mut done = 0i64;
+    for part in all.chunks(chunk.max(1)) {
+        if part.len() < all.len() {
+            diesel::sql_query("TRUNCATE bulk_sel").execute(conn)?;
+            diesel::sql_query("INSERT INTO bulk_sel SELECT unnest($1::bigint[])")
+                .bind::<Array<BigInt>, _>(part)
+                .execute(conn)?;
+            diesel::sql_query("ANALYZE bulk_sel").execute(conn)?;
+        }
+        run_steps(conn, &steps, Mode::Execute, report, &mut |label| tick(done, label))?;
+        done += part.len() as i64;
+        tick(done, "");
+    }
+    finish(conn, report)
+}
+
+fn start_changes(conn: &mut PgConnection) -> QueryResult<()> {
     // No key: marking a row is an append; duplicates go at the end ([`changed_ids`]).
     diesel::sql_query("CREATE TEMP TABLE IF NOT EXISTS bulk_changed (id BIGINT NOT NULL) ON COMMIT DROP")
         .execute(conn)?;
     diesel::sql_query("TRUNCATE bulk_changed").execute(conn)?;
-    let steps = steps(spec, mode);
-    for step in &steps {
+    Ok(())
+}
+
+/// Adds `n` to the entry `key` of a (label, count) list, keeping first-seen order.
+fn add(list: &mut Vec<(String, i64)>, key: &str, n: i64) {
+    match list.iter_mut().find(|(k, _)| k == key) {
+        Some(e) => e.1 += n,
+        None => list.push((key.to_string(), n)),
+    }
+}
+
+fn run_steps(
+    conn: &mut PgConnection,
+    steps: &[Step],
+    mode: Mode,
+    report: &mut Report,
+    tick: &mut dyn FnMut(&str),
+) -> QueryResult<()> {
+    for step in steps {
+        tick(&step.label);
         for tally in &step.skipped {
             let n = tally.count(conn)?;
-            if n > 0 {
-                report.skipped.push((tally.why.clone(), n));
-            }
+            add(&mut report.skipped, &tally.why, n);
         }
         let mut n = 0;
         for part in &step.parts {
@@ -156,8 +166,14 @@ pub fn apply(conn: &mut PgConnection, spec: &Spec, mode: Mode, report: &mut Repo
         for part in &step.touches {
             part.run(conn, mode)?;
         }
-        report.changes.push((step.label.clone(), n));
+        add(&mut report.changes, &step.label, n);
     }
+    Ok(())
+}
+
+/// Drops the reasons no contact had and counts the distinct contacts changed.
+fn finish(conn: &mut PgConnection, report: &mut Report) -> QueryResult<()> {
+    report.skipped.retain(|(_, n)| *n > 0);
     report.changed = count(conn, "SELECT count(DISTINCT id) AS n FROM bulk_changed")?;
     Ok(())
 }
@@ -193,48 +209,10 @@ pub fn narrow_to(conn: &mut PgConnection, keep: &[i64]) -> QueryResult<()> {
     Ok(())
 }
 
-/// Owner/tag/group state of a few contacts (four queries).
-pub fn states(conn: &mut PgConnection, ids: &[i64]) -> QueryResult<BTreeMap<i64, (String, State)>> {
-    #[derive(QueryableByName)]
-    struct KV {
-        #[diesel(sql_type = BigInt)]
-        id: i64,
-        #[diesel(sql_type = Text)]
-        v: String,
-    }
-    let load = |conn: &mut PgConnection, sql: &str| -> QueryResult<Vec<KV>> {
-        diesel::sql_query(sql).bind::<Array<BigInt>, _>(ids.to_vec()).load(conn)
-    };
-    let mut out: BTreeMap<i64, (String, State)> = BTreeMap::new();
-    for r in load(conn, "SELECT id, trim(first_name || ' ' || last_name || ' ' || coalesce('<' || email || '>', '')) AS v FROM contacts WHERE id = ANY($1)")? {
-        out.insert(r.id, (r.v, State::default()));
-    }
-    for r in load(
-        conn,
-        "SELECT c.id, u.email AS v FROM contacts c JOIN users u ON u.id = c.main_owner_id WHERE c.id = ANY($1)",
-    )? {
-        if let Some(e) = out.get_mut(&r.id) {
-            e.1.main_owner = Some(r.v)
-        }
-    }
-    for r in load(conn, "SELECT o.contact_id AS id, u.email || CASE WHEN o.read_only THEN ' (read-only)' ELSE '' END AS v FROM contact_owners o JOIN users u ON u.id = o.user_id WHERE o.contact_id = ANY($1) ORDER BY 2")? {
-        if let Some(e) = out.get_mut(&r.id) { e.1.co_owners.push(r.v) }
-    }
-    for r in load(conn, "SELECT contact_id AS id, tag AS v FROM contact_tags WHERE contact_id = ANY($1) ORDER BY tag")?
-    {
-        if let Some(e) = out.get_mut(&r.id) {
-            e.1.tags.push(r.v)
-        }
-    }
-    for r in load(conn, "SELECT a.contact_id AS id, g.name AS v FROM contact_access_groups a JOIN access_groups g ON g.id = a.group_id WHERE a.contact_id = ANY($1) ORDER BY g.name")? {
-        if let Some(e) = out.get_mut(&r.id) { e.1.groups.push(r.v) }
-    }
-    Ok(out)
-}
-
 /// The first `n` contacts of `bulk_sel`.
 pub fn sample_ids(conn: &mut PgConnection, n: i64) -> QueryResult<Vec<i64>> {
-    Ok(diesel::sql_query(format!("SELECT id FROM bulk_sel ORDER BY id LIMIT {n}"))
+    Ok(diesel::sql_query("SELECT id FROM bulk_sel ORDER BY id LIMIT $1")
+        .bind::<BigInt, _>(n)
         .load::<Id>(conn)?
         .into_iter()
         .map(|r| r.id)

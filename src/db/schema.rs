@@ -79,6 +79,20 @@ diesel::table! {
 }
 
 diesel::table! {
+    bulk_run_progress (run_id) {
+        run_id -> Int8,
+        step -> Text,
+        processed -> Int8,
+        total -> Int8,
+        waiting_for -> Nullable<Int8>,
+        backend_pid -> Int4,
+        backend_start -> Timestamptz,
+        started_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
     bulk_runs (id) {
         id -> Int8,
         token -> Text,
@@ -89,6 +103,12 @@ diesel::table! {
         editable_hash -> Int8,
         created_at -> Timestamptz,
         executed_at -> Nullable<Timestamptz>,
+        status -> Text,
+        queued_at -> Nullable<Timestamptz>,
+        finished_at -> Nullable<Timestamptz>,
+        report -> Nullable<Jsonb>,
+        error -> Nullable<Text>,
+        ip -> Nullable<Text>,
     }
 }
 
@@ -399,6 +419,7 @@ diesel::joinable!(access_group_grants -> users (user_id));
 diesel::joinable!(api_tokens -> users (created_by));
 diesel::joinable!(audit_log -> users (actor_id));
 diesel::joinable!(automation_rules -> access_groups (action_group_id));
+diesel::joinable!(bulk_run_progress -> bulk_runs (run_id));
 diesel::joinable!(bulk_runs -> users (user_id));
 diesel::joinable!(contact_access_groups -> access_groups (group_id));
 diesel::joinable!(contact_access_groups -> contacts (contact_id));
@@ -436,6 +457,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     app_settings,
     audit_log,
     automation_rules,
+    bulk_run_progress,
     bulk_runs,
     contact_access_groups,
     contact_owners,

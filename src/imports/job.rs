@@ -156,6 +156,11 @@ impl Job {
         }
     }
 
+    /// Where a running job is, in words (its page and its progress JSON).
+    pub fn progress_line(&self) -> String {
+        format!("{} of {} rows read ({}%)", self.processed, self.total, self.percent())
+    }
+
     /// Percent done, for the progress bar.
     pub fn percent(&self) -> i64 {
         if self.total <= 0 {

@@ -1,7 +1,7 @@
-// A running job's page: polls the address in data-progress-url (JSON: processed, total,
-// percent, status) every second, updates the text and the bar inside the live region, and
-// reloads the page for its report once the job is no longer running. No meta refresh: the
-// page does not jump while someone reads it.
+// A page of work going on in the background (an import, a bulk run): polls the address in
+// data-progress-url (JSON: running, line, percent) every second, updates the text and the bar
+// inside the live region, and reloads the page for its report once the work has ended. No
+// meta refresh: the page does not jump while someone reads it.
 (function () {
   var region = document.querySelector('[data-progress-url]');
   if (!region) return;
@@ -12,9 +12,8 @@
       .then(function (r) { return r.ok ? r.json() : null; })
       .then(function (p) {
         if (!p) return setTimeout(poll, 3000);
-        if (p.status !== 'running') return window.location.reload();
-        var line = p.processed + ' of ' + p.total + ' rows read (' + p.percent + '%)';
-        if (text && text.textContent !== line) text.textContent = line;
+        if (!p.running) return window.location.reload();
+        if (text && text.textContent !== p.line) text.textContent = p.line;
         if (bar) { bar.value = p.percent; bar.textContent = p.percent + '%'; }
         setTimeout(poll, 1000);
       })

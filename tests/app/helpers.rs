@@ -266,3 +266,22 @@ pub fn csrf_token(html: &str) -> Option<String> {
 pub fn location(r: &reqwest::Response) -> String {
     r.headers().get("location").map(|v| v.to_str().unwrap().to_string()).unwrap_or_default()
 }
+
+/// After "Execute actions": follows the answer to the run's page, waits (through its progress
+/// JSON, as the page's script does) until the background run has ended, and returns the page.
+/// Any other answer (a refusal) comes back as it is.
+pub async fn bulk_run_ended(b: &Browser, executed: reqwest::Response) -> reqwest::Response {
+    let run = location(&executed);
+    if !run.starts_with("/contacts/manage/runs/") {
+        return executed;
+    }
+    assert_eq!(executed.status(), 303);
+    for _ in 0..1200 {
+        let p: serde_json::Value = b.get(&format!("{run}/progress")).await.json().await.unwrap();
+        if p["running"] == false {
+            return b.get(&run).await;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    panic!("bulk run {run} did not end within a minute");
+}

@@ -19,9 +19,11 @@ async fn preview(b: &Browser, query: &str, fields: &[(&str, &str)]) -> reqwest::
     b.submit(&format!("/contacts/manage?{query}"), "/contacts/manage/preview", fields).await
 }
 
+/// Executes a preview and waits for the background run to end; returns its page.
 async fn execute(b: &Browser, preview_html: &str) -> reqwest::Response {
     let token = token_of(preview_html);
-    b.submit("/", "/contacts/manage/execute", &[("token", &token)]).await
+    let r = b.submit("/", "/contacts/manage/execute", &[("token", &token)]).await;
+    bulk_run_ended(b, r).await
 }
 
 fn tags(c: &mut PgConnection, id: i64) -> Vec<String> {
@@ -303,18 +305,18 @@ async fn a_server_killed_during_a_bulk_run_leaves_nothing_applied() {
     let html = preview(&b, "", &[("tags", "killed")]).await.text().await.unwrap();
     assert_eq!(number(&html, "changeable"), 150_000);
     let token = token_of(&html);
-    let page = b.page("/").await;
-    let csrf = csrf_token(&page).unwrap();
-    let running = tokio::spawn({
-        let client = b.client.clone();
-        let url = b.url("/contacts/manage/execute");
-        async move { client.post(url).form(&[("csrf_token", csrf.as_str()), ("token", token.as_str())]).send().await }
-    });
-    // Kill it once the run's statements are under way in PostgreSQL.
+    // "Execute" answers at once with the run's page; the run goes on in the background.
+    let r = b.submit("/", "/contacts/manage/execute", &[("token", &token)]).await;
+    assert_eq!(r.status(), 303);
+    let run = location(&r);
+    let run_id: i64 = run.trim_start_matches("/contacts/manage/runs/").parse().unwrap();
+    // Kill it once the run's statements are under way in PostgreSQL (another session's: this
+    // query's own text names bulk_sel too).
     let mut seen = false;
     for _ in 0..300 {
         let n: i64 = diesel::sql_query(
-            "SELECT count(*) AS n FROM pg_stat_activity WHERE datname = current_database() AND query ILIKE '%bulk_sel%' AND state = 'active'",
+            "SELECT count(*) AS n FROM pg_stat_activity WHERE datname = current_database() AND query ILIKE '%bulk_sel%' AND state = 'active' \
+             AND pid <> pg_backend_pid()",
         )
         .get_result::<Counted>(&mut c)
         .unwrap()
@@ -325,10 +327,18 @@ async fn a_server_killed_during_a_bulk_run_leaves_nothing_applied() {
         }
         tokio::time::sleep(std::time::Duration::from_millis(20)).await;
     }
+    assert!(seen, "the run was caught while it ran");
+    // Meanwhile its page follows it: a live region, and the progress as JSON.
+    let html = b.page(&run).await;
+    assert!(
+        html.contains(&format!("data-progress-url=\"{run}/progress\" role=\"status\" aria-live=\"polite\"")),
+        "{html}"
+    );
+    assert!(!html.contains("http-equiv=\"refresh\""));
+    let p: serde_json::Value = b.get(&format!("{run}/progress")).await.json().await.unwrap();
+    assert_eq!(p["running"], true, "{p}");
     server.kill().unwrap(); // SIGKILL
     server.wait().unwrap();
-    assert!(seen, "the run was caught while it ran");
-    let _ = running.await;
     // PostgreSQL ends the orphaned transaction; nothing of it is ever visible.
     for _ in 0..100 {
         let busy: i64 = diesel::sql_query(
@@ -342,18 +352,106 @@ async fn a_server_killed_during_a_bulk_run_leaves_nothing_applied() {
         }
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
     }
-    let tagged: i64 = contact_tags::table.filter(contact_tags::tag.eq("killed")).count().get_result(&mut c).unwrap();
-    assert_eq!(tagged, 0, "no half-applied run");
+    let tagged = |c: &mut PgConnection| -> i64 {
+        contact_tags::table.filter(contact_tags::tag.eq("killed")).count().get_result(c).unwrap()
+    };
+    assert_eq!(tagged(&mut c), 0, "no half-applied run");
     let executed: i64 = custodian::db::schema::bulk_runs::table
         .filter(custodian::db::schema::bulk_runs::executed_at.is_not_null())
         .count()
         .get_result(&mut c)
         .unwrap();
     assert_eq!(executed, 0, "the run is not marked done");
+    let view = custodian::bulk::progress::load(&mut c, run_id, admin).unwrap().unwrap();
+    assert_eq!(view.phase, custodian::bulk::progress::Phase::Interrupted, "its page says it was interrupted");
+    // Another instance starts: its sweep takes the run over and runs it again from the start.
+    let mut server = std::process::Command::new(env!("CARGO_BIN_EXE_custodian"))
+        .env("DATABASE_URL", &db.url)
+        .env("BIND", format!("127.0.0.1:{port}"))
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut ended = false;
+    for _ in 0..1200 {
+        let done = custodian::bulk::progress::load(&mut c, run_id, admin).unwrap().unwrap();
+        if !done.is_going() {
+            assert_eq!(done.phase, custodian::bulk::progress::Phase::Done, "{}", done.line());
+            ended = true;
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    server.kill().unwrap();
+    server.wait().unwrap();
+    assert!(ended, "the run was taken over and ended");
+    assert_eq!(tagged(&mut c), 150_000, "taken over, it applied all of it, once");
 }
 
 #[derive(diesel::QueryableByName)]
 struct Counted {
     #[diesel(sql_type = diesel::sql_types::BigInt)]
     n: i64,
+}
+
+/// Issue #15: a run on some of the contacts of a run queued before it waits for that run, and
+/// its page says so; a run on other contacts goes ahead meanwhile.
+#[tokio::test]
+async fn a_run_on_overlapping_contacts_waits_for_the_earlier_one() {
+    use custodian::bulk::{self, Queued};
+    use diesel::connection::SimpleConnection;
+    let app = spawn_app().await;
+    let (ada_id, ada) = app.signed_in("ada@example.com", Role::Administrator).await;
+    let c = &mut app.conn();
+    let ids: Vec<i64> = (0..8).map(|i| contact(c, &format!("Queue{i}"), None)).collect();
+    async fn preview_ids(b: &Browser, ids: &[i64], tag: &str) -> String {
+        let fields: Vec<(String, String)> =
+            ids.iter().map(|i| ("ids".to_string(), i.to_string())).chain([("tags".into(), tag.into())]).collect();
+        let fields: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+        preview(b, "", &fields).await.text().await.unwrap()
+    }
+    // Run A, on the first four: queued, and held by a worker that has not got far yet.
+    let html = preview_ids(&ada, &ids[0..4], "a").await;
+    let s = custodian::access::facts::subject(c, ada_id).unwrap().unwrap();
+    let Queued::Queued(a) = bulk::queue(c, &s, &token_of(&html), None).unwrap() else { panic!("A not queued") };
+    let mut worker_a = app.conn();
+    worker_a.batch_execute(&format!("BEGIN; SELECT id FROM bulk_runs WHERE id = {a} FOR NO KEY UPDATE")).unwrap();
+    // Run B overlaps A (contacts 2 and 3): it waits, and its page says for which run.
+    let html = preview_ids(&ada, &ids[2..6], "b").await;
+    let r = ada.submit("/", "/contacts/manage/execute", &[("token", &token_of(&html))]).await;
+    let run_b = location(&r);
+    let mut line = String::new();
+    for _ in 0..100 {
+        let p: serde_json::Value = ada.get(&format!("{run_b}/progress")).await.json().await.unwrap();
+        line = p["line"].as_str().unwrap_or_default().to_string();
+        if line.contains(&format!("Waiting for run #{a}")) {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert!(line.contains(&format!("Waiting for run #{a}, which changes some of the same contacts")), "{line}");
+    assert!(ada.page(&run_b).await.contains(&format!("Waiting for run #{a}")));
+    // Run C, on contacts neither touches, goes ahead.
+    let html = preview_ids(&ada, &ids[6..8], "c").await;
+    let done = execute(&ada, &html).await;
+    assert_eq!(done.status(), 200);
+    assert_eq!(tags(c, ids[6]), ["c"]);
+    assert!(tags(c, ids[4]).is_empty(), "B is still waiting");
+    // A's worker stops without applying anything; the run is picked up again and ends; then B.
+    worker_a.batch_execute("ROLLBACK").unwrap();
+    let pool = custodian::db::Db::new(&app.db.url, 3, std::time::Duration::from_secs(5));
+    let _ = custodian::bulk::worker::execute(&pool, a).unwrap(); // None if the sweep got it first
+    let mut b_done = false;
+    for _ in 0..200 {
+        let p: serde_json::Value = ada.get(&format!("{run_b}/progress")).await.json().await.unwrap();
+        if p["running"] == false {
+            b_done = true;
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert!(b_done, "B ended once A had");
+    assert_eq!(tags(c, ids[2]), ["a", "b"]);
+    assert_eq!(tags(c, ids[0]), ["a"]);
+    assert_eq!(tags(c, ids[5]), ["b"]);
 }

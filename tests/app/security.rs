@@ -540,6 +540,8 @@ async fn overlapping_bulk_runs_do_not_interleave() {
         bea.submit("/", "/contacts/manage/execute", &fb)
     );
     assert!(ra.status().as_u16() < 500 && rb.status().as_u16() < 500);
+    let (ra, rb) = tokio::join!(bulk_run_ended(&ada, ra), bulk_run_ended(&bea, rb));
+    assert_eq!((ra.status().as_u16(), rb.status().as_u16()), (200, 200), "both runs ended");
     let overlap: Vec<Option<i64>> = contacts::table
         .filter(contacts::id.eq_any(&ids[100..200]))
         .select(contacts::main_owner_id)

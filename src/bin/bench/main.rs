@@ -18,7 +18,7 @@ use anyhow::Context;
 use clap::{Args, Parser, Subcommand};
 use custodian::access::facts;
 use custodian::access::Subject;
-use custodian::bulk::{self, run::Selection, spec::Spec, Executed};
+use custodian::bulk::{self, execute::Outcome, run::Selection, spec::Spec, Queued};
 use custodian::contacts::list;
 use custodian::contacts::selection::{Filters, Sort};
 use diesel::connection::SimpleConnection;
@@ -110,7 +110,7 @@ async fn main() -> anyhow::Result<()> {
         Command::Generate(a) => generate(&a),
         Command::Measure(a) => measure(a).await,
         Command::Bulk(a) => {
-            let b = bulk_bench(&mut connect(&a.database_url)?)?;
+            let b = bulk_bench(&mut connect(&a.database_url)?, &a.database_url)?;
             println!("bulk preview {:.0} ms, execute {:.0} ms; {}", ms(b.preview), ms(b.execute), b.summary);
             Ok(())
         }
@@ -680,7 +680,7 @@ fn undo_bulk_run(conn: &mut PgConnection) -> anyhow::Result<i64> {
 
 /// Previews and executes "add co-owner bench-bulk + 2 tags" on the contacts tagged BULK_TAG as
 /// the Administrator. Removes what a previous run added first, so every run does the same work.
-fn bulk_bench(conn: &mut PgConnection) -> anyhow::Result<BulkResult> {
+fn bulk_bench(conn: &mut PgConnection, url: &str) -> anyhow::Result<BulkResult> {
     let s = subject(conn, ADMIN)?;
     let bulk_user = undo_bulk_run(conn)?;
     let sel = Selection { filters: Filters { tag: BULK_TAG.into(), ..Filters::default() }, ids: Vec::new() };
@@ -694,14 +694,20 @@ fn bulk_bench(conn: &mut PgConnection) -> anyhow::Result<BulkResult> {
     let preview = t.elapsed();
     let mut summary =
         format!("matched {}, editable {}; preview: {:?}", report.matched, report.editable, report.changes);
+    // The background path as the server takes it: queued, then a worker claims and runs it
+    // (with its progress written on a second connection).
+    let db = custodian::db::Db::new(url, 4, Duration::from_secs(3));
     let t = Instant::now();
-    let executed = bulk::execute(conn, &s, &token, ADMIN, None)?;
+    let Queued::Queued(run_id) = bulk::queue(conn, &s, &token, None)? else { anyhow::bail!("the run was not queued") };
+    let outcome = bulk::worker::execute(&db, run_id)?;
     let execute = t.elapsed();
-    match executed {
-        Executed::Done(r) => write!(summary, "; executed: {:?}, {} contacts changed", r.changes, r.changed_ids.len())?,
-        Executed::Changed { .. } => summary.push_str("; execute found the selection changed (nothing done)"),
-        Executed::Gone => summary.push_str("; execute: token gone (nothing done)"),
-        Executed::Refused(why) => write!(summary, "; execute refused: {why}")?,
+    match outcome {
+        Some(Outcome::Done(r)) => {
+            write!(summary, "; executed: {:?}, {} contacts changed", r.changes, r.changed_ids.len())?
+        }
+        Some(Outcome::Changed { .. }) => summary.push_str("; execute found the selection changed (nothing done)"),
+        Some(Outcome::Refused(why)) => write!(summary, "; execute refused: {why}")?,
+        None => summary.push_str("; the run was not executed"),
     }
     Ok(BulkResult { preview, execute, summary })
 }
@@ -815,7 +821,7 @@ async fn measure(a: MeasureArgs) -> anyhow::Result<()> {
     let bulk = if a.skip_bulk {
         None
     } else {
-        let b = bulk_bench(&mut conn)?;
+        let b = bulk_bench(&mut conn, &a.database_url)?;
         println!("bulk preview {:.0} ms, execute {:.0} ms; {}", ms(b.preview), ms(b.execute), b.summary);
         Some(b)
     };

@@ -3,9 +3,11 @@
 
 use crate::auth::session::FlashKind;
 use crate::auth::Viewer;
-use crate::bulk::run::{Report, Selection};
+use crate::bulk::progress::{self, Phase, View};
+use crate::bulk::report::Report;
+use crate::bulk::run::Selection;
 use crate::bulk::spec::{self, ActionsForm};
-use crate::bulk::{self, Executed};
+use crate::bulk::{self, worker, Queued};
 use crate::contacts::selection::Filters;
 use crate::db::schema::access_groups;
 use crate::db::Db;
@@ -46,7 +48,38 @@ pub struct PreviewPage {
     pub token: String,
     /// Set when access changed since an earlier preview: how many could be changed then.
     pub changed_since: Option<i64>,
-    pub done: bool,
+}
+
+#[derive(Template)]
+#[template(path = "contacts/manage_run.html")]
+pub struct RunPage {
+    pub layout: Layout,
+    pub run: View,
+}
+
+impl RunPage {
+    pub fn heading(&self) -> &'static str {
+        match self.run.phase {
+            Phase::Waiting | Phase::Behind(_) => "Waiting",
+            Phase::Running => "Running",
+            Phase::Interrupted => "Interrupted",
+            Phase::Done => "Done",
+            Phase::Changed => "Not executed: the data changed",
+            Phase::Failed => "Not executed",
+        }
+    }
+    pub fn done(&self) -> bool {
+        self.run.phase == Phase::Done
+    }
+    pub fn changed(&self) -> bool {
+        self.run.phase == Phase::Changed
+    }
+    /// When it was executed: (machine-readable, shown).
+    pub fn executed(&self) -> Option<(String, String)> {
+        self.run
+            .queued_at
+            .map(|t| (t.format("%Y-%m-%dT%H:%M:%SZ").to_string(), t.format("%Y-%m-%d %H:%M:%S").to_string()))
+    }
 }
 
 fn require(viewer: &Viewer) -> Result<(), AppError> {
@@ -91,14 +124,9 @@ pub async fn preview(viewer: Viewer, db: web::Data<Db>, body: web::Bytes) -> Res
         })
         .await?;
     match outcome {
-        Ok((actions, report, token)) => page(PreviewPage {
-            layout: viewer.layout("/contacts"),
-            actions,
-            report,
-            token,
-            changed_since: None,
-            done: false,
-        }),
+        Ok((actions, report, token)) => {
+            page(PreviewPage { layout: viewer.layout("/contacts"), actions, report, token, changed_since: None })
+        }
         Err(errors) => render(
             ManagePage { layout: viewer.layout("/contacts"), sel, form, errors, groups: groups(&db).await? },
             StatusCode::UNPROCESSABLE_ENTITY,
@@ -111,6 +139,7 @@ pub struct ExecuteForm {
     token: String,
 }
 
+/// "Execute actions": queues the run and answers at once with its page; a worker executes it.
 #[tracing::instrument(skip_all)]
 pub async fn execute(
     viewer: Viewer,
@@ -119,37 +148,17 @@ pub async fn execute(
 ) -> Result<HttpResponse, AppError> {
     require(&viewer)?;
     let (who, ip, token) = (viewer.access(), viewer.ip.clone(), form.into_inner().token);
-    let outcome = db
-        .run(move |c| {
-            let subject = who.subject();
-            Ok(bulk::execute(c, &subject, &token, &who.user.email, ip)?)
-        })
-        .await?;
-    match outcome {
-        Executed::Done(report) => page(PreviewPage {
-            layout: viewer.layout("/contacts"),
-            actions: Vec::new(),
-            report,
-            token: String::new(),
-            changed_since: None,
-            done: true,
-        }),
-        Executed::Changed { report, token, before } => render(
-            PreviewPage {
-                layout: viewer.layout("/contacts"),
-                actions: Vec::new(),
-                report,
-                token,
-                changed_since: Some(before),
-                done: false,
-            },
-            StatusCode::CONFLICT,
-        ),
-        Executed::Refused(why) => {
+    let queued = db.run(move |c| Ok(bulk::queue(c, &who.subject(), &token, ip)?)).await?;
+    match queued {
+        Queued::Queued(id) => {
+            worker::spawn(db.get_ref().clone(), id);
+            Ok(see_other(&format!("/contacts/manage/runs/{id}")))
+        }
+        Queued::Refused(why) => {
             viewer.flash(FlashKind::Error, why);
             Ok(see_other("/contacts/manage"))
         }
-        Executed::Gone => {
+        Queued::Gone => {
             viewer.flash(
                 FlashKind::Error,
                 "This preview was already executed or has expired. Nothing was done; start again.",
@@ -157,6 +166,47 @@ pub async fn execute(
             Ok(see_other("/contacts/manage"))
         }
     }
+}
+
+async fn load_run(viewer: &Viewer, db: &Db, id: i64) -> Result<View, AppError> {
+    require(viewer)?;
+    let uid = viewer.id();
+    db.run(move |c| progress::load(c, id, uid)?.ok_or(AppError::NotFound)).await
+}
+
+/// GET /contacts/manage/runs/{id}: a run's progress while it goes, its report when it ends.
+pub async fn run_page(viewer: Viewer, db: web::Data<Db>, path: web::Path<i64>) -> Result<HttpResponse, AppError> {
+    let run = load_run(&viewer, &db, path.into_inner()).await?;
+    // A run the data changed under answers as the old synchronous execution did: a conflict.
+    let status = if run.phase == Phase::Changed { StatusCode::CONFLICT } else { StatusCode::OK };
+    render(RunPage { layout: viewer.layout("/contacts"), run }, status)
+}
+
+/// GET /contacts/manage/runs/{id}/progress: where the run is, as JSON, for its page to follow.
+pub async fn run_progress(viewer: Viewer, db: web::Data<Db>, path: web::Path<i64>) -> Result<HttpResponse, AppError> {
+    let run = load_run(&viewer, &db, path.into_inner()).await?;
+    Ok(HttpResponse::Ok().json(serde_json::json!({
+        "running": run.is_going(),
+        "line": run.line(),
+        "processed": run.processed,
+        "total": run.total,
+        "percent": run.percent(),
+    })))
+}
+
+/// POST /contacts/manage/runs/{id}/again: a fresh preview of a run the data changed under.
+pub async fn run_again(viewer: Viewer, db: web::Data<Db>, path: web::Path<i64>) -> Result<HttpResponse, AppError> {
+    require(&viewer)?;
+    let (who, id) = (viewer.access(), path.into_inner());
+    let again = db.run(move |c| Ok(bulk::preview_again(c, &who.subject(), id)?)).await?;
+    let Some((spec, report, token)) = again else { return Err(AppError::NotFound) };
+    page(PreviewPage {
+        layout: viewer.layout("/contacts"),
+        actions: spec.describe(),
+        report,
+        token,
+        changed_since: None,
+    })
 }
 
 impl ManagePage {

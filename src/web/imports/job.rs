@@ -89,6 +89,8 @@ pub async fn progress(viewer: Viewer, db: web::Data<Db>, path: web::Path<i64>) -
     super::require(&viewer)?;
     let (job, _, _) = load(&viewer, &db, path.into_inner()).await?;
     Ok(HttpResponse::Ok().json(serde_json::json!({
+        "running": job.status == job::RUNNING,
+        "line": job.progress_line(),
         "status": job.status,
         "processed": job.processed,
         "total": job.total,
