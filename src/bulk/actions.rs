@@ -2,6 +2,7 @@
 //! query and the statement that writes them (see [`super::run`] for how they run).
 
 use super::spec::Spec;
+use super::undo::Kind;
 use diesel::prelude::*;
 use diesel::sql_types::{Array, Text};
 
@@ -26,7 +27,9 @@ pub enum Mode {
 /// owner "set main owner" gives; "remove owner" after another owner action depends on rows
 /// those actions write, so such a spec is previewed by running it in a rolled-back savepoint.
 pub fn counts_exactly(spec: &Spec) -> bool {
-    spec.remove_owner.is_none() || (spec.set_main_owner.is_none() && spec.add_co_owner.is_none())
+    // An undo's steps read what earlier ones restore: previewed by running it, rolled back.
+    spec.undo.is_none()
+        && (spec.remove_owner.is_none() || (spec.set_main_owner.is_none() && spec.add_co_owner.is_none()))
 }
 
 /// Rows one statement writes. `source` selects them from `bulk_sel` (its column `id` is the
@@ -37,12 +40,21 @@ pub(super) struct Part {
     write: String,
     /// Bound as `$1 text[]` when set (the tags).
     tags: Option<Vec<String>>,
+    /// What executing it records for an undo: its place in the run and what it changes (its
+    /// `write` returns the columns [`Kind::log_select`] reads).
+    log: Option<(i32, Kind)>,
 }
 
 impl Part {
-    fn new(source: String, write: impl FnOnce(&str) -> String) -> Part {
+    pub(super) fn new(source: String, write: impl FnOnce(&str) -> String) -> Part {
         let write = write(&source);
-        Part { source, write, tags: None }
+        Part { source, write, tags: None, log: None }
+    }
+
+    fn logged(mut self, seq: &mut i32, kind: Kind) -> Part {
+        *seq += 1;
+        self.log = Some((*seq, kind));
+        self
     }
 
     /// Writes (or, counting, reads) the rows; marks their contacts in `bulk_changed`; returns
@@ -52,8 +64,17 @@ impl Part {
             Mode::Count => &self.source,
             Mode::Execute => &self.write,
         };
+        // Executed, what it changed goes to `bulk_log` too (see [`super::undo`]).
+        let log = match (mode, &self.log) {
+            (Mode::Execute, Some((seq, kind))) => format!(
+                ", log AS (INSERT INTO bulk_log (seq, kind, user_id, read_only, tag, group_id, after_user_id, ids) \
+                 SELECT {seq}, x.* FROM ({}) x)",
+                kind.log_select()
+            ),
+            _ => String::new(),
+        };
         let q = diesel::sql_query(format!(
-            "WITH ch AS ({rows}), mark AS (INSERT INTO bulk_changed SELECT id FROM ch) SELECT count(*) AS n FROM ch"
+            "WITH ch AS ({rows}), mark AS (INSERT INTO bulk_changed SELECT id FROM ch){log} SELECT count(*) AS n FROM ch"
         ));
         Ok(match &self.tags {
             Some(t) => q.bind::<Array<Text>, _>(t.clone()).get_result::<Count>(conn)?.n,
@@ -71,7 +92,7 @@ pub(super) struct Tally {
 }
 
 impl Tally {
-    fn new(why: String, sql: String) -> Tally {
+    pub(super) fn new(why: String, sql: String) -> Tally {
         Tally { why, sql, tags: None }
     }
 
@@ -97,8 +118,13 @@ pub(super) struct Step {
 /// The steps of `spec`, in the order they run. `mode` matters only where one action reads what
 /// an earlier one writes: counted, "add co-owner" sees the main owner "set main owner" sets.
 pub(super) fn steps(spec: &Spec, mode: Mode) -> Vec<Step> {
+    if let Some(undo) = &spec.undo {
+        return super::undo::steps(undo);
+    }
     let sel = "FROM bulk_sel s JOIN contacts c ON c.id = s.id";
     let mut out = Vec::new();
+    // Numbers the logged parts in the order they run (an undo runs them backwards).
+    let seq = &mut 0;
     if let Some((u, email)) = &spec.set_main_owner {
         // Nobody is silently removed: the main owner it displaces stays a (writable) co-owner
         // (runs first, while the old main owner is still on the row).
@@ -114,26 +140,42 @@ pub(super) fn steps(spec: &Spec, mode: Mode) -> Vec<Step> {
                     format!(
                         "INSERT INTO contact_owners (contact_id, user_id, read_only) \
                          SELECT c.id, c.main_owner_id, FALSE FROM contacts c WHERE c.id IN ({src}) \
-                         ON CONFLICT (contact_id, user_id) DO NOTHING RETURNING contact_id AS id"
+                         ON CONFLICT (contact_id, user_id) DO NOTHING \
+                         RETURNING contact_id AS id, user_id AS u, read_only AS ro"
                     )
                 },
-            )],
+            )
+            .logged(seq, Kind::CoOwnerAdded)],
             touches: vec![],
         });
+        // The new main owner stops being a co-owner. It runs after the main owner is set, but
+        // is numbered before it: its undo (the co-owner row back) must come after the old main
+        // owner is back, or the contact would have the same user as main owner and co-owner.
+        let folded = Part::new(
+            format!("SELECT co.contact_id AS id FROM contact_owners co JOIN bulk_sel s ON s.id = co.contact_id WHERE co.user_id = {u}"),
+            |src| {
+                format!(
+                    "DELETE FROM contact_owners WHERE user_id = {u} AND contact_id IN ({src}) \
+                     RETURNING contact_id AS id, user_id AS u, read_only AS ro"
+                )
+            },
+        )
+        .logged(seq, Kind::CoOwnerRemoved);
         out.push(Step {
             label: format!("Main owner set to {email}"),
             skipped: vec![Tally::new(
                 format!("{email} is already the main owner"),
                 format!("SELECT count(*) AS n {sel} WHERE c.main_owner_id = {u}"),
             )],
+            // (Joined with itself, the row as it was: the main owner it replaces, for an undo.)
             parts: vec![Part::new(format!("SELECT c.id {sel} WHERE c.main_owner_id IS DISTINCT FROM {u}"), |src| {
-                format!("UPDATE contacts SET main_owner_id = {u}, updated_at = now() WHERE id IN ({src}) RETURNING id")
-            })],
-            // The new main owner stops being a co-owner.
-            touches: vec![Part::new(
-                format!("SELECT co.contact_id AS id FROM contact_owners co JOIN bulk_sel s ON s.id = co.contact_id WHERE co.user_id = {u}"),
-                |src| format!("DELETE FROM contact_owners WHERE user_id = {u} AND contact_id IN ({src}) RETURNING contact_id AS id"),
-            )],
+                format!(
+                    "UPDATE contacts c SET main_owner_id = {u}, updated_at = now() FROM contacts o \
+                     WHERE o.id = c.id AND c.id IN ({src}) RETURNING c.id AS id, o.main_owner_id AS was, c.main_owner_id AS now"
+                )
+            })
+            .logged(seq, Kind::MainOwner)],
+            touches: vec![folded],
         });
     }
     if let Some((v, email, ro)) = &spec.add_co_owner {
@@ -176,10 +218,12 @@ pub(super) fn steps(spec: &Spec, mode: Mode) -> Vec<Step> {
                     format!(
                         "INSERT INTO contact_owners (contact_id, user_id, read_only) SELECT id, {v}, {ro} FROM ({src}) src \
                          ON CONFLICT (contact_id, user_id) DO UPDATE SET read_only = EXCLUDED.read_only \
-                         WHERE contact_owners.read_only IS DISTINCT FROM EXCLUDED.read_only RETURNING contact_id AS id"
+                         WHERE contact_owners.read_only IS DISTINCT FROM EXCLUDED.read_only \
+                         RETURNING contact_id AS id, user_id AS u, read_only AS ro, (xmax = 0) AS inserted"
                     )
                 },
-            )],
+            )
+            .logged(seq, Kind::CoOwnerSet)],
             touches: vec![],
         });
     }
@@ -214,10 +258,12 @@ pub(super) fn steps(spec: &Spec, mode: Mode) -> Vec<Step> {
                     ),
                     |src| {
                         format!(
-                            "DELETE FROM contact_owners WHERE user_id = {x} AND contact_id IN ({src}) RETURNING contact_id AS id"
+                            "DELETE FROM contact_owners WHERE user_id = {x} AND contact_id IN ({src}) \
+                             RETURNING contact_id AS id, user_id AS u, read_only AS ro"
                         )
                     },
-                ),
+                )
+                .logged(seq, Kind::CoOwnerRemoved),
                 // Runs after the co-owner rows of {x} are gone, which this condition ignores.
                 Part::new(
                     format!(
@@ -225,9 +271,13 @@ pub(super) fn steps(spec: &Spec, mode: Mode) -> Vec<Step> {
                          (SELECT 1 FROM contact_owners o2 WHERE o2.contact_id = c.id AND o2.user_id <> {x})"
                     ),
                     |src| {
-                        format!("UPDATE contacts SET main_owner_id = NULL, updated_at = now() WHERE id IN ({src}) RETURNING id")
+                        format!(
+                            "UPDATE contacts SET main_owner_id = NULL, updated_at = now() WHERE id IN ({src}) \
+                             RETURNING id, {x}::bigint AS was, NULL::bigint AS now"
+                        )
                     },
-                ),
+                )
+                .logged(seq, Kind::MainOwner),
             ],
             touches: vec![],
         });
@@ -242,10 +292,11 @@ pub(super) fn steps(spec: &Spec, mode: Mode) -> Vec<Step> {
             |src| {
                 format!(
                     "INSERT INTO contact_tags (contact_id, tag) SELECT id, tag FROM ({src}) src \
-                     ON CONFLICT DO NOTHING RETURNING contact_id AS id"
+                     ON CONFLICT DO NOTHING RETURNING contact_id AS id, tag"
                 )
             },
-        );
+        )
+        .logged(seq, Kind::TagAdded);
         part.tags = Some(spec.tags.clone());
         out.push(Step {
             label: format!("Tags {} added", spec.tags.join(", ")),
@@ -279,10 +330,11 @@ pub(super) fn steps(spec: &Spec, mode: Mode) -> Vec<Step> {
                 |src| {
                     format!(
                         "INSERT INTO contact_access_groups (contact_id, group_id) SELECT id, {g} FROM ({src}) src \
-                         ON CONFLICT DO NOTHING RETURNING contact_id AS id"
+                         ON CONFLICT DO NOTHING RETURNING contact_id AS id, group_id AS g"
                     )
                 },
-            )],
+            )
+            .logged(seq, Kind::GroupAdded)],
             touches: vec![],
         });
     }
@@ -304,10 +356,11 @@ pub(super) fn steps(spec: &Spec, mode: Mode) -> Vec<Step> {
                 |src| {
                     format!(
                         "DELETE FROM contact_access_groups WHERE group_id = {g} AND contact_id IN ({src}) \
-                         RETURNING contact_id AS id"
+                         RETURNING contact_id AS id, group_id AS g"
                     )
                 },
-            )],
+            )
+            .logged(seq, Kind::GroupRemoved)],
             touches: vec![],
         });
     }

@@ -136,6 +136,7 @@ pub fn run(c: &mut PgConnection, run: Claimed, chunk: usize, watch: &mut dyn Wat
     }
     watch.started(now.0);
     run::execute_in_chunks(c, &spec, chunk, &mut report, &mut |done, step| watch.step(done, step))?;
+    run::record(c, run.id)?;
     report.changed_ids = run::changed_ids(c)?;
     report.lost_sight = run::lost_sight(c, &s)?;
     super::add_no_right(&mut report);

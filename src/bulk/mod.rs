@@ -11,6 +11,7 @@ pub mod report;
 pub mod run;
 pub mod spec;
 pub mod status;
+pub mod undo;
 pub mod worker;
 
 use crate::access::Subject;
@@ -160,6 +161,27 @@ pub fn preview_again(conn: &mut PgConnection, s: &Subject, run_id: i64) -> Query
         let token = store(c, s.user_id, &spec, &matched, set)?;
         Ok(Some((spec, report, token)))
     })
+}
+
+/// Previews the undo of run `run_id` as a new run of `s`'s (the run must be theirs, or `s` may
+/// read the audit log). `Err` says why there is nothing to preview.
+pub fn preview_undo(
+    conn: &mut PgConnection,
+    s: &Subject,
+    run_id: i64,
+) -> QueryResult<Result<(Spec, Report, String), &'static str>> {
+    let owner: Option<i64> = bulk_runs::table.find(run_id).select(bulk_runs::user_id).first(conn).optional()?;
+    if owner.is_none_or(|o| o != s.user_id && !s.perms.contains(crate::permissions::Perm::AdministrationAuditView)) {
+        return Ok(Err("There is no such run."));
+    }
+    let Some((spec, ids)) = undo::of_run(conn, run_id)? else {
+        return Ok(Err("This run cannot be undone: it changed nothing, did not end done, or is itself an undo."));
+    };
+    if let Err(why) = spec.permitted(s.perms) {
+        return Ok(Err(why));
+    }
+    let (report, token) = preview(conn, s, &Selection { ids, ..Selection::default() }, &spec)?;
+    Ok(Ok((spec, report, token)))
 }
 
 /// Stores a previewed selection; returns the one-time token that executes it.

@@ -6,7 +6,7 @@ use super::execute::Watch;
 use super::report::Report;
 use super::spec::Spec;
 use super::status;
-use crate::db::schema::{bulk_run_progress, bulk_runs};
+use crate::db::schema::{bulk_run_changes, bulk_run_progress, bulk_runs};
 use crate::db::Conn;
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
@@ -153,6 +153,8 @@ pub struct View {
     pub queued_at: Option<DateTime<Utc>>,
     pub started_at: Option<DateTime<Utc>>,
     pub finished_at: Option<DateTime<Utc>>,
+    /// Done, not an undo itself, and with recorded changes to undo.
+    pub undoable: bool,
 }
 
 impl View {
@@ -211,12 +213,12 @@ type RunRow = (
 );
 type ProgressRow = (String, i64, i64, Option<i64>, i32, DateTime<Utc>, DateTime<Utc>);
 
-/// Run `run_id` of user `user_id`, once executed (`None` otherwise: unknown, someone else's,
-/// or only previewed).
-pub fn load(c: &mut PgConnection, run_id: i64, user_id: i64) -> QueryResult<Option<View>> {
+/// Run `run_id`, once executed, for user `user_id`: theirs, or anyone's if `any` (they may read
+/// the audit log, which links every run). `None` otherwise, or when only previewed.
+pub fn load(c: &mut PgConnection, run_id: i64, user_id: i64, any: bool) -> QueryResult<Option<View>> {
     let run: Option<RunRow> = bulk_runs::table
         .filter(bulk_runs::id.eq(run_id))
-        .filter(bulk_runs::user_id.eq(user_id))
+        .filter(bulk_runs::user_id.eq(user_id).or(any.into_sql::<diesel::sql_types::Bool>()))
         .filter(bulk_runs::status.ne(status::PREVIEWED))
         .select((
             bulk_runs::id,
@@ -261,10 +263,16 @@ pub fn load(c: &mut PgConnection, run_id: i64, user_id: i64) -> QueryResult<Opti
     };
     let (step, processed, total, started_at) =
         progress.map(|p| (p.0, p.1, p.2, Some(p.6))).unwrap_or((String::new(), 0, 0, None));
+    let spec = serde_json::from_value::<Spec>(spec).ok();
+    let undoable = phase == Phase::Done
+        && spec.as_ref().is_some_and(|s| s.undo.is_none())
+        && diesel::select(diesel::dsl::exists(bulk_run_changes::table.filter(bulk_run_changes::run_id.eq(id))))
+            .get_result(c)?;
     Ok(Some(View {
         id,
         phase,
-        actions: serde_json::from_value::<Spec>(spec).map(|s| s.describe()).unwrap_or_default(),
+        undoable,
+        actions: spec.map(|s| s.describe()).unwrap_or_default(),
         editable_then,
         report: report.and_then(|r| serde_json::from_value(r).ok()).unwrap_or_default(),
         error,

@@ -134,8 +134,24 @@ fn start_changes(conn: &mut PgConnection) -> QueryResult<()> {
     // No key: marking a row is an append; duplicates go at the end ([`changed_ids`]).
     diesel::sql_query("CREATE TEMP TABLE IF NOT EXISTS bulk_changed (id BIGINT NOT NULL) ON COMMIT DROP")
         .execute(conn)?;
-    diesel::sql_query("TRUNCATE bulk_changed").execute(conn)?;
+    // What executed statements changed, for the run's undo ([`super::undo`], [`record`]).
+    diesel::sql_query(
+        "CREATE TEMP TABLE IF NOT EXISTS bulk_log (seq INT NOT NULL, kind TEXT NOT NULL, user_id BIGINT, \
+         read_only BOOLEAN, tag TEXT, group_id BIGINT, after_user_id BIGINT, ids BIGINT[] NOT NULL) ON COMMIT DROP",
+    )
+    .execute(conn)?;
+    diesel::sql_query("TRUNCATE bulk_changed, bulk_log").execute(conn)?;
     Ok(())
+}
+
+/// Keeps what the last executed [`execute_in_chunks`] changed as run `run_id`'s record.
+pub fn record(conn: &mut PgConnection, run_id: i64) -> QueryResult<usize> {
+    diesel::sql_query(
+        "INSERT INTO bulk_run_changes (run_id, seq, kind, user_id, read_only, tag, group_id, after_user_id, contact_ids) \
+         SELECT $1, seq, kind, user_id, read_only, tag, group_id, after_user_id, ids FROM bulk_log ORDER BY seq",
+    )
+    .bind::<BigInt, _>(run_id)
+    .execute(conn)
 }
 
 /// Adds `n` to the entry `key` of a (label, count) list, keeping first-seen order.

@@ -35,6 +35,9 @@ pub struct Spec {
     pub tags: Vec<String>,
     pub add_group: Option<(i64, String)>,
     pub remove_group: Option<(i64, String)>,
+    /// Set for the undo of an earlier run (then every other action is empty).
+    #[serde(default)]
+    pub undo: Option<super::undo::Undo>,
 }
 
 impl Spec {
@@ -42,13 +45,23 @@ impl Spec {
         self == &Spec::default()
     }
 
+    /// The actions whose permissions apply: an undo needs what the run it undoes needed.
+    fn acting(&self) -> &Spec {
+        self.undo.as_ref().map_or(self, |u| &u.of)
+    }
+
     /// Whether any action changes owners or groups (needs contacts.assign).
     pub fn assigns(&self) -> bool {
-        self.set_main_owner.is_some()
-            || self.add_co_owner.is_some()
-            || self.remove_owner.is_some()
-            || self.add_group.is_some()
-            || self.remove_group.is_some()
+        let s = self.acting();
+        s.set_main_owner.is_some()
+            || s.add_co_owner.is_some()
+            || s.remove_owner.is_some()
+            || s.add_group.is_some()
+            || s.remove_group.is_some()
+    }
+
+    fn tags_something(&self) -> bool {
+        !self.acting().tags.is_empty()
     }
 
     /// Whether `perms` allow these actions: owners and groups need contacts.assign, tags
@@ -57,7 +70,7 @@ impl Spec {
         if self.assigns() && !perms.contains(Perm::ContactsAssign) {
             return Err("Changing owners or access groups needs the contacts.assign permission.");
         }
-        if !self.tags.is_empty() && !perms.contains(Perm::ContactsEdit) {
+        if self.tags_something() && !perms.contains(Perm::ContactsEdit) {
             return Err("Assigning tags needs the contacts.edit permission.");
         }
         Ok(())
@@ -70,7 +83,7 @@ impl Spec {
         if self.assigns() {
             ops.push(Operation::Assign);
         }
-        if !self.tags.is_empty() {
+        if self.tags_something() {
             ops.push(Operation::Edit);
         }
         ops
@@ -78,6 +91,9 @@ impl Spec {
 
     /// One line per action, for pages and the audit log.
     pub fn describe(&self) -> Vec<String> {
+        if let Some(u) = &self.undo {
+            return u.of.describe().into_iter().map(|a| format!("Undo run #{}: {a}", u.run_id)).collect();
+        }
         let mut out = Vec::new();
         if let Some((_, e)) = &self.set_main_owner {
             out.push(format!("Set main owner to {e}"));
@@ -153,6 +169,7 @@ pub fn parse(
         tags: parse_tags(&f.tags),
         add_group: group(conn, "add_group", &f.add_group, &mut errors)?,
         remove_group: group(conn, "remove_group", &f.remove_group, &mut errors)?,
+        undo: None,
     };
     if errors.is_empty() && spec.is_empty() {
         errors.add("actions", "Choose at least one action.");

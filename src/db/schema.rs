@@ -79,6 +79,21 @@ diesel::table! {
 }
 
 diesel::table! {
+    bulk_run_changes (id) {
+        id -> Int8,
+        run_id -> Int8,
+        seq -> Int4,
+        kind -> Text,
+        user_id -> Nullable<Int8>,
+        read_only -> Nullable<Bool>,
+        tag -> Nullable<Text>,
+        group_id -> Nullable<Int8>,
+        after_user_id -> Nullable<Int8>,
+        contact_ids -> Array<Nullable<Int8>>,
+    }
+}
+
+diesel::table! {
     bulk_run_progress (run_id) {
         run_id -> Int8,
         step -> Text,
@@ -419,6 +434,7 @@ diesel::joinable!(access_group_grants -> users (user_id));
 diesel::joinable!(api_tokens -> users (created_by));
 diesel::joinable!(audit_log -> users (actor_id));
 diesel::joinable!(automation_rules -> access_groups (action_group_id));
+diesel::joinable!(bulk_run_changes -> bulk_runs (run_id));
 diesel::joinable!(bulk_run_progress -> bulk_runs (run_id));
 diesel::joinable!(bulk_runs -> users (user_id));
 diesel::joinable!(contact_access_groups -> access_groups (group_id));
@@ -457,6 +473,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     app_settings,
     audit_log,
     automation_rules,
+    bulk_run_changes,
     bulk_run_progress,
     bulk_runs,
     contact_access_groups,

@@ -134,6 +134,7 @@ fn contacts_routes(cfg: &mut web::ServiceConfig) {
         .route("/manage/runs/{id:[0-9]+}", web::get().to(contacts::manage::run_page))
         .route("/manage/runs/{id:[0-9]+}/progress", web::get().to(contacts::manage::run_progress))
         .route("/manage/runs/{id:[0-9]+}/again", web::post().to(contacts::manage::run_again))
+        .route("/manage/runs/{id:[0-9]+}/undo", web::post().to(contacts::manage::run_undo))
         .route("/export.csv", web::get().to(export::export))
         .route("/import", web::get().to(imports::upload::show))
         .route("/import", web::post().to(imports::upload::upload))

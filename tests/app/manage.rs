@@ -362,7 +362,7 @@ async fn a_server_killed_during_a_bulk_run_leaves_nothing_applied() {
         .get_result(&mut c)
         .unwrap();
     assert_eq!(executed, 0, "the run is not marked done");
-    let view = custodian::bulk::progress::load(&mut c, run_id, admin).unwrap().unwrap();
+    let view = custodian::bulk::progress::load(&mut c, run_id, admin, false).unwrap().unwrap();
     assert_eq!(view.phase, custodian::bulk::progress::Phase::Interrupted, "its page says it was interrupted");
     // Another instance starts: its sweep takes the run over and runs it again from the start.
     let mut server = std::process::Command::new(env!("CARGO_BIN_EXE_custodian"))
@@ -374,7 +374,7 @@ async fn a_server_killed_during_a_bulk_run_leaves_nothing_applied() {
         .unwrap();
     let mut ended = false;
     for _ in 0..1200 {
-        let done = custodian::bulk::progress::load(&mut c, run_id, admin).unwrap().unwrap();
+        let done = custodian::bulk::progress::load(&mut c, run_id, admin, false).unwrap().unwrap();
         if !done.is_going() {
             assert_eq!(done.phase, custodian::bulk::progress::Phase::Done, "{}", done.line());
             ended = true;
@@ -454,4 +454,97 @@ async fn a_run_on_overlapping_contacts_waits_for_the_earlier_one() {
     assert_eq!(tags(c, ids[2]), ["a", "b"]);
     assert_eq!(tags(c, ids[0]), ["a"]);
     assert_eq!(tags(c, ids[5]), ["b"]);
+}
+
+/// Issue #15: an executed run is undone as a new previewed run that restores exactly what it
+/// changed; what a later change touched is left alone and counted.
+#[tokio::test]
+async fn undo_restores_exactly_what_a_run_changed_and_leaves_later_changes_alone() {
+    use custodian::db::schema::contact_access_groups as cag;
+    let app = spawn_app().await;
+    let (_, admin) = app.signed_in("ada@example.com", Role::Administrator).await;
+    let x = app.create_user("x@example.com", Role::Salesperson);
+    let y = app.create_user("y@example.com", Role::Salesperson);
+    let newm = app.create_user("new@example.com", Role::Salesperson);
+    let helper = app.create_user("help@example.com", Role::Salesperson);
+    let c = &mut app.conn();
+    let (g1, g2) = (group(c, "Added"), group(c, "Removed"));
+    let c1 = contact(c, "Undo1", Some(x));
+    co_owner(c, c1, y, true);
+    let c2 = contact(c, "Undo2", Some(x));
+    let c3 = contact(c, "Undo3", Some(y));
+    co_owner(c, c3, x, false);
+    let c4 = contact(c, "Undo4", Some(newm));
+    co_owner(c, c4, helper, false);
+    for (id, g) in [(c1, g2), (c2, g2)] {
+        diesel::insert_into(cag::table).values((cag::contact_id.eq(id), cag::group_id.eq(g))).execute(c).unwrap();
+    }
+    diesel::insert_into(contact_tags::table)
+        .values((contact_tags::contact_id.eq(c1), contact_tags::tag.eq("keep")))
+        .execute(c)
+        .unwrap();
+    let groups_of = |c: &mut PgConnection, id: i64| -> Vec<i64> {
+        cag::table.filter(cag::contact_id.eq(id)).select(cag::group_id).order(cag::group_id).load(c).unwrap()
+    };
+    let main_of = |c: &mut PgConnection, id: i64| {
+        contacts::table.find(id).select(contacts::main_owner_id).first::<Option<i64>>(c).unwrap()
+    };
+    let state = |c: &mut PgConnection, id: i64| (main_of(c, id), co_owners_of(c, id), tags(c, id), groups_of(c, id));
+    let before: Vec<_> = [c1, c2, c3, c4].iter().map(|id| state(c, *id)).collect();
+    let html = preview(
+        &admin,
+        "q=undo",
+        &[
+            ("q", "undo"),
+            ("set_main_owner", "new@example.com"),
+            ("add_co_owner", "help@example.com"),
+            ("add_co_owner_read_only", "true"),
+            ("tags", "t1"),
+            ("add_group", &g1.to_string()),
+            ("remove_group", &g2.to_string()),
+        ],
+    )
+    .await
+    .text()
+    .await
+    .unwrap();
+    let done = execute(&admin, &html).await;
+    assert_eq!(done.status(), 200);
+    let run_url = done.url().path().to_string();
+    let done = done.text().await.unwrap();
+    assert!(done.contains("id=\"undo\""), "a done run offers its undo");
+    assert_eq!(main_of(c, c2), Some(newm));
+    assert_eq!(co_owners_of(c, c4), vec![(helper, true)]);
+    // Later, by hand: c2 gets another main owner, c3 loses the tag the run added.
+    custodian::contacts::owners::set_main_owner(c, c2, y).unwrap();
+    diesel::delete(contact_tags::table.filter(contact_tags::contact_id.eq(c3)).filter(contact_tags::tag.eq("t1")))
+        .execute(c)
+        .unwrap();
+    let after_later_c2 = state(c, c2);
+    // The undo, previewed: what it restores, and what it leaves alone.
+    let r = admin.submit(&run_url, &format!("{run_url}/undo"), &[]).await;
+    assert_eq!(r.status(), 200);
+    let undo = r.text().await.unwrap();
+    assert!(undo.contains("Undo run #"), "{undo}");
+    assert!(undo.contains("<strong>1</strong> — the main owner changed since the run"), "{undo}");
+    assert!(undo.contains("<strong>1</strong> — the tag it added was removed since"), "{undo}");
+    assert_eq!(main_of(c, c1), Some(newm), "the undo preview changed nothing");
+    let undone = execute(&admin, &undo).await;
+    assert_eq!(undone.status(), 200);
+    assert!(!undone.text().await.unwrap().contains("id=\"undo\""), "an undo is not undone in turn");
+    // Exactly as before where nothing else happened.
+    assert_eq!(state(c, c1), before[0]);
+    assert_eq!(state(c, c3), before[2]);
+    assert_eq!(state(c, c4), before[3]);
+    // c2: its later main owner stays; what the run added (x kept as co-owner, helper, t1, g1)
+    // is gone, and what it removed (g2) is back.
+    let (main2, co2, tags2, groups2) = state(c, c2);
+    assert_eq!(main2, Some(y));
+    assert_eq!(co2, after_later_c2.1.into_iter().filter(|(u, _)| *u != x && *u != helper).collect::<Vec<_>>());
+    assert!(tags2.is_empty());
+    assert_eq!(groups2, vec![g2]);
+    // One audit entry per run, the undo included; the entry links to the run's page.
+    let n: i64 = audit_log::table.filter(audit_log::action.eq("contact.bulk")).count().get_result(c).unwrap();
+    assert_eq!(n, 2);
+    assert!(admin.page("/audit").await.contains(&format!("href=\"{run_url}\"")));
 }

@@ -78,6 +78,7 @@ async fn preview_counts_and_sample_match_the_execution() {
                 }
             }
             let sel = Selection { ids: ids.clone(), ..Selection::default() };
+            let before = report::states(c, &ids)?;
             let (preview, token) = bulk::preview(c, &s, &sel, &spec)?;
             // In chunks of 1 to 16 contacts: chunk by chunk must do what one pass does.
             let chunk = rng.gen_range(1..=16);
@@ -108,6 +109,24 @@ async fn preview_counts_and_sample_match_the_execution() {
             assert!(!preview.sample.is_empty(), "{what}");
             for row in &preview.sample {
                 assert_eq!(row.after, now[&row.id].1, "{what}: contact {}", row.id);
+            }
+            // Issue #15: its undo, with nothing changed since, restores every contact exactly.
+            if done.changed > 0 {
+                let run_id: i64 = custodian::db::schema::bulk_runs::table
+                    .filter(custodian::db::schema::bulk_runs::token.eq(&token))
+                    .select(custodian::db::schema::bulk_runs::id)
+                    .first(c)?;
+                let (_, undo_preview, undo_token) = bulk::preview_undo(c, &s, run_id)?.expect("an undo");
+                let Ok(execute::Outcome::Done(undone)) = execute::now(c, &s, &undo_token, chunk)? else {
+                    panic!("{what}: the undo did not execute")
+                };
+                assert_eq!(undo_preview.changes, undone.changes, "{what}: undo");
+                assert!(
+                    undone.skipped.iter().all(|(why, _)| why.starts_with("you may see")),
+                    "{what}: {:?}",
+                    undone.skipped
+                );
+                assert_eq!(report::states(c, &ids)?, before, "{what}: undone");
             }
             Ok(())
         });

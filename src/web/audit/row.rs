@@ -71,6 +71,8 @@ impl Row {
             "automation_rule" => "/automation",
             "template" | "message_template" => "/templates",
             "segment" => "/segments",
+            // The run's report, where it can be undone.
+            "bulk_run" => "/contacts/manage/runs",
             _ => return None,
         };
         Some(format!("{base}/{id}"))

@@ -170,8 +170,8 @@ pub async fn execute(
 
 async fn load_run(viewer: &Viewer, db: &Db, id: i64) -> Result<View, AppError> {
     require(viewer)?;
-    let uid = viewer.id();
-    db.run(move |c| progress::load(c, id, uid)?.ok_or(AppError::NotFound)).await
+    let (uid, any) = (viewer.id(), viewer.has(Perm::AdministrationAuditView));
+    db.run(move |c| progress::load(c, id, uid, any)?.ok_or(AppError::NotFound)).await
 }
 
 /// GET /contacts/manage/runs/{id}: a run's progress while it goes, its report when it ends.
@@ -207,6 +207,25 @@ pub async fn run_again(viewer: Viewer, db: web::Data<Db>, path: web::Path<i64>) 
         token,
         changed_since: None,
     })
+}
+
+/// POST /contacts/manage/runs/{id}/undo: the undo of a run, previewed as a new run.
+pub async fn run_undo(viewer: Viewer, db: web::Data<Db>, path: web::Path<i64>) -> Result<HttpResponse, AppError> {
+    require(&viewer)?;
+    let (who, id) = (viewer.access(), path.into_inner());
+    match db.run(move |c| Ok(bulk::preview_undo(c, &who.subject(), id)?)).await? {
+        Ok((spec, report, token)) => page(PreviewPage {
+            layout: viewer.layout("/contacts"),
+            actions: spec.describe(),
+            report,
+            token,
+            changed_since: None,
+        }),
+        Err(why) => {
+            viewer.flash(FlashKind::Error, why);
+            Ok(see_other(&format!("/contacts/manage/runs/{id}")))
+        }
+    }
 }
 
 impl ManagePage {

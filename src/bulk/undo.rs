@@ -1,0 +1,216 @@
+//! Undoing an executed bulk run, as a new run that is previewed and executed like any other.
+//!
+//! Executing a run records what each of its statements changed (`bulk_run_changes`, one row
+//! per statement, kind and value, with the contacts: a few rows even for a million contacts).
+//! Its undo runs those records backwards, each statement restoring only contacts that are still
+//! as the run left them; a contact a later change touched is left alone and counted, with the
+//! reason, in the undo's preview and report.
+
+use super::actions::{Part, Step, Tally};
+use super::spec::Spec;
+use diesel::prelude::*;
+use serde::{Deserialize, Serialize};
+
+/// What one statement of a run changed, as recorded for its undo.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Kind {
+    /// A co-owner row inserted (user, read-only flag as added).
+    CoOwnerAdded,
+    /// "Add co-owner": rows inserted, or an existing row's read-only flag changed (recorded as
+    /// `co_owner_flag`, with the flag it had).
+    CoOwnerSet,
+    /// A co-owner row deleted (user, read-only flag it had).
+    CoOwnerRemoved,
+    /// The main owner replaced (before, after).
+    MainOwner,
+    TagAdded,
+    GroupAdded,
+    GroupRemoved,
+}
+
+impl Kind {
+    /// The log rows of a part's changes `ch`: (kind, user_id, read_only, tag, group_id,
+    /// after_user_id, ids). `ch` has the columns the part's write returns.
+    pub(super) fn log_select(self) -> &'static str {
+        match self {
+            Kind::CoOwnerAdded => {
+                "SELECT 'co_owner_added', u, ro, NULL::text, NULL::bigint, NULL::bigint, array_agg(id) FROM ch GROUP BY u, ro"
+            }
+            Kind::CoOwnerSet => {
+                "SELECT CASE WHEN inserted THEN 'co_owner_added' ELSE 'co_owner_flag' END, u, \
+                   CASE WHEN inserted THEN ro ELSE NOT ro END, NULL::text, NULL::bigint, NULL::bigint, array_agg(id) \
+                 FROM ch GROUP BY inserted, u, ro"
+            }
+            Kind::CoOwnerRemoved => {
+                "SELECT 'co_owner_removed', u, ro, NULL::text, NULL::bigint, NULL::bigint, array_agg(id) FROM ch GROUP BY u, ro"
+            }
+            Kind::MainOwner => {
+                "SELECT 'main_owner', was, NULL::boolean, NULL::text, NULL::bigint, now, array_agg(id) FROM ch GROUP BY was, now"
+            }
+            Kind::TagAdded => {
+                "SELECT 'tag_added', NULL::bigint, NULL::boolean, tag, NULL::bigint, NULL::bigint, array_agg(id) FROM ch GROUP BY tag"
+            }
+            Kind::GroupAdded => {
+                "SELECT 'group_added', NULL::bigint, NULL::boolean, NULL::text, g, NULL::bigint, array_agg(id) FROM ch GROUP BY g"
+            }
+            Kind::GroupRemoved => {
+                "SELECT 'group_removed', NULL::bigint, NULL::boolean, NULL::text, g, NULL::bigint, array_agg(id) FROM ch GROUP BY g"
+            }
+        }
+    }
+}
+
+/// An undo: of which run, and the recorded (statement, kind) pairs it reverses, last first.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Undo {
+    pub run_id: i64,
+    /// The actions of the run undone (for the permissions they need, and their description).
+    pub of: Box<Spec>,
+    pub records: Vec<(i32, String)>,
+}
+
+/// How one recorded kind is undone: the label, the reason a contact is left alone, the
+/// condition "still as the run left it" over a record row `l` (joined with its contact `c`),
+/// the columns the write reads, and the write itself over those rows `x`.
+struct Reverse {
+    label: &'static str,
+    skip: &'static str,
+    still: &'static str,
+    cols: &'static str,
+    write: &'static str,
+}
+
+const ACTIVE_USER: &str = "EXISTS (SELECT 1 FROM users u WHERE u.id = l.user_id AND u.status = 'active')";
+
+fn reverse(kind: &str) -> Option<Reverse> {
+    Some(match kind {
+        "co_owner_added" => Reverse {
+            label: "Co-owners the run added removed",
+            skip: "the co-owner it added is gone or their access changed since; left as it is",
+            still: "EXISTS (SELECT 1 FROM contact_owners o WHERE o.contact_id = l.id AND o.user_id = l.user_id \
+                    AND o.read_only = l.read_only)",
+            cols: "l.id, l.user_id",
+            write: "DELETE FROM contact_owners o USING ({src}) x WHERE o.contact_id = x.id AND o.user_id = x.user_id \
+                    RETURNING o.contact_id AS id",
+        },
+        "co_owner_flag" => Reverse {
+            label: "Co-owners' read-only flag the run changed set back",
+            skip: "the co-owner's access changed again since; left as it is",
+            still: "EXISTS (SELECT 1 FROM contact_owners o WHERE o.contact_id = l.id AND o.user_id = l.user_id \
+                    AND o.read_only = NOT l.read_only)",
+            cols: "l.id, l.user_id, l.read_only",
+            write: "UPDATE contact_owners o SET read_only = x.read_only FROM ({src}) x \
+                    WHERE o.contact_id = x.id AND o.user_id = x.user_id RETURNING o.contact_id AS id",
+        },
+        "co_owner_removed" => Reverse {
+            label: "Owners the run removed restored as co-owners (with their read-only flag)",
+            skip: "the owner it removed is an owner again, or no longer an active user; left as it is",
+            still: "NOT EXISTS (SELECT 1 FROM contact_owners o WHERE o.contact_id = l.id AND o.user_id = l.user_id) \
+                    AND c.main_owner_id IS DISTINCT FROM l.user_id AND {active}",
+            cols: "l.id, l.user_id, l.read_only",
+            write: "INSERT INTO contact_owners (contact_id, user_id, read_only) SELECT id, user_id, read_only \
+                    FROM ({src}) x ON CONFLICT DO NOTHING RETURNING contact_id AS id",
+        },
+        "main_owner" => Reverse {
+            label: "Main owners the run replaced brought back",
+            skip: "the main owner changed since the run, or the one it replaced is no longer an active user; left as it is",
+            still: "c.main_owner_id IS NOT DISTINCT FROM l.after_user_id AND (l.user_id IS NULL OR {active})",
+            cols: "l.id, l.user_id",
+            write: "UPDATE contacts c SET main_owner_id = x.user_id, updated_at = now() FROM ({src}) x \
+                    WHERE c.id = x.id RETURNING c.id AS id",
+        },
+        "tag_added" => Reverse {
+            label: "Tags the run added removed",
+            skip: "the tag it added was removed since",
+            still: "EXISTS (SELECT 1 FROM contact_tags t WHERE t.contact_id = l.id AND t.tag = l.tag)",
+            cols: "l.id, l.tag",
+            write: "DELETE FROM contact_tags t USING ({src}) x WHERE t.contact_id = x.id AND t.tag = x.tag \
+                    RETURNING t.contact_id AS id",
+        },
+        "group_added" => Reverse {
+            label: "Taken out of the access groups the run added",
+            skip: "no longer in the access group it added",
+            still: "EXISTS (SELECT 1 FROM contact_access_groups a WHERE a.contact_id = l.id AND a.group_id = l.group_id)",
+            cols: "l.id, l.group_id",
+            write: "DELETE FROM contact_access_groups a USING ({src}) x WHERE a.contact_id = x.id AND a.group_id = x.group_id \
+                    RETURNING a.contact_id AS id",
+        },
+        "group_removed" => Reverse {
+            label: "Put back in the access groups the run removed",
+            skip: "back in the access group already, or the group was deleted",
+            still: "NOT EXISTS (SELECT 1 FROM contact_access_groups a WHERE a.contact_id = l.id AND a.group_id = l.group_id) \
+                    AND EXISTS (SELECT 1 FROM access_groups g WHERE g.id = l.group_id)",
+            cols: "l.id, l.group_id",
+            write: "INSERT INTO contact_access_groups (contact_id, group_id) SELECT id, group_id FROM ({src}) x \
+                    ON CONFLICT DO NOTHING RETURNING contact_id AS id",
+        },
+        _ => return None,
+    })
+}
+
+/// The steps of an undo: one per record, last applied first.
+pub(super) fn steps(undo: &Undo) -> Vec<Step> {
+    let run = undo.run_id;
+    undo.records
+        .iter()
+        .filter_map(|(seq, kind)| {
+            let r = reverse(kind)?;
+            // The record's contacts in the selection, each with its contact row. (`kind` is
+            // one of the fixed names `reverse` knows; `run` and `seq` are numbers.)
+            let rows = format!(
+                "FROM (SELECT unnest(contact_ids) AS id, user_id, read_only, tag, group_id, after_user_id \
+                   FROM bulk_run_changes WHERE run_id = {run} AND seq = {seq} AND kind = '{kind}') l \
+                 JOIN bulk_sel s ON s.id = l.id JOIN contacts c ON c.id = l.id"
+            );
+            let still = r.still.replace("{active}", ACTIVE_USER);
+            let source = format!("SELECT {} {rows} WHERE {still}", r.cols);
+            Some(Step {
+                label: r.label.to_string(),
+                skipped: vec![Tally::new(
+                    r.skip.to_string(),
+                    format!("SELECT count(*) AS n {rows} WHERE NOT ({still})"),
+                )],
+                parts: vec![Part::new(source, |src| r.write.replace("{src}", src))],
+                touches: vec![],
+            })
+        })
+        .collect()
+}
+
+/// The undo of executed run `run_id`, and the contacts it changed (ascending). `None` when
+/// there is nothing to undo: not done, an undo itself, or it recorded no change.
+pub fn of_run(c: &mut PgConnection, run_id: i64) -> QueryResult<Option<(Spec, Vec<i64>)>> {
+    use crate::db::schema::{bulk_run_changes as ch, bulk_runs};
+    let spec: Option<serde_json::Value> = bulk_runs::table
+        .filter(bulk_runs::id.eq(run_id))
+        .filter(bulk_runs::status.eq(super::status::DONE))
+        .select(bulk_runs::spec)
+        .first(c)
+        .optional()?;
+    let Some(Ok(of)) = spec.map(serde_json::from_value::<Spec>) else { return Ok(None) };
+    if of.undo.is_some() {
+        return Ok(None);
+    }
+    let mut records: Vec<(i32, String)> =
+        ch::table.filter(ch::run_id.eq(run_id)).select((ch::seq, ch::kind)).distinct().load(c)?;
+    if records.is_empty() {
+        return Ok(None);
+    }
+    // Last applied, first undone.
+    records.sort_by(|a, b| b.cmp(a));
+    #[derive(QueryableByName)]
+    struct Id {
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        id: i64,
+    }
+    let ids = diesel::sql_query(
+        "SELECT DISTINCT unnest(contact_ids) AS id FROM bulk_run_changes WHERE run_id = $1 ORDER BY 1",
+    )
+    .bind::<diesel::sql_types::BigInt, _>(run_id)
+    .load::<Id>(c)?
+    .into_iter()
+    .map(|r| r.id)
+    .collect();
+    let undo = Undo { run_id, of: Box::new(of), records };
+    Ok(Some((Spec { undo: Some(undo), ..Spec::default() }, ids)))
+}
