@@ -70,9 +70,12 @@ pub struct Undo {
 }
 
 /// How one recorded kind is undone: the label, the reason a contact is left alone, the
-/// condition "still as the run left it" over a record row `l` (joined with its contact `c`),
+/// condition "still as the run left it" over a record row `l` (and its contact `c`, joined
+/// only when the condition reads it),
 /// the columns the write reads, and the write itself over those rows `x`.
 struct Reverse {
+    /// Whether `still` reads the contact row `c`.
+    contact: bool,
     label: &'static str,
     skip: &'static str,
     still: &'static str,
@@ -85,6 +88,7 @@ const ACTIVE_USER: &str = "EXISTS (SELECT 1 FROM users u WHERE u.id = l.user_id 
 fn reverse(kind: &str) -> Option<Reverse> {
     Some(match kind {
         "co_owner_added" => Reverse {
+            contact: false,
             label: "Co-owners the run added removed",
             skip: "the co-owner it added is gone or their access changed since; left as it is",
             still: "EXISTS (SELECT 1 FROM contact_owners o WHERE o.contact_id = l.id AND o.user_id = l.user_id \
@@ -94,6 +98,7 @@ fn reverse(kind: &str) -> Option<Reverse> {
                     RETURNING o.contact_id AS id",
         },
         "co_owner_flag" => Reverse {
+            contact: false,
             label: "Co-owners' read-only flag the run changed set back",
             skip: "the co-owner's access changed again since; left as it is",
             still: "EXISTS (SELECT 1 FROM contact_owners o WHERE o.contact_id = l.id AND o.user_id = l.user_id \
@@ -103,6 +108,7 @@ fn reverse(kind: &str) -> Option<Reverse> {
                     WHERE o.contact_id = x.id AND o.user_id = x.user_id RETURNING o.contact_id AS id",
         },
         "co_owner_removed" => Reverse {
+            contact: true,
             label: "Owners the run removed restored as co-owners (with their read-only flag)",
             skip: "the owner it removed is an owner again, or no longer an active user; left as it is",
             still: "NOT EXISTS (SELECT 1 FROM contact_owners o WHERE o.contact_id = l.id AND o.user_id = l.user_id) \
@@ -112,6 +118,7 @@ fn reverse(kind: &str) -> Option<Reverse> {
                     FROM ({src}) x ON CONFLICT DO NOTHING RETURNING contact_id AS id",
         },
         "main_owner" => Reverse {
+            contact: true,
             label: "Main owners the run replaced brought back",
             skip: "the main owner changed since the run, or the one it replaced is no longer an active user; left as it is",
             still: "c.main_owner_id IS NOT DISTINCT FROM l.after_user_id AND (l.user_id IS NULL OR {active})",
@@ -120,6 +127,7 @@ fn reverse(kind: &str) -> Option<Reverse> {
                     WHERE c.id = x.id RETURNING c.id AS id",
         },
         "tag_added" => Reverse {
+            contact: false,
             label: "Tags the run added removed",
             skip: "the tag it added was removed since",
             still: "EXISTS (SELECT 1 FROM contact_tags t WHERE t.contact_id = l.id AND t.tag = l.tag)",
@@ -128,6 +136,7 @@ fn reverse(kind: &str) -> Option<Reverse> {
                     RETURNING t.contact_id AS id",
         },
         "group_added" => Reverse {
+            contact: false,
             label: "Taken out of the access groups the run added",
             skip: "no longer in the access group it added",
             still: "EXISTS (SELECT 1 FROM contact_access_groups a WHERE a.contact_id = l.id AND a.group_id = l.group_id)",
@@ -136,6 +145,7 @@ fn reverse(kind: &str) -> Option<Reverse> {
                     RETURNING a.contact_id AS id",
         },
         "group_removed" => Reverse {
+            contact: false,
             label: "Put back in the access groups the run removed",
             skip: "back in the access group already, or the group was deleted",
             still: "NOT EXISTS (SELECT 1 FROM contact_access_groups a WHERE a.contact_id = l.id AND a.group_id = l.group_id) \
@@ -157,10 +167,12 @@ pub(super) fn steps(undo: &Undo) -> Vec<Step> {
             let r = reverse(kind)?;
             // The record's contacts in the selection, each with its contact row. (`kind` is
             // one of the fixed names `reverse` knows; `run` and `seq` are numbers.)
+            // The contact row only where the condition reads it (`c.`): a join per row otherwise.
+            let contact = if r.contact { " JOIN contacts c ON c.id = l.id" } else { "" };
             let rows = format!(
                 "FROM (SELECT unnest(contact_ids) AS id, user_id, read_only, tag, group_id, after_user_id \
                    FROM bulk_run_changes WHERE run_id = {run} AND seq = {seq} AND kind = '{kind}') l \
-                 JOIN bulk_sel s ON s.id = l.id JOIN contacts c ON c.id = l.id"
+                 JOIN bulk_sel s ON s.id = l.id{contact}"
             );
             let still = r.still.replace("{active}", ACTIVE_USER);
             let source = format!("SELECT {} {rows} WHERE {still}", r.cols);

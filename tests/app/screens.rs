@@ -100,6 +100,9 @@ fn screens(c: &mut PgConnection, email: &str) -> Vec<String> {
     if rule > 0 {
         all.push(format!("/automation/{rule}"));
     }
+    let runs: Vec<i64> =
+        custodian::db::schema::bulk_runs::table.select(custodian::db::schema::bulk_runs::id).load(c).unwrap();
+    all.extend(runs.iter().map(|r| format!("/contacts/manage/runs/{r}")));
     if !form.is_empty() {
         all.push(format!("/f/{form}"));
     }
@@ -124,6 +127,17 @@ async fn every_screen_passes_axe_and_the_html_checker_at_phone_width() {
     let admin: i64 = users::table.filter(users::email.eq("admin@example.com")).select(users::id).first(&mut c).unwrap();
     diesel::sql_query(format!(
         "INSERT INTO forms (name, public_key, tags, group_ids, enabled, saved_by) VALUES ('Contact us', 'screenscheckform000000000', '{{}}', '{{}}', TRUE, {admin})"
+    ))
+    .execute(&mut c)
+    .unwrap();
+    // A bulk run that ended done (with a record to undo) and one the data changed under.
+    let spec = r#"{"set_main_owner":null,"add_co_owner":null,"remove_owner":null,"tags":["vip"],"add_group":null,"remove_group":null}"#;
+    let report = r#"{"matched":2,"editable":2,"skipped":[["already tagged vip",1]],"changes":[["Tags vip added",1]],"changed":1,"lost_sight":0}"#;
+    diesel::sql_query(format!(
+        "WITH r AS (INSERT INTO bulk_runs (token, user_id, spec, matched, editable_count, editable_hash, status, queued_at, finished_at, executed_at, report) \
+           VALUES ('screens-done', {admin}, '{spec}', '{{1,2}}', 2, 0, 'done', now(), now(), now(), '{report}'), \
+                  ('screens-changed', {admin}, '{spec}', '{{1,2}}', 2, 0, 'changed', now(), now(), NULL, '{report}') RETURNING id, status) \
+         INSERT INTO bulk_run_changes (run_id, seq, kind, tag, contact_ids) SELECT id, 1, 'tag_added', 'vip', '{{1}}' FROM r WHERE status = 'done'"
     ))
     .execute(&mut c)
     .unwrap();

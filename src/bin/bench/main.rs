@@ -12,13 +12,13 @@
 //! never asserts them.
 
 mod authzen;
+mod bulk;
 mod scim;
 
 use anyhow::Context;
 use clap::{Args, Parser, Subcommand};
 use custodian::access::facts;
 use custodian::access::Subject;
-use custodian::bulk::{self, execute::Outcome, run::Selection, spec::Spec, Queued};
 use custodian::contacts::list;
 use custodian::contacts::selection::{Filters, Sort};
 use diesel::connection::SimpleConnection;
@@ -96,9 +96,14 @@ struct MeasureArgs {
     /// Bearer token of the authorization API (one is created in the database when omitted).
     #[arg(long)]
     api_token: Option<String>,
-    /// Skip the bulk run (it changes data).
+    /// Skip the bulk runs (they change data, and undo it).
     #[arg(long)]
     skip_bulk: bool,
+    /// Also run bulk Manage on the whole base (1,000,000 contacts) through the server, and undo
+    /// it: several minutes, and it leaves every contact's updated_at changed (generate again for
+    /// list numbers comparable with earlier reports).
+    #[arg(long)]
+    million: bool,
     /// Where the markdown report goes.
     #[arg(long, default_value = "BENCHMARKS.md")]
     out: String,
@@ -110,8 +115,10 @@ async fn main() -> anyhow::Result<()> {
         Command::Generate(a) => generate(&a),
         Command::Measure(a) => measure(a).await,
         Command::Bulk(a) => {
-            let b = bulk_bench(&mut connect(&a.database_url)?, &a.database_url)?;
-            println!("bulk preview {:.0} ms, execute {:.0} ms; {}", ms(b.preview), ms(b.execute), b.summary);
+            let b = bulk::hundred_thousand(&mut connect(&a.database_url)?, &a.database_url)?;
+            let mut out = String::new();
+            bulk::report(&mut out, &b, None)?;
+            println!("{out}");
             Ok(())
         }
     }
@@ -654,65 +661,6 @@ async fn api_bench(conn: &mut PgConnection, base: &str, a: &MeasureArgs) -> anyh
 }
 
 // ---------------------------------------------------------------------------------------------
-// measure: bulk
-
-struct BulkResult {
-    preview: Duration,
-    execute: Duration,
-    summary: String,
-}
-
-/// Removes what an earlier bulk run added (so every run does the same work, and the data
-/// facts are those of the generated set); returns the bulk co-owner's id.
-fn undo_bulk_run(conn: &mut PgConnection) -> anyhow::Result<i64> {
-    let bulk_user = user_id(conn, BULK)?;
-    let t = Instant::now();
-    conn.batch_execute(&format!(
-        "DELETE FROM contact_owners WHERE user_id = {bulk_user}; \
-         DELETE FROM contact_tags WHERE tag IN ('{}', '{}');",
-        BULK_NEW_TAGS[0], BULK_NEW_TAGS[1]
-    ))?;
-    conn.batch_execute("VACUUM ANALYZE contact_owners")?;
-    conn.batch_execute("VACUUM ANALYZE contact_tags")?;
-    println!("bulk: undoing the previous run took {:.1} s (not measured)", t.elapsed().as_secs_f64());
-    Ok(bulk_user)
-}
-
-/// Previews and executes "add co-owner bench-bulk + 2 tags" on the contacts tagged BULK_TAG as
-/// the Administrator. Removes what a previous run added first, so every run does the same work.
-fn bulk_bench(conn: &mut PgConnection, url: &str) -> anyhow::Result<BulkResult> {
-    let s = subject(conn, ADMIN)?;
-    let bulk_user = undo_bulk_run(conn)?;
-    let sel = Selection { filters: Filters { tag: BULK_TAG.into(), ..Filters::default() }, ids: Vec::new() };
-    let spec = Spec {
-        add_co_owner: Some((bulk_user, BULK.to_string(), false)),
-        tags: BULK_NEW_TAGS.iter().map(|t| t.to_string()).collect(),
-        ..Spec::default()
-    };
-    let t = Instant::now();
-    let (report, token) = bulk::preview(conn, &s, &sel, &spec)?;
-    let preview = t.elapsed();
-    let mut summary =
-        format!("matched {}, editable {}; preview: {:?}", report.matched, report.editable, report.changes);
-    // The background path as the server takes it: queued, then a worker claims and runs it
-    // (with its progress written on a second connection).
-    let db = custodian::db::Db::new(url, 4, Duration::from_secs(3));
-    let t = Instant::now();
-    let Queued::Queued(run_id) = bulk::queue(conn, &s, &token, None)? else { anyhow::bail!("the run was not queued") };
-    let outcome = bulk::worker::execute(&db, run_id)?;
-    let execute = t.elapsed();
-    match outcome {
-        Some(Outcome::Done(r)) => {
-            write!(summary, "; executed: {:?}, {} contacts changed", r.changes, r.changed_ids.len())?
-        }
-        Some(Outcome::Changed { .. }) => summary.push_str("; execute found the selection changed (nothing done)"),
-        Some(Outcome::Refused(why)) => write!(summary, "; execute refused: {why}")?,
-        None => summary.push_str("; the run was not executed"),
-    }
-    Ok(BulkResult { preview, execute, summary })
-}
-
-// ---------------------------------------------------------------------------------------------
 // measure: the run
 
 async fn measure(a: MeasureArgs) -> anyhow::Result<()> {
@@ -720,7 +668,7 @@ async fn measure(a: MeasureArgs) -> anyhow::Result<()> {
     let started = chrono::Utc::now();
     let mut conn = connect(&a.database_url)?;
     // Counted on the generated data: before this bulk run, without the last one's.
-    undo_bulk_run(&mut conn)?;
+    bulk::clean(&mut conn)?;
     let data = data_facts(&mut conn)?;
     let n = a.requests;
     let mut report = String::new();
@@ -821,10 +769,11 @@ async fn measure(a: MeasureArgs) -> anyhow::Result<()> {
     let bulk = if a.skip_bulk {
         None
     } else {
-        let b = bulk_bench(&mut conn, &a.database_url)?;
+        let b = bulk::hundred_thousand(&mut conn, &a.database_url)?;
         println!("bulk preview {:.0} ms, execute {:.0} ms; {}", ms(b.preview), ms(b.execute), b.summary);
         Some(b)
     };
+    let million = if a.million && !a.skip_bulk { Some(bulk::million(&base).await?) } else { None };
     let load_end = loadavg();
 
     // The report.
@@ -883,24 +832,14 @@ async fn measure(a: MeasureArgs) -> anyhow::Result<()> {
     for r in &rows {
         writeln!(report, "{}", r.row())?;
     }
-    if let Some(b) = &bulk {
-        writeln!(report, "| bulk Manage preview, 100,000 contacts (Administrator) | 1 | {:.0} | | | |", ms(b.preview))?;
-        writeln!(
-            report,
-            "| bulk Manage execute, 100,000 contacts (Administrator) | 1 | {:.0} | | | ≤ 2,000 ms |",
-            ms(b.execute)
-        )?;
-    }
     writeln!(report, "\nList page against bare SQL (target ≤ 2×):\n")?;
     for r in &ratios {
         writeln!(report, "{r}")?;
     }
     if let Some(b) = &bulk {
-        writeln!(
-            report,
-            "\nBulk run: add co-owner `{BULK}` and tags {} and {} to the contacts tagged `{BULK_TAG}`: {}.",
-            BULK_NEW_TAGS[0], BULK_NEW_TAGS[1], b.summary
-        )?;
+        writeln!(report, "\n## Bulk Manage (issue #15)\n")?;
+        writeln!(report, "| measurement | n | ms | | | target |\n|---|---|---|---|---|---|")?;
+        bulk::report(&mut report, b, million.as_ref())?;
     }
     if !notes.is_empty() {
         writeln!(report)?;

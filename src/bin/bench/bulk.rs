@@ -1,0 +1,276 @@
+//! The bulk Manage measurements (issue #15): the 100,000-contact run and its undo, each beside
+//! the bare SQL statements that make the same writes on the same tables (the floor this schema
+//! allows on this machine); and, on request, a run on the whole base through the HTTP server,
+//! with the list page measured while it goes.
+
+use super::{login, ms, subject, user_id, Stats, ADMIN, BULK, BULK_NEW_TAGS, BULK_TAG, MANAGER};
+use anyhow::Context;
+use custodian::bulk::{self, execute::Outcome, run::Selection, spec::Spec, Queued};
+use custodian::contacts::selection::Filters;
+use diesel::connection::SimpleConnection;
+use diesel::prelude::*;
+use std::fmt::Write as _;
+use std::time::{Duration, Instant};
+
+pub struct BulkResult {
+    pub preview: Duration,
+    pub execute: Duration,
+    pub floor: Duration,
+    pub undo_preview: Duration,
+    pub undo_execute: Duration,
+    pub undo_floor: Duration,
+    pub summary: String,
+}
+
+/// Removes what an earlier bulk run added (so every run does the same work, and the data
+/// facts are those of the generated set); returns the bulk co-owner's id.
+pub fn clean(conn: &mut PgConnection) -> anyhow::Result<i64> {
+    let bulk_user = user_id(conn, BULK)?;
+    let t = Instant::now();
+    conn.batch_execute(&format!(
+        "DELETE FROM contact_owners WHERE user_id = {bulk_user}; \
+         DELETE FROM contact_tags WHERE tag IN ('{}', '{}');",
+        BULK_NEW_TAGS[0], BULK_NEW_TAGS[1]
+    ))?;
+    conn.batch_execute("VACUUM ANALYZE contact_owners")?;
+    conn.batch_execute("VACUUM ANALYZE contact_tags")?;
+    println!("bulk: cleaning up took {:.1} s (not measured)", t.elapsed().as_secs_f64());
+    Ok(bulk_user)
+}
+
+/// The floor: the same rows written (and removed) by plain statements, each in one
+/// transaction, with no checks, no preview, no record for an undo.
+fn floor(conn: &mut PgConnection, bulk_user: i64) -> anyhow::Result<(Duration, Duration)> {
+    let tags = format!("ARRAY['{}', '{}']", BULK_NEW_TAGS[0], BULK_NEW_TAGS[1]);
+    let sel = format!("SELECT contact_id FROM contact_tags WHERE tag = '{BULK_TAG}'");
+    let t = Instant::now();
+    conn.batch_execute(&format!(
+        "BEGIN; \
+         INSERT INTO contact_owners (contact_id, user_id, read_only) SELECT contact_id, {bulk_user}, FALSE FROM ({sel}) s; \
+         INSERT INTO contact_tags (contact_id, tag) SELECT contact_id, t FROM ({sel}) s CROSS JOIN unnest({tags}) t; \
+         COMMIT;"
+    ))?;
+    let apply = t.elapsed();
+    let t = Instant::now();
+    conn.batch_execute(&format!(
+        "BEGIN; \
+         DELETE FROM contact_owners WHERE user_id = {bulk_user} AND contact_id IN ({sel}); \
+         DELETE FROM contact_tags WHERE tag = ANY({tags}) AND contact_id IN ({sel}); \
+         COMMIT;"
+    ))?;
+    Ok((apply, t.elapsed()))
+}
+
+fn outcome(what: &str, o: Option<Outcome>) -> String {
+    match o {
+        Some(Outcome::Done(r)) => format!("{what}: {:?}, {} contacts changed", r.changes, r.changed_ids.len()),
+        Some(Outcome::Changed { .. }) => format!("{what} found the selection changed (nothing done)"),
+        Some(Outcome::Refused(why)) => format!("{what} refused: {why}"),
+        None => format!("{what}: not executed"),
+    }
+}
+
+/// Queues a previewed run and executes it as the server's worker does (claimed, with its
+/// progress written on a second connection); returns the time from "Execute" to the end.
+fn run(
+    conn: &mut PgConnection,
+    db: &custodian::db::Db,
+    s: &custodian::access::Subject,
+    token: &str,
+    what: &str,
+) -> anyhow::Result<(Duration, String)> {
+    let t = Instant::now();
+    let Queued::Queued(run_id) = bulk::queue(conn, s, token, None)? else { anyhow::bail!("{what}: not queued") };
+    let o = bulk::worker::execute(db, run_id)?;
+    Ok((t.elapsed(), outcome(what, o)))
+}
+
+/// "Add co-owner bench-bulk + 2 tags" on the contacts tagged BULK_TAG as the Administrator,
+/// then its undo; the floor of each first.
+pub fn hundred_thousand(conn: &mut PgConnection, url: &str) -> anyhow::Result<BulkResult> {
+    let s = subject(conn, ADMIN)?;
+    let bulk_user = clean(conn)?;
+    let (floor, undo_floor) = floor(conn, bulk_user)?;
+    clean(conn)?;
+    let sel = Selection { filters: Filters { tag: BULK_TAG.into(), ..Filters::default() }, ids: Vec::new() };
+    let spec = Spec {
+        add_co_owner: Some((bulk_user, BULK.to_string(), false)),
+        tags: BULK_NEW_TAGS.iter().map(|t| t.to_string()).collect(),
+        ..Spec::default()
+    };
+    let db = custodian::db::Db::new(url, 4, Duration::from_secs(3));
+    let t = Instant::now();
+    let (report, token) = bulk::preview(conn, &s, &sel, &spec)?;
+    let preview = t.elapsed();
+    let mut summary =
+        format!("matched {}, editable {}; preview: {:?}", report.matched, report.editable, report.changes);
+    let (execute, done) = run(conn, &db, &s, &token, "executed")?;
+    write!(summary, "; {done}")?;
+    let run_id: i64 = custodian::db::schema::bulk_runs::table
+        .filter(custodian::db::schema::bulk_runs::token.eq(&token))
+        .select(custodian::db::schema::bulk_runs::id)
+        .first(conn)?;
+    // Same state of the tables as before the floor's undo.
+    conn.batch_execute("VACUUM ANALYZE contact_owners")?;
+    conn.batch_execute("VACUUM ANALYZE contact_tags")?;
+    let t = Instant::now();
+    let (_, undo_report, undo_token) =
+        bulk::preview_undo(conn, &s, run_id)?.map_err(|why| anyhow::anyhow!("undo preview: {why}"))?;
+    let undo_preview = t.elapsed();
+    write!(summary, "; undo preview: {:?}", undo_report.changes)?;
+    let (undo_execute, undone) = run(conn, &db, &s, &undo_token, "undone")?;
+    write!(summary, "; {undone}")?;
+    clean(conn)?;
+    Ok(BulkResult { preview, execute, floor, undo_preview, undo_execute, undo_floor, summary })
+}
+
+/// The 1,000,000-contact run, through the server.
+pub struct Million {
+    pub preview: Duration,
+    /// The answer to "Execute".
+    pub answer: Duration,
+    pub run: Duration,
+    pub list: Stats,
+    pub peak_rss_mb: f64,
+    pub rss_before_mb: f64,
+    pub undo_preview: Duration,
+    pub undo_run: Duration,
+    pub summary: String,
+}
+
+fn rss(field: &str) -> f64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| s.lines().find(|l| l.starts_with(field)).map(|l| l.to_string()))
+        .and_then(|l| l.split_whitespace().nth(1).and_then(|kb| kb.parse::<f64>().ok()))
+        .map_or(0.0, |kb| kb / 1024.0)
+}
+
+async fn form(
+    client: &reqwest::Client,
+    base: &str,
+    page: &str,
+    action: &str,
+    fields: &[(&str, &str)],
+) -> anyhow::Result<reqwest::Response> {
+    let html = client.get(format!("{base}{page}")).send().await?.text().await?;
+    let token = super::csrf_token(&html).with_context(|| format!("no CSRF token on {page}"))?;
+    let mut all = vec![("csrf_token", token.as_str())];
+    all.extend_from_slice(fields);
+    Ok(client.post(format!("{base}{action}")).form(&all).send().await?)
+}
+
+fn token_of(html: &str) -> anyhow::Result<String> {
+    html.split("name=\"token\" value=\"")
+        .nth(1)
+        .and_then(|r| r.split('"').next())
+        .map(str::to_string)
+        .context("no run token on the preview page")
+}
+
+/// Executes a previewed run through the server and follows it to its end, measuring the list
+/// page meanwhile; returns (answer to Execute, run time, list latencies, run page).
+async fn follow(
+    admin: &reqwest::Client,
+    lister: &reqwest::Client,
+    base: &str,
+    token: &str,
+    list_name: &str,
+) -> anyhow::Result<(Duration, Duration, Stats, String)> {
+    let t = Instant::now();
+    let r = form(admin, base, "/contacts", "/contacts/manage/execute", &[("token", token)]).await?;
+    let answer = t.elapsed();
+    let run = r.headers().get("location").and_then(|v| v.to_str().ok()).unwrap_or_default().to_string();
+    anyhow::ensure!(run.starts_with("/contacts/manage/runs/"), "execute answered {} to {run:?}", r.status());
+    let mut samples = Vec::new();
+    let wall = Instant::now();
+    loop {
+        for _ in 0..10 {
+            samples.push(super::get_ok(lister, &format!("{base}/contacts")).await?);
+        }
+        let p: serde_json::Value = admin.get(format!("{base}{run}/progress")).send().await?.json().await?;
+        if p["running"] == false {
+            break;
+        }
+        anyhow::ensure!(wall.elapsed() < Duration::from_secs(3600), "the run took over an hour");
+    }
+    let took = t.elapsed();
+    let page = admin.get(format!("{base}{run}")).send().await?.text().await?;
+    Ok((answer, took, Stats::of(list_name, samples, wall.elapsed(), "p99 ≤ 25 ms while the run goes"), page))
+}
+
+/// "Set main owner bench-bulk" on every contact, as the Administrator, through the server;
+/// then its undo, which puts the data back (but for `updated_at`).
+pub async fn million(base: &str) -> anyhow::Result<Million> {
+    let admin = login(base, ADMIN).await?;
+    let lister = login(base, MANAGER).await?;
+    let t = Instant::now();
+    let r = form(&admin, base, "/contacts/manage", "/contacts/manage/preview", &[("set_main_owner", BULK)]).await?;
+    anyhow::ensure!(r.status() == 200, "preview answered {}", r.status());
+    let html = r.text().await?;
+    let preview = t.elapsed();
+    let token = token_of(&html)?;
+    // The peak resident memory of this process (the server runs in it) from here on.
+    let rss_before_mb = rss("VmRSS:");
+    let _ = std::fs::write("/proc/self/clear_refs", "5");
+    let name = "HTTP GET /contacts: team manager (user), page 1, while the 1,000,000-contact run goes";
+    let (answer, run, list, page) = follow(&admin, &lister, base, &token, name).await?;
+    let peak_rss_mb = rss("VmHWM:");
+    anyhow::ensure!(page.contains("<h1>Done</h1>"), "the run did not end done");
+    let changed = page.split("id=\"changeable\">").nth(1).and_then(|r| r.split('<').next()).unwrap_or("?").to_string();
+    let run_path = format!(
+        "/contacts/manage/runs/{}",
+        page.split("Bulk run #").nth(1).and_then(|r| r.split(|c: char| !c.is_ascii_digit()).next()).unwrap_or("0")
+    );
+    let t = Instant::now();
+    let r = form(&admin, base, &run_path, &format!("{run_path}/undo"), &[]).await?;
+    anyhow::ensure!(r.status() == 200, "undo preview answered {}", r.status());
+    let html = r.text().await?;
+    let undo_preview = t.elapsed();
+    let (_, undo_run, _, undo_page) = follow(&admin, &lister, base, &token_of(&html)?, "undo").await?;
+    anyhow::ensure!(undo_page.contains("<h1>Done</h1>"), "the undo did not end done");
+    let summary = format!("set main owner `{BULK}` on every contact: {changed} contacts changed; then undone");
+    Ok(Million { preview, answer, run, list, peak_rss_mb, rss_before_mb, undo_preview, undo_run, summary })
+}
+
+/// The report's lines for the bulk measurements.
+pub fn report(out: &mut String, b: &BulkResult, m: Option<&Million>) -> std::fmt::Result {
+    let ratio = |a: Duration, f: Duration| ms(a) / ms(f).max(1e-9);
+    writeln!(out, "| bulk Manage preview, 100,000 contacts (Administrator) | 1 | {:.0} | | | |", ms(b.preview))?;
+    writeln!(
+        out,
+        "| bulk Manage run, 100,000 contacts: add co-owner + 2 tags (queued, executed by the worker) | 1 | {:.0} | | | ≤ 1.3× floor |",
+        ms(b.execute)
+    )?;
+    writeln!(out, "| floor: the same writes as bare SQL | 1 | {:.0} | | | |", ms(b.floor))?;
+    writeln!(out, "| undo preview of that run | 1 | {:.0} | | | |", ms(b.undo_preview))?;
+    writeln!(out, "| undo of that run | 1 | {:.0} | | | |", ms(b.undo_execute))?;
+    writeln!(out, "| floor: the same deletes as bare SQL | 1 | {:.0} | | | |", ms(b.undo_floor))?;
+    if let Some(m) = m {
+        writeln!(out, "| bulk Manage preview, 1,000,000 contacts: set main owner | 1 | {:.0} | | | |", ms(m.preview))?;
+        writeln!(out, "| its Execute answer (queued) | 1 | {:.1} | | | ≤ 100 ms |", ms(m.answer))?;
+        writeln!(out, "| its run, Execute to report | 1 | {:.0} | | | completes |", ms(m.run))?;
+        writeln!(out, "{}", m.list.row())?;
+        writeln!(out, "| its undo preview | 1 | {:.0} | | | |", ms(m.undo_preview))?;
+        writeln!(out, "| its undo | 1 | {:.0} | | | |", ms(m.undo_run))?;
+    }
+    writeln!(
+        out,
+        "\nBulk run: add co-owner `{BULK}` and tags {} and {} to the contacts tagged `{BULK_TAG}`: {}.\n\
+         Run / floor: {:.2}×; undo / its floor: {:.2}×.",
+        BULK_NEW_TAGS[0],
+        BULK_NEW_TAGS[1],
+        b.summary,
+        ratio(b.execute, b.floor),
+        ratio(b.undo_execute, b.undo_floor)
+    )?;
+    if let Some(m) = m {
+        writeln!(
+            out,
+            "\nWhole base: {}. Peak resident memory of the process holding the server (and this tool) during the run: \
+             {:.0} MB (resident before it: {:.0} MB).",
+            m.summary, m.peak_rss_mb, m.rss_before_mb
+        )?;
+    }
+    Ok(())
+}
