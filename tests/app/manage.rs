@@ -151,9 +151,17 @@ async fn access_lost_between_preview_and_execution_is_reported_and_nothing_runs(
     custodian::contacts::owners::set_read_only(c, shared, sam_id, true).unwrap();
     let r = execute(&sam, &html).await;
     assert_eq!(r.status(), 409);
+    let run = r.url().path().to_string();
     let body = r.text().await.unwrap();
     assert!(body.contains("The data changed since your preview: 1 contact(s) could be changed then, 0 now"), "{body}");
     assert!(tags(c, shared).is_empty(), "nothing was done");
+    // "Preview again": the same actions on the same contacts, previewed on the data as it is.
+    let csrf = csrf_token(&body).unwrap();
+    let again = sam.post_raw(&format!("{run}/again"), &[("csrf_token", &csrf)]).await;
+    assert_eq!(again.status(), 200);
+    let again = again.text().await.unwrap();
+    assert!(again.contains("id=\"execute\"") && again.contains("Assign tags: hot"), "{again}");
+    assert_eq!(number(&again, "changeable"), 0);
 }
 
 #[tokio::test]
