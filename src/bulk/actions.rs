@@ -67,7 +67,7 @@ impl Part {
         // Executed, what it changed goes to `bulk_log` too (see [`super::undo`]).
         let log = match (mode, &self.log) {
             (Mode::Execute, Some((seq, kind))) => format!(
-                ", log AS (INSERT INTO bulk_log (seq, kind, user_id, read_only, tag, group_id, after_user_id, ids) \
+                ", log AS (INSERT INTO bulk_log (seq, kind, user_id, read_only, tag, group_id, after_user_id, ids, lo, hi) \
                  SELECT {seq}, x.* FROM ({}) x)",
                 kind.log_select()
             ),

@@ -137,7 +137,8 @@ fn start_changes(conn: &mut PgConnection) -> QueryResult<()> {
     // What executed statements changed, for the run's undo ([`super::undo`], [`record`]).
     diesel::sql_query(
         "CREATE TEMP TABLE IF NOT EXISTS bulk_log (seq INT NOT NULL, kind TEXT NOT NULL, user_id BIGINT, \
-         read_only BOOLEAN, tag TEXT, group_id BIGINT, after_user_id BIGINT, ids BIGINT[] NOT NULL) ON COMMIT DROP",
+         read_only BOOLEAN, tag TEXT, group_id BIGINT, after_user_id BIGINT, ids BIGINT[] NOT NULL, lo BIGINT NOT NULL, \
+         hi BIGINT NOT NULL) ON COMMIT DROP",
     )
     .execute(conn)?;
     diesel::sql_query("TRUNCATE bulk_changed, bulk_log").execute(conn)?;
@@ -147,8 +148,8 @@ fn start_changes(conn: &mut PgConnection) -> QueryResult<()> {
 /// Keeps what the last executed [`execute_in_chunks`] changed as run `run_id`'s record.
 pub fn record(conn: &mut PgConnection, run_id: i64) -> QueryResult<usize> {
     diesel::sql_query(
-        "INSERT INTO bulk_run_changes (run_id, seq, kind, user_id, read_only, tag, group_id, after_user_id, contact_ids) \
-         SELECT $1, seq, kind, user_id, read_only, tag, group_id, after_user_id, ids FROM bulk_log ORDER BY seq",
+        "INSERT INTO bulk_run_changes (run_id, seq, kind, user_id, read_only, tag, group_id, after_user_id, contact_ids, lo, hi) \
+         SELECT $1, seq, kind, user_id, read_only, tag, group_id, after_user_id, ids, lo, hi FROM bulk_log ORDER BY seq",
     )
     .bind::<BigInt, _>(run_id)
     .execute(conn)

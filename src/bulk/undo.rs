@@ -30,31 +30,31 @@ pub enum Kind {
 
 impl Kind {
     /// The log rows of a part's changes `ch`: (kind, user_id, read_only, tag, group_id,
-    /// after_user_id, ids). `ch` has the columns the part's write returns.
+    /// after_user_id, ids, lowest id, highest id). `ch` has the columns the part's write returns.
     pub(super) fn log_select(self) -> &'static str {
         match self {
             Kind::CoOwnerAdded => {
-                "SELECT 'co_owner_added', u, ro, NULL::text, NULL::bigint, NULL::bigint, array_agg(id) FROM ch GROUP BY u, ro"
+                "SELECT 'co_owner_added', u, ro, NULL::text, NULL::bigint, NULL::bigint, array_agg(id), min(id), max(id) FROM ch GROUP BY u, ro"
             }
             Kind::CoOwnerSet => {
                 "SELECT CASE WHEN inserted THEN 'co_owner_added' ELSE 'co_owner_flag' END, u, \
-                   CASE WHEN inserted THEN ro ELSE NOT ro END, NULL::text, NULL::bigint, NULL::bigint, array_agg(id) \
-                 FROM ch GROUP BY inserted, u, ro"
+                   CASE WHEN inserted THEN ro ELSE NOT ro END, NULL::text, NULL::bigint, NULL::bigint, array_agg(id), \
+                   min(id), max(id) FROM ch GROUP BY inserted, u, ro"
             }
             Kind::CoOwnerRemoved => {
-                "SELECT 'co_owner_removed', u, ro, NULL::text, NULL::bigint, NULL::bigint, array_agg(id) FROM ch GROUP BY u, ro"
+                "SELECT 'co_owner_removed', u, ro, NULL::text, NULL::bigint, NULL::bigint, array_agg(id), min(id), max(id) FROM ch GROUP BY u, ro"
             }
             Kind::MainOwner => {
-                "SELECT 'main_owner', was, NULL::boolean, NULL::text, NULL::bigint, now, array_agg(id) FROM ch GROUP BY was, now"
+                "SELECT 'main_owner', was, NULL::boolean, NULL::text, NULL::bigint, now, array_agg(id), min(id), max(id) FROM ch GROUP BY was, now"
             }
             Kind::TagAdded => {
-                "SELECT 'tag_added', NULL::bigint, NULL::boolean, tag, NULL::bigint, NULL::bigint, array_agg(id) FROM ch GROUP BY tag"
+                "SELECT 'tag_added', NULL::bigint, NULL::boolean, tag, NULL::bigint, NULL::bigint, array_agg(id), min(id), max(id) FROM ch GROUP BY tag"
             }
             Kind::GroupAdded => {
-                "SELECT 'group_added', NULL::bigint, NULL::boolean, NULL::text, g, NULL::bigint, array_agg(id) FROM ch GROUP BY g"
+                "SELECT 'group_added', NULL::bigint, NULL::boolean, NULL::text, g, NULL::bigint, array_agg(id), min(id), max(id) FROM ch GROUP BY g"
             }
             Kind::GroupRemoved => {
-                "SELECT 'group_removed', NULL::bigint, NULL::boolean, NULL::text, g, NULL::bigint, array_agg(id) FROM ch GROUP BY g"
+                "SELECT 'group_removed', NULL::bigint, NULL::boolean, NULL::text, g, NULL::bigint, array_agg(id), min(id), max(id) FROM ch GROUP BY g"
             }
         }
     }
@@ -171,7 +171,8 @@ pub(super) fn steps(undo: &Undo) -> Vec<Step> {
             let contact = if r.contact { " JOIN contacts c ON c.id = l.id" } else { "" };
             let rows = format!(
                 "FROM (SELECT unnest(contact_ids) AS id, user_id, read_only, tag, group_id, after_user_id \
-                   FROM bulk_run_changes WHERE run_id = {run} AND seq = {seq} AND kind = '{kind}') l \
+                   FROM bulk_run_changes WHERE run_id = {run} AND seq = {seq} AND kind = '{kind}' \
+                     AND lo <= (SELECT max(id) FROM bulk_sel) AND hi >= (SELECT min(id) FROM bulk_sel)) l \
                  JOIN bulk_sel s ON s.id = l.id{contact}"
             );
             let still = r.still.replace("{active}", ACTIVE_USER);

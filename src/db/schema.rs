@@ -90,6 +90,8 @@ diesel::table! {
         group_id -> Nullable<Int8>,
         after_user_id -> Nullable<Int8>,
         contact_ids -> Array<Nullable<Int8>>,
+        lo -> Int8,
+        hi -> Int8,
     }
 }
 

@@ -137,7 +137,7 @@ async fn every_screen_passes_axe_and_the_html_checker_at_phone_width() {
         "WITH r AS (INSERT INTO bulk_runs (token, user_id, spec, matched, editable_count, editable_hash, status, queued_at, finished_at, executed_at, report) \
            VALUES ('screens-done', {admin}, '{spec}', '{{1,2}}', 2, 0, 'done', now(), now(), now(), '{report}'), \
                   ('screens-changed', {admin}, '{spec}', '{{1,2}}', 2, 0, 'changed', now(), now(), NULL, '{report}') RETURNING id, status) \
-         INSERT INTO bulk_run_changes (run_id, seq, kind, tag, contact_ids) SELECT id, 1, 'tag_added', 'vip', '{{1}}' FROM r WHERE status = 'done'"
+         INSERT INTO bulk_run_changes (run_id, seq, kind, tag, contact_ids, lo, hi) SELECT id, 1, 'tag_added', 'vip', '{{1}}', 1, 1 FROM r WHERE status = 'done'"
     ))
     .execute(&mut c)
     .unwrap();
