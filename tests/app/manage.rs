@@ -294,13 +294,17 @@ async fn a_server_killed_during_a_bulk_run_leaves_nothing_applied() {
     .execute(&mut c)
     .unwrap();
     let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-    let mut server = std::process::Command::new(env!("CARGO_BIN_EXE_custodian"))
-        .env("DATABASE_URL", &db.url)
-        .env("BIND", format!("127.0.0.1:{port}"))
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .unwrap();
+    // The server as its own process, so that it can be killed like one.
+    let start = || {
+        std::process::Command::new(env!("CARGO_BIN_EXE_custodian"))
+            .env("DATABASE_URL", &db.url)
+            .env("BIND", format!("127.0.0.1:{port}"))
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap()
+    };
+    let mut server = start();
     let base = format!("http://127.0.0.1:{port}");
     for _ in 0..200 {
         if reqwest::get(format!("{base}/healthz")).await.is_ok_and(|r| r.status().is_success()) {
@@ -373,13 +377,7 @@ async fn a_server_killed_during_a_bulk_run_leaves_nothing_applied() {
     let view = custodian::bulk::progress::load(&mut c, run_id, admin, false).unwrap().unwrap();
     assert_eq!(view.phase, custodian::bulk::progress::Phase::Interrupted, "its page says it was interrupted");
     // Another instance starts: its sweep takes the run over and runs it again from the start.
-    let mut server = std::process::Command::new(env!("CARGO_BIN_EXE_custodian"))
-        .env("DATABASE_URL", &db.url)
-        .env("BIND", format!("127.0.0.1:{port}"))
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .unwrap();
+    let mut server = start();
     let mut ended = false;
     for _ in 0..1200 {
         let done = custodian::bulk::progress::load(&mut c, run_id, admin, false).unwrap().unwrap();
