@@ -1,5 +1,7 @@
 //! /contacts/manage: bulk actions on the list's filters or ticked rows — a form, a preview of
-//! exactly what will happen, then "Execute actions" (one transaction, set-based).
+//! exactly what will happen, then "Execute actions", which queues the run for a background
+//! worker (one transaction, set-based) and answers with the run's page: its progress, then its
+//! report, "Preview again" when the data changed under it, and "Undo this run…".
 
 use crate::auth::session::FlashKind;
 use crate::auth::Viewer;
