@@ -276,10 +276,16 @@ pub async fn bulk_run_ended(b: &Browser, executed: reqwest::Response) -> reqwest
         return executed;
     }
     assert_eq!(executed.status(), 303);
+    bulk_run_page_when_ended(b, &run).await
+}
+
+/// Waits (through its progress JSON, as the page's script does) until the run at `run` has
+/// ended; returns its page.
+pub async fn bulk_run_page_when_ended(b: &Browser, run: &str) -> reqwest::Response {
     for _ in 0..1200 {
         let p: serde_json::Value = b.get(&format!("{run}/progress")).await.json().await.unwrap();
         if p["running"] == false {
-            return b.get(&run).await;
+            return b.get(run).await;
         }
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;
     }

@@ -447,16 +447,7 @@ async fn a_run_on_overlapping_contacts_waits_for_the_earlier_one() {
     worker_a.batch_execute("ROLLBACK").unwrap();
     let pool = custodian::db::Db::new(&app.db.url, 3, std::time::Duration::from_secs(5));
     let _ = custodian::bulk::worker::execute(&pool, a).unwrap(); // None if the sweep got it first
-    let mut b_done = false;
-    for _ in 0..200 {
-        let p: serde_json::Value = ada.get(&format!("{run_b}/progress")).await.json().await.unwrap();
-        if p["running"] == false {
-            b_done = true;
-            break;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-    }
-    assert!(b_done, "B ended once A had");
+    assert_eq!(bulk_run_page_when_ended(&ada, &run_b).await.status(), 200, "B ended once A had");
     assert_eq!(tags(c, ids[2]), ["a", "b"]);
     assert_eq!(tags(c, ids[0]), ["a"]);
     assert_eq!(tags(c, ids[5]), ["b"]);

@@ -48,8 +48,15 @@ pub struct PreviewPage {
     pub actions: Vec<String>,
     pub report: Report,
     pub token: String,
-    /// Set when access changed since an earlier preview: how many could be changed then.
-    pub changed_since: Option<i64>,
+}
+
+fn preview_page(
+    viewer: &Viewer,
+    actions: Vec<String>,
+    report: Report,
+    token: String,
+) -> Result<HttpResponse, AppError> {
+    page(PreviewPage { layout: viewer.layout("/contacts"), actions, report, token })
 }
 
 #[derive(Template)]
@@ -126,9 +133,7 @@ pub async fn preview(viewer: Viewer, db: web::Data<Db>, body: web::Bytes) -> Res
         })
         .await?;
     match outcome {
-        Ok((actions, report, token)) => {
-            page(PreviewPage { layout: viewer.layout("/contacts"), actions, report, token, changed_since: None })
-        }
+        Ok((actions, report, token)) => preview_page(&viewer, actions, report, token),
         Err(errors) => render(
             ManagePage { layout: viewer.layout("/contacts"), sel, form, errors, groups: groups(&db).await? },
             StatusCode::UNPROCESSABLE_ENTITY,
@@ -202,13 +207,7 @@ pub async fn run_again(viewer: Viewer, db: web::Data<Db>, path: web::Path<i64>) 
     let (who, id) = (viewer.access(), path.into_inner());
     let again = db.run(move |c| Ok(bulk::preview_again(c, &who.subject(), id)?)).await?;
     let Some((spec, report, token)) = again else { return Err(AppError::NotFound) };
-    page(PreviewPage {
-        layout: viewer.layout("/contacts"),
-        actions: spec.describe(),
-        report,
-        token,
-        changed_since: None,
-    })
+    preview_page(&viewer, spec.describe(), report, token)
 }
 
 /// POST /contacts/manage/runs/{id}/undo: the undo of a run, previewed as a new run.
@@ -216,13 +215,7 @@ pub async fn run_undo(viewer: Viewer, db: web::Data<Db>, path: web::Path<i64>) -
     require(&viewer)?;
     let (who, id) = (viewer.access(), path.into_inner());
     match db.run(move |c| Ok(bulk::preview_undo(c, &who.subject(), id)?)).await? {
-        Ok((spec, report, token)) => page(PreviewPage {
-            layout: viewer.layout("/contacts"),
-            actions: spec.describe(),
-            report,
-            token,
-            changed_since: None,
-        }),
+        Ok((spec, report, token)) => preview_page(&viewer, spec.describe(), report, token),
         Err(why) => {
             viewer.flash(FlashKind::Error, why);
             Ok(see_other(&format!("/contacts/manage/runs/{id}")))
