@@ -1,41 +1,11 @@
-//! Custom presets (SPEC 2.3): creation, editing with impact, renaming, deleting with a
-//! replacement, each under the no-escalation rule of `access::grant`. Shared by the preset
-//! screens and the user wizard's "Save as new". (The catalog, roles and permission sets it
-//! builds on live in `permissions`, below `access`.)
+//! Presets in the database: reading, creating, renaming, editing and deleting them, each
+//! audited and inside the caller's transaction.
 
+use super::{check_no_escalation, Impact, PresetError};
 use crate::audit;
 use crate::db::schema::presets;
 use crate::permissions::{store, PermSet};
 use diesel::prelude::*;
-
-#[derive(Debug, thiserror::Error)]
-pub enum PresetError {
-    #[error("Give the preset a name.")]
-    NameMissing,
-    #[error("A preset with this name already exists.")]
-    NameTaken,
-    #[error("You can only include permissions you hold yourself: {0}.")]
-    Escalation(String),
-    #[error(transparent)]
-    Db(#[from] diesel::result::Error),
-}
-
-impl From<PresetError> for crate::error::AppError {
-    fn from(e: PresetError) -> Self {
-        match e {
-            PresetError::Db(e) => e.into(),
-            other => crate::error::AppError::BadRequest(other.to_string()),
-        }
-    }
-}
-
-/// Refuses keys the author does not hold (no escalation: [`crate::access::grant::preset_keys`]).
-pub fn check_no_escalation(author_perms: PermSet, keys: PermSet) -> Result<(), PresetError> {
-    crate::access::grant::preset_keys(author_perms, keys).map_err(|e| match e {
-        crate::access::grant::Escalation::Permissions(extra) => PresetError::Escalation(extra.keys().join(", ")),
-        other => PresetError::Escalation(other.to_string()),
-    })
-}
 
 /// Whether a preset name (case-insensitive) is taken, other than by `except`.
 pub fn name_taken(conn: &mut PgConnection, name: &str, except: Option<i64>) -> QueryResult<bool> {
@@ -219,87 +189,6 @@ pub fn holders(conn: &mut PgConnection, preset_id: i64) -> QueryResult<Vec<Holde
         .select((users::id, users::email, users::first_name, users::last_name, users::status, users::role))
         .order(users::email)
         .load(conn)
-}
-
-/// How an edit of a preset changes one holder's effective permissions.
-#[derive(Debug, Clone)]
-pub struct Impact {
-    pub holder: Holder,
-    pub gains: PermSet,
-    pub losses: PermSet,
-}
-
-impl Impact {
-    pub fn changes(&self) -> bool {
-        !self.gains.is_empty() || !self.losses.is_empty()
-    }
-}
-
-/// The effective permissions of every holder of a preset, before and after its keys become
-/// `new_keys` (the one computation of effective permissions, with the preset substituted).
-/// Three queries, whatever the number of holders.
-pub fn impact(conn: &mut PgConnection, preset_id: i64, new_keys: PermSet) -> QueryResult<Vec<Impact>> {
-    let holders = holders(conn, preset_id)?;
-    let ids: Vec<i64> = holders.iter().map(|h| h.id).collect();
-    let mut sources = store::sources_many(conn, &ids)?;
-    Ok(holders
-        .into_iter()
-        .map(|holder| {
-            let now = sources.remove(&holder.id).unwrap_or_default();
-            let mut then = now.clone();
-            for held in then.presets.iter_mut().filter(|p| p.0 == preset_id) {
-                held.2 = new_keys;
-            }
-            let (before, after) = (now.effective(), then.effective());
-            Impact { holder, gains: after.difference(before), losses: before.difference(after) }
-        })
-        .collect())
-}
-
-/// The no-escalation rule for every holder a preset change affects
-/// ([`crate::access::grant::account_change`]): the author holds what they gain, and only an
-/// Administrator changes what an Administrator holds.
-pub fn check_holders(
-    actor: &crate::access::Subject,
-    impact: &[Impact],
-) -> Result<(), crate::access::grant::Escalation> {
-    use crate::access::grant::{account_change, Standing};
-    // (`holders` leaves deleted accounts out.)
-    for i in impact.iter().filter(|i| i.changes()) {
-        // Only the difference matters to the rule: put the holder's losses back to get "before".
-        // (A preset edit changes no data setting: both sides hold them as they are, unset.)
-        let before = Standing { role: i.holder.role(), perms: i.losses, only_owned: false, export_disabled: false };
-        let after = Standing { perms: i.gains, ..before };
-        account_change(actor, Some(before), after)?;
-    }
-    Ok(())
-}
-
-/// Whether any holder in `impact` is an Administrator whose permissions change (the change
-/// must then leave a complete Administrator).
-pub fn touches_administrator(impact: &[Impact]) -> bool {
-    impact.iter().any(|i| i.changes() && i.holder.role() == crate::permissions::Role::Administrator)
-}
-
-/// A fingerprint of a previewed edit: a confirmation is saved only if the preset's version,
-/// the new keys and every holder's gains and losses are still what the preview showed.
-pub fn impact_digest(version: i32, keys: PermSet, impact: &[Impact]) -> String {
-    use sha2::{Digest, Sha256};
-    let mut h = Sha256::new();
-    h.update(format!("v{version};{}", keys.keys().join(",")));
-    for i in impact {
-        h.update(format!("|{}:+{}:-{}", i.holder.id, i.gains.keys().join(","), i.losses.keys().join(",")));
-    }
-    hex::encode(h.finalize())
-}
-
-/// The keys a preset gets from an edit (no escalation): the author decides only the keys they
-/// hold; every other key keeps its current state, whether or not the form sent it (disabled
-/// boxes are not submitted). Adding a key the author does not hold is refused.
-pub fn merge_edit(author: PermSet, current: PermSet, submitted: PermSet) -> Result<PermSet, PresetError> {
-    check_no_escalation(author.union(current), submitted)?;
-    let decided = submitted.difference(submitted.difference(author));
-    Ok(decided.union(current.difference(author)))
 }
 
 /// Replaces the keys of a custom preset (locked by the caller), bumps its version and audits

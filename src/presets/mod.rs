@@ -1,0 +1,79 @@
+//! Custom presets (SPEC 2.3): creation, editing with impact, renaming, deleting with a
+//! replacement, each under the no-escalation rule of `access::grant`. Shared by the preset
+//! screens and the user wizard's "Save as new". (The catalog, roles and permission sets it
+//! builds on live in `permissions`, below `access`.)
+//!
+//! - this module: the no-escalation rule as it applies to presets;
+//! - [`records`]: reading, creating, renaming, editing and deleting presets;
+//! - [`impact`]: what an edit does to each holder, and the fingerprint a confirmation carries.
+
+pub mod impact;
+pub mod records;
+
+pub use impact::{impact, impact_digest, Impact};
+pub use records::*;
+
+use crate::permissions::PermSet;
+
+#[derive(Debug, thiserror::Error)]
+pub enum PresetError {
+    #[error("Give the preset a name.")]
+    NameMissing,
+    #[error("A preset with this name already exists.")]
+    NameTaken,
+    #[error("You can only include permissions you hold yourself: {0}.")]
+    Escalation(String),
+    #[error(transparent)]
+    Db(#[from] diesel::result::Error),
+}
+
+impl From<PresetError> for crate::error::AppError {
+    fn from(e: PresetError) -> Self {
+        match e {
+            PresetError::Db(e) => e.into(),
+            other => crate::error::AppError::BadRequest(other.to_string()),
+        }
+    }
+}
+
+/// Refuses keys the author does not hold (no escalation: [`crate::access::grant::preset_keys`]).
+pub fn check_no_escalation(author_perms: PermSet, keys: PermSet) -> Result<(), PresetError> {
+    crate::access::grant::preset_keys(author_perms, keys).map_err(|e| match e {
+        crate::access::grant::Escalation::Permissions(extra) => PresetError::Escalation(extra.keys().join(", ")),
+        other => PresetError::Escalation(other.to_string()),
+    })
+}
+
+/// The no-escalation rule for every holder a preset change affects
+/// ([`crate::access::grant::account_change`]): the author holds what they gain, and only an
+/// Administrator changes what an Administrator holds.
+pub fn check_holders(
+    actor: &crate::access::Subject,
+    impact: &[Impact],
+) -> Result<(), crate::access::grant::Escalation> {
+    use crate::access::grant::{account_change, Standing};
+    // (`holders` leaves deleted accounts out.)
+    for i in impact.iter().filter(|i| i.changes()) {
+        // Only the difference matters to the rule: put the holder's losses back to get "before".
+        // (A preset edit changes no data setting: both sides hold them as they are, unset.)
+        let before = Standing { role: i.holder.role(), perms: i.losses, only_owned: false, export_disabled: false };
+        let after = Standing { perms: i.gains, ..before };
+        account_change(actor, Some(before), after)?;
+    }
+    Ok(())
+}
+
+/// Whether any holder in `impact` is an Administrator whose permissions change (the change
+/// must then leave a complete Administrator).
+pub fn touches_administrator(impact: &[Impact]) -> bool {
+    impact.iter().any(|i| i.changes() && i.holder.role() == crate::permissions::Role::Administrator)
+}
+
+/// The keys a preset gets from an edit (no escalation): the author decides only the keys they
+/// hold; every other key keeps its current state, whether or not the form sent it (disabled
+/// boxes are not submitted). Adding a key the author does not hold is refused.
+pub fn merge_edit(author: PermSet, current: PermSet, submitted: PermSet) -> Result<PermSet, PresetError> {
+    check_no_escalation(author.union(current), submitted)?;
+    let decided = submitted.difference(submitted.difference(author));
+    Ok(decided.union(current.difference(author)))
+}
