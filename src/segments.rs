@@ -151,10 +151,10 @@ struct Count {
 pub fn preview(conn: &mut PgConnection, actor: &Subject, r: &Rule) -> QueryResult<(i64, i64)> {
     let may = filter::permits(actor, Operation::Assign);
     let mut all = Sql::new("SELECT count(*) AS n FROM contacts c WHERE ");
-    all.push(&may).append(&r.conditions());
+    all.append(&may).append(&r.conditions());
     let matched = all.query().get_result::<Count>(conn)?.n;
     let mut new = Sql::new("SELECT count(*) AS n FROM contacts c WHERE NOT EXISTS (SELECT 1 FROM contact_access_groups g WHERE g.contact_id = c.id AND g.group_id = ");
-    new.bind(Bind::I64(r.group_id)).push(") AND ").push(&may);
+    new.bind(Bind::I64(r.group_id)).push(") AND ").append(&may);
     new.append(&r.conditions());
     Ok((matched, new.query().get_result::<Count>(conn)?.n))
 }
@@ -163,7 +163,7 @@ pub fn preview(conn: &mut PgConnection, actor: &Subject, r: &Rule) -> QueryResul
 /// how many joined.
 pub fn apply(conn: &mut PgConnection, actor: &Subject, r: &Rule, ids: Option<&[i64]>) -> QueryResult<usize> {
     let mut q = Sql::new("INSERT INTO contact_access_groups (contact_id, group_id) SELECT c.id, ");
-    q.bind(Bind::I64(r.group_id)).push(" FROM contacts c WHERE ").push(&filter::permits(actor, Operation::Assign));
+    q.bind(Bind::I64(r.group_id)).push(" FROM contacts c WHERE ").append(&filter::permits(actor, Operation::Assign));
     if let Some(ids) = ids {
         q.push(" AND c.id = ANY(").bind(Bind::I64s(ids.to_vec())).push(")");
     }

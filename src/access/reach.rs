@@ -9,6 +9,7 @@ use super::filter;
 use super::level::Level;
 use super::rules::{Denial, Subject};
 use crate::permissions::Perm;
+use crate::sql;
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Nullable, Text};
 
@@ -93,13 +94,18 @@ impl Reach {
                    AND cag.contact_id IN (SELECT id FROM contacts WHERE confidential))",
             )
         };
-        let owned: Owned = diesel::sql_query(format!(
-            "SELECT (SELECT count(*) FROM contacts WHERE main_owner_id = {uid}) AS main_owner, \
-               (SELECT count(*) FROM contact_owners WHERE user_id = {uid} AND NOT read_only) AS co_owner, \
-               (SELECT count(*) FROM contact_owners WHERE user_id = {uid} AND read_only) AS co_owner_read_only"
-        ))
+        let owned: Owned = sql!(
+            "SELECT (SELECT count(*) FROM contacts WHERE main_owner_id = ",
+            uid,
+            ") AS main_owner, (SELECT count(*) FROM contact_owners WHERE user_id = ",
+            uid,
+            " AND NOT read_only) AS co_owner, (SELECT count(*) FROM contact_owners WHERE user_id = ",
+            uid,
+            " AND read_only) AS co_owner_read_only"
+        )
+        .query()
         .get_result(conn)?;
-        let teams: Vec<TeamReach> = diesel::sql_query(format!(
+        let teams: Vec<TeamReach> = sql!(
             "SELECT t.id AS team_id, t.name AS team_name, \
                (SELECT count(*) FROM team_members tm WHERE tm.team_id = t.id) AS members, \
                (SELECT count(DISTINCT id) FROM ( \
@@ -107,19 +113,27 @@ impl Reach {
                    WHERE tm.team_id = t.id \
                   UNION ALL SELECT co.contact_id FROM team_members tm \
                    JOIN contact_owners co ON co.user_id = tm.user_id AND NOT co.read_only \
-                   WHERE tm.team_id = t.id) AS x (id){not_conf}) AS contacts \
-             FROM teams t WHERE t.manager_id = {uid} ORDER BY t.name, t.id"
-        ))
+                   WHERE tm.team_id = t.id) AS x (id)",
+            not_conf,
+            ") AS contacts FROM teams t WHERE t.manager_id = ",
+            uid,
+            " ORDER BY t.name, t.id"
+        )
+        .query()
         .load(conn)?;
-        let grants: Vec<GrantReach> = diesel::sql_query(format!(
+        let grants: Vec<GrantReach> = sql!(
             "SELECT g.group_id, ag.name AS group_name, g.level, tt.name AS team_name, \
-               (SELECT count(*) FROM contact_access_groups cag WHERE cag.group_id = g.group_id) \
-                 - {conf_in_group} AS contacts \
-             FROM access_group_grants g JOIN access_groups ag ON ag.id = g.group_id \
+               (SELECT count(*) FROM contact_access_groups cag WHERE cag.group_id = g.group_id) - ",
+            conf_in_group,
+            " AS contacts FROM access_group_grants g JOIN access_groups ag ON ag.id = g.group_id \
              LEFT JOIN teams tt ON tt.id = g.team_id \
-             WHERE g.user_id = {uid} OR g.team_id IN (SELECT team_id FROM team_members WHERE user_id = {uid}) \
-             ORDER BY ag.name, g.group_id, tt.name NULLS FIRST"
-        ))
+             WHERE g.user_id = ",
+            uid,
+            " OR g.team_id IN (SELECT team_id FROM team_members WHERE user_id = ",
+            uid,
+            ") ORDER BY ag.name, g.group_id, tt.name NULLS FIRST"
+        )
+        .query()
         .load(conn)?;
         let mut limits = Vec::new();
         if !s.active {

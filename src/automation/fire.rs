@@ -18,8 +18,10 @@ use crate::access::{facts, filter, Level, Operation, Subject};
 use crate::audit;
 use crate::automation::model::Rule;
 use crate::contacts::events::Event;
+use crate::contacts::owners;
 use crate::db::schema::automation_rules;
 use crate::db::sql::{Bind, Sql};
+use crate::sql;
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Bool};
 use serde_json::json;
@@ -94,13 +96,16 @@ fn action_cte(rule: &Rule, s: &mut Sql) -> Option<()> {
             let u = rule.action_user_id?;
             // As on the owner panel: a co-ownership the new main owner had is folded into it,
             // and the main owner it displaces stays a (writable) co-owner and is told.
+            let prev = Sql::new("SELECT id, was FROM prev");
             s.push(", prev AS (SELECT c.id, c.main_owner_id AS was FROM contacts c WHERE c.id IN (SELECT id FROM targets) AND c.main_owner_id IS DISTINCT FROM ")
                 .bind(Bind::I64(u))
-                .push(" FOR UPDATE), act AS (UPDATE contacts c SET main_owner_id = ")
-                .bind(Bind::I64(u))
-                .push(", updated_at = now() FROM prev WHERE c.id = prev.id RETURNING c.id), folded AS (DELETE FROM contact_owners o WHERE o.user_id = ")
-                .bind(Bind::I64(u))
-                .push(" AND o.contact_id IN (SELECT id FROM act)), kept AS (INSERT INTO contact_owners (contact_id, user_id, read_only) SELECT id, was, FALSE FROM prev WHERE was IS NOT NULL ON CONFLICT (contact_id, user_id) DO NOTHING), told AS (INSERT INTO notifications (user_id, contact_id, message) SELECT was, id, ")
+                .push(" FOR UPDATE), act AS (")
+                .append(&owners::replace_main_owner(&prev, u))
+                .push("), folded AS (")
+                .append(&owners::fold_into_main(&Sql::new("SELECT id FROM act"), u))
+                .push("), kept AS (")
+                .append(&owners::keep_displaced(&prev))
+                .push("), told AS (INSERT INTO notifications (user_id, contact_id, message) SELECT was, id, ")
                 .bind(Bind::Text(format!(
                     "Automation rule \u{201c}{}\u{201d} gave a contact of yours another main owner; you stay a co-owner.",
                     rule.name
@@ -108,16 +113,16 @@ fn action_cte(rule: &Rule, s: &mut Sql) -> Option<()> {
                 .push(" FROM prev WHERE was IS NOT NULL)");
         }
         "add_co_owner" => {
-            // Existing co-owners are left as they are (no silent up- or downgrade), and the
-            // main owner is not also made a co-owner.
+            // The main owner is not also made a co-owner, and existing co-owners keep the
+            // access a person gave them (`Existing::Keep`).
             let u = rule.action_user_id?;
-            s.push(", act AS (INSERT INTO contact_owners (contact_id, user_id, read_only) SELECT c.id, ")
-                .bind(Bind::I64(u))
-                .push(", ")
-                .bind(Bind::Bool(rule.action_read_only))
-                .push(" FROM contacts c WHERE c.id IN (SELECT id FROM targets) AND c.main_owner_id IS DISTINCT FROM ")
-                .bind(Bind::I64(u))
-                .push(" ON CONFLICT (contact_id, user_id) DO NOTHING RETURNING contact_id AS id)");
+            let ids = sql!(
+                "SELECT c.id FROM contacts c WHERE c.id IN (SELECT id FROM targets) AND c.main_owner_id IS DISTINCT FROM ",
+                u
+            );
+            s.push(", act AS (")
+                .append(&owners::add_co_owners(&ids, u, rule.action_read_only, owners::Existing::Keep))
+                .push(")");
         }
         _ => return None,
     }
@@ -135,11 +140,11 @@ fn grants_access(rule: &Rule) -> bool {
 /// reach the contacts the owner can act on, or, for a shared rule, every contact but the
 /// confidential ones the owner cannot act on (confidential contacts are changed only by their
 /// owners' or Administrators' rules).
-fn reach_sql(rule: &Rule, owner: &Subject) -> String {
+fn reach_sql(rule: &Rule, owner: &Subject) -> Sql {
     if grants_access(rule) {
         filter::permits(owner, Operation::Assign)
     } else if rule.shared {
-        format!("(NOT c.confidential OR ({}))", filter::reaches(owner, Level::Act))
+        crate::sql!("(NOT c.confidential OR (", filter::reaches(owner, Level::Act), "))")
     } else {
         filter::reaches(owner, Level::Act)
     }
@@ -161,7 +166,7 @@ fn apply(conn: &mut PgConnection, rule: &Rule, ids: &[i64], owner: &Subject) -> 
     if rule.no_main_owner {
         s.push(" AND c.main_owner_id IS NULL");
     }
-    s.push(" AND (").push(&reach_sql(rule, owner)).push(")");
+    s.push(" AND (").append(&reach_sql(rule, owner)).push(")");
     if let Some(u) = rule.action_user_id.filter(|_| matches!(rule.action.as_str(), "set_main_owner" | "add_co_owner")) {
         // Only an active user is made owner; a rule whose user left does nothing.
         s.push(" AND EXISTS (SELECT 1 FROM users au WHERE au.id = ")
@@ -175,7 +180,7 @@ fn apply(conn: &mut PgConnection, rule: &Rule, ids: &[i64], owner: &Subject) -> 
         return Ok(Vec::new());
     }
     s.push(" SELECT t.id, EXISTS (SELECT 1 FROM act a WHERE a.id = t.id) AS changed, EXISTS (SELECT 1 FROM contacts c WHERE c.id = t.id AND (")
-        .push(&filter::permits(owner, Operation::Edit))
+        .append(&filter::permits(owner, Operation::Edit))
         .push(")) AS by_hand FROM targets t ORDER BY t.id");
     s.query().load(conn)
 }

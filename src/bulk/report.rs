@@ -2,7 +2,7 @@
 //! alone, and a before → after sample of a few contacts.
 
 use diesel::prelude::*;
-use diesel::sql_types::{Array, BigInt, Text};
+use diesel::sql_types::{BigInt, Text};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -62,31 +62,39 @@ pub fn states(conn: &mut PgConnection, ids: &[i64]) -> QueryResult<BTreeMap<i64,
         #[diesel(sql_type = Text)]
         v: String,
     }
-    let load = |conn: &mut PgConnection, sql: &str| -> QueryResult<Vec<KV>> {
-        diesel::sql_query(sql).bind::<Array<BigInt>, _>(ids.to_vec()).load(conn)
-    };
+    let load = |conn: &mut PgConnection, q: crate::db::sql::Sql| -> QueryResult<Vec<KV>> { q.query().load(conn) };
     let mut out: BTreeMap<i64, (String, State)> = BTreeMap::new();
-    for r in load(conn, "SELECT id, trim(first_name || ' ' || last_name || ' ' || coalesce('<' || email || '>', '')) AS v FROM contacts WHERE id = ANY($1)")? {
+    for r in load(conn, crate::sql!("SELECT id, trim(first_name || ' ' || last_name || ' ' || coalesce('<' || email || '>', '')) AS v FROM contacts WHERE id = ANY(", ids, ")"))? {
         out.insert(r.id, (r.v, State::default()));
     }
     for r in load(
         conn,
-        "SELECT c.id, u.email AS v FROM contacts c JOIN users u ON u.id = c.main_owner_id WHERE c.id = ANY($1)",
+        crate::sql!(
+            "SELECT c.id, u.email AS v FROM contacts c JOIN users u ON u.id = c.main_owner_id WHERE c.id = ANY(",
+            ids,
+            ")"
+        ),
     )? {
         if let Some(e) = out.get_mut(&r.id) {
             e.1.main_owner = Some(r.v)
         }
     }
-    for r in load(conn, "SELECT o.contact_id AS id, u.email || CASE WHEN o.read_only THEN ' (read-only)' ELSE '' END AS v FROM contact_owners o JOIN users u ON u.id = o.user_id WHERE o.contact_id = ANY($1) ORDER BY 2")? {
+    for r in load(conn, crate::sql!("SELECT o.contact_id AS id, u.email || CASE WHEN o.read_only THEN ' (read-only)' ELSE '' END AS v FROM contact_owners o JOIN users u ON u.id = o.user_id WHERE o.contact_id = ANY(", ids, ") ORDER BY 2"))? {
         if let Some(e) = out.get_mut(&r.id) { e.1.co_owners.push(r.v) }
     }
-    for r in load(conn, "SELECT contact_id AS id, tag AS v FROM contact_tags WHERE contact_id = ANY($1) ORDER BY tag")?
-    {
+    for r in load(
+        conn,
+        crate::sql!(
+            "SELECT contact_id AS id, tag AS v FROM contact_tags WHERE contact_id = ANY(",
+            ids,
+            ") ORDER BY tag"
+        ),
+    )? {
         if let Some(e) = out.get_mut(&r.id) {
             e.1.tags.push(r.v)
         }
     }
-    for r in load(conn, "SELECT a.contact_id AS id, g.name AS v FROM contact_access_groups a JOIN access_groups g ON g.id = a.group_id WHERE a.contact_id = ANY($1) ORDER BY g.name")? {
+    for r in load(conn, crate::sql!("SELECT a.contact_id AS id, g.name AS v FROM contact_access_groups a JOIN access_groups g ON g.id = a.group_id WHERE a.contact_id = ANY(", ids, ") ORDER BY g.name"))? {
         if let Some(e) = out.get_mut(&r.id) { e.1.groups.push(r.v) }
     }
     Ok(out)

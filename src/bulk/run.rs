@@ -29,10 +29,6 @@ struct Id {
     id: i64,
 }
 
-fn count(conn: &mut PgConnection, sql: &str) -> QueryResult<i64> {
-    Ok(diesel::sql_query(sql).get_result::<Count>(conn)?.n)
-}
-
 fn ids(conn: &mut PgConnection, q: &Sql) -> QueryResult<Vec<i64>> {
     Ok(q.query().load::<Id>(conn)?.into_iter().map(|r| r.id).collect())
 }
@@ -44,7 +40,7 @@ pub fn matched_ids(conn: &mut PgConnection, s: &Subject, sel: &Selection) -> Que
         q.append(&sel.filters.where_clause(s, Level::View));
     } else {
         q.push(" WHERE ")
-            .push(&filter::reaches(s, Level::View))
+            .append(&filter::reaches(s, Level::View))
             .push(" AND c.id = ANY(")
             .bind(Bind::I64s(sel.ids.clone()))
             .push(")");
@@ -69,7 +65,7 @@ pub fn load_editable(
     let mut q = Sql::new("INSERT INTO bulk_sel SELECT c.id FROM unnest(");
     q.bind(Bind::I64s(matched.to_vec()))
         .push("::bigint[]) AS m(id) JOIN contacts c ON c.id = m.id WHERE ")
-        .push(&filter::permits_all(s, ops));
+        .append(&filter::permits_all(s, ops));
     q.query().execute(conn)?;
     diesel::sql_query("ANALYZE bulk_sel").execute(conn)?;
     #[derive(QueryableByName)]
@@ -191,20 +187,18 @@ fn run_steps(
 /// Drops the reasons no contact had and counts the distinct contacts changed.
 fn finish(conn: &mut PgConnection, report: &mut Report) -> QueryResult<()> {
     report.skipped.retain(|(_, n)| *n > 0);
-    report.changed = count(conn, "SELECT count(DISTINCT id) AS n FROM bulk_changed")?;
+    report.changed = diesel::sql_query("SELECT count(DISTINCT id) AS n FROM bulk_changed").get_result::<Count>(conn)?.n;
     Ok(())
 }
 
 /// How many contacts the last executed [`apply`] changed that `s` no longer sees.
 pub fn lost_sight(conn: &mut PgConnection, s: &Subject) -> QueryResult<i64> {
-    count(
-        conn,
-        &format!(
-            "SELECT count(*) AS n FROM (SELECT DISTINCT id FROM bulk_changed) ch JOIN contacts c ON c.id = ch.id \
-             WHERE NOT ({})",
-            filter::reaches(s, Level::View)
-        ),
-    )
+    let q = crate::sql!(
+        "SELECT count(*) AS n FROM (SELECT DISTINCT id FROM bulk_changed) ch JOIN contacts c ON c.id = ch.id WHERE NOT (",
+        filter::reaches(s, Level::View),
+        ")"
+    );
+    Ok(q.query().get_result::<Count>(conn)?.n)
 }
 
 /// The contacts the last [`apply`] changed (or would change), ascending.

@@ -8,6 +8,8 @@
 
 use super::actions::{Part, Step, Tally};
 use super::spec::Spec;
+use crate::db::sql::Bind;
+use crate::sql;
 use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
 
@@ -80,10 +82,16 @@ struct Reverse {
     skip: &'static str,
     still: &'static str,
     cols: &'static str,
-    write: &'static str,
+    /// The write, around the rows it reads: `before (rows) after`.
+    write: (&'static str, &'static str),
 }
 
-const ACTIVE_USER: &str = "EXISTS (SELECT 1 FROM users u WHERE u.id = l.user_id AND u.status = 'active')";
+/// "The user of the record row `l` is active", spliced into `still` with `concat!`.
+macro_rules! active_user {
+    () => {
+        "EXISTS (SELECT 1 FROM users u WHERE u.id = l.user_id AND u.status = 'active')"
+    };
+}
 
 fn reverse(kind: &str) -> Option<Reverse> {
     Some(match kind {
@@ -94,8 +102,8 @@ fn reverse(kind: &str) -> Option<Reverse> {
             still: "EXISTS (SELECT 1 FROM contact_owners o WHERE o.contact_id = l.id AND o.user_id = l.user_id \
                     AND o.read_only = l.read_only)",
             cols: "l.id, l.user_id",
-            write: "DELETE FROM contact_owners o USING ({src}) x WHERE o.contact_id = x.id AND o.user_id = x.user_id \
-                    RETURNING o.contact_id AS id",
+            write: ("DELETE FROM contact_owners o USING (", ") x WHERE o.contact_id = x.id AND o.user_id = x.user_id \
+                    RETURNING o.contact_id AS id"),
         },
         "co_owner_flag" => Reverse {
             contact: false,
@@ -104,27 +112,30 @@ fn reverse(kind: &str) -> Option<Reverse> {
             still: "EXISTS (SELECT 1 FROM contact_owners o WHERE o.contact_id = l.id AND o.user_id = l.user_id \
                     AND o.read_only = NOT l.read_only)",
             cols: "l.id, l.user_id, l.read_only",
-            write: "UPDATE contact_owners o SET read_only = x.read_only FROM ({src}) x \
-                    WHERE o.contact_id = x.id AND o.user_id = x.user_id RETURNING o.contact_id AS id",
+            write: ("UPDATE contact_owners o SET read_only = x.read_only FROM (", ") x \
+                    WHERE o.contact_id = x.id AND o.user_id = x.user_id RETURNING o.contact_id AS id"),
         },
         "co_owner_removed" => Reverse {
             contact: true,
             label: "Owners the run removed restored as co-owners (with their read-only flag)",
             skip: "the owner it removed is an owner again, or no longer an active user; left as it is",
-            still: "NOT EXISTS (SELECT 1 FROM contact_owners o WHERE o.contact_id = l.id AND o.user_id = l.user_id) \
-                    AND c.main_owner_id IS DISTINCT FROM l.user_id AND {active}",
+            still: concat!(
+                "NOT EXISTS (SELECT 1 FROM contact_owners o WHERE o.contact_id = l.id AND o.user_id = l.user_id) \
+                 AND c.main_owner_id IS DISTINCT FROM l.user_id AND ",
+                active_user!()
+            ),
             cols: "l.id, l.user_id, l.read_only",
-            write: "INSERT INTO contact_owners (contact_id, user_id, read_only) SELECT id, user_id, read_only \
-                    FROM ({src}) x ON CONFLICT DO NOTHING RETURNING contact_id AS id",
+            write: ("INSERT INTO contact_owners (contact_id, user_id, read_only) SELECT id, user_id, read_only \
+                    FROM (", ") x ON CONFLICT DO NOTHING RETURNING contact_id AS id"),
         },
         "main_owner" => Reverse {
             contact: true,
             label: "Main owners the run replaced brought back",
             skip: "the main owner changed since the run, or the one it replaced is no longer an active user; left as it is",
-            still: "c.main_owner_id IS NOT DISTINCT FROM l.after_user_id AND (l.user_id IS NULL OR {active})",
+            still: concat!("c.main_owner_id IS NOT DISTINCT FROM l.after_user_id AND (l.user_id IS NULL OR ", active_user!(), ")"),
             cols: "l.id, l.user_id",
-            write: "UPDATE contacts c SET main_owner_id = x.user_id, updated_at = now() FROM ({src}) x \
-                    WHERE c.id = x.id RETURNING c.id AS id",
+            write: ("UPDATE contacts c SET main_owner_id = x.user_id, updated_at = now() FROM (", ") x \
+                    WHERE c.id = x.id RETURNING c.id AS id"),
         },
         "tag_added" => Reverse {
             contact: false,
@@ -132,8 +143,8 @@ fn reverse(kind: &str) -> Option<Reverse> {
             skip: "the tag it added was removed since",
             still: "EXISTS (SELECT 1 FROM contact_tags t WHERE t.contact_id = l.id AND t.tag = l.tag)",
             cols: "l.id, l.tag",
-            write: "DELETE FROM contact_tags t USING ({src}) x WHERE t.contact_id = x.id AND t.tag = x.tag \
-                    RETURNING t.contact_id AS id",
+            write: ("DELETE FROM contact_tags t USING (", ") x WHERE t.contact_id = x.id AND t.tag = x.tag \
+                    RETURNING t.contact_id AS id"),
         },
         "group_added" => Reverse {
             contact: false,
@@ -141,8 +152,8 @@ fn reverse(kind: &str) -> Option<Reverse> {
             skip: "no longer in the access group it added",
             still: "EXISTS (SELECT 1 FROM contact_access_groups a WHERE a.contact_id = l.id AND a.group_id = l.group_id)",
             cols: "l.id, l.group_id",
-            write: "DELETE FROM contact_access_groups a USING ({src}) x WHERE a.contact_id = x.id AND a.group_id = x.group_id \
-                    RETURNING a.contact_id AS id",
+            write: ("DELETE FROM contact_access_groups a USING (", ") x WHERE a.contact_id = x.id AND a.group_id = x.group_id \
+                    RETURNING a.contact_id AS id"),
         },
         "group_removed" => Reverse {
             contact: false,
@@ -151,8 +162,8 @@ fn reverse(kind: &str) -> Option<Reverse> {
             still: "NOT EXISTS (SELECT 1 FROM contact_access_groups a WHERE a.contact_id = l.id AND a.group_id = l.group_id) \
                     AND EXISTS (SELECT 1 FROM access_groups g WHERE g.id = l.group_id)",
             cols: "l.id, l.group_id",
-            write: "INSERT INTO contact_access_groups (contact_id, group_id) SELECT id, group_id FROM ({src}) x \
-                    ON CONFLICT DO NOTHING RETURNING contact_id AS id",
+            write: ("INSERT INTO contact_access_groups (contact_id, group_id) SELECT id, group_id FROM (", ") x \
+                    ON CONFLICT DO NOTHING RETURNING contact_id AS id"),
         },
         _ => return None,
     })
@@ -165,25 +176,29 @@ pub(super) fn steps(undo: &Undo) -> Vec<Step> {
         .iter()
         .filter_map(|(seq, kind)| {
             let r = reverse(kind)?;
-            // The record's contacts in the selection, each with its contact row. (`kind` is
-            // one of the fixed names `reverse` knows; `run` and `seq` are numbers.)
-            // The contact row only where the condition reads it (`c.`): a join per row otherwise.
+            // The record's contacts in the selection, each with its contact row only where the
+            // condition reads it (`c.`): a join per row otherwise.
             let contact = if r.contact { " JOIN contacts c ON c.id = l.id" } else { "" };
-            let rows = format!(
+            let rows = sql!(
                 "FROM (SELECT unnest(contact_ids) AS id, user_id, read_only, tag, group_id, after_user_id \
-                   FROM bulk_run_changes WHERE run_id = {run} AND seq = {seq} AND kind = '{kind}' \
-                     AND lo <= (SELECT max(id) FROM bulk_sel) AND hi >= (SELECT min(id) FROM bulk_sel)) l \
-                 JOIN bulk_sel s ON s.id = l.id{contact}"
+                   FROM bulk_run_changes WHERE run_id = ",
+                run,
+                " AND seq = ",
+                *seq,
+                " AND kind = ",
+                Bind::Text(kind.clone()),
+                " AND lo <= (SELECT max(id) FROM bulk_sel) AND hi >= (SELECT min(id) FROM bulk_sel)) l \
+                 JOIN bulk_sel s ON s.id = l.id",
+                contact
             );
-            let still = r.still.replace("{active}", ACTIVE_USER);
-            let source = format!("SELECT {} {rows} WHERE {still}", r.cols);
+            let source = sql!("SELECT ", r.cols, " ", &rows, " WHERE ", r.still);
             Some(Step {
                 label: r.label.to_string(),
                 skipped: vec![Tally::new(
                     r.skip.to_string(),
-                    format!("SELECT count(*) AS n {rows} WHERE NOT ({still})"),
+                    sql!("SELECT count(*) AS n ", &rows, " WHERE NOT (", r.still, ")"),
                 )],
-                parts: vec![Part::new(source, |src| r.write.replace("{src}", src))],
+                parts: vec![Part::new(source, |src| sql!(r.write.0, src, r.write.1))],
                 touches: vec![],
             })
         })

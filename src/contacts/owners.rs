@@ -1,9 +1,91 @@
-//! The owner panel's operations: main owner and co-owners. Each is one atomic statement on
-//! its own row, so concurrent edits by several people never lose one another's changes.
+//! Main owners and co-owners: the one home of the statements that change them, used by the
+//! owner panel (one contact), bulk Manage (a selection, each statement logged for its undo)
+//! and automation rules (as parts of one statement). They behave the same everywhere:
+//! - a new main owner's co-ownership is folded into it ([`fold_into_main`]);
+//! - the main owner it displaces stays a writable co-owner ([`keep_displaced`]): nobody loses
+//!   access without being removed explicitly;
+//! - a co-owner is never the main owner too (callers leave the main owner out: the panel
+//!   refuses, bulk counts it as skipped, a rule skips it);
+//! - adding a co-owner who already is one follows [`Existing`].
+//!
+//! The set-based statements take the contacts as a query (`ids`: one column `id`; `locked`:
+//! columns `id` and `was`, the current main owner, of rows the caller has locked) and return
+//! the rows they write, for the bulk undo's record.
 
 use crate::db::schema::{contact_owners, contacts, users};
-use chrono::Utc;
+use crate::db::sql::Sql;
+use crate::sql;
 use diesel::prelude::*;
+
+/// What adding a co-owner does to a user who already co-owns the contact.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Existing {
+    /// A person chose the flag for these contacts just now (the owner panel; bulk Manage,
+    /// whose preview says how many it changes): the flag asked for is set.
+    SetFlag,
+    /// A rule firing by itself on a later event adds missing co-owners and never changes the
+    /// access a person has set since (no silent up- or downgrade).
+    Keep,
+}
+
+/// Makes the main owners of `locked` (none of them `user_id` already) `user_id`; returns
+/// `id`, `was`, `now`.
+pub fn replace_main_owner(locked: &Sql, user_id: i64) -> Sql {
+    sql!(
+        "UPDATE contacts c SET main_owner_id = ",
+        user_id,
+        ", updated_at = now() FROM (",
+        locked,
+        ") p WHERE c.id = p.id RETURNING c.id AS id, p.was AS was, c.main_owner_id AS now"
+    )
+}
+
+/// Keeps the main owners `locked` had (`was`) as writable co-owners, where they are not
+/// co-owners already; returns `id`, `u`, `ro`.
+pub fn keep_displaced(locked: &Sql) -> Sql {
+    sql!(
+        "INSERT INTO contact_owners (contact_id, user_id, read_only) SELECT p.id, p.was, FALSE FROM (",
+        locked,
+        ") p WHERE p.was IS NOT NULL ON CONFLICT (contact_id, user_id) DO NOTHING \
+         RETURNING contact_id AS id, user_id AS u, read_only AS ro"
+    )
+}
+
+/// Removes `user_id`'s co-ownership of `ids`, now that they are its main owner; returns `id`,
+/// `u`, `ro`.
+pub fn fold_into_main(ids: &Sql, user_id: i64) -> Sql {
+    sql!(
+        "DELETE FROM contact_owners WHERE user_id = ",
+        user_id,
+        " AND contact_id IN (",
+        ids,
+        ") RETURNING contact_id AS id, user_id AS u, read_only AS ro"
+    )
+}
+
+/// Makes `user_id` a co-owner of `ids` (of which they are not the main owner), read-only or
+/// not; returns `id`, `u`, `ro` and whether the row is new (`inserted`) for every row it
+/// inserted or changed.
+pub fn add_co_owners(ids: &Sql, user_id: i64, read_only: bool, existing: Existing) -> Sql {
+    let conflict = match existing {
+        Existing::SetFlag => {
+            " ON CONFLICT (contact_id, user_id) DO UPDATE SET read_only = EXCLUDED.read_only \
+             WHERE contact_owners.read_only IS DISTINCT FROM EXCLUDED.read_only"
+        }
+        Existing::Keep => " ON CONFLICT (contact_id, user_id) DO NOTHING",
+    };
+    sql!(
+        "INSERT INTO contact_owners (contact_id, user_id, read_only) SELECT id, ",
+        user_id,
+        ", ",
+        read_only,
+        " FROM (",
+        ids,
+        ") src",
+        conflict,
+        " RETURNING contact_id AS id, user_id AS u, read_only AS ro, (xmax = 0) AS inserted"
+    )
+}
 
 /// A co-owner as the panel shows it.
 #[derive(Queryable, Debug, Clone)]
@@ -30,45 +112,26 @@ pub fn active_user_by_email(conn: &mut PgConnection, email: &str) -> QueryResult
     Ok(crate::accounts::active_by_email(conn, email)?.ok().map(|u| u.id))
 }
 
-/// Makes `user_id` the main owner (a co-ownership they had is folded into it). The main owner
-/// it displaces stays a writable co-owner: nobody is removed without being removed explicitly.
+/// The owner panel's "set main owner" on one contact: locks it, then the statements above.
 /// Returns the previous main owner.
 pub fn set_main_owner(conn: &mut PgConnection, contact_id: i64, user_id: i64) -> QueryResult<Option<i64>> {
     let previous: Option<i64> =
         contacts::table.find(contact_id).select(contacts::main_owner_id).for_update().first(conn)?;
-    diesel::update(contacts::table.find(contact_id))
-        .set((contacts::main_owner_id.eq(Some(user_id)), contacts::updated_at.eq(Utc::now())))
-        .execute(conn)?;
-    diesel::delete(
-        contact_owners::table
-            .filter(contact_owners::contact_id.eq(contact_id))
-            .filter(contact_owners::user_id.eq(user_id)),
-    )
-    .execute(conn)?;
-    if let Some(p) = previous.filter(|p| *p != user_id) {
-        diesel::insert_into(contact_owners::table)
-            .values((
-                contact_owners::contact_id.eq(contact_id),
-                contact_owners::user_id.eq(p),
-                contact_owners::read_only.eq(false),
-            ))
-            .on_conflict_do_nothing()
-            .execute(conn)?;
+    if previous != Some(user_id) {
+        let locked = sql!("SELECT id, main_owner_id AS was FROM contacts WHERE id = ", contact_id);
+        // The displaced owner first: `locked` reads the main owner the next statement replaces.
+        keep_displaced(&locked).query().execute(conn)?;
+        replace_main_owner(&locked, user_id).query().execute(conn)?;
+        fold_into_main(&sql!("SELECT ", contact_id, "::bigint AS id"), user_id).query().execute(conn)?;
     }
     Ok(previous)
 }
 
-/// Adds a co-owner, or updates the read-only flag of an existing one.
+/// The owner panel's "add co-owner" (the user is not the main owner): adds them, or sets the
+/// read-only flag of an existing co-owner.
 pub fn add_co_owner(conn: &mut PgConnection, contact_id: i64, user_id: i64, read_only: bool) -> QueryResult<()> {
-    diesel::insert_into(contact_owners::table)
-        .values((
-            contact_owners::contact_id.eq(contact_id),
-            contact_owners::user_id.eq(user_id),
-            contact_owners::read_only.eq(read_only),
-        ))
-        .on_conflict((contact_owners::contact_id, contact_owners::user_id))
-        .do_update()
-        .set(contact_owners::read_only.eq(read_only))
+    add_co_owners(&sql!("SELECT ", contact_id, "::bigint AS id"), user_id, read_only, Existing::SetFlag)
+        .query()
         .execute(conn)?;
     Ok(())
 }

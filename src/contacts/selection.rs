@@ -75,7 +75,7 @@ impl Filters {
     /// `WHERE …` over `contacts c`: visible to `subject` at `min` and matching the filters.
     pub fn where_clause(&self, subject: &Subject, min: Level) -> Sql {
         let mut s = Sql::new(" WHERE ");
-        s.push(&filter::reaches(subject, min));
+        s.append(&filter::reaches(subject, min));
         s.append(&self.conditions(subject.user_id));
         s
     }

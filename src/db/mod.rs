@@ -134,12 +134,18 @@ pub fn create_database_if_missing(url: &str) -> anyhow::Result<()> {
     }
     let (server, name) = split_url(url)?;
     let mut conn = PgConnection::establish(&server)?;
-    let exists: bool = diesel::select(diesel::dsl::sql::<diesel::sql_types::Bool>(&format!(
-        "EXISTS (SELECT 1 FROM pg_database WHERE datname = '{name}')"
-    )))
-    .get_result(&mut conn)?;
+    #[derive(diesel::QueryableByName)]
+    struct Exists {
+        #[diesel(sql_type = diesel::sql_types::Bool)]
+        v: bool,
+    }
+    let exists = diesel::sql_query("SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = $1) AS v")
+        .bind::<diesel::sql_types::Text, _>(&name)
+        .get_result::<Exists>(&mut conn)?
+        .v;
     if !exists {
         tracing::info!(database = %name, "creating database");
+        // An identifier cannot be bound: `split_url` allows only letters, digits and `_`.
         conn.batch_execute(&format!("CREATE DATABASE \"{name}\""))?;
     }
     Ok(())

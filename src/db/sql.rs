@@ -4,72 +4,207 @@
 
 use diesel::pg::Pg;
 use diesel::query_builder::{BoxedSqlQuery, SqlQuery};
-use diesel::sql_types::{Array, BigInt, Bool, Text};
+use diesel::sql_types::{Array, BigInt, Bool, Integer, Text};
 
-#[derive(Debug, Clone)]
+/// A value that goes into a query as a bind parameter, never as text.
+#[derive(Debug, Clone, PartialEq)]
 pub enum Bind {
+    I32(i32),
     I64(i64),
     Text(String),
+    /// A text that may be NULL.
+    OptText(Option<String>),
     Bool(bool),
     I64s(Vec<i64>),
     Texts(Vec<String>),
 }
 
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, PartialEq)]
+enum Piece {
+    Text(&'static str),
+    Param(Bind),
+}
+
+/// A query as pieces of SQL text written in the code (`&'static str`: nothing typed, read or
+/// formatted can become SQL) and bound values. Placeholders are numbered only when the query is
+/// rendered, so builders combine by plain concatenation.
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct Sql {
-    text: String,
-    binds: Vec<Bind>,
+    pieces: Vec<Piece>,
 }
 
 impl Sql {
-    pub fn new(text: &str) -> Sql {
-        Sql { text: text.to_string(), binds: Vec::new() }
+    pub fn new(text: &'static str) -> Sql {
+        Sql { pieces: vec![Piece::Text(text)] }
     }
 
-    /// Appends SQL text (never user input).
-    pub fn push(&mut self, text: &str) -> &mut Sql {
-        self.text.push_str(text);
+    /// Appends SQL text from the code.
+    pub fn push(&mut self, text: &'static str) -> &mut Sql {
+        self.pieces.push(Piece::Text(text));
         self
     }
 
     /// Appends a placeholder bound to `value`.
-    pub fn bind(&mut self, value: Bind) -> &mut Sql {
-        self.binds.push(value);
-        self.text.push_str(&format!("${}", self.binds.len()));
+    pub fn bind(&mut self, value: impl Into<Bind>) -> &mut Sql {
+        self.pieces.push(Piece::Param(value.into()));
         self
     }
 
-    /// Appends another builder's text and binds, renumbering its placeholders.
+    /// Appends another query's text and values.
     pub fn append(&mut self, other: &Sql) -> &mut Sql {
-        let offset = self.binds.len();
-        let mut text = other.text.clone();
-        // Renumber from the highest down so $1 does not clobber $10.
-        for i in (1..=other.binds.len()).rev() {
-            text = text.replace(&format!("${i}"), &format!("$\u{0}{}", i + offset));
-        }
-        self.text.push_str(&text.replace("$\u{0}", "$"));
-        self.binds.extend(other.binds.iter().cloned());
+        self.pieces.extend(other.pieces.iter().cloned());
         self
     }
 
-    pub fn text(&self) -> &str {
-        &self.text
+    /// `parts` with `separator` between them (`" UNION "`, `" OR "`…).
+    pub fn joined(parts: &[Sql], separator: &'static str) -> Sql {
+        let mut q = Sql::default();
+        for (i, p) in parts.iter().enumerate() {
+            if i > 0 {
+                q.push(separator);
+            }
+            q.append(p);
+        }
+        q
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.pieces.is_empty()
+    }
+
+    /// The text PostgreSQL receives, placeholders numbered `$1`, `$2`… in order.
+    pub fn text(&self) -> String {
+        let mut text = String::new();
+        let mut n = 0;
+        for p in &self.pieces {
+            match p {
+                Piece::Text(t) => text.push_str(t),
+                Piece::Param(_) => {
+                    n += 1;
+                    text.push('$');
+                    text.push_str(&n.to_string());
+                }
+            }
+        }
+        text
     }
 
     /// The diesel query, ready to `load` or `execute`.
     pub fn query(&self) -> BoxedSqlQuery<'static, Pg, SqlQuery> {
-        let mut q = diesel::sql_query(self.text.clone()).into_boxed();
-        for b in &self.binds {
-            q = match b.clone() {
-                Bind::I64(v) => q.bind::<BigInt, _>(v),
-                Bind::Text(v) => q.bind::<Text, _>(v),
-                Bind::Bool(v) => q.bind::<Bool, _>(v),
-                Bind::I64s(v) => q.bind::<Array<BigInt>, _>(v),
-                Bind::Texts(v) => q.bind::<Array<Text>, _>(v),
-            };
+        let mut q = diesel::sql_query(self.text()).into_boxed();
+        for p in &self.pieces {
+            if let Piece::Param(b) = p {
+                q = match b.clone() {
+                    Bind::I32(v) => q.bind::<Integer, _>(v),
+                    Bind::I64(v) => q.bind::<BigInt, _>(v),
+                    Bind::Text(v) => q.bind::<Text, _>(v),
+                    Bind::OptText(v) => q.bind::<diesel::sql_types::Nullable<Text>, _>(v),
+                    Bind::Bool(v) => q.bind::<Bool, _>(v),
+                    Bind::I64s(v) => q.bind::<Array<BigInt>, _>(v),
+                    Bind::Texts(v) => q.bind::<Array<Text>, _>(v),
+                };
+            }
         }
         q
     }
+}
+
+impl From<i32> for Bind {
+    fn from(v: i32) -> Bind {
+        Bind::I32(v)
+    }
+}
+impl From<i64> for Bind {
+    fn from(v: i64) -> Bind {
+        Bind::I64(v)
+    }
+}
+impl From<bool> for Bind {
+    fn from(v: bool) -> Bind {
+        Bind::Bool(v)
+    }
+}
+impl From<Vec<i64>> for Bind {
+    fn from(v: Vec<i64>) -> Bind {
+        Bind::I64s(v)
+    }
+}
+impl From<&[i64]> for Bind {
+    fn from(v: &[i64]) -> Bind {
+        Bind::I64s(v.to_vec())
+    }
+}
+impl From<Vec<String>> for Bind {
+    fn from(v: Vec<String>) -> Bind {
+        Bind::Texts(v)
+    }
+}
+
+/// What [`sql!`] accepts: text from the code, another query, or a value to bind.
+pub trait Part {
+    fn add_to(self, q: &mut Sql);
+}
+impl Part for &'static str {
+    fn add_to(self, q: &mut Sql) {
+        q.push(self);
+    }
+}
+impl Part for &Sql {
+    fn add_to(self, q: &mut Sql) {
+        q.append(self);
+    }
+}
+impl Part for Sql {
+    fn add_to(self, q: &mut Sql) {
+        q.pieces.extend(self.pieces);
+    }
+}
+impl Part for Bind {
+    fn add_to(self, q: &mut Sql) {
+        q.bind(self);
+    }
+}
+impl Part for i64 {
+    fn add_to(self, q: &mut Sql) {
+        q.bind(self);
+    }
+}
+impl Part for &i64 {
+    fn add_to(self, q: &mut Sql) {
+        q.bind(*self);
+    }
+}
+impl Part for i32 {
+    fn add_to(self, q: &mut Sql) {
+        q.bind(self);
+    }
+}
+impl Part for &[i64] {
+    fn add_to(self, q: &mut Sql) {
+        q.bind(self);
+    }
+}
+impl Part for bool {
+    fn add_to(self, q: &mut Sql) {
+        q.bind(self);
+    }
+}
+impl Part for &bool {
+    fn add_to(self, q: &mut Sql) {
+        q.bind(*self);
+    }
+}
+
+/// A query from its parts in order: `sql!("SELECT … WHERE c.id = ", id, " AND ", &other)`.
+/// String literals are SQL text; integers and booleans are bound; an `Sql` is spliced in.
+#[macro_export]
+macro_rules! sql {
+    ($($part:expr),* $(,)?) => {{
+        #[allow(unused_mut)]
+        let mut q = $crate::db::sql::Sql::default();
+        $( $crate::db::sql::Part::add_to($part, &mut q); )*
+        q
+    }};
 }
 
 /// `fragment` with LIKE's wildcards (`%`, `_`) and the escape character escaped (PostgreSQL's
@@ -106,16 +241,18 @@ mod tests {
     }
 
     #[test]
-    fn append_renumbers_placeholders() {
+    fn placeholders_are_numbered_in_order_when_rendered() {
         let mut a = Sql::new("a = ");
-        a.bind(Bind::I64(1));
+        a.bind(1i64);
         let mut b = Sql::new(" AND b = ");
-        b.bind(Bind::I64(2));
+        b.bind(2i64);
         for _ in 0..10 {
-            b.push(",").bind(Bind::I64(3));
+            b.push(",").bind(3i64);
         }
         a.append(&b);
-        assert!(a.text().starts_with("a = $1 AND b = $2,$3"));
-        assert!(a.text().ends_with(",$12"));
+        let c = crate::sql!(&a, " AND c = ", true);
+        assert!(c.text().starts_with("a = $1 AND b = $2,$3"));
+        assert!(c.text().ends_with(",$12 AND c = $13"));
+        assert_eq!(a.text().matches('$').count(), 12);
     }
 }

@@ -249,13 +249,16 @@ fn flush(
     let existing: HashMap<String, (i64, bool, bool)> = if emails.is_empty() {
         HashMap::new()
     } else {
-        diesel::sql_query(format!(
-            "SELECT c.id, lower(c.email) AS email, ({}) AS editable, ({}) AS visible \
-             FROM contacts c WHERE lower(c.email) = ANY($1)",
+        crate::sql!(
+            "SELECT c.id, lower(c.email) AS email, (",
             filter::permits(s, Operation::Edit),
-            filter::reaches(s, Level::View)
-        ))
-        .bind::<Array<Text>, _>(&emails)
+            ") AS editable, (",
+            filter::reaches(s, Level::View),
+            ") AS visible FROM contacts c WHERE lower(c.email) = ANY(",
+            crate::db::sql::Bind::Texts(emails),
+            ")"
+        )
+        .query()
         .load::<Existing>(c)?
         .into_iter()
         .map(|e| (e.email, (e.id, e.editable, e.visible)))

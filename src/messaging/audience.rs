@@ -5,9 +5,9 @@
 
 use super::Channel;
 use crate::access::{filter::permits, filter::reaches, Level, Subject};
-use diesel::pg::Pg;
+use crate::db::sql::{Bind, Sql};
+use crate::sql;
 use diesel::prelude::*;
-use diesel::query_builder::BoxedSqlQuery;
 use diesel::sql_types::{BigInt, Nullable, Text};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
@@ -24,39 +24,32 @@ pub enum Audience {
     Filter { q: String, tag: String, category: String },
 }
 
-/// A value bound to a placeholder.
-enum Bind {
-    Text(String),
-    Int(i64),
-}
-
 impl Audience {
-    /// A WHERE condition over `contacts c` whose placeholders start at `$first`.
-    fn condition(&self, first: usize) -> (String, Vec<Bind>) {
-        let has_tag =
-            |n: usize| format!("EXISTS (SELECT 1 FROM contact_tags t WHERE t.contact_id = c.id AND t.tag = ${n})");
+    /// A WHERE condition over `contacts c`.
+    fn condition(&self) -> Sql {
+        let has_tag = |tag: String| {
+            sql!("EXISTS (SELECT 1 FROM contact_tags t WHERE t.contact_id = c.id AND t.tag = ", Bind::Text(tag), ")")
+        };
         match self {
-            Audience::Tag { tag } => (has_tag(first), vec![Bind::Text(tag.clone())]),
-            Audience::Group { group_id } => (
-                format!("EXISTS (SELECT 1 FROM contact_access_groups g WHERE g.contact_id = c.id AND g.group_id = ${first})"),
-                vec![Bind::Int(*group_id)],
+            Audience::Tag { tag } => has_tag(tag.clone()),
+            Audience::Group { group_id } => sql!(
+                "EXISTS (SELECT 1 FROM contact_access_groups g WHERE g.contact_id = c.id AND g.group_id = ",
+                *group_id,
+                ")"
             ),
             Audience::Filter { q, tag, category } => {
-                let mut parts = vec!["TRUE".to_string()];
-                let mut binds = Vec::new();
+                let mut c = Sql::new("TRUE");
                 if !q.trim().is_empty() {
-                    parts.push(format!("c.search LIKE ${}", first + binds.len()));
-                    binds.push(Bind::Text(crate::db::sql::contains_pattern(&q.trim().to_lowercase())));
+                    c.push(" AND c.search LIKE ")
+                        .bind(Bind::Text(crate::db::sql::contains_pattern(&q.trim().to_lowercase())));
                 }
                 if !tag.trim().is_empty() {
-                    parts.push(has_tag(first + binds.len()));
-                    binds.push(Bind::Text(tag.trim().to_string()));
+                    c.push(" AND ").append(&has_tag(tag.trim().to_string()));
                 }
                 if !category.trim().is_empty() {
-                    parts.push(format!("c.category = ${}", first + binds.len()));
-                    binds.push(Bind::Text(category.trim().to_string()));
+                    c.push(" AND c.category = ").bind(Bind::Text(category.trim().to_string()));
                 }
-                (parts.join(" AND "), binds)
+                c
             }
         }
     }
@@ -92,22 +85,9 @@ impl Audience {
     }
 }
 
-fn bind_all(
-    mut q: BoxedSqlQuery<'static, Pg, diesel::query_builder::SqlQuery>,
-    binds: Vec<Bind>,
-) -> BoxedSqlQuery<'static, Pg, diesel::query_builder::SqlQuery> {
-    for b in binds {
-        q = match b {
-            Bind::Text(s) => q.bind::<Text, _>(s),
-            Bind::Int(i) => q.bind::<BigInt, _>(i),
-        };
-    }
-    q
-}
-
 /// "This contact has no address on the channel" over `c`.
-fn no_address(channel: Channel) -> String {
-    format!("coalesce(btrim({}), '') = ''", channel.address_column())
+fn no_address(channel: Channel) -> Sql {
+    sql!("coalesce(btrim(", channel.address_column(), "), '') = ''")
 }
 
 /// The split of an audience for one user and channel.
@@ -148,22 +128,29 @@ pub fn count(conn: &mut PgConnection, s: &Subject, channel: Channel, audience: &
     // permits.
     let view = reaches(s, Level::View);
     let act = permits(s, channel.operation());
-    let missing = no_address(channel);
-    let (cond, binds) = audience.condition(1);
     // Each predicate is evaluated once per contact in the inner query and each access
     // sub-query is hashed once; the outer query only counts. OFFSET 0 keeps PostgreSQL from
     // pulling the inner query up, which would copy the predicates into every FILTER (about
     // twice as slow on a million contacts).
-    let sql = format!(
+    sql!(
         "SELECT count(*) AS total, \
            count(*) FILTER (WHERE NOT a) AS limited, \
            count(*) FILTER (WHERE a AND m) AS no_address, \
            count(*) FILTER (WHERE a AND NOT m) AS recipients, \
            coalesce(sum(hashint8(id)::bigint) FILTER (WHERE a AND NOT m), 0)::text || ':' || \
              coalesce(bit_xor(hashint8extended(id, 7)) FILTER (WHERE a AND NOT m), 0)::text AS ids_hash \
-         FROM (SELECT c.id, ({act}) AS a, {missing} AS m FROM contacts c WHERE ({cond}) AND ({view}) OFFSET 0) x"
-    );
-    bind_all(diesel::sql_query(sql).into_boxed(), binds).get_result(conn)
+         FROM (SELECT c.id, (",
+        act,
+        ") AS a, ",
+        no_address(channel),
+        " AS m FROM contacts c WHERE (",
+        audience.condition(),
+        ") AND (",
+        view,
+        ") OFFSET 0) x"
+    )
+    .query()
+    .get_result(conn)
 }
 
 /// A recipient shown on the preview (only to users who may view contacts).
@@ -188,16 +175,20 @@ pub fn sample(
     audience: &Audience,
     limit: i64,
 ) -> QueryResult<Vec<SampleRow>> {
-    let act = permits(s, channel.operation());
-    let (cond, binds) = audience.condition(1);
-    let sql = format!(
-        "SELECT c.id, c.first_name, c.last_name, {addr} AS address FROM contacts c \
-         WHERE {cond} AND ({act}) AND NOT {missing} ORDER BY c.id LIMIT {limit}",
-        addr = channel.address_column(),
-        missing = no_address(channel),
-        limit = limit.clamp(0, 100),
-    );
-    bind_all(diesel::sql_query(sql).into_boxed(), binds).load(conn)
+    sql!(
+        "SELECT c.id, c.first_name, c.last_name, ",
+        channel.address_column(),
+        " AS address FROM contacts c WHERE ",
+        audience.condition(),
+        " AND (",
+        permits(s, channel.operation()),
+        ") AND NOT ",
+        no_address(channel),
+        " ORDER BY c.id LIMIT ",
+        limit.clamp(0, 100)
+    )
+    .query()
+    .load(conn)
 }
 
 /// What is written for each recipient.
@@ -212,27 +203,31 @@ pub struct Message<'a> {
 /// Queues one message per recipient in ONE `INSERT … SELECT`. `{first_name}` and
 /// `{last_name}` in subject and body are replaced with the contact's fields.
 pub fn enqueue(conn: &mut PgConnection, s: &Subject, audience: &Audience, m: &Message) -> QueryResult<usize> {
-    let act = permits(s, m.channel.operation());
     let personal =
-        |e: &str| format!("replace(replace({e}, '{{first_name}}', c.first_name), '{{last_name}}', c.last_name)");
-    let (cond, binds) = audience.condition(6);
-    let sql = format!(
-        "INSERT INTO outbox_messages (batch_id, contact_id, channel, to_address, subject, body, created_by) \
-         SELECT $1, c.id, $2, btrim({addr}), {subject}, {body}, $5 FROM contacts c \
-         WHERE {cond} AND ({act}) AND NOT {missing} ORDER BY c.id",
-        addr = m.channel.address_column(),
-        subject = personal("$3"),
-        body = personal("$4"),
-        missing = no_address(m.channel),
-    );
-    let q = diesel::sql_query(sql)
-        .into_boxed()
-        .bind::<BigInt, _>(m.batch_id)
-        .bind::<Text, _>(m.channel.as_str())
-        .bind::<Nullable<Text>, _>(m.subject.map(str::to_string))
-        .bind::<Text, _>(m.body.to_string())
-        .bind::<BigInt, _>(m.created_by);
-    bind_all(q, binds).execute(conn)
+        |text: Bind| sql!("replace(replace(", text, ", '{first_name}', c.first_name), '{last_name}', c.last_name)");
+    sql!(
+        "INSERT INTO outbox_messages (batch_id, contact_id, channel, to_address, subject, body, created_by) SELECT ",
+        m.batch_id,
+        ", c.id, ",
+        Bind::Text(m.channel.as_str().to_string()),
+        ", btrim(",
+        m.channel.address_column(),
+        "), ",
+        personal(Bind::OptText(m.subject.map(str::to_string))),
+        ", ",
+        personal(Bind::Text(m.body.to_string())),
+        ", ",
+        m.created_by,
+        " FROM contacts c WHERE ",
+        audience.condition(),
+        " AND (",
+        permits(s, m.channel.operation()),
+        ") AND NOT ",
+        no_address(m.channel),
+        " ORDER BY c.id"
+    )
+    .query()
+    .execute(conn)
 }
 
 #[cfg(test)]
@@ -240,10 +235,8 @@ mod tests {
     use super::*;
 
     #[test]
-    fn filter_placeholders_are_numbered_from_first() {
+    fn filter_binds_each_value_it_uses() {
         let a = Audience::Filter { q: "x".into(), tag: "".into(), category: "vip".into() };
-        let (sql, binds) = a.condition(6);
-        assert!(sql.contains("$6") && sql.contains("$7") && !sql.contains("$8"));
-        assert_eq!(binds.len(), 2);
+        assert_eq!(a.condition().text(), "TRUE AND c.search LIKE $1 AND c.category = $2");
     }
 }

@@ -218,14 +218,14 @@ fn sql_set(c: &mut PgConnection, s: &rules::Subject, min: Level) -> BTreeSet<i64
     ids_where(c, &filter::reaches(s, min))
 }
 
-fn ids_where(c: &mut PgConnection, condition: &str) -> BTreeSet<i64> {
+fn ids_where(c: &mut PgConnection, condition: &custodian::db::sql::Sql) -> BTreeSet<i64> {
     #[derive(QueryableByName)]
     struct Row {
         #[diesel(sql_type = diesel::sql_types::BigInt)]
         id: i64,
     }
-    let q = format!("SELECT c.id FROM contacts c WHERE {condition}");
-    diesel::sql_query(q).load::<Row>(c).unwrap().into_iter().map(|r| r.id).collect()
+    let q = custodian::sql!("SELECT c.id FROM contacts c WHERE ", condition);
+    q.query().load::<Row>(c).unwrap().into_iter().map(|r| r.id).collect()
 }
 
 proptest! {

@@ -642,3 +642,28 @@ async fn owner_actions_fold_co_ownership_and_skip_users_who_left() {
         .unwrap();
     assert_eq!(changed["changed"], serde_json::json!([]), "targeted, nothing changed");
 }
+
+/// Issue #17: one owners module, one documented behaviour for a user who already co-owns the
+/// contact. A person choosing the flag (owner panel, bulk Manage) sets it; a rule, firing by
+/// itself, adds missing co-owners and leaves the access a person gave alone.
+#[tokio::test]
+async fn a_rule_keeps_an_existing_co_owners_access_where_the_owner_panel_sets_it() {
+    let app = spawn_app().await;
+    let (ada, ada_b) = app.signed_in("ada@example.com", Role::Administrator).await;
+    let bob = app.create_user("bob@example.com", Role::Salesperson);
+    let carl = app.create_user("carl@example.com", Role::Salesperson);
+    let mut c = app.conn();
+    let rule = |user| R { user: Some(user), read_only: true, shared: true, ..base(ada, "imported", "add_co_owner") };
+    insert_rule(&mut c, rule(bob));
+    insert_rule(&mut c, rule(carl));
+    let x = contact(&mut c, "X", Some(ada));
+    co_owner(&mut c, x, bob, false);
+    after(&mut c, ada, Event::Imported, &[x]);
+    assert_eq!(co_owners_of(&mut c, x), vec![(bob, false), (carl, true)], "bob keeps edit; carl added read-only");
+    let card = format!("/contacts/{x}");
+    let r = ada_b
+        .submit(&card, &format!("{card}/owners"), &[("op", "add"), ("email", "bob@example.com"), ("read_only", "on")])
+        .await;
+    assert_eq!(r.status(), 303);
+    assert_eq!(co_owners_of(&mut c, x), vec![(bob, true), (carl, true)], "the panel sets the flag asked for");
+}

@@ -202,11 +202,14 @@ pub fn redact(conn: &mut PgConnection, s: &crate::access::Subject, rows: &mut [R
         #[diesel(sql_type = diesel::sql_types::BigInt)]
         id: i64,
     }
-    let visible: std::collections::HashSet<i64> = diesel::sql_query(format!(
-        "SELECT c.id FROM contacts c WHERE c.id = ANY($1) AND ({})",
-        filter::reaches(s, Level::View)
-    ))
-    .bind::<diesel::sql_types::Array<diesel::sql_types::BigInt>, _>(&ids)
+    let visible: std::collections::HashSet<i64> = crate::sql!(
+        "SELECT c.id FROM contacts c WHERE c.id = ANY(",
+        ids.as_slice(),
+        ") AND (",
+        filter::reaches(s, Level::View),
+        ")"
+    )
+    .query()
     .load::<Id>(conn)?
     .into_iter()
     .map(|r| r.id)
@@ -290,15 +293,27 @@ pub fn choices(conn: &mut PgConnection) -> QueryResult<(Vec<String>, Vec<String>
         #[diesel(sql_type = diesel::sql_types::Text)]
         v: String,
     }
-    let distinct = |conn: &mut PgConnection, column: &'static str| -> QueryResult<Vec<String>> {
-        let sql = format!(
-            "WITH RECURSIVE d(v) AS ( \
-               (SELECT {column} FROM audit_log ORDER BY {column} LIMIT 1) \
-               UNION ALL \
-               SELECT (SELECT {column} FROM audit_log WHERE {column} > d.v ORDER BY {column} LIMIT 1) FROM d WHERE d.v IS NOT NULL) \
-             SELECT v FROM d WHERE v IS NOT NULL"
-        );
-        Ok(diesel::sql_query(sql).load::<Value>(conn)?.into_iter().map(|r| r.v).collect())
+    // A loose index scan: one index probe per distinct value, not a scan of the whole log.
+    macro_rules! distinct {
+        ($column:literal) => {
+            concat!(
+                "WITH RECURSIVE d(v) AS ((SELECT ",
+                $column,
+                " FROM audit_log ORDER BY ",
+                $column,
+                " LIMIT 1) \
+                 UNION ALL SELECT (SELECT ",
+                $column,
+                " FROM audit_log WHERE ",
+                $column,
+                " > d.v ORDER BY ",
+                $column,
+                " LIMIT 1) FROM d WHERE d.v IS NOT NULL) SELECT v FROM d WHERE v IS NOT NULL"
+            )
+        };
+    }
+    let distinct = |conn: &mut PgConnection, sql: &'static str| -> QueryResult<Vec<String>> {
+        Ok(crate::db::sql::Sql::new(sql).query().load::<Value>(conn)?.into_iter().map(|r| r.v).collect())
     };
-    Ok((distinct(conn, "action")?, distinct(conn, "object_type")?))
+    Ok((distinct(conn, distinct!("action"))?, distinct(conn, distinct!("object_type"))?))
 }
