@@ -67,6 +67,29 @@ fn user() -> impl Strategy<Value = UserSpec> {
         .prop_map(|(role, only_owned, active, all_override)| UserSpec { role, only_owned, active, all_override })
 }
 
+/// Random contact-list filters over the world [`insert`] writes (its names, emails, tags,
+/// category, users and groups), LIKE's wildcards included.
+#[derive(Debug, Clone)]
+pub struct FilterSpec {
+    q: &'static str,
+    tag: &'static str,
+    /// `None`: any owner; `Some(None)`: "me"; `Some(Some(u))`: user `u`.
+    owner: Option<Option<usize>>,
+    group: Option<usize>,
+    category: &'static str,
+}
+
+fn filter_spec() -> impl Strategy<Value = FilterSpec> {
+    (
+        prop::sample::select(vec!["", "", "n1", "F2", "p3@", "x1.", "%", "_1"]),
+        prop::sample::select(vec!["", "", "t0", "t2", "absent"]),
+        prop::option::of(prop::option::of(0..USERS)),
+        prop::option::weighted(0.3, 0..GROUPS),
+        prop::sample::select(vec!["", "", "lead", "customer"]),
+    )
+        .prop_map(|(q, tag, owner, group, category)| FilterSpec { q, tag, owner, group, category })
+}
+
 fn level() -> impl Strategy<Value = Level> {
     prop_oneof![Just(Level::View), Just(Level::Edit), Just(Level::Act)]
 }
@@ -193,6 +216,12 @@ pub fn insert(c: &mut PgConnection, w: &World) -> (Vec<i64>, Vec<i64>) {
             .returning(contacts::id)
             .get_result(c)
             .unwrap();
+        if i % 2 == 0 {
+            diesel::insert_into(contact_tags::table)
+                .values((contact_tags::contact_id.eq(id), contact_tags::tag.eq(format!("t{}", i % 3))))
+                .execute(c)
+                .unwrap();
+        }
         for (u, ro) in &ct.co {
             diesel::insert_into(contact_owners::table)
                 .values((
@@ -232,7 +261,7 @@ proptest! {
     #![proptest_config(ProptestConfig { cases: 24, ..ProptestConfig::default() })]
 
     #[test]
-    fn decision_function_and_sql_filter_agree(w in world()) {
+    fn decision_function_and_sql_filter_agree(w in world(), picked in prop::collection::vec(filter_spec(), 3)) {
         let db = TestDb::new();
         let mut c = db.conn();
         let (uids, cids) = insert(&mut c, &w);
@@ -274,13 +303,23 @@ proptest! {
                     .filter(|f| rules::decide(&s, f).level >= Level::View)
                     .map(|f| f.contact_id)
                     .collect();
-                let owner_email: String = users::table.find(*uid).select(users::email).first(&mut c).unwrap();
-                let filters = [
-                    Filters::default(),
-                    Filters { q: "n1".into(), ..Filters::default() },
-                    Filters { owner: "me".into(), ..Filters::default() },
-                    Filters { owner: owner_email, category: "lead".into(), ..Filters::default() },
-                ];
+                let mut group_id = |g: usize| -> i64 {
+                    access_groups::table.filter(access_groups::name.eq(format!("g{g}"))).select(access_groups::id).first(&mut c).unwrap()
+                };
+                let mut filters = vec![Filters::default()];
+                for f in &picked {
+                    filters.push(Filters {
+                        q: f.q.into(),
+                        tag: f.tag.into(),
+                        owner: match f.owner {
+                            None => String::new(),
+                            Some(None) => "me".into(),
+                            Some(Some(u)) => format!("u{u}@example.com"),
+                        },
+                        group: f.group.map(|g| group_id(g).to_string()).unwrap_or_default(),
+                        category: f.category.into(),
+                    });
+                }
                 for f in &filters {
                     for sort in Sort::ALL {
                         let mut q = custodian::db::sql::Sql::new("SELECT c.id FROM contacts c WHERE c.id = ANY(");
