@@ -7,9 +7,9 @@
 
 use super::level::Level;
 use super::rules::Subject;
+use crate::db::sql::sql;
 use crate::db::sql::{Bind, Sql};
 use crate::permissions::Perm;
-use crate::sql;
 
 /// The grant levels at `min` or above, bound as a `text[]`.
 fn levels(min: Level) -> Bind {

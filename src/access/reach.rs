@@ -8,8 +8,8 @@
 use super::filter;
 use super::level::Level;
 use super::rules::{Denial, Subject};
+use crate::db::sql::sql;
 use crate::permissions::Perm;
-use crate::sql;
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Nullable, Text};
 

@@ -20,8 +20,8 @@ use crate::automation::model::Rule;
 use crate::contacts::events::Event;
 use crate::contacts::owners;
 use crate::db::schema::automation_rules;
+use crate::db::sql::sql;
 use crate::db::sql::{Bind, Sql};
-use crate::sql;
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Bool};
 use serde_json::json;
@@ -144,7 +144,7 @@ fn reach_sql(rule: &Rule, owner: &Subject) -> Sql {
     if grants_access(rule) {
         filter::permits(owner, Operation::Assign)
     } else if rule.shared {
-        crate::sql!("(NOT c.confidential OR (", filter::reaches(owner, Level::Act), "))")
+        crate::db::sql::sql!("(NOT c.confidential OR (", filter::reaches(owner, Level::Act), "))")
     } else {
         filter::reaches(owner, Level::Act)
     }

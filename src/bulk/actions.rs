@@ -4,8 +4,8 @@
 use super::spec::Spec;
 use super::undo::Kind;
 use crate::contacts::owners::{self, Existing};
+use crate::db::sql::sql;
 use crate::db::sql::{Bind, Sql};
-use crate::sql;
 use diesel::prelude::*;
 
 #[derive(QueryableByName)]

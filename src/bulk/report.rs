@@ -64,12 +64,12 @@ pub fn states(conn: &mut PgConnection, ids: &[i64]) -> QueryResult<BTreeMap<i64,
     }
     let load = |conn: &mut PgConnection, q: crate::db::sql::Sql| -> QueryResult<Vec<KV>> { q.query().load(conn) };
     let mut out: BTreeMap<i64, (String, State)> = BTreeMap::new();
-    for r in load(conn, crate::sql!("SELECT id, trim(first_name || ' ' || last_name || ' ' || coalesce('<' || email || '>', '')) AS v FROM contacts WHERE id = ANY(", ids, ")"))? {
+    for r in load(conn, crate::db::sql::sql!("SELECT id, trim(first_name || ' ' || last_name || ' ' || coalesce('<' || email || '>', '')) AS v FROM contacts WHERE id = ANY(", ids, ")"))? {
         out.insert(r.id, (r.v, State::default()));
     }
     for r in load(
         conn,
-        crate::sql!(
+        crate::db::sql::sql!(
             "SELECT c.id, u.email AS v FROM contacts c JOIN users u ON u.id = c.main_owner_id WHERE c.id = ANY(",
             ids,
             ")"
@@ -79,12 +79,12 @@ pub fn states(conn: &mut PgConnection, ids: &[i64]) -> QueryResult<BTreeMap<i64,
             e.1.main_owner = Some(r.v)
         }
     }
-    for r in load(conn, crate::sql!("SELECT o.contact_id AS id, u.email || CASE WHEN o.read_only THEN ' (read-only)' ELSE '' END AS v FROM contact_owners o JOIN users u ON u.id = o.user_id WHERE o.contact_id = ANY(", ids, ") ORDER BY 2"))? {
+    for r in load(conn, crate::db::sql::sql!("SELECT o.contact_id AS id, u.email || CASE WHEN o.read_only THEN ' (read-only)' ELSE '' END AS v FROM contact_owners o JOIN users u ON u.id = o.user_id WHERE o.contact_id = ANY(", ids, ") ORDER BY 2"))? {
         if let Some(e) = out.get_mut(&r.id) { e.1.co_owners.push(r.v) }
     }
     for r in load(
         conn,
-        crate::sql!(
+        crate::db::sql::sql!(
             "SELECT contact_id AS id, tag AS v FROM contact_tags WHERE contact_id = ANY(",
             ids,
             ") ORDER BY tag"
@@ -94,7 +94,7 @@ pub fn states(conn: &mut PgConnection, ids: &[i64]) -> QueryResult<BTreeMap<i64,
             e.1.tags.push(r.v)
         }
     }
-    for r in load(conn, crate::sql!("SELECT a.contact_id AS id, g.name AS v FROM contact_access_groups a JOIN access_groups g ON g.id = a.group_id WHERE a.contact_id = ANY(", ids, ") ORDER BY g.name"))? {
+    for r in load(conn, crate::db::sql::sql!("SELECT a.contact_id AS id, g.name AS v FROM contact_access_groups a JOIN access_groups g ON g.id = a.group_id WHERE a.contact_id = ANY(", ids, ") ORDER BY g.name"))? {
         if let Some(e) = out.get_mut(&r.id) { e.1.groups.push(r.v) }
     }
     Ok(out)

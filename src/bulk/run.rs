@@ -193,7 +193,7 @@ fn finish(conn: &mut PgConnection, report: &mut Report) -> QueryResult<()> {
 
 /// How many contacts the last executed [`apply`] changed that `s` no longer sees.
 pub fn lost_sight(conn: &mut PgConnection, s: &Subject) -> QueryResult<i64> {
-    let q = crate::sql!(
+    let q = crate::db::sql::sql!(
         "SELECT count(*) AS n FROM (SELECT DISTINCT id FROM bulk_changed) ch JOIN contacts c ON c.id = ch.id WHERE NOT (",
         filter::reaches(s, Level::View),
         ")"

@@ -8,8 +8,8 @@
 
 use super::actions::{Part, Step, Tally};
 use super::spec::Spec;
+use crate::db::sql::sql;
 use crate::db::sql::Bind;
-use crate::sql;
 use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
 

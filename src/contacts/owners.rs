@@ -13,8 +13,8 @@
 //! the rows they write, for the bulk undo's record.
 
 use crate::db::schema::{contact_owners, contacts, users};
+use crate::db::sql::sql;
 use crate::db::sql::Sql;
-use crate::sql;
 use diesel::prelude::*;
 
 /// What adding a co-owner does to a user who already co-owns the contact.

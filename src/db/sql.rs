@@ -206,6 +206,8 @@ macro_rules! sql {
         q
     }};
 }
+/// (Exported at the crate root, as `#[macro_export]` does; used from here as `db::sql::sql!`.)
+pub use crate::sql;
 
 /// `fragment` with LIKE's wildcards (`%`, `_`) and the escape character escaped (PostgreSQL's
 /// default escape, `\`): the one way to turn typed text into a LIKE pattern.
@@ -250,7 +252,7 @@ mod tests {
             b.push(",").bind(3i64);
         }
         a.append(&b);
-        let c = crate::sql!(&a, " AND c = ", true);
+        let c = crate::db::sql::sql!(&a, " AND c = ", true);
         assert!(c.text().starts_with("a = $1 AND b = $2,$3"));
         assert!(c.text().ends_with(",$12 AND c = $13"));
         assert_eq!(a.text().matches('$').count(), 12);

@@ -249,7 +249,7 @@ fn flush(
     let existing: HashMap<String, (i64, bool, bool)> = if emails.is_empty() {
         HashMap::new()
     } else {
-        crate::sql!(
+        crate::db::sql::sql!(
             "SELECT c.id, lower(c.email) AS email, (",
             filter::permits(s, Operation::Edit),
             ") AS editable, (",

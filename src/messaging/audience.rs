@@ -5,8 +5,8 @@
 
 use super::Channel;
 use crate::access::{filter::permits, filter::reaches, Level, Subject};
+use crate::db::sql::sql;
 use crate::db::sql::{Bind, Sql};
-use crate::sql;
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Nullable, Text};
 use serde::{Deserialize, Serialize};

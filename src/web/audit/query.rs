@@ -202,7 +202,7 @@ pub fn redact(conn: &mut PgConnection, s: &crate::access::Subject, rows: &mut [R
         #[diesel(sql_type = diesel::sql_types::BigInt)]
         id: i64,
     }
-    let visible: std::collections::HashSet<i64> = crate::sql!(
+    let visible: std::collections::HashSet<i64> = crate::db::sql::sql!(
         "SELECT c.id FROM contacts c WHERE c.id = ANY(",
         ids.as_slice(),
         ") AND (",
