@@ -54,7 +54,7 @@ pub struct SegmentForm {
 /// A checked segment definition (also the stored columns, for insert and update alike).
 #[derive(Debug, Clone, Serialize, Insertable, AsChangeset)]
 #[diesel(table_name = segments, treat_none_as_null = true)]
-pub struct Rule {
+pub struct Definition {
     pub name: String,
     pub tags: Vec<String>,
     pub category: Option<String>,
@@ -76,7 +76,7 @@ impl SegmentForm {
     }
 
     /// Checks the form against the existing groups.
-    pub fn check(&self, groups: &[(i64, String)]) -> Result<Rule, FieldErrors> {
+    pub fn check(&self, groups: &[(i64, String)]) -> Result<Definition, FieldErrors> {
         let mut e = FieldErrors::default();
         let name = self.name.trim();
         if name.is_empty() || name.chars().count() > 200 {
@@ -97,7 +97,7 @@ impl SegmentForm {
             e.add("group_id", "Choose the access group matching contacts join.");
         }
         match (e.is_empty(), group_id) {
-            (true, Some(group_id)) => Ok(Rule {
+            (true, Some(group_id)) => Ok(Definition {
                 name: name.to_string(),
                 tags,
                 category,
@@ -110,9 +110,9 @@ impl SegmentForm {
     }
 }
 
-impl Rule {
-    pub fn of(s: &Segment) -> Rule {
-        Rule {
+impl Definition {
+    pub fn of(s: &Segment) -> Definition {
+        Definition {
             name: s.name.clone(),
             tags: s.tags.clone(),
             category: s.category.clone(),
@@ -148,7 +148,7 @@ struct Count {
 }
 
 /// How many contacts `actor` may assign match, and how many of those are not in the group yet.
-pub fn preview(conn: &mut PgConnection, actor: &Subject, r: &Rule) -> QueryResult<(i64, i64)> {
+pub fn preview(conn: &mut PgConnection, actor: &Subject, r: &Definition) -> QueryResult<(i64, i64)> {
     let may = filter::permits(actor, Operation::Assign);
     let mut all = Sql::new("SELECT count(*) AS n FROM contacts c WHERE ");
     all.append(&may).append(&r.conditions());
@@ -161,7 +161,7 @@ pub fn preview(conn: &mut PgConnection, actor: &Subject, r: &Rule) -> QueryResul
 
 /// Puts matching contacts that `actor` may assign (all, or only `ids`) into the group; returns
 /// how many joined.
-pub fn apply(conn: &mut PgConnection, actor: &Subject, r: &Rule, ids: Option<&[i64]>) -> QueryResult<usize> {
+pub fn apply(conn: &mut PgConnection, actor: &Subject, r: &Definition, ids: Option<&[i64]>) -> QueryResult<usize> {
     let mut q = Sql::new("INSERT INTO contact_access_groups (contact_id, group_id) SELECT c.id, ");
     q.bind(Bind::I64(r.group_id)).push(" FROM contacts c WHERE ").append(&filter::permits(actor, Operation::Assign));
     if let Some(ids) = ids {
@@ -184,7 +184,7 @@ pub fn apply_live(conn: &mut PgConnection, contact_ids: &[i64]) -> QueryResult<(
             e.insert(facts::subject(conn, by)?);
         }
         if let Some(Some(actor)) = savers.get(&by) {
-            apply(conn, actor, &Rule::of(s), Some(contact_ids))?;
+            apply(conn, actor, &Definition::of(s), Some(contact_ids))?;
         }
     }
     Ok(())
@@ -198,7 +198,7 @@ pub fn find(conn: &mut PgConnection, id: i64) -> QueryResult<Segment> {
     segments::table.find(id).select(Segment::as_select()).first(conn)
 }
 
-pub fn create(conn: &mut PgConnection, r: &Rule, by: i64) -> QueryResult<i64> {
+pub fn create(conn: &mut PgConnection, r: &Definition, by: i64) -> QueryResult<i64> {
     diesel::insert_into(segments::table)
         .values((r, segments::created_by.eq(Some(by)), segments::saved_by.eq(Some(by))))
         .returning(segments::id)
@@ -206,7 +206,7 @@ pub fn create(conn: &mut PgConnection, r: &Rule, by: i64) -> QueryResult<i64> {
 }
 
 /// Saves the rule; from now on the segment acts with `by`'s authority.
-pub fn update(conn: &mut PgConnection, id: i64, r: &Rule, by: i64) -> QueryResult<usize> {
+pub fn update(conn: &mut PgConnection, id: i64, r: &Definition, by: i64) -> QueryResult<usize> {
     diesel::update(segments::table.find(id))
         .set((r, segments::updated_at.eq(Utc::now()), segments::saved_by.eq(Some(by))))
         .execute(conn)

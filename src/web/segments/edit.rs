@@ -7,7 +7,7 @@ use crate::auth::session::FlashKind;
 use crate::auth::Viewer;
 use crate::db::Db;
 use crate::error::AppError;
-use crate::segments::{self, Rule, Segment, SegmentForm};
+use crate::segments::{self, Definition, Segment, SegmentForm};
 use crate::validation::FieldErrors;
 use crate::web::layout::Layout;
 use crate::web::respond::{render, see_other};
@@ -41,7 +41,7 @@ async fn show_with(
     let (segment, groups, (matched, missing), acts_for) = db
         .run(move |c| {
             let s = segments::find(c, id)?;
-            let counts = segments::preview(c, &who.subject(), &Rule::of(&s))?;
+            let counts = segments::preview(c, &who.subject(), &Definition::of(&s))?;
             let saver = match s.saved_by {
                 Some(by) => crate::accounts::find(c, by)?.filter(|u| u.is_active()).map(|u| u.email),
                 None => None,
@@ -81,7 +81,7 @@ pub async fn update(
             };
             segments::update(c, id, &rule, actor)?;
             audit::Entry::new(Some(actor), "segment.update", "segment", id)
-                .before(serde_json::json!(Rule::of(&before)))
+                .before(serde_json::json!(Definition::of(&before)))
                 .after(serde_json::json!(rule))
                 .ip(ip)
                 .record(c)?;
@@ -104,7 +104,7 @@ pub async fn apply(viewer: Viewer, db: web::Data<Db>, path: web::Path<i64>) -> R
     let added = db
         .transaction(move |c| {
             let s = segments::find(c, id)?;
-            let added = segments::apply(c, &who.subject(), &Rule::of(&s), None)?;
+            let added = segments::apply(c, &who.subject(), &Definition::of(&s), None)?;
             audit::Entry::new(Some(actor), "segment.apply", "segment", id)
                 .after(serde_json::json!({ "group_id": s.group_id, "added": added }))
                 .ip(ip)
@@ -124,7 +124,7 @@ pub async fn delete(viewer: Viewer, db: web::Data<Db>, path: web::Path<i64>) -> 
         let s = segments::find(c, id)?;
         segments::delete(c, id)?;
         audit::Entry::new(Some(actor), "segment.delete", "segment", id)
-            .before(serde_json::json!(Rule::of(&s)))
+            .before(serde_json::json!(Definition::of(&s)))
             .ip(ip)
             .record(c)?;
         Ok(())
