@@ -6,6 +6,7 @@
 
 mod actions;
 pub mod execute;
+pub mod history;
 pub mod progress;
 pub mod report;
 pub mod run;

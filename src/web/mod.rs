@@ -131,6 +131,7 @@ fn contacts_routes(cfg: &mut web::ServiceConfig) {
         .route("/manage", web::get().to(contacts::manage::form))
         .route("/manage/preview", web::post().to(contacts::manage::preview))
         .route("/manage/execute", web::post().to(contacts::manage::execute))
+        .route("/manage/runs", web::get().to(contacts::runs::list))
         .route("/manage/runs/{id:[0-9]+}", web::get().to(contacts::manage::run_page))
         .route("/manage/runs/{id:[0-9]+}/progress", web::get().to(contacts::manage::run_progress))
         .route("/manage/runs/{id:[0-9]+}/again", web::post().to(contacts::manage::run_again))

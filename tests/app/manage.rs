@@ -545,3 +545,65 @@ async fn undo_restores_exactly_what_a_run_changed_and_leaves_later_changes_alone
     assert_eq!(n, 2);
     assert!(admin.page("/audit").await.contains(&format!("href=\"{run_url}\"")));
 }
+
+/// "Your bulk runs": a user's own executed runs, newest first, each linking to its page, with
+/// what it did or why it did nothing; pages of 50 by "Older →"; nobody else's runs.
+#[tokio::test]
+async fn your_bulk_runs_lists_your_own_runs_newest_first() {
+    use custodian::db::schema::bulk_runs;
+    let app = spawn_app().await;
+    let (sam_id, sam) = app.signed_in("sam@example.com", Role::Salesperson).await;
+    let (_, ivy) = app.signed_in("ivy@example.com", Role::Salesperson).await;
+    let c = &mut app.conn();
+    let own = contact(c, "Own", Some(sam_id));
+    let first = location(
+        &sam.submit(
+            "/",
+            "/contacts/manage/execute",
+            &[("token", &token_of(&preview(&sam, "", &[("tags", "q1")]).await.text().await.unwrap()))],
+        )
+        .await,
+    );
+    bulk_run_page_when_ended(&sam, &first).await;
+    // A second run, previewed, then the data changes under it: nothing applied.
+    let html = preview(&sam, "", &[("tags", "q2")]).await.text().await.unwrap();
+    diesel::update(contacts::table.find(own)).set(contacts::main_owner_id.eq(None::<i64>)).execute(c).unwrap();
+    let second = location(&sam.submit("/", "/contacts/manage/execute", &[("token", &token_of(&html))]).await);
+    bulk_run_page_when_ended(&sam, &second).await;
+    let page = sam.page("/contacts/manage/runs").await;
+    let (at_first, at_second) =
+        (page.find(&format!("href=\"{first}\"")).unwrap(), page.find(&format!("href=\"{second}\"")).unwrap());
+    assert!(at_second < at_first, "newest first: {page}");
+    assert!(page.contains("Assign tags: q1") && page.contains("Done"), "{page}");
+    assert!(page.contains("Not applied: the data changed since the preview"), "{page}");
+    assert!(!page.contains("Older →"));
+    // Someone else sees none of them, and cannot open them.
+    let theirs = ivy.page("/contacts/manage/runs").await;
+    assert!(theirs.contains("You have not executed a bulk run yet.") && !theirs.contains(&first), "{theirs}");
+    assert_eq!(ivy.get(&first).await.status(), 404);
+    // Fifty more: the first page holds the newest fifty, "Older →" the rest.
+    let spec =
+        serde_json::to_value(custodian::bulk::spec::Spec { tags: vec!["x".into()], ..Default::default() }).unwrap();
+    for i in 0..50 {
+        diesel::insert_into(bulk_runs::table)
+            .values((
+                bulk_runs::token.eq(format!("t{i}")),
+                bulk_runs::user_id.eq(sam_id),
+                bulk_runs::spec.eq(&spec),
+                bulk_runs::matched.eq(Vec::<i64>::new()),
+                bulk_runs::editable_count.eq(0),
+                bulk_runs::editable_hash.eq(0),
+                bulk_runs::status.eq("failed"),
+            ))
+            .execute(c)
+            .unwrap();
+    }
+    let page = sam.page("/contacts/manage/runs").await;
+    assert!(!page.contains(&format!("href=\"{second}\"")) && page.contains("Older →"), "{page}");
+    let second_id = second.rsplit('/').next().unwrap();
+    let older = sam.page(&format!("/contacts/manage/runs?before={}", second_id.parse::<i64>().unwrap() + 1)).await;
+    assert!(older.contains(&format!("href=\"{second}\"")) && older.contains(&format!("href=\"{first}\"")), "{older}");
+    // A Sending operator has no bulk runs to see.
+    let (_, op) = app.signed_in("olga@example.com", Role::SendingOperator).await;
+    assert_eq!(op.get("/contacts/manage/runs").await.status(), 403);
+}

@@ -54,6 +54,7 @@ fn screens(c: &mut PgConnection, email: &str) -> Vec<String> {
         "/contacts",
         "/contacts/new",
         "/contacts/manage",
+        "/contacts/manage/runs",
         "/contacts/import",
         "/users",
         "/users/new",

@@ -91,7 +91,7 @@ impl RunPage {
     }
 }
 
-fn require(viewer: &Viewer) -> Result<(), AppError> {
+pub(super) fn require(viewer: &Viewer) -> Result<(), AppError> {
     viewer.require(Perm::ContactsView)?;
     viewer.require_any(&[Perm::ContactsAssign, Perm::ContactsEdit])
 }

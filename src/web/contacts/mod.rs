@@ -7,6 +7,7 @@ pub mod labels;
 pub mod list;
 pub mod manage;
 pub mod owners;
+pub mod runs;
 
 use crate::access::{self, Operation, Subject};
 use crate::auth::Viewer;
