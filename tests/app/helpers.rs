@@ -14,6 +14,14 @@ use std::sync::{Arc, OnceLock};
 pub const PG_SERVER: &str = "postgres://postgres@127.0.0.1:5432";
 pub const TEST_PASSWORD: &str = "correct horse battery staple 42";
 
+/// The URL of database `name` on the test server. Without TLS: the server is local, and libpq
+/// would otherwise use OpenSSL in pool threads that may still be connecting or closing when
+/// the test process exits, where OpenSSL 3's exit handler has already freed its state (an
+/// intermittent SIGSEGV after every test passed: diesel-rs/diesel#3441, sfackler/r2d2#137).
+pub fn db_url(name: &str) -> String {
+    format!("{}/{name}?sslmode=disable", server_url())
+}
+
 fn server_url() -> String {
     std::env::var("TEST_PG_SERVER").unwrap_or_else(|_| PG_SERVER.to_string())
 }
@@ -49,7 +57,7 @@ fn ensure_template() -> &'static str {
     static NAME: OnceLock<String> = OnceLock::new();
     NAME.get_or_init(|| {
         let name = template_name();
-        let mut admin = PgConnection::establish(&format!("{}/postgres", server_url())).expect("connect to PostgreSQL");
+        let mut admin = PgConnection::establish(&db_url("postgres")).expect("connect to PostgreSQL");
         admin.batch_execute("SELECT pg_advisory_lock(727272)").unwrap();
         let exists: i64 = diesel::dsl::sql::<diesel::sql_types::BigInt>(&format!(
             "SELECT count(*) FROM pg_database WHERE datname = '{name}'"
@@ -59,7 +67,7 @@ fn ensure_template() -> &'static str {
         if exists == 0 {
             admin.batch_execute(&format!("CREATE DATABASE {name}_build")).unwrap();
             {
-                let mut c = PgConnection::establish(&format!("{}/{name}_build", server_url())).unwrap();
+                let mut c = PgConnection::establish(&db_url(&format!("{name}_build"))).unwrap();
                 custodian::startup::migrate(&mut c).expect("migrate template");
             }
             admin.batch_execute(&format!("ALTER DATABASE {name}_build RENAME TO {name}")).unwrap();
@@ -79,9 +87,9 @@ impl TestDb {
     pub fn new() -> TestDb {
         let template = ensure_template();
         let name = format!("custodian_t_{}", rand::random::<u64>());
-        let mut admin = PgConnection::establish(&format!("{}/postgres", server_url())).unwrap();
+        let mut admin = PgConnection::establish(&db_url("postgres")).unwrap();
         admin.batch_execute(&format!("CREATE DATABASE {name} TEMPLATE {template}")).unwrap();
-        TestDb { url: format!("{}/{name}", server_url()), name }
+        TestDb { url: db_url(&name), name }
     }
 
     pub fn conn(&self) -> PgConnection {
@@ -91,7 +99,7 @@ impl TestDb {
 
 impl Drop for TestDb {
     fn drop(&mut self) {
-        if let Ok(mut admin) = PgConnection::establish(&format!("{}/postgres", server_url())) {
+        if let Ok(mut admin) = PgConnection::establish(&db_url("postgres")) {
             let _ = admin.batch_execute(&format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", self.name));
         }
     }

@@ -54,7 +54,7 @@ impl Proxy {
 async fn database_outage_gives_503_and_the_server_recovers() {
     let db = TestDb::new();
     let proxy = Proxy::start().await;
-    let via = format!("postgres://postgres@127.0.0.1:{}/{}", proxy.port, db.name);
+    let via = format!("postgres://postgres@127.0.0.1:{}/{}?sslmode=disable", proxy.port, db.name);
     let app = spawn_app_on(db, Some(via)).await;
     let (_, b) = app.signed_in("ada@example.com", custodian::permissions::Role::Administrator).await;
     assert_eq!(b.get("/").await.status(), 200);
