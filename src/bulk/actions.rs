@@ -82,20 +82,44 @@ impl Part {
     }
 }
 
-/// A count of contacts an action leaves alone, and why: `sql` is a `SELECT count(*) AS n`
-/// over `bulk_sel`.
+/// A count of contacts an action leaves alone, and why.
 pub(super) struct Tally {
     pub(super) why: String,
-    sql: Sql,
+    how: How,
+}
+
+enum How {
+    /// A `SELECT count(*) AS n` over `bulk_sel`, read before the step writes.
+    Counted(Sql),
+    /// What the step leaves of the rows counted by this query: those less the ones it changed
+    /// and its counted reasons (where they partition the rows, this reads them once instead of
+    /// twice). The query must not read what the step writes.
+    Rest(Sql),
 }
 
 impl Tally {
     pub(super) fn new(why: String, sql: Sql) -> Tally {
-        Tally { why, sql }
+        Tally { why, how: How::Counted(sql) }
     }
 
-    pub(super) fn count(&self, conn: &mut PgConnection) -> QueryResult<i64> {
-        Ok(self.sql.query().get_result::<Count>(conn)?.n)
+    pub(super) fn rest(why: String, of: Sql) -> Tally {
+        Tally { why, how: How::Rest(of) }
+    }
+
+    /// The counted tally, before the step writes (`None` for the rest).
+    pub(super) fn count(&self, conn: &mut PgConnection) -> QueryResult<Option<i64>> {
+        match &self.how {
+            How::Counted(q) => Ok(Some(q.query().get_result::<Count>(conn)?.n)),
+            How::Rest(_) => Ok(None),
+        }
+    }
+
+    /// The rest, once the step has changed `changed` rows and counted `counted` others.
+    pub(super) fn rest_after(&self, conn: &mut PgConnection, changed: i64, counted: i64) -> QueryResult<Option<i64>> {
+        match &self.how {
+            How::Counted(_) => Ok(None),
+            How::Rest(q) => Ok(Some(q.query().get_result::<Count>(conn)?.n - changed - counted)),
+        }
     }
 }
 
@@ -185,11 +209,9 @@ pub(super) fn steps(spec: &Spec, mode: Mode) -> Vec<Step> {
         };
         // Counted, a main owner {v} that "set main owner" displaces is already the writable
         // co-owner it will be kept as (executed, the statement finds that row).
-        let (kept_as_writable, kept_as_writable_or) = match (&spec.set_main_owner, mode) {
-            (Some((u, _)), Mode::Count) if *u != v && !ro => {
-                (sql!(" AND NOT ", main_is_v()), sql!(" OR ", main_is_v()))
-            }
-            _ => (Sql::default(), Sql::default()),
+        let kept_as_writable = match (&spec.set_main_owner, mode) {
+            (Some((u, _)), Mode::Count) if *u != v && !ro => sql!(" AND NOT ", main_is_v()),
+            _ => Sql::default(),
         };
         let is_co_owner = || {
             sql!(
@@ -207,16 +229,10 @@ pub(super) fn steps(spec: &Spec, mode: Mode) -> Vec<Step> {
                     format!("{email} is already the main owner"),
                     sql!("SELECT count(*) AS n FROM bulk_sel s WHERE ", &is_main),
                 ),
-                Tally::new(
+                // Every editable contact is the main owner, already such a co-owner, or changed.
+                Tally::rest(
                     format!("{email} is already a co-owner{}", if ro { " (read-only)" } else { " who can edit" }),
-                    sql!(
-                        "SELECT count(*) AS n FROM bulk_sel s WHERE NOT ",
-                        &is_main,
-                        " AND (",
-                        is_co_owner(),
-                        kept_as_writable_or,
-                        ")"
-                    ),
+                    Sql::new("SELECT count(*) AS n FROM bulk_sel"),
                 ),
             ],
             parts: vec![Part::new(

@@ -168,9 +168,12 @@ fn run_steps(
 ) -> QueryResult<()> {
     for step in steps {
         tick(&step.label);
+        let mut counted = 0;
         for tally in &step.skipped {
-            let n = tally.count(conn)?;
-            add(&mut report.skipped, &tally.why, n);
+            if let Some(n) = tally.count(conn)? {
+                counted += n;
+                add(&mut report.skipped, &tally.why, n);
+            }
         }
         let mut n = 0;
         for part in &step.parts {
@@ -178,6 +181,11 @@ fn run_steps(
         }
         for part in &step.touches {
             part.run(conn, mode)?;
+        }
+        for tally in &step.skipped {
+            if let Some(rest) = tally.rest_after(conn, n, counted)? {
+                add(&mut report.skipped, &tally.why, rest);
+            }
         }
         add(&mut report.changes, &step.label, n);
     }

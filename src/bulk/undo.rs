@@ -72,25 +72,21 @@ pub struct Undo {
 }
 
 /// How one recorded kind is undone: the label, the reason a contact is left alone, the
-/// condition "still as the run left it" over a record row `l` (and its contact `c`, joined
-/// only when the condition reads it),
-/// the columns the write reads, and the write itself over those rows `x`.
+/// columns of the record rows `l` the write reads, and the write itself over those rows `x`.
+/// A write restores only rows still as the run left them: a delete or an update says so in its
+/// own WHERE (one look-up per row, not a check and then the write); an insert is given only
+/// the rows that pass `still`. (So a step's source is not its count of changes: an undo is
+/// always previewed by running it in a savepoint that is rolled back, `actions::counts_exactly`.)
 struct Reverse {
     /// Whether `still` reads the contact row `c`.
     contact: bool,
     label: &'static str,
     skip: &'static str,
-    still: &'static str,
+    /// "Still as the run left it" over `l` (and `c`), for the inserts.
+    still: Option<&'static str>,
     cols: &'static str,
     /// The write, around the rows it reads: `before (rows) after`.
     write: (&'static str, &'static str),
-}
-
-/// "The user of the record row `l` is active", spliced into `still` with `concat!`.
-macro_rules! active_user {
-    () => {
-        "EXISTS (SELECT 1 FROM users u WHERE u.id = l.user_id AND u.status = 'active')"
-    };
 }
 
 fn reverse(kind: &str) -> Option<Reverse> {
@@ -99,71 +95,89 @@ fn reverse(kind: &str) -> Option<Reverse> {
             contact: false,
             label: "Co-owners the run added removed",
             skip: "the co-owner it added is gone or their access changed since; left as it is",
-            still: "EXISTS (SELECT 1 FROM contact_owners o WHERE o.contact_id = l.id AND o.user_id = l.user_id \
-                    AND o.read_only = l.read_only)",
-            cols: "l.id, l.user_id",
-            write: ("DELETE FROM contact_owners o USING (", ") x WHERE o.contact_id = x.id AND o.user_id = x.user_id \
-                    RETURNING o.contact_id AS id"),
+            still: None,
+            cols: "l.id, l.user_id, l.read_only",
+            write: (
+                "DELETE FROM contact_owners o USING (",
+                ") x WHERE o.contact_id = x.id AND o.user_id = x.user_id AND o.read_only = x.read_only \
+                 RETURNING o.contact_id AS id",
+            ),
         },
         "co_owner_flag" => Reverse {
             contact: false,
             label: "Co-owners' read-only flag the run changed set back",
             skip: "the co-owner's access changed again since; left as it is",
-            still: "EXISTS (SELECT 1 FROM contact_owners o WHERE o.contact_id = l.id AND o.user_id = l.user_id \
-                    AND o.read_only = NOT l.read_only)",
+            still: None,
             cols: "l.id, l.user_id, l.read_only",
-            write: ("UPDATE contact_owners o SET read_only = x.read_only FROM (", ") x \
-                    WHERE o.contact_id = x.id AND o.user_id = x.user_id RETURNING o.contact_id AS id"),
+            write: (
+                "UPDATE contact_owners o SET read_only = x.read_only FROM (",
+                ") x WHERE o.contact_id = x.id AND o.user_id = x.user_id AND o.read_only = NOT x.read_only \
+                 RETURNING o.contact_id AS id",
+            ),
         },
         "co_owner_removed" => Reverse {
             contact: true,
             label: "Owners the run removed restored as co-owners (with their read-only flag)",
             skip: "the owner it removed is an owner again, or no longer an active user; left as it is",
-            still: concat!(
+            still: Some(
                 "NOT EXISTS (SELECT 1 FROM contact_owners o WHERE o.contact_id = l.id AND o.user_id = l.user_id) \
-                 AND c.main_owner_id IS DISTINCT FROM l.user_id AND ",
-                active_user!()
+                 AND c.main_owner_id IS DISTINCT FROM l.user_id \
+                 AND EXISTS (SELECT 1 FROM users u WHERE u.id = l.user_id AND u.status = 'active')",
             ),
             cols: "l.id, l.user_id, l.read_only",
-            write: ("INSERT INTO contact_owners (contact_id, user_id, read_only) SELECT id, user_id, read_only \
-                    FROM (", ") x ON CONFLICT DO NOTHING RETURNING contact_id AS id"),
+            write: (
+                "INSERT INTO contact_owners (contact_id, user_id, read_only) SELECT id, user_id, read_only FROM (",
+                ") x ON CONFLICT DO NOTHING RETURNING contact_id AS id",
+            ),
         },
         "main_owner" => Reverse {
-            contact: true,
+            contact: false,
             label: "Main owners the run replaced brought back",
             skip: "the main owner changed since the run, or the one it replaced is no longer an active user; left as it is",
-            still: concat!("c.main_owner_id IS NOT DISTINCT FROM l.after_user_id AND (l.user_id IS NULL OR ", active_user!(), ")"),
-            cols: "l.id, l.user_id",
-            write: ("UPDATE contacts c SET main_owner_id = x.user_id, updated_at = now() FROM (", ") x \
-                    WHERE c.id = x.id RETURNING c.id AS id"),
+            still: None,
+            cols: "l.id, l.user_id, l.after_user_id",
+            write: (
+                "UPDATE contacts c SET main_owner_id = x.user_id, updated_at = now() FROM (",
+                ") x WHERE c.id = x.id AND c.main_owner_id IS NOT DISTINCT FROM x.after_user_id \
+                 AND (x.user_id IS NULL OR EXISTS (SELECT 1 FROM users u WHERE u.id = x.user_id AND u.status = 'active')) \
+                 RETURNING c.id AS id",
+            ),
         },
         "tag_added" => Reverse {
             contact: false,
             label: "Tags the run added removed",
             skip: "the tag it added was removed since",
-            still: "EXISTS (SELECT 1 FROM contact_tags t WHERE t.contact_id = l.id AND t.tag = l.tag)",
+            still: None,
             cols: "l.id, l.tag",
-            write: ("DELETE FROM contact_tags t USING (", ") x WHERE t.contact_id = x.id AND t.tag = x.tag \
-                    RETURNING t.contact_id AS id"),
+            write: (
+                "DELETE FROM contact_tags t USING (",
+                ") x WHERE t.contact_id = x.id AND t.tag = x.tag RETURNING t.contact_id AS id",
+            ),
         },
         "group_added" => Reverse {
             contact: false,
             label: "Taken out of the access groups the run added",
             skip: "no longer in the access group it added",
-            still: "EXISTS (SELECT 1 FROM contact_access_groups a WHERE a.contact_id = l.id AND a.group_id = l.group_id)",
+            still: None,
             cols: "l.id, l.group_id",
-            write: ("DELETE FROM contact_access_groups a USING (", ") x WHERE a.contact_id = x.id AND a.group_id = x.group_id \
-                    RETURNING a.contact_id AS id"),
+            write: (
+                "DELETE FROM contact_access_groups a USING (",
+                ") x WHERE a.contact_id = x.id AND a.group_id = x.group_id RETURNING a.contact_id AS id",
+            ),
         },
         "group_removed" => Reverse {
             contact: false,
             label: "Put back in the access groups the run removed",
             skip: "back in the access group already, or the group was deleted",
-            still: "NOT EXISTS (SELECT 1 FROM contact_access_groups a WHERE a.contact_id = l.id AND a.group_id = l.group_id) \
-                    AND EXISTS (SELECT 1 FROM access_groups g WHERE g.id = l.group_id)",
+            still: Some(
+                "NOT EXISTS (SELECT 1 FROM contact_access_groups a WHERE a.contact_id = l.id AND a.group_id = l.group_id) \
+                 AND EXISTS (SELECT 1 FROM access_groups g WHERE g.id = l.group_id)",
+            ),
             cols: "l.id, l.group_id",
-            write: ("INSERT INTO contact_access_groups (contact_id, group_id) SELECT id, group_id FROM (", ") x \
-                    ON CONFLICT DO NOTHING RETURNING contact_id AS id"),
+            write: (
+                "INSERT INTO contact_access_groups (contact_id, group_id) SELECT id, group_id FROM (",
+                ") x ON CONFLICT DO NOTHING RETURNING contact_id AS id",
+            ),
         },
         _ => return None,
     })
@@ -179,7 +193,7 @@ pub(super) fn steps(undo: &Undo) -> Vec<Step> {
             // The record's contacts in the selection, each with its contact row only where the
             // condition reads it (`c.`): a join per row otherwise.
             let contact = if r.contact { " JOIN contacts c ON c.id = l.id" } else { "" };
-            let rows = sql!(
+            let record = sql!(
                 "FROM (SELECT unnest(contact_ids) AS id, user_id, read_only, tag, group_id, after_user_id \
                    FROM bulk_run_changes WHERE run_id = ",
                 run,
@@ -188,16 +202,16 @@ pub(super) fn steps(undo: &Undo) -> Vec<Step> {
                 " AND kind = ",
                 Bind::Text(kind.clone()),
                 " AND lo <= (SELECT max(id) FROM bulk_sel) AND hi >= (SELECT min(id) FROM bulk_sel)) l \
-                 JOIN bulk_sel s ON s.id = l.id",
-                contact
+                 JOIN bulk_sel s ON s.id = l.id"
             );
-            let source = sql!("SELECT ", r.cols, " ", &rows, " WHERE ", r.still);
+            let source = match r.still {
+                Some(still) => sql!("SELECT ", r.cols, " ", &record, contact, " WHERE ", still),
+                None => sql!("SELECT ", r.cols, " ", &record),
+            };
             Some(Step {
                 label: r.label.to_string(),
-                skipped: vec![Tally::new(
-                    r.skip.to_string(),
-                    sql!("SELECT count(*) AS n ", &rows, " WHERE NOT (", r.still, ")"),
-                )],
+                // Each recorded row is restored or left alone: what is not restored is left.
+                skipped: vec![Tally::rest(r.skip.to_string(), sql!("SELECT count(*) AS n ", record))],
                 parts: vec![Part::new(source, |src| sql!(r.write.0, src, r.write.1))],
                 touches: vec![],
             })

@@ -607,3 +607,37 @@ async fn your_bulk_runs_lists_your_own_runs_newest_first() {
     let (_, op) = app.signed_in("olga@example.com", Role::SendingOperator).await;
     assert_eq!(op.get("/contacts/manage/runs").await.status(), 403);
 }
+
+/// Every owner of changed contacts but the one who ran it is told once, with how many of
+/// theirs changed (main owner and co-owner alike) and, for a single contact, which.
+#[tokio::test]
+async fn owners_of_changed_contacts_are_told_once_with_their_count() {
+    use custodian::db::schema::notifications;
+    let app = spawn_app().await;
+    let (ada_id, ada) = app.signed_in("ada@example.com", Role::Administrator).await;
+    let bob = app.create_user("bob@example.com", Role::Salesperson);
+    let carl = app.create_user("carl@example.com", Role::Salesperson);
+    let dora = app.create_user("dora@example.com", Role::Salesperson);
+    let c = &mut app.conn();
+    let b: Vec<i64> = (0..3).map(|i| contact(c, &format!("B{i}"), Some(bob))).collect();
+    co_owner(c, b[0], carl, true);
+    contact(c, "C", Some(carl));
+    let d = contact(c, "D", Some(dora));
+    co_owner(c, d, ada_id, false);
+    let html = preview(&ada, "", &[("tags", "told")]).await.text().await.unwrap();
+    execute(&ada, &html).await;
+    let told = |c: &mut PgConnection, user: i64| -> Vec<(Option<i64>, String)> {
+        notifications::table
+            .filter(notifications::user_id.eq(user))
+            .select((notifications::contact_id, notifications::message))
+            .load(c)
+            .unwrap()
+    };
+    assert_eq!(told(c, bob), vec![(None, "ada@example.com changed 3 of your contacts in a bulk action".to_string())]);
+    assert_eq!(told(c, carl), vec![(None, "ada@example.com changed 2 of your contacts in a bulk action".to_string())]);
+    assert_eq!(
+        told(c, dora),
+        vec![(Some(d), "ada@example.com changed 1 of your contacts in a bulk action".to_string())]
+    );
+    assert!(told(c, ada_id).is_empty(), "not the one who ran it");
+}

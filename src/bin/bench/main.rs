@@ -16,6 +16,7 @@ mod bulk;
 mod generate;
 mod http;
 mod measure;
+mod schema;
 mod scim;
 
 use generate::{count, data_facts, generate};
@@ -67,6 +68,9 @@ enum Command {
     /// Only the bulk Manage run (preview + execute), printed, not written to the report:
     /// for working on its speed.
     Bulk(BulkArgs),
+    /// The bulk floor's writes on copies of the link tables in other designs (issue #15's
+    /// schema question), printed as a table.
+    Schema(BulkArgs),
 }
 
 #[derive(Args)]
@@ -126,6 +130,18 @@ async fn main() -> anyhow::Result<()> {
             let mut out = String::new();
             bulk::report(&mut out, &b, None)?;
             println!("{out}");
+            Ok(())
+        }
+        Command::Schema(a) => {
+            let mut conn = connect(&a.database_url)?;
+            let bulk_user = user_id(&mut conn, BULK)?;
+            let designs = schema::alternatives(&mut conn, bulk_user)?;
+            let base = designs[0].writes.as_secs_f64();
+            println!("| design | the floor's writes | vs as they are |\n|---|---|---|");
+            for d in &designs {
+                let w = d.writes.as_secs_f64();
+                println!("| {} | {w:.2} s | {:.2}× |", d.name, w / base);
+            }
             Ok(())
         }
     }
