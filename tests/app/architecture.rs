@@ -13,29 +13,14 @@ const DEBTS: &[(&str, &str, &str)] = &[];
 const TOP: &[&str] = &["web", "startup", "main", "lib", "bin", "demo", "telemetry", "config"];
 
 fn graph() -> BTreeMap<String, BTreeSet<String>> {
-    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
     let mut edges: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
-    let mut stack = vec![root.clone()];
-    while let Some(dir) = stack.pop() {
-        for entry in std::fs::read_dir(&dir).unwrap() {
-            let path = entry.unwrap().path();
-            if path.is_dir() {
-                stack.push(path);
-                continue;
-            }
-            if path.extension().and_then(|e| e.to_str()) != Some("rs") {
-                continue;
-            }
-            let rel = path.strip_prefix(&root).unwrap();
-            let first = rel.components().next().unwrap().as_os_str().to_str().unwrap();
-            let module = first.trim_end_matches(".rs").to_string();
-            let text = std::fs::read_to_string(&path).unwrap();
-            let code = text.split("#[cfg(test)]").next().unwrap();
-            for line in code.lines().filter(|l| !l.trim_start().starts_with("//")) {
-                for used in uses(line) {
-                    if used != module {
-                        edges.entry(module.clone()).or_default().insert(used);
-                    }
+    for (rel, text) in sources(&[]) {
+        let module = rel.split('/').next().unwrap().trim_end_matches(".rs").to_string();
+        let code = text.split("#[cfg(test)]").next().unwrap();
+        for line in code.lines().filter(|l| !l.trim_start().starts_with("//")) {
+            for used in uses(line) {
+                if used != module {
+                    edges.entry(module.clone()).or_default().insert(used);
                 }
             }
         }
@@ -109,24 +94,33 @@ fn dependencies_point_one_way_but_for_the_listed_debts() {
     assert_eq!(cycle(&below), None, "a cycle between top-level modules");
 }
 
-/// Domain code never renders: only `src/web` has askama templates.
-#[test]
-fn only_the_web_layer_renders_pages() {
+/// The Rust files under `src` but for the folders `skip` (paths relative to `src`), with
+/// their text.
+fn sources(skip: &[&str]) -> Vec<(String, String)> {
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let mut out = Vec::new();
     let mut stack = vec![root.clone()];
-    let mut rendering = Vec::new();
     while let Some(dir) = stack.pop() {
         for entry in std::fs::read_dir(&dir).unwrap() {
             let path = entry.unwrap().path();
+            let rel = path.strip_prefix(&root).unwrap().display().to_string();
             if path.is_dir() {
-                if path != root.join("web") {
+                if !skip.contains(&rel.as_str()) {
                     stack.push(path);
                 }
-            } else if std::fs::read_to_string(&path).is_ok_and(|t| t.contains("derive(Template")) {
-                rendering.push(path.strip_prefix(&root).unwrap().display().to_string());
+            } else if rel.ends_with(".rs") {
+                out.push((rel, std::fs::read_to_string(&path).unwrap()));
             }
         }
     }
+    out
+}
+
+/// Domain code never renders: only `src/web` has askama templates.
+#[test]
+fn only_the_web_layer_renders_pages() {
+    let rendering: Vec<String> =
+        sources(&["web"]).into_iter().filter(|(_, t)| t.contains("derive(Template")).map(|(rel, _)| rel).collect();
     assert!(rendering.is_empty(), "pages rendered outside src/web: {rendering:?}");
 }
 
@@ -136,39 +130,23 @@ fn only_the_web_layer_renders_pages() {
 /// `diesel::sql_query` given anything but a string literal, and `format!` writing SQL.
 #[test]
 fn sql_text_is_written_in_the_code() {
-    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
     let keyword =
         |t: &str| ["SELECT ", "INSERT INTO", "DELETE FROM", " WHERE ", "UPDATE "].iter().any(|k| t.contains(k));
     let mut found = Vec::new();
-    let mut stack = vec![root.clone()];
-    while let Some(dir) = stack.pop() {
-        for entry in std::fs::read_dir(&dir).unwrap() {
-            let path = entry.unwrap().path();
-            if path.is_dir() {
-                if path != root.join("bin") {
-                    stack.push(path);
-                }
-                continue;
+    for (rel, text) in sources(&["bin"]).into_iter().filter(|(rel, _)| rel != "db/sql.rs") {
+        let code = text.split("#[cfg(test)]").next().unwrap();
+        for (at, _) in code.match_indices("sql_query(") {
+            let arg = code[at + 10..].trim_start();
+            if !(arg.starts_with('"') || arg.starts_with("r\"") || arg.starts_with("r#\"")) {
+                found.push(format!("{rel}: sql_query({}", &arg[..arg.len().min(40)]));
             }
-            let rel = path.strip_prefix(&root).unwrap().display().to_string();
-            if !rel.ends_with(".rs") || rel == "db/sql.rs" {
-                continue;
-            }
-            let text = std::fs::read_to_string(&path).unwrap();
-            let code = text.split("#[cfg(test)]").next().unwrap();
-            for (at, _) in code.match_indices("sql_query(") {
-                let arg = code[at + 10..].trim_start();
-                if !(arg.starts_with('"') || arg.starts_with("r\"") || arg.starts_with("r#\"")) {
-                    found.push(format!("{rel}: sql_query({}", &arg[..arg.len().min(40)]));
-                }
-            }
-            for (at, _) in code.match_indices("format!(") {
-                // The format string: the literal right after `format!(`.
-                let rest = code[at + 8..].trim_start();
-                let literal = rest.strip_prefix('"').and_then(|r| r.split('"').next()).unwrap_or("");
-                if keyword(literal) {
-                    found.push(format!("{rel}: format!(\"{}", &literal[..literal.len().min(40)]));
-                }
+        }
+        for (at, _) in code.match_indices("format!(") {
+            // The format string: the literal right after `format!(`.
+            let rest = code[at + 8..].trim_start();
+            let literal = rest.strip_prefix('"').and_then(|r| r.split('"').next()).unwrap_or("");
+            if keyword(literal) {
+                found.push(format!("{rel}: format!(\"{}", &literal[..literal.len().min(40)]));
             }
         }
     }
