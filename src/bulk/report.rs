@@ -1,6 +1,7 @@
 //! What a bulk run did (or, previewed, would do): the counts, the reasons for what it left
 //! alone, and a before → after sample of a few contacts.
 
+use crate::db::sql::sql;
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Text};
 use serde::{Deserialize, Serialize};
@@ -53,7 +54,7 @@ pub struct Report {
     pub sample: Vec<SampleRow>,
 }
 
-/// Owner/tag/group state of a few contacts (four queries).
+/// Owner/tag/group state of a few contacts (five queries, whatever their number).
 pub fn states(conn: &mut PgConnection, ids: &[i64]) -> QueryResult<BTreeMap<i64, (String, State)>> {
     #[derive(QueryableByName)]
     struct KV {
@@ -62,40 +63,45 @@ pub fn states(conn: &mut PgConnection, ids: &[i64]) -> QueryResult<BTreeMap<i64,
         #[diesel(sql_type = Text)]
         v: String,
     }
-    let load = |conn: &mut PgConnection, q: crate::db::sql::Sql| -> QueryResult<Vec<KV>> { q.query().load(conn) };
-    let mut out: BTreeMap<i64, (String, State)> = BTreeMap::new();
-    for r in load(conn, crate::db::sql::sql!("SELECT id, trim(first_name || ' ' || last_name || ' ' || coalesce('<' || email || '>', '')) AS v FROM contacts WHERE id = ANY(", ids, ")"))? {
-        out.insert(r.id, (r.v, State::default()));
-    }
-    for r in load(
-        conn,
-        crate::db::sql::sql!(
+    // Each query: (text up to the contact ids, text after them), and where its values go.
+    type Put = fn(&mut State, String);
+    const QUERIES: [(&str, &str, Put); 4] = [
+        (
             "SELECT c.id, u.email AS v FROM contacts c JOIN users u ON u.id = c.main_owner_id WHERE c.id = ANY(",
-            ids,
-            ")"
+            ")",
+            |s, v| s.main_owner = Some(v),
         ),
-    )? {
-        if let Some(e) = out.get_mut(&r.id) {
-            e.1.main_owner = Some(r.v)
-        }
-    }
-    for r in load(conn, crate::db::sql::sql!("SELECT o.contact_id AS id, u.email || CASE WHEN o.read_only THEN ' (read-only)' ELSE '' END AS v FROM contact_owners o JOIN users u ON u.id = o.user_id WHERE o.contact_id = ANY(", ids, ") ORDER BY 2"))? {
-        if let Some(e) = out.get_mut(&r.id) { e.1.co_owners.push(r.v) }
-    }
-    for r in load(
-        conn,
-        crate::db::sql::sql!(
-            "SELECT contact_id AS id, tag AS v FROM contact_tags WHERE contact_id = ANY(",
-            ids,
-            ") ORDER BY tag"
+        (
+            "SELECT o.contact_id AS id, u.email || CASE WHEN o.read_only THEN ' (read-only)' ELSE '' END AS v \
+             FROM contact_owners o JOIN users u ON u.id = o.user_id WHERE o.contact_id = ANY(",
+            ") ORDER BY 2",
+            |s, v| s.co_owners.push(v),
         ),
-    )? {
-        if let Some(e) = out.get_mut(&r.id) {
-            e.1.tags.push(r.v)
+        ("SELECT contact_id AS id, tag AS v FROM contact_tags WHERE contact_id = ANY(", ") ORDER BY tag", |s, v| {
+            s.tags.push(v)
+        }),
+        (
+            "SELECT a.contact_id AS id, g.name AS v FROM contact_access_groups a \
+             JOIN access_groups g ON g.id = a.group_id WHERE a.contact_id = ANY(",
+            ") ORDER BY g.name",
+            |s, v| s.groups.push(v),
+        ),
+    ];
+    let names: Vec<KV> = sql!(
+        "SELECT id, trim(first_name || ' ' || last_name || ' ' || coalesce('<' || email || '>', '')) AS v \
+         FROM contacts WHERE id = ANY(",
+        ids,
+        ")"
+    )
+    .query()
+    .load(conn)?;
+    let mut out: BTreeMap<i64, (String, State)> = names.into_iter().map(|r| (r.id, (r.v, State::default()))).collect();
+    for (head, tail, put) in QUERIES {
+        for r in sql!(head, ids, tail).query().load::<KV>(conn)? {
+            if let Some(e) = out.get_mut(&r.id) {
+                put(&mut e.1, r.v)
+            }
         }
-    }
-    for r in load(conn, crate::db::sql::sql!("SELECT a.contact_id AS id, g.name AS v FROM contact_access_groups a JOIN access_groups g ON g.id = a.group_id WHERE a.contact_id = ANY(", ids, ") ORDER BY g.name"))? {
-        if let Some(e) = out.get_mut(&r.id) { e.1.groups.push(r.v) }
     }
     Ok(out)
 }

@@ -68,10 +68,6 @@ impl Sql {
         q
     }
 
-    pub fn is_empty(&self) -> bool {
-        self.pieces.is_empty()
-    }
-
     /// The text PostgreSQL receives, placeholders numbered `$1`, `$2`… in order.
     pub fn text(&self) -> String {
         let mut text = String::new();
@@ -159,34 +155,20 @@ impl Part for Sql {
         q.pieces.extend(self.pieces);
     }
 }
-impl Part for Bind {
-    fn add_to(self, q: &mut Sql) {
-        q.bind(self);
-    }
+/// Values are bound.
+macro_rules! bound_parts {
+    ($($t:ty),*) => {$(
+        impl Part for $t {
+            fn add_to(self, q: &mut Sql) {
+                q.bind(self);
+            }
+        }
+    )*};
 }
-impl Part for i64 {
-    fn add_to(self, q: &mut Sql) {
-        q.bind(self);
-    }
-}
+bound_parts!(Bind, i64, i32, bool, &[i64]);
 impl Part for &i64 {
     fn add_to(self, q: &mut Sql) {
         q.bind(*self);
-    }
-}
-impl Part for i32 {
-    fn add_to(self, q: &mut Sql) {
-        q.bind(self);
-    }
-}
-impl Part for &[i64] {
-    fn add_to(self, q: &mut Sql) {
-        q.bind(self);
-    }
-}
-impl Part for bool {
-    fn add_to(self, q: &mut Sql) {
-        q.bind(self);
     }
 }
 impl Part for &bool {
