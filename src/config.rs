@@ -78,6 +78,11 @@ pub struct Config {
     #[arg(long, env = "OIDC_JIT_ROLE")]
     pub oidc_jit_role: Option<String>,
 
+    /// Milliseconds "Preview" in bulk Manage waits for its preview, which a background worker
+    /// computes, before it answers with a page that follows the preview until it is ready.
+    #[arg(long, env = "BULK_PREVIEW_WAIT_MS", default_value_t = 2000)]
+    pub bulk_preview_wait_ms: u64,
+
     /// Seed the demo organisation (once) before serving.
     #[arg(long, default_value_t = false)]
     pub demo: bool,

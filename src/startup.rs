@@ -130,6 +130,9 @@ impl Application {
         let data = web::Data::new(db.clone());
         let proxies = web::Data::new(crate::auth::viewer::TrustedProxies(config.trusted_proxies.clone()));
         let sso = web::Data::new(crate::auth::sso::Configured::from_config(config)?);
+        let preview_wait = web::Data::new(crate::web::contacts::manage::PreviewWait(std::time::Duration::from_millis(
+            config.bulk_preview_wait_ms,
+        )));
         let mut server = HttpServer::new(move || {
             let sessions = SessionMiddleware::builder(PgSessionStore::new(db.clone()), key.clone())
                 .cookie_name("custodian_session".into())
@@ -147,6 +150,7 @@ impl Application {
                 .app_data(data.clone())
                 .app_data(proxies.clone())
                 .app_data(sso.clone())
+                .app_data(preview_wait.clone())
                 // One body limit per kind of request, the same wherever the body is read.
                 .app_data(web::FormConfig::default().limit(crate::web::input::FORM_LIMIT))
                 .app_data(web::PayloadConfig::default().limit(crate::web::input::FORM_LIMIT))

@@ -1,5 +1,6 @@
 //! A user's executed runs, newest first, for "Your bulk runs": what each did or why it did
-//! nothing, and a link to its page (progress, report, undo).
+//! nothing, and a link to its page (progress, report, undo); and, apart, their recent
+//! previews, which a worker computes and which wait on their page to be executed.
 
 use super::report::Report;
 use super::spec::Spec;
@@ -28,7 +29,7 @@ type Row = (i64, String, serde_json::Value, Option<serde_json::Value>, Option<Da
 pub fn of_user(c: &mut PgConnection, user_id: i64, before: Option<i64>, n: i64) -> QueryResult<Vec<Listed>> {
     let rows: Vec<Row> = bulk_runs::table
         .filter(bulk_runs::user_id.eq(user_id))
-        .filter(bulk_runs::status.ne(status::PREVIEWED))
+        .filter(bulk_runs::queued_at.is_not_null())
         .filter(bulk_runs::id.lt(before.unwrap_or(i64::MAX)))
         .order(bulk_runs::id.desc())
         .limit(n)
@@ -60,6 +61,44 @@ pub fn of_user(c: &mut PgConnection, user_id: i64, before: Option<i64>, n: i64) 
                 queued_at,
                 finished_at,
             }
+        })
+        .collect())
+}
+
+/// A preview of the list: not executed (yet).
+pub struct Preview {
+    pub id: i64,
+    pub actions: Vec<String>,
+    pub status: &'static str,
+    pub created_at: DateTime<Utc>,
+}
+
+/// How far back the list shows previews not executed.
+pub const PREVIEWS_SINCE_HOURS: i64 = 24;
+
+/// At most `n` of `user_id`'s previews from the last [`PREVIEWS_SINCE_HOURS`] not executed,
+/// newest first (one index range scan).
+pub fn previews_of_user(c: &mut PgConnection, user_id: i64, n: i64) -> QueryResult<Vec<Preview>> {
+    let since = Utc::now() - chrono::Duration::hours(PREVIEWS_SINCE_HOURS);
+    let rows: Vec<(i64, String, serde_json::Value, DateTime<Utc>)> = bulk_runs::table
+        .filter(bulk_runs::user_id.eq(user_id))
+        .filter(bulk_runs::queued_at.is_null())
+        .filter(bulk_runs::created_at.gt(since))
+        .order(bulk_runs::id.desc())
+        .limit(n)
+        .select((bulk_runs::id, bulk_runs::status, bulk_runs::spec, bulk_runs::created_at))
+        .load(c)?;
+    Ok(rows
+        .into_iter()
+        .map(|(id, st, spec, created_at)| Preview {
+            id,
+            actions: serde_json::from_value::<Spec>(spec).map(|s| s.describe()).unwrap_or_default(),
+            status: match st.as_str() {
+                status::PREVIEWING => "Being prepared",
+                status::PREVIEWED => "Ready to execute",
+                _ => "Failed",
+            },
+            created_at,
         })
         .collect())
 }

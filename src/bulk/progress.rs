@@ -125,6 +125,10 @@ impl Watch for Writer {
 /// Where a run is, as its page shows it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Phase {
+    /// Its preview is being computed, or waiting for a worker to compute it.
+    Previewing,
+    /// Previewed: its page is the preview, with "Execute actions".
+    Previewed,
     /// Queued; no worker has started it yet.
     Waiting,
     /// Waiting for an earlier run on some of the same contacts.
@@ -145,7 +149,10 @@ pub struct View {
     pub actions: Vec<String>,
     /// Contacts the user could change at the preview.
     pub editable_then: i64,
+    /// What it did; for a preview, what it would do (with the sample).
     pub report: Report,
+    /// The token that executes a preview (its own user's only).
+    pub token: Option<String>,
     pub error: Option<String>,
     pub step: String,
     pub processed: i64,
@@ -159,7 +166,10 @@ pub struct View {
 
 impl View {
     pub fn is_going(&self) -> bool {
-        matches!(self.phase, Phase::Waiting | Phase::Behind(_) | Phase::Running | Phase::Interrupted)
+        matches!(
+            self.phase,
+            Phase::Previewing | Phase::Waiting | Phase::Behind(_) | Phase::Running | Phase::Interrupted
+        )
     }
 
     pub fn percent(&self) -> i64 {
@@ -179,6 +189,9 @@ impl View {
     /// One line saying where the run is, for the live region.
     pub fn line(&self) -> String {
         match &self.phase {
+            Phase::Previewing if self.step.is_empty() => "Preparing the preview: waiting to start.".into(),
+            Phase::Previewing => format!("Preparing the preview: {} ({} s).", self.step, self.elapsed()),
+            Phase::Previewed => "Preview ready.".into(),
             Phase::Waiting => "Waiting to start.".into(),
             Phase::Behind(on) => format!("Waiting for run #{on}, which changes some of the same contacts."),
             Phase::Running if self.total == 0 => format!("{} ({} s).", self.step, self.elapsed()),
@@ -203,7 +216,10 @@ impl View {
 
 type RunRow = (
     i64,
+    i64,
     String,
+    String,
+    Option<serde_json::Value>,
     serde_json::Value,
     i64,
     Option<serde_json::Value>,
@@ -213,16 +229,18 @@ type RunRow = (
 );
 type ProgressRow = (String, i64, i64, Option<i64>, i32, DateTime<Utc>, DateTime<Utc>);
 
-/// Run `run_id`, once executed, for user `user_id`: theirs, or anyone's if `any` (they may read
-/// the audit log, which links every run). `None` otherwise, or when only previewed.
+/// Run `run_id` for user `user_id`: theirs, or, once executed, anyone's if `any` (they may read
+/// the audit log, which links every executed run). `None` otherwise.
 pub fn load(c: &mut PgConnection, run_id: i64, user_id: i64, any: bool) -> QueryResult<Option<View>> {
     let run: Option<RunRow> = bulk_runs::table
         .filter(bulk_runs::id.eq(run_id))
         .filter(bulk_runs::user_id.eq(user_id).or(any.into_sql::<diesel::sql_types::Bool>()))
-        .filter(bulk_runs::status.ne(status::PREVIEWED))
         .select((
             bulk_runs::id,
+            bulk_runs::user_id,
             bulk_runs::status,
+            bulk_runs::token,
+            bulk_runs::preview,
             bulk_runs::spec,
             bulk_runs::editable_count,
             bulk_runs::report,
@@ -232,7 +250,15 @@ pub fn load(c: &mut PgConnection, run_id: i64, user_id: i64, any: bool) -> Query
         ))
         .first(c)
         .optional()?;
-    let Some((id, st, spec, editable_then, report, error, queued_at, finished_at)) = run else { return Ok(None) };
+    let Some((id, owner, st, token, preview, spec, editable_then, report, error, queued_at, finished_at)) = run else {
+        return Ok(None);
+    };
+    // A run not executed (a preview) is its user's alone: others reach runs through the audit
+    // log, once executed.
+    if owner != user_id && queued_at.is_none() {
+        return Ok(None);
+    }
+    let previewed = st == status::PREVIEWED;
     let progress: Option<ProgressRow> = bulk_run_progress::table
         .find(id)
         .select((
@@ -250,10 +276,14 @@ pub fn load(c: &mut PgConnection, run_id: i64, user_id: i64, any: bool) -> Query
         (status::DONE, _) => Phase::Done,
         (status::CHANGED, _) => Phase::Changed,
         (status::FAILED, _) => Phase::Failed,
+        (status::PREVIEWED, _) => Phase::Previewed,
+        (status::PREVIEWING, None) => Phase::Previewing,
         (_, None) => Phase::Waiting,
         (_, Some((_, _, _, waiting, pid, start, _))) => {
             if !alive(c, *pid, *start)? {
                 Phase::Interrupted
+            } else if st == status::PREVIEWING {
+                Phase::Previewing
             } else if let Some(on) = waiting {
                 Phase::Behind(*on)
             } else {
@@ -274,7 +304,10 @@ pub fn load(c: &mut PgConnection, run_id: i64, user_id: i64, any: bool) -> Query
         undoable,
         actions: spec.map(|s| s.describe()).unwrap_or_default(),
         editable_then,
-        report: report.and_then(|r| serde_json::from_value(r).ok()).unwrap_or_default(),
+        report: if previewed { preview } else { report }
+            .and_then(|r| serde_json::from_value(r).ok())
+            .unwrap_or_default(),
+        token: previewed.then_some(token),
         error,
         step,
         processed,

@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
 /// An owner/tags/groups snapshot of one contact, for the before → after sample.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct State {
     pub main_owner: Option<String>,
     pub co_owners: Vec<String>,
@@ -16,6 +16,7 @@ pub struct State {
     pub groups: Vec<String>,
 }
 
+#[derive(Serialize, Deserialize)]
 pub struct SampleRow {
     pub id: i64,
     pub name: String,
@@ -49,8 +50,8 @@ pub struct Report {
     /// Changed contacts the user no longer sees once the run is done (the run removed the
     /// owner or group that gave them access): said before the run and after it.
     pub lost_sight: i64,
-    /// Previews only.
-    #[serde(skip)]
+    /// Previews only (stored with the preview, for its page).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub sample: Vec<SampleRow>,
 }
 

@@ -89,9 +89,16 @@ pub fn load_editable(
 /// Runs (or counts) `spec` on `bulk_sel`, one set-based statement per change; fills
 /// `report.changes`, `report.skipped` (reasons found along the way) and `report.changed`.
 /// Either way the contacts changed end up in `bulk_changed` (see [`changed_ids`]).
-pub fn apply(conn: &mut PgConnection, spec: &Spec, mode: Mode, report: &mut Report) -> QueryResult<()> {
+/// `tick(step)` is told each step as it starts.
+pub fn apply(
+    conn: &mut PgConnection,
+    spec: &Spec,
+    mode: Mode,
+    report: &mut Report,
+    tick: &mut dyn FnMut(&str),
+) -> QueryResult<()> {
     start_changes(conn)?;
-    run_steps(conn, &steps(spec, mode), mode, report, &mut |_| ())?;
+    run_steps(conn, &steps(spec, mode), mode, report, tick)?;
     finish(conn, report)
 }
 

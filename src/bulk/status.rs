@@ -1,5 +1,7 @@
 //! The states of a bulk run (`bulk_runs.status`), in the order a run goes through them.
 
+/// Stored by "Preview", waiting for a worker to compute its preview or being computed by one.
+pub const PREVIEWING: &str = "previewing";
 /// Previewed; its token can execute it once.
 pub const PREVIEWED: &str = "previewed";
 /// Executed by its user, waiting for a worker or being run by one (the row's lock says which).

@@ -1,11 +1,12 @@
-//! The background side of bulk runs. "Execute" queues a run and hands it to [`spawn`]; every
-//! instance also sweeps the queue ([`run_sweeper`]), so a run is picked up by any instance,
-//! and one left by a stopped instance (its transaction rolled back with it: nothing applied) is
-//! taken over and run again from the start. PostgreSQL is the queue: a run is claimed by its
-//! row lock (SKIP LOCKED), held by the transaction that applies it.
+//! The background side of bulk runs. "Preview" stores a run to preview and hands it to
+//! [`spawn_preview`]; "Execute" queues it and hands it to [`spawn`]. Every instance also sweeps
+//! for both ([`run_sweeper`]), so a run is picked up by any instance, and one left by a stopped
+//! instance (its transaction rolled back with it: nothing applied) is taken over and done
+//! again from the start. PostgreSQL is the queue: a run is claimed by its row lock (SKIP
+//! LOCKED), held by the transaction that computes or applies it.
 
 use super::execute::{self, Outcome};
-use super::{progress, status};
+use super::{preview, progress, status};
 use crate::db::schema::bulk_runs;
 use crate::db::Db;
 use crate::error::AppError;
@@ -15,6 +16,22 @@ use std::time::Duration;
 /// How often every instance looks for queued runs nobody is executing.
 pub const SWEEP_EVERY: Duration = Duration::from_secs(10);
 pub const FAILED: &str = "The run failed and nothing of it was applied. Preview it again to retry.";
+pub const PREVIEW_FAILED: &str = "The preview failed. Nothing was done; start again.";
+
+/// Marks run `run_id` failed with `why` if it is still `was`, unless another worker has taken
+/// it up meanwhile (then it is that worker's to end).
+fn mark_failed(db: &Db, run_id: i64, was: &str, why: &str) -> Result<(), AppError> {
+    let mut c = db.get_blocking()?;
+    diesel::sql_query(
+        "UPDATE bulk_runs SET status = 'failed', error = $3, finished_at = now() WHERE id = \
+           (SELECT id FROM bulk_runs WHERE id = $1 AND status = $2 FOR NO KEY UPDATE SKIP LOCKED)",
+    )
+    .bind::<diesel::sql_types::BigInt, _>(run_id)
+    .bind::<diesel::sql_types::Text, _>(was)
+    .bind::<diesel::sql_types::Text, _>(why)
+    .execute(&mut c)?;
+    Ok(())
+}
 
 /// Executes queued run `run_id` to its end (blocking: call it off the async executor).
 /// `Ok(None)`: nothing to do here (another worker holds it, or it is no longer queued).
@@ -23,15 +40,25 @@ pub fn execute(db: &Db, run_id: i64) -> Result<Option<Outcome>, AppError> {
     let outcome = execute_claimed(db, run_id);
     if let Err(e) = &outcome {
         tracing::error!(run = run_id, error = ?e, "bulk run failed");
-        let mut c = db.get_blocking()?;
-        // Unless another worker has taken it up meanwhile (then it is that worker's to end).
-        diesel::sql_query(
-            "UPDATE bulk_runs SET status = 'failed', error = $2, finished_at = now() WHERE id = \
-               (SELECT id FROM bulk_runs WHERE id = $1 AND status = 'queued' FOR NO KEY UPDATE SKIP LOCKED)",
-        )
-        .bind::<diesel::sql_types::BigInt, _>(run_id)
-        .bind::<diesel::sql_types::Text, _>(FAILED)
-        .execute(&mut c)?;
+        mark_failed(db, run_id, status::QUEUED, FAILED)?;
+    }
+    outcome
+}
+
+/// Computes the preview of run `run_id` (blocking, like [`execute`]). `Ok(None)`: nothing to
+/// do here; `Ok(Some(Err(why)))`: refused, and so marked. A failure marks it failed.
+pub fn preview(db: &Db, run_id: i64) -> Result<Option<Result<(), String>>, AppError> {
+    let outcome = (|| -> Result<_, AppError> {
+        let mut conn = db.get_blocking()?;
+        conn.transaction(|c| {
+            let Some(claimed) = preview::claim(c, run_id)? else { return Ok(None) };
+            let mut watch = progress::Writer::start(db.get_blocking()?, run_id, progress::backend(c)?);
+            Ok(Some(preview::compute(c, claimed, &mut watch)?.map(|_| ())))
+        })
+    })();
+    if let Err(e) = &outcome {
+        tracing::error!(run = run_id, error = ?e, "bulk preview failed");
+        mark_failed(db, run_id, status::PREVIEWING, PREVIEW_FAILED)?;
     }
     outcome
 }
@@ -59,24 +86,44 @@ pub fn spawn(db: Db, run_id: i64) {
     });
 }
 
-/// Queued runs, oldest first. Some are being executed right now: [`execute`] skips those.
-pub fn queued(c: &mut PgConnection) -> QueryResult<Vec<i64>> {
-    bulk_runs::table
+/// Computes preview `run_id` on the blocking pool, in the background; the handle ends when it
+/// is stored (or failed, or was not this worker's to compute).
+pub fn spawn_preview(db: Db, run_id: i64) -> tokio::task::JoinHandle<()> {
+    tokio::task::spawn_blocking(move || {
+        if let Ok(Some(Err(why))) = preview(&db, run_id) {
+            tracing::info!(run = run_id, why, "bulk preview refused");
+        }
+    })
+}
+
+/// Queued runs, oldest first, and runs waiting for their preview. Some are being worked on
+/// right now: [`execute`] and [`preview`] skip those.
+pub fn waiting(c: &mut PgConnection) -> QueryResult<(Vec<i64>, Vec<i64>)> {
+    let queued = bulk_runs::table
         .filter(bulk_runs::status.eq(status::QUEUED))
         .order((bulk_runs::queued_at, bulk_runs::id))
         .select(bulk_runs::id)
-        .load(c)
+        .load(c)?;
+    let previewing = bulk_runs::table
+        .filter(bulk_runs::status.eq(status::PREVIEWING))
+        .order(bulk_runs::id)
+        .select(bulk_runs::id)
+        .load(c)?;
+    Ok((queued, previewing))
 }
 
-/// Looks for queued runs at start and then every [`SWEEP_EVERY`], for as long as the server
-/// runs, and starts each one nobody holds.
+/// Looks for waiting runs and previews at start and then every [`SWEEP_EVERY`], for as long
+/// as the server runs, and starts each one nobody holds.
 pub async fn run_sweeper(db: Db) {
     let mut tick = tokio::time::interval(SWEEP_EVERY);
     loop {
         tick.tick().await;
-        match db.block(queued).await {
-            Ok(Ok(ids)) => {
-                for id in ids {
+        match db.block(waiting).await {
+            Ok(Ok((queued, previewing))) => {
+                for id in previewing {
+                    spawn_preview(db.clone(), id);
+                }
+                for id in queued {
                     spawn(db.clone(), id);
                 }
             }

@@ -126,6 +126,7 @@ diesel::table! {
         report -> Nullable<Jsonb>,
         error -> Nullable<Text>,
         ip -> Nullable<Text>,
+        preview -> Nullable<Jsonb>,
     }
 }
 

@@ -124,6 +124,10 @@ pub async fn spawn_app_on(db: TestDb, via_url: Option<String>) -> TestApp {
 /// Starts the app on `db` with its configuration adjusted by `adjust`.
 pub async fn spawn_app_with(db: TestDb, via_url: Option<String>, adjust: impl FnOnce(&mut Config)) -> TestApp {
     let mut config = Config::for_database(via_url.as_deref().unwrap_or(&db.url), "127.0.0.1:0");
+    // A bulk preview is computed by a worker; on a busy test machine even a small one can
+    // take longer than the moment the server waits by default, so the tests answering with
+    // the preview itself wait long. (`manage_previews` sets it to 0 to test the other answer.)
+    config.bulk_preview_wait_ms = 60_000;
     adjust(&mut config);
     config.workers = Some(2);
     config.db_pool_size = 4;

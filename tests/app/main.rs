@@ -23,6 +23,7 @@ mod forms;
 mod imports;
 mod malformed;
 mod manage;
+mod manage_previews;
 mod manage_props;
 mod orgs;
 mod outage;

@@ -594,6 +594,7 @@ async fn your_bulk_runs_lists_your_own_runs_newest_first() {
                 bulk_runs::editable_count.eq(0),
                 bulk_runs::editable_hash.eq(0),
                 bulk_runs::status.eq("failed"),
+                bulk_runs::queued_at.eq(chrono::Utc::now()),
             ))
             .execute(c)
             .unwrap();

@@ -131,13 +131,17 @@ async fn every_screen_passes_axe_and_the_html_checker_at_phone_width() {
     ))
     .execute(&mut c)
     .unwrap();
-    // A bulk run that ended done (with a record to undo) and one the data changed under.
+    // A bulk run that ended done (with a record to undo), one the data changed under, and a
+    // preview waiting to be executed (its page is the preview, with its sample).
     let spec = r#"{"set_main_owner":null,"add_co_owner":null,"remove_owner":null,"tags":["vip"],"add_group":null,"remove_group":null}"#;
     let report = r#"{"matched":2,"editable":2,"skipped":[["already tagged vip",1]],"changes":[["Tags vip added",1]],"changed":1,"lost_sight":0}"#;
+    let preview = r#"{"matched":2,"editable":2,"skipped":[],"changes":[["Tags vip added",1]],"changed":1,"lost_sight":0,"sample":[{"id":1,"name":"A contact","before":{"main_owner":null,"co_owners":[],"tags":[],"groups":[]},"after":{"main_owner":null,"co_owners":[],"tags":["vip"],"groups":[]}}]}"#;
     diesel::sql_query(format!(
         "WITH r AS (INSERT INTO bulk_runs (token, user_id, spec, matched, editable_count, editable_hash, status, queued_at, finished_at, executed_at, report) \
            VALUES ('screens-done', {admin}, '{spec}', '{{1,2}}', 2, 0, 'done', now(), now(), now(), '{report}'), \
-                  ('screens-changed', {admin}, '{spec}', '{{1,2}}', 2, 0, 'changed', now(), now(), NULL, '{report}') RETURNING id, status) \
+                  ('screens-changed', {admin}, '{spec}', '{{1,2}}', 2, 0, 'changed', now(), now(), NULL, '{report}') RETURNING id, status), \
+              p AS (INSERT INTO bulk_runs (token, user_id, spec, matched, editable_count, editable_hash, status, preview) \
+           VALUES ('screens-previewed', {admin}, '{spec}', '{{1,2}}', 2, 0, 'previewed', '{preview}')) \
          INSERT INTO bulk_run_changes (run_id, seq, kind, tag, contact_ids, lo, hi) SELECT id, 1, 'tag_added', 'vip', '{{1}}', 1, 1 FROM r WHERE status = 'done'"
     ))
     .execute(&mut c)

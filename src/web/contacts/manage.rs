@@ -2,6 +2,10 @@
 //! exactly what will happen, then "Execute actions", which queues the run for a background
 //! worker (one transaction, set-based) and answers with the run's page: its progress, then its
 //! report, "Preview again" when the data changed under it, and "Undo this run…".
+//!
+//! A preview is computed by a worker too. "Preview" (and "Preview again", "Undo this run…")
+//! waits a moment for it ([`PreviewWait`]) and answers with the preview itself when it is
+//! ready by then; otherwise with the run's page, which follows the preview until it is.
 
 use crate::auth::session::FlashKind;
 use crate::auth::Viewer;
@@ -9,7 +13,7 @@ use crate::bulk::progress::{self, Phase, View};
 use crate::bulk::report::Report;
 use crate::bulk::run::Selection;
 use crate::bulk::spec::{self, ActionsForm};
-use crate::bulk::{self, worker, Queued};
+use crate::bulk::{self, preview as previews, worker, Queued};
 use crate::contacts::selection::Filters;
 use crate::db::schema::access_groups;
 use crate::db::Db;
@@ -23,6 +27,11 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
 use diesel::prelude::*;
 use serde::Deserialize;
+use std::time::Duration;
+
+/// How long "Preview" waits for its preview before answering with the page that follows it.
+#[derive(Clone, Copy)]
+pub struct PreviewWait(pub Duration);
 
 /// The selection in a query string or form body: the list's filters plus repeated `ids`.
 fn selection(raw: &[u8]) -> Selection {
@@ -45,18 +54,29 @@ pub struct ManagePage {
 #[template(path = "contacts/manage_preview.html")]
 pub struct PreviewPage {
     pub layout: Layout,
+    pub id: i64,
     pub actions: Vec<String>,
     pub report: Report,
     pub token: String,
 }
 
-fn preview_page(
-    viewer: &Viewer,
-    actions: Vec<String>,
-    report: Report,
-    token: String,
-) -> Result<HttpResponse, AppError> {
-    page(PreviewPage { layout: viewer.layout("/contacts"), actions, report, token })
+fn preview_page(viewer: &Viewer, run: View) -> Result<HttpResponse, AppError> {
+    let View { id, actions, report, token, .. } = run;
+    page(PreviewPage { layout: viewer.layout("/contacts"), id, actions, report, token: token.unwrap_or_default() })
+}
+
+/// Has the preview of run `id` computed in the background, waits for it up to `wait`, and
+/// answers with it when it is ready, or else with its page, which follows it.
+async fn answer_preview(viewer: &Viewer, db: &Db, wait: PreviewWait, id: i64) -> Result<HttpResponse, AppError> {
+    let computing = worker::spawn_preview(db.clone(), id);
+    // Not there in time: it goes on, and its page shows how far it is.
+    let _ = tokio::time::timeout(wait.0, computing).await;
+    let run = load_run(viewer, db, id).await?;
+    if run.phase == Phase::Previewed {
+        preview_page(viewer, run)
+    } else {
+        Ok(see_other(&format!("/contacts/manage/runs/{id}")))
+    }
 }
 
 #[derive(Template)]
@@ -69,6 +89,8 @@ pub struct RunPage {
 impl RunPage {
     pub fn heading(&self) -> &'static str {
         match self.run.phase {
+            Phase::Previewing => "Preparing the preview",
+            Phase::Previewed => "Preview ready",
             Phase::Waiting | Phase::Behind(_) => "Waiting",
             Phase::Running => "Running",
             Phase::Interrupted => "Interrupted",
@@ -79,6 +101,9 @@ impl RunPage {
     }
     pub fn done(&self) -> bool {
         self.run.phase == Phase::Done
+    }
+    pub fn previewing(&self) -> bool {
+        self.run.phase == Phase::Previewing
     }
     pub fn changed(&self) -> bool {
         self.run.phase == Phase::Changed
@@ -117,7 +142,12 @@ pub async fn form(viewer: Viewer, db: web::Data<Db>, req: HttpRequest) -> Result
 }
 
 #[tracing::instrument(skip_all)]
-pub async fn preview(viewer: Viewer, db: web::Data<Db>, body: web::Bytes) -> Result<HttpResponse, AppError> {
+pub async fn preview(
+    viewer: Viewer,
+    db: web::Data<Db>,
+    wait: web::Data<PreviewWait>,
+    body: web::Bytes,
+) -> Result<HttpResponse, AppError> {
     require(&viewer)?;
     let sel = selection(&body);
     let form: ActionsForm = serde_urlencoded::from_bytes(&body).map_err(|e| AppError::BadRequest(e.to_string()))?;
@@ -127,13 +157,11 @@ pub async fn preview(viewer: Viewer, db: web::Data<Db>, body: web::Bytes) -> Res
         .run(move |c| {
             let parsed = spec::parse(c, &f, perms)?;
             let Ok(spec) = parsed else { return Ok(Err(parsed.err().unwrap_or_default())) };
-            let subject = who.subject();
-            let (report, token) = bulk::preview(c, &subject, &s2, &spec)?;
-            Ok(Ok((spec.describe(), report, token)))
+            Ok(Ok(previews::begin(c, &who.subject(), &s2, &spec)?.0))
         })
         .await?;
     match outcome {
-        Ok((actions, report, token)) => preview_page(&viewer, actions, report, token),
+        Ok(id) => answer_preview(&viewer, &db, **wait, id).await,
         Err(errors) => render(
             ManagePage { layout: viewer.layout("/contacts"), sel, form, errors, groups: groups(&db).await? },
             StatusCode::UNPROCESSABLE_ENTITY,
@@ -181,9 +209,13 @@ async fn load_run(viewer: &Viewer, db: &Db, id: i64) -> Result<View, AppError> {
     db.run(move |c| progress::load(c, id, uid, any)?.ok_or(AppError::NotFound)).await
 }
 
-/// GET /contacts/manage/runs/{id}: a run's progress while it goes, its report when it ends.
+/// GET /contacts/manage/runs/{id}: a run's preview (while it is computed, then the preview
+/// itself), its progress while it goes, its report when it ends.
 pub async fn run_page(viewer: Viewer, db: web::Data<Db>, path: web::Path<i64>) -> Result<HttpResponse, AppError> {
     let run = load_run(&viewer, &db, path.into_inner()).await?;
+    if run.phase == Phase::Previewed {
+        return preview_page(&viewer, run);
+    }
     // A run the data changed under answers as the old synchronous execution did: a conflict.
     let status = if run.phase == Phase::Changed { StatusCode::CONFLICT } else { StatusCode::OK };
     render(RunPage { layout: viewer.layout("/contacts"), run }, status)
@@ -202,20 +234,45 @@ pub async fn run_progress(viewer: Viewer, db: web::Data<Db>, path: web::Path<i64
 }
 
 /// POST /contacts/manage/runs/{id}/again: a fresh preview of a run the data changed under.
-pub async fn run_again(viewer: Viewer, db: web::Data<Db>, path: web::Path<i64>) -> Result<HttpResponse, AppError> {
+pub async fn run_again(
+    viewer: Viewer,
+    db: web::Data<Db>,
+    wait: web::Data<PreviewWait>,
+    path: web::Path<i64>,
+) -> Result<HttpResponse, AppError> {
     require(&viewer)?;
     let (who, id) = (viewer.access(), path.into_inner());
-    let again = db.run(move |c| Ok(bulk::preview_again(c, &who.subject(), id)?)).await?;
-    let Some((spec, report, token)) = again else { return Err(AppError::NotFound) };
-    preview_page(&viewer, spec.describe(), report, token)
+    let again = db
+        .run(move |c| {
+            let s = who.subject();
+            let Some((spec, sel)) = previews::again(c, &s, id)? else { return Ok(None) };
+            Ok(Some(previews::begin(c, &s, &sel, &spec)?.0))
+        })
+        .await?;
+    let Some(new) = again else { return Err(AppError::NotFound) };
+    answer_preview(&viewer, &db, **wait, new).await
 }
 
 /// POST /contacts/manage/runs/{id}/undo: the undo of a run, previewed as a new run.
-pub async fn run_undo(viewer: Viewer, db: web::Data<Db>, path: web::Path<i64>) -> Result<HttpResponse, AppError> {
+pub async fn run_undo(
+    viewer: Viewer,
+    db: web::Data<Db>,
+    wait: web::Data<PreviewWait>,
+    path: web::Path<i64>,
+) -> Result<HttpResponse, AppError> {
     require(&viewer)?;
     let (who, id) = (viewer.access(), path.into_inner());
-    match db.run(move |c| Ok(bulk::preview_undo(c, &who.subject(), id)?)).await? {
-        Ok((spec, report, token)) => preview_page(&viewer, spec.describe(), report, token),
+    let undo = db
+        .run(move |c| {
+            let s = who.subject();
+            Ok(match previews::undo_of(c, &s, id)? {
+                Ok((spec, sel)) => Ok(previews::begin(c, &s, &sel, &spec)?.0),
+                Err(why) => Err(why),
+            })
+        })
+        .await?;
+    match undo {
+        Ok(new) => answer_preview(&viewer, &db, **wait, new).await,
         Err(why) => {
             viewer.flash(FlashKind::Error, why);
             Ok(see_other(&format!("/contacts/manage/runs/{id}")))

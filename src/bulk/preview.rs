@@ -1,0 +1,240 @@
+//! Previewing a bulk run: what it would change, counted, and shown on a sample, changing
+//! nothing.
+//!
+//! A preview is a run of its own. "Preview" stores it as `previewing` with its actions and the
+//! matched contacts ([`start`]); a worker claims it like an execution and computes it
+//! ([`claim`], [`compute`]), then stores it as `previewed` with its report and sample, which
+//! its page shows with "Execute actions". A whole-base undo preview runs every statement once
+//! in a savepoint it rolls back (minutes on a million contacts), so the request only waits a
+//! moment for it ([`crate::web::contacts::manage`]) and otherwise answers with its progress.
+
+use super::execute::Watch;
+use super::report::{self, Report, SampleRow};
+use super::run::{self, Mode, Selection};
+use super::spec::Spec;
+use super::{execute, status, undo};
+use crate::access::{facts, Subject};
+use crate::db::schema::{bulk_run_progress, bulk_runs};
+use diesel::prelude::*;
+
+/// How a savepoint that must not commit ends: rolled back on purpose, or by a database error.
+enum DryRun {
+    RolledBack,
+    Db(diesel::result::Error),
+}
+
+impl From<diesel::result::Error> for DryRun {
+    fn from(e: diesel::result::Error) -> Self {
+        DryRun::Db(e)
+    }
+}
+
+const SAMPLE: i64 = 10;
+
+/// Previews `spec` on the editable part of `matched`, changing nothing: counts what it would
+/// change and shows it on a sample by running it there inside a savepoint that is rolled back.
+/// Returns the report and the editable set (count, hash).
+fn dry_run(
+    conn: &mut PgConnection,
+    s: &Subject,
+    matched: &[i64],
+    spec: &Spec,
+    watch: &mut dyn Watch,
+) -> QueryResult<(Report, (i64, i64))> {
+    let mut report = Report { matched: matched.len() as i64, ..Report::default() };
+    let set = run::load_editable(conn, s, &spec.operations(), matched)?;
+    report.editable = set.0;
+    let mut tick = |label: &str| watch.step(0, &format!("Working out: {label}"));
+    // Only removing an owner or a group can take a contact out of the user's sight: then the
+    // preview runs the statements for real in a savepoint it rolls back, and looks.
+    let may_lose_sight = spec.remove_owner.is_some() || spec.remove_group.is_some();
+    if run::counts_exactly(spec) && !may_lose_sight {
+        run::apply(conn, spec, Mode::Count, &mut report, &mut tick)?;
+    } else {
+        rolled_back(conn, |c| {
+            run::apply(c, spec, Mode::Execute, &mut report, &mut tick)?;
+            report.lost_sight = run::lost_sight(c, s)?;
+            Ok(())
+        })?;
+    }
+    watch.step(0, "Preparing the before → after sample");
+    let sample = run::sample_ids(conn, SAMPLE)?;
+    let before = report::states(conn, &sample)?;
+    let after = rolled_back(conn, |c| {
+        run::narrow_to(c, &sample)?;
+        run::apply(c, spec, Mode::Execute, &mut Report::default(), &mut |_| ())?;
+        report::states(c, &sample)
+    })?;
+    report.sample = before
+        .into_iter()
+        .map(|(id, (name, b))| SampleRow {
+            id,
+            name,
+            after: after.get(&id).map(|a| a.1.clone()).unwrap_or_default(),
+            before: b,
+        })
+        .collect();
+    super::add_no_right(&mut report);
+    Ok((report, set))
+}
+
+/// Runs `f` inside a savepoint that is always rolled back; returns what `f` returned.
+fn rolled_back<R>(conn: &mut PgConnection, f: impl FnOnce(&mut PgConnection) -> QueryResult<R>) -> QueryResult<R> {
+    let mut out = None;
+    let outcome = conn.transaction::<(), DryRun, _>(|c| {
+        out = Some(f(c)?);
+        Err(DryRun::RolledBack)
+    });
+    match outcome {
+        Err(DryRun::RolledBack) => Ok(out.expect("set before the rollback")),
+        Err(DryRun::Db(e)) => Err(e),
+        Ok(()) => unreachable!("the dry run always rolls back"),
+    }
+}
+
+/// Stores a preview of `spec` on `matched` for a worker to compute; returns the run's id and
+/// the one-time token that will execute it.
+pub fn start(conn: &mut PgConnection, user_id: i64, spec: &Spec, matched: &[i64]) -> QueryResult<(i64, String)> {
+    use rand::distributions::{Alphanumeric, DistString};
+    let token = Alphanumeric.sample_string(&mut rand::thread_rng(), 32);
+    let id = diesel::insert_into(bulk_runs::table)
+        .values((
+            bulk_runs::token.eq(&token),
+            bulk_runs::user_id.eq(user_id),
+            bulk_runs::spec.eq(serde_json::to_value(spec).unwrap_or_default()),
+            bulk_runs::matched.eq(matched),
+            bulk_runs::editable_count.eq(0i64),
+            bulk_runs::editable_hash.eq(0i64),
+            bulk_runs::status.eq(status::PREVIEWING),
+        ))
+        .returning(bulk_runs::id)
+        .get_result(conn)?;
+    Ok((id, token))
+}
+
+/// A preview waiting to be computed, claimed for the caller's transaction.
+#[derive(Queryable)]
+pub struct Claimed {
+    pub id: i64,
+    user_id: i64,
+    spec: serde_json::Value,
+    matched: Vec<i64>,
+}
+
+/// Claims preview `run_id` for this transaction (SKIP LOCKED: never waits); `None` when it is
+/// not waiting to be computed or another transaction holds it.
+pub fn claim(c: &mut PgConnection, run_id: i64) -> QueryResult<Option<Claimed>> {
+    bulk_runs::table
+        .filter(bulk_runs::id.eq(run_id))
+        .filter(bulk_runs::status.eq(status::PREVIEWING))
+        .select((bulk_runs::id, bulk_runs::user_id, bulk_runs::spec, bulk_runs::matched))
+        .for_no_key_update()
+        .skip_locked()
+        .first(c)
+        .optional()
+}
+
+/// Computes a claimed preview with the user's authority as it is now, and stores it:
+/// `previewed`, with its report and the editable set, or `failed` with the reason.
+pub fn compute(c: &mut PgConnection, p: Claimed, watch: &mut dyn Watch) -> QueryResult<Result<Report, String>> {
+    let refused = match facts::subject(c, p.user_id)?.filter(|s| s.active) {
+        None => Err("Your account is no longer active. Nothing was done.".to_string()),
+        Some(s) => match serde_json::from_value::<Spec>(p.spec) {
+            Err(_) => Err(execute::UNREADABLE.to_string()),
+            Ok(spec) => spec.permitted(s.perms).map_err(str::to_string).map(|()| (s, spec)),
+        },
+    };
+    let (s, spec) = match refused {
+        Ok(ok) => ok,
+        Err(why) => {
+            diesel::update(bulk_runs::table.find(p.id))
+                .set((bulk_runs::status.eq(status::FAILED), bulk_runs::error.eq(&why)))
+                .execute(c)?;
+            return Ok(Err(why));
+        }
+    };
+    let (report, (n, hash)) = dry_run(c, &s, &p.matched, &spec, watch)?;
+    diesel::update(bulk_runs::table.find(p.id))
+        .set((
+            bulk_runs::status.eq(status::PREVIEWED),
+            bulk_runs::editable_count.eq(n),
+            bulk_runs::editable_hash.eq(hash),
+            bulk_runs::preview.eq(serde_json::to_value(&report).ok()),
+        ))
+        .execute(c)?;
+    // The preview's progress is over; the execution writes its own.
+    diesel::delete(bulk_run_progress::table.find(p.id)).execute(c)?;
+    Ok(Ok(report))
+}
+
+/// Stores a preview of `spec` on the contacts of `sel` that `s` sees now, for a worker to
+/// compute ([`start`]); returns the run's id and token.
+pub fn begin(conn: &mut PgConnection, s: &Subject, sel: &Selection, spec: &Spec) -> QueryResult<(i64, String)> {
+    conn.transaction(|c| {
+        let matched = run::matched_ids(c, s, sel)?;
+        start(c, s.user_id, spec, &matched)
+    })
+}
+
+/// Previews a run at once on `conn`, in one transaction: begin, claim, compute. For callers
+/// with one connection and no worker (property tests, the benchmark). Returns the report and
+/// the token that executes it, or why it was refused (nothing stored then).
+pub fn now(
+    conn: &mut PgConnection,
+    s: &Subject,
+    sel: &Selection,
+    spec: &Spec,
+) -> QueryResult<Result<(Report, String), String>> {
+    let mut refused = None;
+    let done = conn.transaction(|c| {
+        let (id, token) = begin(c, s, sel, spec)?;
+        let claimed = claim(c, id)?.ok_or(diesel::result::Error::NotFound)?;
+        match compute(c, claimed, &mut ())? {
+            Ok(report) => Ok((report, token)),
+            Err(why) => {
+                refused = Some(why);
+                Err(diesel::result::Error::RollbackTransaction)
+            }
+        }
+    });
+    match (done, refused) {
+        (_, Some(why)) => Ok(Err(why)),
+        (done, None) => done.map(Ok),
+    }
+}
+
+/// The actions and the matched contacts of a run that found the data changed, to preview it
+/// again. `None` unless `run_id` is the user's and ended `changed`.
+pub fn again(conn: &mut PgConnection, s: &Subject, run_id: i64) -> QueryResult<Option<(Spec, Selection)>> {
+    let row: Option<(serde_json::Value, Vec<i64>)> = bulk_runs::table
+        .filter(bulk_runs::id.eq(run_id))
+        .filter(bulk_runs::user_id.eq(s.user_id))
+        .filter(bulk_runs::status.eq(status::CHANGED))
+        .select((bulk_runs::spec, bulk_runs::matched))
+        .first(conn)
+        .optional()?;
+    Ok(row.and_then(|(sp, ids)| {
+        Some((serde_json::from_value::<Spec>(sp).ok()?, Selection { ids, ..Selection::default() }))
+    }))
+}
+
+/// The undo of run `run_id` and the contacts it changed, to preview as a new run of `s`'s (the
+/// run must be theirs, or `s` may read the audit log). `Err` says why there is nothing to
+/// preview.
+pub fn undo_of(
+    conn: &mut PgConnection,
+    s: &Subject,
+    run_id: i64,
+) -> QueryResult<Result<(Spec, Selection), &'static str>> {
+    let owner: Option<i64> = bulk_runs::table.find(run_id).select(bulk_runs::user_id).first(conn).optional()?;
+    if owner.is_none_or(|o| o != s.user_id && !s.perms.contains(crate::permissions::Perm::AdministrationAuditView)) {
+        return Ok(Err("There is no such run."));
+    }
+    let Some((spec, ids)) = undo::of_run(conn, run_id)? else {
+        return Ok(Err("This run cannot be undone: it changed nothing, did not end done, or is itself an undo."));
+    };
+    if let Err(why) = spec.permitted(s.perms) {
+        return Ok(Err(why));
+    }
+    Ok(Ok((spec, Selection { ids, ..Selection::default() })))
+}
