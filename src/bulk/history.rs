@@ -5,13 +5,16 @@
 use super::report::Report;
 use super::spec::Spec;
 use super::status;
-use crate::db::schema::bulk_runs;
+use crate::db::schema::{bulk_runs, users};
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 
 /// One run of the list.
 pub struct Listed {
     pub id: i64,
+    /// Whose run it is: their id and email.
+    pub by_id: i64,
+    pub by: String,
     pub actions: Vec<String>,
     /// The run this one undid.
     pub undoes: Option<i64>,
@@ -22,19 +25,36 @@ pub struct Listed {
     pub finished_at: Option<DateTime<Utc>>,
 }
 
-type Row = (i64, String, serde_json::Value, Option<serde_json::Value>, Option<DateTime<Utc>>, Option<DateTime<Utc>>);
+type Row = (
+    i64,
+    i64,
+    String,
+    String,
+    serde_json::Value,
+    Option<serde_json::Value>,
+    Option<DateTime<Utc>>,
+    Option<DateTime<Utc>>,
+);
 
-/// At most `n` of `user_id`'s executed runs older than run `before` (all when `None`), newest
-/// first (one index range scan).
-pub fn of_user(c: &mut PgConnection, user_id: i64, before: Option<i64>, n: i64) -> QueryResult<Vec<Listed>> {
-    let rows: Vec<Row> = bulk_runs::table
-        .filter(bulk_runs::user_id.eq(user_id))
+/// At most `n` executed runs older than run `before` (all when `None`), newest first: those of
+/// `user_id`, or everyone's when `None` (one index range scan either way). Who may see
+/// everyone's is the caller's to check (they may read the audit log).
+pub fn executed(c: &mut PgConnection, user_id: Option<i64>, before: Option<i64>, n: i64) -> QueryResult<Vec<Listed>> {
+    let mut q = bulk_runs::table
+        .inner_join(users::table)
         .filter(bulk_runs::queued_at.is_not_null())
         .filter(bulk_runs::id.lt(before.unwrap_or(i64::MAX)))
+        .into_boxed();
+    if let Some(u) = user_id {
+        q = q.filter(bulk_runs::user_id.eq(u));
+    }
+    let rows: Vec<Row> = q
         .order(bulk_runs::id.desc())
         .limit(n)
         .select((
             bulk_runs::id,
+            bulk_runs::user_id,
+            users::email,
             bulk_runs::status,
             bulk_runs::spec,
             bulk_runs::report,
@@ -44,11 +64,13 @@ pub fn of_user(c: &mut PgConnection, user_id: i64, before: Option<i64>, n: i64) 
         .load(c)?;
     Ok(rows
         .into_iter()
-        .map(|(id, st, spec, report, queued_at, finished_at)| {
+        .map(|(id, by_id, by, st, spec, report, queued_at, finished_at)| {
             let spec = serde_json::from_value::<Spec>(spec).ok();
             let report = report.and_then(|r| serde_json::from_value::<Report>(r).ok());
             Listed {
                 id,
+                by_id,
+                by,
                 undoes: spec.as_ref().and_then(|s| s.undo.as_ref().map(|u| u.run_id)),
                 actions: spec.map(|s| s.describe()).unwrap_or_default(),
                 status: match st.as_str() {

@@ -642,3 +642,30 @@ async fn owners_of_changed_contacts_are_told_once_with_their_count() {
     );
     assert!(told(c, ada_id).is_empty(), "not the one who ran it");
 }
+
+/// Whoever may read the audit log (and so open anyone's run) lists everyone's runs, with whose
+/// each is, or one user's; nobody else may.
+#[tokio::test]
+async fn an_auditor_lists_everyones_bulk_runs_or_one_users() {
+    let app = spawn_app().await;
+    let (sam_id, sam) = app.signed_in("sam@example.com", Role::Salesperson).await;
+    let (_, ada) = app.signed_in("ada@example.com", Role::Administrator).await;
+    let c = &mut app.conn();
+    contact(c, "Own", Some(sam_id));
+    let html = preview(&sam, "", &[("tags", "audited")]).await.text().await.unwrap();
+    let run = location(&sam.submit("/", "/contacts/manage/execute", &[("token", &token_of(&html))]).await);
+    bulk_run_page_when_ended(&sam, &run).await;
+    let own = ada.page("/contacts/manage/runs").await;
+    assert!(!own.contains(&format!("href=\"{run}\"")) && own.contains("everyone's</a>"), "{own}");
+    let all = ada.page("/contacts/manage/runs?who=all").await;
+    assert!(all.contains("<h1>Everyone&#39;s bulk runs</h1>") && all.contains(&format!("href=\"{run}\"")), "{all}");
+    let by = format!("href=\"/contacts/manage/runs?who={sam_id}\">sam@example.com</a>");
+    assert!(all.contains(&by), "whose run it is, linking to their runs: {all}");
+    let theirs = ada.page(&format!("/contacts/manage/runs?who={sam_id}")).await;
+    assert!(theirs.contains("<h1>Bulk runs of sam@example.com</h1>") && theirs.contains(&format!("href=\"{run}\"")));
+    assert!(ada.get(&run).await.status() == 200, "and opens it");
+    // A salesperson lists their own runs only.
+    assert_eq!(sam.get("/contacts/manage/runs?who=all").await.status(), 403);
+    assert_eq!(sam.get(&format!("/contacts/manage/runs?who={sam_id}")).await.status(), 403);
+    assert!(!sam.page("/contacts/manage/runs").await.contains("everyone's"));
+}

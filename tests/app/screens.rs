@@ -55,6 +55,7 @@ fn screens(c: &mut PgConnection, email: &str) -> Vec<String> {
         "/contacts/new",
         "/contacts/manage",
         "/contacts/manage/runs",
+        "/contacts/manage/runs?who=all",
         "/contacts/import",
         "/users",
         "/users/new",
