@@ -148,7 +148,11 @@ pub fn compute(c: &mut PgConnection, p: Claimed, watch: &mut dyn Watch) -> Query
         Ok(ok) => ok,
         Err(why) => {
             diesel::update(bulk_runs::table.find(p.id))
-                .set((bulk_runs::status.eq(status::FAILED), bulk_runs::error.eq(&why)))
+                .set((
+                    bulk_runs::status.eq(status::FAILED),
+                    bulk_runs::error.eq(&why),
+                    bulk_runs::finished_at.eq(chrono::Utc::now()),
+                ))
                 .execute(c)?;
             return Ok(Err(why));
         }
