@@ -110,20 +110,33 @@ fn end(c: &mut PgConnection, run_id: i64, st: &str, report: Option<&Report>, err
     Ok(())
 }
 
+/// The user's authority as it is now, not as it was when they asked, and the actions they
+/// asked for; or why nothing may be done (for a preview as for an execution).
+pub(super) fn authority(
+    c: &mut PgConnection,
+    user_id: i64,
+    spec: serde_json::Value,
+) -> QueryResult<Result<(Subject, Spec), &'static str>> {
+    let Some(s) = facts::subject(c, user_id)?.filter(|s| s.active) else {
+        return Ok(Err("Your account is no longer active. Nothing was done."));
+    };
+    let Ok(spec) = serde_json::from_value::<Spec>(spec) else { return Ok(Err(UNREADABLE)) };
+    if let Err(why) = spec.permitted(s.perms) {
+        return Ok(Err(why));
+    }
+    Ok(Ok((s, spec)))
+}
+
 /// Runs a claimed run to its end in the caller's transaction; `chunk` contacts at a time.
 pub fn run(c: &mut PgConnection, run: Claimed, chunk: usize, watch: &mut dyn Watch) -> QueryResult<Outcome> {
     let refuse = |c: &mut PgConnection, why: &str| {
         end(c, run.id, status::FAILED, None, Some(why))?;
         Ok(Outcome::Refused(why.to_string()))
     };
-    // The user's authority as it is now, not as it was at the preview.
-    let Some(s) = facts::subject(c, run.user_id)?.filter(|s| s.active) else {
-        return refuse(c, "Your account is no longer active. Nothing was done.");
+    let (s, spec) = match authority(c, run.user_id, run.spec.clone())? {
+        Ok(ok) => ok,
+        Err(why) => return refuse(c, why),
     };
-    let Ok(spec) = serde_json::from_value::<Spec>(run.spec.clone()) else { return refuse(c, UNREADABLE) };
-    if let Err(why) = spec.permitted(s.perms) {
-        return refuse(c, why);
-    }
     wait_for_earlier(c, run.id, &run.matched, watch)?;
     // The matched contacts, locked in id order (the one order every run takes them in, so two
     // runs cannot deadlock), then what the user may change now, compared with the preview.

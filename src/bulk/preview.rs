@@ -13,7 +13,7 @@ use super::report::{self, Report, SampleRow};
 use super::run::{self, Mode, Selection};
 use super::spec::Spec;
 use super::{execute, status, undo};
-use crate::access::{facts, Subject};
+use crate::access::Subject;
 use crate::db::schema::{bulk_run_progress, bulk_runs};
 use diesel::prelude::*;
 
@@ -137,24 +137,17 @@ pub fn claim(c: &mut PgConnection, run_id: i64) -> QueryResult<Option<Claimed>> 
 /// Computes a claimed preview with the user's authority as it is now, and stores it:
 /// `previewed`, with its report and the editable set, or `failed` with the reason.
 pub fn compute(c: &mut PgConnection, p: Claimed, watch: &mut dyn Watch) -> QueryResult<Result<Report, String>> {
-    let refused = match facts::subject(c, p.user_id)?.filter(|s| s.active) {
-        None => Err("Your account is no longer active. Nothing was done.".to_string()),
-        Some(s) => match serde_json::from_value::<Spec>(p.spec) {
-            Err(_) => Err(execute::UNREADABLE.to_string()),
-            Ok(spec) => spec.permitted(s.perms).map_err(str::to_string).map(|()| (s, spec)),
-        },
-    };
-    let (s, spec) = match refused {
+    let (s, spec) = match execute::authority(c, p.user_id, p.spec)? {
         Ok(ok) => ok,
         Err(why) => {
             diesel::update(bulk_runs::table.find(p.id))
                 .set((
                     bulk_runs::status.eq(status::FAILED),
-                    bulk_runs::error.eq(&why),
+                    bulk_runs::error.eq(why),
                     bulk_runs::finished_at.eq(chrono::Utc::now()),
                 ))
                 .execute(c)?;
-            return Ok(Err(why));
+            return Ok(Err(why.to_string()));
         }
     };
     let (report, (n, hash)) = dry_run(c, &s, &p.matched, &spec, watch)?;

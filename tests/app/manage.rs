@@ -7,11 +7,11 @@ use custodian::db::schema::{audit_log, contact_tags, contacts};
 use custodian::permissions::Role;
 use diesel::prelude::*;
 
-fn token_of(html: &str) -> String {
+pub(crate) fn token_of(html: &str) -> String {
     html.split("name=\"token\" value=\"").nth(1).unwrap().split('"').next().unwrap().to_string()
 }
 
-fn number(html: &str, id: &str) -> i64 {
+pub(crate) fn number(html: &str, id: &str) -> i64 {
     html.split(&format!("id=\"{id}\">")).nth(1).unwrap().split('<').next().unwrap().trim().parse().unwrap()
 }
 
@@ -26,7 +26,7 @@ async fn execute(b: &Browser, preview_html: &str) -> reqwest::Response {
     bulk_run_ended(b, r).await
 }
 
-fn tags(c: &mut PgConnection, id: i64) -> Vec<String> {
+pub(crate) fn tags(c: &mut PgConnection, id: i64) -> Vec<String> {
     contact_tags::table
         .filter(contact_tags::contact_id.eq(id))
         .select(contact_tags::tag)

@@ -4,28 +4,12 @@
 
 use crate::fixtures::*;
 use crate::helpers::*;
+use crate::manage::{number, tags, token_of};
 use custodian::bulk::{preview, spec::Spec, worker};
-use custodian::db::schema::{bulk_runs, contact_tags, users};
+use custodian::db::schema::{bulk_runs, users};
 use custodian::permissions::Role;
 use diesel::connection::SimpleConnection;
 use diesel::prelude::*;
-
-fn token_of(html: &str) -> String {
-    html.split("name=\"token\" value=\"").nth(1).unwrap().split('"').next().unwrap().to_string()
-}
-
-fn number(html: &str, id: &str) -> i64 {
-    html.split(&format!("id=\"{id}\">")).nth(1).unwrap().split('<').next().unwrap().trim().parse().unwrap()
-}
-
-fn tags(c: &mut PgConnection, id: i64) -> Vec<String> {
-    contact_tags::table
-        .filter(contact_tags::contact_id.eq(id))
-        .select(contact_tags::tag)
-        .order(contact_tags::tag)
-        .load(c)
-        .unwrap()
-}
 
 async fn no_wait() -> TestApp {
     spawn_app_with(TestDb::new(), None, |c| c.bulk_preview_wait_ms = 0).await
