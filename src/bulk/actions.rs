@@ -58,8 +58,8 @@ impl Part {
     }
 
     /// Writes (or, counting, reads) the rows; marks their contacts in `bulk_changed`; returns
-    /// how many rows.
-    pub(super) fn run(&self, conn: &mut PgConnection, mode: Mode) -> QueryResult<i64> {
+    /// how many rows, and how many distinct contacts when `contacts` asks (else 0).
+    pub(super) fn run(&self, conn: &mut PgConnection, mode: Mode, contacts: bool) -> QueryResult<(i64, i64)> {
         let rows = match mode {
             Mode::Count => &self.source,
             Mode::Execute => &self.write,
@@ -77,8 +77,20 @@ impl Part {
                 ") x)"
             );
         }
-        q.push(" SELECT count(*) AS n FROM ch");
-        Ok(q.query().get_result::<Count>(conn)?.n)
+        #[derive(QueryableByName)]
+        struct Counts {
+            #[diesel(sql_type = diesel::sql_types::BigInt)]
+            n: i64,
+            #[diesel(sql_type = diesel::sql_types::BigInt)]
+            contacts: i64,
+        }
+        q.push(if contacts {
+            " SELECT count(*) AS n, count(DISTINCT id) AS contacts FROM ch"
+        } else {
+            " SELECT count(*) AS n, 0::bigint AS contacts FROM ch"
+        });
+        let c = q.query().get_result::<Counts>(conn)?;
+        Ok((c.n, c.contacts))
     }
 }
 
@@ -95,6 +107,10 @@ enum How {
     /// and its counted reasons (where they partition the rows, this reads them once instead of
     /// twice). The query must not read what the step writes.
     Rest(Sql),
+    /// The same in contacts, for a step that writes several rows per contact (tags): what it
+    /// leaves of the contacts counted is those less the distinct contacts it changed (its
+    /// parts' counts added up: they must write disjoint contacts).
+    RestOfContacts(Sql),
 }
 
 impl Tally {
@@ -106,20 +122,37 @@ impl Tally {
         Tally { why, how: How::Rest(of) }
     }
 
+    pub(super) fn rest_of_contacts(why: String, of: Sql) -> Tally {
+        Tally { why, how: How::RestOfContacts(of) }
+    }
+
+    /// Whether the step must count the distinct contacts it changes for this tally.
+    pub(super) fn by_contacts(&self) -> bool {
+        matches!(self.how, How::RestOfContacts(_))
+    }
+
     /// The counted tally, before the step writes (`None` for the rest).
     pub(super) fn count(&self, conn: &mut PgConnection) -> QueryResult<Option<i64>> {
         match &self.how {
             How::Counted(q) => Ok(Some(q.query().get_result::<Count>(conn)?.n)),
-            How::Rest(_) => Ok(None),
+            How::Rest(_) | How::RestOfContacts(_) => Ok(None),
         }
     }
 
-    /// The rest, once the step has changed `changed` rows and counted `counted` others.
-    pub(super) fn rest_after(&self, conn: &mut PgConnection, changed: i64, counted: i64) -> QueryResult<Option<i64>> {
-        match &self.how {
-            How::Counted(_) => Ok(None),
-            How::Rest(q) => Ok(Some(q.query().get_result::<Count>(conn)?.n - changed - counted)),
-        }
+    /// The rest, once the step has changed `rows` rows of `contacts` contacts and counted
+    /// `counted` others.
+    pub(super) fn rest_after(
+        &self,
+        conn: &mut PgConnection,
+        (rows, contacts): (i64, i64),
+        counted: i64,
+    ) -> QueryResult<Option<i64>> {
+        let (q, changed) = match &self.how {
+            How::Counted(_) => return Ok(None),
+            How::Rest(q) => (q, rows),
+            How::RestOfContacts(q) => (q, contacts),
+        };
+        Ok(Some(q.query().get_result::<Count>(conn)?.n - changed - counted))
     }
 }
 
@@ -332,14 +365,10 @@ pub(super) fn steps(spec: &Spec, mode: Mode) -> Vec<Step> {
         .logged(seq, Kind::TagAdded);
         out.push(Step {
             label: format!("Tags {} added", spec.tags.join(", ")),
-            skipped: vec![Tally::new(
+            // Every editable contact gets at least one of the tags, or already has them all.
+            skipped: vec![Tally::rest_of_contacts(
                 format!("already tagged {}", spec.tags.join(", ")),
-                sql!(
-                    "SELECT count(*) AS n FROM bulk_sel s WHERE NOT EXISTS (SELECT 1 FROM unnest(",
-                    tags(),
-                    "::text[]) AS t(tag) \
-                     WHERE NOT EXISTS (SELECT 1 FROM contact_tags x WHERE x.contact_id = s.id AND x.tag = t.tag))"
-                ),
+                Sql::new("SELECT count(*) AS n FROM bulk_sel"),
             )],
             parts: vec![part],
             touches: vec![],

@@ -138,12 +138,8 @@ pub fn run(c: &mut PgConnection, run: Claimed, chunk: usize, watch: &mut dyn Wat
         Err(why) => return refuse(c, why),
     };
     wait_for_earlier(c, run.id, &run.matched, watch)?;
-    // The matched contacts, locked in id order (the one order every run takes them in, so two
-    // runs cannot deadlock), then what the user may change now, compared with the preview.
-    diesel::sql_query("SELECT id FROM contacts WHERE id = ANY($1) ORDER BY id FOR UPDATE")
-        .bind::<Array<BigInt>, _>(&run.matched)
-        .execute(c)?;
-    let now = run::load_editable(c, &s, &spec.operations(), &run.matched)?;
+    // The matched contacts, locked, and what the user may change now, compared with the preview.
+    let now = run::lock_editable(c, &s, &spec.operations(), &run.matched)?;
     let mut report = Report { matched: run.matched.len() as i64, editable: now.0, ..Report::default() };
     if now != (run.editable_count, run.editable_hash) {
         end(c, run.id, status::CHANGED, Some(&report), None)?;
@@ -152,7 +148,6 @@ pub fn run(c: &mut PgConnection, run: Claimed, chunk: usize, watch: &mut dyn Wat
     watch.started(now.0);
     run::execute_in_chunks(c, &spec, chunk, &mut report, &mut |done, step| watch.step(done, step))?;
     run::record(c, run.id)?;
-    report.changed_ids = run::changed_ids(c)?;
     report.lost_sight = run::lost_sight(c, &s)?;
     super::add_no_right(&mut report);
     watch.step(now.0, "Recording the run");

@@ -7,12 +7,12 @@
 //! its before → after sample are what "Execute" will do on unchanged data.
 
 pub use super::actions::{counts_exactly, Mode};
-use super::actions::{steps, Count, Step};
+use super::actions::{steps, Count, Step, Tally};
 use super::report::Report;
 use super::spec::Spec;
 use crate::access::{filter, Level, Subject};
 use crate::contacts::selection::Filters;
-use crate::db::sql::{Bind, Sql};
+use crate::db::sql::{sql, Bind, Sql};
 use diesel::prelude::*;
 use diesel::sql_types::{Array, BigInt};
 
@@ -50,23 +50,62 @@ pub fn matched_ids(conn: &mut PgConnection, s: &Subject, sel: &Selection) -> Que
 }
 
 /// Fills the temporary table `bulk_sel` with the matched contacts on which the user may do
-/// every one of `ops` now; returns (count, hash of the ids) to tell later whether that set
-/// changed.
+/// every one of `ops` now (for a preview); returns (count, hash of the ids) to tell later
+/// whether that set changed.
 pub fn load_editable(
     conn: &mut PgConnection,
     s: &Subject,
     ops: &[crate::access::Operation],
     matched: &[i64],
 ) -> QueryResult<(i64, i64)> {
-    diesel::sql_query("CREATE TEMP TABLE IF NOT EXISTS bulk_sel (id BIGINT PRIMARY KEY) ON COMMIT DROP")
-        .execute(conn)?;
-    diesel::sql_query("TRUNCATE bulk_sel").execute(conn)?;
+    empty_sel(conn)?;
     // A join with the unnested ids: `c.id = ANY(array of 100,000)` costs several times more.
     let mut q = Sql::new("INSERT INTO bulk_sel SELECT c.id FROM unnest(");
     q.bind(Bind::I64s(matched.to_vec()))
         .push("::bigint[]) AS m(id) JOIN contacts c ON c.id = m.id WHERE ")
         .append(&filter::permits_all(s, ops));
     q.query().execute(conn)?;
+    hash_sel(conn)
+}
+
+/// For an execution: locks the matched contacts in id order (the one order every run takes
+/// them in, so two runs cannot deadlock) while putting them in `bulk_sel`, then keeps those on
+/// which the user may do every one of `ops` — judged by a statement of its own, after the
+/// lock, so that it sees whatever committed while the lock waited. Returns (count, hash), as
+/// [`load_editable`] does for the preview.
+pub fn lock_editable(
+    conn: &mut PgConnection,
+    s: &Subject,
+    ops: &[crate::access::Operation],
+    matched: &[i64],
+) -> QueryResult<(i64, i64)> {
+    empty_sel(conn)?;
+    diesel::sql_query("INSERT INTO bulk_sel SELECT id FROM contacts WHERE id = ANY($1) ORDER BY id FOR UPDATE")
+        .bind::<Array<BigInt>, _>(matched)
+        .execute(conn)?;
+    let permits = filter::permits_all(s, ops);
+    // (Permitted everywhere, as for an Administrator: every locked contact stays.)
+    if permits != Sql::new("TRUE") {
+        sql!(
+            "DELETE FROM bulk_sel s WHERE NOT EXISTS (SELECT 1 FROM contacts c WHERE c.id = s.id AND (",
+            permits,
+            "))"
+        )
+        .query()
+        .execute(conn)?;
+    }
+    hash_sel(conn)
+}
+
+fn empty_sel(conn: &mut PgConnection) -> QueryResult<()> {
+    diesel::sql_query("CREATE TEMP TABLE IF NOT EXISTS bulk_sel (id BIGINT PRIMARY KEY) ON COMMIT DROP")
+        .execute(conn)?;
+    diesel::sql_query("TRUNCATE bulk_sel").execute(conn)?;
+    Ok(())
+}
+
+/// Fresh statistics on `bulk_sel`, and its (count, hash).
+fn hash_sel(conn: &mut PgConnection) -> QueryResult<(i64, i64)> {
     diesel::sql_query("ANALYZE bulk_sel").execute(conn)?;
     #[derive(QueryableByName)]
     struct Agg {
@@ -103,7 +142,8 @@ pub fn apply(
 }
 
 /// Executes `spec` on `bulk_sel` like [`apply`], `chunk` contacts at a time in ascending id
-/// order, inside the caller's transaction (so still all or nothing). Every action decides each
+/// order, inside the caller's transaction (so still all or nothing); also keeps the ids of the
+/// contacts changed in `report.changed_ids`. Every action decides each
 /// contact on that contact's rows alone, so chunk by chunk does exactly what one pass does;
 /// chunks keep each statement's memory and lock table bounded on a million contacts, and let
 /// `tick(contacts done, step)` report progress between statements.
@@ -130,7 +170,11 @@ pub fn execute_in_chunks(
         done += part.len() as i64;
         tick(done, "");
     }
-    finish(conn, report)
+    report.skipped.retain(|(_, n)| *n > 0);
+    // The ids, for the audit entry and what follows the run: their count is the report's.
+    report.changed_ids = changed_ids(conn)?;
+    report.changed = report.changed_ids.len() as i64;
+    Ok(())
 }
 
 fn start_changes(conn: &mut PgConnection) -> QueryResult<()> {
@@ -182,19 +226,21 @@ fn run_steps(
                 add(&mut report.skipped, &tally.why, n);
             }
         }
-        let mut n = 0;
+        let by_contacts = step.skipped.iter().any(Tally::by_contacts);
+        let (mut rows, mut contacts) = (0, 0);
         for part in &step.parts {
-            n += part.run(conn, mode)?;
+            let (r, c) = part.run(conn, mode, by_contacts)?;
+            (rows, contacts) = (rows + r, contacts + c);
         }
         for part in &step.touches {
-            part.run(conn, mode)?;
+            part.run(conn, mode, false)?;
         }
         for tally in &step.skipped {
-            if let Some(rest) = tally.rest_after(conn, n, counted)? {
+            if let Some(rest) = tally.rest_after(conn, (rows, contacts), counted)? {
                 add(&mut report.skipped, &tally.why, rest);
             }
         }
-        add(&mut report.changes, &step.label, n);
+        add(&mut report.changes, &step.label, rows);
     }
     Ok(())
 }
@@ -216,8 +262,8 @@ pub fn lost_sight(conn: &mut PgConnection, s: &Subject) -> QueryResult<i64> {
     Ok(q.query().get_result::<Count>(conn)?.n)
 }
 
-/// The contacts the last [`apply`] changed (or would change), ascending.
-pub fn changed_ids(conn: &mut PgConnection) -> QueryResult<Vec<i64>> {
+/// The contacts the last run changed, ascending.
+fn changed_ids(conn: &mut PgConnection) -> QueryResult<Vec<i64>> {
     Ok(diesel::sql_query("SELECT DISTINCT id FROM bulk_changed ORDER BY id")
         .load::<Id>(conn)?
         .into_iter()

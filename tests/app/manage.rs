@@ -299,6 +299,8 @@ async fn a_server_killed_during_a_bulk_run_leaves_nothing_applied() {
         std::process::Command::new(env!("CARGO_BIN_EXE_custodian"))
             .env("DATABASE_URL", &db.url)
             .env("BIND", format!("127.0.0.1:{port}"))
+            // (The preview of 150,000 contacts is answered with itself, however long it takes.)
+            .env("BULK_PREVIEW_WAIT_MS", "600000")
             .stdout(std::process::Stdio::null())
             .stderr(std::process::Stdio::null())
             .spawn()
