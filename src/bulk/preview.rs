@@ -1,12 +1,12 @@
 //! Previewing a bulk run: what it would change, counted, and shown on a sample, changing
 //! nothing.
 //!
-//! A preview is a run of its own. "Preview" stores it as `previewing` with its actions and the
-//! matched contacts ([`start`]); a worker claims it like an execution and computes it
-//! ([`claim`], [`compute`]), then stores it as `previewed` with its report and sample, which
-//! its page shows with "Execute actions". A whole-base undo preview runs every statement once
-//! in a savepoint it rolls back (minutes on a million contacts), so the request only waits a
-//! moment for it ([`crate::web::contacts::manage`]) and otherwise answers with its progress.
+//! A preview is a run of its own. "Preview" stores it as `previewing` with its actions and what
+//! it matches ([`start`], [`Source`]); a worker claims it like an execution, finds the contacts
+//! and computes it ([`claim`], [`compute`]), then stores it as `previewed` with its report and
+//! sample, which its page shows with "Execute actions". A whole-base undo preview runs every
+//! statement once in a savepoint it rolls back (minutes on a million contacts), so the request
+//! only waits a moment for it and otherwise answers with the page that follows it.
 
 use super::execute::Watch;
 use super::report::{self, Report, SampleRow};
@@ -16,6 +16,7 @@ use super::{execute, status, undo};
 use crate::access::Subject;
 use crate::db::schema::{bulk_run_progress, bulk_runs};
 use diesel::prelude::*;
+use serde::{Deserialize, Serialize};
 
 /// How a savepoint that must not commit ends: rolled back on purpose, or by a database error.
 enum DryRun {
@@ -92,9 +93,33 @@ fn rolled_back<R>(conn: &mut PgConnection, f: impl FnOnce(&mut PgConnection) -> 
     }
 }
 
-/// Stores a preview of `spec` on `matched` for a worker to compute; returns the run's id and
-/// the one-time token that will execute it.
-pub fn start(conn: &mut PgConnection, user_id: i64, spec: &Spec, matched: &[i64]) -> QueryResult<(i64, String)> {
+/// What a preview matches, found by the worker that computes it (so that "Preview" does no
+/// work that grows with the selection).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub enum Source {
+    /// The list's filters, or the ticked rows.
+    Selection(Selection),
+    /// The contacts run `id` matched: it is previewed again (the data changed under it).
+    Again(i64),
+    /// The contacts run `id` changed: its undo is previewed.
+    Undo(i64),
+}
+
+impl Source {
+    /// The contacts `s` sees now of those this source names, ascending.
+    fn matched(&self, c: &mut PgConnection, s: &Subject) -> QueryResult<Vec<i64>> {
+        let ids = match self {
+            Source::Selection(sel) => return run::matched_ids(c, s, sel),
+            Source::Again(id) => bulk_runs::table.find(*id).select(bulk_runs::matched).first(c)?,
+            Source::Undo(id) => undo::changed_ids(c, *id)?,
+        };
+        run::matched_ids(c, s, &Selection { ids, ..Selection::default() })
+    }
+}
+
+/// Stores a preview of `spec` on what `source` names, for a worker to compute; returns the
+/// run's id and the one-time token that will execute it.
+pub fn start(conn: &mut PgConnection, user_id: i64, spec: &Spec, source: &Source) -> QueryResult<(i64, String)> {
     use rand::distributions::{Alphanumeric, DistString};
     let token = Alphanumeric.sample_string(&mut rand::thread_rng(), 32);
     let id = diesel::insert_into(bulk_runs::table)
@@ -102,7 +127,8 @@ pub fn start(conn: &mut PgConnection, user_id: i64, spec: &Spec, matched: &[i64]
             bulk_runs::token.eq(&token),
             bulk_runs::user_id.eq(user_id),
             bulk_runs::spec.eq(serde_json::to_value(spec).unwrap_or_default()),
-            bulk_runs::matched.eq(matched),
+            bulk_runs::source.eq(serde_json::to_value(source).ok()),
+            bulk_runs::matched.eq(Vec::<i64>::new()),
             bulk_runs::editable_count.eq(0i64),
             bulk_runs::editable_hash.eq(0i64),
             bulk_runs::status.eq(status::PREVIEWING),
@@ -118,7 +144,7 @@ pub struct Claimed {
     pub id: i64,
     user_id: i64,
     spec: serde_json::Value,
-    matched: Vec<i64>,
+    source: Option<serde_json::Value>,
 }
 
 /// Claims preview `run_id` for this transaction (SKIP LOCKED: never waits); `None` when it is
@@ -127,7 +153,7 @@ pub fn claim(c: &mut PgConnection, run_id: i64) -> QueryResult<Option<Claimed>> 
     bulk_runs::table
         .filter(bulk_runs::id.eq(run_id))
         .filter(bulk_runs::status.eq(status::PREVIEWING))
-        .select((bulk_runs::id, bulk_runs::user_id, bulk_runs::spec, bulk_runs::matched))
+        .select((bulk_runs::id, bulk_runs::user_id, bulk_runs::spec, bulk_runs::source))
         .for_no_key_update()
         .skip_locked()
         .first(c)
@@ -137,7 +163,13 @@ pub fn claim(c: &mut PgConnection, run_id: i64) -> QueryResult<Option<Claimed>> 
 /// Computes a claimed preview with the user's authority as it is now, and stores it:
 /// `previewed`, with its report and the editable set, or `failed` with the reason.
 pub fn compute(c: &mut PgConnection, p: Claimed, watch: &mut dyn Watch) -> QueryResult<Result<Report, String>> {
-    let (s, spec) = match execute::authority(c, p.user_id, p.spec)? {
+    let source = p.source.and_then(|v| serde_json::from_value::<Source>(v).ok());
+    let authority = match (execute::authority(c, p.user_id, p.spec)?, source) {
+        (Ok(ok), Some(source)) => Ok((ok, source)),
+        (Ok(_), None) => Err(execute::UNREADABLE),
+        (Err(why), _) => Err(why),
+    };
+    let ((s, spec), source) = match authority {
         Ok(ok) => ok,
         Err(why) => {
             diesel::update(bulk_runs::table.find(p.id))
@@ -150,10 +182,13 @@ pub fn compute(c: &mut PgConnection, p: Claimed, watch: &mut dyn Watch) -> Query
             return Ok(Err(why.to_string()));
         }
     };
-    let (report, (n, hash)) = dry_run(c, &s, &p.matched, &spec, watch)?;
+    watch.step(0, "Finding the contacts");
+    let matched = source.matched(c, &s)?;
+    let (report, (n, hash)) = dry_run(c, &s, &matched, &spec, watch)?;
     diesel::update(bulk_runs::table.find(p.id))
         .set((
             bulk_runs::status.eq(status::PREVIEWED),
+            bulk_runs::matched.eq(&matched),
             bulk_runs::editable_count.eq(n),
             bulk_runs::editable_hash.eq(hash),
             bulk_runs::preview.eq(serde_json::to_value(&report).ok()),
@@ -164,27 +199,18 @@ pub fn compute(c: &mut PgConnection, p: Claimed, watch: &mut dyn Watch) -> Query
     Ok(Ok(report))
 }
 
-/// Stores a preview of `spec` on the contacts of `sel` that `s` sees now, for a worker to
-/// compute ([`start`]); returns the run's id and token.
-pub fn begin(conn: &mut PgConnection, s: &Subject, sel: &Selection, spec: &Spec) -> QueryResult<(i64, String)> {
-    conn.transaction(|c| {
-        let matched = run::matched_ids(c, s, sel)?;
-        start(c, s.user_id, spec, &matched)
-    })
-}
-
-/// Previews a run at once on `conn`, in one transaction: begin, claim, compute. For callers
+/// Previews a run at once on `conn`, in one transaction: start, claim, compute. For callers
 /// with one connection and no worker (property tests, the benchmark). Returns the report and
 /// the token that executes it, or why it was refused (nothing stored then).
 pub fn now(
     conn: &mut PgConnection,
     s: &Subject,
-    sel: &Selection,
+    source: &Source,
     spec: &Spec,
 ) -> QueryResult<Result<(Report, String), String>> {
     let mut refused = None;
     let done = conn.transaction(|c| {
-        let (id, token) = begin(c, s, sel, spec)?;
+        let (id, token) = start(c, s.user_id, spec, source)?;
         let claimed = claim(c, id)?.ok_or(diesel::result::Error::NotFound)?;
         match compute(c, claimed, &mut ())? {
             Ok(report) => Ok((report, token)),
@@ -200,38 +226,32 @@ pub fn now(
     }
 }
 
-/// The actions and the matched contacts of a run that found the data changed, to preview it
-/// again. `None` unless `run_id` is the user's and ended `changed`.
-pub fn again(conn: &mut PgConnection, s: &Subject, run_id: i64) -> QueryResult<Option<(Spec, Selection)>> {
-    let row: Option<(serde_json::Value, Vec<i64>)> = bulk_runs::table
+/// The actions of a run that found the data changed, to preview it again on the contacts it
+/// matched ([`Source::Again`]). `None` unless `run_id` is the user's and ended `changed`.
+pub fn again(conn: &mut PgConnection, s: &Subject, run_id: i64) -> QueryResult<Option<Spec>> {
+    let spec: Option<serde_json::Value> = bulk_runs::table
         .filter(bulk_runs::id.eq(run_id))
         .filter(bulk_runs::user_id.eq(s.user_id))
         .filter(bulk_runs::status.eq(status::CHANGED))
-        .select((bulk_runs::spec, bulk_runs::matched))
+        .select(bulk_runs::spec)
         .first(conn)
         .optional()?;
-    Ok(row.and_then(|(sp, ids)| {
-        Some((serde_json::from_value::<Spec>(sp).ok()?, Selection { ids, ..Selection::default() }))
-    }))
+    Ok(spec.and_then(|sp| serde_json::from_value::<Spec>(sp).ok()))
 }
 
-/// The undo of run `run_id` and the contacts it changed, to preview as a new run of `s`'s (the
-/// run must be theirs, or `s` may read the audit log). `Err` says why there is nothing to
-/// preview.
-pub fn undo_of(
-    conn: &mut PgConnection,
-    s: &Subject,
-    run_id: i64,
-) -> QueryResult<Result<(Spec, Selection), &'static str>> {
+/// The undo of run `run_id`, to preview as a new run of `s`'s on the contacts it changed
+/// ([`Source::Undo`]); the run must be theirs, or `s` may read the audit log. `Err` says why
+/// there is nothing to preview.
+pub fn undo_of(conn: &mut PgConnection, s: &Subject, run_id: i64) -> QueryResult<Result<Spec, &'static str>> {
     let owner: Option<i64> = bulk_runs::table.find(run_id).select(bulk_runs::user_id).first(conn).optional()?;
     if owner.is_none_or(|o| o != s.user_id && !s.perms.contains(crate::permissions::Perm::AdministrationAuditView)) {
         return Ok(Err("There is no such run."));
     }
-    let Some((spec, ids)) = undo::of_run(conn, run_id)? else {
+    let Some(spec) = undo::of_run(conn, run_id)? else {
         return Ok(Err("This run cannot be undone: it changed nothing, did not end done, or is itself an undo."));
     };
     if let Err(why) = spec.permitted(s.perms) {
         return Ok(Err(why));
     }
-    Ok(Ok((spec, Selection { ids, ..Selection::default() })))
+    Ok(Ok(spec))
 }

@@ -219,9 +219,9 @@ pub(super) fn steps(undo: &Undo) -> Vec<Step> {
         .collect()
 }
 
-/// The undo of executed run `run_id`, and the contacts it changed (ascending). `None` when
-/// there is nothing to undo: not done, an undo itself, or it recorded no change.
-pub fn of_run(c: &mut PgConnection, run_id: i64) -> QueryResult<Option<(Spec, Vec<i64>)>> {
+/// The undo of executed run `run_id`. `None` when there is nothing to undo: not done, an undo
+/// itself, or it recorded no change.
+pub fn of_run(c: &mut PgConnection, run_id: i64) -> QueryResult<Option<Spec>> {
     use crate::db::schema::{bulk_run_changes as ch, bulk_runs};
     let spec: Option<serde_json::Value> = bulk_runs::table
         .filter(bulk_runs::id.eq(run_id))
@@ -240,19 +240,23 @@ pub fn of_run(c: &mut PgConnection, run_id: i64) -> QueryResult<Option<(Spec, Ve
     }
     // Last applied, first undone.
     records.sort_by(|a, b| b.cmp(a));
+    let undo = Undo { run_id, of: Box::new(of), records };
+    Ok(Some(Spec { undo: Some(undo), ..Spec::default() }))
+}
+
+/// The contacts run `run_id` recorded changes of (ascending): those its undo matches.
+pub fn changed_ids(c: &mut PgConnection, run_id: i64) -> QueryResult<Vec<i64>> {
     #[derive(QueryableByName)]
     struct Id {
         #[diesel(sql_type = diesel::sql_types::BigInt)]
         id: i64,
     }
-    let ids = diesel::sql_query(
+    Ok(diesel::sql_query(
         "SELECT DISTINCT unnest(contact_ids) AS id FROM bulk_run_changes WHERE run_id = $1 ORDER BY 1",
     )
     .bind::<diesel::sql_types::BigInt, _>(run_id)
     .load::<Id>(c)?
     .into_iter()
     .map(|r| r.id)
-    .collect();
-    let undo = Undo { run_id, of: Box::new(of), records };
-    Ok(Some((Spec { undo: Some(undo), ..Spec::default() }, ids)))
+    .collect())
 }

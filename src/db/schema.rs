@@ -127,6 +127,7 @@ diesel::table! {
         error -> Nullable<Text>,
         ip -> Nullable<Text>,
         preview -> Nullable<Jsonb>,
+        source -> Nullable<Jsonb>,
     }
 }
 

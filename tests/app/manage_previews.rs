@@ -11,6 +11,10 @@ use custodian::permissions::Role;
 use diesel::connection::SimpleConnection;
 use diesel::prelude::*;
 
+fn mine_only(contact: i64) -> preview::Source {
+    preview::Source::Selection(custodian::bulk::run::Selection { ids: vec![contact], ..Default::default() })
+}
+
 async fn no_wait() -> TestApp {
     spawn_app_with(TestDb::new(), None, |c| c.bulk_preview_wait_ms = 0).await
 }
@@ -69,7 +73,7 @@ async fn a_waiting_preview_says_so_and_is_taken_up_by_a_worker() {
     // Stored, then at once held as by a worker that has not got far: no other worker may claim
     // it meanwhile. (A sweep, every 10 s, could come between the two; it practically never does.)
     let mut holder = app.conn();
-    let (id, _) = preview::start(&mut holder, sam_id, &spec, &[mine]).unwrap();
+    let (id, _) = preview::start(&mut holder, sam_id, &spec, &mine_only(mine)).unwrap();
     holder.batch_execute(&format!("BEGIN; SELECT id FROM bulk_runs WHERE id = {id} FOR NO KEY UPDATE")).unwrap();
     let run = format!("/contacts/manage/runs/{id}");
     let html = sam.page(&run).await;
@@ -102,7 +106,7 @@ async fn a_preview_for_an_account_deactivated_since_fails_with_the_reason() {
     // sweep computes it before.
     let mut holder = app.conn();
     holder.batch_execute("BEGIN").unwrap();
-    let (id, token) = preview::start(&mut holder, sam_id, &spec, &[mine]).unwrap();
+    let (id, token) = preview::start(&mut holder, sam_id, &spec, &mine_only(mine)).unwrap();
     diesel::update(users::table.find(sam_id)).set(users::status.eq("deactivated")).execute(c).unwrap();
     holder.batch_execute("COMMIT").unwrap();
     let pool = custodian::db::Db::new(&app.db.url, 3, std::time::Duration::from_secs(5));

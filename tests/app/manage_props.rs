@@ -5,7 +5,7 @@
 use crate::fixtures::*;
 use crate::helpers::*;
 use custodian::access::facts;
-use custodian::bulk::{self, execute, report, run::Selection, spec::Spec};
+use custodian::bulk::{self, execute, preview::Source, report, run::Selection, spec::Spec};
 use custodian::db::schema::{contact_access_groups, contact_tags};
 use custodian::permissions::Role;
 use diesel::prelude::*;
@@ -79,7 +79,7 @@ async fn preview_counts_and_sample_match_the_execution() {
             }
             let sel = Selection { ids: ids.clone(), ..Selection::default() };
             let before = report::states(c, &ids)?;
-            let (preview, token) = bulk::preview::now(c, &s, &sel, &spec)?.expect("previewed");
+            let (preview, token) = bulk::preview::now(c, &s, &Source::Selection(sel), &spec)?.expect("previewed");
             // In chunks of 1 to 16 contacts: chunk by chunk must do what one pass does.
             let chunk = rng.gen_range(1..=16);
             let Ok(execute::Outcome::Done(done)) = execute::now(c, &s, &token, chunk)? else {
@@ -116,8 +116,9 @@ async fn preview_counts_and_sample_match_the_execution() {
                     .filter(custodian::db::schema::bulk_runs::token.eq(&token))
                     .select(custodian::db::schema::bulk_runs::id)
                     .first(c)?;
-                let (undo, undo_sel) = bulk::preview::undo_of(c, &s, run_id)?.expect("an undo");
-                let (undo_preview, undo_token) = bulk::preview::now(c, &s, &undo_sel, &undo)?.expect("previewed");
+                let undo = bulk::preview::undo_of(c, &s, run_id)?.expect("an undo");
+                let (undo_preview, undo_token) =
+                    bulk::preview::now(c, &s, &Source::Undo(run_id), &undo)?.expect("previewed");
                 let Ok(execute::Outcome::Done(undone)) = execute::now(c, &s, &undo_token, chunk)? else {
                     panic!("{what}: the undo did not execute")
                 };

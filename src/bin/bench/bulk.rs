@@ -5,7 +5,7 @@
 
 use super::{login, ms, subject, user_id, Stats, ADMIN, BULK, BULK_NEW_TAGS, BULK_TAG, MANAGER};
 use anyhow::Context;
-use custodian::bulk::{self, execute::Outcome, run::Selection, spec::Spec, Queued};
+use custodian::bulk::{self, execute::Outcome, preview::Source, run::Selection, spec::Spec, Queued};
 use custodian::contacts::selection::Filters;
 use diesel::connection::SimpleConnection;
 use diesel::prelude::*;
@@ -100,8 +100,8 @@ pub fn hundred_thousand(conn: &mut PgConnection, url: &str) -> anyhow::Result<Bu
     };
     let db = custodian::db::Db::new(url, 4, Duration::from_secs(3));
     let t = Instant::now();
-    let (report, token) =
-        bulk::preview::now(conn, &s, &sel, &spec)?.map_err(|why| anyhow::anyhow!("preview: {why}"))?;
+    let (report, token) = bulk::preview::now(conn, &s, &Source::Selection(sel), &spec)?
+        .map_err(|why| anyhow::anyhow!("preview: {why}"))?;
     let preview = t.elapsed();
     let mut summary =
         format!("matched {}, editable {}; preview: {:?}", report.matched, report.editable, report.changes);
@@ -115,10 +115,9 @@ pub fn hundred_thousand(conn: &mut PgConnection, url: &str) -> anyhow::Result<Bu
     conn.batch_execute("VACUUM ANALYZE contact_owners")?;
     conn.batch_execute("VACUUM ANALYZE contact_tags")?;
     let t = Instant::now();
-    let (undo, undo_sel) =
-        bulk::preview::undo_of(conn, &s, run_id)?.map_err(|why| anyhow::anyhow!("undo preview: {why}"))?;
-    let (undo_report, undo_token) =
-        bulk::preview::now(conn, &s, &undo_sel, &undo)?.map_err(|why| anyhow::anyhow!("undo preview: {why}"))?;
+    let undo = bulk::preview::undo_of(conn, &s, run_id)?.map_err(|why| anyhow::anyhow!("undo preview: {why}"))?;
+    let (undo_report, undo_token) = bulk::preview::now(conn, &s, &Source::Undo(run_id), &undo)?
+        .map_err(|why| anyhow::anyhow!("undo preview: {why}"))?;
     let undo_preview = t.elapsed();
     write!(summary, "; undo preview: {:?}", undo_report.changes)?;
     let (undo_execute, undone) = run(conn, &db, &s, &undo_token, "undone")?;

@@ -157,7 +157,7 @@ pub async fn preview(
         .run(move |c| {
             let parsed = spec::parse(c, &f, perms)?;
             let Ok(spec) = parsed else { return Ok(Err(parsed.err().unwrap_or_default())) };
-            Ok(Ok(previews::begin(c, &who.subject(), &s2, &spec)?.0))
+            Ok(Ok(previews::start(c, who.id(), &spec, &previews::Source::Selection(s2))?.0))
         })
         .await?;
     match outcome {
@@ -245,8 +245,8 @@ pub async fn run_again(
     let again = db
         .run(move |c| {
             let s = who.subject();
-            let Some((spec, sel)) = previews::again(c, &s, id)? else { return Ok(None) };
-            Ok(Some(previews::begin(c, &s, &sel, &spec)?.0))
+            let Some(spec) = previews::again(c, &s, id)? else { return Ok(None) };
+            Ok(Some(previews::start(c, s.user_id, &spec, &previews::Source::Again(id))?.0))
         })
         .await?;
     let Some(new) = again else { return Err(AppError::NotFound) };
@@ -266,7 +266,7 @@ pub async fn run_undo(
         .run(move |c| {
             let s = who.subject();
             Ok(match previews::undo_of(c, &s, id)? {
-                Ok((spec, sel)) => Ok(previews::begin(c, &s, &sel, &spec)?.0),
+                Ok(spec) => Ok(previews::start(c, s.user_id, &spec, &previews::Source::Undo(id))?.0),
                 Err(why) => Err(why),
             })
         })

@@ -1,0 +1,1 @@
+ALTER TABLE bulk_runs DROP COLUMN source;
