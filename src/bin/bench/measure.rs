@@ -211,7 +211,10 @@ pub(super) async fn measure(a: MeasureArgs) -> anyhow::Result<()> {
         None
     } else {
         let b = bulk::hundred_thousand(&mut conn, &a.database_url)?;
-        println!("bulk preview {:.0} ms, execute {:.0} ms; {}", ms(b.preview), ms(b.execute), b.summary);
+        for r in &b.rounds {
+            println!("bulk round: execute {:.0} ms, floor {:.0} ms", ms(r.execute), ms(r.floor));
+        }
+        println!("bulk: {}", b.summary);
         Some(b)
     };
     let million = if a.million && !a.skip_bulk { Some(bulk::million(&base).await?) } else { None };
