@@ -95,8 +95,14 @@ pub fn claim(c: &mut PgConnection, run_id: i64) -> QueryResult<Option<Claimed>> 
         .optional()
 }
 
-/// Ends the run with `status`, in the caller's transaction.
-fn end(c: &mut PgConnection, run_id: i64, st: &str, report: Option<&Report>, error: Option<&str>) -> QueryResult<()> {
+/// Ends the run with `status`, in the caller's transaction (a preview too, when refused).
+pub(super) fn end(
+    c: &mut PgConnection,
+    run_id: i64,
+    st: &str,
+    report: Option<&Report>,
+    error: Option<&str>,
+) -> QueryResult<()> {
     let now = Utc::now();
     diesel::update(bulk_runs::table.find(run_id))
         .set((

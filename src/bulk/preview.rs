@@ -163,24 +163,17 @@ pub fn claim(c: &mut PgConnection, run_id: i64) -> QueryResult<Option<Claimed>> 
 /// Computes a claimed preview with the user's authority as it is now, and stores it:
 /// `previewed`, with its report and the editable set, or `failed` with the reason.
 pub fn compute(c: &mut PgConnection, p: Claimed, watch: &mut dyn Watch) -> QueryResult<Result<Report, String>> {
-    let source = p.source.and_then(|v| serde_json::from_value::<Source>(v).ok());
-    let authority = match (execute::authority(c, p.user_id, p.spec)?, source) {
-        (Ok(ok), Some(source)) => Ok((ok, source)),
-        (Ok(_), None) => Err(execute::UNREADABLE),
-        (Err(why), _) => Err(why),
+    let id = p.id;
+    let refuse = |c: &mut PgConnection, why: &str| {
+        execute::end(c, id, status::FAILED, None, Some(why))?;
+        Ok(Err(why.to_string()))
     };
-    let ((s, spec), source) = match authority {
+    let (s, spec) = match execute::authority(c, p.user_id, p.spec)? {
         Ok(ok) => ok,
-        Err(why) => {
-            diesel::update(bulk_runs::table.find(p.id))
-                .set((
-                    bulk_runs::status.eq(status::FAILED),
-                    bulk_runs::error.eq(why),
-                    bulk_runs::finished_at.eq(chrono::Utc::now()),
-                ))
-                .execute(c)?;
-            return Ok(Err(why.to_string()));
-        }
+        Err(why) => return refuse(c, why),
+    };
+    let Some(source) = p.source.and_then(|v| serde_json::from_value::<Source>(v).ok()) else {
+        return refuse(c, execute::UNREADABLE);
     };
     watch.step(0, "Finding the contacts");
     let matched = source.matched(c, &s)?;
