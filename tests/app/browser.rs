@@ -81,15 +81,27 @@ impl Chrome {
         self.driver.query(by).wait(Duration::from_secs(30), Duration::from_millis(100)).first().await.unwrap()
     }
 
-    /// Waits until an element shows `text` (the previous page may have the same element).
+    /// Waits until an element shows `text` (the previous page may have the same element). A page
+    /// that reloads while it is read (a run's page does, for its report) leaves a stale element:
+    /// it is looked for again.
     pub async fn wait_text(&self, by: By, text: &str) -> WebElement {
-        self.driver
-            .query(by)
-            .with_text(text.to_string())
-            .wait(Duration::from_secs(30), Duration::from_millis(100))
-            .first()
-            .await
-            .unwrap()
+        for _ in 0..10 {
+            let found = self
+                .driver
+                .query(by.clone())
+                .with_text(text.to_string())
+                .wait(Duration::from_secs(30), Duration::from_millis(100))
+                .first()
+                .await;
+            match found {
+                Ok(e) => return e,
+                Err(e) if e.to_string().contains("stale element") => {
+                    tokio::time::sleep(Duration::from_millis(100)).await
+                }
+                Err(e) => panic!("{e}"),
+            }
+        }
+        panic!("no element showing {text:?}: the page kept reloading")
     }
 
     /// Clicks something that loads a new page and waits until the old page is gone, so the
