@@ -16,7 +16,7 @@ use super::status;
 use crate::access::{facts, Subject};
 use crate::audit;
 use crate::contacts::events::Event;
-use crate::db::schema::{bulk_runs, users};
+use crate::db::schema::bulk_runs;
 use crate::events;
 use chrono::Utc;
 use diesel::prelude::*;
@@ -168,8 +168,7 @@ pub fn run(c: &mut PgConnection, run: Claimed, chunk: usize, watch: &mut dyn Wat
         }))
         .ip(run.ip.clone())
         .record(c)?;
-    let email: String = users::table.find(s.user_id).select(users::email).first(c)?;
-    super::notify(c, s.user_id, &email, &report.changed_ids)?;
+    super::notices::owe(c, run.id, &report.changed_ids)?;
     watch.step(now.0, "Running the automation rules and segments these changes trigger");
     let event = if spec.tags.is_empty() { Event::Changed } else { Event::TagsAdded(spec.tags.clone()) };
     events::after(c, Some(s.user_id), &event, &report.changed_ids)?;
@@ -215,7 +214,8 @@ fn wait_for_earlier(c: &mut PgConnection, run_id: i64, matched: &[i64], watch: &
 }
 
 /// Executes a previewed run at once on `c`, in the caller's transaction: queue, claim, run.
-/// For callers with one connection and no worker (property tests, the benchmark).
+/// For callers with one connection and no worker (property tests, the benchmark). The owners'
+/// notices are then owed: [`super::notices::deliver`] writes them once this has committed.
 pub fn now(
     c: &mut PgConnection,
     s: &Subject,

@@ -3,11 +3,13 @@
 //! A preview is computed by a background worker and stored on the run (its actions, the
 //! matched contacts, a hash of the set the user may change, what it would do: [`preview`]).
 //! "Execute" queues it ([`queue`]); a worker on any instance executes it in one transaction
-//! ([`worker`], [`execute`]) and records how it ended on the run.
+//! ([`worker`], [`execute`]) and records how it ended on the run; the owners of the contacts
+//! it changed are told after it commits ([`notices`]).
 
 mod actions;
 pub mod execute;
 pub mod history;
+pub mod notices;
 pub mod preview;
 pub mod progress;
 pub mod report;
@@ -68,25 +70,4 @@ pub fn queue(conn: &mut PgConnection, s: &Subject, token: &str, ip: Option<Strin
             .execute(c)?;
         Ok(Queued::Queued(run_id))
     })
-}
-
-/// One notification per owner (other than the actor) of the changed contacts. Each contact's
-/// main owner and co-owners are different users (`contacts::owners`), so each branch counts its
-/// own users and the counts add up (no de-duplication of 300,000 pairs for 100,000 contacts).
-fn notify(conn: &mut PgConnection, actor: i64, actor_email: &str, changed: &[i64]) -> QueryResult<usize> {
-    diesel::sql_query(
-        "INSERT INTO notifications (user_id, contact_id, message) \
-         SELECT o.user_id, CASE WHEN sum(o.n) = 1 THEN min(o.one) END, \
-                $1 || ' changed ' || sum(o.n) || ' of your contacts in a bulk action' \
-         FROM (SELECT c.main_owner_id AS user_id, count(*) AS n, min(c.id) AS one \
-                 FROM unnest($3::bigint[]) AS b(id) JOIN contacts c ON c.id = b.id \
-                 WHERE c.main_owner_id IS NOT NULL GROUP BY 1 \
-               UNION ALL SELECT co.user_id, count(*), min(co.contact_id) FROM unnest($3::bigint[]) AS b(id) \
-                 JOIN contact_owners co ON co.contact_id = b.id GROUP BY 1) o \
-         WHERE o.user_id <> $2 GROUP BY o.user_id",
-    )
-    .bind::<diesel::sql_types::Text, _>(actor_email)
-    .bind::<diesel::sql_types::BigInt, _>(actor)
-    .bind::<diesel::sql_types::Array<diesel::sql_types::BigInt>, _>(changed)
-    .execute(conn)
 }

@@ -3,10 +3,12 @@
 //! for both ([`run_sweeper`]), so a run is picked up by any instance, and one left by a stopped
 //! instance (its transaction rolled back with it: nothing applied) is taken over and done
 //! again from the start. PostgreSQL is the queue: a run is claimed by its row lock (SKIP
-//! LOCKED), held by the transaction that computes or applies it.
+//! LOCKED), held by the transaction that computes or applies it. Once a run has committed, the
+//! same worker writes the owners' notices it owes ([`deliver_notices`]); the sweep writes those
+//! a stopped instance left.
 
 use super::execute::{self, Outcome};
-use super::{preview, progress, status};
+use super::{notices, preview, progress, status};
 use crate::db::schema::bulk_runs;
 use crate::db::Db;
 use crate::error::AppError;
@@ -72,17 +74,40 @@ fn execute_claimed(db: &Db, run_id: i64) -> Result<Option<Outcome>, AppError> {
     })
 }
 
-/// Runs `run_id` on the blocking pool, in the background.
+/// Writes the owners' notices run `run_id` owes, once it has committed (blocking, like
+/// [`execute`]). `Ok(None)`: none owed, or another worker is writing them. A failure leaves
+/// them owed, for the sweep; the run itself stays done.
+pub fn deliver_notices(db: &Db, run_id: i64) -> Result<Option<usize>, AppError> {
+    let mut c = db.get_blocking()?;
+    let told = notices::deliver(&mut c, run_id);
+    if let Err(e) = &told {
+        tracing::warn!(run = run_id, error = ?e, "bulk run notices not written yet");
+    }
+    Ok(told?)
+}
+
+/// Runs `run_id` on the blocking pool, in the background, then tells the owners.
 pub fn spawn(db: Db, run_id: i64) {
     tokio::task::spawn_blocking(move || {
         if let Ok(Some(outcome)) = execute(&db, run_id) {
+            let done = matches!(outcome, Outcome::Done(_));
             let how = match outcome {
                 Outcome::Done(_) => "done",
                 Outcome::Changed { .. } => "changed",
                 Outcome::Refused(_) => "refused",
             };
             tracing::info!(run = run_id, how, "bulk run ended");
+            if done {
+                let _ = deliver_notices(&db, run_id);
+            }
         }
+    });
+}
+
+/// Writes the notices run `run_id` owes on the blocking pool, in the background.
+fn spawn_notices(db: Db, run_id: i64) {
+    tokio::task::spawn_blocking(move || {
+        let _ = deliver_notices(&db, run_id);
     });
 }
 
@@ -96,9 +121,19 @@ pub fn spawn_preview(db: Db, run_id: i64) -> tokio::task::JoinHandle<()> {
     })
 }
 
-/// Queued runs, oldest first, and runs waiting for their preview. Some are being worked on
-/// right now: [`execute`] and [`preview`] skip those.
-pub fn waiting(c: &mut PgConnection) -> QueryResult<(Vec<i64>, Vec<i64>)> {
+/// What the sweep finds to do.
+pub struct Waiting {
+    /// Queued runs, oldest first.
+    pub queued: Vec<i64>,
+    /// Runs waiting for their preview.
+    pub previewing: Vec<i64>,
+    /// Executed runs whose notices are still to be written.
+    pub owing: Vec<i64>,
+}
+
+/// Queued runs, runs waiting for their preview, runs owing notices. Some are being worked on
+/// right now: [`execute`], [`preview`] and [`deliver_notices`] skip those.
+pub fn waiting(c: &mut PgConnection) -> QueryResult<Waiting> {
     let queued = bulk_runs::table
         .filter(bulk_runs::status.eq(status::QUEUED))
         .order((bulk_runs::queued_at, bulk_runs::id))
@@ -109,22 +144,25 @@ pub fn waiting(c: &mut PgConnection) -> QueryResult<(Vec<i64>, Vec<i64>)> {
         .order(bulk_runs::id)
         .select(bulk_runs::id)
         .load(c)?;
-    Ok((queued, previewing))
+    Ok(Waiting { queued, previewing, owing: notices::owed(c)? })
 }
 
-/// Looks for waiting runs and previews at start and then every [`SWEEP_EVERY`], for as long
+/// Looks for waiting runs, previews and notices at start and then every [`SWEEP_EVERY`], for as long
 /// as the server runs, and starts each one nobody holds.
 pub async fn run_sweeper(db: Db) {
     let mut tick = tokio::time::interval(SWEEP_EVERY);
     loop {
         tick.tick().await;
         match db.block(waiting).await {
-            Ok(Ok((queued, previewing))) => {
-                for id in previewing {
+            Ok(Ok(w)) => {
+                for id in w.previewing {
                     spawn_preview(db.clone(), id);
                 }
-                for id in queued {
+                for id in w.queued {
                     spawn(db.clone(), id);
+                }
+                for id in w.owing {
+                    spawn_notices(db.clone(), id);
                 }
             }
             Ok(Err(e)) => tracing::warn!(error = %e, "bulk run sweep failed"),

@@ -128,6 +128,7 @@ diesel::table! {
         ip -> Nullable<Text>,
         preview -> Nullable<Jsonb>,
         source -> Nullable<Jsonb>,
+        notify_ids -> Nullable<Array<Nullable<Int8>>>,
     }
 }
 

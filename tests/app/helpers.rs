@@ -291,6 +291,18 @@ pub async fn bulk_run_ended(b: &Browser, executed: reqwest::Response) -> reqwest
     bulk_run_page_when_ended(b, &run).await
 }
 
+/// Waits until no bulk run owes its owners' notices (the worker writes them once the run has
+/// committed: [`custodian::bulk::notices`]).
+pub async fn notices_written(c: &mut PgConnection) {
+    for _ in 0..1200 {
+        if custodian::bulk::notices::owed(c).unwrap().is_empty() {
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    panic!("the owners' notices were not written within a minute");
+}
+
 /// Waits (through its progress JSON, as the page's script does) until the run at `run` has
 /// ended; returns its page.
 pub async fn bulk_run_page_when_ended(b: &Browser, run: &str) -> reqwest::Response {

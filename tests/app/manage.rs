@@ -612,10 +612,13 @@ async fn your_bulk_runs_lists_your_own_runs_newest_first() {
 }
 
 /// Every owner of changed contacts but the one who ran it is told once, with how many of
-/// theirs changed (main owner and co-owner alike) and, for a single contact, which.
+/// theirs changed (main owner and co-owner alike) and, for a single contact, which. The
+/// notices are written after the run commits, by the worker; those a stopped instance left
+/// owed are written by the next one, once.
 #[tokio::test]
 async fn owners_of_changed_contacts_are_told_once_with_their_count() {
-    use custodian::db::schema::notifications;
+    use custodian::bulk::worker;
+    use custodian::db::schema::{bulk_runs, notifications};
     let app = spawn_app().await;
     let (ada_id, ada) = app.signed_in("ada@example.com", Role::Administrator).await;
     let bob = app.create_user("bob@example.com", Role::Salesperson);
@@ -624,11 +627,13 @@ async fn owners_of_changed_contacts_are_told_once_with_their_count() {
     let c = &mut app.conn();
     let b: Vec<i64> = (0..3).map(|i| contact(c, &format!("B{i}"), Some(bob))).collect();
     co_owner(c, b[0], carl, true);
-    contact(c, "C", Some(carl));
+    let cc = contact(c, "C", Some(carl));
     let d = contact(c, "D", Some(dora));
     co_owner(c, d, ada_id, false);
     let html = preview(&ada, "", &[("tags", "told")]).await.text().await.unwrap();
     execute(&ada, &html).await;
+    let run: i64 = bulk_runs::table.filter(bulk_runs::status.eq("done")).select(bulk_runs::id).first(c).unwrap();
+    notices_written(c).await;
     let told = |c: &mut PgConnection, user: i64| -> Vec<(Option<i64>, String)> {
         notifications::table
             .filter(notifications::user_id.eq(user))
@@ -636,13 +641,39 @@ async fn owners_of_changed_contacts_are_told_once_with_their_count() {
             .load(c)
             .unwrap()
     };
-    assert_eq!(told(c, bob), vec![(None, "ada@example.com changed 3 of your contacts in a bulk action".to_string())]);
-    assert_eq!(told(c, carl), vec![(None, "ada@example.com changed 2 of your contacts in a bulk action".to_string())]);
-    assert_eq!(
-        told(c, dora),
-        vec![(Some(d), "ada@example.com changed 1 of your contacts in a bulk action".to_string())]
-    );
-    assert!(told(c, ada_id).is_empty(), "not the one who ran it");
+    let expected = |c: &mut PgConnection| {
+        assert_eq!(
+            told(c, bob),
+            vec![(None, "ada@example.com changed 3 of your contacts in a bulk action".to_string())]
+        );
+        assert_eq!(
+            told(c, carl),
+            vec![(None, "ada@example.com changed 2 of your contacts in a bulk action".to_string())]
+        );
+        assert_eq!(
+            told(c, dora),
+            vec![(Some(d), "ada@example.com changed 1 of your contacts in a bulk action".to_string())]
+        );
+        assert!(told(c, ada_id).is_empty(), "not the one who ran it");
+    };
+    expected(c);
+    let pool = custodian::db::Db::new(&app.db.url, 3, std::time::Duration::from_secs(5));
+    assert_eq!(worker::deliver_notices(&pool, run).unwrap(), None, "nothing owed any more");
+    // As if the instance had stopped between the run's commit and its notices: they are owed,
+    // the sweep lists them, and they are written once.
+    diesel::delete(notifications::table).execute(c).unwrap();
+    let changed: Vec<i64> = [b.clone(), vec![cc, d]].concat();
+    diesel::sql_query("UPDATE bulk_runs SET notify_ids = $1 WHERE id = $2")
+        .bind::<diesel::sql_types::Array<diesel::sql_types::BigInt>, _>(&changed)
+        .bind::<diesel::sql_types::BigInt, _>(run)
+        .execute(c)
+        .unwrap();
+    assert_eq!(worker::waiting(c).unwrap().owing, vec![run]);
+    let _ = worker::deliver_notices(&pool, run).unwrap(); // None if the sweep got it first
+    notices_written(c).await;
+    expected(c);
+    assert_eq!(worker::deliver_notices(&pool, run).unwrap(), None);
+    expected(c);
 }
 
 /// Whoever may read the audit log (and so open anyone's run) lists everyone's runs, with whose
