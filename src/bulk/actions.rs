@@ -3,7 +3,7 @@
 
 use super::spec::Spec;
 use super::undo::Kind;
-use crate::contacts::owners::{self, Existing};
+use crate::contacts::owners;
 use crate::db::sql::sql;
 use crate::db::sql::{Bind, Sql};
 use diesel::prelude::*;
@@ -246,15 +246,7 @@ pub(super) fn steps(spec: &Spec, mode: Mode) -> Vec<Step> {
             (Some((u, _)), Mode::Count) if *u != v && !ro => sql!(" AND NOT ", main_is_v()),
             _ => Sql::default(),
         };
-        let is_co_owner = || {
-            sql!(
-                "EXISTS (SELECT 1 FROM contact_owners o WHERE o.contact_id = s.id AND o.user_id = ",
-                v,
-                " AND o.read_only = ",
-                ro,
-                ")"
-            )
-        };
+        let has_row = sql!("EXISTS (SELECT 1 FROM contact_owners o WHERE o.contact_id = s.id AND o.user_id = ", v, ")");
         out.push(Step {
             label: format!("Co-owner {email} added{}", if ro { " (read-only)" } else { "" }),
             skipped: vec![
@@ -268,11 +260,29 @@ pub(super) fn steps(spec: &Spec, mode: Mode) -> Vec<Step> {
                     Sql::new("SELECT count(*) AS n FROM bulk_sel"),
                 ),
             ],
-            parts: vec![Part::new(
-                sql!("SELECT s.id FROM bulk_sel s WHERE NOT ", &is_main, " AND NOT ", is_co_owner(), kept_as_writable),
-                |src| owners::add_co_owners(src, v, ro, Existing::SetFlag),
-            )
-            .logged(seq, Kind::CoOwnerSet)],
+            // Two statements, each for its own rows: a plain insert where {v} has no row, and
+            // the flag where they have the other one (an upsert checks every row for a
+            // conflict: 0.15 s more on 100,000 contacts).
+            parts: vec![
+                Part::new(
+                    sql!("SELECT s.id FROM bulk_sel s WHERE NOT ", &is_main, " AND NOT ", has_row, kept_as_writable),
+                    |src| owners::insert_co_owners(src, v, ro),
+                )
+                .logged(seq, Kind::CoOwnerAdded),
+                Part::new(
+                    sql!(
+                        "SELECT o.contact_id AS id FROM contact_owners o JOIN bulk_sel s ON s.id = o.contact_id \
+                         WHERE o.user_id = ",
+                        v,
+                        " AND o.read_only <> ",
+                        ro,
+                        " AND NOT ",
+                        &is_main
+                    ),
+                    |src| owners::set_co_owner_flag(src, v, ro),
+                )
+                .logged(seq, Kind::CoOwnerFlag),
+            ],
             touches: vec![],
         });
     }
@@ -355,10 +365,13 @@ pub(super) fn steps(spec: &Spec, mode: Mode) -> Vec<Step> {
                 "::text[]))"
             ),
             |src| {
+                // No ON CONFLICT: the source leaves out the tags a contact has, and the run's
+                // lock on every contact makes any other write of its tags wait (through the
+                // foreign key); a conflict check per row would cost 0.3 s on 200,000 rows.
                 sql!(
                     "INSERT INTO contact_tags (contact_id, tag) SELECT id, tag FROM (",
                     src,
-                    ") src ON CONFLICT DO NOTHING RETURNING contact_id AS id, tag"
+                    ") src RETURNING contact_id AS id, tag"
                 )
             },
         )
@@ -386,12 +399,13 @@ pub(super) fn steps(spec: &Spec, mode: Mode) -> Vec<Step> {
                 sql!("SELECT count(*) AS n FROM bulk_sel s WHERE ", in_group(g)),
             )],
             parts: vec![Part::new(sql!("SELECT s.id FROM bulk_sel s WHERE NOT ", in_group(g)), |src| {
+                // (No ON CONFLICT, as for tags.)
                 sql!(
                     "INSERT INTO contact_access_groups (contact_id, group_id) SELECT id, ",
                     g,
                     " FROM (",
                     src,
-                    ") src ON CONFLICT DO NOTHING RETURNING contact_id AS id, group_id AS g"
+                    ") src RETURNING contact_id AS id, group_id AS g"
                 )
             })
             .logged(seq, Kind::GroupAdded)],

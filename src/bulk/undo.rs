@@ -18,9 +18,9 @@ use serde::{Deserialize, Serialize};
 pub enum Kind {
     /// A co-owner row inserted (user, read-only flag as added).
     CoOwnerAdded,
-    /// "Add co-owner": rows inserted, or an existing row's read-only flag changed (recorded as
-    /// `co_owner_flag`, with the flag it had).
-    CoOwnerSet,
+    /// An existing co-owner row's read-only flag changed (recorded as `co_owner_flag`, with the
+    /// flag it had).
+    CoOwnerFlag,
     /// A co-owner row deleted (user, read-only flag it had).
     CoOwnerRemoved,
     /// The main owner replaced (before, after).
@@ -38,10 +38,8 @@ impl Kind {
             Kind::CoOwnerAdded => {
                 "SELECT 'co_owner_added', u, ro, NULL::text, NULL::bigint, NULL::bigint, array_agg(id), min(id), max(id) FROM ch GROUP BY u, ro"
             }
-            Kind::CoOwnerSet => {
-                "SELECT CASE WHEN inserted THEN 'co_owner_added' ELSE 'co_owner_flag' END, u, \
-                   CASE WHEN inserted THEN ro ELSE NOT ro END, NULL::text, NULL::bigint, NULL::bigint, array_agg(id), \
-                   min(id), max(id) FROM ch GROUP BY inserted, u, ro"
+            Kind::CoOwnerFlag => {
+                "SELECT 'co_owner_flag', u, NOT ro, NULL::text, NULL::bigint, NULL::bigint, array_agg(id), min(id), max(id) FROM ch GROUP BY u, ro"
             }
             Kind::CoOwnerRemoved => {
                 "SELECT 'co_owner_removed', u, ro, NULL::text, NULL::bigint, NULL::bigint, array_agg(id), min(id), max(id) FROM ch GROUP BY u, ro"

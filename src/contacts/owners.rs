@@ -87,6 +87,40 @@ pub fn add_co_owners(ids: &Sql, user_id: i64, read_only: bool, existing: Existin
     )
 }
 
+/// Makes `user_id` a co-owner of `ids`, on none of which they have a row yet; returns `id`,
+/// `u`, `ro`. For bulk Manage, which has checked that under its lock on every contact (a write
+/// of their owner rows waits for it, through the foreign key): a plain insert, which skips the
+/// conflict check per row that [`add_co_owners`] makes, and fails rather than skips should a
+/// row be there after all.
+pub fn insert_co_owners(ids: &Sql, user_id: i64, read_only: bool) -> Sql {
+    sql!(
+        "INSERT INTO contact_owners (contact_id, user_id, read_only) SELECT id, ",
+        user_id,
+        ", ",
+        read_only,
+        " FROM (",
+        ids,
+        ") src RETURNING contact_id AS id, user_id AS u, read_only AS ro"
+    )
+}
+
+/// Gives `user_id`'s co-ownership of `ids` the flag `read_only` where it has the other one;
+/// returns `id`, `u`, `ro` (the flag now). With [`insert_co_owners`], what [`add_co_owners`]
+/// does with `Existing::SetFlag`.
+pub fn set_co_owner_flag(ids: &Sql, user_id: i64, read_only: bool) -> Sql {
+    sql!(
+        "UPDATE contact_owners SET read_only = ",
+        read_only,
+        " WHERE user_id = ",
+        user_id,
+        " AND read_only <> ",
+        read_only,
+        " AND contact_id IN (",
+        ids,
+        ") RETURNING contact_id AS id, user_id AS u, read_only AS ro"
+    )
+}
+
 /// A co-owner as the panel shows it.
 #[derive(Queryable, Debug, Clone)]
 pub struct CoOwner {
