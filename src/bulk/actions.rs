@@ -3,7 +3,7 @@
 
 use super::spec::Spec;
 use super::undo::Kind;
-use crate::contacts::owners;
+use crate::contacts::owners::{self, Existing};
 use crate::db::sql::sql;
 use crate::db::sql::{Bind, Sql};
 use diesel::prelude::*;
@@ -266,7 +266,7 @@ pub(super) fn steps(spec: &Spec, mode: Mode) -> Vec<Step> {
             parts: vec![
                 Part::new(
                     sql!("SELECT s.id FROM bulk_sel s WHERE NOT ", &is_main, " AND NOT ", has_row, kept_as_writable),
-                    |src| owners::insert_co_owners(src, v, ro),
+                    |src| owners::add_co_owners(src, v, ro, Existing::Absent),
                 )
                 .logged(seq, Kind::CoOwnerAdded),
                 Part::new(

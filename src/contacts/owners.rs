@@ -26,6 +26,12 @@ pub enum Existing {
     /// A rule firing by itself on a later event adds missing co-owners and never changes the
     /// access a person has set since (no silent up- or downgrade).
     Keep,
+    /// There is none: the caller has made sure the user has no row on these contacts (bulk
+    /// Manage, under its lock on every contact, which a write of their owner rows waits for
+    /// through the foreign key; [`set_co_owner_flag`] does the others). A plain insert: no
+    /// conflict check per row, and a row there after all fails the statement rather than
+    /// being skipped.
+    Absent,
 }
 
 /// Makes the main owners of `locked` (none of them `user_id` already) `user_id`; returns
@@ -73,6 +79,7 @@ pub fn add_co_owners(ids: &Sql, user_id: i64, read_only: bool, existing: Existin
              WHERE contact_owners.read_only IS DISTINCT FROM EXCLUDED.read_only"
         }
         Existing::Keep => " ON CONFLICT (contact_id, user_id) DO NOTHING",
+        Existing::Absent => "",
     };
     sql!(
         "INSERT INTO contact_owners (contact_id, user_id, read_only) SELECT id, ",
@@ -87,26 +94,9 @@ pub fn add_co_owners(ids: &Sql, user_id: i64, read_only: bool, existing: Existin
     )
 }
 
-/// Makes `user_id` a co-owner of `ids`, on none of which they have a row yet; returns `id`,
-/// `u`, `ro`. For bulk Manage, which has checked that under its lock on every contact (a write
-/// of their owner rows waits for it, through the foreign key): a plain insert, which skips the
-/// conflict check per row that [`add_co_owners`] makes, and fails rather than skips should a
-/// row be there after all.
-pub fn insert_co_owners(ids: &Sql, user_id: i64, read_only: bool) -> Sql {
-    sql!(
-        "INSERT INTO contact_owners (contact_id, user_id, read_only) SELECT id, ",
-        user_id,
-        ", ",
-        read_only,
-        " FROM (",
-        ids,
-        ") src RETURNING contact_id AS id, user_id AS u, read_only AS ro"
-    )
-}
-
 /// Gives `user_id`'s co-ownership of `ids` the flag `read_only` where it has the other one;
-/// returns `id`, `u`, `ro` (the flag now). With [`insert_co_owners`], what [`add_co_owners`]
-/// does with `Existing::SetFlag`.
+/// returns `id`, `u`, `ro` (the flag now). With `Existing::Absent` for the others, what
+/// `Existing::SetFlag` does in one statement.
 pub fn set_co_owner_flag(ids: &Sql, user_id: i64, read_only: bool) -> Sql {
     sql!(
         "UPDATE contact_owners SET read_only = ",
