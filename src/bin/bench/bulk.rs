@@ -188,13 +188,41 @@ pub struct Million {
     /// The answer to "Execute".
     pub answer: Duration,
     pub run: Duration,
+    /// From its report until its owners' notices are written.
+    pub notices: Duration,
     pub list: Stats,
     pub peak_rss_mb: f64,
     pub rss_before_mb: f64,
     pub undo_preview_answer: Duration,
     pub undo_preview: Duration,
     pub undo_run: Duration,
+    pub undo_notices: Duration,
     pub summary: String,
+}
+
+/// From the moment the report of run `run_id` was seen until its owners' notices are written
+/// (the worker writes them once the run has committed); polled on a connection of its own, off
+/// the async executor.
+async fn notices_after(url: &str, run_id: i64) -> anyhow::Result<Duration> {
+    let (url, t) = (url.to_string(), Instant::now());
+    tokio::task::spawn_blocking(move || -> anyhow::Result<Duration> {
+        let mut c = PgConnection::establish(&url)?;
+        while bulk::notices::owed(&mut c)?.contains(&run_id) {
+            anyhow::ensure!(t.elapsed() < Duration::from_secs(3600), "the notices took over an hour");
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        Ok(t.elapsed())
+    })
+    .await?
+}
+
+/// The id of the run whose page is `page`.
+fn run_id_of(page: &str) -> anyhow::Result<i64> {
+    page.split("Bulk run #")
+        .nth(1)
+        .and_then(|r| r.split(|c: char| !c.is_ascii_digit()).next())
+        .and_then(|n| n.parse().ok())
+        .context("no run number on the run's page")
 }
 
 fn rss(field: &str) -> f64 {
@@ -288,7 +316,7 @@ async fn follow(
 
 /// "Set main owner bench-bulk" on every contact, as the Administrator, through the server;
 /// then its undo, which puts the data back (but for `updated_at`).
-pub async fn million(base: &str) -> anyhow::Result<Million> {
+pub async fn million(base: &str, url: &str) -> anyhow::Result<Million> {
     let admin = login(base, ADMIN).await?;
     let lister = login(base, MANAGER).await?;
     let t = Instant::now();
@@ -302,28 +330,30 @@ pub async fn million(base: &str) -> anyhow::Result<Million> {
     let (answer, run, list, page) = follow(&admin, &lister, base, &token, name).await?;
     let peak_rss_mb = rss("VmHWM:");
     anyhow::ensure!(page.contains("<h1>Done</h1>"), "the run did not end done");
+    let run_id = run_id_of(&page)?;
+    let notices = notices_after(url, run_id).await?;
     let changed = page.split("id=\"changeable\">").nth(1).and_then(|r| r.split('<').next()).unwrap_or("?").to_string();
-    let run_path = format!(
-        "/contacts/manage/runs/{}",
-        page.split("Bulk run #").nth(1).and_then(|r| r.split(|c: char| !c.is_ascii_digit()).next()).unwrap_or("0")
-    );
+    let run_path = format!("/contacts/manage/runs/{run_id}");
     let t = Instant::now();
     let r = form(&admin, base, &run_path, &format!("{run_path}/undo"), &[]).await?;
     let (undo_preview_answer, undo_preview, html) = previewed(&admin, base, t, r).await?;
     let (_, undo_run, _, undo_page) = follow(&admin, &lister, base, &token_of(&html)?, "undo").await?;
     anyhow::ensure!(undo_page.contains("<h1>Done</h1>"), "the undo did not end done");
+    let undo_notices = notices_after(url, run_id_of(&undo_page)?).await?;
     let summary = format!("set main owner `{BULK}` on every contact: {changed} contacts changed; then undone");
     Ok(Million {
         preview_answer,
         preview,
         answer,
         run,
+        notices,
         list,
         peak_rss_mb,
         rss_before_mb,
         undo_preview_answer,
         undo_preview,
         undo_run,
+        undo_notices,
         summary,
     })
 }
@@ -359,10 +389,12 @@ pub fn report(out: &mut String, b: &BulkResult, m: Option<&Million>) -> std::fmt
         writeln!(out, "| that preview, ready (computed by the worker) | 1 | {:.0} | | | |", ms(m.preview))?;
         writeln!(out, "| its Execute answer (queued) | 1 | {:.1} | | | ≤ 100 ms |", ms(m.answer))?;
         writeln!(out, "| its run, Execute to report | 1 | {:.0} | | | completes |", ms(m.run))?;
+        writeln!(out, "| its owners' notices, from the report until written | 1 | {:.0} | | | |", ms(m.notices))?;
         writeln!(out, "{}", m.list.row())?;
         writeln!(out, "| its undo preview: its answer | 1 | {:.0} | | | |", ms(m.undo_preview_answer))?;
         writeln!(out, "| that undo preview, ready (computed by the worker) | 1 | {:.0} | | | |", ms(m.undo_preview))?;
         writeln!(out, "| its undo | 1 | {:.0} | | | |", ms(m.undo_run))?;
+        writeln!(out, "| its owners' notices | 1 | {:.0} | | | |", ms(m.undo_notices))?;
     }
     let each = |of: fn(&Round) -> (Duration, Duration)| {
         b.rounds.iter().map(|r| format!("{:.2}×", ratio(of(r).0, of(r).1))).collect::<Vec<_>>().join(", ")

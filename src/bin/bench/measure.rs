@@ -217,7 +217,7 @@ pub(super) async fn measure(a: MeasureArgs) -> anyhow::Result<()> {
         println!("bulk: {}", b.summary);
         Some(b)
     };
-    let million = if a.million && !a.skip_bulk { Some(bulk::million(&base).await?) } else { None };
+    let million = if a.million && !a.skip_bulk { Some(bulk::million(&base, &a.database_url).await?) } else { None };
     let load_end = loadavg();
 
     // The report.
