@@ -7,8 +7,10 @@
 //! records the contacts still owed a notice on the run ([`owe`]); [`deliver`] writes the
 //! notices and clears that record in one transaction, claimed like a run (SKIP LOCKED), and the
 //! sweep delivers what a stopped instance left ([`owed`]). A run that does not commit owes
-//! nothing. The owners told are those of the contacts when the notices are written, a moment
-//! after the run (the owner panel tells owners inside its own change: one contact is cheap).
+//! nothing. The owners told are those the contacts have when the notices are written: after
+//! the run and the automation rules it triggered (an owner a rule added is told too), and
+//! after whatever changed them since, a moment later. (The owner panel tells owners inside its
+//! own change: one contact is cheap.)
 
 use crate::db::schema::{bulk_runs, users};
 use diesel::prelude::*;

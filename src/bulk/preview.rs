@@ -53,7 +53,7 @@ fn dry_run(
         run::apply(conn, spec, Mode::Count, &mut report, &mut tick)?;
     } else {
         rolled_back(conn, |c| {
-            run::apply(c, spec, Mode::Execute, &mut report, &mut tick)?;
+            run::apply(c, spec, Mode::Rehearse, &mut report, &mut tick)?;
             report.lost_sight = run::lost_sight(c, s)?;
             Ok(())
         })?;
@@ -63,7 +63,7 @@ fn dry_run(
     let before = report::states(conn, &sample)?;
     let after = rolled_back(conn, |c| {
         run::narrow_to(c, &sample)?;
-        run::apply(c, spec, Mode::Execute, &mut Report::default(), &mut |_| ())?;
+        run::apply(c, spec, Mode::Rehearse, &mut Report::default(), &mut |_| ())?;
         report::states(c, &sample)
     })?;
     report.sample = before

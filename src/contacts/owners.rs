@@ -26,8 +26,8 @@ pub enum Existing {
     /// A rule firing by itself on a later event adds missing co-owners and never changes the
     /// access a person has set since (no silent up- or downgrade).
     Keep,
-    /// There is none: the caller has made sure the user has no row on these contacts (bulk
-    /// Manage, under its lock on every contact, which a write of their owner rows waits for
+    /// There is none: the caller has made sure the user has no row on these contacts (a bulk
+    /// run, under its lock on every contact, which a write of their owner rows waits for
     /// through the foreign key; [`set_co_owner_flag`] does the others). A plain insert: no
     /// conflict check per row, and a row there after all fails the statement rather than
     /// being skipped.

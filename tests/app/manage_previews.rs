@@ -131,3 +131,55 @@ async fn a_preview_for_an_account_deactivated_since_fails_with_the_reason() {
     );
     assert!(tags(c, mine).is_empty());
 }
+
+/// A preview rehearses its statements on its sample without the lock a run takes: a tag that
+/// another transaction writes on the same contact meanwhile (a run executing there, say) is
+/// skipped by the rehearsal, not a failed preview.
+#[tokio::test]
+async fn a_preview_rehearsing_where_another_transaction_tags_meanwhile_does_not_fail() {
+    #[derive(diesel::QueryableByName)]
+    struct Waiting {
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        n: i64,
+    }
+    let app = no_wait().await;
+    let (sam_id, _) = app.signed_in("sam@example.com", Role::Salesperson).await;
+    let c = &mut app.conn();
+    let mine = contact(c, "Mine", Some(sam_id));
+    // The other transaction has tagged the contact and not committed yet.
+    let mut other = app.conn();
+    other.batch_execute(&format!("BEGIN; INSERT INTO contact_tags (contact_id, tag) VALUES ({mine}, 'race')")).unwrap();
+    let spec = Spec { tags: vec!["race".into()], ..Spec::default() };
+    let (id, _) = preview::start(c, sam_id, &spec, &mine_only(mine)).unwrap();
+    let pool = custodian::db::Db::new(&app.db.url, 3, std::time::Duration::from_secs(5));
+    let computing = std::thread::spawn(move || worker::preview(&pool, id).map(|_| ()).map_err(|e| format!("{e:?}")));
+    // The preview's rehearsal waits for the other transaction's row (or a sweep's does).
+    let mut waited = false;
+    for _ in 0..400 {
+        let w: Waiting = diesel::sql_query(
+            "SELECT count(*) AS n FROM pg_stat_activity WHERE datname = current_database() \
+             AND wait_event_type = 'Lock' AND query LIKE 'WITH ch AS (INSERT INTO contact_tags%'",
+        )
+        .get_result(c)
+        .unwrap();
+        if w.n > 0 {
+            waited = true;
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    assert!(waited, "the rehearsal met the other transaction's row");
+    other.batch_execute("COMMIT").unwrap();
+    computing.join().unwrap().unwrap();
+    for _ in 0..200 {
+        let st: String = bulk_runs::table.find(id).select(bulk_runs::status).first(c).unwrap();
+        if st != "previewing" {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    let (st, error): (String, Option<String>) =
+        bulk_runs::table.find(id).select((bulk_runs::status, bulk_runs::error)).first(c).unwrap();
+    assert_eq!((st.as_str(), error), ("previewed", None));
+    assert_eq!(tags(c, mine), ["race"], "the other transaction's tag, once");
+}
