@@ -15,6 +15,18 @@ fn mine_only(contact: i64) -> preview::Source {
     preview::Source::Selection(custodian::bulk::run::Selection { ids: vec![contact], ..Default::default() })
 }
 
+/// How preview `id` ended, once a worker has stored it (status, error): waits up to 10 s.
+fn stored_outcome(c: &mut PgConnection, id: i64) -> (String, Option<String>) {
+    for _ in 0..200 {
+        let st: String = bulk_runs::table.find(id).select(bulk_runs::status).first(c).unwrap();
+        if st != "previewing" {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    bulk_runs::table.find(id).select((bulk_runs::status, bulk_runs::error)).first(c).unwrap()
+}
+
 async fn no_wait() -> TestApp {
     spawn_app_with(TestDb::new(), None, |c| c.bulk_preview_wait_ms = 0).await
 }
@@ -113,15 +125,7 @@ async fn a_preview_for_an_account_deactivated_since_fails_with_the_reason() {
     if let Some(refused) = worker::preview(&pool, id).unwrap() {
         assert!(refused.unwrap_err().contains("no longer active"));
     } // (None: the sweep got it first; the stored outcome below says the same.)
-    for _ in 0..200 {
-        let st: String = bulk_runs::table.find(id).select(bulk_runs::status).first(c).unwrap();
-        if st != "previewing" {
-            break;
-        }
-        std::thread::sleep(std::time::Duration::from_millis(50));
-    }
-    let (st, error): (String, Option<String>) =
-        bulk_runs::table.find(id).select((bulk_runs::status, bulk_runs::error)).first(c).unwrap();
+    let (st, error) = stored_outcome(c, id);
     assert_eq!(st, "failed");
     assert!(error.unwrap_or_default().contains("no longer active"));
     let s = custodian::access::facts::subject(c, sam_id).unwrap().unwrap();
@@ -171,15 +175,7 @@ async fn a_preview_rehearsing_where_another_transaction_tags_meanwhile_does_not_
     assert!(waited, "the rehearsal met the other transaction's row");
     other.batch_execute("COMMIT").unwrap();
     computing.join().unwrap().unwrap();
-    for _ in 0..200 {
-        let st: String = bulk_runs::table.find(id).select(bulk_runs::status).first(c).unwrap();
-        if st != "previewing" {
-            break;
-        }
-        std::thread::sleep(std::time::Duration::from_millis(50));
-    }
-    let (st, error): (String, Option<String>) =
-        bulk_runs::table.find(id).select((bulk_runs::status, bulk_runs::error)).first(c).unwrap();
+    let (st, error) = stored_outcome(c, id);
     assert_eq!((st.as_str(), error), ("previewed", None));
     assert_eq!(tags(c, mine), ["race"], "the other transaction's tag, once");
 }
