@@ -12,7 +12,7 @@
 //! after whatever changed them since, a moment later. (The owner panel tells owners inside its
 //! own change: one contact is cheap.)
 
-use crate::db::schema::{bulk_runs, users};
+use crate::db::schema::bulk_runs;
 use diesel::prelude::*;
 use diesel::sql_types::{Array, BigInt, Text};
 
@@ -42,20 +42,21 @@ pub fn deliver(c: &mut PgConnection, run_id: i64) -> QueryResult<Option<usize>> 
     struct Owed {
         #[diesel(sql_type = BigInt)]
         user_id: i64,
+        #[diesel(sql_type = Text)]
+        email: String,
         #[diesel(sql_type = Array<BigInt>)]
         ids: Vec<i64>,
     }
     c.transaction(|c| {
         let owed: Option<Owed> = diesel::sql_query(
-            "SELECT user_id, notify_ids AS ids FROM bulk_runs \
-             WHERE id = $1 AND notify_ids IS NOT NULL FOR NO KEY UPDATE SKIP LOCKED",
+            "SELECT r.user_id, u.email, r.notify_ids AS ids FROM bulk_runs r JOIN users u ON u.id = r.user_id \
+             WHERE r.id = $1 AND r.notify_ids IS NOT NULL FOR NO KEY UPDATE OF r SKIP LOCKED",
         )
         .bind::<BigInt, _>(run_id)
         .get_result(c)
         .optional()?;
         let Some(owed) = owed else { return Ok(None) };
-        let email: String = users::table.find(owed.user_id).select(users::email).first(c)?;
-        let n = write(c, owed.user_id, &email, &owed.ids)?;
+        let n = write(c, owed.user_id, &owed.email, &owed.ids)?;
         diesel::update(bulk_runs::table.find(run_id))
             .set(bulk_runs::notify_ids.eq(None::<Vec<Option<i64>>>))
             .execute(c)?;

@@ -90,14 +90,13 @@ pub fn deliver_notices(db: &Db, run_id: i64) -> Result<Option<usize>, AppError> 
 pub fn spawn(db: Db, run_id: i64) {
     tokio::task::spawn_blocking(move || {
         if let Ok(Some(outcome)) = execute(&db, run_id) {
-            let done = matches!(outcome, Outcome::Done(_));
-            let how = match outcome {
+            let how = match &outcome {
                 Outcome::Done(_) => "done",
                 Outcome::Changed { .. } => "changed",
                 Outcome::Refused(_) => "refused",
             };
             tracing::info!(run = run_id, how, "bulk run ended");
-            if done {
+            if matches!(outcome, Outcome::Done(_)) {
                 let _ = deliver_notices(&db, run_id);
             }
         }
