@@ -64,9 +64,21 @@ pub fn find_many(conn: &mut PgConnection, ids: &[i64]) -> QueryResult<Vec<User>>
     users::table.filter(users::id.eq_any(ids)).order(users::id).select(User::as_select()).load(conn)
 }
 
+/// The one email identity: two addresses are the same account's when they are equal once
+/// trimmed and with ASCII letters folded to lower case. Nothing else is folded: PostgreSQL's
+/// `lower()` would make `admİn@…` (U+0130) or a Kelvin sign `K` equal to ASCII letters, and a
+/// provider asserting such an address would sign in as someone else.
+pub fn same_email(a: &str, b: &str) -> bool {
+    a.trim().eq_ignore_ascii_case(b.trim())
+}
+
+/// The user whose email is `email` ([`same_email`]). The index on `lower(email)` finds the
+/// candidates; only an exact match under [`same_email`] is the user.
 pub fn find_by_email(conn: &mut PgConnection, email: &str) -> QueryResult<Option<User>> {
     use crate::db::lower;
-    users::table.filter(lower(users::email).eq(lower(email.trim()))).select(User::as_select()).first(conn).optional()
+    let candidates: Vec<User> =
+        users::table.filter(lower(users::email).eq(lower(email.trim()))).select(User::as_select()).load(conn)?;
+    Ok(candidates.into_iter().find(|u| same_email(&u.email, email)))
 }
 
 pub fn find(conn: &mut PgConnection, id: i64) -> QueryResult<Option<User>> {

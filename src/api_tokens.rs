@@ -2,6 +2,10 @@
 //!
 //! A token is random text shown once when it is created; the database keeps only its SHA-256
 //! (hex), so a leaked table does not leak working tokens.
+//!
+//! Tokens are made and revoked by Administrators ([`issue`], [`withdraw`]: SPEC 7), and a token
+//! carries its creator's authority as it is at each call: [`authenticate`] refuses the token of
+//! a creator who is no longer an active Administrator holding `administration.settings`.
 
 use crate::db::schema::{api_tokens, users};
 use chrono::{DateTime, Utc};
@@ -107,8 +111,44 @@ pub fn find(conn: &mut PgConnection, id: i64) -> QueryResult<TokenRow> {
         .first(conn)
 }
 
-/// Creates a token for `scopes` (at least one); returns its id and the token itself (the only
-/// time it exists in clear).
+/// Makes a token for `scopes` (at least one) as `who`, audited: only an Administrator may
+/// (`access::authority::security`). Returns its id and the token itself (the only time it
+/// exists in clear).
+pub fn issue(
+    conn: &mut PgConnection,
+    actor: &crate::audit::Actor,
+    who: &crate::access::Subject,
+    name: &str,
+    scopes: &[Scope],
+) -> Result<(i64, String), crate::access::Denied> {
+    crate::access::authority::security(who)?;
+    let (id, token) = create(conn, name, actor.id, scopes)?;
+    let row = find(conn, id)?;
+    crate::audit::Entry::by(actor, "api_token.create", "api_token", id).after(row.audit_json()).record(conn)?;
+    Ok((id, token))
+}
+
+/// Revokes a token as `who`, audited (only an Administrator may). Returns its name.
+pub fn withdraw(
+    conn: &mut PgConnection,
+    actor: &crate::audit::Actor,
+    who: &crate::access::Subject,
+    id: i64,
+) -> Result<String, crate::access::Denied> {
+    crate::access::authority::security(who)?;
+    let before = find(conn, id)?;
+    if revoke(conn, id)? {
+        let after = find(conn, id)?;
+        crate::audit::Entry::by(actor, "api_token.revoke", "api_token", id)
+            .before(before.audit_json())
+            .after(after.audit_json())
+            .record(conn)?;
+    }
+    Ok(before.name)
+}
+
+/// Stores a new token for `scopes` with no check of who makes it: [`issue`] is the change;
+/// this is its write, and how the tests and the benchmark set a token up.
 pub fn create(conn: &mut PgConnection, name: &str, created_by: i64, scopes: &[Scope]) -> QueryResult<(i64, String)> {
     let token = generate();
     let scopes: Vec<&str> = scopes.iter().map(|s| s.as_str()).collect();
@@ -125,7 +165,7 @@ pub fn create(conn: &mut PgConnection, name: &str, created_by: i64, scopes: &[Sc
 }
 
 /// Revokes a token; returns false when it was already revoked.
-pub fn revoke(conn: &mut PgConnection, id: i64) -> QueryResult<bool> {
+fn revoke(conn: &mut PgConnection, id: i64) -> QueryResult<bool> {
     let n = diesel::update(api_tokens::table.filter(api_tokens::id.eq(id)).filter(api_tokens::revoked_at.is_null()))
         .set(api_tokens::revoked_at.eq(Utc::now()))
         .execute(conn)?;
@@ -148,10 +188,33 @@ impl Authenticated {
     }
 }
 
-/// The live (not revoked) token `token`, if any. Records its use, at most once a minute per
-/// token so that a busy integration does not write on every call (and a call that does not
-/// write costs one query).
-pub fn authenticate(conn: &mut PgConnection, token: &str) -> QueryResult<Option<Authenticated>> {
+/// Why a token presented by a call is refused.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Refused {
+    /// No such token, or revoked (401).
+    Unknown,
+    /// Its creator is gone, deactivated, or no longer holds what tokens need (403): a token
+    /// never outlives its creator's authority.
+    Creator(String),
+}
+
+/// The live (not revoked) token `token` whose creator, as they stand now, may still hold tokens
+/// (`access::authority::security`). Records its use, at most once a minute per token so that
+/// a busy integration does not write on every call.
+pub fn authenticate(conn: &mut PgConnection, token: &str) -> QueryResult<Result<Authenticated, Refused>> {
+    let Some(t) = find_live(conn, token)? else { return Ok(Err(Refused::Unknown)) };
+    let creator = match t.created_by {
+        Some(id) => crate::access::facts::subject(conn, id)?,
+        None => None,
+    };
+    let Some(creator) = creator else { return Ok(Err(Refused::Creator("the token's creator is gone".into()))) };
+    if let Err(e) = crate::access::authority::security(&creator) {
+        return Ok(Err(Refused::Creator(format!("the token's creator may no longer hold tokens: {e}"))));
+    }
+    Ok(Ok(t))
+}
+
+fn find_live(conn: &mut PgConnection, token: &str) -> QueryResult<Option<Authenticated>> {
     // id, name, created_by, scopes, last_used_at
     type Row = (i64, String, Option<i64>, Vec<String>, Option<DateTime<Utc>>);
     let found: Option<Row> = api_tokens::table

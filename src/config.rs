@@ -51,6 +51,13 @@ pub struct Config {
     #[arg(long, env = "TRUSTED_PROXIES", value_delimiter = ',')]
     pub trusted_proxies: Vec<std::net::IpAddr>,
 
+    /// Where browsers and integrations reach this server (`https://crm.example.com`): the origin
+    /// the AuthZEN metadata, SCIM locations and the token page's examples name. Unset: the
+    /// `Host` the request came to, or what a trusted proxy forwards (`X-Forwarded-Host`,
+    /// `X-Forwarded-Proto`, `Forwarded`), never what any other client says.
+    #[arg(long, env = "PUBLIC_URL", value_parser = public_url)]
+    pub public_url: Option<String>,
+
     /// Single sign-on: the OpenID Provider's issuer URL (its `/.well-known/openid-configuration`
     /// is read from there). Unset: no single sign-on.
     #[arg(long, env = "OIDC_ISSUER_URL")]
@@ -107,5 +114,15 @@ impl Config {
         c.bind = bind.to_string();
         c.demo = false;
         c
+    }
+}
+
+/// A public URL: `http(s)://host[:port]`, no path, kept without a trailing slash.
+fn public_url(s: &str) -> Result<String, String> {
+    let s = s.trim().trim_end_matches('/');
+    let rest = s.strip_prefix("https://").or_else(|| s.strip_prefix("http://"));
+    match rest {
+        Some(host) if !host.is_empty() && !host.contains(['/', '?', '#', '@', ' ']) => Ok(s.to_string()),
+        _ => Err("give the origin only, e.g. https://crm.example.com".into()),
     }
 }

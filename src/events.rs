@@ -10,12 +10,25 @@ use diesel::prelude::*;
 /// Runs the follow-ups of `event` on `contact_ids`, in the caller's transaction.
 /// Subscribers register here, one line each.
 pub fn after(conn: &mut PgConnection, actor: Option<i64>, event: &Event, contact_ids: &[i64]) -> QueryResult<()> {
+    after_on_behalf(conn, actor, None, event, contact_ids)
+}
+
+/// [`after`] for a change whose authority the rules it fires inherit along their chain:
+/// `authority` is who stands behind it (a public form's last saver, an import's importer), and
+/// an access action of a rule applies only where they too could have made it by hand.
+pub fn after_on_behalf(
+    conn: &mut PgConnection,
+    actor: Option<i64>,
+    authority: Option<i64>,
+    event: &Event,
+    contact_ids: &[i64],
+) -> QueryResult<()> {
     if contact_ids.is_empty() {
         return Ok(());
     }
     crate::segments::apply_live(conn, contact_ids)?;
     // What the rules changed, segments see too (rules ignore `Changed`: nothing loops back).
-    let changed = crate::automation::fire(conn, actor, event, contact_ids)?;
+    let changed = crate::automation::fire(conn, actor, authority, event, contact_ids)?;
     if !changed.is_empty() {
         crate::segments::apply_live(conn, &changed)?;
     }

@@ -129,6 +129,7 @@ impl Application {
         let secure = config.secure_cookies;
         let data = web::Data::new(db.clone());
         let proxies = web::Data::new(crate::auth::viewer::TrustedProxies(config.trusted_proxies.clone()));
+        let public_url = web::Data::new(crate::auth::viewer::PublicUrl(config.public_url.clone()));
         let sso = web::Data::new(crate::auth::sso::Configured::from_config(config)?);
         let preview_wait = web::Data::new(crate::web::contacts::manage::PreviewWait(std::time::Duration::from_millis(
             config.bulk_preview_wait_ms,
@@ -149,6 +150,7 @@ impl Application {
             App::new()
                 .app_data(data.clone())
                 .app_data(proxies.clone())
+                .app_data(public_url.clone())
                 .app_data(sso.clone())
                 .app_data(preview_wait.clone())
                 // One body limit per kind of request, the same wherever the body is read.

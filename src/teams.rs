@@ -1,6 +1,10 @@
 //! Teams (SPEC screen 8): records, queries and every change to them, audited. The team
-//! screens and SCIM Groups both write through the functions here.
+//! screens and SCIM Groups both write through the functions here, and each change checks its
+//! actor's authority itself: `administration.teams_manage`, and the no-escalation rule of the
+//! organisation of access (`access::grant::organisation`) for a new manager or member.
 
+use crate::access::grant::{organisation, OrganisationError, Widening};
+use crate::access::{Denied, Subject};
 use crate::accounts::{self as users_model, User};
 use crate::audit::{self, Actor};
 use crate::db::schema::{access_group_grants, team_members, teams, users};
@@ -176,7 +180,13 @@ fn unless_taken<T>(
 pub const NAME_TAKEN: &str = "Another team already has this name.";
 
 /// Creates a team, audited; a name taken meanwhile is a field error.
-pub fn create(c: &mut PgConnection, actor: &Actor, v: &ValidTeam) -> QueryResult<Result<Team, FieldErrors>> {
+pub fn create(
+    c: &mut PgConnection,
+    actor: &Actor,
+    who: &Subject,
+    v: &ValidTeam,
+) -> Result<Result<Team, FieldErrors>, Denied> {
+    may_manage_teams(who)?;
     let team: Team = match unique_name(c, NAME_TAKEN, |c| {
         diesel::insert_into(teams::table)
             .values((teams::name.eq(&v.name), teams::manager_id.eq(v.manager_id)))
@@ -192,10 +202,20 @@ pub fn create(c: &mut PgConnection, actor: &Actor, v: &ValidTeam) -> QueryResult
 }
 
 /// Saves a team's name and manager, audited; `Ok(false)` when nothing changes.
-pub fn update(c: &mut PgConnection, actor: &Actor, id: i64, v: &ValidTeam) -> QueryResult<Result<bool, FieldErrors>> {
+pub fn update(
+    c: &mut PgConnection,
+    actor: &Actor,
+    who: &Subject,
+    id: i64,
+    v: &ValidTeam,
+) -> Result<Result<bool, FieldErrors>, Denied> {
+    may_manage_teams(who)?;
     let before = teams::table.find(id).select(Team::as_select()).for_update().first(c)?;
     if v.name == before.name && v.manager_id == before.manager_id {
         return Ok(Ok(false));
+    }
+    if v.manager_id.is_some() && v.manager_id != before.manager_id {
+        widens(c, who, Widening::Manager { team: id })?;
     }
     let before_json = audit_json(c, &before)?;
     let after: Team = match unique_name(c, NAME_TAKEN, |c| {
@@ -221,7 +241,8 @@ pub fn dependants(c: &mut PgConnection, id: i64) -> QueryResult<(i64, i64)> {
 
 /// Deletes a team; its memberships and access-group grants go with it (ON DELETE CASCADE),
 /// and the audit entry keeps them. Returns the team's name.
-pub fn delete(c: &mut PgConnection, actor: &Actor, id: i64) -> QueryResult<String> {
+pub fn delete(c: &mut PgConnection, actor: &Actor, who: &Subject, id: i64) -> Result<String, Denied> {
+    may_manage_teams(who)?;
     let team = teams::table.find(id).select(Team::as_select()).for_update().first(c)?;
     let mut before = audit_json(c, &team)?;
     let member_ids: Vec<i64> =
@@ -241,7 +262,17 @@ pub fn delete(c: &mut PgConnection, actor: &Actor, id: i64) -> QueryResult<Strin
 }
 
 /// Adds an active user to a team, audited; `Ok(false)` when they already are a member.
-pub fn add_member(c: &mut PgConnection, actor: &Actor, team_id: i64, user: &User) -> QueryResult<bool> {
+pub fn add_member(
+    c: &mut PgConnection,
+    actor: &Actor,
+    who: &Subject,
+    team_id: i64,
+    user: &User,
+) -> Result<bool, Denied> {
+    may_manage_teams(who)?;
+    // Locks the team: its manager cannot change between the check and the write.
+    teams::table.find(team_id).select(teams::id).for_update().first::<i64>(c)?;
+    widens(c, who, Widening::Member { team: team_id, user: user.id })?;
     let added = diesel::insert_into(team_members::table)
         .values((team_members::team_id.eq(team_id), team_members::user_id.eq(user.id)))
         .on_conflict_do_nothing()
@@ -256,7 +287,14 @@ pub fn add_member(c: &mut PgConnection, actor: &Actor, team_id: i64, user: &User
 }
 
 /// Removes a member from a team, audited; `None` when the user was not a member.
-pub fn remove_member(c: &mut PgConnection, actor: &Actor, team_id: i64, user_id: i64) -> QueryResult<Option<String>> {
+pub fn remove_member(
+    c: &mut PgConnection,
+    actor: &Actor,
+    who: &Subject,
+    team_id: i64,
+    user_id: i64,
+) -> Result<Option<String>, Denied> {
+    may_manage_teams(who)?;
     let Some(email) = users::table.find(user_id).select(users::email).first::<String>(c).optional()? else {
         return Ok(None);
     };
@@ -276,9 +314,11 @@ pub fn remove_member(c: &mut PgConnection, actor: &Actor, team_id: i64, user_id:
 pub fn set_members(
     c: &mut PgConnection,
     actor: &Actor,
+    who: &Subject,
     team_id: i64,
     wanted: &[i64],
-) -> QueryResult<Result<(), (i64, &'static str)>> {
+) -> Result<Result<(), (i64, &'static str)>, Denied> {
+    may_manage_teams(who)?;
     let current: Vec<i64> =
         team_members::table.filter(team_members::team_id.eq(team_id)).select(team_members::user_id).load(c)?;
     let mut adding = Vec::new();
@@ -291,12 +331,25 @@ pub fn set_members(
         }
     }
     for id in current.iter().filter(|id| !wanted.contains(id)) {
-        remove_member(c, actor, team_id, *id)?;
+        remove_member(c, actor, who, team_id, *id)?;
     }
     for u in &adding {
-        add_member(c, actor, team_id, u)?;
+        add_member(c, actor, who, team_id, u)?;
     }
     Ok(Ok(()))
+}
+
+/// Teams and their members are changed by holders of `administration.teams_manage`.
+fn may_manage_teams(who: &Subject) -> Result<(), Denied> {
+    crate::access::authority::require(who, crate::permissions::Perm::AdministrationTeamsManage)
+}
+
+/// A change that lets someone reach contacts through the team: held to the no-escalation rule.
+fn widens(c: &mut PgConnection, who: &Subject, change: Widening) -> Result<(), Denied> {
+    organisation(c, who, change).map_err(|e| match e {
+        OrganisationError::Db(e) => e.into(),
+        e => Denied::Forbidden(e.to_string()),
+    })
 }
 
 /// Sets the identity provider's id of a team; `Ok(false)` when another team has it.

@@ -19,6 +19,7 @@
 
 use super::rules::Subject;
 use crate::db::schema::users;
+use crate::db::sql::{sql, Sql};
 use crate::permissions::{PermSet, Role};
 use diesel::prelude::*;
 
@@ -173,6 +174,108 @@ pub fn lock_administrators(conn: &mut PgConnection) -> QueryResult<Vec<i64>> {
 pub enum LastAdministrator {
     #[error("This would leave no active Administrator holding every permission: make another user a full Administrator first.")]
     Missing,
+    #[error(transparent)]
+    Db(#[from] diesel::result::Error),
+}
+
+/// A change of the organisation of access: each lets someone reach contacts through rule 3
+/// (team managers) or rule 4 (access-group grants), or hands a user's contacts to a successor.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Widening {
+    /// Someone becomes the manager of `team`: they reach what its members own (main owner or
+    /// writable co-owner).
+    Manager { team: i64 },
+    /// `user` joins `team`: the team's manager reaches what the user owns, and the user reaches
+    /// the contacts of the groups granted to the team.
+    Member { team: i64, user: i64 },
+    /// `group` is granted, or granted at a higher level, to a team or a user: they reach its
+    /// contacts.
+    Group { group: i64 },
+    /// `from` is deleted and a successor takes over: the contacts `from` is main owner of, and
+    /// the teams `from` manages (with what their members own).
+    Successor { from: i64 },
+}
+
+impl Widening {
+    /// The contacts the change may bring into someone's reach, as a set of ids (SQL).
+    fn contacts(self) -> Sql {
+        // What the members of a team own, as rule 3 counts it.
+        fn owned_by_members(members: Sql) -> Sql {
+            sql!(
+                "SELECT id FROM contacts WHERE main_owner_id IN (",
+                members.clone(),
+                ") UNION SELECT contact_id FROM contact_owners WHERE NOT read_only AND user_id IN (",
+                members,
+                ")"
+            )
+        }
+        match self {
+            Widening::Manager { team } => {
+                owned_by_members(sql!("SELECT user_id FROM team_members WHERE team_id = ", team))
+            }
+            Widening::Member { team, user } => sql!(
+                "SELECT id FROM contacts WHERE main_owner_id = ",
+                user,
+                " AND EXISTS (SELECT 1 FROM teams WHERE id = ",
+                team,
+                " AND manager_id IS NOT NULL) UNION SELECT co.contact_id FROM contact_owners co \
+                 WHERE NOT co.read_only AND co.user_id = ",
+                user,
+                " AND EXISTS (SELECT 1 FROM teams WHERE id = ",
+                team,
+                " AND manager_id IS NOT NULL) UNION SELECT cag.contact_id FROM contact_access_groups cag \
+                 JOIN access_group_grants g ON g.group_id = cag.group_id WHERE g.team_id = ",
+                team
+            ),
+            Widening::Group { group } => {
+                sql!("SELECT contact_id FROM contact_access_groups WHERE group_id = ", group)
+            }
+            Widening::Successor { from } => {
+                let mut s = sql!("SELECT id FROM contacts WHERE main_owner_id = ", from, " UNION ");
+                s.append(&owned_by_members(sql!(
+                    "SELECT m.user_id FROM team_members m JOIN teams t ON t.id = m.team_id WHERE t.manager_id = ",
+                    from
+                )));
+                s
+            }
+        }
+    }
+}
+
+/// No escalation in the organisation of access: a change that lets anyone reach contacts is
+/// made by an Administrator, or by an actor who could give access to every one of those
+/// contacts by hand (the owner panel's `contacts.assign` at edit level, [`super::Operation::Assign`]).
+/// The contacts counted are every contact the change may bring into reach, whoever the
+/// beneficiary is and whatever their level — the actor themselves included.
+pub fn organisation(conn: &mut PgConnection, actor: &Subject, change: Widening) -> Result<(), OrganisationError> {
+    if actor.administrator && actor.active {
+        return Ok(());
+    }
+    #[derive(QueryableByName)]
+    struct Beyond {
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        n: i64,
+    }
+    let q = sql!(
+        "SELECT count(*) AS n FROM contacts c WHERE c.id IN (",
+        change.contacts(),
+        ") AND NOT (",
+        super::filter::permits(actor, super::Operation::Assign),
+        ")"
+    );
+    let beyond: Beyond = q.query().get_result(conn)?;
+    if beyond.n == 0 {
+        Ok(())
+    } else {
+        Err(OrganisationError::Beyond(beyond.n))
+    }
+}
+
+/// Why a change of the organisation of access is refused.
+#[derive(Debug, thiserror::Error)]
+pub enum OrganisationError {
+    #[error("This would give access to {0} contacts you cannot give access to yourself (you would need contacts.assign on each of them).")]
+    Beyond(i64),
     #[error(transparent)]
     Db(#[from] diesel::result::Error),
 }

@@ -7,6 +7,7 @@
 //! - [`ops`]: the operation table (permission + level per operation).
 //! - [`grant`]: the no-escalation rule every write path that changes who has what obeys.
 
+pub mod authority;
 pub mod facts;
 pub mod filter;
 pub mod grant;

@@ -77,16 +77,64 @@ pub fn recent_failures(conn: &mut PgConnection, key: &str) -> QueryResult<i32> {
         .unwrap_or(0))
 }
 
-/// Counts one failure of an attempt against its keys: the pair and the address lock at their
-/// limits, the account alone never does.
-pub fn record_failures(conn: &mut PgConnection, keys: &Keys) -> QueryResult<()> {
-    record_failure(conn, &keys.account, i32::MAX)?;
-    record_failure(conn, &keys.pair, ACCOUNT_LIMIT)?;
-    record_failure(conn, &keys.ip, IP_LIMIT)
+/// Whether an attempt may be checked.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Admission {
+    /// The pair or the address is locked, or this attempt is past a limit: refuse it unchecked.
+    Locked,
+    /// Check it, after [`slowdown`] of `failures`, the account's recent failures before it;
+    /// `pair` is the count of this account from this address, this attempt included.
+    Admitted { failures: i32, pair: i32 },
 }
 
-/// Counts one failure against `key`; locks it when it reaches `limit`.
-fn record_failure(conn: &mut PgConnection, key: &str, limit: i32) -> QueryResult<()> {
+/// Admits one attempt (a password or a code) before it is checked: the attempt is counted as a
+/// failure against each of its keys first, and [`succeeded`] takes it back. Counting first is
+/// what makes the limits hold under parallel attempts: each upsert takes the key's row lock,
+/// so of N attempts sent at once only those the limit leaves room for are admitted, whatever
+/// the delays and checks that follow.
+pub fn admit(conn: &mut PgConnection, keys: &Keys) -> QueryResult<Admission> {
+    conn.transaction(|c| {
+        if locked_until(c, &[keys.pair.clone(), keys.ip.clone()])?.is_some() {
+            return Ok(Admission::Locked);
+        }
+        let account = record_failure(c, &keys.account, i32::MAX)?;
+        let pair = record_failure(c, &keys.pair, ACCOUNT_LIMIT)?;
+        let ip = record_failure(c, &keys.ip, IP_LIMIT)?;
+        Ok(if pair > ACCOUNT_LIMIT || ip > IP_LIMIT {
+            Admission::Locked
+        } else {
+            Admission::Admitted { failures: account - 1, pair }
+        })
+    })
+}
+
+/// The attempt [`admit`] counted succeeded and signs the user in: the account's failures, from
+/// everywhere and from this address, are forgotten, and the address's count gives this attempt
+/// back.
+pub fn succeeded(conn: &mut PgConnection, keys: &Keys) -> QueryResult<()> {
+    give_back(conn, keys)?;
+    clear(conn, keys)
+}
+
+/// The attempt [`admit`] counted was right but signs nobody in yet (a second step follows) or
+/// at all (a deactivated account): it is not a failure, so each key's count gives it back, with
+/// the lock it alone may have set. Earlier failures stay counted.
+pub fn give_back(conn: &mut PgConnection, keys: &Keys) -> QueryResult<()> {
+    for (key, limit) in [(&keys.account, i32::MAX), (&keys.pair, ACCOUNT_LIMIT), (&keys.ip, IP_LIMIT)] {
+        diesel::sql_query(
+            "UPDATE login_attempts SET failures = GREATEST(failures - 1, 0), \
+               locked_until = CASE WHEN failures - 1 < $2 THEN NULL ELSE locked_until END \
+             WHERE key = $1",
+        )
+        .bind::<diesel::sql_types::Text, _>(key)
+        .bind::<diesel::sql_types::Integer, _>(limit)
+        .execute(conn)?;
+    }
+    Ok(())
+}
+
+/// Counts one failure against `key`; locks it when it reaches `limit`. Returns the count.
+fn record_failure(conn: &mut PgConnection, key: &str, limit: i32) -> QueryResult<i32> {
     let now = Utc::now();
     let window_start = now - Duration::minutes(WINDOW_MINUTES);
     let lock_until = now + Duration::minutes(LOCK_MINUTES);
@@ -101,20 +149,26 @@ fn record_failure(conn: &mut PgConnection, key: &str, limit: i32) -> QueryResult
            locked_until = CASE \
              WHEN (CASE WHEN a.last_failure < $3 OR a.locked_until <= $2 THEN 1 ELSE a.failures + 1 END) >= $4 THEN $5 \
              WHEN a.last_failure < $3 OR a.locked_until <= $2 THEN NULL \
-             ELSE a.locked_until END",
+             ELSE a.locked_until END \
+         RETURNING failures",
     )
     .bind::<diesel::sql_types::Text, _>(key)
     .bind::<diesel::sql_types::Timestamptz, _>(now)
     .bind::<diesel::sql_types::Timestamptz, _>(window_start)
     .bind::<diesel::sql_types::Integer, _>(limit)
     .bind::<diesel::sql_types::Timestamptz, _>(lock_until)
-    .execute(conn)
-    .map(|_| ())
+    .get_result::<Count>(conn)
+    .map(|c| c.failures)
 }
 
-/// Forgets the failures of an account, from everywhere and from this address, after a
-/// successful sign-in.
-pub fn clear(conn: &mut PgConnection, keys: &Keys) -> QueryResult<()> {
+#[derive(QueryableByName)]
+struct Count {
+    #[diesel(sql_type = diesel::sql_types::Integer)]
+    failures: i32,
+}
+
+/// Forgets the failures of an account, from everywhere and from this address.
+fn clear(conn: &mut PgConnection, keys: &Keys) -> QueryResult<()> {
     let both = [keys.account.as_str(), keys.pair.as_str()];
     diesel::delete(login_attempts::table.filter(login_attempts::key.eq_any(both))).execute(conn).map(|_| ())
 }

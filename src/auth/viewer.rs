@@ -70,6 +70,33 @@ impl Viewer {
 #[derive(Debug, Clone, Default)]
 pub struct TrustedProxies(pub Vec<std::net::IpAddr>);
 
+/// Where this server is reached (configuration `PUBLIC_URL`), kept as application data.
+#[derive(Debug, Clone, Default)]
+pub struct PublicUrl(pub Option<String>);
+
+/// This server's origin as clients reach it (`scheme://host[:port]`): the configured
+/// `PUBLIC_URL`; else, from a trusted proxy, what it forwards; else the `Host` the request
+/// came to, over plain HTTP. Forwarding headers from any other peer are ignored: anyone could
+/// send them.
+pub fn origin(req: &HttpRequest) -> String {
+    if let Some(url) = req.app_data::<actix_web::web::Data<PublicUrl>>().and_then(|p| p.0.clone()) {
+        return url;
+    }
+    let trusted = req.app_data::<actix_web::web::Data<TrustedProxies>>().map(|t| t.0.clone()).unwrap_or_default();
+    if req.peer_addr().is_some_and(|p| trusted.contains(&p.ip())) {
+        let info = req.connection_info();
+        return format!("{}://{}", info.scheme(), info.host());
+    }
+    let host = req
+        .headers()
+        .get(actix_web::http::header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .filter(|h| !h.is_empty() && h.chars().all(|c| c.is_ascii_alphanumeric() || ".-:[]".contains(c)))
+        .map(str::to_string)
+        .unwrap_or_else(|| req.app_config().host().to_string());
+    format!("http://{host}")
+}
+
 /// The client's address: the peer, or — when the peer is a trusted proxy — the last address in
 /// `X-Forwarded-For` that is not itself a trusted proxy (what the proxies saw; a client can
 /// forge only the hops before them).

@@ -13,6 +13,15 @@
 //! contact per original event: the (rule, contact) pairs already applied are remembered and
 //! skipped. So "tag_added A → add B" with "tag_added B → add A" applies each rule once, and a
 //! rule that adds the very tag it triggers on stops at once.
+//!
+//! # Authority travels along the chain
+//! An event carries the authorities behind it: the user who made the change (or, for a public
+//! form, its last saver), then the owner of each rule whose change started the follow-up. An
+//! action that changes who has access (owners, access groups) applies only where every one of
+//! them could have made that change by hand (`contacts.assign`, [`Operation::Assign`]), so a
+//! shared rule anyone may fire cannot lend its reach to another rule's access action. And a
+//! follow-up is started only for the contacts the rule's owner could have changed by hand:
+//! what a shared rule's wider reach changed starts nothing.
 
 use crate::access::{facts, filter, Level, Operation, Subject};
 use crate::audit;
@@ -135,14 +144,16 @@ fn grants_access(rule: &Rule) -> bool {
 }
 
 /// The contacts a rule may act on, with its owner's authority at the moment it fires
-/// (`access::grant`): an action that changes who has access applies only where the owner could
-/// make the same change by hand (contacts.assign at edit level), shared or not; other actions
-/// reach the contacts the owner can act on, or, for a shared rule, every contact but the
-/// confidential ones the owner cannot act on (confidential contacts are changed only by their
-/// owners' or Administrators' rules).
-fn reach_sql(rule: &Rule, owner: &Subject) -> Sql {
+/// (`access::grant`): an action that changes who has access applies only where the owner, and
+/// every authority behind the event (`behind`), could make the same change by hand
+/// (contacts.assign at edit level), shared or not; other actions reach the contacts the owner
+/// can act on, or, for a shared rule, every contact but the confidential ones the owner cannot
+/// act on (confidential contacts are changed only by their owners' or Administrators' rules).
+fn reach_sql(rule: &Rule, owner: &Subject, behind: &[&Subject]) -> Sql {
     if grants_access(rule) {
-        filter::permits(owner, Operation::Assign)
+        let mut all = vec![filter::permits(owner, Operation::Assign)];
+        all.extend(behind.iter().map(|s| sql!("(", filter::permits(s, Operation::Assign), ")")));
+        Sql::joined(&all, " AND ")
     } else if rule.shared {
         crate::db::sql::sql!("(NOT c.confidential OR (", filter::reaches(owner, Level::Act), "))")
     } else {
@@ -152,7 +163,13 @@ fn reach_sql(rule: &Rule, owner: &Subject) -> Sql {
 
 /// Selects the targets of `rule` among `ids` and applies its action, in one statement, with
 /// the authority of `owner`, the rule owner's subject.
-fn apply(conn: &mut PgConnection, rule: &Rule, ids: &[i64], owner: &Subject) -> QueryResult<Vec<Target>> {
+fn apply(
+    conn: &mut PgConnection,
+    rule: &Rule,
+    ids: &[i64],
+    owner: &Subject,
+    behind: &[&Subject],
+) -> QueryResult<Vec<Target>> {
     let mut s = Sql::new("WITH targets AS (SELECT c.id FROM contacts c WHERE c.id = ANY(");
     s.bind(Bind::I64s(ids.to_vec())).push(")");
     if let Some(t) = &rule.has_tag {
@@ -166,7 +183,7 @@ fn apply(conn: &mut PgConnection, rule: &Rule, ids: &[i64], owner: &Subject) -> 
     if rule.no_main_owner {
         s.push(" AND c.main_owner_id IS NULL");
     }
-    s.push(" AND (").append(&reach_sql(rule, owner)).push(")");
+    s.push(" AND (").append(&reach_sql(rule, owner, behind)).push(")");
     if let Some(u) = rule.action_user_id.filter(|_| matches!(rule.action.as_str(), "set_main_owner" | "add_co_owner")) {
         // Only an active user is made owner; a rule whose user left does nothing.
         s.push(" AND EXISTS (SELECT 1 FROM users au WHERE au.id = ")
@@ -190,33 +207,56 @@ fn apply(conn: &mut PgConnection, rule: &Rule, ids: &[i64], owner: &Subject) -> 
 /// returns the contacts the rules changed where their owners could have made the change by
 /// hand (a shared rule's wider reach changes tags, never access through segments), ascending: [`crate::events::after`]
 /// hands them to the other subscribers (events flow one way; automation never calls back).
-pub fn fire(conn: &mut PgConnection, actor: Option<i64>, event: &Event, contact_ids: &[i64]) -> QueryResult<Vec<i64>> {
+///
+/// `authority` is who is behind the event (the user who made the change, a public form's last
+/// saver; `None`: nobody, as for a form nobody saved): the first link of the chain of
+/// authorities (see the module documentation).
+pub fn fire(
+    conn: &mut PgConnection,
+    actor: Option<i64>,
+    authority: Option<i64>,
+    event: &Event,
+    contact_ids: &[i64],
+) -> QueryResult<Vec<i64>> {
     if contact_ids.is_empty() || trigger_of(event).is_none() {
         return Ok(Vec::new());
     }
     let mut applied: HashSet<(i64, i64)> = HashSet::new();
-    let mut owners: HashMap<i64, Option<Subject>> = HashMap::new();
+    let mut subjects: HashMap<i64, Option<Subject>> = HashMap::new();
     let mut changed_any: BTreeSet<i64> = BTreeSet::new();
-    let mut queue: VecDeque<(Event, Vec<i64>, usize)> = VecDeque::from([(event.clone(), contact_ids.to_vec(), 1)]);
-    while let Some((ev, ids, round)) = queue.pop_front() {
-        // Tag → contacts that gained it in this event's firings (the follow-ups).
-        let mut gained: BTreeMap<String, BTreeSet<i64>> = BTreeMap::new();
+    // Each event with its contacts, its round and the chain of authorities behind it.
+    let first: Vec<i64> = authority.into_iter().collect();
+    let mut queue: VecDeque<(Event, Vec<i64>, usize, Vec<i64>)> =
+        VecDeque::from([(event.clone(), contact_ids.to_vec(), 1, first)]);
+    while let Some((ev, ids, round, chain)) = queue.pop_front() {
+        // (Tag, rule owner) → contacts that gained the tag in this event's firings (the
+        // follow-ups, each carrying the chain and the owner of the rule that started it).
+        let mut gained: BTreeMap<(String, i64), BTreeSet<i64>> = BTreeMap::new();
+        for id in chain.iter() {
+            if let std::collections::hash_map::Entry::Vacant(e) = subjects.entry(*id) {
+                e.insert(facts::subject(conn, *id)?);
+            }
+        }
         for rule in matching_rules(conn, &ev)? {
             let fresh: Vec<i64> = ids.iter().copied().filter(|c| !applied.contains(&(rule.id, *c))).collect();
             if fresh.is_empty() {
                 continue;
             }
-            if let std::collections::hash_map::Entry::Vacant(e) = owners.entry(rule.owner_id) {
+            if let std::collections::hash_map::Entry::Vacant(e) = subjects.entry(rule.owner_id) {
                 let s = facts::subject(conn, rule.owner_id)?;
                 e.insert(s);
             }
             // A rule acts with its owner's authority: a deactivated owner has none, so only a
             // shared rule's non-access actions still reach (non-confidential) contacts.
-            let owner = match owners.get(&rule.owner_id) {
+            let owner = match subjects.get(&rule.owner_id) {
                 Some(Some(s)) if s.active || (rule.shared && !grants_access(&rule)) => s,
                 _ => continue,
             };
-            let targets = apply(conn, &rule, &fresh, owner)?;
+            // Everyone behind the event; one who is gone has no authority to lend.
+            let behind: Option<Vec<&Subject>> =
+                chain.iter().map(|id| subjects.get(id).and_then(Option::as_ref)).collect();
+            let Some(behind) = behind else { continue };
+            let targets = apply(conn, &rule, &fresh, owner, &behind)?;
             if targets.is_empty() {
                 continue;
             }
@@ -237,16 +277,22 @@ pub fn fire(conn: &mut PgConnection, actor: Option<i64>, event: &Event, contact_
                     "round": round,
                 }))
                 .record(conn)?;
-            // Only tags actually gained start follow-ups.
+            // Only tags actually gained start follow-ups, and only where the rule's owner could
+            // have added them by hand.
             if let (Some(tag), "add_tag") = (&rule.action_tag, rule.action.as_str()) {
-                if !changed.is_empty() {
-                    gained.entry(tag.clone()).or_default().extend(&changed);
+                let by_hand: Vec<i64> = targets.iter().filter(|t| t.changed && t.by_hand).map(|t| t.id).collect();
+                if !by_hand.is_empty() {
+                    gained.entry((tag.clone(), rule.owner_id)).or_default().extend(&by_hand);
                 }
             }
         }
-        for (tag, ids) in gained {
+        for ((tag, owner), ids) in gained {
             if round < MAX_ROUNDS {
-                queue.push_back((Event::TagsAdded(vec![tag]), ids.into_iter().collect(), round + 1));
+                let mut next = chain.clone();
+                if !next.contains(&owner) {
+                    next.push(owner);
+                }
+                queue.push_back((Event::TagsAdded(vec![tag]), ids.into_iter().collect(), round + 1, next));
             } else {
                 tracing::warn!(tag = %tag, contacts = ids.len(), "automation: follow-up dropped at the round limit");
             }

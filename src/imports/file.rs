@@ -138,6 +138,14 @@ pub fn header(path: &Path) -> Result<Header, String> {
     let mut r = csv::ReaderBuilder::new().delimiter(delimiter).has_headers(false).from_reader(line.as_bytes());
     let rec = r.records().next().and_then(Result::ok).ok_or_else(|| "The header row could not be read.".to_string())?;
     let columns: Vec<String> = rec.iter().map(|c| c.trim().trim_start_matches('\u{feff}').to_string()).collect();
+    // Column names are stored and shown: a control character (a NUL, which PostgreSQL text
+    // cannot hold) is refused here, as in data rows.
+    if let Some(n) = columns.iter().position(|c| c.chars().any(char::is_control)) {
+        return Err(format!(
+            "Column {} of the header row contains a control character: save the file again as plain CSV text.",
+            n + 1
+        ));
+    }
     if columns.iter().all(String::is_empty) {
         return Err("The header row is empty: the first line must name the columns.".into());
     }

@@ -316,7 +316,8 @@ fn flush(
         .bind::<Array<BigInt>, _>(&opts.groups)
         .execute(c)?;
     }
-    events::after(c, Some(j.user_id), &Event::Imported, &ids)?;
+    // The importer's authority travels with the rules the import fires.
+    events::after_on_behalf(c, Some(j.user_id), Some(j.user_id), &Event::Imported, &ids)?;
     if !rejects.is_empty() {
         counts.rejected += rejects.len() as i64;
         let values: Vec<_> = rejects

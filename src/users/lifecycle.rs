@@ -51,6 +51,10 @@ pub fn ensure_not_last_admin(conn: &mut PgConnection, user: &User) -> Result<(),
 fn may_manage(conn: &mut PgConnection, actor: &Actor, id: i64) -> Result<crate::access::Subject, LifecycleError> {
     use crate::access::grant::{manage_account, Standing};
     let who = crate::access::facts::subject(conn, actor.id)?.ok_or(diesel::result::Error::NotFound)?;
+    crate::access::authority::manage_users(&who).map_err(|e| match e {
+        crate::access::Denied::Db(e) => LifecycleError::Db(e),
+        other => LifecycleError::NotAllowed(other.to_string()),
+    })?;
     let target = Standing::of(conn, id)?.ok_or(diesel::result::Error::NotFound)?;
     manage_account(&who, &target).map_err(|e| LifecycleError::NotAllowed(e.to_string()))?;
     Ok(who)
@@ -208,13 +212,19 @@ pub fn delete(conn: &mut PgConnection, actor: &Actor, id: i64, successor: i64) -
         return Err(LifecycleError::BadSuccessor);
     }
     let who = may_manage(conn, actor, id)?;
-    // The successor takes over every contact the user owns, confidential ones too: naming
-    // oneself would be taking them, which only an Administrator may.
+    // The successor takes over every contact the user is main owner of, confidential ones too,
+    // and the teams they manage: naming oneself would be taking them, which only an
+    // Administrator may; naming anyone else is giving them, held to the no-escalation rule.
     if successor == actor.id && !who.administrator {
         return Err(LifecycleError::NotAllowed(
             "Only an Administrator can name themselves as successor: choose another user to take over.".into(),
         ));
     }
+    use crate::access::grant::{organisation, OrganisationError, Widening};
+    organisation(conn, &who, Widening::Successor { from: id }).map_err(|e| match e {
+        OrganisationError::Db(e) => LifecycleError::Db(e),
+        e => LifecycleError::NotAllowed(e.to_string()),
+    })?;
     ensure_not_last_admin(conn, &user)?;
     let moved = transfer_owned(conn, id, successor)?;
     let sessions_ended = end_sessions_of(conn, id)?;

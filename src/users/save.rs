@@ -30,6 +30,9 @@ pub enum SaveError {
     OwnPermissions,
     #[error("{0}")]
     Lifecycle(#[from] LifecycleError),
+    /// The actor may not manage users at all (`access::authority::manage_users`).
+    #[error("{0}")]
+    NotAllowed(String),
     #[error(transparent)]
     Db(#[from] diesel::result::Error),
 }
@@ -102,6 +105,10 @@ pub fn commit(
     state: &WizardState,
     avatar: Option<Vec<u8>>,
 ) -> Result<i64, SaveError> {
+    crate::access::authority::manage_users(actor_subject).map_err(|e| match e {
+        crate::access::Denied::Db(e) => SaveError::Db(e),
+        other => SaveError::NotAllowed(other.to_string()),
+    })?;
     if email_taken(conn, &state.email, state.target)? {
         return Err(SaveError::EmailTaken);
     }

@@ -46,6 +46,10 @@ const SCREENS: &[(&str, &str, &[Perm])] = &[
     ("Provisioning", "/settings/provisioning", &[Perm::AdministrationSettings]),
 ];
 
+/// Screens of security settings and tokens: for Administrators alone, besides their key
+/// (`access::authority::security`).
+const ADMINISTRATORS_ONLY: &[&str] = &["/api-tokens", "/settings/two-factor", "/settings/provisioning"];
+
 impl crate::auth::Viewer {
     /// The page frame (header, navigation, flashes, CSRF token) for this user. (Here, not in
     /// `auth`: pages are the web layer's.)
@@ -60,6 +64,9 @@ impl Layout {
         let nav = SCREENS
             .iter()
             .filter(|(_, _, keys)| keys.is_empty() || keys.iter().any(|k| perms.contains(*k)))
+            .filter(|(_, href, _)| {
+                !ADMINISTRATORS_ONLY.contains(href) || user.role() == crate::permissions::Role::Administrator
+            })
             .map(|(label, href, _)| NavItem { label, href, current: *href == current })
             .collect();
         Layout {

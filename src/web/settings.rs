@@ -7,13 +7,12 @@
 //! - GET/POST /settings/provisioning: SCIM's address, its tokens, the default role of a
 //!   provisioned user, the successor of users it deletes, and the last provisioning events.
 
-use crate::audit;
 use crate::auth::two_factor;
 use crate::auth::Viewer;
 use crate::db::schema::{two_factor as tf, users};
 use crate::db::Db;
 use crate::error::AppError;
-use crate::permissions::{Perm, Role};
+use crate::permissions::Role;
 use crate::users::provisioning;
 use crate::web::layout::Layout;
 use crate::web::respond::{page, see_other};
@@ -44,7 +43,7 @@ pub async fn show(
     db: web::Data<Db>,
     sso: web::Data<crate::auth::sso::Configured>,
 ) -> Result<HttpResponse, AppError> {
-    viewer.require(Perm::AdministrationSettings)?;
+    crate::access::authority::security(&viewer.subject)?;
     let (required, counts) = db
         .run(|c| {
             let counts: Vec<(String, i64, i64)> = users::table
@@ -73,25 +72,14 @@ pub async fn save(
     db: web::Data<Db>,
     form: web::Form<Vec<(String, String)>>,
 ) -> Result<HttpResponse, AppError> {
-    viewer.require(Perm::AdministrationSettings)?;
+    crate::access::authority::security(&viewer.subject)?;
     let mut roles = Vec::new();
     for (k, v) in form.into_inner().into_iter().filter(|(k, _)| k == "role") {
         let role: Role = v.parse().map_err(|_| AppError::BadRequest(format!("Unknown role in {k}.")))?;
         roles.push(role);
     }
-    let (uid, ip) = (viewer.id(), viewer.ip.clone());
-    db.transaction(move |c| {
-        let before: Vec<&str> = two_factor::required_roles(c)?.into_iter().map(Role::as_str).collect();
-        two_factor::set_required_roles(c, &roles)?;
-        let after: Vec<&str> = roles.iter().map(|r| r.as_str()).collect();
-        audit::Entry::new(Some(uid), "settings.two_factor_roles", "settings", "two_factor")
-            .before(serde_json::json!({ "roles": before }))
-            .after(serde_json::json!({ "roles": after }))
-            .ip(ip)
-            .record(c)?;
-        Ok(())
-    })
-    .await?;
+    let (actor, who) = (viewer.actor(), viewer.subject.clone());
+    db.transaction(move |c| Ok(crate::security_settings::set_two_factor_roles(c, &actor, &who, &roles)?)).await?;
     viewer.flash(crate::auth::session::FlashKind::Success, "The two-factor policy is saved.");
     Ok(see_other("/settings/two-factor"))
 }
@@ -112,7 +100,7 @@ pub async fn sign_in_show(
     db: web::Data<Db>,
     sso: web::Data<crate::auth::sso::Configured>,
 ) -> Result<HttpResponse, AppError> {
-    viewer.require(Perm::AdministrationSettings)?;
+    crate::access::authority::security(&viewer.subject)?;
     let provider = sso.display_name().ok_or(AppError::NotFound)?;
     let (sso_only, affected) = db
         .run(|c| {
@@ -140,21 +128,11 @@ pub async fn sign_in_save(
     sso: web::Data<crate::auth::sso::Configured>,
     form: web::Form<SignInForm>,
 ) -> Result<HttpResponse, AppError> {
-    viewer.require(Perm::AdministrationSettings)?;
+    crate::access::authority::security(&viewer.subject)?;
     sso.display_name().ok_or(AppError::NotFound)?;
     let on = form.sso_only.is_some();
-    let (uid, ip) = (viewer.id(), viewer.ip.clone());
-    db.transaction(move |c| {
-        let before = crate::auth::sso_only::is_on(c)?;
-        crate::auth::sso_only::set(c, on)?;
-        audit::Entry::new(Some(uid), "settings.sso_only", "settings", "sign_in")
-            .before(serde_json::json!({ "sso_only": before }))
-            .after(serde_json::json!({ "sso_only": on }))
-            .ip(ip)
-            .record(c)?;
-        Ok(())
-    })
-    .await?;
+    let (actor, who) = (viewer.actor(), viewer.subject.clone());
+    db.transaction(move |c| Ok(crate::security_settings::set_sso_only(c, &actor, &who, on)?)).await?;
     let msg = if on {
         "Password sign-in is now for Administrators only; everyone else signs in with single sign-on."
     } else {
@@ -222,7 +200,7 @@ pub async fn provisioning_show(
     viewer: Viewer,
     db: web::Data<Db>,
 ) -> Result<HttpResponse, AppError> {
-    viewer.require(Perm::AdministrationSettings)?;
+    crate::access::authority::security(&viewer.subject)?;
     provisioning_page(&req, &viewer, &db, None, crate::validation::FieldErrors::default()).await
 }
 
@@ -242,9 +220,9 @@ pub async fn provisioning_save(
     db: web::Data<Db>,
     form: web::Form<ProvisioningForm>,
 ) -> Result<HttpResponse, AppError> {
-    viewer.require(Perm::AdministrationSettings)?;
+    crate::access::authority::security(&viewer.subject)?;
     let form = form.into_inner();
-    let (f, actor) = (form.clone(), viewer.actor());
+    let (f, actor, who) = (form.clone(), viewer.actor(), viewer.subject.clone());
     let done = db
         .transaction(move |c| {
             let mut errors = crate::validation::FieldErrors::default();
@@ -271,22 +249,7 @@ pub async fn provisioning_save(
                 }
             };
             let Some(role) = role.filter(|_| errors.is_empty()) else { return Ok(Err(errors)) };
-            let before = serde_json::json!({
-                "default_role": provisioning::default_role(c)?.as_str(),
-                "delete_successor": provisioning::delete_successor(c)?.map(|u| u.email),
-            });
-            provisioning::set_default_role(c, role)?;
-            provisioning::set_delete_successor(c, successor.as_ref().map(|u| u.id))?;
-            let after = serde_json::json!({
-                "default_role": role.as_str(),
-                "delete_successor": successor.map(|u| u.email),
-            });
-            if before != after {
-                audit::Entry::by(&actor, "settings.provisioning", "settings", "provisioning")
-                    .before(before)
-                    .after(after)
-                    .record(c)?;
-            }
+            crate::security_settings::set_provisioning(c, &actor, &who, role, successor.as_ref())?;
             Ok(Ok(()))
         })
         .await?;

@@ -91,7 +91,7 @@ async fn export_is_refused_without_the_permission_and_when_disabled() {
 }
 
 /// Uploads `csv` as a multipart form; returns the response.
-async fn upload(b: &Browser, csv: &str) -> reqwest::Response {
+pub(crate) async fn upload(b: &Browser, csv: &str) -> reqwest::Response {
     let token = csrf_token(&b.page("/contacts/import").await).unwrap();
     let boundary = "----custodian-test-boundary";
     // As a browser sends the form: the hidden token is its first part.

@@ -18,6 +18,7 @@ mod automation;
 mod browser;
 mod console;
 mod contacts;
+mod entry_points;
 mod fixtures;
 mod forms;
 mod imports;

@@ -708,7 +708,7 @@ fn the_sign_in_lock_re_arms_after_it_expires() {
     let keys = throttle::keys(&mut c, "ada@example.com", "10.0.0.1").unwrap();
     let locked = |c: &mut PgConnection| throttle::locked_until(c, std::slice::from_ref(&keys.pair)).unwrap().is_some();
     for _ in 0..ACCOUNT_LIMIT {
-        throttle::record_failures(&mut c, &keys).unwrap();
+        throttle::admit(&mut c, &keys).unwrap();
     }
     assert!(locked(&mut c));
     // The lock runs out (its failures are still recent).
@@ -718,7 +718,7 @@ fn the_sign_in_lock_re_arms_after_it_expires() {
         .unwrap();
     assert!(!locked(&mut c));
     for _ in 0..ACCOUNT_LIMIT {
-        throttle::record_failures(&mut c, &keys).unwrap();
+        throttle::admit(&mut c, &keys).unwrap();
     }
     assert!(locked(&mut c), "locked again after another run of failures");
     let forged = throttle::keys(&mut c, &keys.pair.replacen("acct:", "", 1), "10.0.0.2").unwrap();

@@ -91,7 +91,7 @@ fn recovery_codes(html: &str) -> Vec<String> {
 }
 
 /// Enrols `b` (signed in as `user`) from the account page; returns the key and the recovery codes.
-async fn enrol(app: &TestApp, b: &Browser, user: i64) -> (Vec<u8>, Vec<String>) {
+pub(crate) async fn enrol(app: &TestApp, b: &Browser, user: i64) -> (Vec<u8>, Vec<String>) {
     let html = b.page("/account").await;
     assert!(html.contains("<svg"), "the enrolment picture is drawn on the page");
     let key = key_on_page(&html);

@@ -2,10 +2,8 @@
 //! POST /access-groups/{id}/grants/{grant_id}/remove.
 
 use super::edit::{group_page, GrantDraft};
-use crate::access_groups::{self as model, LEVELS};
-use crate::audit;
+use crate::access_groups::{self as model, GrantError, LEVELS};
 use crate::auth::{session::FlashKind, Viewer};
-use crate::db::schema::access_group_grants;
 use crate::db::Db;
 use crate::error::AppError;
 use crate::permissions::Perm;
@@ -13,7 +11,6 @@ use crate::validation::FieldErrors;
 use crate::web::confirm::ConfirmPage;
 use crate::web::respond::see_other;
 use actix_web::{web, HttpResponse};
-use diesel::prelude::*;
 use serde::Deserialize;
 
 #[derive(Deserialize)]
@@ -38,23 +35,9 @@ pub async fn change(
         errors.add("grant_level", "Choose view, edit or act.");
         return group_page(&viewer, &db, id, None, GrantDraft::default(), errors).await;
     }
-    let (actor, ip, l) = (viewer.id(), viewer.ip.clone(), level.clone());
+    let (actor, who, l) = (viewer.actor(), viewer.subject.clone(), level.clone());
     let holder = db
-        .transaction(move |c| {
-            let before = model::grant(c, id, grant_id)?;
-            if before.level != l {
-                diesel::update(access_group_grants::table.find(grant_id))
-                    .set(access_group_grants::level.eq(&l))
-                    .execute(c)?;
-                let after = model::grant(c, id, grant_id)?;
-                audit::Entry::new(Some(actor), "access_group.grant_update", "access_group", id)
-                    .before(serde_json::json!({ "grant": before.audit_json() }))
-                    .after(serde_json::json!({ "grant": after.audit_json() }))
-                    .ip(ip)
-                    .record(c)?;
-            }
-            Ok(before.holder())
-        })
+        .transaction(move |c| Ok(model::change_grant(c, &actor, &who, id, grant_id, &l).map_err(denied)?.holder()))
         .await?;
     viewer.flash(FlashKind::Success, format!("{holder} now has {level}."));
     Ok(see_other(&format!("/access-groups/{id}")))
@@ -92,19 +75,18 @@ pub async fn confirm_remove(
 pub async fn remove(viewer: Viewer, db: web::Data<Db>, path: web::Path<(i64, i64)>) -> Result<HttpResponse, AppError> {
     viewer.require(Perm::AdministrationAccessGroupsManage)?;
     let (id, grant_id) = path.into_inner();
-    let (actor, ip) = (viewer.id(), viewer.ip.clone());
+    let (actor, who) = (viewer.actor(), viewer.subject.clone());
     let holder = db
-        .transaction(move |c| {
-            let before = model::grant(c, id, grant_id)?;
-            diesel::delete(access_group_grants::table.find(grant_id)).execute(c)?;
-            audit::Entry::new(Some(actor), "access_group.grant_remove", "access_group", id)
-                .before(serde_json::json!({ "grant": before.audit_json() }))
-                .after(serde_json::json!({ "grant": null }))
-                .ip(ip)
-                .record(c)?;
-            Ok(before.holder())
-        })
+        .transaction(move |c| Ok(model::remove_grant(c, &actor, &who, id, grant_id).map_err(denied)?.holder()))
         .await?;
     viewer.flash(FlashKind::Success, format!("Grant to {holder} removed."));
     Ok(see_other(&format!("/access-groups/{id}")))
+}
+
+/// A grant change refused: an existing grant cannot be the answer of a change or a removal.
+fn denied(e: GrantError) -> AppError {
+    match e {
+        GrantError::Denied(d) => d.into(),
+        GrantError::Exists => AppError::BadRequest(e.to_string()),
+    }
 }

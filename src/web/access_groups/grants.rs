@@ -1,11 +1,10 @@
 //! POST /access-groups/{id}/grants: adds a grant, to a team or to a user by email.
 
 use super::edit::{group_page, GrantDraft};
-use crate::access_groups::{self as model, LEVELS};
+use crate::access_groups::{self as model, GrantError, Holder, LEVELS};
 use crate::accounts::active_by_email;
-use crate::audit;
 use crate::auth::{session::FlashKind, Viewer};
-use crate::db::schema::{access_group_grants, teams};
+use crate::db::schema::teams;
 use crate::db::Db;
 use crate::error::AppError;
 use crate::permissions::Perm;
@@ -44,13 +43,13 @@ pub async fn add(
 ) -> Result<HttpResponse, AppError> {
     viewer.require(Perm::AdministrationAccessGroupsManage)?;
     let (id, form) = (id.into_inner(), form.into_inner());
-    let (f, actor, ip) = (form.clone(), viewer.id(), viewer.ip.clone());
+    let (f, actor, who) = (form.clone(), viewer.actor(), viewer.subject.clone());
     let done = db
         .transaction(move |c| {
             model::find(c, id)?;
             let mut errors = FieldErrors::default();
             valid_level(&f.level, &mut errors);
-            let (mut user_id, mut team_id) = (None, None);
+            let mut holder = None;
             match f.target.as_str() {
                 "team" => {
                     let tid = f.team_id.trim().parse::<i64>().ok();
@@ -58,44 +57,27 @@ pub async fn add(
                         Some(t) => teams::table.find(t).select(teams::id).first::<i64>(c).optional()?.is_some(),
                         None => false,
                     };
-                    if exists {
-                        team_id = tid
-                    } else {
-                        errors.add("team_id", "Choose a team.")
+                    match tid.filter(|_| exists) {
+                        Some(t) => holder = Some(Holder::Team(t)),
+                        None => errors.add("team_id", "Choose a team."),
                     }
                 }
                 "user" => match active_by_email(c, &f.email)? {
-                    Ok(u) => user_id = Some(u.id),
+                    Ok(u) => holder = Some(Holder::User(u.id)),
                     Err(msg) => errors.add("email", msg),
                 },
                 _ => errors.add("target", "Choose whether to grant to a team or to a user."),
             }
-            if !errors.is_empty() {
-                return Ok(Err(errors));
+            let Some(holder) = holder.filter(|_| errors.is_empty()) else { return Ok(Err(errors)) };
+            match model::add_grant(c, &actor, &who, id, holder, &f.level) {
+                Ok(grant) => Ok(Ok(grant.holder())),
+                Err(GrantError::Exists) => {
+                    let field = if matches!(holder, Holder::Team(_)) { "team_id" } else { "email" };
+                    errors.add(field, GrantError::Exists.to_string());
+                    Ok(Err(errors))
+                }
+                Err(GrantError::Denied(d)) => Err(d.into()),
             }
-            let grant_id: Option<i64> = diesel::insert_into(access_group_grants::table)
-                .values((
-                    access_group_grants::group_id.eq(id),
-                    access_group_grants::user_id.eq(user_id),
-                    access_group_grants::team_id.eq(team_id),
-                    access_group_grants::level.eq(&f.level),
-                ))
-                .on_conflict_do_nothing()
-                .returning(access_group_grants::id)
-                .get_result(c)
-                .optional()?;
-            let Some(grant_id) = grant_id else {
-                let field = if team_id.is_some() { "team_id" } else { "email" };
-                errors.add(field, "Already granted: change the level of the existing grant instead.");
-                return Ok(Err(errors));
-            };
-            let grant = model::grant(c, id, grant_id)?;
-            audit::Entry::new(Some(actor), "access_group.grant_add", "access_group", id)
-                .before(serde_json::json!({ "grant": null }))
-                .after(serde_json::json!({ "grant": grant.audit_json() }))
-                .ip(ip)
-                .record(c)?;
-            Ok(Ok(grant.holder()))
         })
         .await?;
     match done {

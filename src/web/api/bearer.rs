@@ -13,9 +13,11 @@ pub fn token(req: &HttpRequest) -> Result<String, ApiError> {
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
         .ok_or(ApiError::Unauthorized("missing bearer token"))?;
+    // The scheme's name is case-insensitive (RFC 9110 11.1).
     Ok(value
-        .strip_prefix("Bearer ")
-        .map(str::trim)
+        .split_once(' ')
+        .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
+        .map(|(_, t)| t.trim())
         .filter(|t| !t.is_empty())
         .ok_or(ApiError::Unauthorized("the Authorization header must be \"Bearer <token>\""))?
         .to_string())
@@ -30,7 +32,11 @@ pub fn authenticate(conn: &mut PgConnection, token: &str) -> Result<i64, ApiErro
 
 /// [`authenticate`] for the given scope.
 pub fn authenticate_for(conn: &mut PgConnection, token: &str, scope: Scope) -> Result<Authenticated, ApiError> {
-    let t = crate::api_tokens::authenticate(conn, token)?.ok_or(ApiError::Unauthorized("invalid or revoked token"))?;
+    let t = match crate::api_tokens::authenticate(conn, token)? {
+        Ok(t) => t,
+        Err(crate::api_tokens::Refused::Unknown) => return Err(ApiError::Unauthorized("invalid or revoked token")),
+        Err(crate::api_tokens::Refused::Creator(why)) => return Err(ApiError::Forbidden(why)),
+    };
     if !t.allows(scope) {
         return Err(ApiError::Forbidden(format!("this token is not for {}", scope.label())));
     }

@@ -22,6 +22,9 @@ pub enum ApiError {
     NotFound(String),
     #[error("bad request: {0}")]
     BadRequest(String),
+    /// A concurrent change got in the way; nothing was done, and trying again will do.
+    #[error("conflict: {0}")]
+    Conflict(String),
     #[error("service unavailable")]
     Unavailable,
     #[error(transparent)]
@@ -29,13 +32,23 @@ pub enum ApiError {
 }
 
 impl From<AppError> for ApiError {
+    /// Each kind of error keeps the status [`crate::web::error_page::status_of`] gives it.
     fn from(e: AppError) -> ApiError {
         match e {
             AppError::NotFound => ApiError::NotFound("not found".into()),
             AppError::BadRequest(m) => ApiError::BadRequest(m),
+            AppError::Forbidden(m) => ApiError::Forbidden(m),
+            AppError::Transient(_) => ApiError::Conflict("a concurrent change got in the way: try again".into()),
+            AppError::LoginRequired { .. } => ApiError::Unauthorized("a bearer token is required"),
             AppError::Unavailable(_) => ApiError::Unavailable,
-            other => ApiError::Internal(anyhow::anyhow!("{other}")),
+            AppError::Internal(e) => ApiError::Internal(e),
         }
+    }
+}
+
+impl From<crate::access::Denied> for ApiError {
+    fn from(e: crate::access::Denied) -> ApiError {
+        AppError::from(e).into()
     }
 }
 
@@ -52,6 +65,7 @@ impl ResponseError for ApiError {
             ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
             ApiError::NotFound(_) => StatusCode::NOT_FOUND,
             ApiError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            ApiError::Conflict(_) => StatusCode::CONFLICT,
             ApiError::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -60,7 +74,9 @@ impl ResponseError for ApiError {
     fn error_response(&self) -> HttpResponse {
         let message = match self {
             ApiError::Unauthorized(m) => m.to_string(),
-            ApiError::NotFound(m) | ApiError::BadRequest(m) | ApiError::Forbidden(m) => m.clone(),
+            ApiError::NotFound(m) | ApiError::BadRequest(m) | ApiError::Forbidden(m) | ApiError::Conflict(m) => {
+                m.clone()
+            }
             ApiError::Unavailable => "the database is not answering; try again shortly".to_string(),
             ApiError::Internal(e) => {
                 tracing::error!(error = ?e, "internal error in API");

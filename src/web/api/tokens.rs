@@ -3,11 +3,9 @@
 //! is shown once, in the response to its creation.
 
 use crate::api_tokens::{self, Scope, TokenRow};
-use crate::audit;
 use crate::auth::{session::FlashKind, Viewer};
 use crate::db::Db;
 use crate::error::AppError;
-use crate::permissions::Perm;
 use crate::validation::FieldErrors;
 use crate::web::layout::Layout;
 use crate::web::respond::{render, see_other};
@@ -49,7 +47,6 @@ async fn tokens_page(
 ) -> Result<HttpResponse, AppError> {
     let tokens = db.run(|c| Ok(api_tokens::list(c)?)).await?;
     let status = if errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
-    let info = req.connection_info();
     let page = TokensPage {
         layout: viewer.layout("/api-tokens"),
         tokens,
@@ -57,7 +54,7 @@ async fn tokens_page(
         errors,
         fresh,
         scopes,
-        base: format!("{}://{}", info.scheme(), info.host()),
+        base: crate::auth::viewer::origin(req),
         examples: super::examples::all(viewer.id(), &viewer.user.email),
     };
     let mut res = render(page, status)?;
@@ -69,7 +66,7 @@ async fn tokens_page(
 
 /// The list of tokens and the form for a new one.
 pub async fn show(req: HttpRequest, viewer: Viewer, db: web::Data<Db>) -> Result<HttpResponse, AppError> {
-    viewer.require(Perm::AdministrationSettings)?;
+    crate::access::authority::security(&viewer.subject)?;
     tokens_page(&req, &viewer, &db, String::new(), vec![Scope::Authorization], FieldErrors::default(), None).await
 }
 
@@ -81,7 +78,7 @@ pub async fn create(
     db: web::Data<Db>,
     form: web::Form<Vec<(String, String)>>,
 ) -> Result<HttpResponse, AppError> {
-    viewer.require(Perm::AdministrationSettings)?;
+    crate::access::authority::security(&viewer.subject)?;
     let fields = form.into_inner();
     let name = fields.iter().find(|(k, _)| k == "name").map(|(_, v)| v.trim().to_string()).unwrap_or_default();
     let scopes: Vec<Scope> =
@@ -98,41 +95,18 @@ pub async fn create(
     if !errors.is_empty() {
         return tokens_page(&req, &viewer, &db, name, scopes, errors, None).await;
     }
-    let (n, actor, ip, chosen) = (name.clone(), viewer.id(), viewer.ip.clone(), scopes.clone());
-    let token = db
-        .transaction(move |c| {
-            let (id, token) = api_tokens::create(c, &n, actor, &chosen)?;
-            let row = api_tokens::find(c, id)?;
-            audit::Entry::new(Some(actor), "api_token.create", "api_token", id)
-                .after(row.audit_json())
-                .ip(ip)
-                .record(c)?;
-            Ok(token)
-        })
-        .await?;
+    let (n, actor, who, chosen) = (name.clone(), viewer.actor(), viewer.subject.clone(), scopes.clone());
+    let token = db.transaction(move |c| Ok(api_tokens::issue(c, &actor, &who, &n, &chosen)?.1)).await?;
     tokens_page(&req, &viewer, &db, String::new(), vec![Scope::Authorization], errors, Some(token)).await
 }
 
 /// Revokes a token: calls with it get 401 from now on.
 #[tracing::instrument(skip_all)]
 pub async fn revoke(viewer: Viewer, db: web::Data<Db>, id: web::Path<i64>) -> Result<HttpResponse, AppError> {
-    viewer.require(Perm::AdministrationSettings)?;
+    crate::access::authority::security(&viewer.subject)?;
     let id = id.into_inner();
-    let (actor, ip) = (viewer.id(), viewer.ip.clone());
-    let name = db
-        .transaction(move |c| {
-            let before = api_tokens::find(c, id)?;
-            if api_tokens::revoke(c, id)? {
-                let after = api_tokens::find(c, id)?;
-                audit::Entry::new(Some(actor), "api_token.revoke", "api_token", id)
-                    .before(before.audit_json())
-                    .after(after.audit_json())
-                    .ip(ip)
-                    .record(c)?;
-            }
-            Ok(before.name)
-        })
-        .await?;
+    let (actor, who) = (viewer.actor(), viewer.subject.clone());
+    let name = db.transaction(move |c| Ok(api_tokens::withdraw(c, &actor, &who, id)?)).await?;
     viewer.flash(FlashKind::Success, format!("Token “{name}” revoked."));
     Ok(see_other("/api-tokens"))
 }

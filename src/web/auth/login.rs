@@ -107,14 +107,13 @@ pub async fn submit(
     // Everything the answer may need, in one checkout: the throttle, the user, and what comes
     // after a right password (SSO only; two-factor enrolled or required).
     let sso_configured = sso.0.is_some();
-    let (keys, locked, failures, pair_failures, user, sso_only, second_step) = db
+    let (keys, admission, user, sso_only, second_step) = db
         .run({
             let (email, ip) = (email.clone(), ip.clone());
             move |c| {
                 let keys = throttle::keys(c, &email, &ip)?;
-                let locked = throttle::locked_until(c, &[keys.pair.clone(), keys.ip.clone()])?;
-                let failures = throttle::recent_failures(c, &keys.account)?;
-                let pair_failures = throttle::recent_failures(c, &keys.pair)?;
+                // The attempt is counted before anything is checked (`throttle::admit`).
+                let admission = throttle::admit(c, &keys)?;
                 let user = model::find_by_email(c, &email)?;
                 let sso_only = sso_configured && crate::auth::sso_only::is_on(c)?;
                 let second_step = match &user {
@@ -124,13 +123,11 @@ pub async fn submit(
                     },
                     None => SecondStep::default(),
                 };
-                Ok((keys, locked, failures, pair_failures, user, sso_only, second_step))
+                Ok((keys, admission, user, sso_only, second_step))
             }
         })
         .await?;
-    let outcome = if locked.is_some() {
-        Outcome::Locked
-    } else {
+    let outcome = if let throttle::Admission::Admitted { failures, pair } = admission {
         actix_web::rt::time::sleep(throttle::slowdown(failures)).await;
         let password = form.password.clone();
         let stored = user.as_ref().map(|u| u.password_hash.clone());
@@ -144,10 +141,19 @@ pub async fn submit(
             (Some(u), true) if u.is_active() && sso_only && u.role() != Role::Administrator => Outcome::SsoOnly,
             (Some(u), true) if u.is_active() => Outcome::Ok { user_id: u.id },
             (Some(_), true) => Outcome::Deactivated,
-            _ => Outcome::Failed { failures: pair_failures + 1 },
+            _ => Outcome::Failed { failures: pair },
         }
+    } else {
+        Outcome::Locked
     };
 
+    // A right password that signs nobody in yet (a second step) or at all is no failure.
+    if matches!(outcome, Outcome::SsoOnly | Outcome::Deactivated)
+        || (matches!(outcome, Outcome::Ok { .. }) && (second_step.enrolled || second_step.required))
+    {
+        let keys = keys.clone();
+        db.run(move |c| Ok(throttle::give_back(c, &keys)?)).await?;
+    }
     let user_id = user.as_ref().map(|u| u.id);
     let ip_for_audit = Some(ip.clone());
     let result = match outcome {
@@ -155,7 +161,7 @@ pub async fn submit(
             let SecondStep { enrolled, required } = second_step;
             let next = local_path(form.next.as_deref());
             if enrolled || required {
-                // The password alone signs nobody in: the throttle keeps counting until the
+                // The password alone signs nobody in: the attempt stays counted until the
                 // second factor is through, and the session holds only the pending step.
                 session::begin_second_step(&session, user_id, &email, &next, !enrolled)
                     .map_err(|e| anyhow::anyhow!("{e}"))?;
@@ -185,8 +191,8 @@ pub async fn submit(
         }
         Outcome::Failed { failures } => {
             let typed = email.clone();
+            // Already counted by `throttle::admit`: only the audit is left to write.
             db.transaction(move |c| {
-                throttle::record_failures(c, &keys)?;
                 audit::Entry::new(
                     user_id,
                     "user.login_failed",
@@ -230,7 +236,7 @@ pub async fn signed_in(
 ) -> Result<(), AppError> {
     db.transaction(move |c| {
         if let Some(keys) = keys {
-            throttle::clear(c, &keys)?;
+            throttle::succeeded(c, &keys)?;
         }
         model::record_sign_in(c, user_id)?;
         audit::Entry::new(Some(user_id), "user.login", "user", user_id)

@@ -6,8 +6,7 @@
 //! the provider leaves the second factor to the provider: Custodian's own two-factor guards
 //! password sign-in.
 
-use crate::accounts::{self as model, NewUser};
-use crate::audit;
+use crate::accounts as model;
 use crate::auth::sso::{Configured, SsoError, Started, FLOW_SECONDS};
 use crate::auth::viewer::client_ip;
 use crate::db::Db;
@@ -165,23 +164,12 @@ pub async fn callback(
                     None => Matched::Unknown,
                     Some(role) => {
                         let first = given.unwrap_or_else(|| email.split('@').next().unwrap_or("").to_string());
-                        let unusable = crate::auth::password::unusable_hash()?;
-                        let user = model::create(
-                            c,
-                            &NewUser {
-                                email: &email,
-                                first_name: &first,
-                                last_name: family.as_deref().unwrap_or(""),
-                                phone: None,
-                                password_hash: &unusable,
-                                role: role.as_str(),
-                            },
-                        )?;
-                        audit::Entry::new(None, "user.create", "user", user.id)
-                            .after(serde_json::json!({ "via": "single sign-on", "email": email, "role": role.as_str() }))
-                            .ip(ip.clone())
-                            .record(c)?;
-                        Matched::User(user.id)
+                        let last = family.unwrap_or_default();
+                        match crate::users::provisioning::create_signed_on(c, &email, &first, &last, role, ip.clone())?
+                        {
+                            Ok(user) => Matched::User(user.id),
+                            Err(errors) => Matched::Invalid(errors.describe()),
+                        }
                     }
                 },
             })
@@ -199,6 +187,12 @@ pub async fn callback(
             "Account deactivated",
             "This account is deactivated. Ask an administrator.".into(),
         ),
+        Matched::Invalid(why) => refused(
+            &session,
+            StatusCode::FORBIDDEN,
+            "Account not created",
+            format!("The identity provider's details cannot make an account here: {why} Ask an administrator."),
+        ),
         Matched::Unknown => refused(
             &session,
             StatusCode::FORBIDDEN,
@@ -210,6 +204,8 @@ pub async fn callback(
 
 enum Matched {
     User(i64),
+    /// Just-in-time creation refused what the provider sent.
+    Invalid(String),
     Inactive,
     Unknown,
 }

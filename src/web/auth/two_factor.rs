@@ -103,9 +103,11 @@ impl Refused {
 pub const WRONG_CODE: &str = "That code is not valid. Type the 6 digits your app shows now, or a recovery code.";
 pub const REPLAYED_CODE: &str = "That code was already used. Wait for the next one your app shows.";
 
-/// Checks a code under the sign-in throttle of (`email`, `ip`): refused at once while locked,
-/// slowed down after failures; a failure is counted and audited, a success clears the count. `check` decides, in the
-/// same transaction as the bookkeeping: `Ok(value)` when the code is accepted.
+/// Checks a code under the sign-in throttle of (`email`, `ip`): the attempt is counted before
+/// anything else (`throttle::admit`, so parallel attempts cannot pass the limit), refused at
+/// once while locked, slowed down after failures; a failure is audited, a success takes the
+/// count back. `check` decides, in the same transaction as the bookkeeping: `Ok(value)` when
+/// the code is accepted.
 pub async fn throttled<T: Send + 'static>(
     db: &Db,
     user_id: i64,
@@ -114,27 +116,23 @@ pub async fn throttled<T: Send + 'static>(
     check: impl FnOnce(&mut PgConnection) -> Result<Result<T, &'static str>, AppError> + Send + 'static,
 ) -> Result<Result<T, Refused>, AppError> {
     let ip_for_audit = ip.clone();
-    let (keys, locked, failures) = db
+    let (keys, admission) = db
         .run(move |c| {
             let keys = throttle::keys(c, &email, &ip)?;
-            let locked = throttle::locked_until(c, &[keys.pair.clone(), keys.ip.clone()])?;
-            let failures = throttle::recent_failures(c, &keys.account)?;
-            Ok((keys, locked, failures))
+            let admission = throttle::admit(c, &keys)?;
+            Ok((keys, admission))
         })
         .await?;
-    if locked.is_some() {
-        return Ok(Err(Refused::Locked));
-    }
+    let throttle::Admission::Admitted { failures, .. } = admission else { return Ok(Err(Refused::Locked)) };
     actix_web::rt::time::sleep(throttle::slowdown(failures)).await;
     let audit_ip = Some(ip_for_audit).filter(|s| !s.is_empty());
     db.transaction(move |c| {
         Ok(match check(c)? {
             Ok(v) => {
-                throttle::clear(c, &keys)?;
+                throttle::succeeded(c, &keys)?;
                 Ok(v)
             }
             Err(why) => {
-                throttle::record_failures(c, &keys)?;
                 audit::Entry::new(Some(user_id), "user.two_factor_failed", "user", user_id).ip(audit_ip).record(c)?;
                 Err(Refused::Wrong(why))
             }

@@ -166,8 +166,7 @@ pub async fn search_action(req: HttpRequest, db: web::Data<Db>, body: web::Bytes
     responses((status = 200, description = "The Policy Decision Point's metadata", body = Metadata))
 )]
 pub async fn configuration(req: HttpRequest) -> HttpResponse {
-    let info = req.connection_info();
-    let base = format!("{}://{}", info.scheme(), info.host());
+    let base = crate::auth::viewer::origin(&req);
     let at = |p: &str| format!("{base}/access/v1/{p}");
     HttpResponse::Ok().json(Metadata {
         access_evaluation_endpoint: at("evaluation"),

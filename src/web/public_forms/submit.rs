@@ -208,7 +208,8 @@ fn apply(c: &mut PgConnection, f: &Form, s: &Submission, ip: Option<String>) -> 
             &format!("Public form \u{201c}{}\u{201d} {what} \u{201c}{name}\u{201d}", f.name),
         )?;
     }
-    events::after(c, None, &Event::FormSubmitted(f.id), &[up.id])?;
+    // Nobody signed in acted; the rules the submission fires carry the form's saver's authority.
+    events::after_on_behalf(c, None, f.saved_by, &Event::FormSubmitted(f.id), &[up.id])?;
     audit::Entry::new(None, "form.submit", "contact", up.id)
         .after(serde_json::json!({
             "form_id": f.id,

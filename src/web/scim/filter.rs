@@ -116,9 +116,19 @@ fn path(word: &str) -> Result<Vec<String>, String> {
     Ok(rest.split('.').map(String::from).collect())
 }
 
+/// How deeply parentheses, `not (…)` and value paths may nest. The parser recurses once per
+/// level, so the depth is bounded before the recursion can grow with what a client sends.
+pub const MAX_DEPTH: usize = 16;
+
+/// How many comparisons a filter may join with `and` / `or` (matching and dropping the parsed
+/// filter recurse along those chains too).
+const MAX_TERMS: usize = 64;
+
 struct Parser {
     toks: Vec<Token>,
     at: usize,
+    depth: usize,
+    terms: usize,
 }
 
 impl Parser {
@@ -132,6 +142,28 @@ impl Parser {
         t
     }
 
+    /// Enters one level of nesting (refused past [`MAX_DEPTH`]); [`Parser::leave`] leaves it.
+    fn enter(&mut self) -> Result<(), String> {
+        self.depth += 1;
+        if self.depth > MAX_DEPTH {
+            return Err(format!("the filter nests more than {MAX_DEPTH} levels deep"));
+        }
+        Ok(())
+    }
+
+    fn leave(&mut self) {
+        self.depth -= 1;
+    }
+
+    /// Counts one more term joined by `and` / `or` (refused past [`MAX_TERMS`]).
+    fn term(&mut self) -> Result<(), String> {
+        self.terms += 1;
+        if self.terms > MAX_TERMS {
+            return Err(format!("the filter joins more than {MAX_TERMS} comparisons"));
+        }
+        Ok(())
+    }
+
     fn word_is(&self, w: &str) -> bool {
         matches!(self.peek(), Some(Token::Word(x)) if x.eq_ignore_ascii_case(w))
     }
@@ -140,6 +172,7 @@ impl Parser {
         let mut left = self.and()?;
         while self.word_is("or") {
             self.next();
+            self.term()?;
             left = Expr::Or(Box::new(left), Box::new(self.and()?));
         }
         Ok(left)
@@ -149,6 +182,7 @@ impl Parser {
         let mut left = self.factor()?;
         while self.word_is("and") {
             self.next();
+            self.term()?;
             left = Expr::And(Box::new(left), Box::new(self.factor()?));
         }
         Ok(left)
@@ -160,7 +194,9 @@ impl Parser {
             if self.next() != Some(Token::Open) {
                 return Err("\"not\" must be followed by \"(\"".into());
             }
+            self.enter()?;
             let e = self.or()?;
+            self.leave();
             return match self.next() {
                 Some(Token::Close) => Ok(Expr::Not(Box::new(e))),
                 _ => Err("a \"(\" is not closed".into()),
@@ -168,7 +204,9 @@ impl Parser {
         }
         match self.next() {
             Some(Token::Open) => {
+                self.enter()?;
                 let e = self.or()?;
+                self.leave();
                 match self.next() {
                     Some(Token::Close) => Ok(e),
                     _ => Err("a \"(\" is not closed".into()),
@@ -178,7 +216,9 @@ impl Parser {
                 let p = path(&w)?;
                 if self.peek() == Some(&Token::OpenBracket) {
                     self.next();
+                    self.enter()?;
                     let inner = self.or()?;
+                    self.leave();
                     if self.next() != Some(Token::CloseBracket) {
                         return Err("a \"[\" is not closed".into());
                     }
@@ -225,7 +265,7 @@ pub fn parse(input: &str) -> Result<Expr, String> {
     if input.len() > 4096 {
         return Err("the filter is too long".into());
     }
-    let mut p = Parser { toks: tokens(input)?, at: 0 };
+    let mut p = Parser { toks: tokens(input)?, at: 0, depth: 0, terms: 0 };
     let e = p.or()?;
     if p.at != p.toks.len() {
         return Err("the filter has more after its end".into());

@@ -8,9 +8,7 @@ use super::listing::{attribute, ListQuery, OneQuery};
 use super::{acting_for, base_url, body, created, reply, with_token, ScimError};
 use crate::accounts::{self, User};
 use crate::api_tokens::Authenticated;
-use crate::audit::Actor;
 use crate::db::Db;
-use crate::permissions::Perm;
 use crate::teams::{self, Team};
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
@@ -35,7 +33,6 @@ fn load(c: &mut PgConnection, id: &str) -> Result<Team, ScimError> {
 
 /// GET /scim/v2/Groups.
 pub async fn search(req: HttpRequest, db: web::Data<Db>, q: web::Query<ListQuery>) -> Result<HttpResponse, ScimError> {
-    let expr = q.parsed_filter()?;
     let base = base_url(&req);
     let all = with_token(&req, &db, |c, _| {
         let all = teams::all_with_members(c)?;
@@ -44,6 +41,8 @@ pub async fn search(req: HttpRequest, db: web::Data<Db>, q: web::Query<ListQuery
         Ok((all, managers))
     })
     .await?;
+    // Parsed once the token is known good: nobody unauthenticated reaches the parser.
+    let expr = q.parsed_filter()?;
     let (all, managers) = all;
     let resources = all
         .iter()
@@ -71,15 +70,6 @@ pub async fn read(
     Ok(q.answer(v))
 }
 
-/// The token's creator, who must manage teams.
-fn team_manager(c: &mut PgConnection, t: &Authenticated) -> Result<Actor, ScimError> {
-    let (actor, subject) = acting_for(c, t)?;
-    if !subject.perms.contains(Perm::AdministrationTeamsManage) {
-        return Err(ScimError::new(StatusCode::FORBIDDEN, None, "the token's creator may not manage teams"));
-    }
-    Ok(actor)
-}
-
 /// Writes `want` as team `target` (or a new team) in the caller's transaction; its id.
 fn write(
     c: &mut PgConnection,
@@ -87,7 +77,7 @@ fn write(
     target: Option<&Team>,
     want: &DesiredGroup,
 ) -> Result<i64, ScimError> {
-    let actor = team_manager(c, t)?;
+    let (actor, who) = acting_for(c, t)?;
     if want.name.trim().is_empty() {
         return Err(ScimError::bad("invalidValue", "displayName is required"));
     }
@@ -105,17 +95,17 @@ fn write(
     let taken = |_| ScimError::new(StatusCode::CONFLICT, Some("uniqueness"), "another team has this displayName");
     let id = match target {
         Some(t) => {
-            teams::update(c, &actor, t.id, &v)?.map_err(taken)?;
+            teams::update(c, &actor, &who, t.id, &v)?.map_err(taken)?;
             t.id
         }
-        None => teams::create(c, &actor, &v)?.map_err(taken)?.id,
+        None => teams::create(c, &actor, &who, &v)?.map_err(taken)?.id,
     };
     if target.is_none_or(|t| t.external_id != want.external_id)
         && !teams::set_external_id(c, id, want.external_id.as_deref())?
     {
         return Err(ScimError::new(StatusCode::CONFLICT, Some("uniqueness"), "another team has this externalId"));
     }
-    if let Err((user, why)) = teams::set_members(c, &actor, id, &want.members)? {
+    if let Err((user, why)) = teams::set_members(c, &actor, &who, id, &want.members)? {
         return Err(ScimError::bad("invalidValue", format!("member {user}: {why}")));
     }
     Ok(id)
@@ -212,8 +202,8 @@ pub async fn delete(req: HttpRequest, db: web::Data<Db>, id: web::Path<String>) 
     with_token(&req, &db, move |c, t| {
         c.transaction(|c| {
             let team = load(c, &id)?;
-            let actor = team_manager(c, t)?;
-            teams::delete(c, &actor, team.id)?;
+            let (actor, who) = acting_for(c, t)?;
+            teams::delete(c, &actor, &who, team.id)?;
             Ok(())
         })
     })

@@ -61,20 +61,26 @@ impl std::fmt::Display for ScimError {
 }
 
 impl From<AppError> for ScimError {
+    /// Each kind of error keeps the status [`crate::web::error_page::status_of`] gives it.
     fn from(e: AppError) -> ScimError {
+        let status = crate::web::error_page::status_of(&e);
         match e {
             AppError::NotFound => ScimError::not_found("not found"),
-            AppError::Forbidden(why) => ScimError::new(StatusCode::FORBIDDEN, None, why),
+            AppError::Forbidden(why) => ScimError::new(status, None, why),
             AppError::BadRequest(why) => ScimError::bad("invalidValue", why),
-            AppError::Unavailable(_) => {
-                ScimError::new(StatusCode::SERVICE_UNAVAILABLE, None, "the database is not answering")
-            }
-            AppError::Transient(_) => ScimError::new(StatusCode::CONFLICT, None, "a concurrent change: try again"),
+            AppError::Unavailable(_) => ScimError::new(status, None, "the database is not answering"),
+            AppError::Transient(_) => ScimError::new(status, None, "a concurrent change: try again"),
             other => {
                 tracing::error!(error = ?other, "internal error in SCIM");
-                ScimError::new(StatusCode::INTERNAL_SERVER_ERROR, None, "internal error")
+                ScimError::new(status, None, "internal error")
             }
         }
+    }
+}
+
+impl From<crate::access::Denied> for ScimError {
+    fn from(e: crate::access::Denied) -> ScimError {
+        AppError::from(e).into()
     }
 }
 
@@ -119,8 +125,7 @@ pub fn created(v: &Value) -> HttpResponse {
 
 /// Where this server's SCIM lives, as the request reached it (for `meta.location`).
 pub fn base_url(req: &HttpRequest) -> String {
-    let info = req.connection_info();
-    format!("{}://{}/scim/v2", info.scheme(), info.host())
+    format!("{}/scim/v2", crate::auth::viewer::origin(req))
 }
 
 /// Authenticates a provisioning token (401 / 403 as SCIM errors) and runs `work` with it on one

@@ -47,9 +47,9 @@ fn load(c: &mut PgConnection, id: &str) -> Result<Row, ScimError> {
 
 /// GET /scim/v2/Users: the users (deleted ones aside) matching `filter`, by id, a page of them.
 pub async fn search(req: HttpRequest, db: web::Data<Db>, q: web::Query<ListQuery>) -> Result<HttpResponse, ScimError> {
-    let expr = q.parsed_filter()?;
     let base = base_url(&req);
-    let rows = with_token(&req, &db, |c, _| {
+    let rows = with_token(&req, &db, |c, t| {
+        directory(c, t)?;
         let rows: Vec<Row> = users::table
             .filter(users::status.ne(DELETED))
             .order(users::id)
@@ -59,6 +59,8 @@ pub async fn search(req: HttpRequest, db: web::Data<Db>, q: web::Query<ListQuery
         Ok((rows, presets::held_names(c, &ids)?))
     })
     .await?;
+    // Parsed once the token is known good: nobody unauthenticated reaches the parser.
+    let expr = q.parsed_filter()?;
     let (rows, mut held) = rows;
     let resources =
         rows.iter().map(|(u, x)| resource(u, x.as_deref(), &held.remove(&u.id).unwrap_or_default(), &base)).collect();
@@ -74,8 +76,18 @@ pub async fn read(
 ) -> Result<HttpResponse, ScimError> {
     let id = id.into_inner();
     let base = base_url(&req);
-    let v = with_token(&req, &db, move |c, _| current(c, &id, &base)).await?;
+    let v = with_token(&req, &db, move |c, t| {
+        directory(c, t)?;
+        current(c, &id, &base)
+    })
+    .await?;
     Ok(q.answer(v))
+}
+
+/// Reading the user directory needs what the users list needs: `users_view` or `users_manage`.
+fn directory(c: &mut PgConnection, t: &Authenticated) -> Result<(), ScimError> {
+    let (_, who) = acting_for(c, t)?;
+    Ok(crate::access::authority::read_users(&who)?)
 }
 
 fn refused(e: SaveError) -> ScimError {
@@ -99,6 +111,15 @@ fn lifecycle_refused(e: LifecycleError) -> ScimError {
 /// caller's transaction. Returns the user's id.
 fn write(c: &mut PgConnection, t: &Authenticated, target: Option<&User>, want: &Desired) -> Result<i64, ScimError> {
     let (actor, subject) = acting_for(c, t)?;
+    // The token acts for its creator, never on them: their own account is theirs to change at
+    // the console, not the identity provider's.
+    if target.is_some_and(|u| u.id == actor.id) {
+        return Err(ScimError::new(
+            StatusCode::FORBIDDEN,
+            None,
+            "the token's creator's own account is not changed over SCIM",
+        ));
+    }
     let mut errors = FieldErrors::default();
     validate::email(&want.email, &mut errors);
     validate::name("first_name", &want.first, &mut errors);

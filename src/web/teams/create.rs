@@ -31,10 +31,10 @@ pub async fn new(viewer: Viewer) -> Result<HttpResponse, AppError> {
 pub async fn create(viewer: Viewer, db: web::Data<Db>, form: web::Form<TeamForm>) -> Result<HttpResponse, AppError> {
     viewer.require(Perm::AdministrationTeamsManage)?;
     let form = form.into_inner();
-    let (f, actor) = (form.clone(), viewer.actor());
+    let (f, actor, who) = (form.clone(), viewer.actor(), viewer.subject.clone());
     let done = db
         .transaction(move |c| match f.validate(c, None)? {
-            Ok(v) => Ok(model::create(c, &actor, &v)?.map(|t| t.id)),
+            Ok(v) => Ok(model::create(c, &actor, &who, &v)?.map(|t| t.id)),
             Err(e) => Ok(Err(e)),
         })
         .await?;

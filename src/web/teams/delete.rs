@@ -33,8 +33,8 @@ pub async fn confirm(viewer: Viewer, db: web::Data<Db>, id: web::Path<i64>) -> R
 pub async fn delete(viewer: Viewer, db: web::Data<Db>, id: web::Path<i64>) -> Result<HttpResponse, AppError> {
     viewer.require(Perm::AdministrationTeamsManage)?;
     let id = id.into_inner();
-    let actor = viewer.actor();
-    let name = db.transaction(move |c| Ok(model::delete(c, &actor, id)?)).await?;
+    let (actor, who) = (viewer.actor(), viewer.subject.clone());
+    let name = db.transaction(move |c| Ok(model::delete(c, &actor, &who, id)?)).await?;
     viewer.flash(FlashKind::Success, format!("Team “{name}” deleted."));
     Ok(see_other("/teams"))
 }

@@ -80,12 +80,20 @@ pub async fn update(
 ) -> Result<HttpResponse, AppError> {
     viewer.require(Perm::AdministrationTeamsManage)?;
     let (id, form) = (id.into_inner(), form.into_inner());
-    let (f, actor) = (form.clone(), viewer.actor());
+    let (f, actor, who) = (form.clone(), viewer.actor(), viewer.subject.clone());
     let done = db
         .transaction(move |c| {
             model::find(c, id)?;
             match f.validate(c, Some(id))? {
-                Ok(v) => Ok(model::update(c, &actor, id, &v)?),
+                Ok(v) => match model::update(c, &actor, &who, id, &v) {
+                    // A manager the actor may not make is said beside the field.
+                    Err(crate::access::Denied::Forbidden(why)) => {
+                        let mut errors = FieldErrors::default();
+                        errors.add("manager_email", why);
+                        Ok(Err(errors))
+                    }
+                    other => Ok(other?),
+                },
                 Err(e) => Ok(Err(e)),
             }
         })

@@ -29,18 +29,20 @@ pub async fn add(
 ) -> Result<HttpResponse, AppError> {
     viewer.require(Perm::AdministrationTeamsManage)?;
     let (id, email) = (id.into_inner(), form.into_inner().email);
-    let (e, actor) = (email.clone(), viewer.actor());
+    let (e, actor, who) = (email.clone(), viewer.actor(), viewer.subject.clone());
     let done = db
         .transaction(move |c| {
             model::find(c, id)?;
             let user = match crate::accounts::active_by_email(c, &e)? {
                 Ok(u) => u,
-                Err(msg) => return Ok(Err(msg)),
+                Err(msg) => return Ok(Err(msg.to_string())),
             };
-            Ok(if model::add_member(c, &actor, id, &user)? {
-                Ok(user.email)
-            } else {
-                Err("This user is already a member.")
+            Ok(match model::add_member(c, &actor, &who, id, &user) {
+                Ok(true) => Ok(user.email),
+                Ok(false) => Err("This user is already a member.".to_string()),
+                // A member the actor may not add is said beside the field.
+                Err(crate::access::Denied::Forbidden(why)) => Err(why),
+                Err(e) => return Err(e.into()),
             })
         })
         .await?;
@@ -98,11 +100,11 @@ pub async fn confirm_remove(
 pub async fn remove(viewer: Viewer, db: web::Data<Db>, path: web::Path<(i64, i64)>) -> Result<HttpResponse, AppError> {
     viewer.require(Perm::AdministrationTeamsManage)?;
     let (id, user_id) = path.into_inner();
-    let actor = viewer.actor();
+    let (actor, who) = (viewer.actor(), viewer.subject.clone());
     let email = db
         .transaction(move |c| {
             model::find(c, id)?;
-            model::remove_member(c, &actor, id, user_id)?.ok_or(AppError::NotFound)
+            model::remove_member(c, &actor, &who, id, user_id)?.ok_or(AppError::NotFound)
         })
         .await?;
     viewer.flash(FlashKind::Success, format!("{email} removed from the team."));

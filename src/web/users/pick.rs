@@ -1,6 +1,7 @@
-//! GET /users/pick?q=…: the matches of a user picker, as JSON, for any signed-in user (the
-//! screens that pick a user — owners, members, grants, successors — are open to roles that do
-//! not list users). Only active users, only their name and email: what a contact card already
+//! GET /users/pick?q=…: the matches of a user picker, as JSON, for a signed-in user who names
+//! users somewhere (`access::authority::pick_users`: owners, members, grants, successors — screens
+//! open to roles that do not list users); anyone else gets 403, and their fields stay plain
+//! email inputs. Only active users, only their name and email: what a contact card already
 //! shows of its owners. The fields stay plain email inputs that work without JavaScript;
 //! static/js/user_picker.js fills their suggestions from here.
 
@@ -30,7 +31,8 @@ struct Matches {
 /// At most this many matches: a picker shows a short list and the user types more.
 const LIMIT: i64 = 10;
 
-pub async fn pick(_viewer: Viewer, db: web::Data<Db>, q: web::Query<PickQuery>) -> Result<HttpResponse, AppError> {
+pub async fn pick(viewer: Viewer, db: web::Data<Db>, q: web::Query<PickQuery>) -> Result<HttpResponse, AppError> {
+    crate::access::authority::pick_users(&viewer.subject)?;
     let q = q.into_inner().q;
     if q.trim().is_empty() || q.chars().count() > 100 {
         return Ok(HttpResponse::Ok().json(Matches { users: Vec::new() }));
