@@ -18,6 +18,10 @@ pub enum AppError {
     /// Not signed in: the browser is sent to the sign-in page.
     #[error("login required")]
     LoginRequired { next: String },
+    /// Signed in, but a two-factor policy that came into force since requires enrolment first:
+    /// the session is now a pending sign-in at its enrolment step.
+    #[error("two-factor enrolment required")]
+    EnrolmentRequired,
     #[error("database unavailable: {0}")]
     Unavailable(String),
     /// A transient conflict with a concurrent change (deadlock, serialization failure):

@@ -41,6 +41,10 @@ pub struct Pending {
     since: i64,
 }
 
+/// The session key of the ID token of a sign-in through the identity provider (for its
+/// logout); its presence also says the second factor was the provider's.
+pub const ID_TOKEN_KEY: &str = "sso_id_token";
+
 /// Starts the second step for `user_id`: a new session key and CSRF token, no user signed in.
 pub fn begin_second_step(
     session: &Session,
@@ -126,4 +130,31 @@ pub fn take_flashes(session: &Session) -> Vec<Flash> {
         session.remove(FLASH_KEY);
     }
     all
+}
+
+const ENROLMENT_KEY: &str = "two_factor_enrolment";
+
+/// The secret `user_id` is enrolling with in this session: made on the first showing of an
+/// enrolment page and kept by the session alone (never stored for the account before a code
+/// confirms it), so a reload or a mistyped code shows the same picture, while whatever an
+/// earlier session showed — over a shoulder, in a screenshot — is not what gets confirmed.
+pub fn enrolment_secret(session: &Session, user_id: i64) -> Result<String, actix_session::SessionInsertError> {
+    if let Some((uid, secret)) = session.get::<(i64, String)>(ENROLMENT_KEY).ok().flatten() {
+        if uid == user_id {
+            return Ok(secret);
+        }
+    }
+    let secret = super::two_factor::new_secret();
+    session.insert(ENROLMENT_KEY, (user_id, &secret))?;
+    Ok(secret)
+}
+
+/// The enrolment secret of this session for `user_id`, if a page showed one.
+pub fn shown_enrolment_secret(session: &Session, user_id: i64) -> Option<String> {
+    session.get::<(i64, String)>(ENROLMENT_KEY).ok().flatten().filter(|(uid, _)| *uid == user_id).map(|(_, s)| s)
+}
+
+/// Forgets the enrolment secret (confirmed, or the sign-in is over).
+pub fn forget_enrolment_secret(session: &Session) {
+    session.remove(ENROLMENT_KEY);
 }

@@ -122,37 +122,38 @@ pub fn status(conn: &mut PgConnection, user_id: i64) -> QueryResult<Status> {
     Ok(Status { enrolled, recovery_left })
 }
 
-/// The secret waiting for confirmation, made (or kept, so a reload shows the same picture) for
-/// a user who is not enrolled; `None` when they already are.
-pub fn pending_secret(conn: &mut PgConnection, user_id: i64) -> QueryResult<Option<String>> {
-    let fresh = new_secret();
-    diesel::insert_into(two_factor::table)
-        .values((two_factor::user_id.eq(user_id), two_factor::secret.eq(&fresh)))
-        .on_conflict_do_nothing()
-        .execute(conn)?;
-    let (secret, confirmed): (String, Option<chrono::DateTime<Utc>>) =
-        two_factor::table.find(user_id).select((two_factor::secret, two_factor::confirmed_at)).get_result(conn)?;
-    Ok(confirmed.is_none().then_some(secret))
-}
-
-/// Confirms enrolment with a code made from the pending secret; on success returns the
-/// recovery codes (shown once: only their hashes are kept). `None`: the code is wrong.
-pub fn confirm(conn: &mut PgConnection, user_id: i64, code: &str) -> QueryResult<Option<Vec<String>>> {
-    let Some((secret, confirmed)) = two_factor::table
+/// Confirms enrolment with `secret` (the one the enrolment page showed, kept by the session)
+/// and a code made from it; on success stores the secret as the account's and returns the
+/// recovery codes (shown once: only their hashes are kept). `None`: the code is wrong, or the
+/// account is enrolled already.
+pub fn confirm(conn: &mut PgConnection, user_id: i64, secret: &str, code: &str) -> QueryResult<Option<Vec<String>>> {
+    // The user's row first: two confirmations of one account queue here.
+    crate::db::schema::users::table
         .find(user_id)
-        .select((two_factor::secret, two_factor::confirmed_at))
+        .select(crate::db::schema::users::id)
         .for_update()
-        .get_result::<(String, Option<chrono::DateTime<Utc>>)>(conn)
-        .optional()?
-    else {
-        return Ok(None);
-    };
-    if confirmed.is_some() {
+        .first::<i64>(conn)?;
+    let confirmed: Option<Option<chrono::DateTime<Utc>>> =
+        two_factor::table.find(user_id).select(two_factor::confirmed_at).first(conn).optional()?;
+    if confirmed.flatten().is_some() {
         return Ok(None);
     }
-    let Some(step) = matching_step(&secret, &normalise(code), now_secs()) else { return Ok(None) };
-    diesel::update(two_factor::table.find(user_id))
-        .set((two_factor::confirmed_at.eq(Utc::now()), two_factor::last_step.eq(step)))
+    let Some(step) = matching_step(secret, &normalise(code), now_secs()) else { return Ok(None) };
+    let row = (
+        two_factor::user_id.eq(user_id),
+        two_factor::secret.eq(secret),
+        two_factor::confirmed_at.eq(Some(Utc::now())),
+        two_factor::last_step.eq(step),
+    );
+    diesel::insert_into(two_factor::table)
+        .values(row)
+        .on_conflict(two_factor::user_id)
+        .do_update()
+        .set((
+            two_factor::secret.eq(secret),
+            two_factor::confirmed_at.eq(Some(Utc::now())),
+            two_factor::last_step.eq(step),
+        ))
         .execute(conn)?;
     Ok(Some(new_recovery_codes(conn, user_id)?))
 }
@@ -227,6 +228,20 @@ pub fn remove(conn: &mut PgConnection, user_id: i64) -> QueryResult<bool> {
 pub fn required_roles(conn: &mut PgConnection) -> QueryResult<Vec<Role>> {
     let names: Vec<String> = two_factor_roles::table.select(two_factor_roles::role).load(conn)?;
     Ok(Role::ALL.into_iter().filter(|r| names.iter().any(|n| n == r.as_str())).collect())
+}
+
+/// Whether `user` must enrol before reaching anything: their role requires two-factor and they
+/// have not confirmed it. One query.
+pub fn must_enrol(conn: &mut PgConnection, user: &crate::accounts::User) -> QueryResult<bool> {
+    let confirmed = two_factor::table
+        .filter(two_factor::user_id.eq(user.id))
+        .filter(two_factor::confirmed_at.is_not_null())
+        .select(two_factor::user_id);
+    diesel::select(
+        diesel::dsl::exists(two_factor_roles::table.find(&user.role))
+            .and(diesel::dsl::not(diesel::dsl::exists(confirmed))),
+    )
+    .get_result(conn)
 }
 
 /// Whether users of `role` (as stored in `users.role`) must use two-factor.

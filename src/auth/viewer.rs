@@ -131,15 +131,27 @@ impl FromRequest for Viewer {
             let Some(uid) = session::user_id(&session) else {
                 return Err(AppError::LoginRequired { next });
             };
+            // Signed in through the provider: the second factor is the provider's.
+            let by_provider = session.get::<String>(session::ID_TOKEN_KEY).ok().flatten().is_some();
             let loaded = db
                 .run(move |c| {
                     let Some((user, subject)) = crate::access::facts::signed_in(c, uid)? else { return Ok(None) };
                     let unread = crate::notifications::unread_count(c, uid)?;
-                    Ok(Some((user, subject, unread)))
+                    let must_enrol = !by_provider && crate::auth::two_factor::must_enrol(c, &user)?;
+                    Ok(Some((user, subject, unread, must_enrol)))
                 })
                 .await?;
             match loaded {
-                Some((user, subject, unread)) if user.is_active() => Ok(Viewer { user, subject, session, unread, ip }),
+                // A policy that came into force after this sign-in reaches it now: the session
+                // becomes a pending sign-in that enrols before it reaches anything.
+                Some((user, _, _, true)) if user.is_active() => {
+                    session::begin_second_step(&session, user.id, &user.email, &next, true)
+                        .map_err(|e| anyhow::anyhow!("{e}"))?;
+                    Err(AppError::EnrolmentRequired)
+                }
+                Some((user, subject, unread, false)) if user.is_active() => {
+                    Ok(Viewer { user, subject, session, unread, ip })
+                }
                 _ => {
                     session::sign_out(&session);
                     Err(AppError::LoginRequired { next })

@@ -316,6 +316,15 @@ pub fn set_confidential(conn: &mut PgConnection, id: i64, on: bool) -> QueryResu
         .execute(conn)
 }
 
+/// Locks a contact's row until the transaction ends: the first thing every change of one
+/// contact does (the card's changes, the owner panel, deletion). One lock order: with the row
+/// taken first, a change that writes the contact's links (owners, notifications: their foreign
+/// keys share-lock the row) and one that deletes it queue behind each other instead of each
+/// holding what the other needs (a deadlock). `NotFound` when it does not exist.
+pub fn lock(conn: &mut PgConnection, id: i64) -> QueryResult<()> {
+    contacts::table.find(id).select(contacts::id).for_update().first::<i64>(conn).map(|_| ())
+}
+
 pub fn delete(conn: &mut PgConnection, id: i64) -> QueryResult<usize> {
     diesel::delete(contacts::table.find(id)).execute(conn)
 }

@@ -48,13 +48,17 @@ async fn account_page(
     status: StatusCode,
 ) -> Result<HttpResponse, AppError> {
     let (uid, role) = (viewer.id(), viewer.user.role.clone());
-    let (st, required, secret) = db
+    let (st, required) = db
         .transaction(move |c| {
             let st = two_factor::status(c, uid)?;
-            let secret = if st.enrolled { None } else { two_factor::pending_secret(c, uid)? };
-            Ok((st, two_factor::required_for(c, &role)?, secret))
+            Ok((st, two_factor::required_for(c, &role)?))
         })
         .await?;
+    let secret = if st.enrolled {
+        None
+    } else {
+        Some(crate::auth::session::enrolment_secret(&viewer.session, uid).map_err(|e| anyhow::anyhow!("{e}"))?)
+    };
     let (mut enrol_error, mut regenerate_error, mut disable_error) = (None, None, None);
     match error {
         Some((Beside::Enrol, e)) => enrol_error = Some(e),
@@ -106,8 +110,10 @@ async fn with_code<T: Send + 'static>(
 #[tracing::instrument(skip_all)]
 pub async fn confirm(viewer: Viewer, db: web::Data<Db>, form: web::Form<CodeForm>) -> Result<HttpResponse, AppError> {
     let (uid, ip, code) = (viewer.id(), viewer.ip.clone(), form.into_inner().code);
+    // The secret this session's page showed; none shown, nothing to confirm.
+    let secret = crate::auth::session::shown_enrolment_secret(&viewer.session, uid).unwrap_or_default();
     let outcome = with_code(&viewer, &db, move |c| {
-        Ok(match two_factor::confirm(c, uid, &code)? {
+        Ok(match two_factor::confirm(c, uid, &secret, &code)? {
             Some(codes) => {
                 audit::Entry::new(Some(uid), "user.two_factor_enrolled", "user", uid).ip(ip).record(c)?;
                 Ok(codes)
@@ -117,7 +123,10 @@ pub async fn confirm(viewer: Viewer, db: web::Data<Db>, form: web::Form<CodeForm
     })
     .await?;
     match outcome {
-        Ok(codes) => page(RecoveryPage { layout: viewer.layout("/account"), codes, next: "/account".into() }),
+        Ok(codes) => {
+            crate::auth::session::forget_enrolment_secret(&viewer.session);
+            page(RecoveryPage { layout: viewer.layout("/account"), codes, next: "/account".into() })
+        }
         Err(r) => account_page(&viewer, &db, Some((Beside::Enrol, r.message())), r.status()).await,
     }
 }

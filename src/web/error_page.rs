@@ -50,7 +50,7 @@ pub fn status_of(e: &AppError) -> StatusCode {
         AppError::NotFound => StatusCode::NOT_FOUND,
         AppError::Forbidden(_) => StatusCode::FORBIDDEN,
         AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
-        AppError::LoginRequired { .. } => StatusCode::UNAUTHORIZED,
+        AppError::LoginRequired { .. } | AppError::EnrolmentRequired => StatusCode::UNAUTHORIZED,
         AppError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
         AppError::Transient(_) => StatusCode::CONFLICT,
         AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
@@ -60,7 +60,7 @@ pub fn status_of(e: &AppError) -> StatusCode {
 impl ResponseError for AppError {
     fn status_code(&self) -> StatusCode {
         match self {
-            AppError::LoginRequired { .. } => StatusCode::SEE_OTHER,
+            AppError::LoginRequired { .. } | AppError::EnrolmentRequired => StatusCode::SEE_OTHER,
             other => status_of(other),
         }
     }
@@ -70,6 +70,9 @@ impl ResponseError for AppError {
             AppError::LoginRequired { next } => {
                 let to = format!("/login?next={}", crate::web::urls::url_encode(next));
                 HttpResponse::SeeOther().insert_header((header::LOCATION, to)).finish()
+            }
+            AppError::EnrolmentRequired => {
+                HttpResponse::SeeOther().insert_header((header::LOCATION, "/login/two-factor/enrol")).finish()
             }
             AppError::Internal(e) => {
                 tracing::error!(error = ?e, "internal error");

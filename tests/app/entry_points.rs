@@ -469,3 +469,37 @@ async fn authority_travels_along_a_chain_of_rules() {
         .unwrap();
     assert_eq!(groups, 1, "the Administrator's rule applies where nobody borrowed authority");
 }
+
+// S18: an owner change racing a deletion of the same contact is never a 409 or a 500: both
+// take the contact's row first, so one waits for the other.
+#[tokio::test]
+async fn owner_changes_racing_deletions_queue_instead_of_deadlocking() {
+    let app = spawn_app().await;
+    let (ada, b) = app.signed_in("ada@example.com", Role::Administrator).await;
+    let other = app.create_user("ola@example.com", Role::Salesperson);
+    let mut c = app.conn();
+    let ids: Vec<i64> = (0..12).map(|i| fixtures::contact(&mut c, &format!("Race {i}"), Some(ada))).collect();
+    let token = csrf_token(&b.page("/").await).unwrap();
+    let _ = other;
+    let mut calls = Vec::new();
+    for id in &ids {
+        let (client, token) = (b.client.clone(), token.clone());
+        let owners = b.url(&format!("/contacts/{id}/owners"));
+        let delete = b.url(&format!("/contacts/{id}/delete"));
+        calls.push(tokio::spawn(async move {
+            let add = client.post(owners).form(&[
+                ("csrf_token", token.as_str()),
+                ("op", "add"),
+                ("email", "ola@example.com"),
+            ]);
+            let del = client.post(delete).form(&[("csrf_token", token.as_str())]);
+            let (a, d) = tokio::join!(add.send(), del.send());
+            (a.unwrap().status().as_u16(), d.unwrap().status().as_u16())
+        }));
+    }
+    for call in calls {
+        let (a, d) = call.await.unwrap();
+        assert!(a == 303 || a == 404, "owner change answered {a}");
+        assert_eq!(d, 303, "delete answered {d}");
+    }
+}

@@ -366,3 +366,31 @@ async fn browser_signs_in_through_the_provider() {
     assert_eq!(chrome.driver.current_url().await.unwrap().path(), "/");
     chrome.quit().await;
 }
+
+/// Issue #26 S5: a verified email that only PostgreSQL's Unicode folding makes equal to an
+/// account's is not that account: "admİn@example.com" does not sign in as admin@example.com.
+#[tokio::test]
+async fn a_provider_email_equal_only_under_unicode_folding_signs_nobody_in() {
+    let s = setup().await;
+    s.app.create_user("admin@example.com", Role::Administrator);
+    let b = s.app.browser();
+    let r = sso_sign_in(&s, &b, "adm\u{130}n@example.com").await;
+    assert_eq!(r.status(), 403);
+    assert_eq!(b.get("/").await.status(), 303, "not signed in");
+}
+
+/// Issue #26 S9: just-in-time creation validates the account as the wizard does: no account
+/// named "not-an-email" or with a 300-character address.
+#[tokio::test]
+async fn just_in_time_creation_validates_the_account() {
+    let s = setup_with(Some("salesperson")).await;
+    let long = format!("{}@example.com", "a".repeat(300));
+    for login in ["not-an-email", long.as_str()] {
+        let b = s.app.browser();
+        let r = sso_sign_in(&s, &b, login).await;
+        assert_eq!(r.status(), 403, "{login}");
+        assert_eq!(b.get("/").await.status(), 303);
+    }
+    let n: i64 = users::table.count().get_result(&mut s.app.conn()).unwrap();
+    assert_eq!(n, 0, "nobody created");
+}

@@ -58,9 +58,11 @@ async fn settled_step() -> u64 {
 }
 
 /// A user's secret as the server keeps it (base32), decoded.
+/// The stored secret of `user` (empty when none is stored).
 fn key_of(app: &TestApp, user: i64) -> Vec<u8> {
-    let secret: String = two_factor::table.find(user).select(two_factor::secret).get_result(&mut app.conn()).unwrap();
-    data_encoding::BASE32_NOPAD.decode(secret.as_bytes()).unwrap()
+    let secret: Option<String> =
+        two_factor::table.find(user).select(two_factor::secret).get_result(&mut app.conn()).optional().unwrap();
+    data_encoding::BASE32_NOPAD.decode(secret.unwrap_or_default().as_bytes()).unwrap()
 }
 
 /// The secret as the enrolment page shows it (grouped by four), decoded.
@@ -95,13 +97,22 @@ pub(crate) async fn enrol(app: &TestApp, b: &Browser, user: i64) -> (Vec<u8>, Ve
     let html = b.page("/account").await;
     assert!(html.contains("<svg"), "the enrolment picture is drawn on the page");
     let key = key_on_page(&html);
-    assert_eq!(key, key_of(app, user), "the page shows the stored secret");
     let step = settled_step().await;
     let r = b.submit("/account", "/account/two-factor/confirm", &[("code", &code(&key, step))]).await;
     assert_eq!(r.status(), 200);
     let codes = recovery_codes(&r.text().await.unwrap());
     assert_eq!(codes.len(), 10);
+    assert_eq!(key, key_of(app, user), "the secret the page showed is the one stored");
     (key, codes)
+}
+
+/// Posts `fields` with the CSRF token of `html`, as the form on that page does (without loading
+/// the page again, which would make a new enrolment secret).
+async fn from_page(b: &Browser, html: &str, action: &str, fields: &[(&str, &str)]) -> reqwest::Response {
+    let token = csrf_token(html).unwrap();
+    let mut all: Vec<(&str, &str)> = vec![("csrf_token", &token)];
+    all.extend_from_slice(fields);
+    b.post_raw(action, &all).await
 }
 
 /// Signs in with the password; the answer must be the code page.
@@ -265,10 +276,10 @@ async fn a_required_role_enrols_right_after_the_password_and_reaches_nothing_bef
     assert_eq!(location(&x.get("/login/two-factor").await), "/login/two-factor/enrol");
     let html = x.page("/login/two-factor/enrol").await;
     let key = key_on_page(&html);
-    let r = x.submit("/login/two-factor/enrol", "/login/two-factor/enrol", &[("code", "999999x")]).await;
+    let r = from_page(&x, &html, "/login/two-factor/enrol", &[("code", "999999x")]).await;
     assert_eq!(r.status(), 422);
     let step = settled_step().await;
-    let r = x.submit("/login/two-factor/enrol", "/login/two-factor/enrol", &[("code", &code(&key, step))]).await;
+    let r = from_page(&x, &html, "/login/two-factor/enrol", &[("code", &code(&key, step))]).await;
     assert_eq!(r.status(), 200);
     assert_eq!(recovery_codes(&r.text().await.unwrap()).len(), 10);
     assert_eq!(x.get("/contacts").await.status(), 200, "signed in once enrolled");
@@ -395,4 +406,40 @@ async fn browser_enrols_and_signs_in_in_two_steps() {
     chrome.wait_for(By::Css("nav.mainnav")).await;
     assert_eq!(chrome.driver.current_url().await.unwrap().path(), "/");
     chrome.quit().await;
+}
+
+/// Issue #26 S11: requiring two-factor reaches sessions already signed in (the next request
+/// of such a session goes to enrolment and reaches nothing else), and an unconfirmed secret is
+/// the session's own: a reload shows the same picture, another session another one, and what
+/// an earlier session showed never confirms.
+#[tokio::test]
+async fn a_new_policy_reaches_signed_in_sessions_and_each_enrolment_has_its_own_secret() {
+    let app = spawn_app().await;
+    let (_, admin) = app.signed_in("ada@example.com", Role::Administrator).await;
+    let (sam_id, sam) = app.signed_in("sam@example.com", Role::Salesperson).await;
+    assert_eq!(sam.get("/contacts").await.status(), 200);
+    let r = admin.submit("/settings/two-factor", "/settings/two-factor", &[("role", "salesperson")]).await;
+    assert_eq!(r.status(), 303);
+    let r = sam.get("/contacts").await;
+    assert_eq!(r.status(), 303);
+    assert_eq!(location(&r), "/login/two-factor/enrol");
+    assert_eq!(sam.get("/").await.status(), 303, "nothing else before enrolment");
+    let seen = key_on_page(&sam.page("/login/two-factor/enrol").await);
+    assert_eq!(seen, key_on_page(&sam.page("/login/two-factor/enrol").await), "a reload shows the same");
+    assert!(key_of(&app, sam_id).is_empty(), "nothing stored before a code confirms it");
+
+    // Later, in another session: a new secret, and the one seen before confirms nothing.
+    let x = app.browser();
+    let r = x.login("sam@example.com", TEST_PASSWORD).await;
+    assert_eq!(location(&r), "/login/two-factor/enrol");
+    let html = x.page("/login/two-factor/enrol").await;
+    let own = key_on_page(&html);
+    assert_ne!(own, seen);
+    let step = settled_step().await;
+    let r = from_page(&x, &html, "/login/two-factor/enrol", &[("code", &code(&seen, step))]).await;
+    assert_eq!(r.status(), 422, "the secret of an earlier session confirms nothing");
+    let r = x.submit("/login/two-factor/enrol", "/login/two-factor/enrol", &[("code", &code(&own, step))]).await;
+    assert_eq!(r.status(), 200);
+    assert_eq!(x.get("/contacts").await.status(), 200, "enrolled, signed in");
+    assert_eq!(key_of(&app, sam_id), own);
 }

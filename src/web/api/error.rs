@@ -39,7 +39,9 @@ impl From<AppError> for ApiError {
             AppError::BadRequest(m) => ApiError::BadRequest(m),
             AppError::Forbidden(m) => ApiError::Forbidden(m),
             AppError::Transient(_) => ApiError::Conflict("a concurrent change got in the way: try again".into()),
-            AppError::LoginRequired { .. } => ApiError::Unauthorized("a bearer token is required"),
+            AppError::LoginRequired { .. } | AppError::EnrolmentRequired => {
+                ApiError::Unauthorized("a bearer token is required")
+            }
             AppError::Unavailable(_) => ApiError::Unavailable,
             AppError::Internal(e) => ApiError::Internal(e),
         }

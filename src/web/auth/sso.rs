@@ -22,7 +22,7 @@ use serde::Deserialize;
 
 const FLOW_KEY: &str = "sso_flow";
 /// The ID token of a session signed in through the provider (for RP-initiated logout).
-pub const ID_TOKEN_KEY: &str = "sso_id_token";
+pub use crate::auth::session::ID_TOKEN_KEY;
 
 #[derive(Template)]
 #[template(path = "login_refused.html")]

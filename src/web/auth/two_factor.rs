@@ -251,18 +251,19 @@ async fn enrol_page(
     status: StatusCode,
 ) -> Result<HttpResponse, AppError> {
     let uid = pending.user_id;
-    let (secret, email) = db
+    let (enrolled, email) = db
         .run(move |c| {
             let user = crate::accounts::find(c, uid)?.ok_or(AppError::NotFound)?;
-            Ok((two_factor::pending_secret(c, uid)?, user.email))
+            Ok((two_factor::status(c, uid)?.enrolled, user.email))
         })
         .await?;
-    let Some(secret) = secret else {
+    if enrolled {
         // Enrolled meanwhile (another tab): the code page takes over.
         session::begin_second_step(session, uid, &pending.email, &pending.next, false)
             .map_err(|e| anyhow::anyhow!("{e}"))?;
         return Ok(see_other("/login/two-factor"));
-    };
+    }
+    let secret = session::enrolment_secret(session, uid).map_err(|e| anyhow::anyhow!("{e}"))?;
     let enrolment = Enrolment::new(&secret, &email, "/login/two-factor/enrol", error)?;
     render(EnrolPage { layout: Layout::anonymous(session), enrolment }, status)
 }
@@ -281,8 +282,9 @@ pub async fn enrol_submit(
     let ip = client_ip(&req).unwrap_or_default();
     let (uid, code) = (pending.user_id, form.into_inner().code);
     let audit_ip = Some(ip.clone());
+    let secret = session::shown_enrolment_secret(&session, uid).unwrap_or_default();
     let outcome = throttled(&db, uid, pending.email.clone(), ip.clone(), move |c| {
-        Ok(match two_factor::confirm(c, uid, &code)? {
+        Ok(match two_factor::confirm(c, uid, &secret, &code)? {
             Some(codes) => {
                 audit::Entry::new(Some(uid), "user.two_factor_enrolled", "user", uid).ip(audit_ip).record(c)?;
                 Ok(codes)
@@ -293,6 +295,7 @@ pub async fn enrol_submit(
     .await?;
     match outcome {
         Ok(codes) => {
+            session::forget_enrolment_secret(&session);
             super::login::signed_in(&db, &session, uid, None, Some(ip), "two_factor").await?;
             page(RecoveryPage { layout: Layout::anonymous(&session), codes, next: pending.next })
         }

@@ -51,6 +51,7 @@ pub async fn delete(viewer: Viewer, db: web::Data<Db>, id: web::Path<i64>) -> Re
     let (who, ip) = (viewer.access(), viewer.ip.clone());
     db.transaction(move |c| {
         let s = who.subject();
+        model::lock(c, id)?;
         access::authorize(c, &s, id, Operation::Delete)?;
         let before = model::find(c, id)?;
         let tags = model::tags_of(c, id)?;

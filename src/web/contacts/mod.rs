@@ -30,6 +30,7 @@ pub async fn change<T: Send + 'static>(
     let who = viewer.access();
     db.transaction(move |c| {
         let s = who.subject();
+        model::lock(c, id)?;
         access::authorize(c, &s, id, op)?;
         let (out, changed) = apply(c, &s)?;
         if changed {
