@@ -136,8 +136,14 @@ pub fn owner_email(c: &mut PgConnection, form: &Form) -> QueryResult<Option<Stri
     }
 }
 
-pub fn create(c: &mut PgConnection, d: &Def, by: i64) -> QueryResult<Form> {
-    diesel::insert_into(forms::table)
+/// Public forms are made, changed and deleted by holders of `administration.settings`.
+fn may_change(c: &mut PgConnection, by: i64) -> Result<(), crate::access::Denied> {
+    crate::access::authority::require_of(c, by, &[crate::permissions::Perm::AdministrationSettings]).map(|_| ())
+}
+
+pub fn create(c: &mut PgConnection, d: &Def, by: i64) -> Result<Form, crate::access::Denied> {
+    may_change(c, by)?;
+    Ok(diesel::insert_into(forms::table)
         .values((
             forms::name.eq(&d.name),
             forms::public_key.eq(new_key()),
@@ -149,12 +155,13 @@ pub fn create(c: &mut PgConnection, d: &Def, by: i64) -> QueryResult<Form> {
             forms::saved_by.eq(Some(by)),
         ))
         .returning(Form::as_returning())
-        .get_result(c)
+        .get_result(c)?)
 }
 
 /// Saves the definition; from now on the form acts with `by`'s authority.
-pub fn update(c: &mut PgConnection, id: i64, d: &Def, by: i64) -> QueryResult<usize> {
-    diesel::update(forms::table.find(id))
+pub fn update(c: &mut PgConnection, id: i64, d: &Def, by: i64) -> Result<usize, crate::access::Denied> {
+    may_change(c, by)?;
+    Ok(diesel::update(forms::table.find(id))
         .set((
             forms::name.eq(&d.name),
             forms::tags.eq(&d.tags),
@@ -165,9 +172,10 @@ pub fn update(c: &mut PgConnection, id: i64, d: &Def, by: i64) -> QueryResult<us
             forms::saved_by.eq(Some(by)),
             forms::updated_at.eq(Utc::now()),
         ))
-        .execute(c)
+        .execute(c)?)
 }
 
-pub fn delete(c: &mut PgConnection, id: i64) -> QueryResult<usize> {
-    diesel::delete(forms::table.find(id)).execute(c)
+pub fn delete(c: &mut PgConnection, id: i64, by: i64) -> Result<usize, crate::access::Denied> {
+    may_change(c, by)?;
+    Ok(diesel::delete(forms::table.find(id)).execute(c)?)
 }

@@ -198,20 +198,29 @@ pub fn find(conn: &mut PgConnection, id: i64) -> QueryResult<Segment> {
     segments::table.find(id).select(Segment::as_select()).first(conn)
 }
 
-pub fn create(conn: &mut PgConnection, r: &Definition, by: i64) -> QueryResult<i64> {
-    diesel::insert_into(segments::table)
+/// Segments are made, changed and deleted by holders of `administration.access_groups_manage`.
+fn may_change(conn: &mut PgConnection, by: i64) -> Result<(), crate::access::Denied> {
+    crate::access::authority::require_of(conn, by, &[crate::permissions::Perm::AdministrationAccessGroupsManage])
+        .map(|_| ())
+}
+
+pub fn create(conn: &mut PgConnection, r: &Definition, by: i64) -> Result<i64, crate::access::Denied> {
+    may_change(conn, by)?;
+    Ok(diesel::insert_into(segments::table)
         .values((r, segments::created_by.eq(Some(by)), segments::saved_by.eq(Some(by))))
         .returning(segments::id)
-        .get_result(conn)
+        .get_result(conn)?)
 }
 
 /// Saves the rule; from now on the segment acts with `by`'s authority.
-pub fn update(conn: &mut PgConnection, id: i64, r: &Definition, by: i64) -> QueryResult<usize> {
-    diesel::update(segments::table.find(id))
+pub fn update(conn: &mut PgConnection, id: i64, r: &Definition, by: i64) -> Result<usize, crate::access::Denied> {
+    may_change(conn, by)?;
+    Ok(diesel::update(segments::table.find(id))
         .set((r, segments::updated_at.eq(Utc::now()), segments::saved_by.eq(Some(by))))
-        .execute(conn)
+        .execute(conn)?)
 }
 
-pub fn delete(conn: &mut PgConnection, id: i64) -> QueryResult<usize> {
-    diesel::delete(segments::table.find(id)).execute(conn)
+pub fn delete(conn: &mut PgConnection, id: i64, by: i64) -> Result<usize, crate::access::Denied> {
+    may_change(conn, by)?;
+    Ok(diesel::delete(segments::table.find(id)).execute(conn)?)
 }

@@ -52,6 +52,15 @@ pub fn read_users(who: &Subject) -> Result<(), Denied> {
     require_any(who, &[Perm::AdministrationUsersView, Perm::AdministrationUsersManage])
 }
 
+/// `user_id` as they stand now, refused unless they hold one of `ps`: for the commands that
+/// know their actor by id. `NotFound` (as a refusal) when the user does not exist.
+pub fn require_of(conn: &mut diesel::PgConnection, user_id: i64, ps: &[Perm]) -> Result<Subject, Denied> {
+    let who = super::facts::subject(conn, user_id)?
+        .ok_or_else(|| Denied::Forbidden(format!("user {user_id} does not exist")))?;
+    require_any(&who, ps)?;
+    Ok(who)
+}
+
 /// Keys of the screens where a user is named (the contact list's owner filter, owners,
 /// members, grants, successors, a rule's user, the audit log's actor): their holders may look
 /// users up by name in the picker.

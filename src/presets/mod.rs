@@ -23,6 +23,9 @@ pub enum PresetError {
     NameTaken,
     #[error("You can only include permissions you hold yourself: {0}.")]
     Escalation(String),
+    /// The author may not change presets at all.
+    #[error("{0}")]
+    NotAllowed(String),
     #[error(transparent)]
     Db(#[from] diesel::result::Error),
 }
@@ -31,6 +34,7 @@ impl From<PresetError> for crate::error::AppError {
     fn from(e: PresetError) -> Self {
         match e {
             PresetError::Db(e) => e.into(),
+            PresetError::NotAllowed(why) => crate::error::AppError::Forbidden(why),
             other => crate::error::AppError::BadRequest(other.to_string()),
         }
     }

@@ -4,7 +4,7 @@
 use super::{check_no_escalation, Impact, PresetError};
 use crate::audit;
 use crate::db::schema::presets;
-use crate::permissions::{store, PermSet};
+use crate::permissions::{store, Perm, PermSet};
 use diesel::prelude::*;
 
 /// Whether a preset name (case-insensitive) is taken, other than by `except`.
@@ -28,6 +28,9 @@ pub fn create_custom(
     name: &str,
     keys: PermSet,
 ) -> Result<i64, PresetError> {
+    // From the presets screens (presets_manage) or the wizard's "save as new preset"
+    // (users_manage); either way only keys the author holds.
+    may_change(conn, author_id, &[Perm::AdministrationPresetsManage, Perm::AdministrationUsersManage])?;
     let name = name.trim();
     if name.is_empty() {
         return Err(PresetError::NameMissing);
@@ -201,7 +204,8 @@ pub fn save_keys(
     before: PermSet,
     after: PermSet,
     impact: &[Impact],
-) -> QueryResult<()> {
+) -> Result<(), PresetError> {
+    may_change(conn, actor, &[Perm::AdministrationPresetsManage])?;
     store::write_keys(conn, preset.id, after)?;
     diesel::update(presets::table.find(preset.id))
         .set((presets::version.eq(presets::version + 1), presets::updated_at.eq(diesel::dsl::now)))
@@ -218,7 +222,16 @@ pub fn save_keys(
         .before(preset.audit_json(before))
         .after(after_json)
         .ip(ip)
-        .record(conn)
+        .record(conn)?;
+    Ok(())
+}
+
+/// The author as they stand now must hold one of `keys` to change presets.
+fn may_change(conn: &mut PgConnection, author: i64, keys: &[Perm]) -> Result<(), PresetError> {
+    crate::access::authority::require_of(conn, author, keys).map(|_| ()).map_err(|e| match e {
+        crate::access::Denied::Db(e) => PresetError::Db(e),
+        other => PresetError::NotAllowed(other.to_string()),
+    })
 }
 
 /// Whether an error is a unique-index violation (two writers racing for one preset name).
@@ -235,6 +248,7 @@ pub fn rename(
     preset: &Preset,
     name: &str,
 ) -> Result<(), PresetError> {
+    may_change(conn, actor, &[Perm::AdministrationPresetsManage])?;
     let name = name.trim();
     if name.is_empty() {
         return Err(PresetError::NameMissing);
@@ -268,7 +282,8 @@ pub fn delete(
     preset: &Preset,
     keys: PermSet,
     replacement: Option<&Preset>,
-) -> QueryResult<usize> {
+) -> Result<usize, PresetError> {
+    may_change(conn, actor, &[Perm::AdministrationPresetsManage])?;
     use crate::db::schema::{audit_log, user_presets};
     use diesel::sql_types::BigInt;
     let holder_ids: Vec<i64> =

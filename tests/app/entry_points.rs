@@ -503,3 +503,36 @@ async fn owner_changes_racing_deletions_queue_instead_of_deadlocking() {
         assert_eq!(d, 303, "delete answered {d}");
     }
 }
+
+// S16 (the chain itself): a rule's tag on a contact its owner may edit but not give access to
+// starts the Administrator's access rule, which then applies only where the first owner could
+// have given that access by hand too.
+#[tokio::test]
+async fn an_access_rule_down_a_chain_needs_everyone_before_it() {
+    use crate::automation::{base, insert_rule, R};
+    let app = spawn_app().await;
+    let mut c = app.conn();
+    let ada = create_user(&mut c, "ada@example.com", Role::Administrator);
+    let (sam, b) = app.signed_in("sam@example.com", Role::Salesperson).await;
+    let finland = fixtures::group(&mut c, "Finland");
+    insert_rule(&mut c, R { tag: Some("x"), ..base(sam, "contact_created", "add_tag") });
+    insert_rule(
+        &mut c,
+        R { trigger_tag: Some("x"), group: Some(finland), ..base(ada, "tag_added", "add_access_group") },
+    );
+    let r = b.submit("/contacts/new", "/contacts/new", &[("first_name", "Lea"), ("email", "lea@example.com")]).await;
+    assert_eq!(r.status(), 303, "{}", r.text().await.unwrap());
+    let id: i64 = location(&r).rsplit('/').next().unwrap().parse().unwrap();
+    let tags: Vec<String> = custodian::db::schema::contact_tags::table
+        .filter(custodian::db::schema::contact_tags::contact_id.eq(id))
+        .select(custodian::db::schema::contact_tags::tag)
+        .load(&mut c)
+        .unwrap();
+    assert_eq!(tags, vec!["x"], "Sam's rule tagged her own contact");
+    let groups: i64 = custodian::db::schema::contact_access_groups::table
+        .filter(custodian::db::schema::contact_access_groups::contact_id.eq(id))
+        .count()
+        .get_result(&mut c)
+        .unwrap();
+    assert_eq!(groups, 0, "Sam may not give access to it by hand (no contacts.assign), so the chain may not either");
+}

@@ -5,7 +5,16 @@
 //! - Accounts: a random actor saves a random wizard state (role, presets, overrides) for a
 //!   random user or a new one (`users::save::commit`, what the wizard's Save runs).
 //! - Automation: a random rule of a random owner (action, shared or not) fires on every
-//!   contact (`events::after`, what every contact write path runs).
+//!   contact (`events::after`, what every contact write path runs); and random chains of two
+//!   and three rules with random owners, shared or not, started by a random authority (a
+//!   public form's saver, an importer): an access action applies only where every authority
+//!   before it could have made the change by hand.
+//! - Organisation of access (issue #26): a random actor, holding the managing keys or not,
+//!   makes a random manager, adds a random member, grants a random group to a random team or
+//!   user at a random level, or deletes a random user with a random successor, through the
+//!   domain commands every entry point calls (`teams`, `access_groups`, `users::lifecycle`):
+//!   nobody ends up reaching a contact at a higher level unless the actor could have given
+//!   access to it by hand, or is an Administrator.
 
 use crate::access_props::{insert, world, GROUPS, USERS};
 use crate::automation::{base, insert_rule, R};
@@ -112,6 +121,60 @@ fn account() -> impl Strategy<Value = AccountSpec> {
             revokes,
             only_owned,
         })
+}
+
+/// The level every user reaches every contact at, as the rules decide it now.
+fn levels(c: &mut PgConnection, uids: &[i64], cids: &[i64]) -> Vec<Vec<custodian::access::Level>> {
+    let contacts: Vec<rules::ContactFacts> = cids.iter().map(|id| facts::contact(c, *id).unwrap().unwrap()).collect();
+    uids.iter()
+        .map(|u| {
+            let s = facts::subject(c, *u).unwrap().unwrap();
+            contacts.iter().map(|cf| rules::decide(&s, cf).level).collect()
+        })
+        .collect()
+}
+
+#[derive(Debug, Clone)]
+enum Organise {
+    Manager { team: usize, user: usize },
+    Member { team: usize, user: usize },
+    Grant { group: usize, to_team: bool, target: usize, level: &'static str },
+    Delete { user: usize, successor: usize },
+}
+
+fn organise() -> impl Strategy<Value = (usize, bool, Organise)> {
+    let change = prop_oneof![
+        (0..3usize, 0..USERS).prop_map(|(team, user)| Organise::Manager { team, user }),
+        (0..3usize, 0..USERS).prop_map(|(team, user)| Organise::Member { team, user }),
+        (0..GROUPS, any::<bool>(), 0..USERS, prop::sample::select(vec!["view", "edit", "act"])).prop_map(
+            |(group, to_team, target, level)| Organise::Grant {
+                group,
+                to_team,
+                target: if to_team { target % 3 } else { target },
+                level
+            }
+        ),
+        (0..USERS, 0..USERS).prop_map(|(user, successor)| Organise::Delete { user, successor }),
+    ];
+    (0..USERS, any::<bool>(), change)
+}
+
+#[derive(Debug, Clone)]
+struct ChainSpec {
+    /// Who stands behind the first event (`None`: nobody, as for a form nobody saved).
+    authority: Option<usize>,
+    /// The owners and sharing of the rules, first to last.
+    rules: Vec<(usize, bool)>,
+    /// The access action that ends the chain.
+    action: &'static str,
+    user: usize,
+    group: usize,
+}
+
+fn chain() -> impl Strategy<Value = ChainSpec> {
+    let action = prop_oneof![Just("set_main_owner"), Just("add_co_owner"), Just("add_access_group")];
+    (prop::option::of(0..USERS), prop::collection::vec((0..USERS, any::<bool>()), 2..4), action, 0..USERS, 0..GROUPS)
+        .prop_map(|(authority, rules, action, user, group)| ChainSpec { authority, rules, action, user, group })
 }
 
 /// Active Administrators holding every permission.
@@ -224,6 +287,123 @@ proptest! {
             }
             prop_assert!(complete_before == 0 || complete_admins(&mut c) > 0,
                 "{a:?}: no complete Administrator is left");
+        }
+    }
+}
+
+proptest! {
+    // Counterexamples need a non-Administrator actor or rule owner holding the right keys on
+    // the right contacts: more cases than above.
+    #![proptest_config(ProptestConfig { cases: 48, ..ProptestConfig::default() })]
+
+    #[test]
+    fn organising_access_reaches_only_what_the_actor_could_give(w in world(), o in organise()) {
+        let (actor_i, keys, change) = o;
+        let db = TestDb::new();
+        let mut c = db.conn();
+        let (uids, cids) = insert(&mut c, &w);
+        let tids: Vec<i64> = teams::table.order(teams::id).select(teams::id).load(&mut c).unwrap();
+        let gids: Vec<i64> = access_groups::table.order(access_groups::id).select(access_groups::id).load(&mut c).unwrap();
+        if keys {
+            for key in ["administration.teams_manage", "administration.access_groups_manage", "administration.users_manage"] {
+                diesel::insert_into(user_overrides::table)
+                    .values((user_overrides::user_id.eq(uids[actor_i]), user_overrides::perm_key.eq(key), user_overrides::granted.eq(true)))
+                    .on_conflict_do_nothing()
+                    .execute(&mut c)
+                    .unwrap();
+            }
+        }
+        let actor = facts::subject(&mut c, uids[actor_i]).unwrap().unwrap();
+        let by = Actor { id: actor.user_id, ip: None, via: None };
+        let before = levels(&mut c, &uids, &cids);
+        let contacts: Vec<rules::ContactFacts> = cids.iter().map(|id| facts::contact(&mut c, *id).unwrap().unwrap()).collect();
+        let done = c.transaction(|c| {
+            let r: Result<(), String> = match &change {
+                Organise::Manager { team, user } => {
+                    let t = custodian::teams::find(c, tids[*team]).unwrap();
+                    let v = custodian::teams::ValidTeam { name: t.name.clone(), manager_id: Some(uids[*user]) };
+                    custodian::teams::update(c, &by, &actor, t.id, &v).map(|_| ()).map_err(|e| e.to_string())
+                }
+                Organise::Member { team, user } => {
+                    let u = custodian::accounts::find(c, uids[*user]).unwrap().unwrap();
+                    custodian::teams::add_member(c, &by, &actor, tids[*team], &u).map(|_| ()).map_err(|e| e.to_string())
+                }
+                Organise::Grant { group, to_team, target, level } => {
+                    let holder = if *to_team {
+                        custodian::access_groups::Holder::Team(tids[*target])
+                    } else {
+                        custodian::access_groups::Holder::User(uids[*target])
+                    };
+                    custodian::access_groups::add_grant(c, &by, &actor, gids[*group], holder, level)
+                        .map(|_| ())
+                        .map_err(|e| e.to_string())
+                }
+                Organise::Delete { user, successor } => {
+                    custodian::users::lifecycle::delete(c, &by, uids[*user], uids[*successor])
+                        .map(|_| ())
+                        .map_err(|e| e.to_string())
+                }
+            };
+            r.map_err(|_| diesel::result::Error::RollbackTransaction)
+        });
+        if done.is_ok() {
+            let after = levels(&mut c, &uids, &cids);
+            for (u, row) in after.iter().enumerate() {
+                for (i, level) in row.iter().enumerate() {
+                    if *level > before[u][i] {
+                        let d = rules::decide(&actor, &contacts[i]);
+                        prop_assert!(
+                            (actor.administrator && actor.active) || ops::permits(&actor, &d, Operation::Assign).is_ok(),
+                            "{change:?} by user {actor_i} raised user {u} on contact {i} from {:?} to {level:?}, which the actor could not give: {d:?}",
+                            before[u][i]
+                        );
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn a_chain_of_rules_changes_access_only_where_everyone_behind_it_could(w in world(), ch in chain()) {
+        let db = TestDb::new();
+        let mut c = db.conn();
+        let (uids, cids) = insert(&mut c, &w);
+        let gid: i64 = access_groups::table.filter(access_groups::name.eq(format!("g{}", ch.group))).select(access_groups::id).first(&mut c).unwrap();
+        // Rule k adds tag "t{k}" on tag "t{k-1}" (the first on contact creation); the last one
+        // makes the access change.
+        let n = ch.rules.len();
+        const TAGS: [&str; 4] = ["t0", "t1", "t2", "t3"];
+        for (k, (owner, shared)) in ch.rules.iter().enumerate() {
+            let (trigger, trigger_tag) = if k == 0 { ("contact_created", None) } else { ("tag_added", Some(TAGS[k - 1])) };
+            let (action, tag) = if k + 1 == n { (ch.action, None) } else { ("add_tag", Some(TAGS[k])) };
+            insert_rule(&mut c, R {
+                trigger_tag,
+                tag,
+                user: Some(uids[ch.user]),
+                group: Some(gid),
+                shared: *shared,
+                ..base(uids[*owner], trigger, action)
+            });
+        }
+        let mut behind: Vec<i64> = ch.authority.map(|a| uids[a]).into_iter().collect();
+        behind.extend(ch.rules.iter().map(|(o, _)| uids[*o]));
+        let subjects: Vec<custodian::access::Subject> =
+            behind.iter().map(|id| facts::subject(&mut c, *id).unwrap().unwrap()).collect();
+        let before: Vec<(Access, rules::ContactFacts)> =
+            cids.iter().map(|id| (access_of(&mut c, *id), facts::contact(&mut c, *id).unwrap().unwrap())).collect();
+        events::after_on_behalf(&mut c, None, ch.authority.map(|a| uids[a]), &Event::Created, &cids).unwrap();
+        for (i, id) in cids.iter().enumerate() {
+            let (was, cf) = &before[i];
+            if &access_of(&mut c, *id) != was {
+                for s in &subjects {
+                    let d = rules::decide(s, cf);
+                    prop_assert!(
+                        ops::permits(s, &d, Operation::Assign).is_ok(),
+                        "{ch:?} changed who has access to contact {i} ({cf:?}) though user {} behind it may not assign it: {d:?}",
+                        s.user_id
+                    );
+                }
+            }
         }
     }
 }

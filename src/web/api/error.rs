@@ -92,3 +92,24 @@ impl ResponseError for ApiError {
         res.json(ErrorBody { error: message })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Issue #26 S15: a refusal is 403 and a transient conflict 409 in JSON as on the pages.
+    #[test]
+    fn the_json_api_keeps_the_status_of_each_error() {
+        let cases = [
+            AppError::Forbidden("no".into()),
+            AppError::Transient("deadlock detected".into()),
+            AppError::NotFound,
+            AppError::BadRequest("bad".into()),
+            AppError::Unavailable("down".into()),
+        ];
+        for e in cases {
+            let page = crate::web::error_page::status_of(&e);
+            assert_eq!(ApiError::from(e).status_code(), page);
+        }
+    }
+}

@@ -143,7 +143,7 @@ pub async fn delete(viewer: Viewer, db: web::Data<Db>, path: web::Path<i64>) -> 
     let (id, actor, ip) = (path.into_inner(), viewer.id(), viewer.ip.clone());
     db.transaction(move |c| {
         let f = store::find(c, id)?;
-        store::delete(c, id)?;
+        store::delete(c, id, actor)?;
         audit::Entry::new(Some(actor), "form.delete", "form", id).before(serde_json::json!(f)).ip(ip).record(c)?;
         Ok(())
     })

@@ -369,6 +369,21 @@ mod tests {
     use super::*;
     use serde_json::json;
 
+    /// Issue #26 S1: the parser's recursion is bounded before it can grow with the input, on a
+    /// thread with a small stack (an unbounded parser overflows it long before 4,096 bytes).
+    #[test]
+    fn nesting_and_chains_are_bounded() {
+        let run = |f: String| {
+            std::thread::Builder::new().stack_size(256 * 1024).spawn(move || parse(&f).is_ok()).unwrap().join().unwrap()
+        };
+        assert!(run(format!("{}userName pr{}", "(".repeat(MAX_DEPTH), ")".repeat(MAX_DEPTH))));
+        assert!(!run(format!("{}userName pr{}", "(".repeat(MAX_DEPTH + 1), ")".repeat(MAX_DEPTH + 1))));
+        assert!(!run(format!("{}userName pr{}", "not (".repeat(2000), ")".repeat(2000))));
+        assert!(!run(format!("{}{}", "emails[".repeat(1000), "]".repeat(1000))));
+        assert!(!run(vec!["userName pr"; 300].join(" or ")));
+        assert!(run(vec!["userName pr"; 60].join(" or ")));
+    }
+
     fn user() -> Value {
         json!({
             "id": "7", "externalId": "Ext-7", "userName": "Bjensen@Example.com", "active": true,

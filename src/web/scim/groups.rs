@@ -34,7 +34,8 @@ fn load(c: &mut PgConnection, id: &str) -> Result<Team, ScimError> {
 /// GET /scim/v2/Groups.
 pub async fn search(req: HttpRequest, db: web::Data<Db>, q: web::Query<ListQuery>) -> Result<HttpResponse, ScimError> {
     let base = base_url(&req);
-    let all = with_token(&req, &db, |c, _| {
+    let all = with_token(&req, &db, |c, t| {
+        directory(c, t)?;
         let all = teams::all_with_members(c)?;
         let managers: Vec<i64> = all.iter().filter_map(|(t, _)| t.manager_id).collect();
         let managers: Vec<User> = accounts::find_many(c, &managers)?;
@@ -62,12 +63,19 @@ pub async fn read(
     q: web::Query<OneQuery>,
 ) -> Result<HttpResponse, ScimError> {
     let (id, base) = (id.into_inner(), base_url(&req));
-    let v = with_token(&req, &db, move |c, _| {
+    let v = with_token(&req, &db, move |c, t| {
+        directory(c, t)?;
         let t = load(c, &id)?;
         current(c, &t, &base)
     })
     .await?;
     Ok(q.answer(v))
+}
+
+/// Reading the teams with their members needs what the team screens need: `teams_manage`.
+fn directory(c: &mut PgConnection, t: &Authenticated) -> Result<(), ScimError> {
+    let (_, who) = acting_for(c, t)?;
+    Ok(crate::access::authority::require(&who, crate::permissions::Perm::AdministrationTeamsManage)?)
 }
 
 /// Writes `want` as team `target` (or a new team) in the caller's transaction; its id.

@@ -122,7 +122,7 @@ pub async fn delete(viewer: Viewer, db: web::Data<Db>, path: web::Path<i64>) -> 
     let (id, actor, ip) = (path.into_inner(), viewer.id(), viewer.ip.clone());
     db.transaction(move |c| {
         let s = segments::find(c, id)?;
-        segments::delete(c, id)?;
+        segments::delete(c, id, actor)?;
         audit::Entry::new(Some(actor), "segment.delete", "segment", id)
             .before(serde_json::json!(Definition::of(&s)))
             .ip(ip)
