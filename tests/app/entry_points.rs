@@ -478,7 +478,7 @@ async fn owner_changes_racing_deletions_queue_instead_of_deadlocking() {
     let (ada, b) = app.signed_in("ada@example.com", Role::Administrator).await;
     let other = app.create_user("ola@example.com", Role::Salesperson);
     let mut c = app.conn();
-    let ids: Vec<i64> = (0..12).map(|i| fixtures::contact(&mut c, &format!("Race {i}"), Some(ada))).collect();
+    let ids: Vec<i64> = (0..40).map(|i| fixtures::contact(&mut c, &format!("Race {i}"), Some(ada))).collect();
     let token = csrf_token(&b.page("/").await).unwrap();
     let _ = other;
     let mut calls = Vec::new();
