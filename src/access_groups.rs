@@ -292,3 +292,110 @@ pub fn remove_grant(
         .record(c)?;
     Ok(before)
 }
+
+/// What is taken about a group: its name unique case-insensitively, shown beside the field.
+const NAME_TAKEN: &str = "Another access group already has this name.";
+
+/// Groups themselves (not their grants) are made, renamed and deleted by holders of
+/// `administration.access_groups_manage`; none of it lets anyone reach more.
+fn may_manage(who: &crate::access::Subject) -> Result<(), crate::access::Denied> {
+    crate::access::authority::require(who, crate::permissions::Perm::AdministrationAccessGroupsManage)
+}
+
+/// Creates a group from a checked form, audited; a name taken meanwhile is a field error.
+pub fn create(
+    c: &mut PgConnection,
+    actor: &crate::audit::Actor,
+    who: &crate::access::Subject,
+    name: &str,
+    description: &str,
+) -> Result<Result<Group, FieldErrors>, crate::access::Denied> {
+    may_manage(who)?;
+    let group = match crate::teams::unique_name(c, NAME_TAKEN, |c| {
+        diesel::insert_into(access_groups::table)
+            .values((access_groups::name.eq(name), access_groups::description.eq(description)))
+            .returning(Group::as_returning())
+            .get_result(c)
+    })? {
+        Ok(g) => g,
+        Err(e) => return Ok(Err(e)),
+    };
+    crate::audit::Entry::by(actor, "access_group.create", "access_group", group.id)
+        .after(group.audit_json())
+        .record(c)?;
+    Ok(Ok(group))
+}
+
+/// Saves a group's name and description, audited; `Ok(false)` when nothing changes.
+pub fn update(
+    c: &mut PgConnection,
+    actor: &crate::audit::Actor,
+    who: &crate::access::Subject,
+    id: i64,
+    name: &str,
+    description: &str,
+) -> Result<Result<bool, FieldErrors>, crate::access::Denied> {
+    may_manage(who)?;
+    let before = find(c, id)?;
+    if name == before.name && description == before.description {
+        return Ok(Ok(false));
+    }
+    let after = match crate::teams::unique_name(c, NAME_TAKEN, |c| {
+        diesel::update(access_groups::table.find(id))
+            .set((
+                access_groups::name.eq(name),
+                access_groups::description.eq(description),
+                access_groups::updated_at.eq(chrono::Utc::now()),
+            ))
+            .returning(Group::as_returning())
+            .get_result(c)
+    })? {
+        Ok(g) => g,
+        Err(e) => return Ok(Err(e)),
+    };
+    crate::audit::Entry::by(actor, "access_group.update", "access_group", id)
+        .before(before.audit_json())
+        .after(after.audit_json())
+        .record(c)?;
+    Ok(Ok(true))
+}
+
+/// Deletes a group with its grants and memberships (ON DELETE CASCADE), the audit entry
+/// keeping them. Returns its name and how many contacts left it.
+pub fn delete(
+    c: &mut PgConnection,
+    actor: &crate::audit::Actor,
+    who: &crate::access::Subject,
+    id: i64,
+) -> Result<(String, i64), crate::access::Denied> {
+    may_manage(who)?;
+    let group = find(c, id)?;
+    let contacts = contact_count(c, id)?;
+    let grants: Vec<_> = grants(c, id)?.iter().map(Grant::audit_json).collect();
+    let mut before = group.audit_json();
+    before["contacts"] = serde_json::json!(contacts);
+    before["grants"] = serde_json::json!(grants);
+    diesel::delete(access_groups::table.find(id)).execute(c)?;
+    crate::audit::Entry::by(actor, "access_group.delete", "access_group", id).before(before).record(c)?;
+    Ok((group.name, contacts))
+}
+
+/// Whether team `id` exists (a grant's holder is chosen by id on the group page).
+pub fn team_exists(c: &mut PgConnection, id: i64) -> QueryResult<bool> {
+    Ok(teams::table.find(id).select(teams::id).first::<i64>(c).optional()?.is_some())
+}
+
+/// Every team by name, (id, name): the choices of a grant's holder.
+pub fn team_choices(c: &mut PgConnection) -> QueryResult<Vec<(i64, String)>> {
+    teams::table.order(teams::name).select((teams::id, teams::name)).load(c)
+}
+
+/// Every group by name, (id, name): the choices of the screens that pick a group.
+pub fn choices(c: &mut PgConnection) -> QueryResult<Vec<(i64, String)>> {
+    access_groups::table.select((access_groups::id, access_groups::name)).order(access_groups::name).load(c)
+}
+
+/// The name of group `id`, if it exists.
+pub fn name_of(c: &mut PgConnection, id: i64) -> QueryResult<Option<String>> {
+    access_groups::table.find(id).select(access_groups::name).first(c).optional()
+}

@@ -237,3 +237,8 @@ pub fn pick(conn: &mut PgConnection, q: &str, limit: i64) -> QueryResult<Vec<Use
 pub fn record_sign_in(conn: &mut PgConnection, id: i64) -> QueryResult<()> {
     diesel::update(users::table.find(id)).set(users::last_sign_in_at.eq(Utc::now())).execute(conn).map(|_| ())
 }
+
+/// The stored avatar of user `id` (`None`: no such user; `Some(None)`: no picture).
+pub fn avatar(conn: &mut PgConnection, id: i64) -> QueryResult<Option<Option<Vec<u8>>>> {
+    users::table.find(id).select(users::avatar).first(conn).optional()
+}

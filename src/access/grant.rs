@@ -271,11 +271,40 @@ pub fn organisation(conn: &mut PgConnection, actor: &Subject, change: Widening) 
     }
 }
 
+/// Setting another account's password or sign-in email lets the actor sign in as it: the
+/// account's reach becomes theirs. Allowed to an Administrator, or where the actor could give
+/// access to every contact the account reaches by hand (`contacts.assign` on each).
+pub fn credentials(conn: &mut PgConnection, actor: &Subject, account: &Subject) -> Result<(), OrganisationError> {
+    if actor.administrator && actor.active {
+        return Ok(());
+    }
+    #[derive(QueryableByName)]
+    struct Beyond {
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        n: i64,
+    }
+    let q = sql!(
+        "SELECT count(*) AS n FROM contacts c WHERE (",
+        super::filter::reaches(account, super::Level::View),
+        ") AND NOT (",
+        super::filter::permits(actor, super::Operation::Assign),
+        ")"
+    );
+    let beyond: Beyond = q.query().get_result(conn)?;
+    if beyond.n == 0 {
+        Ok(())
+    } else {
+        Err(OrganisationError::Credentials(beyond.n))
+    }
+}
+
 /// Why a change of the organisation of access is refused.
 #[derive(Debug, thiserror::Error)]
 pub enum OrganisationError {
     #[error("This would give access to {0} contacts you cannot give access to yourself (you would need contacts.assign on each of them).")]
     Beyond(i64),
+    #[error("Setting this user's password or sign-in email would let you sign in as them and reach {0} contacts you cannot give access to yourself; ask an Administrator.")]
+    Credentials(i64),
     #[error(transparent)]
     Db(#[from] diesel::result::Error),
 }

@@ -34,6 +34,30 @@ pub struct Keys {
     pub pair: String,
     /// This address over every account: locked at [`IP_LIMIT`].
     pub ip: String,
+    /// The second step of this account from every address ([`Keys::second_step`]): locked at
+    /// [`SECOND_STEP_LIMIT`].
+    pub second: Option<String>,
+}
+
+/// Wrong codes of one account's second step, from every address together, before that step is
+/// locked for a while. Whoever reaches it knows the password already: a pending sign-in
+/// replayed from many addresses must not multiply the guesses (the password step keeps its
+/// per-address rule, so nobody locks an account out without its password).
+pub const SECOND_STEP_LIMIT: i32 = 10;
+
+impl Keys {
+    /// These keys for the second step of `user_id`'s sign-in (codes).
+    pub fn second_step(mut self, user_id: i64) -> Keys {
+        self.second = Some(format!("second:{user_id}"));
+        self
+    }
+
+    /// The keys that lock, with their limits.
+    fn locking(&self) -> Vec<(&String, i32)> {
+        let mut all = vec![(&self.pair, ACCOUNT_LIMIT), (&self.ip, IP_LIMIT)];
+        all.extend(self.second.iter().map(|k| (k, SECOND_STEP_LIMIT)));
+        all
+    }
 }
 
 /// The keys for `email` typed from `ip` (the email folded by PostgreSQL, see the module doc).
@@ -51,6 +75,7 @@ pub fn keys(conn: &mut PgConnection, email: &str, ip: &str) -> QueryResult<Keys>
         // Its own prefix: no email typed can make an account key equal another's pair key.
         pair: format!("pair:{ip}|{}", folded.email),
         ip: format!("ip:{ip}"),
+        second: None,
     })
 }
 
@@ -94,17 +119,17 @@ pub enum Admission {
 /// the delays and checks that follow.
 pub fn admit(conn: &mut PgConnection, keys: &Keys) -> QueryResult<Admission> {
     conn.transaction(|c| {
-        if locked_until(c, &[keys.pair.clone(), keys.ip.clone()])?.is_some() {
+        let locking: Vec<String> = keys.locking().into_iter().map(|(k, _)| k.clone()).collect();
+        if locked_until(c, &locking)?.is_some() {
             return Ok(Admission::Locked);
         }
         let account = record_failure(c, &keys.account, i32::MAX)?;
         let pair = record_failure(c, &keys.pair, ACCOUNT_LIMIT)?;
-        let ip = record_failure(c, &keys.ip, IP_LIMIT)?;
-        Ok(if pair > ACCOUNT_LIMIT || ip > IP_LIMIT {
-            Admission::Locked
-        } else {
-            Admission::Admitted { failures: account - 1, pair }
-        })
+        let mut over = pair > ACCOUNT_LIMIT;
+        for (key, limit) in keys.locking().into_iter().skip(1) {
+            over |= record_failure(c, key, limit)? > limit;
+        }
+        Ok(if over { Admission::Locked } else { Admission::Admitted { failures: account - 1, pair } })
     })
 }
 
@@ -120,7 +145,9 @@ pub fn succeeded(conn: &mut PgConnection, keys: &Keys) -> QueryResult<()> {
 /// at all (a deactivated account): it is not a failure, so each key's count gives it back, with
 /// the lock it alone may have set. Earlier failures stay counted.
 pub fn give_back(conn: &mut PgConnection, keys: &Keys) -> QueryResult<()> {
-    for (key, limit) in [(&keys.account, i32::MAX), (&keys.pair, ACCOUNT_LIMIT), (&keys.ip, IP_LIMIT)] {
+    let mut all = vec![(&keys.account, i32::MAX)];
+    all.extend(keys.locking());
+    for (key, limit) in all {
         diesel::sql_query(
             "UPDATE login_attempts SET failures = GREATEST(failures - 1, 0), \
                locked_until = CASE WHEN failures - 1 < $2 THEN NULL ELSE locked_until END \
@@ -169,7 +196,8 @@ struct Count {
 
 /// Forgets the failures of an account, from everywhere and from this address.
 fn clear(conn: &mut PgConnection, keys: &Keys) -> QueryResult<()> {
-    let both = [keys.account.as_str(), keys.pair.as_str()];
+    let mut both = vec![keys.account.as_str(), keys.pair.as_str()];
+    both.extend(keys.second.as_deref());
     diesel::delete(login_attempts::table.filter(login_attempts::key.eq_any(both))).execute(conn).map(|_| ())
 }
 

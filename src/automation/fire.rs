@@ -15,8 +15,11 @@
 //! rule that adds the very tag it triggers on stops at once.
 //!
 //! # Authority travels along the chain
-//! An event carries the authorities behind it: the user who made the change (or, for a public
-//! form, its last saver), then the owner of each rule whose change started the follow-up. An
+//! An event carries the authorities behind it: whoever stands behind a change nobody made in
+//! person (a public form's last saver, an import's importer: `events::after_on_behalf`), then
+//! the owner of each rule whose change started the follow-up. (A change a user makes on the
+//! card or in a bulk run starts a chain with no authority before the rules: the first rule
+//! acts with its owner's authority alone, as it always has.) An
 //! action that changes who has access (owners, access groups) applies only where every one of
 //! them could have made that change by hand (`contacts.assign`, [`Operation::Assign`]), so a
 //! shared rule anyone may fire cannot lend its reach to another rule's access action. And a

@@ -316,6 +316,16 @@ pub fn set_confidential(conn: &mut PgConnection, id: i64, on: bool) -> QueryResu
         .execute(conn)
 }
 
+/// What deleting a contact takes with it: (tags, co-owners, access-group memberships).
+pub fn dependants(conn: &mut PgConnection, id: i64) -> QueryResult<(i64, i64, i64)> {
+    use crate::db::schema::{contact_access_groups, contact_owners, contact_tags};
+    Ok((
+        contact_tags::table.filter(contact_tags::contact_id.eq(id)).count().get_result(conn)?,
+        contact_owners::table.filter(contact_owners::contact_id.eq(id)).count().get_result(conn)?,
+        contact_access_groups::table.filter(contact_access_groups::contact_id.eq(id)).count().get_result(conn)?,
+    ))
+}
+
 /// Locks a contact's row until the transaction ends: the first thing every change of one
 /// contact does (the card's changes, the owner panel, deletion). One lock order: with the row
 /// taken first, a change that writes the contact's links (owners, notifications: their foreign

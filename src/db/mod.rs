@@ -127,6 +127,11 @@ fn split_url(url: &str) -> anyhow::Result<(String, String)> {
     Ok((format!("{base}/postgres{query}"), name.to_string()))
 }
 
+/// Whether the database answers (`SELECT 1`).
+pub fn ping(conn: &mut PgConnection) -> diesel::QueryResult<()> {
+    diesel::sql_query("SELECT 1").execute(conn).map(|_| ())
+}
+
 /// Creates the database named in `url` if it does not exist yet.
 pub fn create_database_if_missing(url: &str) -> anyhow::Result<()> {
     if PgConnection::establish(url).is_ok() {

@@ -156,9 +156,12 @@ pub struct Owned {
     pub team_memberships: i64,
     /// Email/SMS templates the user owns: they move to the successor.
     pub templates: i64,
-    /// Automation rules the user owns: they move to the successor.
+    /// Automation rules the user owns: they move to the successor, switched off. A rule acts
+    /// with its owner's authority, so it runs with the successor's only once the successor
+    /// turns it on: whoever deletes the user never lends it the successor's reach.
     pub rules: i64,
-    /// Segments acting with the user's authority: they act with the successor's.
+    /// Segments acting with the user's authority: they move to the successor, no longer
+    /// applied to new contacts until the successor saves them (for the same reason).
     pub segments: i64,
 }
 
@@ -189,10 +192,10 @@ pub fn transfer_owned(conn: &mut PgConnection, from: i64, to: i64) -> QueryResul
         .set(message_templates::owner_id.eq(to))
         .execute(conn)? as i64;
     let rules = diesel::update(automation_rules::table.filter(automation_rules::owner_id.eq(from)))
-        .set(automation_rules::owner_id.eq(to))
+        .set((automation_rules::owner_id.eq(to), automation_rules::enabled.eq(false)))
         .execute(conn)? as i64;
     let segments = diesel::update(segments::table.filter(segments::saved_by.eq(from)))
-        .set(segments::saved_by.eq(to))
+        .set((segments::saved_by.eq(to), segments::keep_applying.eq(false)))
         .execute(conn)? as i64;
     Ok(Owned { main_contacts, co_owned, teams_managed, team_memberships, templates, rules, segments })
 }

@@ -80,17 +80,24 @@ pub fn create_signed_on(
     }
     let unusable =
         crate::auth::password::unusable_hash().map_err(|e| diesel::result::Error::QueryBuilderError(e.into()))?;
-    let user = crate::accounts::create(
-        conn,
-        &crate::accounts::NewUser {
-            email,
-            first_name: first_name.trim(),
-            last_name: last_name.trim(),
-            phone: None,
-            password_hash: &unusable,
-            role: role.as_str(),
-        },
-    )?;
+    let new = crate::accounts::NewUser {
+        email,
+        first_name: first_name.trim(),
+        last_name: last_name.trim(),
+        phone: None,
+        password_hash: &unusable,
+        role: role.as_str(),
+    };
+    // In a savepoint: an address another account holds in another case (the unique index folds
+    // more than `accounts::same_email`) is a refusal, not a failed transaction.
+    let user = match conn.transaction(|c| crate::accounts::create(c, &new)) {
+        Ok(u) => u,
+        Err(diesel::result::Error::DatabaseError(diesel::result::DatabaseErrorKind::UniqueViolation, _)) => {
+            errors.add("email", "Another account already has this email.");
+            return Ok(Err(errors));
+        }
+        Err(e) => return Err(e),
+    };
     crate::audit::Entry::new(None, "user.create", "user", user.id)
         .after(serde_json::json!({ "via": "single sign-on", "email": email, "role": role.as_str() }))
         .ip(ip)

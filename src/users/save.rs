@@ -173,6 +173,16 @@ fn update(
         return Err(SaveError::Stale);
     }
     let own = after_perms.is_none();
+    // A new password or sign-in email for someone else is a way in to their account.
+    let credentials = state.password_hash.is_some() || !crate::accounts::same_email(&before_user.email, &state.email);
+    if !own && credentials {
+        let actor_subject = crate::access::facts::subject(conn, actor.id)?.ok_or(diesel::result::Error::NotFound)?;
+        let account = crate::access::facts::subject(conn, id)?.ok_or(diesel::result::Error::NotFound)?;
+        grant::credentials(conn, &actor_subject, &account).map_err(|e| match e {
+            grant::OrganisationError::Db(e) => SaveError::Db(e),
+            e => SaveError::NotAllowed(e.to_string()),
+        })?;
+    }
     let role_changes = before_user.role != state.role().as_str();
     if own
         && (role_changes

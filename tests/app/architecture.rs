@@ -152,3 +152,44 @@ fn sql_text_is_written_in_the_code() {
     }
     assert!(found.is_empty(), "SQL text built at run time: {found:#?}");
 }
+
+/// Issue #27: the web layer parses, calls one domain command and renders; it does not reach
+/// the tables. A file under `src/web` that names `db::schema`, writes with diesel or sends
+/// `sql_query` must be in [`WEB_REACHING_TABLES`], the list of today's exceptions, which may
+/// only shrink (a file that no longer reaches the tables must leave it, and none may join).
+const WEB_REACHING_TABLES: &[&str] = &[
+    "web/audit/query.rs",
+    "web/auth/setup.rs",
+    "web/authzen/evaluate.rs",
+    "web/contacts/card.rs",
+    "web/contacts/delete.rs",
+    "web/contacts/list.rs",
+    "web/contacts/manage.rs",
+    "web/imports/job.rs",
+    "web/presets/compare.rs",
+    "web/presets/sides.rs",
+    "web/public_forms/submit.rs",
+    "web/scim/users.rs",
+    "web/settings.rs",
+    "web/users/avatar.rs",
+];
+
+#[test]
+fn the_web_layer_reaches_tables_only_through_the_domain() {
+    let reaches = |t: &str| {
+        t.contains("db::schema")
+            || t.contains("sql_query")
+            || ["diesel::insert_into", "diesel::update", "diesel::delete"].iter().any(|w| t.contains(w))
+    };
+    let found: BTreeSet<String> = sources(&[])
+        .into_iter()
+        .filter(|(rel, _)| rel.starts_with("web/"))
+        .filter(|(_, text)| reaches(text.split("#[cfg(test)]").next().unwrap()))
+        .map(|(rel, _)| rel)
+        .collect();
+    let listed: BTreeSet<String> = WEB_REACHING_TABLES.iter().map(|s| s.to_string()).collect();
+    let new: Vec<&String> = found.difference(&listed).collect();
+    assert!(new.is_empty(), "web files reaching the tables: move the work into a domain command: {new:?}");
+    let paid: Vec<&String> = listed.difference(&found).collect();
+    assert!(paid.is_empty(), "no longer reaching the tables: remove from WEB_REACHING_TABLES: {paid:?}");
+}

@@ -536,3 +536,107 @@ async fn an_access_rule_down_a_chain_needs_everyone_before_it() {
         .unwrap();
     assert_eq!(groups, 0, "Sam may not give access to it by hand (no contacts.assign), so the chain may not either");
 }
+
+// Review of #26: a new password (or sign-in email) for someone else is a way into their
+// account and its reach: a user manager who could not give that reach by hand may not set it;
+// the details alone they may still change.
+#[tokio::test]
+async fn a_user_manager_cannot_take_over_an_account_that_reaches_more_than_they_could_give() {
+    use crate::users::{details, save, wizard_id, NEW_PASSWORD};
+    let app = spawn_app().await;
+    app.create_user("ada@example.com", Role::Administrator);
+    let (sid_team, sid) = sales_with_contacts(&app, 2);
+    let _ = sid_team;
+    let (uma, b) = app.signed_in("uma@example.com", Role::Salesperson).await;
+    app.override_key(uma, "administration.users_manage", true);
+    let base = format!("/users/{sid}/edit");
+    let fields = [
+        ("first_name", "Sid"),
+        ("last_name", "S"),
+        ("email", "sid@example.com"),
+        ("password", NEW_PASSWORD),
+        ("password_confirm", NEW_PASSWORD),
+    ];
+    let w = wizard_id(&location(&details(&b, &base, None, &fields, None).await));
+    let r = save(&b, &base, &w).await;
+    assert_eq!(r.status(), 422);
+    assert!(r.text().await.unwrap().contains("sign in as them"));
+    assert_eq!(app.browser().login("sid@example.com", NEW_PASSWORD).await.status(), 422, "the password did not change");
+    // The details alone: allowed.
+    let fields = [("first_name", "Sidney"), ("last_name", "S"), ("email", "sid@example.com")];
+    let w = wizard_id(&location(&details(&b, &base, None, &fields, None).await));
+    assert_eq!(save(&b, &base, &w).await.status(), 303);
+}
+
+// Review of #26: a deleted user's automation rules and live segments act with their owner's
+// or saver's authority; handed to the successor they are switched off, so nobody lends a rule
+// the successor's reach by deleting its owner.
+#[tokio::test]
+async fn a_successor_gets_the_rules_and_segments_switched_off() {
+    use crate::automation::{base, insert_rule, R};
+    let app = spawn_app().await;
+    let (ada, b) = app.signed_in("ada@example.com", Role::Administrator).await;
+    let mut c = app.conn();
+    let x = create_user(&mut c, "x@example.com", Role::User);
+    let rule = insert_rule(&mut c, R { tag: Some("t"), ..base(x, "contact_created", "add_tag") });
+    let g = fixtures::group(&mut c, "G");
+    diesel::sql_query(
+        "INSERT INTO segments (name, tags, group_id, keep_applying, created_by, saved_by) VALUES ('S', '{t}', $1, true, $2, $2)",
+    )
+    .bind::<diesel::sql_types::BigInt, _>(g)
+    .bind::<diesel::sql_types::BigInt, _>(x)
+    .execute(&mut c)
+    .unwrap();
+    let r = b
+        .submit(&format!("/users/{x}/delete"), &format!("/users/{x}/delete"), &[("successor", &ada.to_string())])
+        .await;
+    assert_eq!(r.status(), 303);
+    let (owner, enabled): (i64, bool) = custodian::db::schema::automation_rules::table
+        .find(rule)
+        .select((custodian::db::schema::automation_rules::owner_id, custodian::db::schema::automation_rules::enabled))
+        .first(&mut c)
+        .unwrap();
+    assert_eq!((owner, enabled), (ada, false));
+    let (saver, live): (Option<i64>, bool) = custodian::db::schema::segments::table
+        .select((custodian::db::schema::segments::saved_by, custodian::db::schema::segments::keep_applying))
+        .first(&mut c)
+        .unwrap();
+    assert_eq!((saver, live), (Some(ada), false));
+}
+
+// Review of #26 (S4 across addresses): one pending sign-in replayed from many addresses gets no
+// more guesses than the account's second step allows.
+#[tokio::test]
+async fn a_pending_sign_in_from_many_addresses_stops_at_the_accounts_limit() {
+    use custodian::auth::throttle::SECOND_STEP_LIMIT;
+    let app = spawn_app().await;
+    let (uma, b) = app.signed_in("uma@example.com", Role::User).await;
+    crate::two_factor::enrol(&app, &b, uma).await;
+    let x = app.browser();
+    let r = x.login("uma@example.com", TEST_PASSWORD).await;
+    assert_eq!(location(&r), "/login/two-factor");
+    let token = csrf_token(&x.page("/login/two-factor").await).unwrap();
+    let mut statuses = Vec::new();
+    for n in 2..8u8 {
+        // Another machine with the same session cookie.
+        let client = reqwest::Client::builder()
+            .cookie_provider(x.jar.clone())
+            .redirect(reqwest::redirect::Policy::none())
+            .local_address(Some(std::net::IpAddr::from([127, 0, 0, n])))
+            .build()
+            .unwrap();
+        for i in 0..5 {
+            let code = format!("{:06}", 200_000 + u32::from(n) * 10 + i);
+            let r = client
+                .post(x.url("/login/two-factor"))
+                .form(&[("csrf_token", token.as_str()), ("code", &code)])
+                .send()
+                .await
+                .unwrap();
+            statuses.push(r.status().as_u16());
+        }
+    }
+    let checked = statuses.iter().filter(|s| **s == 422).count();
+    assert!(checked <= SECOND_STEP_LIMIT as usize, "{checked} codes checked: {statuses:?}");
+    assert!(statuses.contains(&429));
+}

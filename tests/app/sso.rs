@@ -394,3 +394,17 @@ async fn just_in_time_creation_validates_the_account() {
     let n: i64 = users::table.count().get_result(&mut s.app.conn()).unwrap();
     assert_eq!(n, 0, "nobody created");
 }
+
+/// Review of #26: with just-in-time creation on, an address equal to an account's only under
+/// Unicode folding creates nobody and answers plainly (the unique index would refuse it).
+#[tokio::test]
+async fn just_in_time_creation_refuses_an_address_another_account_holds_folded() {
+    let s = setup_with(Some("salesperson")).await;
+    s.app.create_user("admin@example.com", Role::Administrator);
+    let b = s.app.browser();
+    let r = sso_sign_in(&s, &b, "adm\u{130}n@example.com").await;
+    assert_eq!(r.status(), 403);
+    assert_eq!(b.get("/").await.status(), 303);
+    let n: i64 = users::table.count().get_result(&mut s.app.conn()).unwrap();
+    assert_eq!(n, 1);
+}

@@ -1,9 +1,7 @@
 //! GET /access-groups/new and POST /access-groups: creating an access group.
 
 use crate::access_groups::{self as model, GroupForm};
-use crate::audit;
 use crate::auth::{session::FlashKind, Viewer};
-use crate::db::schema::access_groups;
 use crate::db::Db;
 use crate::error::AppError;
 use crate::permissions::Perm;
@@ -13,7 +11,6 @@ use crate::web::respond::{page, render, see_other};
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpResponse};
 use askama::Template;
-use diesel::prelude::*;
 
 #[derive(Template)]
 #[template(path = "access_groups/new.html")]
@@ -38,28 +35,11 @@ pub async fn new(viewer: Viewer) -> Result<HttpResponse, AppError> {
 pub async fn create(viewer: Viewer, db: web::Data<Db>, form: web::Form<GroupForm>) -> Result<HttpResponse, AppError> {
     viewer.require(Perm::AdministrationAccessGroupsManage)?;
     let form = form.into_inner();
-    let (f, actor, ip) = (form.clone(), viewer.id(), viewer.ip.clone());
+    let (f, actor, who) = (form.clone(), viewer.actor(), viewer.subject.clone());
     let done = db
-        .transaction(move |c| {
-            let (name, description) = match f.validate(c, None)? {
-                Ok(v) => v,
-                Err(e) => return Ok(Err(e)),
-            };
-            let group: model::Group =
-                match crate::teams::unique_name(c, "Another access group already has this name.", |c| {
-                    diesel::insert_into(access_groups::table)
-                        .values((access_groups::name.eq(name), access_groups::description.eq(description)))
-                        .returning(model::Group::as_returning())
-                        .get_result(c)
-                })? {
-                    Ok(v) => v,
-                    Err(e) => return Ok(Err(e)),
-                };
-            audit::Entry::new(Some(actor), "access_group.create", "access_group", group.id)
-                .after(group.audit_json())
-                .ip(ip)
-                .record(c)?;
-            Ok(Ok(group.id))
+        .transaction(move |c| match f.validate(c, None)? {
+            Ok((name, description)) => Ok(model::create(c, &actor, &who, &name, &description)?.map(|g| g.id)),
+            Err(e) => Ok(Err(e)),
         })
         .await?;
     match done {

@@ -2,9 +2,7 @@
 //! POST to delete.
 
 use crate::access_groups as model;
-use crate::audit;
 use crate::auth::{session::FlashKind, Viewer};
-use crate::db::schema::access_groups;
 use crate::db::Db;
 use crate::error::AppError;
 use crate::permissions::Perm;
@@ -12,7 +10,6 @@ use crate::web::layout::Layout;
 use crate::web::respond::{page, see_other};
 use actix_web::{web, HttpResponse};
 use askama::Template;
-use diesel::prelude::*;
 
 #[derive(Template)]
 #[template(path = "access_groups/delete.html")]
@@ -39,23 +36,8 @@ pub async fn confirm(viewer: Viewer, db: web::Data<Db>, id: web::Path<i64>) -> R
 pub async fn delete(viewer: Viewer, db: web::Data<Db>, id: web::Path<i64>) -> Result<HttpResponse, AppError> {
     viewer.require(Perm::AdministrationAccessGroupsManage)?;
     let id = id.into_inner();
-    let (actor, ip) = (viewer.id(), viewer.ip.clone());
-    let (name, contacts) = db
-        .transaction(move |c| {
-            let group = model::find(c, id)?;
-            let contacts = model::contact_count(c, id)?;
-            let grants: Vec<_> = model::grants(c, id)?.iter().map(|g| g.audit_json()).collect();
-            let mut before = group.audit_json();
-            before["contacts"] = serde_json::json!(contacts);
-            before["grants"] = serde_json::json!(grants);
-            diesel::delete(access_groups::table.find(id)).execute(c)?;
-            audit::Entry::new(Some(actor), "access_group.delete", "access_group", id)
-                .before(before)
-                .ip(ip)
-                .record(c)?;
-            Ok((group.name, contacts))
-        })
-        .await?;
+    let (actor, who) = (viewer.actor(), viewer.subject.clone());
+    let (name, contacts) = db.transaction(move |c| Ok(model::delete(c, &actor, &who, id)?)).await?;
     viewer.flash(FlashKind::Success, format!("Access group “{name}” deleted; {contacts} contacts left it."));
     Ok(see_other("/access-groups"))
 }

@@ -2,9 +2,7 @@
 //! POST /access-groups/{id} saves name and description.
 
 use crate::access_groups::{self as model, Grant, GroupForm, LEVELS};
-use crate::audit;
 use crate::auth::{session::FlashKind, Viewer};
-use crate::db::schema::{access_groups, teams};
 use crate::db::Db;
 use crate::error::AppError;
 use crate::permissions::Perm;
@@ -15,8 +13,6 @@ use crate::web::respond::{render, see_other};
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpResponse};
 use askama::Template;
-use chrono::Utc;
-use diesel::prelude::*;
 
 /// What the add-grant form held when it was refused.
 #[derive(Default, Clone)]
@@ -55,7 +51,7 @@ pub async fn group_page(
     let (group, contacts, grants, teams, history) = db
         .run(move |c| {
             let group = model::find(c, id)?;
-            let teams = teams::table.order(teams::name).select((teams::id, teams::name)).load(c)?;
+            let teams = model::team_choices(c)?;
             Ok((group, model::contact_count(c, id)?, model::grants(c, id)?, teams, history(c, "access_group", id, 20)?))
         })
         .await?;
@@ -92,37 +88,14 @@ pub async fn update(
 ) -> Result<HttpResponse, AppError> {
     viewer.require(Perm::AdministrationAccessGroupsManage)?;
     let (id, form) = (id.into_inner(), form.into_inner());
-    let (f, actor, ip) = (form.clone(), viewer.id(), viewer.ip.clone());
+    let (f, actor, who) = (form.clone(), viewer.actor(), viewer.subject.clone());
     let done = db
         .transaction(move |c| {
-            let before = model::find(c, id)?;
-            let (name, description) = match f.validate(c, Some(id))? {
-                Ok(v) => v,
-                Err(e) => return Ok(Err(e)),
-            };
-            if name == before.name && description == before.description {
-                return Ok(Ok(false));
+            model::find(c, id)?;
+            match f.validate(c, Some(id))? {
+                Ok((name, description)) => Ok(model::update(c, &actor, &who, id, &name, &description)?),
+                Err(e) => Ok(Err(e)),
             }
-            let after: model::Group =
-                match crate::teams::unique_name(c, "Another access group already has this name.", |c| {
-                    diesel::update(access_groups::table.find(id))
-                        .set((
-                            access_groups::name.eq(name),
-                            access_groups::description.eq(description),
-                            access_groups::updated_at.eq(Utc::now()),
-                        ))
-                        .returning(model::Group::as_returning())
-                        .get_result(c)
-                })? {
-                    Ok(v) => v,
-                    Err(e) => return Ok(Err(e)),
-                };
-            audit::Entry::new(Some(actor), "access_group.update", "access_group", id)
-                .before(before.audit_json())
-                .after(after.audit_json())
-                .ip(ip)
-                .record(c)?;
-            Ok(Ok(true))
         })
         .await?;
     match done {

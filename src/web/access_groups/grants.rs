@@ -4,14 +4,12 @@ use super::edit::{group_page, GrantDraft};
 use crate::access_groups::{self as model, GrantError, Holder, LEVELS};
 use crate::accounts::active_by_email;
 use crate::auth::{session::FlashKind, Viewer};
-use crate::db::schema::teams;
 use crate::db::Db;
 use crate::error::AppError;
 use crate::permissions::Perm;
 use crate::validation::FieldErrors;
 use crate::web::respond::see_other;
 use actix_web::{web, HttpResponse};
-use diesel::prelude::*;
 use serde::Deserialize;
 
 #[derive(Deserialize, Default, Clone)]
@@ -54,7 +52,7 @@ pub async fn add(
                 "team" => {
                     let tid = f.team_id.trim().parse::<i64>().ok();
                     let exists = match tid {
-                        Some(t) => teams::table.find(t).select(teams::id).first::<i64>(c).optional()?.is_some(),
+                        Some(t) => model::team_exists(c, t)?,
                         None => false,
                     };
                     match tid.filter(|_| exists) {

@@ -118,7 +118,8 @@ pub async fn throttled<T: Send + 'static>(
     let ip_for_audit = ip.clone();
     let (keys, admission) = db
         .run(move |c| {
-            let keys = throttle::keys(c, &email, &ip)?;
+            // Codes count per address as passwords do, and per account across addresses too.
+            let keys = throttle::keys(c, &email, &ip)?.second_step(user_id);
             let admission = throttle::admit(c, &keys)?;
             Ok((keys, admission))
         })

@@ -5,7 +5,6 @@ use crate::audit;
 use crate::auth::session::FlashKind;
 use crate::auth::Viewer;
 use crate::contacts::model;
-use crate::db::schema::{contact_access_groups, contact_owners, contact_tags};
 use crate::db::Db;
 use crate::error::AppError;
 use crate::permissions::Perm;
@@ -13,7 +12,6 @@ use crate::web::layout::Layout;
 use crate::web::respond::{page, see_other};
 use actix_web::{web, HttpResponse};
 use askama::Template;
-use diesel::prelude::*;
 
 #[derive(Template)]
 #[template(path = "contacts/delete.html")]
@@ -35,10 +33,7 @@ pub async fn confirm(viewer: Viewer, db: web::Data<Db>, id: web::Path<i64>) -> R
             let s = who.subject();
             access::authorize(c, &s, id, Operation::Delete)?;
             let name = model::find(c, id)?.display_name();
-            let tags = contact_tags::table.filter(contact_tags::contact_id.eq(id)).count().get_result(c)?;
-            let co = contact_owners::table.filter(contact_owners::contact_id.eq(id)).count().get_result(c)?;
-            let groups =
-                contact_access_groups::table.filter(contact_access_groups::contact_id.eq(id)).count().get_result(c)?;
+            let (tags, co, groups) = model::dependants(c, id)?;
             Ok((name, tags, co, groups))
         })
         .await?;

@@ -5,7 +5,6 @@ pub mod edit;
 
 use crate::audit;
 use crate::auth::Viewer;
-use crate::db::schema::access_groups;
 use crate::db::Db;
 use crate::error::AppError;
 use crate::permissions::Perm;
@@ -23,7 +22,7 @@ pub fn require(viewer: &Viewer) -> Result<(), AppError> {
 }
 
 pub fn groups(c: &mut PgConnection) -> QueryResult<Vec<(i64, String)>> {
-    access_groups::table.select((access_groups::id, access_groups::name)).order(access_groups::name).load(c)
+    crate::access_groups::choices(c)
 }
 
 #[derive(Template)]

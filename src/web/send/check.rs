@@ -2,7 +2,6 @@
 
 use super::request::{SendRequest, Sender};
 use crate::access::{facts, Subject};
-use crate::db::schema::access_groups;
 use crate::error::AppError;
 use crate::messaging::audience::{self, Audience, Counts};
 use crate::messaging::templates::{self, Listed, MessageTemplate};
@@ -22,8 +21,7 @@ pub fn choices(c: &mut PgConnection, sender: &Sender) -> Result<Choices, AppErro
         .into_iter()
         .filter(|l| channels.contains(&l.template.channel()))
         .collect();
-    let groups =
-        access_groups::table.select((access_groups::id, access_groups::name)).order(access_groups::name).load(c)?;
+    let groups = crate::access_groups::choices(c)?;
     Ok(Choices { templates, groups })
 }
 
@@ -59,7 +57,7 @@ pub fn check(
     }
     let mut group_name = None;
     if let Audience::Group { group_id } = req.audience {
-        group_name = access_groups::table.find(group_id).select(access_groups::name).first::<String>(c).optional()?;
+        group_name = crate::access_groups::name_of(c, group_id)?;
         if group_name.is_none() {
             e.add("group", "This access group does not exist.");
         }

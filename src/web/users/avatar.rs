@@ -3,13 +3,11 @@
 //! administration.users_view or users_manage see everyone's.
 
 use crate::auth::Viewer;
-use crate::db::schema::users;
 use crate::db::Db;
 use crate::error::AppError;
 use crate::permissions::Perm;
 use crate::users::avatar::DEFAULT_SVG;
 use actix_web::{web, HttpResponse};
-use diesel::prelude::*;
 
 #[tracing::instrument(skip_all)]
 pub async fn show(viewer: Viewer, db: web::Data<Db>, id: web::Path<i64>) -> Result<HttpResponse, AppError> {
@@ -17,8 +15,7 @@ pub async fn show(viewer: Viewer, db: web::Data<Db>, id: web::Path<i64>) -> Resu
     if id != viewer.id() {
         viewer.require_any(&[Perm::AdministrationUsersView, Perm::AdministrationUsersManage])?;
     }
-    let stored: Option<Option<Vec<u8>>> =
-        db.run(move |c| Ok(users::table.find(id).select(users::avatar).first(c).optional()?)).await?;
+    let stored: Option<Option<Vec<u8>>> = db.run(move |c| Ok(crate::accounts::avatar(c, id)?)).await?;
     let Some(stored) = stored else {
         return Err(AppError::NotFound);
     };
