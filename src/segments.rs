@@ -126,10 +126,11 @@ impl Definition {
     pub fn conditions(&self) -> Sql {
         let mut s = Sql::default();
         if !self.tags.is_empty() {
-            // No listed tag is missing from the contact.
+            // No listed tag is missing from the contact. A lent tag (a shared rule's, beyond its
+            // owner's reach) does not count: a segment gives access.
             s.push(" AND NOT EXISTS (SELECT 1 FROM unnest(")
                 .bind(Bind::Texts(self.tags.clone()))
-                .push("::text[]) AS x(tag) WHERE NOT EXISTS (SELECT 1 FROM contact_tags t WHERE t.contact_id = c.id AND t.tag = x.tag))");
+                .push("::text[]) AS x(tag) WHERE NOT EXISTS (SELECT 1 FROM contact_tags t WHERE t.contact_id = c.id AND t.tag = x.tag AND NOT t.lent))");
         }
         if let Some(cat) = &self.category {
             s.push(" AND c.category = ").bind(Bind::Text(cat.clone()));

@@ -92,12 +92,16 @@ struct Target {
 
 /// The action of `rule` as a data-modifying CTE `act` over `targets`, returning the ids of
 /// the contacts it changed; `None` when the rule has lost its target (deleted group).
-fn action_cte(rule: &Rule, s: &mut Sql) -> Option<()> {
+fn action_cte(rule: &Rule, owner: &Subject, s: &mut Sql) -> Option<()> {
     match rule.action.as_str() {
         "add_tag" => {
-            s.push(", act AS (INSERT INTO contact_tags (contact_id, tag) SELECT id, ")
+            // Where the owner could not have added it by hand (a shared rule's wider reach),
+            // the tag is lent: it starts nothing that changes who has access.
+            s.push(", act AS (INSERT INTO contact_tags (contact_id, tag, lent) SELECT t.id, ")
                 .bind(Bind::Text(rule.action_tag.clone()?))
-                .push(" FROM targets ON CONFLICT DO NOTHING RETURNING contact_id AS id)");
+                .push(", NOT EXISTS (SELECT 1 FROM contacts c WHERE c.id = t.id AND (")
+                .append(&filter::permits(owner, Operation::Edit))
+                .push(")) FROM targets t ON CONFLICT DO NOTHING RETURNING contact_id AS id)");
         }
         "add_access_group" => {
             s.push(", act AS (INSERT INTO contact_access_groups (contact_id, group_id) SELECT id, ")
@@ -177,8 +181,12 @@ fn apply(
     s.bind(Bind::I64s(ids.to_vec())).push(")");
     if let Some(t) = &rule.has_tag {
         s.push(" AND EXISTS (SELECT 1 FROM contact_tags ht WHERE ht.contact_id = c.id AND ht.tag = ")
-            .bind(Bind::Text(t.clone()))
-            .push(")");
+            .bind(Bind::Text(t.clone()));
+        // A lent tag is no condition of a change of access.
+        if grants_access(rule) {
+            s.push(" AND NOT ht.lent");
+        }
+        s.push(")");
     }
     if let Some(cat) = &rule.category {
         s.push(" AND c.category = ").bind(Bind::Text(cat.clone()));
@@ -196,7 +204,7 @@ fn apply(
             .push(")");
     }
     s.push(")");
-    if action_cte(rule, &mut s).is_none() {
+    if action_cte(rule, owner, &mut s).is_none() {
         return Ok(Vec::new());
     }
     s.push(" SELECT t.id, EXISTS (SELECT 1 FROM act a WHERE a.id = t.id) AS changed, EXISTS (SELECT 1 FROM contacts c WHERE c.id = t.id AND (")

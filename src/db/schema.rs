@@ -151,6 +151,7 @@ diesel::table! {
     contact_tags (contact_id, tag) {
         contact_id -> Int8,
         tag -> Text,
+        lent -> Bool,
     }
 }
 

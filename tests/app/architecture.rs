@@ -162,7 +162,6 @@ const WEB_REACHING_TABLES: &[&str] = &[
     "web/auth/setup.rs",
     "web/authzen/evaluate.rs",
     "web/contacts/card.rs",
-    "web/contacts/delete.rs",
     "web/contacts/list.rs",
     "web/contacts/manage.rs",
     "web/imports/job.rs",
@@ -171,7 +170,6 @@ const WEB_REACHING_TABLES: &[&str] = &[
     "web/public_forms/submit.rs",
     "web/scim/users.rs",
     "web/settings.rs",
-    "web/users/avatar.rs",
 ];
 
 #[test]

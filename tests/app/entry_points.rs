@@ -640,3 +640,55 @@ async fn a_pending_sign_in_from_many_addresses_stops_at_the_accounts_limit() {
     assert!(checked <= SECOND_STEP_LIMIT as usize, "{checked} codes checked: {statuses:?}");
     assert!(statuses.contains(&429));
 }
+
+// Review of #26 (S16 through a segment): the tag a shared rule adds beyond its owner's reach is
+// lent, and an Administrator's live segment "tag x → Finland" does not count it, however many
+// events follow.
+#[tokio::test]
+async fn a_lent_tag_starts_no_segment() {
+    use crate::automation::{base, insert_rule, R};
+    let app = spawn_app().await;
+    let (ada, admin) = app.signed_in("ada@example.com", Role::Administrator).await;
+    let mut c = app.conn();
+    let max = create_user(&mut c, "max@example.com", Role::Manager);
+    let mia = create_user(&mut c, "mia@example.com", Role::Marketer);
+    let known = fixtures::contact(&mut c, "Known", Some(max));
+    let finland = fixtures::group(&mut c, "Finland");
+    diesel::sql_query(
+        "INSERT INTO segments (name, tags, group_id, keep_applying, created_by, saved_by) VALUES ('X', '{x}', $1, true, $2, $2)",
+    )
+    .bind::<diesel::sql_types::BigInt, _>(finland)
+    .bind::<diesel::sql_types::BigInt, _>(ada)
+    .execute(&mut c)
+    .unwrap();
+    let (_, key) = crate::forms::make_form(&app, &admin, &[("name", "Leads"), ("enabled", "on")]).await;
+    insert_rule(&mut c, R { tag: Some("x"), shared: true, ..base(mia, "form_submitted", "add_tag") });
+    for _ in 0..2 {
+        let r = crate::forms::post(&app, &key, &[("email", "known@contacts.test"), ("first_name", "Known")]).await;
+        assert_eq!(r.status(), 200);
+    }
+    let lent: Vec<bool> = custodian::db::schema::contact_tags::table
+        .filter(custodian::db::schema::contact_tags::contact_id.eq(known))
+        .select(custodian::db::schema::contact_tags::lent)
+        .load(&mut c)
+        .unwrap();
+    assert_eq!(lent, vec![true], "tagged, as a shared rule may, but lent");
+    let groups: i64 = custodian::db::schema::contact_access_groups::table
+        .filter(custodian::db::schema::contact_access_groups::contact_id.eq(known))
+        .count()
+        .get_result(&mut c)
+        .unwrap();
+    assert_eq!(groups, 0, "the segment did not count the lent tag");
+    // The same tag added by its Manager, by hand, on another contact: the segment applies.
+    let other = fixtures::contact(&mut c, "Other", Some(max));
+    let maxb = app.browser();
+    assert_eq!(maxb.login("max@example.com", TEST_PASSWORD).await.status(), 303);
+    let r = maxb.submit(&format!("/contacts/{other}"), &format!("/contacts/{other}/tags"), &[("add", "x")]).await;
+    assert!(r.status().is_redirection());
+    let groups: i64 = custodian::db::schema::contact_access_groups::table
+        .filter(custodian::db::schema::contact_access_groups::contact_id.eq(other))
+        .count()
+        .get_result(&mut c)
+        .unwrap();
+    assert_eq!(groups, 1);
+}

@@ -1,0 +1,1 @@
+ALTER TABLE contact_tags DROP COLUMN lent;
