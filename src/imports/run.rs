@@ -243,20 +243,23 @@ fn flush(
 ) -> Result<(), AppError> {
     let rows = std::mem::take(batch);
     let emails: Vec<String> =
-        rows.iter().map(|g| g.fields.email.trim().to_lowercase()).filter(|e| !e.is_empty()).collect();
-    // Existing contacts with these emails, and whether the importer may edit each (the Edit
-    // operation: the contacts.edit permission and level edit) or reaches it at all.
+        rows.iter().map(|g| g.fields.email.trim().to_string()).filter(|e| !e.is_empty()).collect();
+    // Existing contacts with these emails, by each email as typed, and whether the importer may
+    // edit each (the Edit operation: the contacts.edit permission and level edit) or reaches it
+    // at all. Matched by PostgreSQL's `lower()`, as the unique index on contact emails is: a
+    // match folded differently in Rust would miss the contact and fail the whole job on the
+    // index instead.
     let existing: HashMap<String, (i64, bool, bool)> = if emails.is_empty() {
         HashMap::new()
     } else {
         crate::db::sql::sql!(
-            "SELECT c.id, lower(c.email) AS email, (",
+            "SELECT c.id, t.typed AS email, (",
             filter::permits(s, Operation::Edit),
             ") AS editable, (",
             filter::reaches(s, Level::View),
-            ") AS visible FROM contacts c WHERE lower(c.email) = ANY(",
+            ") AS visible FROM unnest(",
             crate::db::sql::Bind::Texts(emails),
-            ")"
+            "::text[]) AS t(typed) JOIN contacts c ON lower(c.email) = lower(t.typed)"
         )
         .query()
         .load::<Existing>(c)?
@@ -266,7 +269,7 @@ fn flush(
     };
     let (mut new, mut upd): (Vec<Good>, Vec<(i64, Good)>) = (Vec::new(), Vec::new());
     for g in rows {
-        match existing.get(&g.fields.email.trim().to_lowercase()) {
+        match existing.get(g.fields.email.trim()) {
             None => new.push(g),
             // A hidden contact's row is refused the same way whatever the option: skipping it
             // ("already there") would confirm it too.

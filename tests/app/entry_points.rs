@@ -692,3 +692,24 @@ async fn a_lent_tag_starts_no_segment() {
         .unwrap();
     assert_eq!(groups, 1);
 }
+
+// Review of #26: an import matches a row's email to a contact the way the contacts' unique index
+// does (PostgreSQL's lower()): "admİn@…" finds the hidden "admin@…" contact and is refused like
+// any hidden contact's row, instead of failing the whole job on the index (which told the
+// importer such a contact exists).
+#[tokio::test]
+async fn an_import_row_folding_onto_a_hidden_contact_is_refused_like_any_hidden_one() {
+    let app = spawn_app().await;
+    let (_, mia) = app.signed_in("mia@example.com", Role::Marketer).await;
+    let max = app.create_user("max@example.com", Role::Manager);
+    diesel::sql_query("INSERT INTO contacts (first_name, email, main_owner_id) VALUES ('Hidden', 'admin@xi.test', $1)")
+        .bind::<diesel::sql_types::BigInt, _>(max)
+        .execute(&mut app.conn())
+        .unwrap();
+    let csv = "Email;First name\nadmin@x\u{130}.test;Eve\nnew@x.test;New\n";
+    let fields = [("map_0", "email"), ("map_1", "first_name"), ("dedup", "update"), ("hidden_ok", "1")];
+    let id = crate::imports::import(&app, &mia, csv, &fields).await;
+    let rejects = crate::imports::rejects(&app, id);
+    assert_eq!(rejects.len(), 1, "{rejects:?}");
+    assert!(rejects[0].1.contains(custodian::imports::run::UNUSABLE), "{rejects:?}");
+}

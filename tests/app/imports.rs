@@ -108,7 +108,7 @@ pub(crate) async fn upload(b: &Browser, csv: &str) -> reqwest::Response {
 }
 
 /// Uploads, maps and runs an import; waits for it; returns the job id.
-async fn import(app: &TestApp, b: &Browser, csv: &str, fields: &[(&str, &str)]) -> i64 {
+pub(crate) async fn import(app: &TestApp, b: &Browser, csv: &str, fields: &[(&str, &str)]) -> i64 {
     let r = upload(b, csv).await;
     assert_eq!(r.status(), 303, "upload: {}", r.text().await.unwrap());
     let page = location(&r);
@@ -126,7 +126,7 @@ async fn import(app: &TestApp, b: &Browser, csv: &str, fields: &[(&str, &str)]) 
     panic!("import {id} did not finish");
 }
 
-fn counts(app: &TestApp, id: i64) -> (i64, i64, i64, i64) {
+pub(crate) fn counts(app: &TestApp, id: i64) -> (i64, i64, i64, i64) {
     import_jobs::table
         .find(id)
         .select((import_jobs::created, import_jobs::updated, import_jobs::skipped, import_jobs::rejected))
@@ -134,7 +134,7 @@ fn counts(app: &TestApp, id: i64) -> (i64, i64, i64, i64) {
         .unwrap()
 }
 
-fn rejects(app: &TestApp, id: i64) -> Vec<(i64, String)> {
+pub(crate) fn rejects(app: &TestApp, id: i64) -> Vec<(i64, String)> {
     import_rejects::table
         .filter(import_rejects::job_id.eq(id))
         .order(import_rejects::row_no)
