@@ -242,3 +242,29 @@ pub fn record_sign_in(conn: &mut PgConnection, id: i64) -> QueryResult<()> {
 pub fn avatar(conn: &mut PgConnection, id: i64) -> QueryResult<Option<Option<Vec<u8>>>> {
     users::table.find(id).select(users::avatar).first(conn).optional()
 }
+
+/// The users who are not deleted, by id, each with the identity provider's id (`externalId`):
+/// the directory as provisioning reads it.
+pub fn directory(conn: &mut PgConnection, only: Option<i64>) -> QueryResult<Vec<(User, Option<String>)>> {
+    let mut q = users::table
+        .filter(users::status.ne(DELETED))
+        .order(users::id)
+        .select((User::as_select(), users::external_id))
+        .into_boxed();
+    if let Some(id) = only {
+        q = q.filter(users::id.eq(id));
+    }
+    q.load(conn)
+}
+
+/// Sets the identity provider's id of a user; `Ok(false)` when another user has it. In a
+/// savepoint, so the caller's transaction stays usable after a refusal.
+pub fn set_external_id(conn: &mut PgConnection, id: i64, external_id: Option<&str>) -> QueryResult<bool> {
+    use diesel::result::{DatabaseErrorKind, Error};
+    match conn.transaction(|c| diesel::update(users::table.find(id)).set(users::external_id.eq(external_id)).execute(c))
+    {
+        Ok(_) => Ok(true),
+        Err(Error::DatabaseError(DatabaseErrorKind::UniqueViolation, _)) => Ok(false),
+        Err(e) => Err(e),
+    }
+}

@@ -28,3 +28,13 @@ pub fn set(conn: &mut PgConnection, on: bool) -> QueryResult<()> {
     }
     Ok(())
 }
+
+/// Active users who would lose password sign-in with "SSO only" on: everyone but Administrators.
+pub fn affected(conn: &mut PgConnection) -> QueryResult<i64> {
+    use crate::db::schema::users;
+    users::table
+        .filter(users::status.eq(crate::accounts::ACTIVE))
+        .filter(users::role.ne(crate::permissions::Role::Administrator.as_str()))
+        .count()
+        .get_result(conn)
+}

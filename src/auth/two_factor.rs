@@ -230,6 +230,17 @@ pub fn required_roles(conn: &mut PgConnection) -> QueryResult<Vec<Role>> {
     Ok(Role::ALL.into_iter().filter(|r| names.iter().any(|n| n == r.as_str())).collect())
 }
 
+/// Per role, (role, active users, of whom enrolled): what the policy page shows.
+pub fn enrolled_by_role(conn: &mut PgConnection) -> QueryResult<Vec<(String, i64, i64)>> {
+    use crate::db::schema::{two_factor as tf, users};
+    users::table
+        .left_join(tf::table.on(tf::user_id.eq(users::id).and(tf::confirmed_at.is_not_null())))
+        .filter(users::status.eq(crate::accounts::ACTIVE))
+        .group_by(users::role)
+        .select((users::role, diesel::dsl::count(users::id), diesel::dsl::count(tf::user_id.nullable())))
+        .load(conn)
+}
+
 /// Whether `user` must enrol before reaching anything: their role requires two-factor and they
 /// have not confirmed it. One query.
 pub fn must_enrol(conn: &mut PgConnection, user: &crate::accounts::User) -> QueryResult<bool> {

@@ -9,7 +9,6 @@
 
 use crate::auth::two_factor;
 use crate::auth::Viewer;
-use crate::db::schema::{two_factor as tf, users};
 use crate::db::Db;
 use crate::error::AppError;
 use crate::permissions::Role;
@@ -18,7 +17,6 @@ use crate::web::layout::Layout;
 use crate::web::respond::{page, see_other};
 use actix_web::{web, HttpResponse};
 use askama::Template;
-use diesel::prelude::*;
 
 pub struct RoleRow {
     pub value: &'static str,
@@ -44,17 +42,7 @@ pub async fn show(
     sso: web::Data<crate::auth::sso::Configured>,
 ) -> Result<HttpResponse, AppError> {
     crate::access::authority::security(&viewer.subject)?;
-    let (required, counts) = db
-        .run(|c| {
-            let counts: Vec<(String, i64, i64)> = users::table
-                .left_join(tf::table.on(tf::user_id.eq(users::id).and(tf::confirmed_at.is_not_null())))
-                .filter(users::status.eq(crate::accounts::ACTIVE))
-                .group_by(users::role)
-                .select((users::role, diesel::dsl::count(users::id), diesel::dsl::count(tf::user_id.nullable())))
-                .load(c)?;
-            Ok((two_factor::required_roles(c)?, counts))
-        })
-        .await?;
+    let (required, counts) = db.run(|c| Ok((two_factor::required_roles(c)?, two_factor::enrolled_by_role(c)?))).await?;
     let roles = Role::ALL
         .into_iter()
         .map(|r| {
@@ -102,16 +90,8 @@ pub async fn sign_in_show(
 ) -> Result<HttpResponse, AppError> {
     crate::access::authority::security(&viewer.subject)?;
     let provider = sso.display_name().ok_or(AppError::NotFound)?;
-    let (sso_only, affected) = db
-        .run(|c| {
-            let affected = users::table
-                .filter(users::status.eq(crate::accounts::ACTIVE))
-                .filter(users::role.ne(Role::Administrator.as_str()))
-                .count()
-                .get_result(c)?;
-            Ok((crate::auth::sso_only::is_on(c)?, affected))
-        })
-        .await?;
+    let (sso_only, affected) =
+        db.run(|c| Ok((crate::auth::sso_only::is_on(c)?, crate::auth::sso_only::affected(c)?))).await?;
     page(SignInPage { layout: viewer.layout("/settings/sign-in"), provider, sso_only, affected })
 }
 

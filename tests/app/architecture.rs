@@ -168,8 +168,6 @@ const WEB_REACHING_TABLES: &[&str] = &[
     "web/presets/compare.rs",
     "web/presets/sides.rs",
     "web/public_forms/submit.rs",
-    "web/scim/users.rs",
-    "web/settings.rs",
 ];
 
 #[test]

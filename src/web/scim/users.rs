@@ -15,9 +15,8 @@
 use super::listing::{attribute, ListQuery, OneQuery};
 use super::user_resource::{resource, Desired};
 use super::{acting_for, base_url, body, created, reply, with_token, ScimError};
-use crate::accounts::{self as model, User, ACTIVE, DELETED};
+use crate::accounts::{self as model, User, ACTIVE};
 use crate::api_tokens::Authenticated;
-use crate::db::schema::users;
 use crate::db::Db;
 use crate::permissions::store;
 use crate::presets;
@@ -36,13 +35,7 @@ type Row = (User, Option<String>);
 fn load(c: &mut PgConnection, id: &str) -> Result<Row, ScimError> {
     let not_found = || ScimError::not_found(format!("no user {id}"));
     let id: i64 = id.parse().map_err(|_| not_found())?;
-    users::table
-        .find(id)
-        .filter(users::status.ne(DELETED))
-        .select((User::as_select(), users::external_id))
-        .first(c)
-        .optional()?
-        .ok_or_else(not_found)
+    model::directory(c, Some(id))?.into_iter().next().ok_or_else(not_found)
 }
 
 /// GET /scim/v2/Users: the users (deleted ones aside) matching `filter`, by id, a page of them.
@@ -50,11 +43,7 @@ pub async fn search(req: HttpRequest, db: web::Data<Db>, q: web::Query<ListQuery
     let base = base_url(&req);
     let rows = with_token(&req, &db, |c, t| {
         directory(c, t)?;
-        let rows: Vec<Row> = users::table
-            .filter(users::status.ne(DELETED))
-            .order(users::id)
-            .select((User::as_select(), users::external_id))
-            .load(c)?;
+        let rows: Vec<Row> = model::directory(c, None)?;
         let ids: Vec<i64> = rows.iter().map(|(u, _)| u.id).collect();
         Ok((rows, presets::held_names(c, &ids)?))
     })
@@ -161,14 +150,9 @@ fn write(c: &mut PgConnection, t: &Authenticated, target: Option<&User>, want: &
     state.phone = want.phone.clone();
     state.phone_e164 = phone;
     let id = save::commit(c, &actor, &subject, &state, None).map_err(refused)?;
-    diesel::update(users::table.find(id)).set(users::external_id.eq(&want.external_id)).execute(c).map_err(
-        |e| match e {
-            diesel::result::Error::DatabaseError(diesel::result::DatabaseErrorKind::UniqueViolation, _) => {
-                ScimError::new(StatusCode::CONFLICT, Some("uniqueness"), "another user has this externalId")
-            }
-            other => other.into(),
-        },
-    )?;
+    if !model::set_external_id(c, id, want.external_id.as_deref())? {
+        return Err(ScimError::new(StatusCode::CONFLICT, Some("uniqueness"), "another user has this externalId"));
+    }
     let now = model::find(c, id)?.ok_or_else(|| ScimError::not_found("the user is gone"))?;
     match (now.status == ACTIVE, want.active) {
         (true, false) => {
