@@ -563,9 +563,20 @@ async fn administrators_deactivating_each_other_at_once_get_no_500() {
         let (pa, pb) = (format!("/users/{b}/deactivate"), format!("/users/{a}/deactivate"));
         let (fa, fb) = ([("csrf_token", ta.as_str())], [("csrf_token", tb.as_str())]);
         let (ra, rb) = tokio::join!(ab.post_raw(&pa, &fa), bb.post_raw(&pb, &fb));
-        for r in [ra, rb] {
-            assert!(r.status().as_u16() < 500, "round {round}: {}", r.status());
+        let statuses = [ra.status().as_u16(), rb.status().as_u16()];
+        for s in statuses {
+            assert!(s < 500, "round {round}: {s}");
         }
+        // Issue #27: and a complete Administrator remains — exactly one of the two went.
+        let active: Vec<i64> = users::table
+            .filter(users::id.eq_any([a, b]))
+            .filter(users::status.eq("active"))
+            .select(users::id)
+            .load(&mut app.conn())
+            .unwrap();
+        assert_eq!(active.len(), 1, "round {round}: {statuses:?}, still active: {active:?}");
+        let perms = custodian::permissions::store::effective_of(&mut app.conn(), active[0]).unwrap();
+        assert_eq!(perms, custodian::permissions::PermSet::all(), "round {round}: the one left is complete");
     }
 }
 
