@@ -23,6 +23,7 @@ pub mod notifications;
 pub mod permissions;
 pub mod presets;
 pub mod public_forms;
+pub mod scim;
 pub mod security_settings;
 pub mod segments;
 pub mod startup;

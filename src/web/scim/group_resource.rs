@@ -4,8 +4,9 @@
 //! [`TEAM_EXTENSION`] as `manager.value` (a user id).
 
 use super::listing::attribute;
-use super::{filter, ScimError, GROUP_SCHEMA};
+use super::{ScimError, GROUP_SCHEMA};
 use crate::accounts::User;
+use crate::scim::filter;
 use crate::teams::Team;
 use serde_json::{json, Value};
 

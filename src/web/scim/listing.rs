@@ -2,7 +2,8 @@
 //! `startIndex` / `count` paging, `attributes` / `excludedAttributes`; and attribute names as
 //! requests write them.
 
-use super::{filter, list, reply, ScimError, GROUP_SCHEMA, MAX_RESULTS, USER_SCHEMA};
+use super::{list, reply, ScimError, GROUP_SCHEMA, MAX_RESULTS, USER_SCHEMA};
+use crate::scim::filter;
 use actix_web::http::StatusCode;
 use actix_web::HttpResponse;
 use serde_json::Value;

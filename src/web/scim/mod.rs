@@ -9,7 +9,6 @@
 //! What is supported is what `ServiceProviderConfig` says: Users and Groups (teams) with
 //! filter, paging and PATCH; no bulk, no sort, no ETags, no password changes.
 
-pub mod filter;
 pub mod group_resource;
 pub mod groups;
 pub mod listing;

@@ -1,0 +1,209 @@
+//! Access-group grants: who reaches a group's contacts at which level, and the changes to
+//! them, each with its authority (`access_groups_manage`, and the organisation rule of
+//! `access::grant` where a change lets someone reach more).
+
+use super::{find, LEVELS};
+use crate::db::schema::{access_group_grants, teams, users};
+use diesel::prelude::*;
+
+/// A grant with the name of whoever holds it.
+#[derive(Queryable, Debug, Clone)]
+pub struct Grant {
+    pub id: i64,
+    pub group_id: i64,
+    pub user_id: Option<i64>,
+    pub user_email: Option<String>,
+    pub team_id: Option<i64>,
+    pub team_name: Option<String>,
+    pub level: String,
+}
+
+impl Grant {
+    /// Whether this grant gives level `l`.
+    pub fn level_is(&self, l: &str) -> bool {
+        self.level == l
+    }
+
+    /// "team Sales" or "user ada@example.com".
+    pub fn holder(&self) -> String {
+        match (&self.team_name, &self.user_email) {
+            (Some(t), _) => format!("team {t}"),
+            (None, Some(e)) => format!("user {e}"),
+            _ => "nobody".to_string(),
+        }
+    }
+
+    pub fn audit_json(&self) -> serde_json::Value {
+        serde_json::json!({
+            "id": self.id, "group_id": self.group_id, "user_id": self.user_id, "user_email": self.user_email,
+            "team_id": self.team_id, "team_name": self.team_name, "level": self.level,
+        })
+    }
+}
+
+/// The grants of a group (teams first, then users), one query.
+pub fn grants(conn: &mut PgConnection, group_id: i64) -> QueryResult<Vec<Grant>> {
+    load_grants(conn, Some(group_id), None)
+}
+
+/// One grant of a group.
+pub fn grant(conn: &mut PgConnection, group_id: i64, grant_id: i64) -> QueryResult<Grant> {
+    load_grants(conn, Some(group_id), Some(grant_id))?.into_iter().next().ok_or(diesel::result::Error::NotFound)
+}
+
+fn load_grants(conn: &mut PgConnection, group_id: Option<i64>, grant_id: Option<i64>) -> QueryResult<Vec<Grant>> {
+    let mut q = access_group_grants::table
+        .left_join(users::table.on(access_group_grants::user_id.eq(users::id.nullable())))
+        .left_join(teams::table.on(access_group_grants::team_id.eq(teams::id.nullable())))
+        .select((
+            access_group_grants::id,
+            access_group_grants::group_id,
+            access_group_grants::user_id,
+            users::email.nullable(),
+            access_group_grants::team_id,
+            teams::name.nullable(),
+            access_group_grants::level,
+        ))
+        .into_boxed();
+    if let Some(g) = group_id {
+        q = q.filter(access_group_grants::group_id.eq(g));
+    }
+    if let Some(id) = grant_id {
+        q = q.filter(access_group_grants::id.eq(id));
+    }
+    q.order((teams::name.nullable().asc().nulls_last(), users::email.nullable().asc(), access_group_grants::id))
+        .load(conn)
+}
+
+/// Who a grant goes to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Holder {
+    Team(i64),
+    User(i64),
+}
+
+/// Why a grant change is refused.
+#[derive(Debug, thiserror::Error)]
+pub enum GrantError {
+    /// The holder already has a grant on this group: change its level instead.
+    #[error("Already granted: change the level of the existing grant instead.")]
+    Exists,
+    #[error(transparent)]
+    Denied(#[from] crate::access::Denied),
+}
+
+impl From<diesel::result::Error> for GrantError {
+    fn from(e: diesel::result::Error) -> GrantError {
+        GrantError::Denied(e.into())
+    }
+}
+
+/// The authority every grant change needs: `access_groups_manage`, and, where the change lets
+/// someone reach more, the no-escalation rule of the organisation of access.
+fn may_grant(
+    c: &mut PgConnection,
+    who: &crate::access::Subject,
+    group_id: i64,
+    widens: bool,
+) -> Result<(), crate::access::Denied> {
+    use crate::access::grant::{organisation, OrganisationError, Widening};
+    crate::access::authority::require(who, crate::permissions::Perm::AdministrationAccessGroupsManage)?;
+    if widens {
+        organisation(c, who, Widening::Group { group: group_id }).map_err(|e| match e {
+            OrganisationError::Db(e) => e.into(),
+            e => crate::access::Denied::Forbidden(e.to_string()),
+        })?;
+    }
+    Ok(())
+}
+
+fn rank(level: &str) -> usize {
+    LEVELS.iter().position(|l| *l == level).unwrap_or(0)
+}
+
+/// Grants group `group_id` to `holder` at `level` (one of [`LEVELS`]), audited.
+pub fn add_grant(
+    c: &mut PgConnection,
+    actor: &crate::audit::Actor,
+    who: &crate::access::Subject,
+    group_id: i64,
+    holder: Holder,
+    level: &str,
+) -> Result<Grant, GrantError> {
+    find(c, group_id)?;
+    may_grant(c, who, group_id, true)?;
+    let (user_id, team_id) = match holder {
+        Holder::User(u) => (Some(u), None),
+        Holder::Team(t) => (None, Some(t)),
+    };
+    let grant_id: Option<i64> = diesel::insert_into(access_group_grants::table)
+        .values((
+            access_group_grants::group_id.eq(group_id),
+            access_group_grants::user_id.eq(user_id),
+            access_group_grants::team_id.eq(team_id),
+            access_group_grants::level.eq(level),
+        ))
+        .on_conflict_do_nothing()
+        .returning(access_group_grants::id)
+        .get_result(c)
+        .optional()?;
+    let grant = grant(c, group_id, grant_id.ok_or(GrantError::Exists)?)?;
+    crate::audit::Entry::by(actor, "access_group.grant_add", "access_group", group_id)
+        .before(serde_json::json!({ "grant": null }))
+        .after(serde_json::json!({ "grant": grant.audit_json() }))
+        .record(c)?;
+    Ok(grant)
+}
+
+/// Sets the level of a grant, audited; a higher level widens access and is held to the
+/// no-escalation rule. Returns the grant as it was.
+pub fn change_grant(
+    c: &mut PgConnection,
+    actor: &crate::audit::Actor,
+    who: &crate::access::Subject,
+    group_id: i64,
+    grant_id: i64,
+    level: &str,
+) -> Result<Grant, GrantError> {
+    let before = grant(c, group_id, grant_id)?;
+    may_grant(c, who, group_id, rank(level) > rank(&before.level))?;
+    if before.level != level {
+        diesel::update(access_group_grants::table.find(grant_id))
+            .set(access_group_grants::level.eq(level))
+            .execute(c)?;
+        let after = grant(c, group_id, grant_id)?;
+        crate::audit::Entry::by(actor, "access_group.grant_update", "access_group", group_id)
+            .before(serde_json::json!({ "grant": before.audit_json() }))
+            .after(serde_json::json!({ "grant": after.audit_json() }))
+            .record(c)?;
+    }
+    Ok(before)
+}
+
+/// Removes a grant, audited. Returns the grant as it was.
+pub fn remove_grant(
+    c: &mut PgConnection,
+    actor: &crate::audit::Actor,
+    who: &crate::access::Subject,
+    group_id: i64,
+    grant_id: i64,
+) -> Result<Grant, GrantError> {
+    let before = grant(c, group_id, grant_id)?;
+    may_grant(c, who, group_id, false)?;
+    diesel::delete(access_group_grants::table.find(grant_id)).execute(c)?;
+    crate::audit::Entry::by(actor, "access_group.grant_remove", "access_group", group_id)
+        .before(serde_json::json!({ "grant": before.audit_json() }))
+        .after(serde_json::json!({ "grant": null }))
+        .record(c)?;
+    Ok(before)
+}
+
+/// Whether team `id` exists (a grant's holder is chosen by id on the group page).
+pub fn team_exists(c: &mut PgConnection, id: i64) -> QueryResult<bool> {
+    Ok(teams::table.find(id).select(teams::id).first::<i64>(c).optional()?.is_some())
+}
+
+/// Every team by name, (id, name): the choices of a grant's holder.
+pub fn team_choices(c: &mut PgConnection) -> QueryResult<Vec<(i64, String)>> {
+    teams::table.order(teams::name).select((teams::id, teams::name)).load(c)
+}
