@@ -248,26 +248,9 @@ impl Widening {
 /// The contacts counted are every contact the change may bring into reach, whoever the
 /// beneficiary is and whatever their level — the actor themselves included.
 pub fn organisation(conn: &mut PgConnection, actor: &Subject, change: Widening) -> Result<(), OrganisationError> {
-    if actor.administrator && actor.active {
-        return Ok(());
-    }
-    #[derive(QueryableByName)]
-    struct Beyond {
-        #[diesel(sql_type = diesel::sql_types::BigInt)]
-        n: i64,
-    }
-    let q = sql!(
-        "SELECT count(*) AS n FROM contacts c WHERE c.id IN (",
-        change.contacts(),
-        ") AND NOT (",
-        super::filter::permits(actor, super::Operation::Assign),
-        ")"
-    );
-    let beyond: Beyond = q.query().get_result(conn)?;
-    if beyond.n == 0 {
-        Ok(())
-    } else {
-        Err(OrganisationError::Beyond(beyond.n))
+    match beyond(conn, actor, sql!("c.id IN (", change.contacts(), ")"))? {
+        0 => Ok(()),
+        n => Err(OrganisationError::Beyond(n)),
     }
 }
 
@@ -275,8 +258,17 @@ pub fn organisation(conn: &mut PgConnection, actor: &Subject, change: Widening) 
 /// account's reach becomes theirs. Allowed to an Administrator, or where the actor could give
 /// access to every contact the account reaches by hand (`contacts.assign` on each).
 pub fn credentials(conn: &mut PgConnection, actor: &Subject, account: &Subject) -> Result<(), OrganisationError> {
+    match beyond(conn, actor, super::filter::reaches(account, super::Level::View))? {
+        0 => Ok(()),
+        n => Err(OrganisationError::Credentials(n)),
+    }
+}
+
+/// How many contacts matching `which` (a condition over `contacts c`) the actor could not give
+/// access to by hand; none for an active Administrator.
+fn beyond(conn: &mut PgConnection, actor: &Subject, which: Sql) -> QueryResult<i64> {
     if actor.administrator && actor.active {
-        return Ok(());
+        return Ok(0);
     }
     #[derive(QueryableByName)]
     struct Beyond {
@@ -285,17 +277,12 @@ pub fn credentials(conn: &mut PgConnection, actor: &Subject, account: &Subject) 
     }
     let q = sql!(
         "SELECT count(*) AS n FROM contacts c WHERE (",
-        super::filter::reaches(account, super::Level::View),
+        which,
         ") AND NOT (",
         super::filter::permits(actor, super::Operation::Assign),
         ")"
     );
-    let beyond: Beyond = q.query().get_result(conn)?;
-    if beyond.n == 0 {
-        Ok(())
-    } else {
-        Err(OrganisationError::Credentials(beyond.n))
-    }
+    Ok(q.query().get_result::<Beyond>(conn)?.n)
 }
 
 /// Why a change of the organisation of access is refused.

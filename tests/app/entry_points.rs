@@ -20,6 +20,42 @@ fn visible(app: &TestApp, user: i64) -> i64 {
     custodian::access::filter::count(&mut c, &s, Level::View).unwrap()
 }
 
+/// A browser with Uma's sign-in waiting for its code (she is enrolled), and its CSRF token.
+async fn pending_second_step(app: &TestApp) -> (Browser, String) {
+    let (uma, b) = app.signed_in("uma@example.com", Role::User).await;
+    crate::two_factor::enrol(app, &b, uma).await;
+    let x = app.browser();
+    let r = x.login("uma@example.com", TEST_PASSWORD).await;
+    assert_eq!(location(&r), "/login/two-factor");
+    let token = csrf_token(&x.page("/login/two-factor").await).unwrap();
+    (x, token)
+}
+
+/// The people of the S16 chain: an Administrator (signed in), a Manager with a contact of
+/// theirs, and a Marketer who cannot see it.
+struct Chain {
+    ada: i64,
+    admin: Browser,
+    max: i64,
+    mia: i64,
+    known: i64,
+}
+
+async fn chain(app: &TestApp) -> Chain {
+    let (ada, admin) = app.signed_in("ada@example.com", Role::Administrator).await;
+    let mut c = app.conn();
+    let max = create_user(&mut c, "max@example.com", Role::Manager);
+    let mia = create_user(&mut c, "mia@example.com", Role::Marketer);
+    let known = fixtures::contact(&mut c, "Known", Some(max));
+    Chain { ada, admin, max, mia, known }
+}
+
+/// How many access groups contact `id` is in.
+fn groups_of(c: &mut PgConnection, id: i64) -> i64 {
+    use custodian::db::schema::contact_access_groups as cag;
+    cag::table.filter(cag::contact_id.eq(id)).count().get_result(c).unwrap()
+}
+
 /// A token for `scopes` stored as made by `creator` (as an earlier version let anyone with
 /// `administration.settings` make one).
 fn token_of(app: &TestApp, creator: i64, scopes: &[Scope]) -> String {
@@ -301,12 +337,7 @@ async fn organising_access_never_gives_more_than_the_actor_could_give() {
 async fn parallel_wrong_codes_and_passwords_stop_at_the_limit() {
     use custodian::auth::throttle::ACCOUNT_LIMIT;
     let app = spawn_app().await;
-    let (uma, b) = app.signed_in("uma@example.com", Role::User).await;
-    crate::two_factor::enrol(&app, &b, uma).await;
-    let x = app.browser();
-    let r = x.login("uma@example.com", TEST_PASSWORD).await;
-    assert_eq!(location(&r), "/login/two-factor");
-    let token = csrf_token(&x.page("/login/two-factor").await).unwrap();
+    let (x, token) = pending_second_step(&app).await;
     let attempts = (0..30).map(|i| {
         let (client, url, token) = (x.client.clone(), x.url("/login/two-factor"), token.clone());
         async move {
@@ -423,11 +454,8 @@ async fn the_user_picker_is_for_those_who_name_users() {
 async fn authority_travels_along_a_chain_of_rules() {
     use crate::automation::{base, insert_rule, R};
     let app = spawn_app().await;
-    let (ada, admin) = app.signed_in("ada@example.com", Role::Administrator).await;
+    let Chain { ada, admin, max, mia, known } = chain(&app).await;
     let mut c = app.conn();
-    let max = create_user(&mut c, "max@example.com", Role::Manager);
-    let mia = create_user(&mut c, "mia@example.com", Role::Marketer);
-    let known = fixtures::contact(&mut c, "Known", Some(max));
     let email: Option<String> = custodian::db::schema::contacts::table
         .find(known)
         .select(custodian::db::schema::contacts::email)
@@ -445,11 +473,7 @@ async fn authority_travels_along_a_chain_of_rules() {
     assert_eq!(visible(&app, mia), 0);
     let r = crate::forms::post(&app, &key, &[("email", &email.unwrap()), ("first_name", "Known")]).await;
     assert_eq!(r.status(), 200);
-    let groups: i64 = custodian::db::schema::contact_access_groups::table
-        .filter(custodian::db::schema::contact_access_groups::contact_id.eq(known))
-        .count()
-        .get_result(&mut c)
-        .unwrap();
+    let groups = groups_of(&mut c, known);
     assert_eq!(groups, 0, "the contact joined no group through the chain");
     assert_eq!(visible(&app, mia), 0, "the Marketer's card stays 404");
     let b = app.browser();
@@ -462,11 +486,7 @@ async fn authority_travels_along_a_chain_of_rules() {
     assert_eq!(maxb.login("max@example.com", TEST_PASSWORD).await.status(), 303);
     let r = maxb.submit(&format!("/contacts/{other}"), &format!("/contacts/{other}/tags"), &[("add", "x")]).await;
     assert!(r.status().is_redirection(), "{}", r.status());
-    let groups: i64 = custodian::db::schema::contact_access_groups::table
-        .filter(custodian::db::schema::contact_access_groups::contact_id.eq(other))
-        .count()
-        .get_result(&mut c)
-        .unwrap();
+    let groups = groups_of(&mut c, other);
     assert_eq!(groups, 1, "the Administrator's rule applies where nobody borrowed authority");
 }
 
@@ -529,11 +549,7 @@ async fn an_access_rule_down_a_chain_needs_everyone_before_it() {
         .load(&mut c)
         .unwrap();
     assert_eq!(tags, vec!["x"], "Sam's rule tagged her own contact");
-    let groups: i64 = custodian::db::schema::contact_access_groups::table
-        .filter(custodian::db::schema::contact_access_groups::contact_id.eq(id))
-        .count()
-        .get_result(&mut c)
-        .unwrap();
+    let groups = groups_of(&mut c, id);
     assert_eq!(groups, 0, "Sam may not give access to it by hand (no contacts.assign), so the chain may not either");
 }
 
@@ -545,8 +561,7 @@ async fn a_user_manager_cannot_take_over_an_account_that_reaches_more_than_they_
     use crate::users::{details, save, wizard_id, NEW_PASSWORD};
     let app = spawn_app().await;
     app.create_user("ada@example.com", Role::Administrator);
-    let (sid_team, sid) = sales_with_contacts(&app, 2);
-    let _ = sid_team;
+    let (_, sid) = sales_with_contacts(&app, 2);
     let (uma, b) = app.signed_in("uma@example.com", Role::Salesperson).await;
     app.override_key(uma, "administration.users_manage", true);
     let base = format!("/users/{sid}/edit");
@@ -610,12 +625,7 @@ async fn a_successor_gets_the_rules_and_segments_switched_off() {
 async fn a_pending_sign_in_from_many_addresses_stops_at_the_accounts_limit() {
     use custodian::auth::throttle::SECOND_STEP_LIMIT;
     let app = spawn_app().await;
-    let (uma, b) = app.signed_in("uma@example.com", Role::User).await;
-    crate::two_factor::enrol(&app, &b, uma).await;
-    let x = app.browser();
-    let r = x.login("uma@example.com", TEST_PASSWORD).await;
-    assert_eq!(location(&r), "/login/two-factor");
-    let token = csrf_token(&x.page("/login/two-factor").await).unwrap();
+    let (x, token) = pending_second_step(&app).await;
     let mut statuses = Vec::new();
     for n in 2..8u8 {
         // Another machine with the same session cookie.
@@ -648,11 +658,8 @@ async fn a_pending_sign_in_from_many_addresses_stops_at_the_accounts_limit() {
 async fn a_lent_tag_starts_no_segment() {
     use crate::automation::{base, insert_rule, R};
     let app = spawn_app().await;
-    let (ada, admin) = app.signed_in("ada@example.com", Role::Administrator).await;
+    let Chain { ada, admin, max, mia, known } = chain(&app).await;
     let mut c = app.conn();
-    let max = create_user(&mut c, "max@example.com", Role::Manager);
-    let mia = create_user(&mut c, "mia@example.com", Role::Marketer);
-    let known = fixtures::contact(&mut c, "Known", Some(max));
     let finland = fixtures::group(&mut c, "Finland");
     diesel::sql_query(
         "INSERT INTO segments (name, tags, group_id, keep_applying, created_by, saved_by) VALUES ('X', '{x}', $1, true, $2, $2)",
@@ -673,11 +680,7 @@ async fn a_lent_tag_starts_no_segment() {
         .load(&mut c)
         .unwrap();
     assert_eq!(lent, vec![true], "tagged, as a shared rule may, but lent");
-    let groups: i64 = custodian::db::schema::contact_access_groups::table
-        .filter(custodian::db::schema::contact_access_groups::contact_id.eq(known))
-        .count()
-        .get_result(&mut c)
-        .unwrap();
+    let groups = groups_of(&mut c, known);
     assert_eq!(groups, 0, "the segment did not count the lent tag");
     // The same tag added by its Manager, by hand, on another contact: the segment applies.
     let other = fixtures::contact(&mut c, "Other", Some(max));
@@ -685,11 +688,7 @@ async fn a_lent_tag_starts_no_segment() {
     assert_eq!(maxb.login("max@example.com", TEST_PASSWORD).await.status(), 303);
     let r = maxb.submit(&format!("/contacts/{other}"), &format!("/contacts/{other}/tags"), &[("add", "x")]).await;
     assert!(r.status().is_redirection());
-    let groups: i64 = custodian::db::schema::contact_access_groups::table
-        .filter(custodian::db::schema::contact_access_groups::contact_id.eq(other))
-        .count()
-        .get_result(&mut c)
-        .unwrap();
+    let groups = groups_of(&mut c, other);
     assert_eq!(groups, 1);
 }
 
