@@ -3,7 +3,7 @@
 //! actor's authority itself: `administration.teams_manage`, and the no-escalation rule of the
 //! organisation of access (`access::grant::organisation`) for a new manager or member.
 
-use crate::access::grant::{organisation, OrganisationError, Widening};
+use crate::access::grant::{organisation, Widening};
 use crate::access::{Denied, Subject};
 use crate::accounts::{self as users_model, User};
 use crate::audit::{self, Actor};
@@ -215,7 +215,7 @@ pub fn update(
         return Ok(Ok(false));
     }
     if v.manager_id.is_some() && v.manager_id != before.manager_id {
-        widens(c, who, Widening::Manager { team: id })?;
+        organisation(c, who, Widening::Manager { team: id })?;
     }
     let before_json = audit_json(c, &before)?;
     let after: Team = match unique_name(c, NAME_TAKEN, |c| {
@@ -272,7 +272,7 @@ pub fn add_member(
     may_manage_teams(who)?;
     // Locks the team: its manager cannot change between the check and the write.
     teams::table.find(team_id).select(teams::id).for_update().first::<i64>(c)?;
-    widens(c, who, Widening::Member { team: team_id, user: user.id })?;
+    organisation(c, who, Widening::Member { team: team_id, user: user.id })?;
     let added = diesel::insert_into(team_members::table)
         .values((team_members::team_id.eq(team_id), team_members::user_id.eq(user.id)))
         .on_conflict_do_nothing()
@@ -342,14 +342,6 @@ pub fn set_members(
 /// Teams and their members are changed by holders of `administration.teams_manage`.
 fn may_manage_teams(who: &Subject) -> Result<(), Denied> {
     crate::access::authority::require(who, crate::permissions::Perm::AdministrationTeamsManage)
-}
-
-/// A change that lets someone reach contacts through the team: held to the no-escalation rule.
-fn widens(c: &mut PgConnection, who: &Subject, change: Widening) -> Result<(), Denied> {
-    organisation(c, who, change).map_err(|e| match e {
-        OrganisationError::Db(e) => e.into(),
-        e => Denied::Forbidden(e.to_string()),
-    })
 }
 
 /// Sets the identity provider's id of a team; `Ok(false)` when another team has it.

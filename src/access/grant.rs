@@ -247,20 +247,24 @@ impl Widening {
 /// contacts by hand (the owner panel's `contacts.assign` at edit level, [`super::Operation::Assign`]).
 /// The contacts counted are every contact the change may bring into reach, whoever the
 /// beneficiary is and whatever their level — the actor themselves included.
-pub fn organisation(conn: &mut PgConnection, actor: &Subject, change: Widening) -> Result<(), OrganisationError> {
+pub fn organisation(conn: &mut PgConnection, actor: &Subject, change: Widening) -> Result<(), super::Denied> {
     match beyond(conn, actor, sql!("c.id IN (", change.contacts(), ")"))? {
         0 => Ok(()),
-        n => Err(OrganisationError::Beyond(n)),
+        n => Err(super::Denied::Forbidden(format!(
+            "This would give access to {n} contacts you cannot give access to yourself (you would need contacts.assign on each of them)."
+        ))),
     }
 }
 
 /// Setting another account's password or sign-in email lets the actor sign in as it: the
 /// account's reach becomes theirs. Allowed to an Administrator, or where the actor could give
 /// access to every contact the account reaches by hand (`contacts.assign` on each).
-pub fn credentials(conn: &mut PgConnection, actor: &Subject, account: &Subject) -> Result<(), OrganisationError> {
+pub fn credentials(conn: &mut PgConnection, actor: &Subject, account: &Subject) -> Result<(), super::Denied> {
     match beyond(conn, actor, super::filter::reaches(account, super::Level::View))? {
         0 => Ok(()),
-        n => Err(OrganisationError::Credentials(n)),
+        n => Err(super::Denied::Forbidden(format!(
+            "Setting this user's password or sign-in email would let you sign in as them and reach {n} contacts you cannot give access to yourself; ask an Administrator."
+        ))),
     }
 }
 
@@ -283,15 +287,4 @@ fn beyond(conn: &mut PgConnection, actor: &Subject, which: Sql) -> QueryResult<i
         ")"
     );
     Ok(q.query().get_result::<Beyond>(conn)?.n)
-}
-
-/// Why a change of the organisation of access is refused.
-#[derive(Debug, thiserror::Error)]
-pub enum OrganisationError {
-    #[error("This would give access to {0} contacts you cannot give access to yourself (you would need contacts.assign on each of them).")]
-    Beyond(i64),
-    #[error("Setting this user's password or sign-in email would let you sign in as them and reach {0} contacts you cannot give access to yourself; ask an Administrator.")]
-    Credentials(i64),
-    #[error(transparent)]
-    Db(#[from] diesel::result::Error),
 }

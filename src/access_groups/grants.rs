@@ -106,13 +106,10 @@ fn may_grant(
     group_id: i64,
     widens: bool,
 ) -> Result<(), crate::access::Denied> {
-    use crate::access::grant::{organisation, OrganisationError, Widening};
+    use crate::access::grant::{organisation, Widening};
     crate::access::authority::require(who, crate::permissions::Perm::AdministrationAccessGroupsManage)?;
     if widens {
-        organisation(c, who, Widening::Group { group: group_id }).map_err(|e| match e {
-            OrganisationError::Db(e) => e.into(),
-            e => crate::access::Denied::Forbidden(e.to_string()),
-        })?;
+        organisation(c, who, Widening::Group { group: group_id })?;
     }
     Ok(())
 }

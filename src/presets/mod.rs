@@ -30,6 +30,15 @@ pub enum PresetError {
     Db(#[from] diesel::result::Error),
 }
 
+impl From<crate::access::Denied> for PresetError {
+    fn from(e: crate::access::Denied) -> PresetError {
+        match e {
+            crate::access::Denied::Db(e) => PresetError::Db(e),
+            other => PresetError::NotAllowed(other.to_string()),
+        }
+    }
+}
+
 impl From<PresetError> for crate::error::AppError {
     fn from(e: PresetError) -> Self {
         match e {

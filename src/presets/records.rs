@@ -228,10 +228,8 @@ pub fn save_keys(
 
 /// The author as they stand now must hold one of `keys` to change presets.
 fn may_change(conn: &mut PgConnection, author: i64, keys: &[Perm]) -> Result<(), PresetError> {
-    crate::access::authority::require_of(conn, author, keys).map(|_| ()).map_err(|e| match e {
-        crate::access::Denied::Db(e) => PresetError::Db(e),
-        other => PresetError::NotAllowed(other.to_string()),
-    })
+    crate::access::authority::require_of(conn, author, keys)?;
+    Ok(())
 }
 
 /// Whether an error is a unique-index violation (two writers racing for one preset name).

@@ -32,6 +32,15 @@ pub enum LifecycleError {
 
 pub use crate::audit::Actor;
 
+impl From<crate::access::Denied> for LifecycleError {
+    fn from(e: crate::access::Denied) -> LifecycleError {
+        match e {
+            crate::access::Denied::Db(e) => LifecycleError::Db(e),
+            other => LifecycleError::NotAllowed(other.to_string()),
+        }
+    }
+}
+
 /// Refuses when `user` is an active Administrator and no other complete Administrator (active,
 /// holding every permission) would remain. Locks the Administrators' rows so two concurrent
 /// demotions cannot both pass.
@@ -50,11 +59,8 @@ pub fn ensure_not_last_admin(conn: &mut PgConnection, user: &User) -> Result<(),
 /// actor's subject.
 fn may_manage(conn: &mut PgConnection, actor: &Actor, id: i64) -> Result<crate::access::Subject, LifecycleError> {
     use crate::access::grant::{manage_account, Standing};
-    let who = crate::access::facts::subject(conn, actor.id)?.ok_or(diesel::result::Error::NotFound)?;
-    crate::access::authority::manage_users(&who).map_err(|e| match e {
-        crate::access::Denied::Db(e) => LifecycleError::Db(e),
-        other => LifecycleError::NotAllowed(other.to_string()),
-    })?;
+    let who =
+        crate::access::authority::require_of(conn, actor.id, &[crate::permissions::Perm::AdministrationUsersManage])?;
     let target = Standing::of(conn, id)?.ok_or(diesel::result::Error::NotFound)?;
     manage_account(&who, &target).map_err(|e| LifecycleError::NotAllowed(e.to_string()))?;
     Ok(who)
@@ -223,11 +229,8 @@ pub fn delete(conn: &mut PgConnection, actor: &Actor, id: i64, successor: i64) -
             "Only an Administrator can name themselves as successor: choose another user to take over.".into(),
         ));
     }
-    use crate::access::grant::{organisation, OrganisationError, Widening};
-    organisation(conn, &who, Widening::Successor { from: id }).map_err(|e| match e {
-        OrganisationError::Db(e) => LifecycleError::Db(e),
-        e => LifecycleError::NotAllowed(e.to_string()),
-    })?;
+    use crate::access::grant::{organisation, Widening};
+    organisation(conn, &who, Widening::Successor { from: id })?;
     ensure_not_last_admin(conn, &user)?;
     let moved = transfer_owned(conn, id, successor)?;
     let sessions_ended = end_sessions_of(conn, id)?;

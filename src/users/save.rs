@@ -37,6 +37,15 @@ pub enum SaveError {
     Db(#[from] diesel::result::Error),
 }
 
+impl From<crate::access::Denied> for SaveError {
+    fn from(e: crate::access::Denied) -> SaveError {
+        match e {
+            crate::access::Denied::Db(e) => SaveError::Db(e),
+            other => SaveError::NotAllowed(other.to_string()),
+        }
+    }
+}
+
 /// The permissions the wizard would give, after the no-escalation rule of
 /// [`crate::access::grant::account_change`]: whatever the user gains must be held by the actor,
 /// and only an Administrator makes, unmakes or re-equips an Administrator. Presets that do not
@@ -105,10 +114,7 @@ pub fn commit(
     state: &WizardState,
     avatar: Option<Vec<u8>>,
 ) -> Result<i64, SaveError> {
-    crate::access::authority::manage_users(actor_subject).map_err(|e| match e {
-        crate::access::Denied::Db(e) => SaveError::Db(e),
-        other => SaveError::NotAllowed(other.to_string()),
-    })?;
+    crate::access::authority::manage_users(actor_subject)?;
     if email_taken(conn, &state.email, state.target)? {
         return Err(SaveError::EmailTaken);
     }
@@ -143,7 +149,7 @@ pub fn commit(
             audit::Entry::by(actor, "user.create", "user", user.id).after(json).record(conn)?;
             Ok(user.id)
         }
-        Some(id) => update(conn, actor, id, after, state, avatar),
+        Some(id) => update(conn, actor, actor_subject, id, after, state, avatar),
     };
     // Two saves racing for one email: the unique index decides, and says so plainly.
     match result {
@@ -160,6 +166,7 @@ pub fn commit(
 fn update(
     conn: &mut PgConnection,
     actor: &Actor,
+    actor_subject: &Subject,
     id: i64,
     // The permissions the user will have; `None` when editing oneself (they do not change).
     after_perms: Option<PermSet>,
@@ -176,12 +183,8 @@ fn update(
     // A new password or sign-in email for someone else is a way in to their account.
     let credentials = state.password_hash.is_some() || !crate::accounts::same_email(&before_user.email, &state.email);
     if !own && credentials {
-        let actor_subject = crate::access::facts::subject(conn, actor.id)?.ok_or(diesel::result::Error::NotFound)?;
         let account = crate::access::facts::subject(conn, id)?.ok_or(diesel::result::Error::NotFound)?;
-        grant::credentials(conn, &actor_subject, &account).map_err(|e| match e {
-            grant::OrganisationError::Db(e) => SaveError::Db(e),
-            e => SaveError::NotAllowed(e.to_string()),
-        })?;
+        grant::credentials(conn, actor_subject, &account)?;
     }
     let role_changes = before_user.role != state.role().as_str();
     if own
