@@ -81,6 +81,14 @@ pub fn find_by_email(conn: &mut PgConnection, email: &str) -> QueryResult<Option
     Ok(candidates.into_iter().find(|u| same_email(&u.email, email)))
 }
 
+/// The (email, id) of the users whose email is one of `lowered` (lower-cased), in one query.
+pub fn ids_by_email(conn: &mut PgConnection, lowered: &[&str]) -> QueryResult<Vec<(String, i64)>> {
+    if lowered.is_empty() {
+        return Ok(Vec::new());
+    }
+    users::table.filter(crate::db::lower(users::email).eq_any(lowered)).select((users::email, users::id)).load(conn)
+}
+
 pub fn find(conn: &mut PgConnection, id: i64) -> QueryResult<Option<User>> {
     users::table.find(id).select(User::as_select()).first(conn).optional()
 }

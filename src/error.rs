@@ -64,6 +64,15 @@ impl From<crate::access::Denied> for AppError {
     }
 }
 
+impl From<crate::audit::read::ExportError> for AppError {
+    fn from(e: crate::audit::read::ExportError) -> AppError {
+        match e {
+            crate::audit::read::ExportError::Denied(d) => d.into(),
+            crate::audit::read::ExportError::BadFilter(why) => AppError::BadRequest(why),
+        }
+    }
+}
+
 impl From<diesel::ConnectionError> for AppError {
     fn from(e: diesel::ConnectionError) -> AppError {
         AppError::Unavailable(e.to_string())

@@ -103,7 +103,7 @@ impl Application {
             if demo {
                 crate::demo::seed(&mut conn)?;
             }
-            if let Some(token) = crate::web::auth::setup::issue_token_if_no_users(&mut conn)? {
+            if let Some(token) = crate::users::setup::issue_token_if_no_users(&mut conn)? {
                 tracing::warn!("No users yet. Create the first Administrator at: http://{bind}/setup/{token}");
             }
             crate::auth::session_store::purge_expired(&mut conn)?;

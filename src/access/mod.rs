@@ -8,6 +8,8 @@
 //! - [`grant`]: the no-escalation rule every write path that changes who has what obeys.
 
 pub mod authority;
+pub mod batch;
+pub mod explain;
 pub mod facts;
 pub mod filter;
 pub mod grant;

@@ -1,6 +1,7 @@
 //! Contacts: the record, its owners, tags and groups, and the selection shared by every
 //! screen that works on many contacts.
 
+pub mod card;
 pub mod events;
 pub mod list;
 pub mod model;

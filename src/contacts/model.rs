@@ -1,6 +1,6 @@
 //! The contact record: fields, creation, edits with optimistic locking, deletion.
 
-use crate::db::schema::{contact_access_groups, contact_tags, contacts};
+use crate::db::schema::{access_groups, contact_access_groups, contact_tags, contacts};
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -267,6 +267,16 @@ pub fn tags_of(conn: &mut PgConnection, id: i64) -> QueryResult<Vec<String>> {
         .filter(contact_tags::contact_id.eq(id))
         .select(contact_tags::tag)
         .order(contact_tags::tag)
+        .load(conn)
+}
+
+/// The access groups the contact is in, (id, name) by name.
+pub fn groups_of(conn: &mut PgConnection, id: i64) -> QueryResult<Vec<(i64, String)>> {
+    contact_access_groups::table
+        .inner_join(access_groups::table)
+        .filter(contact_access_groups::contact_id.eq(id))
+        .select((access_groups::id, access_groups::name))
+        .order(access_groups::name)
         .load(conn)
 }
 

@@ -3,6 +3,8 @@
 //!
 //! - [`file`]: delimiter detection and the header row of an uploaded file.
 //! - [`job`]: the job row (status, progress, counts) and its options.
+//! - [`options`]: the mapping page's choices checked (who may give which owner and groups)
+//!   and the job started with them.
 //! - [`run`]: the import itself: the file streamed row by row, rows checked without a query
 //!   each, written in large set-based batches, all in one transaction.
 //! - [`housekeeping`]: interrupted jobs run again, abandoned uploads removed.
@@ -10,6 +12,7 @@
 pub mod file;
 pub mod housekeeping;
 pub mod job;
+pub mod options;
 pub mod rows;
 pub mod run;
 mod writes;

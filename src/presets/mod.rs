@@ -7,6 +7,7 @@
 //! - [`records`]: reading, creating, renaming, editing and deleting presets;
 //! - [`impact`]: what an edit does to each holder, and the fingerprint a confirmation carries.
 
+pub mod compare;
 pub mod impact;
 pub mod records;
 

@@ -5,6 +5,7 @@ pub mod avatar;
 pub mod lifecycle;
 pub mod provisioning;
 pub mod save;
+pub mod setup;
 pub mod validate;
 pub mod wizard;
 

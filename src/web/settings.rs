@@ -131,7 +131,7 @@ pub struct ProvisioningPage {
     pub form: ProvisioningForm,
     pub errors: crate::validation::FieldErrors,
     pub roles: Vec<Role>,
-    pub events: Vec<crate::web::audit::Row>,
+    pub events: Vec<crate::audit::Row>,
 }
 
 /// The page, showing `form` (the stored settings, or a refused submission with `errors`).
@@ -152,7 +152,7 @@ async fn provisioning_page(
                 default_role: provisioning::default_role(c)?.as_str().to_string(),
                 delete_successor: provisioning::delete_successor(c)?.map(|u| u.email).unwrap_or_default(),
             };
-            Ok((tokens, stored, crate::web::audit::provisioning_events(c, 20)?))
+            Ok((tokens, stored, crate::audit::provisioning_events(c, 20)?))
         })
         .await?;
     let status = if errors.is_empty() {

@@ -129,7 +129,7 @@ async fn many_failures_from_one_address_lock_that_address() {
 #[tokio::test]
 async fn setup_link_creates_the_first_administrator_once() {
     let app = spawn_app().await;
-    let token = custodian::web::auth::setup::issue_token_if_no_users(&mut app.conn()).unwrap().unwrap();
+    let token = custodian::users::setup::issue_token_if_no_users(&mut app.conn()).unwrap().unwrap();
     let b = app.browser();
     let path = format!("/setup/{token}");
     let weak = b

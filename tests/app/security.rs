@@ -644,7 +644,7 @@ async fn a_segment_puts_into_its_group_only_contacts_its_saver_may_assign() {
 /// I: the public-form limit holds per form too, not only per address.
 #[tokio::test]
 async fn a_form_flooded_from_many_addresses_stops_accepting() {
-    use custodian::web::public_forms::submit::{PER_FORM_MINUTE, PER_MINUTE};
+    use custodian::public_forms::submission::{PER_FORM_MINUTE, PER_MINUTE};
     let app = spawn_app().await;
     let (_, admin) = app.signed_in("ada@example.com", Role::Administrator).await;
     let (_, key) = crate::forms::make_form(&app, &admin, &[("name", "Contact us"), ("enabled", "on")]).await;

@@ -2,12 +2,12 @@
 //! POST /access-groups/{id} saves name and description.
 
 use crate::access_groups::{self as model, Grant, GroupForm, LEVELS};
+use crate::audit::{history, Row};
 use crate::auth::{session::FlashKind, Viewer};
 use crate::db::Db;
 use crate::error::AppError;
 use crate::permissions::Perm;
 use crate::validation::FieldErrors;
-use crate::web::audit::{history, Row};
 use crate::web::layout::Layout;
 use crate::web::respond::{render, see_other};
 use actix_web::http::StatusCode;

@@ -1,6 +1,7 @@
 //! GET /audit: the audit log, newest first, filtered, paged by keyset.
 
-use super::query::{self, Filters, Row};
+use crate::audit::query::{Filters, Row};
+use crate::audit::read;
 use crate::auth::Viewer;
 use crate::db::Db;
 use crate::error::AppError;
@@ -51,27 +52,15 @@ pub async fn show(viewer: Viewer, db: web::Data<Db>, q: web::Query<AuditQuery>) 
     viewer.require(Perm::AdministrationAuditView)?;
     let AuditQuery { filters, before } = q.into_inner();
     let (f, who) = (filters.clone(), viewer.access());
-    let (errors, mut rows, (actions, object_types)) = db
-        .run(move |c| {
-            let mut errors = FieldErrors::default();
-            let parsed = f.parse(c, &mut errors)?;
-            let mut rows = query::page(c, &parsed, before, PER_PAGE + 1)?;
-            query::redact(c, &who.subject(), &mut rows)?;
-            query::name_users(c, &mut rows)?;
-            Ok((errors, rows, query::choices(c)?))
-        })
-        .await?;
-    let more = rows.len() as i64 > PER_PAGE;
-    rows.truncate(PER_PAGE as usize);
-    let next_before = if more { rows.last().map(|r| r.id) } else { None };
+    let log = db.run(move |c| Ok(read::page(c, &who.subject(), &f, before, PER_PAGE)?)).await?;
     page(AuditPage {
         layout: viewer.layout("/audit"),
         f: filters,
-        errors,
-        rows,
-        next_before,
+        errors: log.errors,
+        rows: log.rows,
+        next_before: log.next_before,
         paged: before.is_some(),
-        actions,
-        object_types,
+        actions: log.actions,
+        object_types: log.object_types,
     })
 }

@@ -1,9 +1,5 @@
-//! The audit log screens (SPEC screen 16): the filtered viewer, its CSV export, and the
-//! per-object "History" other pages embed with `templates/partials/history.html`.
+//! The audit log screens (SPEC screen 16): the filtered viewer and its CSV export. The
+//! reading itself (filters, keyset pages, redaction, per-object history) is `crate::audit`.
 
 pub mod export;
 pub mod list;
-pub mod query;
-pub mod row;
-
-pub use query::{history, provisioning_events, Row};

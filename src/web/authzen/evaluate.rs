@@ -9,13 +9,11 @@ use super::model::{
     Action, Decision, DecisionContext, Entity, ErrorDetail, EvaluationRequest, EvaluationsAnswer, EvaluationsRequest,
     EvaluationsResponse,
 };
-use crate::access::rules::{ContactFacts, Subject};
-use crate::access::{facts, Unknown};
-use crate::db::schema::users;
+pub use crate::access::batch::UserRef;
+use crate::access::batch::{self, Target, Verdict};
 use crate::permissions::Perm;
 use crate::web::api::error::ApiError;
 use diesel::prelude::*;
-use std::collections::HashMap;
 
 /// A question with every part present.
 #[derive(Clone, Debug)]
@@ -44,13 +42,6 @@ pub fn complete(item: EvaluationRequest, defaults: &EvaluationRequest) -> Result
     Ok(Ask { subject, action, resource })
 }
 
-/// A user named by id or by email.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-pub enum UserRef {
-    Id(i64),
-    Email(String),
-}
-
 /// Reads a subject: type `user`, id a user id or an email.
 pub fn user_ref(e: &Entity) -> Result<UserRef, String> {
     let kind = e.kind.as_deref().unwrap_or("");
@@ -72,14 +63,6 @@ pub fn perm_of(a: &Action) -> Result<Perm, String> {
         .ok_or_else(|| format!("unknown action {name:?}: actions are catalog keys such as contacts.view"))
 }
 
-/// What a resource names.
-#[derive(Clone, Copy, Debug)]
-enum Target {
-    Contact(i64),
-    /// No contact: the permission alone.
-    Crm,
-}
-
 fn target_of(e: &Entity) -> Result<Target, String> {
     match e.kind.as_deref().unwrap_or("") {
         "contact" => {
@@ -91,138 +74,20 @@ fn target_of(e: &Entity) -> Result<Target, String> {
     }
 }
 
-fn deny(reason: String, status: Option<u16>) -> Decision {
-    let error = status.map(|status| ErrorDetail { status, message: reason.clone() });
-    Decision { decision: false, context: DecisionContext { reason, level: None, error } }
-}
-
-/// Every user a set of questions names, loaded in two queries at most (ids, then emails).
-pub struct Users {
-    by_id: HashMap<i64, Subject>,
-    by_email: HashMap<String, i64>,
-}
-
-impl Users {
-    pub fn load(conn: &mut PgConnection, refs: &[UserRef]) -> QueryResult<Users> {
-        let emails: Vec<&str> = refs
-            .iter()
-            .filter_map(|r| match r {
-                UserRef::Email(e) => Some(e.as_str()),
-                UserRef::Id(_) => None,
-            })
-            .collect();
-        let by_email: HashMap<String, i64> = if emails.is_empty() {
-            HashMap::new()
-        } else {
-            users::table
-                .filter(crate::db::lower(users::email).eq_any(&emails))
-                .select((users::email, users::id))
-                .load::<(String, i64)>(conn)?
-                .into_iter()
-                .map(|(e, id)| (e.to_lowercase(), id))
-                .collect()
-        };
-        let mut ids: Vec<i64> = refs
-            .iter()
-            .filter_map(|r| match r {
-                UserRef::Id(i) => Some(*i),
-                UserRef::Email(_) => None,
-            })
-            .collect();
-        ids.extend(by_email.values());
-        ids.sort_unstable();
-        ids.dedup();
-        let by_id = facts::signed_in_many(conn, &ids)?.into_iter().map(|(u, s)| (u.id, s)).collect();
-        Ok(Users { by_id, by_email })
-    }
-
-    pub fn get(&self, r: &UserRef) -> Option<&Subject> {
-        let id = match r {
-            UserRef::Id(i) => *i,
-            UserRef::Email(e) => *self.by_email.get(e)?,
-        };
-        self.by_id.get(&id)
-    }
-}
-
-/// The decisions of `asks`, in order: users and contacts in one query each, permissions
-/// without a contact once per (user, key).
+/// The decisions of `asks`, in order (see [`batch::decide_all`]).
 pub fn decide_all(conn: &mut PgConnection, asks: &[Ask]) -> QueryResult<Vec<Decision>> {
-    type Read = Result<(UserRef, Perm, Target), String>;
-    let read: Vec<Read> =
+    let questions: Vec<batch::Question> =
         asks.iter().map(|a| Ok((user_ref(&a.subject)?, perm_of(&a.action)?, target_of(&a.resource)?))).collect();
-    let refs: Vec<UserRef> = read.iter().filter_map(|r| r.as_ref().ok().map(|(u, _, _)| u.clone())).collect();
-    let users = Users::load(conn, &refs)?;
-    let mut contact_ids: Vec<i64> = read
-        .iter()
-        .filter_map(|r| match r {
-            Ok((_, _, Target::Contact(id))) => Some(*id),
-            _ => None,
-        })
-        .collect();
-    contact_ids.sort_unstable();
-    contact_ids.dedup();
-    let contacts: HashMap<i64, ContactFacts> =
-        facts::contacts(conn, &contact_ids)?.into_iter().map(|c| (c.contact_id, c)).collect();
-    let mut without_contact: HashMap<(i64, Perm), Decision> = HashMap::new();
-    let mut out = Vec::with_capacity(asks.len());
-    for r in read {
-        let (who, perm, target) = match r {
-            Ok(x) => x,
-            Err(reason) => {
-                out.push(deny(reason, None));
-                continue;
-            }
-        };
-        let Some(subject) = users.get(&who) else {
-            out.push(deny(format!("no user {who}"), Some(404)));
-            continue;
-        };
-        let decision = match target {
-            Target::Contact(id) => match contacts.get(&id) {
-                Some(c) => {
-                    let check = crate::access::check(subject, c, perm);
-                    Decision {
-                        decision: check.allowed,
-                        context: DecisionContext {
-                            reason: check.reason,
-                            level: Some(check.level.as_str()),
-                            error: None,
-                        },
-                    }
-                }
-                None => deny(format!("no contact {id}"), Some(404)),
-            },
-            Target::Crm => {
-                let key = (subject.user_id, perm);
-                if let Some(d) = without_contact.get(&key) {
-                    d.clone()
-                } else {
-                    let d = match crate::access::check_permission(conn, subject.user_id, perm)? {
-                        Ok(p) => Decision {
-                            decision: p.allowed,
-                            context: DecisionContext { reason: p.reason, level: None, error: None },
-                        },
-                        Err(Unknown::User | Unknown::Contact) => {
-                            deny(format!("no user {}", subject.user_id), Some(404))
-                        }
-                    };
-                    without_contact.insert(key, d.clone());
-                    d
-                }
-            }
-        };
-        out.push(decision);
-    }
-    Ok(out)
+    Ok(batch::decide_all(conn, &questions)?.into_iter().map(decision).collect())
 }
 
-impl std::fmt::Display for UserRef {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            UserRef::Id(i) => write!(f, "{i}"),
-            UserRef::Email(e) => f.write_str(e),
-        }
+/// A verdict as AuthZEN answers it: a question about a user or contact that does not exist
+/// is a deny with a 404 in its context.
+fn decision(v: Verdict) -> Decision {
+    let error = v.unknown.then(|| ErrorDetail { status: 404, message: v.reason.clone() });
+    Decision {
+        decision: v.allowed,
+        context: DecisionContext { reason: v.reason, level: v.level.map(|l| l.as_str()), error },
     }
 }
 

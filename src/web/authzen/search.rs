@@ -4,8 +4,9 @@
 //! id); a page token carries where the last page ended and a fingerprint of the search, so a
 //! token used with another search (another subject, action or limit) is refused with a 400.
 
-use super::evaluate::{perm_of, user_ref, Users};
+use super::evaluate::{perm_of, user_ref};
 use super::model::{Action, ActionSearchResponse, Entity, EntitySearchResponse, PageResponse, SearchRequest};
+use crate::access::batch;
 use crate::access::{facts, search};
 use crate::web::api::error::ApiError;
 use diesel::PgConnection;
@@ -82,11 +83,10 @@ pub fn resources(conn: &mut PgConnection, req: SearchRequest) -> Result<EntitySe
     let (Ok(who), Ok(perm), Some("contact")) = (user_ref(&subject), perm_of(&action), resource.kind.as_deref()) else {
         return Ok(EntitySearchResponse { page: last_page(0), results: Vec::new() });
     };
-    let users = Users::load(conn, std::slice::from_ref(&who))?;
-    let Some(s) = users.get(&who) else {
+    let Some(s) = batch::subject(conn, &who)? else {
         return Ok(EntitySearchResponse { page: last_page(0), results: Vec::new() });
     };
-    let found = search::contacts_for(conn, s, perm, paging.after, paging.limit + 1)?;
+    let found = search::contacts_for(conn, &s, perm, paging.after, paging.limit + 1)?;
     Ok(paging.page(found, "contact"))
 }
 
@@ -133,11 +133,10 @@ pub fn actions(conn: &mut PgConnection, req: SearchRequest) -> Result<ActionSear
     let (Ok(who), Some("contact"), Some(contact)) = (user_ref(&subject), resource.kind.as_deref(), contact) else {
         return Ok(ActionSearchResponse { page: last_page(0), results: Vec::new() });
     };
-    let users = Users::load(conn, std::slice::from_ref(&who))?;
-    let (Some(s), Some(c)) = (users.get(&who), facts::contact(conn, contact)?) else {
+    let (Some(s), Some(c)) = (batch::subject(conn, &who)?, facts::contact(conn, contact)?) else {
         return Ok(ActionSearchResponse { page: last_page(0), results: Vec::new() });
     };
-    let results: Vec<Action> = search::keys_for(s, &c)
+    let results: Vec<Action> = search::keys_for(&s, &c)
         .into_iter()
         .map(|p| Action { name: Some(p.key().to_string()), properties: None })
         .collect();

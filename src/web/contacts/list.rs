@@ -3,7 +3,6 @@
 use crate::auth::Viewer;
 use crate::contacts::list::{self, Page};
 use crate::contacts::selection::{Filters, Sort};
-use crate::db::schema::access_groups;
 use crate::db::Db;
 use crate::error::AppError;
 use crate::permissions::Perm;
@@ -11,7 +10,6 @@ use crate::web::layout::Layout;
 use crate::web::respond::page;
 use actix_web::{web, HttpResponse};
 use askama::Template;
-use diesel::prelude::*;
 use serde::Deserialize;
 
 const PER_PAGE: i64 = 50;
@@ -138,10 +136,7 @@ pub async fn show(viewer: Viewer, db: web::Data<Db>, q: web::Query<ListQuery>) -
         .run(move |c| {
             let s = who.subject();
             let list = list::page(c, &s, &filters, sort, page_no, PER_PAGE, counting)?;
-            let groups = access_groups::table
-                .select((access_groups::id, access_groups::name))
-                .order(access_groups::name)
-                .load(c)?;
+            let groups = crate::access_groups::choices(c)?;
             Ok((list, groups))
         })
         .await?;

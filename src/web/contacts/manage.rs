@@ -15,7 +15,6 @@ use crate::bulk::run::Selection;
 use crate::bulk::spec::{self, ActionsForm};
 use crate::bulk::{self, preview as previews, worker, Queued};
 use crate::contacts::selection::Filters;
-use crate::db::schema::access_groups;
 use crate::db::Db;
 use crate::error::AppError;
 use crate::permissions::Perm;
@@ -25,7 +24,6 @@ use crate::web::respond::{page, render, see_other};
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
-use diesel::prelude::*;
 use serde::Deserialize;
 use std::time::Duration;
 
@@ -122,10 +120,7 @@ pub(super) fn require(viewer: &Viewer) -> Result<(), AppError> {
 }
 
 async fn groups(db: &Db) -> Result<Vec<(i64, String)>, AppError> {
-    db.run(|c| {
-        Ok(access_groups::table.select((access_groups::id, access_groups::name)).order(access_groups::name).load(c)?)
-    })
-    .await
+    db.run(|c| Ok(crate::access_groups::choices(c)?)).await
 }
 
 #[tracing::instrument(skip_all)]

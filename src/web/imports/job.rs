@@ -3,36 +3,21 @@
 //! /contacts/import/{id}/rejects.csv, the rejected rows as CSV.
 
 use crate::auth::Viewer;
-use crate::contacts::owners::active_user_by_email;
-use crate::db::schema::{access_groups, import_rejects};
 use crate::db::Db;
 use crate::error::AppError;
-use crate::imports::{job, Dedup, Options, Target};
+use crate::imports::options::{self, Choices, StartError};
+use crate::imports::{job, Target};
 use crate::permissions::Perm;
 use crate::validation::FieldErrors;
 use crate::web::layout::Layout;
 use crate::web::respond::{page, render, see_other};
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpResponse};
+use anyhow::Context;
 use askama::Template;
-use diesel::prelude::*;
 
 /// Rejected rows shown on the page (all of them are in the CSV download).
 const SHOWN_REJECTS: i64 = 200;
-
-/// The mapping form as typed.
-#[derive(Debug, Clone, Default)]
-pub struct MapForm {
-    pub mapping: Vec<Target>,
-    pub tags: String,
-    pub groups: Vec<i64>,
-    pub owner: String,
-    pub dedup: String,
-    /// "create" or "reject" (the default): what becomes of rows without an email.
-    pub without_email: String,
-    /// The importer confirmed an import whose new contacts they will not see.
-    pub hidden_ok: bool,
-}
 
 #[derive(Template)]
 #[template(path = "imports/job.html")]
@@ -40,7 +25,7 @@ pub struct JobPage {
     pub layout: Layout,
     pub job: job::Job,
     pub columns: Vec<String>,
-    pub form: MapForm,
+    pub form: Choices,
     pub errors: FieldErrors,
     pub groups: Vec<(i64, String)>,
     pub can_assign: bool,
@@ -59,11 +44,9 @@ impl JobPage {
     }
 }
 
-async fn load(
-    viewer: &Viewer,
-    db: &Db,
-    id: i64,
-) -> Result<(job::Job, Vec<(i64, String)>, Vec<(i64, String, String)>), AppError> {
+type Loaded = (job::Job, Vec<(i64, String)>, Vec<(i64, String, String)>);
+
+async fn load(viewer: &Viewer, db: &Db, id: i64) -> Result<Loaded, AppError> {
     let uid = viewer.id();
     db.run(move |c| {
         let mut j = job::find_for(c, id, uid)?;
@@ -71,15 +54,8 @@ async fn load(
         if j.status == job::RUNNING && !crate::imports::run::in_progress(c, id)? {
             j.processed = 0;
         }
-        let groups =
-            access_groups::table.select((access_groups::id, access_groups::name)).order(access_groups::name).load(c)?;
-        let rejects = import_rejects::table
-            .filter(import_rejects::job_id.eq(id))
-            .order(import_rejects::row_no)
-            .limit(SHOWN_REJECTS)
-            .select((import_rejects::row_no, import_rejects::reason, import_rejects::email))
-            .load(c)?;
-        Ok((j, groups, rejects))
+        let groups = crate::access_groups::choices(c)?;
+        Ok((j, groups, options::rejects(c, id, uid, SHOWN_REJECTS)?))
     })
     .await
 }
@@ -102,13 +78,7 @@ pub async fn show(viewer: Viewer, db: web::Data<Db>, path: web::Path<i64>) -> Re
     super::require(&viewer)?;
     let (job, groups, rejects) = load(&viewer, &db, path.into_inner()).await?;
     let columns = job.columns();
-    let form = MapForm {
-        mapping: columns.iter().map(|c| Target::guess(c)).collect(),
-        owner: viewer.user.email.clone(),
-        dedup: "update".into(),
-        without_email: "reject".into(),
-        ..MapForm::default()
-    };
+    let form = Choices::first(&columns, &viewer.user.email);
     page(JobPage {
         layout: viewer.layout("/contacts"),
         job,
@@ -121,8 +91,8 @@ pub async fn show(viewer: Viewer, db: web::Data<Db>, path: web::Path<i64>) -> Re
     })
 }
 
-fn parse_form(pairs: Vec<(String, String)>, n: usize) -> MapForm {
-    let mut f = MapForm { mapping: vec![Target::Ignore; n], ..MapForm::default() };
+fn parse_form(pairs: Vec<(String, String)>, n: usize) -> Choices {
+    let mut f = Choices { mapping: vec![Target::Ignore; n], ..Choices::default() };
     for (k, v) in pairs {
         match k.as_str() {
             "tags" => f.tags = v,
@@ -156,79 +126,30 @@ pub async fn start(
     }
     let columns = job.columns();
     let f = parse_form(form.into_inner(), columns.len());
-    let can_assign = viewer.has(Perm::ContactsAssign);
-    let mut errors = FieldErrors::default();
-    if !f.mapping.iter().any(|t| matches!(t, Target::Email | Target::FirstName | Target::LastName)) {
-        errors.add("mapping", "Map at least one column to Email, First name or Last name.");
-    }
-    for t in [
-        Target::Email,
-        Target::FirstName,
-        Target::LastName,
-        Target::Phone,
-        Target::Company,
-        Target::Category,
-        Target::Tags,
-    ] {
-        if f.mapping.iter().filter(|m| **m == t).count() > 1 {
-            errors.add("mapping", format!("Map only one column to {}.", t.label()));
+    let (who, email, choices) = (viewer.access(), viewer.user.email.clone(), f.clone());
+    // A refusal rolls back; choices to correct come back as the page's errors.
+    let started = db
+        .transaction(move |c| match options::start(c, &who.subject(), &email, id, &choices) {
+            Err(StartError::Denied(d)) => Err(d.into()),
+            other => Ok(other),
+        })
+        .await?;
+    match started {
+        Ok(true) => {
+            let db = db.get_ref().clone();
+            // The import runs in the background; the job row reports its progress. Should this
+            // instance stop, another one's import sweep runs it again (imports::housekeeping).
+            actix_web::rt::spawn(async move {
+                let _ = web::block(move || crate::imports::run::execute(&db, id)).await;
+            });
         }
-    }
-    let dedup = match f.dedup.as_str() {
-        "skip" => Dedup::Skip,
-        _ => Dedup::Update,
-    };
-    if !f.groups.is_empty() && !can_assign {
-        errors.add("groups", "Adding access groups needs the contacts.assign permission.");
-    }
-    if f.groups.iter().any(|g| !groups.iter().any(|(id, _)| id == g)) {
-        errors.add("groups", "One of the chosen access groups no longer exists.");
-    }
-    let email = f.owner.trim().to_string();
-    let owner = if email.is_empty() || email.eq_ignore_ascii_case(&viewer.user.email) {
-        Some(viewer.id())
-    } else if !can_assign {
-        errors.add("owner", "Choosing another main owner needs the contacts.assign permission.");
-        None
-    } else {
-        let owner = db.run(move |c| Ok(active_user_by_email(c, &email)?)).await?;
-        if owner.is_none() {
-            errors.add("owner", "No active user has this email.");
-        }
-        owner
-    };
-    let tags = crate::contacts::model::parse_tags(&f.tags);
-    let (Some(owner_id), true) = (owner, errors.is_empty()) else {
-        let layout = viewer.layout("/contacts");
-        return render(
-            JobPage { layout, job, columns, form: f, errors, groups, can_assign, rejects: Vec::new() },
-            StatusCode::UNPROCESSABLE_ENTITY,
-        );
-    };
-    // Warn before the import hides what it creates from the importer (another main owner, and
-    // no group or team that lets them see it): they confirm, or change the owner.
-    if !f.hidden_ok {
-        let (who, groups_chosen) = (viewer.access(), f.groups.clone());
-        let facts = db.run(move |c| Ok(crate::access::facts::new_contact(c, Some(owner_id), &groups_chosen)?)).await?;
-        if crate::access::rules::decide(&who.subject(), &facts).level < crate::access::Level::View {
-            errors.add(
-                "owner",
-                "You will not see the contacts this import creates: they get this main owner, and no team or access group you are in reaches them. Tick “Import anyway” to go on, or choose another owner or group.",
-            );
-            let layout = viewer.layout("/contacts");
+        Ok(false) => {}
+        Err(StartError::Invalid(errors)) => {
+            let (layout, can_assign) = (viewer.layout("/contacts"), viewer.has(Perm::ContactsAssign));
             let page = JobPage { layout, job, columns, form: f, errors, groups, can_assign, rejects: Vec::new() };
             return render(page, StatusCode::UNPROCESSABLE_ENTITY);
         }
-    }
-    let without_email = f.without_email == "create";
-    let opts = Options { mapping: f.mapping, tags, groups: f.groups, owner_id, dedup, without_email };
-    if db.transaction(move |c| Ok(job::start(c, id, &opts)?)).await? {
-        let db = db.get_ref().clone();
-        // The import runs in the background; the job row reports its progress. Should this
-        // instance stop, another one's import sweep runs it again (imports::housekeeping).
-        actix_web::rt::spawn(async move {
-            let _ = web::block(move || crate::imports::run::execute(&db, id)).await;
-        });
+        Err(StartError::Denied(d)) => return Err(d.into()),
     }
     Ok(see_other(&format!("/contacts/import/{id}")))
 }
@@ -239,19 +160,13 @@ pub async fn rejects_csv(viewer: Viewer, db: web::Data<Db>, path: web::Path<i64>
     let (id, uid) = (path.into_inner(), viewer.id());
     let body = db
         .run(move |c| {
-            job::find_for(c, id, uid)?;
-            let rows: Vec<(i64, String, String)> = import_rejects::table
-                .filter(import_rejects::job_id.eq(id))
-                .order(import_rejects::row_no)
-                .select((import_rejects::row_no, import_rejects::email, import_rejects::reason))
-                .load(c)?;
+            let rows = options::rejects(c, id, uid, i64::MAX)?;
             let mut w = csv::Writer::from_writer(Vec::new());
-            let err = |e: csv::Error| AppError::Internal(anyhow::anyhow!("csv: {e}"));
-            crate::web::spreadsheet::write_row(&mut w, ["row", "email", "reason"]).map_err(err)?;
-            for (row, email, reason) in rows {
-                crate::web::spreadsheet::write_row(&mut w, [row.to_string(), email, reason]).map_err(err)?;
+            crate::web::spreadsheet::write_row(&mut w, ["row", "email", "reason"]).context("csv")?;
+            for (row, reason, email) in rows {
+                crate::web::spreadsheet::write_row(&mut w, [row.to_string(), email, reason]).context("csv")?;
             }
-            w.into_inner().map_err(|e| AppError::Internal(anyhow::anyhow!("csv: {e}")))
+            Ok(w.into_inner().context("csv")?)
         })
         .await?;
     Ok(HttpResponse::Ok()

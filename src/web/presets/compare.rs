@@ -4,18 +4,15 @@
 //! it comes from: the presets that hold it, or a per-user grant or revoke; and what else decides
 //! their contact access (data settings, teams, how many contacts they reach).
 
-use super::sides::{fact_rows, load_side, rows, FactRow, Pick, Row, Side};
 use crate::auth::Viewer;
-use crate::db::schema::users;
 use crate::db::Db;
 use crate::error::AppError;
 use crate::permissions::Perm;
-use crate::presets;
+use crate::presets::compare::{self, fact_rows, rows, FactRow, Pick, Request, Row, Side};
 use crate::web::layout::Layout;
 use crate::web::respond::page;
 use actix_web::{web, HttpResponse};
 use askama::Template;
-use diesel::prelude::*;
 use serde::Deserialize;
 
 /// An option of the pickers.
@@ -79,47 +76,11 @@ pub async fn show(
     let typed = |v: &Option<String>| v.as_deref().map(str::trim).filter(|e| !e.is_empty()).map(String::from);
     let (a_email, b_email) = (typed(&q.a_user), typed(&q.b_user));
     let (a, b) = (q.a.as_deref().and_then(Pick::parse), q.b.as_deref().and_then(Pick::parse));
-    let picks_users = [a, b].iter().any(|p| matches!(p, Some(Pick::User(_)))) || a_email.is_some() || b_email.is_some();
-    if !may_see_users && picks_users {
-        return Err(AppError::forbidden(format!("user {} may not compare users", viewer.id())));
-    }
-    let (ae, be) = (a_email.clone(), b_email.clone());
-    let (presets, chosen, sides, errors) = db
-        .run(move |c| {
-            let presets: Vec<Choice> =
-                presets::all(c)?.into_iter().map(|p| Choice { value: format!("p:{}", p.id), label: p.name }).collect();
-            let mut errors = crate::validation::FieldErrors::default();
-            // A side typed as an email is that user; otherwise the preset (or `u:<id>`) chosen.
-            let mut side =
-                |field: &'static str, email: Option<String>, pick: Option<Pick>| -> QueryResult<Option<Pick>> {
-                    Ok(match email {
-                        Some(e) => match crate::accounts::find_by_email(c, &e)? {
-                            Some(u) if u.status != crate::accounts::DELETED => Some(Pick::User(u.id)),
-                            _ => {
-                                errors.add(field, "No user has this email.");
-                                None
-                            }
-                        },
-                        None => pick,
-                    })
-                };
-            let (a, b) = (side("a_user", ae, a)?, side("b_user", be, b)?);
-            let email_of = |c: &mut PgConnection, p: Option<Pick>| -> QueryResult<String> {
-                Ok(match p {
-                    Some(Pick::User(id)) => {
-                        users::table.find(id).select(users::email).first(c).optional()?.unwrap_or_default()
-                    }
-                    _ => String::new(),
-                })
-            };
-            let chosen = [(a, email_of(c, a)?), (b, email_of(c, b)?)];
-            let sides = match (a, b) {
-                (Some(a), Some(b)) => Some((load_side(c, a)?, load_side(c, b)?)),
-                _ => None,
-            };
-            Ok((presets, chosen, sides, errors))
-        })
-        .await?;
+    let req = Request { a, b, a_user: a_email.clone(), b_user: b_email.clone() };
+    let who = viewer.access();
+    let compare::Comparison { presets, chosen, sides, errors } =
+        db.run(move |c| Ok(compare::compare(c, &who.subject(), req)?)).await?;
+    let presets = presets.into_iter().map(|(value, label)| Choice { value, label }).collect();
     let [(a, a_shown), (b, b_shown)] = chosen;
     let preset_value = |p: Option<Pick>| match p {
         Some(p @ Pick::Preset(_)) => p.value(),

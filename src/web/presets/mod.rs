@@ -12,7 +12,6 @@ pub mod list;
 pub mod new;
 pub mod rename;
 pub mod show;
-pub mod sides;
 
 use crate::auth::Viewer;
 use crate::error::AppError;
@@ -20,9 +19,7 @@ use crate::permissions::{Perm, PermSet};
 use crate::presets::Preset;
 use crate::web::checklist::Checklist;
 
-/// Keys that open the preset screens (the same as the navigation entry).
-pub const VIEW_KEYS: &[Perm] =
-    &[Perm::AdministrationPresetsManage, Perm::AdministrationUsersView, Perm::AdministrationUsersManage];
+pub use crate::presets::compare::VIEW_KEYS;
 
 /// Refuses (403) viewers who may not see presets.
 pub fn require_view(viewer: &Viewer) -> Result<(), AppError> {

@@ -31,7 +31,7 @@ pub struct ShowPage {
     /// The rename field as typed, and its error (when a rename was refused).
     pub rename_value: String,
     pub rename_error: Option<String>,
-    pub history: Vec<crate::web::audit::Row>,
+    pub history: Vec<crate::audit::Row>,
 }
 
 /// Builds the page of preset `id` for `viewer` (also used to show a refused rename again).
@@ -41,7 +41,7 @@ pub async fn load(viewer: &Viewer, db: &Db, id: i64) -> Result<ShowPage, AppErro
             let preset = presets::find(c, id)?;
             let keys = store::keys_of(c, id)?;
             let holders = presets::holders(c, id)?;
-            Ok((preset, keys, holders, crate::web::audit::history(c, "preset", id, 30)?))
+            Ok((preset, keys, holders, crate::audit::history(c, "preset", id, 30)?))
         })
         .await?;
     let can_manage = viewer.has(Perm::AdministrationPresetsManage);

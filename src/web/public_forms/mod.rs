@@ -20,7 +20,7 @@ pub struct PublicPage {
     pub name: String,
     pub key: String,
     /// What was typed (a refused submission shows it again).
-    pub values: submit::Submission,
+    pub values: crate::public_forms::submission::Submission,
     /// The field refused and why.
     pub error: Option<(&'static str, String)>,
 }

@@ -1,47 +1,12 @@
-//! POST /f/{key}: one submission of a public form.
+//! POST /f/{key}: one submission of a public form (`public_forms::submission`), answered as a
+//! page, or as JSON when the request asks for it.
 
-use crate::audit;
-use crate::contacts::events::Event;
-use crate::db::views::form_hits;
 use crate::db::Db;
 use crate::error::AppError;
-use crate::events;
-use crate::public_forms::{self as store, Form};
+use crate::public_forms::submission::{self, Outcome, Submission};
+use crate::public_forms::Form;
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
-use chrono::{Duration, Utc};
-use diesel::prelude::*;
-use diesel::sql_types::{Array, BigInt, Bool, Nullable, Text};
-use serde::Deserialize;
-
-/// Submissions accepted per client address per minute.
-pub const PER_MINUTE: i64 = 10;
-/// Submissions one form accepts per minute from all addresses together: a flood from many
-/// addresses fills neither the contact base nor the database.
-pub const PER_FORM_MINUTE: i64 = 300;
-
-#[derive(Deserialize, Default)]
-pub struct Submission {
-    #[serde(default)]
-    pub email: String,
-    #[serde(default)]
-    pub first_name: String,
-    #[serde(default)]
-    pub last_name: String,
-    #[serde(default)]
-    pub phone: String,
-    /// The honeypot: hidden from people, filled by bots.
-    #[serde(default)]
-    website: String,
-}
-
-/// How a submission ended, answered as a page or as JSON.
-enum Outcome {
-    Accepted,
-    Refused(&'static str, &'static str),
-    NoSuchForm,
-    TooMany,
-}
 
 /// JSON only when the request asks for it; a browser gets pages.
 fn wants_json(req: &HttpRequest) -> bool {
@@ -85,143 +50,6 @@ fn answer(req: &HttpRequest, form: Option<&Form>, sub: Submission, outcome: Outc
     }
 }
 
-/// The first rule the submission breaks, as (field, message): an email is required here, then
-/// the contact's own field rules (`contacts::model::field_problems`).
-fn check(s: &Submission) -> Option<(&'static str, &'static str)> {
-    use crate::contacts::model::FieldProblem;
-    if s.email.trim().is_empty() {
-        return Some(("email", "email is required"));
-    }
-    let fields = crate::contacts::Fields {
-        email: s.email.clone(),
-        first_name: s.first_name.clone(),
-        last_name: s.last_name.clone(),
-        phone: s.phone.clone(),
-        ..Default::default()
-    };
-    crate::contacts::model::field_problems(&fields).first().map(|p| match p {
-        FieldProblem::BadEmail(_) => ("email", "email is not a valid address"),
-        FieldProblem::NoCountryCode(_) => ("phone", "phone must start with its country code, like +48"),
-        FieldProblem::NoNameNorEmail => ("email", "email is required"),
-        FieldProblem::TooLong { .. } => ("first_name", "a field is too long"),
-    })
-}
-
-/// Counts this submission against its address and its form; `false` when either is over its
-/// limit (a refused submission is not counted).
-fn admit(c: &mut PgConnection, ip: &str, form_id: i64) -> QueryResult<bool> {
-    let since = Utc::now() - Duration::minutes(1);
-    let keys = [(format!("ip:{ip}"), PER_MINUTE), (format!("form:{form_id}"), PER_FORM_MINUTE)];
-    for (key, limit) in &keys {
-        diesel::delete(form_hits::table.filter(form_hits::key.eq(key)).filter(form_hits::at.lt(since))).execute(c)?;
-        let recent: i64 = form_hits::table.filter(form_hits::key.eq(key)).count().get_result(c)?;
-        if recent >= *limit {
-            return Ok(false);
-        }
-    }
-    let now = Utc::now();
-    let rows: Vec<_> = keys.iter().map(|(k, _)| (form_hits::key.eq(k.clone()), form_hits::at.eq(now))).collect();
-    diesel::insert_into(form_hits::table).values(&rows).execute(c)?;
-    Ok(true)
-}
-
-#[derive(QueryableByName)]
-struct Upserted {
-    #[diesel(sql_type = BigInt)]
-    id: i64,
-    #[diesel(sql_type = Bool)]
-    inserted: bool,
-}
-
-/// Creates or updates the contact by email (case-insensitive) in one statement, so two
-/// simultaneous submissions never create two contacts; then tags, groups, events and audit.
-///
-/// Anonymous input never widens access: unless the form is configured to update existing
-/// contacts, a submission that matches one only fills its empty fields — its non-empty fields,
-/// tags, access groups and owners stay as they are — and its owners are told.
-fn apply(c: &mut PgConnection, f: &Form, s: &Submission, ip: Option<String>) -> QueryResult<i64> {
-    use crate::access::{facts, ops, rules, Operation};
-    let opt = |v: &str| Some(v.trim().to_string()).filter(|v| !v.is_empty());
-    // The form changes who has access (groups, main owner) with its saver's authority: on a new
-    // contact if they hold contacts.assign, on an existing one only where they could assign it
-    // by hand.
-    let saver = match f.saved_by {
-        Some(id) => facts::subject(c, id)?.filter(|s| s.active),
-        None => None,
-    };
-    let assigns_new = saver.as_ref().is_some_and(|s| ops::permits_at_all(s, Operation::Assign).is_ok());
-    let up: Upserted = diesel::sql_query(
-        "INSERT INTO contacts (email, first_name, last_name, phone, main_owner_id) VALUES ($1, $2, $3, $4, $5) \
-         ON CONFLICT ((lower(email))) WHERE email IS NOT NULL DO UPDATE SET \
-           first_name = CASE WHEN $6 THEN coalesce(nullif(EXCLUDED.first_name, ''), contacts.first_name) \
-                             ELSE coalesce(nullif(contacts.first_name, ''), EXCLUDED.first_name) END, \
-           last_name = CASE WHEN $6 THEN coalesce(nullif(EXCLUDED.last_name, ''), contacts.last_name) \
-                            ELSE coalesce(nullif(contacts.last_name, ''), EXCLUDED.last_name) END, \
-           phone = CASE WHEN $6 THEN coalesce(EXCLUDED.phone, contacts.phone) \
-                        ELSE coalesce(nullif(contacts.phone, ''), EXCLUDED.phone) END, \
-           version = contacts.version + 1, updated_at = now() \
-         RETURNING id, (xmax = 0) AS inserted",
-    )
-    .bind::<Text, _>(s.email.trim())
-    .bind::<Text, _>(s.first_name.trim())
-    .bind::<Text, _>(s.last_name.trim())
-    .bind::<Nullable<Text>, _>(opt(&s.phone))
-    .bind::<Nullable<BigInt>, _>(f.main_owner_id.filter(|_| assigns_new))
-    .bind::<Bool, _>(f.update_existing)
-    .get_result(c)?;
-    let labels = up.inserted || f.update_existing;
-    let may_assign = if up.inserted {
-        assigns_new
-    } else {
-        match (&saver, f.update_existing) {
-            (Some(sv), true) => facts::contact(c, up.id)?
-                .is_some_and(|cf| ops::permits(sv, &rules::decide(sv, &cf), Operation::Assign).is_ok()),
-            _ => false,
-        }
-    };
-    if labels {
-        crate::contacts::model::add_tags(c, up.id, &f.tags)?;
-    }
-    if may_assign && !f.group_ids.is_empty() {
-        diesel::sql_query(
-            "INSERT INTO contact_access_groups (contact_id, group_id) SELECT $1, g FROM unnest($2::bigint[]) g ON CONFLICT DO NOTHING",
-        )
-        .bind::<BigInt, _>(up.id)
-        .bind::<Array<BigInt>, _>(&f.group_ids)
-        .execute(c)?;
-    }
-    if may_assign && !up.inserted {
-        // An existing contact without a main owner gets the form's.
-        diesel::sql_query("UPDATE contacts SET main_owner_id = $2 WHERE id = $1 AND main_owner_id IS NULL")
-            .bind::<BigInt, _>(up.id)
-            .bind::<Nullable<BigInt>, _>(f.main_owner_id)
-            .execute(c)?;
-    }
-    if !up.inserted {
-        let name = crate::contacts::model::find(c, up.id)?.display_name();
-        let what = if f.update_existing { "updated" } else { "matched (only its empty fields were filled)" };
-        // No user acted: every owner is told.
-        crate::notifications::notify_owners(
-            c,
-            up.id,
-            0,
-            &format!("Public form \u{201c}{}\u{201d} {what} \u{201c}{name}\u{201d}", f.name),
-        )?;
-    }
-    // Nobody signed in acted; the rules the submission fires carry the form's saver's authority.
-    events::after_on_behalf(c, None, f.saved_by, &Event::FormSubmitted(f.id), &[up.id])?;
-    audit::Entry::new(None, "form.submit", "contact", up.id)
-        .after(serde_json::json!({
-            "form_id": f.id,
-            "form": f.name,
-            "created": up.inserted,
-            "updated_existing": !up.inserted && f.update_existing,
-        }))
-        .ip(ip)
-        .record(c)?;
-    Ok(up.id)
-}
-
 #[tracing::instrument(skip_all)]
 pub async fn submit(
     req: HttpRequest,
@@ -231,40 +59,13 @@ pub async fn submit(
 ) -> Result<HttpResponse, AppError> {
     let key = path.into_inner();
     let ip = crate::auth::viewer::client_ip(&req).unwrap_or_else(|| "unknown".into());
-    let parsed = serde_urlencoded::from_bytes::<Submission>(&body);
-    let ip2 = ip.clone();
-    let (form, admitted) = db
-        .transaction(move |c| {
-            let Some(form) = store::by_key(c, &key)?.filter(|f| f.enabled) else {
-                return Ok((None, false));
-            };
-            let admitted = admit(c, &ip2, form.id)?;
-            Ok((Some(form), admitted))
-        })
-        .await?;
-    let Some(form) = form else {
-        return answer(&req, None, Submission::default(), Outcome::NoSuchForm);
+    let parsed = serde_urlencoded::from_bytes::<Submission>(&body).ok();
+    let sent = parsed.clone();
+    let (form, outcome) = db.transaction(move |c| Ok(submission::submit(c, &key, &ip, sent.as_ref())?)).await?;
+    // Refused, the page keeps what was typed; otherwise it starts empty.
+    let values = match outcome {
+        Outcome::Refused(..) | Outcome::TooMany => parsed.unwrap_or_default(),
+        _ => Submission::default(),
     };
-    let Ok(sub) = parsed else {
-        return answer(
-            &req,
-            Some(&form),
-            Submission::default(),
-            Outcome::Refused("email", "send the fields as a form"),
-        );
-    };
-    if !admitted {
-        return answer(&req, Some(&form), sub, Outcome::TooMany);
-    }
-    // A filled honeypot is a bot: answer as if all went well, store nothing.
-    if !sub.website.trim().is_empty() {
-        tracing::info!(form = form.id, "form honeypot filled; submission dropped");
-        return answer(&req, Some(&form), sub, Outcome::Accepted);
-    }
-    if let Some((field, message)) = check(&sub) {
-        return answer(&req, Some(&form), sub, Outcome::Refused(field, message));
-    }
-    let f = form.clone();
-    db.transaction(move |c| Ok(apply(c, &f, &sub, Some(ip))?)).await?;
-    answer(&req, Some(&form), Submission::default(), Outcome::Accepted)
+    answer(&req, form.as_ref(), values, outcome)
 }

@@ -2,13 +2,13 @@
 //! saves name and manager.
 
 use crate::accounts::User;
+use crate::audit::{history, Row};
 use crate::auth::{session::FlashKind, Viewer};
 use crate::db::Db;
 use crate::error::AppError;
 use crate::permissions::Perm;
 use crate::teams::{self as model, TeamForm};
 use crate::validation::FieldErrors;
-use crate::web::audit::{history, Row};
 use crate::web::layout::Layout;
 use crate::web::respond::{render, see_other};
 use actix_web::http::StatusCode;

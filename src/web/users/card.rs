@@ -35,7 +35,7 @@ pub struct CardPage {
     pub can_reset_two_factor: bool,
     /// The user's audit history, for holders of administration.audit_view (it includes
     /// sign-ins and their addresses).
-    pub history: Option<Vec<crate::web::audit::Row>>,
+    pub history: Option<Vec<crate::audit::Row>>,
     /// What contacts the user reaches, path by path (the explainer's other direction).
     pub reach: Reach,
 }
@@ -48,7 +48,7 @@ pub async fn show(viewer: Viewer, db: web::Data<Db>, id: web::Path<i64>) -> Resu
     let (user, sources, history, reach, sessions, two_factor) = db
         .run(move |c| {
             let (user, subject) = facts::signed_in(c, id)?.ok_or(AppError::NotFound)?;
-            let history = if audit { Some(crate::web::audit::history(c, "user", id, 30)?) } else { None };
+            let history = if audit { Some(crate::audit::history(c, "user", id, 30)?) } else { None };
             let sessions = crate::auth::session_store::live_sessions_of(c, id)?;
             let two_factor = crate::auth::two_factor::status(c, id)?;
             Ok((user, store::sources(c, id)?, history, Reach::of(c, &subject)?, sessions, two_factor))

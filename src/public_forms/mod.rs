@@ -1,5 +1,7 @@
 //! Public forms (SPEC screen 12): the stored form and the admin form that edits it.
 
+pub mod submission;
+
 use crate::db::schema::{forms, users};
 use crate::validation::FieldErrors;
 use chrono::{DateTime, Utc};

@@ -1,13 +1,19 @@
-//! The two sides of a comparison (a preset, or a user with the sources of each key) and the
-//! rows of the comparison table.
+//! Comparing two presets, or two users, side by side: each side (a preset, or a user with the
+//! sources of each key and what else decides their contact access) and the rows of the
+//! comparison table. Reading presets needs one of [`VIEW_KEYS`]; a side that is a user needs
+//! the user directory ([`authority::read_users`]).
 
-use crate::access::Level;
+use crate::access::{authority, Denied, Level, Subject};
 use crate::db::schema::teams;
-use crate::error::AppError;
 use crate::permissions::store::{self, Sources};
 use crate::permissions::{Perm, PermSet, MODULES};
 use crate::presets::{self, Preset};
+use crate::validation::FieldErrors;
 use diesel::prelude::*;
+
+/// Keys that open the preset screens (the same as the navigation entry).
+pub const VIEW_KEYS: &[Perm] =
+    &[Perm::AdministrationPresetsManage, Perm::AdministrationUsersView, Perm::AdministrationUsersManage];
 
 /// What one side of the comparison is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -143,8 +149,8 @@ impl Row {
     }
 }
 
-/// Loads one side (404 for a missing preset or a missing or deleted user).
-pub fn load_side(c: &mut PgConnection, pick: Pick) -> Result<Side, AppError> {
+/// Loads one side (not found for a missing preset or a missing or deleted user).
+fn load_side(c: &mut PgConnection, pick: Pick) -> Result<Side, Denied> {
     match pick {
         Pick::Preset(id) => {
             let p: Preset = presets::find(c, id)?;
@@ -152,9 +158,9 @@ pub fn load_side(c: &mut PgConnection, pick: Pick) -> Result<Side, AppError> {
             Ok(Side { label: p.name, href: format!("/presets/{id}"), set, sources: None, facts: None })
         }
         Pick::User(id) => {
-            let (user, subject) = crate::access::facts::signed_in(c, id)?.ok_or(AppError::NotFound)?;
+            let (user, subject) = crate::access::facts::signed_in(c, id)?.ok_or(Denied::NotFound)?;
             if user.status == crate::accounts::DELETED {
-                return Err(AppError::NotFound);
+                return Err(Denied::NotFound);
             }
             let sources = store::sources(c, id)?;
             let team_names = |c: &mut PgConnection, ids: Vec<i64>| -> QueryResult<Vec<String>> {
@@ -202,4 +208,68 @@ pub fn rows(a: &Side, b: &Side) -> Vec<Row> {
             })
         })
         .collect()
+}
+
+/// What a reader asks to compare: per side, a user typed by email (which wins), else a pick.
+pub struct Request {
+    pub a: Option<Pick>,
+    pub b: Option<Pick>,
+    pub a_user: Option<String>,
+    pub b_user: Option<String>,
+}
+
+impl Request {
+    fn names_users(&self) -> bool {
+        [self.a, self.b].iter().any(|p| matches!(p, Some(Pick::User(_))))
+            || self.a_user.is_some()
+            || self.b_user.is_some()
+    }
+}
+
+/// The comparison as the page shows it.
+pub struct Comparison {
+    /// Every preset, (`p:<id>`, name): the pickers' choices.
+    pub presets: Vec<(String, String)>,
+    /// Each side as resolved, with its user's email when it is a user.
+    pub chosen: [(Option<Pick>, String); 2],
+    /// Both sides, when both are chosen.
+    pub sides: Option<(Side, Side)>,
+    /// A typed email no user has, beside its field (`a_user`, `b_user`).
+    pub errors: FieldErrors,
+}
+
+/// Compares what `req` asks for, as `who` may read it.
+pub fn compare(c: &mut PgConnection, who: &Subject, req: Request) -> Result<Comparison, Denied> {
+    authority::require_any(who, VIEW_KEYS)?;
+    if req.names_users() {
+        authority::read_users(who)?;
+    }
+    let presets = presets::all(c)?.into_iter().map(|p| (format!("p:{}", p.id), p.name)).collect();
+    let mut errors = FieldErrors::default();
+    // A side typed as an email is that user; otherwise the preset (or `u:<id>`) chosen.
+    let mut side = |field: &'static str, email: Option<String>, pick: Option<Pick>| -> QueryResult<Option<Pick>> {
+        Ok(match email {
+            Some(e) => match crate::accounts::find_by_email(c, &e)? {
+                Some(u) if u.status != crate::accounts::DELETED => Some(Pick::User(u.id)),
+                _ => {
+                    errors.add(field, "No user has this email.");
+                    None
+                }
+            },
+            None => pick,
+        })
+    };
+    let (a, b) = (side("a_user", req.a_user, req.a)?, side("b_user", req.b_user, req.b)?);
+    let email_of = |c: &mut PgConnection, p: Option<Pick>| -> QueryResult<String> {
+        Ok(match p {
+            Some(Pick::User(id)) => crate::accounts::find(c, id)?.map(|u| u.email).unwrap_or_default(),
+            _ => String::new(),
+        })
+    };
+    let chosen = [(a, email_of(c, a)?), (b, email_of(c, b)?)];
+    let sides = match (a, b) {
+        (Some(a), Some(b)) => Some((load_side(c, a)?, load_side(c, b)?)),
+        _ => None,
+    };
+    Ok(Comparison { presets, chosen, sides, errors })
 }

@@ -4,6 +4,13 @@
 //! they describe, so a change and its record commit or roll back together. The table is
 //! append-only (a trigger refuses UPDATE, DELETE and TRUNCATE).
 
+pub mod query;
+pub mod read;
+pub mod row;
+
+pub use query::{history, provisioning_events};
+pub use row::Row;
+
 use crate::db::schema::audit_log;
 use diesel::prelude::*;
 use serde_json::Value;
