@@ -3,6 +3,7 @@
 
 pub mod card;
 pub mod events;
+pub mod export;
 pub mod list;
 pub mod model;
 pub mod owners;

@@ -13,7 +13,6 @@ pub mod contacts;
 pub mod csrf;
 pub mod dashboard;
 pub mod error_page;
-pub mod export;
 pub mod forms_admin;
 pub mod health;
 pub mod imports;
@@ -136,7 +135,7 @@ fn contacts_routes(cfg: &mut web::ServiceConfig) {
         .route("/manage/runs/{id:[0-9]+}/progress", web::get().to(contacts::manage::run_progress))
         .route("/manage/runs/{id:[0-9]+}/again", web::post().to(contacts::manage::run_again))
         .route("/manage/runs/{id:[0-9]+}/undo", web::post().to(contacts::manage::run_undo))
-        .route("/export.csv", web::get().to(export::export))
+        .route("/export.csv", web::get().to(contacts::export::export))
         .route("/import", web::get().to(imports::upload::show))
         .route("/import", web::post().to(imports::upload::upload))
         .route("/import/{id:[0-9]+}", web::get().to(imports::job::show))

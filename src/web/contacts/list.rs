@@ -150,7 +150,7 @@ pub async fn show(viewer: Viewer, db: web::Data<Db>, q: web::Query<ListQuery>) -
         counted,
         can_create: viewer.has(Perm::ContactsCreate),
         can_manage: viewer.has(Perm::ContactsAssign) || viewer.has(Perm::ContactsEdit),
-        can_export: crate::web::export::refusal(&viewer).is_none(),
+        can_export: super::export::refusal(&viewer).is_none(),
         can_import: viewer.has(Perm::ContactsImport),
     })
 }

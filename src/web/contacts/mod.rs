@@ -3,6 +3,7 @@
 pub mod card;
 pub mod delete;
 pub mod edit;
+pub mod export;
 pub mod labels;
 pub mod list;
 pub mod manage;
