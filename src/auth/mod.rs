@@ -4,6 +4,7 @@
 pub mod password;
 pub mod session;
 pub mod session_store;
+pub mod sign_in;
 pub mod sso;
 pub mod sso_only;
 pub mod throttle;

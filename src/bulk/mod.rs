@@ -5,6 +5,25 @@
 //! "Execute" queues it ([`queue`]); a worker on any instance executes it in one transaction
 //! ([`worker`], [`execute`]) and records how it ended on the run; the owners of the contacts
 //! it changed are told after it commits ([`notices`]).
+//!
+//! A run's plan is its actions ([`actions`]) or the undo of an earlier run ([`undo`]); either
+//! way a list of steps made of the same pieces ([`step`]), which [`run`] applies.
+//!
+//! What every run keeps true:
+//! - **Exactly what was previewed.** It executes only when the set of contacts the user may
+//!   change is still the previewed one (same count, same hash of ids, taken under its locks);
+//!   otherwise it ends `changed` and applies nothing.
+//! - **The user's own reach, now.** The user is re-checked when the run starts (active, holding
+//!   the permissions the actions need), and a contact is changed only if SPEC 3 lets them do
+//!   every operation of the actions on it, judged after the locks are taken.
+//! - **All or nothing.** One transaction: a failure, a refusal or a stopped server leaves the
+//!   contacts as they were; its record for an undo commits with it.
+//! - **No deadlock, no lost write.** Contacts are locked in id order; runs on overlapping
+//!   contacts go one at a time in queue order, runs on disjoint contacts side by side.
+//! - **Set-based.** One statement per action over the selection (in chunks of
+//!   [`execute::CHUNK`]), never a loop per contact; each editable contact is either changed
+//!   or counted under exactly one reason it was left alone.
+//! - **Undo restores only what is still as the run left it**, counting the rest with why.
 
 mod actions;
 pub mod execute;
@@ -16,6 +35,7 @@ pub mod report;
 pub mod run;
 pub mod spec;
 pub mod status;
+mod step;
 pub mod undo;
 pub mod worker;
 

@@ -6,10 +6,11 @@
 //! only on its sample of ten contacts, inside a savepoint that is rolled back: its numbers and
 //! its before → after sample are what "Execute" will do on unchanged data.
 
-pub use super::actions::{counts_exactly, Mode};
-use super::actions::{steps, Count, Step, Tally};
+pub use super::actions::counts_exactly;
 use super::report::Report;
 use super::spec::Spec;
+pub use super::step::Mode;
+use super::step::{Count, Step, Tally};
 use crate::access::{filter, Level, Subject};
 use crate::contacts::selection::Filters;
 use crate::db::sql::{sql, Bind, Sql};
@@ -137,7 +138,7 @@ pub fn apply(
     tick: &mut dyn FnMut(&str),
 ) -> QueryResult<()> {
     start_changes(conn)?;
-    run_steps(conn, &steps(spec, mode), mode, report, tick)?;
+    run_steps(conn, &plan(spec, mode), mode, report, tick)?;
     finish(conn, report)
 }
 
@@ -155,7 +156,7 @@ pub fn execute_in_chunks(
     tick: &mut dyn FnMut(i64, &str),
 ) -> QueryResult<()> {
     start_changes(conn)?;
-    let steps = steps(spec, Mode::Execute);
+    let steps = plan(spec, Mode::Execute);
     let all = sample_ids(conn, i64::MAX)?;
     let mut done = 0i64;
     for part in all.chunks(chunk.max(1)) {
@@ -200,6 +201,14 @@ pub fn record(conn: &mut PgConnection, run_id: i64) -> QueryResult<usize> {
     )
     .bind::<BigInt, _>(run_id)
     .execute(conn)
+}
+
+/// The steps a run takes: its actions', or those undoing an earlier run.
+fn plan(spec: &Spec, mode: Mode) -> Vec<Step> {
+    match &spec.undo {
+        Some(undo) => super::undo::steps(undo),
+        None => super::actions::steps(spec, mode),
+    }
 }
 
 /// Adds `n` to the entry `key` of a (label, count) list, keeping first-seen order.

@@ -37,7 +37,16 @@ pub struct Spec {
     pub remove_group: Option<(i64, String)>,
     /// Set for the undo of an earlier run (then every other action is empty).
     #[serde(default)]
-    pub undo: Option<super::undo::Undo>,
+    pub undo: Option<Undo>,
+}
+
+/// An undo: of which run, and the recorded (statement, kind) pairs it reverses, last first.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Undo {
+    pub run_id: i64,
+    /// The actions of the run undone (for the permissions they need, and their description).
+    pub of: Box<Spec>,
+    pub records: Vec<(i32, String)>,
 }
 
 impl Spec {

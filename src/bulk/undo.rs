@@ -6,68 +6,12 @@
 //! as the run left them; a contact a later change touched is left alone and counted, with the
 //! reason, in the undo's preview and report.
 
-use super::actions::{Part, Step, Tally};
 use super::spec::Spec;
+pub use super::spec::Undo;
+use super::step::{Part, Step, Tally};
 use crate::db::sql::sql;
 use crate::db::sql::Bind;
 use diesel::prelude::*;
-use serde::{Deserialize, Serialize};
-
-/// What one statement of a run changed, as recorded for its undo.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-pub enum Kind {
-    /// A co-owner row inserted (user, read-only flag as added).
-    CoOwnerAdded,
-    /// An existing co-owner row's read-only flag changed (recorded as `co_owner_flag`, with the
-    /// flag it had).
-    CoOwnerFlag,
-    /// A co-owner row deleted (user, read-only flag it had).
-    CoOwnerRemoved,
-    /// The main owner replaced (before, after).
-    MainOwner,
-    TagAdded,
-    GroupAdded,
-    GroupRemoved,
-}
-
-impl Kind {
-    /// The log rows of a part's changes `ch`: (kind, user_id, read_only, tag, group_id,
-    /// after_user_id, ids, lowest id, highest id). `ch` has the columns the part's write returns.
-    pub(super) fn log_select(self) -> &'static str {
-        match self {
-            Kind::CoOwnerAdded => {
-                "SELECT 'co_owner_added', u, ro, NULL::text, NULL::bigint, NULL::bigint, array_agg(id), min(id), max(id) FROM ch GROUP BY u, ro"
-            }
-            Kind::CoOwnerFlag => {
-                "SELECT 'co_owner_flag', u, NOT ro, NULL::text, NULL::bigint, NULL::bigint, array_agg(id), min(id), max(id) FROM ch GROUP BY u, ro"
-            }
-            Kind::CoOwnerRemoved => {
-                "SELECT 'co_owner_removed', u, ro, NULL::text, NULL::bigint, NULL::bigint, array_agg(id), min(id), max(id) FROM ch GROUP BY u, ro"
-            }
-            Kind::MainOwner => {
-                "SELECT 'main_owner', was, NULL::boolean, NULL::text, NULL::bigint, now, array_agg(id), min(id), max(id) FROM ch GROUP BY was, now"
-            }
-            Kind::TagAdded => {
-                "SELECT 'tag_added', NULL::bigint, NULL::boolean, tag, NULL::bigint, NULL::bigint, array_agg(id), min(id), max(id) FROM ch GROUP BY tag"
-            }
-            Kind::GroupAdded => {
-                "SELECT 'group_added', NULL::bigint, NULL::boolean, NULL::text, g, NULL::bigint, array_agg(id), min(id), max(id) FROM ch GROUP BY g"
-            }
-            Kind::GroupRemoved => {
-                "SELECT 'group_removed', NULL::bigint, NULL::boolean, NULL::text, g, NULL::bigint, array_agg(id), min(id), max(id) FROM ch GROUP BY g"
-            }
-        }
-    }
-}
-
-/// An undo: of which run, and the recorded (statement, kind) pairs it reverses, last first.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Undo {
-    pub run_id: i64,
-    /// The actions of the run undone (for the permissions they need, and their description).
-    pub of: Box<Spec>,
-    pub records: Vec<(i32, String)>,
-}
 
 /// How one recorded kind is undone: the label, the reason a contact is left alone, the
 /// columns of the record rows `l` the write reads, and the write itself over those rows `x`.

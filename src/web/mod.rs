@@ -101,7 +101,7 @@ fn settings_routes(cfg: &mut web::ServiceConfig) {
 fn users_routes(cfg: &mut web::ServiceConfig) {
     cfg.route("", web::get().to(users::list::show))
         .route("/pick", web::get().to(users::pick::pick))
-        .route("/new", web::get().to(users::wizard::show))
+        .route("/new", web::get().to(users::wizard_pages::show))
         .route("/new/details", web::post().to(users::wizard_details::submit))
         .route("/new/permissions", web::post().to(users::wizard_permissions::submit))
         .route("/new/save", web::post().to(users::wizard_save::save))
@@ -109,7 +109,7 @@ fn users_routes(cfg: &mut web::ServiceConfig) {
         .route("/new/avatar", web::get().to(users::avatar::preview))
         .route("/{id:[0-9]+}", web::get().to(users::card::show))
         .route("/{id:[0-9]+}/avatar", web::get().to(users::avatar::show))
-        .route("/{id:[0-9]+}/edit", web::get().to(users::wizard::show))
+        .route("/{id:[0-9]+}/edit", web::get().to(users::wizard_pages::show))
         .route("/{id:[0-9]+}/edit/details", web::post().to(users::wizard_details::submit))
         .route("/{id:[0-9]+}/edit/permissions", web::post().to(users::wizard_permissions::submit))
         .route("/{id:[0-9]+}/edit/save", web::post().to(users::wizard_save::save))

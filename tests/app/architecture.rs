@@ -177,3 +177,50 @@ fn the_web_layer_reaches_tables_only_through_the_domain() {
     let paid: Vec<&String> = listed.difference(&found).collect();
     assert!(paid.is_empty(), "no longer reaching the tables: remove from WEB_REACHING_TABLES: {paid:?}");
 }
+
+/// Issue #27: inside a folder module, the files use each other one way too (`super::x` paths;
+/// the folder's `mod.rs` is their parent and may use them all). A cycle — a plan's spec that
+/// needs its undo that needs its actions that need the spec — means two files are one concept
+/// split, or one concept tangled in two.
+#[test]
+fn the_files_of_a_module_use_each_other_one_way() {
+    let mut folders: BTreeMap<String, BTreeMap<String, BTreeSet<String>>> = BTreeMap::new();
+    for (rel, text) in sources(&[]) {
+        let Some((folder, file)) = rel.rsplit_once('/') else { continue };
+        let name = file.trim_end_matches(".rs").to_string();
+        if name == "mod" {
+            continue;
+        }
+        let code = text.split("#[cfg(test)]").next().unwrap();
+        let edges = folders.entry(folder.to_string()).or_default().entry(name.clone()).or_default();
+        for line in code.lines().filter(|l| !l.trim_start().starts_with("//")) {
+            let mut rest = line;
+            while let Some(at) = rest.find("super::") {
+                rest = &rest[at + 7..];
+                let names: Vec<&str> = match rest.strip_prefix('{') {
+                    Some(g) => g.split('}').next().unwrap_or("").split(',').map(|n| n.trim()).collect(),
+                    None => vec![rest],
+                };
+                for n in names {
+                    let used: String = n.chars().take_while(|c| c.is_alphanumeric() || *c == '_').collect();
+                    if !used.is_empty() && used != name && used.chars().next().is_some_and(|c| c.is_lowercase()) {
+                        edges.insert(used);
+                    }
+                }
+            }
+        }
+    }
+    let mut found = Vec::new();
+    for (folder, edges) in &folders {
+        // Only edges between files of this folder (a name may be an item of mod.rs).
+        let files: BTreeSet<&String> = edges.keys().collect();
+        let inner: BTreeMap<String, BTreeSet<String>> = edges
+            .iter()
+            .map(|(f, ts)| (f.clone(), ts.iter().filter(|t| files.contains(t)).cloned().collect()))
+            .collect();
+        if let Some(c) = cycle(&inner) {
+            found.push(format!("{folder}: {}", c.join(" → ")));
+        }
+    }
+    assert!(found.is_empty(), "files of one module using each other both ways: {found:#?}");
+}

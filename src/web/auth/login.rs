@@ -1,23 +1,19 @@
 //! GET/POST /login: sign-in with email and password, throttled per account and per address.
 //! A user with two-factor (or whose role requires it) goes on to `/login/two-factor`.
 
-use crate::accounts as model;
-use crate::audit;
-use crate::auth::password;
-use crate::auth::session;
+use crate::auth::sign_in::{self, Outcome};
 use crate::auth::sso::Configured;
-use crate::auth::throttle;
-use crate::auth::two_factor;
 use crate::auth::viewer::client_ip;
+use crate::auth::{password, session, throttle};
 use crate::db::Db;
 use crate::error::AppError;
-use crate::permissions::Role;
 use crate::web::layout::Layout;
 use crate::web::respond::{render, see_other};
 use crate::web::urls::local_path;
 use actix_session::Session;
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
+use anyhow::Context;
 use askama::Template;
 use serde::Deserialize;
 
@@ -71,26 +67,6 @@ pub struct LoginForm {
     next: Option<String>,
 }
 
-enum Outcome {
-    Locked,
-    /// Right password, but password sign-in is for Administrators only ("SSO only").
-    SsoOnly,
-    Failed {
-        failures: i32,
-    },
-    Deactivated,
-    Ok {
-        user_id: i64,
-    },
-}
-
-/// Whether a right password leads to the code page (`enrolled`) or to enrolment (`required`).
-#[derive(Default)]
-struct SecondStep {
-    enrolled: bool,
-    required: bool,
-}
-
 /// Checks the credentials; on success renews the session and redirects.
 #[tracing::instrument(skip_all, fields(email = %form.email))]
 pub async fn submit(
@@ -104,70 +80,40 @@ pub async fn submit(
     let ip = client_ip(&req).unwrap_or_default();
     let email = form.email.trim().to_string();
 
-    // Everything the answer may need, in one checkout: the throttle, the user, and what comes
-    // after a right password (SSO only; two-factor enrolled or required).
+    // The attempt is counted before anything is checked, in one checkout with everything the
+    // answer may need.
     let sso_configured = sso.0.is_some();
-    let (keys, admission, user, sso_only, second_step) = db
+    let attempt = db
         .run({
             let (email, ip) = (email.clone(), ip.clone());
-            move |c| {
-                let keys = throttle::keys(c, &email, &ip)?;
-                // The attempt is counted before anything is checked (`throttle::admit`).
-                let admission = throttle::admit(c, &keys)?;
-                let user = model::find_by_email(c, &email)?;
-                let sso_only = sso_configured && crate::auth::sso_only::is_on(c)?;
-                let second_step = match &user {
-                    Some(u) => SecondStep {
-                        enrolled: two_factor::status(c, u.id)?.enrolled,
-                        required: two_factor::required_for(c, &u.role)?,
-                    },
-                    None => SecondStep::default(),
-                };
-                Ok((keys, admission, user, sso_only, second_step))
-            }
+            move |c| Ok(sign_in::attempt(c, &email, &ip, sso_configured)?)
         })
         .await?;
-    let outcome = if let throttle::Admission::Admitted { failures, pair } = admission {
-        actix_web::rt::time::sleep(throttle::slowdown(failures)).await;
-        let password = form.password.clone();
-        let stored = user.as_ref().map(|u| u.password_hash.clone());
-        let ok = web::block(move || match stored {
-            Some(h) => password::verify(&password, &h),
-            None => password::verify_dummy(&password),
-        })
-        .await
-        .map_err(|e| anyhow::anyhow!("{e}"))?;
-        match (&user, ok) {
-            (Some(u), true) if u.is_active() && sso_only && u.role() != Role::Administrator => Outcome::SsoOnly,
-            (Some(u), true) if u.is_active() => Outcome::Ok { user_id: u.id },
-            (Some(_), true) => Outcome::Deactivated,
-            _ => Outcome::Failed { failures: pair },
+    let right = match attempt.admission {
+        throttle::Admission::Admitted { failures, .. } => {
+            actix_web::rt::time::sleep(throttle::slowdown(failures)).await;
+            let password = form.password.clone();
+            let stored = attempt.user.as_ref().map(|u| u.password_hash.clone());
+            web::block(move || match stored {
+                Some(h) => password::verify(&password, &h),
+                None => password::verify_dummy(&password),
+            })
+            .await
+            .context("password check")?
         }
-    } else {
-        Outcome::Locked
+        throttle::Admission::Locked => false,
     };
-
-    // A right password that signs nobody in yet (a second step) or at all is no failure.
-    if matches!(outcome, Outcome::SsoOnly | Outcome::Deactivated)
-        || (matches!(outcome, Outcome::Ok { .. }) && (second_step.enrolled || second_step.required))
-    {
-        let keys = keys.clone();
-        db.run(move |c| Ok(throttle::give_back(c, &keys)?)).await?;
-    }
-    let user_id = user.as_ref().map(|u| u.id);
-    let ip_for_audit = Some(ip.clone());
-    let result = match outcome {
-        Outcome::Ok { user_id } => {
-            let SecondStep { enrolled, required } = second_step;
-            let next = local_path(form.next.as_deref());
-            if enrolled || required {
-                // The password alone signs nobody in: the attempt stays counted until the
-                // second factor is through, and the session holds only the pending step.
-                session::begin_second_step(&session, user_id, &email, &next, !enrolled)
-                    .map_err(|e| anyhow::anyhow!("{e}"))?;
-                return Ok(see_other(if enrolled { "/login/two-factor" } else { "/login/two-factor/enrol" }));
-            }
-            signed_in(&db, &session, user_id, Some(keys), ip_for_audit, "password").await?;
+    let (typed, audit_ip) = (email.clone(), Some(ip.clone()));
+    let outcome = db.transaction(move |c| Ok(sign_in::conclude(c, &attempt, right, &typed, audit_ip)?)).await?;
+    let next = local_path(form.next.as_deref());
+    let (status, error) = match outcome {
+        Outcome::SecondStep { user_id, enrol } => {
+            // The password alone signs nobody in: the session holds only the pending step.
+            session::begin_second_step(&session, user_id, &email, &next, enrol).context("session")?;
+            return Ok(see_other(if enrol { "/login/two-factor/enrol" } else { "/login/two-factor" }));
+        }
+        Outcome::SignedIn { user_id } => {
+            session::sign_in(&session, user_id).context("session")?;
             return Ok(see_other(&next));
         }
         Outcome::Locked => {
@@ -190,21 +136,6 @@ pub async fn submit(
             (StatusCode::UNPROCESSABLE_ENTITY, "This account is deactivated. Ask an administrator.".into())
         }
         Outcome::Failed { failures } => {
-            let typed = email.clone();
-            // Already counted by `throttle::admit`: only the audit is left to write.
-            db.transaction(move |c| {
-                audit::Entry::new(
-                    user_id,
-                    "user.login_failed",
-                    "user",
-                    user_id.map(|i| i.to_string()).unwrap_or_default(),
-                )
-                .after(serde_json::json!({ "email": typed }))
-                .ip(ip_for_audit)
-                .record(c)?;
-                Ok(())
-            })
-            .await?;
             let mut msg = "Email or password is incorrect.".to_string();
             if failures >= throttle::ACCOUNT_LIMIT {
                 msg.push_str(
@@ -214,40 +145,9 @@ pub async fn submit(
             (StatusCode::UNPROCESSABLE_ENTITY, msg)
         }
     };
-    let page = LoginPage {
-        layout: Layout::anonymous(&session),
-        email,
-        next: local_path(form.next.as_deref()),
-        error: Some(result.1),
-        sso: sso.display_name(),
-    };
-    render(page, result.0)
-}
-
-/// Completes a sign-in: clears the throttle's `keys` (when the last factor has not already),
-/// records it with the way the last factor was given, and signs the session in under a new key.
-pub async fn signed_in(
-    db: &Db,
-    session: &Session,
-    user_id: i64,
-    keys: Option<throttle::Keys>,
-    ip: Option<String>,
-    method: &'static str,
-) -> Result<(), AppError> {
-    db.transaction(move |c| {
-        if let Some(keys) = keys {
-            throttle::succeeded(c, &keys)?;
-        }
-        model::record_sign_in(c, user_id)?;
-        audit::Entry::new(Some(user_id), "user.login", "user", user_id)
-            .after(serde_json::json!({ "method": method }))
-            .ip(ip)
-            .record(c)?;
-        Ok(())
-    })
-    .await?;
-    session::sign_in(session, user_id).map_err(|e| anyhow::anyhow!("{e}"))?;
-    Ok(())
+    let page =
+        LoginPage { layout: Layout::anonymous(&session), email, next, error: Some(error), sso: sso.display_name() };
+    render(page, status)
 }
 
 /// The page after signing out of a session that came through single sign-on, offering to sign
@@ -271,9 +171,9 @@ pub async fn logout(
 ) -> Result<HttpResponse, AppError> {
     if let Some(uid) = session::user_id(&session) {
         let ip = client_ip(&req);
-        db.run(move |c| Ok(audit::Entry::new(Some(uid), "user.logout", "user", uid).ip(ip).record(c)?)).await?;
+        db.run(move |c| Ok(sign_in::signed_out(c, uid, ip)?)).await?;
     }
-    let id_token: Option<String> = session.get(super::sso::ID_TOKEN_KEY).ok().flatten();
+    let id_token: Option<String> = session.get(crate::auth::session::ID_TOKEN_KEY).ok().flatten();
     session::sign_out(&session);
     if let (Some(sso), Some(token)) = (sso.0.as_ref(), id_token) {
         if let Some(logout_url) = sso.logout_url(&token, &sso.after_logout()).await {

@@ -22,7 +22,7 @@ use serde::Deserialize;
 
 const FLOW_KEY: &str = "sso_flow";
 /// The ID token of a session signed in through the provider (for RP-initiated logout).
-pub use crate::auth::session::ID_TOKEN_KEY;
+use crate::auth::session::ID_TOKEN_KEY;
 
 #[derive(Template)]
 #[template(path = "login_refused.html")]
@@ -177,7 +177,7 @@ pub async fn callback(
         .await?;
     match matched {
         Matched::User(uid) => {
-            super::login::signed_in(&db, &session, uid, None, client_ip(&req), "single_sign_on").await?;
+            super::signed_in(&db, &session, uid, client_ip(&req), "single_sign_on").await?;
             session.insert(ID_TOKEN_KEY, identity.id_token).map_err(|e| anyhow::anyhow!("{e}"))?;
             Ok(see_other(&next))
         }

@@ -219,7 +219,7 @@ pub async fn submit(
                 }
                 _ => "two_factor",
             };
-            super::login::signed_in(&db, &session, uid, None, Some(ip), method).await?;
+            super::signed_in(&db, &session, uid, Some(ip), method).await?;
             if let Checked::Recovery { left } = checked {
                 session::flash(
                     &session,
@@ -297,7 +297,7 @@ pub async fn enrol_submit(
     match outcome {
         Ok(codes) => {
             session::forget_enrolment_secret(&session);
-            super::login::signed_in(&db, &session, uid, None, Some(ip), "two_factor").await?;
+            super::signed_in(&db, &session, uid, Some(ip), "two_factor").await?;
             page(RecoveryPage { layout: Layout::anonymous(&session), codes, next: pending.next })
         }
         Err(refused) => enrol_page(&session, &db, &pending, Some(refused.message()), refused.status()).await,

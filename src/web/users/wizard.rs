@@ -1,4 +1,5 @@
-//! The user wizard (screen 3): shared pieces of its three steps and GET of any step.
+//! The user wizard (screen 3): the pieces its three steps share (which wizard a request is
+//! about, the checks every step starts with, its saved state).
 //!
 //! Create lives under /users/new, edit under /users/{id}/edit; each step posts to
 //! `<base>/details`, `<base>/permissions`, `<base>/save` or `<base>/cancel` with `?w=<wizard id>`.
@@ -9,12 +10,8 @@ use crate::db::Db;
 use crate::error::AppError;
 use crate::permissions::Perm;
 use crate::users::wizard::{self as state, WizardState};
-use crate::validation::FieldErrors;
-use actix_web::http::StatusCode;
-use actix_web::{web, HttpRequest, HttpResponse};
+use actix_web::{web, HttpRequest};
 use serde::Deserialize;
-
-pub use super::wizard_pages::{details_page, permissions_page, summary_page};
 
 /// Which wizard a request belongs to: create (no target) or edit of a user.
 #[derive(Clone, Debug)]
@@ -105,24 +102,4 @@ pub async fn load_or_fresh(viewer: &Viewer, db: &Db, scope: &Scope) -> Result<Wi
         state::load(c, &w, owner, target)?.ok_or(AppError::NotFound)
     })
     .await
-}
-
-/// GET /users/new and /users/{id}/edit (`?w=&step=`): shows a step of the wizard.
-#[tracing::instrument(skip_all)]
-pub async fn show(
-    viewer: Viewer,
-    db: web::Data<Db>,
-    req: HttpRequest,
-    q: web::Query<WizardQuery>,
-) -> Result<HttpResponse, AppError> {
-    let scope = Scope::of(&req)?;
-    authorize(&viewer, &db, &scope).await?;
-    let s = load_or_fresh(&viewer, &db, &scope).await?;
-    // Later steps only once step 1 passed.
-    let step = if s.details_done { q.step.unwrap_or(1).clamp(1, 3) } else { 1 };
-    match step {
-        1 => details_page(&viewer, scope, s, FieldErrors::default(), StatusCode::OK),
-        2 => permissions_page(&viewer, &db, scope, s, FieldErrors::default(), String::new(), StatusCode::OK).await,
-        _ => summary_page(&viewer, &db, scope, s, None, StatusCode::OK).await,
-    }
 }

@@ -2,7 +2,8 @@
 //! the avatar). The wizard's state is created on the first submit, so even a form shown again
 //! with errors keeps everything typed and a valid avatar.
 
-use super::wizard::{authorize, details_page, load_or_fresh, Scope};
+use super::wizard::{authorize, load_or_fresh, Scope};
+use super::wizard_pages::details_page;
 use crate::accounts as model;
 use crate::auth::{password, Viewer};
 use crate::db::Db;

@@ -1,6 +1,6 @@
-//! The pages of the user wizard's three steps and their rendering.
+//! The pages of the user wizard's three steps, their rendering, and GET of any step.
 
-use super::wizard::Scope;
+use super::wizard::{authorize, load_or_fresh, Scope, WizardQuery};
 use crate::auth::Viewer;
 use crate::db::Db;
 use crate::error::AppError;
@@ -11,7 +11,7 @@ use crate::web::checklist::Checklist;
 use crate::web::layout::Layout;
 use crate::web::respond::render;
 use actix_web::http::StatusCode;
-use actix_web::HttpResponse;
+use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
 
 #[derive(Template)]
@@ -116,4 +116,24 @@ pub async fn summary_page(
         error,
     };
     render(page, status)
+}
+
+/// GET /users/new and /users/{id}/edit (`?w=&step=`): shows a step of the wizard.
+#[tracing::instrument(skip_all)]
+pub async fn show(
+    viewer: Viewer,
+    db: web::Data<Db>,
+    req: HttpRequest,
+    q: web::Query<WizardQuery>,
+) -> Result<HttpResponse, AppError> {
+    let scope = Scope::of(&req)?;
+    authorize(&viewer, &db, &scope).await?;
+    let s = load_or_fresh(&viewer, &db, &scope).await?;
+    // Later steps only once step 1 passed.
+    let step = if s.details_done { q.step.unwrap_or(1).clamp(1, 3) } else { 1 };
+    match step {
+        1 => details_page(&viewer, scope, s, FieldErrors::default(), StatusCode::OK),
+        2 => permissions_page(&viewer, &db, scope, s, FieldErrors::default(), String::new(), StatusCode::OK).await,
+        _ => summary_page(&viewer, &db, scope, s, None, StatusCode::OK).await,
+    }
 }

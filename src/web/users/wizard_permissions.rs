@@ -1,7 +1,8 @@
 //! POST /users/new/permissions and /users/{id}/edit/permissions: step 2 of the wizard (role,
 //! presets, checklist with per-user overrides, "Save as new", data settings).
 
-use super::wizard::{authorize, load_or_fresh, permissions_page, Scope};
+use super::wizard::{authorize, load_or_fresh, Scope};
+use super::wizard_pages::permissions_page;
 use crate::access::grant::Escalation;
 use crate::auth::session::FlashKind;
 use crate::auth::Viewer;

@@ -1,7 +1,8 @@
 //! POST <base>/save and <base>/cancel: step 3 of the wizard commits everything in one
 //! transaction, or the wizard is discarded.
 
-use super::wizard::{authorize, details_page, load_or_fresh, summary_page, Scope};
+use super::wizard::{authorize, load_or_fresh, Scope};
+use super::wizard_pages::{details_page, summary_page};
 use crate::auth::session::FlashKind;
 use crate::auth::Viewer;
 use crate::db::Db;
