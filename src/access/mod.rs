@@ -15,6 +15,8 @@ pub mod filter;
 pub mod grant;
 pub mod level;
 pub mod ops;
+pub mod pages;
+mod paths;
 pub mod reach;
 pub mod rules;
 pub mod search;

@@ -2,13 +2,14 @@
 //! can this user reach, and through what": each access path with how many contacts it gives,
 //! the rules that narrow them, and the totals at each level. Shown on the user card.
 //!
-//! Every count is an index look-up per path; the totals come from [`filter::count`], the same
-//! rules the list and the property test use.
+//! Every count is an index look-up per path of the one description ([`super::paths`]); the
+//! totals come from [`filter::count`], the same rules the list and the property test use.
 
 use super::filter;
 use super::level::Level;
+use super::paths::{self, Keys, Path};
 use super::rules::{Denial, Subject};
-use crate::db::sql::sql;
+use crate::db::sql::{sql, Sql};
 use crate::permissions::Perm;
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Nullable, Text};
@@ -85,15 +86,14 @@ impl Reach {
         let uid = s.user_id;
         // Rules 3 and 4 never reach another owner's confidential contact (rules::decide): they
         // leave through the partial index of confidential contacts, not a look-up per contact.
-        let (not_conf, conf_in_group) = if s.administrator {
-            ("", "0")
-        } else {
-            (
-                " WHERE id NOT IN (SELECT id FROM contacts WHERE confidential)",
-                "(SELECT count(*) FROM contact_access_groups cag WHERE cag.group_id = g.group_id \
-                   AND cag.contact_id IN (SELECT id FROM contacts WHERE confidential))",
-            )
+        let not_conf =
+            if s.administrator { "" } else { " WHERE id NOT IN (SELECT id FROM contacts WHERE confidential)" };
+        // Each team's and each grant's paths (paths::team, paths::granted) counted distinct.
+        let counted = |paths: &[Path]| {
+            let rows: Vec<Sql> = paths.iter().map(Path::rows).collect();
+            sql!("(SELECT count(DISTINCT id) FROM (", Sql::joined(&rows, " UNION ALL "), ") AS x (id)", not_conf, ")")
         };
+        let members = Keys::Select(Sql::new("SELECT tm.user_id FROM team_members tm WHERE tm.team_id = t.id"));
         let owned: Owned = sql!(
             "SELECT (SELECT count(*) FROM contacts WHERE main_owner_id = ",
             uid,
@@ -107,24 +107,17 @@ impl Reach {
         .get_result(conn)?;
         let teams: Vec<TeamReach> = sql!(
             "SELECT t.id AS team_id, t.name AS team_name, \
-               (SELECT count(*) FROM team_members tm WHERE tm.team_id = t.id) AS members, \
-               (SELECT count(DISTINCT id) FROM ( \
-                  SELECT c.id FROM team_members tm JOIN contacts c ON c.main_owner_id = tm.user_id \
-                   WHERE tm.team_id = t.id \
-                  UNION ALL SELECT co.contact_id FROM team_members tm \
-                   JOIN contact_owners co ON co.user_id = tm.user_id AND NOT co.read_only \
-                   WHERE tm.team_id = t.id) AS x (id)",
-            not_conf,
-            ") AS contacts FROM teams t WHERE t.manager_id = ",
+               (SELECT count(*) FROM team_members tm WHERE tm.team_id = t.id) AS members, ",
+            counted(&paths::team(members)),
+            " AS contacts FROM teams t WHERE t.manager_id = ",
             uid,
             " ORDER BY t.name, t.id"
         )
         .query()
         .load(conn)?;
         let grants: Vec<GrantReach> = sql!(
-            "SELECT g.group_id, ag.name AS group_name, g.level, tt.name AS team_name, \
-               (SELECT count(*) FROM contact_access_groups cag WHERE cag.group_id = g.group_id) - ",
-            conf_in_group,
+            "SELECT g.group_id, ag.name AS group_name, g.level, tt.name AS team_name, ",
+            counted(&[paths::granted(Keys::Column("g.group_id"))]),
             " AS contacts FROM access_group_grants g JOIN access_groups ag ON ag.id = g.group_id \
              LEFT JOIN teams tt ON tt.id = g.team_id \
              WHERE g.user_id = ",

@@ -24,7 +24,7 @@ pub struct Subject {
     pub teams: Vec<i64>,
 }
 
-/// A team whose member is the contact's main owner or a writable co-owner.
+/// A team whose member is one of the contact's owners (main or co-owner, read-only or not).
 #[derive(Clone, Debug)]
 pub struct OwnerTeam {
     pub team_id: i64,
@@ -176,7 +176,11 @@ fn candidate_paths(s: &Subject, c: &ContactFacts) -> Vec<Path> {
     if let Some((_, ro)) = c.co_owners.iter().find(|(u, _)| *u == s.user_id) {
         paths.push(Path::CoOwner { read_only: *ro });
     }
-    for t in c.owner_teams.iter().filter(|t| t.manager_id == Some(s.user_id)) {
+    // Rule 3: the manager of a team whose member is the main owner or a co-owner who can edit
+    // (a read-only co-owner's team gets nothing from them).
+    let writable_owner =
+        |t: &&OwnerTeam| t.member_is_main_owner || c.co_owners.iter().any(|(u, ro)| *u == t.member_id && !ro);
+    for t in c.owner_teams.iter().filter(|t| t.manager_id == Some(s.user_id)).filter(writable_owner) {
         paths.push(Path::TeamManager {
             team_id: t.team_id,
             team_name: t.team_name.clone(),

@@ -7,7 +7,7 @@
 use super::level::Level;
 use super::ops::{self, Operation};
 use super::rules::{ContactFacts, Subject};
-use super::{facts, filter};
+use super::{facts, pages};
 use crate::db::sql::{Bind, Sql};
 use crate::permissions::Perm;
 use diesel::prelude::*;
@@ -35,7 +35,7 @@ pub fn contacts_for(
     if let Some(b) = before {
         conditions.push(" AND c.id < ").bind(Bind::I64(b));
     }
-    filter::newest_ids(conn, s, level, &conditions, n)
+    pages::newest_ids(conn, s, level, &conditions, n)
 }
 
 /// The active users, by id, who may do `perm` on the contact of `c`.

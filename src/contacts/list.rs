@@ -100,16 +100,16 @@ pub fn page(
     let counted = match counting {
         Counting::No => None,
         Counting::UpTo(cap) => {
-            let n = crate::access::filter::newest_ids(conn, s, Level::View, &conditions, cap + 1)?.len() as i64;
+            let n = crate::access::pages::newest_ids(conn, s, Level::View, &conditions, cap + 1)?.len() as i64;
             Some((n <= cap).then_some(n))
         }
     };
     let ids = if sort == Sort::Newest {
-        let newest = crate::access::filter::newest_ids(conn, s, Level::View, &conditions, offset + per_page + 1)?;
+        let newest = crate::access::pages::newest_ids(conn, s, Level::View, &conditions, offset + per_page + 1)?;
         newest.into_iter().skip(offset as usize).collect()
     } else {
         {
-            use crate::access::filter::{sorted_ids, WALK_PER_ROW};
+            use crate::access::pages::{sorted_ids, WALK_PER_ROW};
             sorted_ids(conn, s, Level::View, &conditions, sort.order_by(), offset, per_page + 1, WALK_PER_ROW)?
         }
     };

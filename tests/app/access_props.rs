@@ -1,10 +1,11 @@
 //! Property test (SPEC 3): on randomly generated users, teams, access groups and contacts in a
 //! real database, the decision function and the SQL filter agree exactly, at every level and
 //! for every operation; so do the contact list (every sort order, list filters, pages, count),
-//! the user card's path-by-path reach, and `all_active_subjects`.
+//! the user card's path-by-path reach, `all_active_subjects`, and the facts an import decides
+//! on before it creates a contact (`facts::new_contact`).
 
 use crate::helpers::TestDb;
-use custodian::access::{facts, filter, rules, Level};
+use custodian::access::{facts, filter, pages, rules, Level};
 use custodian::accounts::{self as model, NewUser};
 use custodian::db::schema::*;
 use custodian::permissions::Role;
@@ -266,12 +267,37 @@ proptest! {
         let mut c = db.conn();
         let (uids, cids) = insert(&mut c, &w);
         let contact_facts: Vec<_> = cids.iter().map(|id| facts::contact(&mut c, *id).unwrap().unwrap()).collect();
+        // An import decides about contacts it has not created yet: the facts of a contact as
+        // one would be created (main owner, groups; not confidential, no co-owners).
+        let planned: Vec<(usize, rules::ContactFacts)> = contact_facts
+            .iter()
+            .enumerate()
+            .filter(|(_, f)| !f.confidential && f.co_owners.is_empty())
+            .map(|(i, f)| {
+                let groups: Vec<i64> = contact_access_groups::table
+                    .filter(contact_access_groups::contact_id.eq(f.contact_id))
+                    .select(contact_access_groups::group_id)
+                    .load(&mut c)
+                    .unwrap();
+                (i, facts::new_contact(&mut c, f.main_owner, &groups).unwrap())
+            })
+            .collect();
         // "Who can see this contact" loads every active user at once: the same subjects.
         let everyone = facts::all_active_subjects(&mut c).unwrap();
         for uid in &uids {
             let s = facts::subject(&mut c, *uid).unwrap().unwrap();
             let listed = everyone.iter().find(|(u, _)| u.id == *uid).map(|(_, s)| format!("{s:?}"));
             prop_assert_eq!(listed, s.active.then(|| format!("{s:?}")), "all_active_subjects, user {}", uid);
+            for (i, new) in &planned {
+                let (planned, created) = (rules::decide(&s, new), rules::decide(&s, &contact_facts[*i]));
+                prop_assert_eq!(planned.level, created.level, "new_contact level, user {:?}", s);
+                let sorted = |d: &rules::Decision| {
+                    let mut v: Vec<String> = d.paths.iter().map(|p| format!("{p:?}")).collect();
+                    v.sort();
+                    v
+                };
+                prop_assert_eq!(sorted(&planned), sorted(&created), "new_contact paths, user {:?}", s);
+            }
             // Every operation of the table of SPEC 3, in Rust and as SQL (what bulk, imports and
             // sending filter by), alone and combined as a bulk run combines them.
             use custodian::access::{ops, Operation};
@@ -389,16 +415,16 @@ proptest! {
                 prop_assert_eq!(filter::count(&mut c, &s, min).unwrap(), by_rule.len() as i64, "count, user {:?} at {:?}", s, min);
                 // The list's newest-first look-up: all of them, and the newest three.
                 let none = custodian::db::sql::Sql::default();
-                let all: BTreeSet<i64> = filter::newest_ids(&mut c, &s, min, &none, 1000).unwrap().into_iter().collect();
+                let all: BTreeSet<i64> = pages::newest_ids(&mut c, &s, min, &none, 1000).unwrap().into_iter().collect();
                 prop_assert_eq!(&by_rule, &all, "newest_ids, user {:?} at {:?}", s, min);
-                let top: Vec<i64> = filter::newest_ids(&mut c, &s, min, &none, 3).unwrap();
+                let top: Vec<i64> = pages::newest_ids(&mut c, &s, min, &none, 3).unwrap();
                 let expected: Vec<i64> = by_rule.iter().rev().take(3).copied().collect();
                 prop_assert_eq!(top, expected, "newest 3, user {:?} at {:?}", s, min);
                 // The other sort orders, by both strategies: sort them all, or walk and test.
                 let ascending: Vec<i64> = by_rule.iter().copied().collect();
                 for few in [0, 1_000_000] {
                     let sorted = |c: &mut PgConnection, offset, n| {
-                        filter::sorted_ids(c, &s, min, &none, " ORDER BY c.id", offset, n, few).unwrap()
+                        pages::sorted_ids(c, &s, min, &none, " ORDER BY c.id", offset, n, few).unwrap()
                     };
                     prop_assert_eq!(&sorted(&mut c, 0, 1000), &ascending, "sorted, few {}, user {:?} at {:?}", few, s, min);
                     let page: Vec<i64> = ascending.iter().skip(1).take(2).copied().collect();
