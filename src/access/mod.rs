@@ -3,7 +3,13 @@
 //!
 //! - [`rules::decide`]: the decision for one user and one contact, with every path that grants
 //!   access and the rule that denies it (the explainer reads the same result).
-//! - [`filter::reaches`]: the same rules as a SQL predicate for lists, bulk actions and sending.
+//! - `paths`: rules 2 to 4 described once, rendered as every SQL shape below.
+//! - [`filter::reaches`]: the same rules as a SQL predicate for lists, bulk actions and sending;
+//!   [`filter::count`] how many; [`pages`] the contact list's pages; [`reach`] the user card's
+//!   path-by-path counts.
+//! - [`explain`]: the decision in sentences, both ways round; [`batch`]: many questions at once
+//!   (the authorization API).
+//! - [`authority`]: who may make a change that is not about one contact.
 //! - [`ops`]: the operation table (permission + level per operation).
 //! - [`grant`]: the no-escalation rule every write path that changes who has what obeys.
 
