@@ -3,7 +3,7 @@
 //! (`imports::run::execute` on an import job), and prints the elapsed time. With `--again`
 //! the same file is imported a second time, so every good row is an update.
 //!
-//!     cargo run --bin bench_import -- --rows 100000 --again
+//!     cargo run --release --features bench --bin bench_import -- --rows 100000 --again
 
 use clap::Parser;
 use custodian::db::Db;

@@ -3,6 +3,7 @@
 pub mod access_groups;
 pub mod account;
 pub mod api;
+pub mod assets;
 pub mod audit;
 pub mod auth;
 pub mod authzen;
@@ -42,7 +43,7 @@ use actix_web::web;
 /// never shadow each other, whatever the order in which they are listed.
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/healthz", web::get().to(health::healthz))
-        .service(actix_files::Files::new("/static", concat!(env!("CARGO_MANIFEST_DIR"), "/static")))
+        .route("/static/{path:.*}", web::get().to(assets::serve))
         .route("/login", web::get().to(auth::login::show))
         .route("/login", web::post().to(auth::login::submit))
         .route("/login/sso", web::get().to(auth::sso::start))

@@ -382,6 +382,18 @@ async fn sensitive_responses_are_not_stored_but_assets_are_cacheable() {
     let r = admin.get("/static/custodian.css").await;
     assert_eq!(r.status(), 200);
     assert_ne!(r.headers().get("cache-control").map(|v| v.to_str().unwrap()), Some("no-store"));
+    assert!(r.headers()["content-type"].to_str().unwrap().starts_with("text/css"));
+    // Embedded in the binary: revalidated by its ETag, the same bytes as the file in the tree.
+    let etag = r.headers()["etag"].to_str().unwrap().to_string();
+    let body = r.bytes().await.unwrap();
+    assert_eq!(&body[..], &std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/static/custodian.css")).unwrap()[..]);
+    let again =
+        admin.client.get(admin.url("/static/custodian.css")).header("if-none-match", &etag).send().await.unwrap();
+    assert_eq!(again.status(), 304);
+    assert_eq!(admin.get("/static/js/checklist.js").await.status(), 200);
+    for missing in ["/static/nothing.css", "/static/../Cargo.toml", "/static/%2e%2e/Cargo.toml", "/static/"] {
+        assert_eq!(admin.get(missing).await.status(), 404, "{missing}");
+    }
 }
 
 /// L10: no CSRF token in a URL; multipart forms carry it as their first part.

@@ -16,6 +16,7 @@ mod bulk;
 mod generate;
 mod http;
 mod measure;
+mod million;
 mod schema;
 mod scim;
 

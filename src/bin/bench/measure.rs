@@ -217,7 +217,8 @@ pub(super) async fn measure(a: MeasureArgs) -> anyhow::Result<()> {
         println!("bulk: {}", b.summary);
         Some(b)
     };
-    let million = if a.million && !a.skip_bulk { Some(bulk::million(&base, &a.database_url).await?) } else { None };
+    let million =
+        if a.million && !a.skip_bulk { Some(super::million::million(&base, &a.database_url).await?) } else { None };
     let load_end = loadavg();
 
     // The report.
@@ -264,10 +265,10 @@ pub(super) async fn measure(a: MeasureArgs) -> anyhow::Result<()> {
          access-group grants, plus a user grant) and `{MANAGER}` (role user, manager of that team).\n"
     )?;
     writeln!(report, "## Commands\n\n```sh")?;
-    writeln!(report, "cargo run --release --bin custodian-bench -- generate --database-url postgres://postgres@127.0.0.1:5432/custodian_bench")?;
+    writeln!(report, "cargo run --release --features bench --bin custodian-bench -- generate --database-url postgres://postgres@127.0.0.1:5432/custodian_bench")?;
     writeln!(
         report,
-        "cargo run --release --bin custodian-bench -- measure --database-url postgres://postgres@127.0.0.1:5432/custodian_bench --requests {n} --concurrency {}",
+        "cargo run --release --features bench --bin custodian-bench -- measure --database-url postgres://postgres@127.0.0.1:5432/custodian_bench --requests {n} --concurrency {}",
         a.concurrency
     )?;
     writeln!(report, "```\n")?;
