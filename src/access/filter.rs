@@ -79,6 +79,13 @@ pub fn reaches(s: &Subject, min: Level) -> Sql {
     }
 }
 
+/// Every contact but the confidential ones `s` does not reach at `min`: what a shared
+/// automation rule may change besides access (a confidential contact is changed only by its
+/// owners' or Administrators' rules).
+pub fn open_or_reached(s: &Subject, min: Level) -> Sql {
+    sql!("(NOT c.confidential OR (", reaches(s, min), "))")
+}
+
 /// The rows of `paths` as one set.
 fn union(paths: &[Path], how: &'static str) -> Sql {
     Sql::joined(&paths.iter().map(Path::rows).collect::<Vec<_>>(), how)

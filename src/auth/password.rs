@@ -1,5 +1,6 @@
 //! Password hashing with Argon2id. Hashing is CPU-heavy, so callers run it off the executor.
 
+use anyhow::Context;
 use argon2::password_hash::{rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::Argon2;
 use std::sync::OnceLock;
@@ -40,6 +41,6 @@ pub fn unusable_hash() -> anyhow::Result<String> {
 pub async fn hash_async(password: String) -> Result<String, crate::error::AppError> {
     actix_web::web::block(move || hash(&password))
         .await
-        .map_err(|e| anyhow::anyhow!("{e}"))?
+        .context("password hashing task")?
         .map_err(crate::error::AppError::Internal)
 }

@@ -8,6 +8,7 @@ use crate::error::AppError;
 use crate::permissions::{Perm, PermSet};
 use actix_session::{Session, SessionExt};
 use actix_web::{dev::Payload, web, FromRequest, HttpRequest};
+use anyhow::Context;
 use std::future::Future;
 use std::pin::Pin;
 
@@ -145,8 +146,7 @@ impl FromRequest for Viewer {
                 // A policy that came into force after this sign-in reaches it now: the session
                 // becomes a pending sign-in that enrols before it reaches anything.
                 Some((user, _, _, true)) if user.is_active() => {
-                    session::begin_second_step(&session, user.id, &user.email, &next, true)
-                        .map_err(|e| anyhow::anyhow!("{e}"))?;
+                    session::begin_second_step(&session, user.id, &user.email, &next, true).context("session")?;
                     Err(AppError::EnrolmentRequired)
                 }
                 Some((user, subject, unread, false)) if user.is_active() => {

@@ -162,7 +162,7 @@ fn reach_sql(rule: &Rule, owner: &Subject, behind: &[&Subject]) -> Sql {
         all.extend(behind.iter().map(|s| sql!("(", filter::permits(s, Operation::Assign), ")")));
         Sql::joined(&all, " AND ")
     } else if rule.shared {
-        crate::db::sql::sql!("(NOT c.confidential OR (", filter::reaches(owner, Level::Act), "))")
+        filter::open_or_reached(owner, Level::Act)
     } else {
         filter::reaches(owner, Level::Act)
     }

@@ -179,27 +179,13 @@ pub(super) fn steps(spec: &Spec, mode: Mode) -> Vec<Step> {
             ],
             parts: vec![
                 Part::new(sql!("SELECT c.id ", SEL, " WHERE ", is_owner(), " AND ", &keeps_other), |src| {
-                    sql!(
-                        "DELETE FROM contact_owners WHERE user_id = ",
-                        x,
-                        " AND contact_id IN (",
-                        src,
-                        ") RETURNING contact_id AS id, user_id AS u, read_only AS ro"
-                    )
+                    owners::remove_co_owners(src, x)
                 })
                 .logged(seq, Kind::CoOwnerRemoved),
                 // Runs after the co-owner rows of {x} are gone, which this condition ignores.
                 Part::new(
                     sql!("SELECT c.id ", SEL, " WHERE c.main_owner_id = ", x, " AND ", other_co_owner()),
-                    |src| {
-                        sql!(
-                            "UPDATE contacts SET main_owner_id = NULL, updated_at = now() WHERE id IN (",
-                            src,
-                            ") RETURNING id, ",
-                            x,
-                            "::bigint AS was, NULL::bigint AS now"
-                        )
-                    },
+                    |src| owners::clear_main_owner(src, x),
                 )
                 .logged(seq, Kind::MainOwner),
             ],

@@ -9,8 +9,9 @@
 use super::spec::Spec;
 pub use super::spec::Undo;
 use super::step::{Part, Step, Tally};
+use crate::contacts::owners;
 use crate::db::sql::sql;
-use crate::db::sql::Bind;
+use crate::db::sql::{Bind, Sql};
 use diesel::prelude::*;
 
 /// How one recorded kind is undone: the label, the reason a contact is left alone, the
@@ -27,8 +28,8 @@ struct Reverse {
     /// "Still as the run left it" over `l` (and `c`), for the inserts.
     still: Option<&'static str>,
     cols: &'static str,
-    /// The write, around the rows it reads: `before (rows) after`.
-    write: (&'static str, &'static str),
+    /// The write, over the rows it reads.
+    write: fn(&Sql) -> Sql,
 }
 
 fn reverse(kind: &str) -> Option<Reverse> {
@@ -39,11 +40,7 @@ fn reverse(kind: &str) -> Option<Reverse> {
             skip: "the co-owner it added is gone or their access changed since; left as it is",
             still: None,
             cols: "l.id, l.user_id, l.read_only",
-            write: (
-                "DELETE FROM contact_owners o USING (",
-                ") x WHERE o.contact_id = x.id AND o.user_id = x.user_id AND o.read_only = x.read_only \
-                 RETURNING o.contact_id AS id",
-            ),
+            write: owners::undo_co_owner_added,
         },
         "co_owner_flag" => Reverse {
             contact: false,
@@ -51,11 +48,7 @@ fn reverse(kind: &str) -> Option<Reverse> {
             skip: "the co-owner's access changed again since; left as it is",
             still: None,
             cols: "l.id, l.user_id, l.read_only",
-            write: (
-                "UPDATE contact_owners o SET read_only = x.read_only FROM (",
-                ") x WHERE o.contact_id = x.id AND o.user_id = x.user_id AND o.read_only = NOT x.read_only \
-                 RETURNING o.contact_id AS id",
-            ),
+            write: owners::undo_co_owner_flag,
         },
         "co_owner_removed" => Reverse {
             contact: true,
@@ -67,10 +60,7 @@ fn reverse(kind: &str) -> Option<Reverse> {
                  AND EXISTS (SELECT 1 FROM users u WHERE u.id = l.user_id AND u.status = 'active')",
             ),
             cols: "l.id, l.user_id, l.read_only",
-            write: (
-                "INSERT INTO contact_owners (contact_id, user_id, read_only) SELECT id, user_id, read_only FROM (",
-                ") x ON CONFLICT DO NOTHING RETURNING contact_id AS id",
-            ),
+            write: owners::undo_co_owner_removed,
         },
         "main_owner" => Reverse {
             contact: false,
@@ -78,12 +68,7 @@ fn reverse(kind: &str) -> Option<Reverse> {
             skip: "the main owner changed since the run, or the one it replaced is no longer an active user; left as it is",
             still: None,
             cols: "l.id, l.user_id, l.after_user_id",
-            write: (
-                "UPDATE contacts c SET main_owner_id = x.user_id, updated_at = now() FROM (",
-                ") x WHERE c.id = x.id AND c.main_owner_id IS NOT DISTINCT FROM x.after_user_id \
-                 AND (x.user_id IS NULL OR EXISTS (SELECT 1 FROM users u WHERE u.id = x.user_id AND u.status = 'active')) \
-                 RETURNING c.id AS id",
-            ),
+            write: owners::undo_main_owner,
         },
         "tag_added" => Reverse {
             contact: false,
@@ -91,10 +76,13 @@ fn reverse(kind: &str) -> Option<Reverse> {
             skip: "the tag it added was removed since",
             still: None,
             cols: "l.id, l.tag",
-            write: (
-                "DELETE FROM contact_tags t USING (",
-                ") x WHERE t.contact_id = x.id AND t.tag = x.tag RETURNING t.contact_id AS id",
-            ),
+            write: |rows| {
+                sql!(
+                    "DELETE FROM contact_tags t USING (",
+                    rows,
+                    ") x WHERE t.contact_id = x.id AND t.tag = x.tag RETURNING t.contact_id AS id"
+                )
+            },
         },
         "group_added" => Reverse {
             contact: false,
@@ -102,10 +90,13 @@ fn reverse(kind: &str) -> Option<Reverse> {
             skip: "no longer in the access group it added",
             still: None,
             cols: "l.id, l.group_id",
-            write: (
-                "DELETE FROM contact_access_groups a USING (",
-                ") x WHERE a.contact_id = x.id AND a.group_id = x.group_id RETURNING a.contact_id AS id",
-            ),
+            write: |rows| {
+                sql!(
+                    "DELETE FROM contact_access_groups a USING (",
+                    rows,
+                    ") x WHERE a.contact_id = x.id AND a.group_id = x.group_id RETURNING a.contact_id AS id"
+                )
+            },
         },
         "group_removed" => Reverse {
             contact: false,
@@ -116,10 +107,13 @@ fn reverse(kind: &str) -> Option<Reverse> {
                  AND EXISTS (SELECT 1 FROM access_groups g WHERE g.id = l.group_id)",
             ),
             cols: "l.id, l.group_id",
-            write: (
-                "INSERT INTO contact_access_groups (contact_id, group_id) SELECT id, group_id FROM (",
-                ") x ON CONFLICT DO NOTHING RETURNING contact_id AS id",
-            ),
+            write: |rows| {
+                sql!(
+                    "INSERT INTO contact_access_groups (contact_id, group_id) SELECT id, group_id FROM (",
+                    rows,
+                    ") x ON CONFLICT DO NOTHING RETURNING contact_id AS id"
+                )
+            },
         },
         _ => return None,
     })
@@ -154,7 +148,7 @@ pub(super) fn steps(undo: &Undo) -> Vec<Step> {
                 label: r.label.to_string(),
                 // Each recorded row is restored or left alone: what is not restored is left.
                 skipped: vec![Tally::rest(r.skip.to_string(), sql!("SELECT count(*) AS n ", record))],
-                parts: vec![Part::new(source, |src| sql!(r.write.0, src, r.write.1))],
+                parts: vec![Part::new(source, |src| (r.write)(src))],
                 touches: vec![],
             })
         })

@@ -60,6 +60,11 @@ pub fn keep_displaced(locked: &Sql) -> Sql {
 /// Removes `user_id`'s co-ownership of `ids`, now that they are its main owner; returns `id`,
 /// `u`, `ro`.
 pub fn fold_into_main(ids: &Sql, user_id: i64) -> Sql {
+    remove_co_owners(ids, user_id)
+}
+
+/// Removes `user_id` as a co-owner of `ids`; returns `id`, `u`, `ro`.
+pub fn remove_co_owners(ids: &Sql, user_id: i64) -> Sql {
     sql!(
         "DELETE FROM contact_owners WHERE user_id = ",
         user_id,
@@ -109,6 +114,88 @@ pub fn set_co_owner_flag(ids: &Sql, user_id: i64, read_only: bool) -> Sql {
         ids,
         ") RETURNING contact_id AS id, user_id AS u, read_only AS ro"
     )
+}
+
+/// Takes `user_id` off as the main owner of `ids` (contacts they are the main owner of, which
+/// keep a co-owner); returns `id`, `was`, `now`.
+pub fn clear_main_owner(ids: &Sql, user_id: i64) -> Sql {
+    sql!(
+        "UPDATE contacts SET main_owner_id = NULL, updated_at = now() WHERE id IN (",
+        ids,
+        ") RETURNING id, ",
+        user_id,
+        "::bigint AS was, NULL::bigint AS now"
+    )
+}
+
+// Undoing a bulk run's owner changes, over its recorded rows `rows` (columns `id`, `user_id`
+// and `read_only` or `after_user_id`). Each restores only what is still as the run left it and
+// returns the contacts it restored (`id`).
+
+/// Removes the co-owners the run added, where they still have the flag it gave.
+pub fn undo_co_owner_added(rows: &Sql) -> Sql {
+    sql!(
+        "DELETE FROM contact_owners o USING (",
+        rows,
+        ") x WHERE o.contact_id = x.id AND o.user_id = x.user_id AND o.read_only = x.read_only \
+         RETURNING o.contact_id AS id"
+    )
+}
+
+/// Sets back the read-only flag the run changed (`read_only`: the flag before), where it has
+/// not changed again.
+pub fn undo_co_owner_flag(rows: &Sql) -> Sql {
+    sql!(
+        "UPDATE contact_owners o SET read_only = x.read_only FROM (",
+        rows,
+        ") x WHERE o.contact_id = x.id AND o.user_id = x.user_id AND o.read_only = NOT x.read_only \
+         RETURNING o.contact_id AS id"
+    )
+}
+
+/// Restores the co-owners the run removed, with their flag (`rows` holds only those still
+/// absent and active).
+pub fn undo_co_owner_removed(rows: &Sql) -> Sql {
+    sql!(
+        "INSERT INTO contact_owners (contact_id, user_id, read_only) SELECT id, user_id, read_only FROM (",
+        rows,
+        ") x ON CONFLICT DO NOTHING RETURNING contact_id AS id"
+    )
+}
+
+/// Brings back the main owners the run replaced (`user_id`, the one before; `after_user_id`,
+/// the run's), where the run's is still there and the one before is still active.
+pub fn undo_main_owner(rows: &Sql) -> Sql {
+    sql!(
+        "UPDATE contacts c SET main_owner_id = x.user_id, updated_at = now() FROM (",
+        rows,
+        ") x WHERE c.id = x.id AND c.main_owner_id IS NOT DISTINCT FROM x.after_user_id \
+         AND (x.user_id IS NULL OR EXISTS (SELECT 1 FROM users u WHERE u.id = x.user_id AND u.status = 'active')) \
+         RETURNING c.id AS id"
+    )
+}
+
+/// A public form's contact without a main owner gets the form's (`user_id`).
+pub fn fill_main_owner(conn: &mut PgConnection, contact_id: i64, user_id: Option<i64>) -> QueryResult<usize> {
+    diesel::update(contacts::table.find(contact_id).filter(contacts::main_owner_id.is_null()))
+        .set(contacts::main_owner_id.eq(user_id))
+        .execute(conn)
+}
+
+/// Hands what `from` owns to `to` (a deleted user's successor): `from`'s contacts get `to` as
+/// main owner (and `to`'s co-ownership of them is folded in); `from`'s co-ownerships end.
+/// Returns (contacts moved, co-ownerships ended).
+pub fn hand_over(conn: &mut PgConnection, from: i64, to: i64) -> QueryResult<(i64, i64)> {
+    let moved: Vec<i64> = diesel::update(contacts::table.filter(contacts::main_owner_id.eq(from)))
+        .set((contacts::main_owner_id.eq(to), contacts::updated_at.eq(chrono::Utc::now())))
+        .returning(contacts::id)
+        .get_results(conn)?;
+    diesel::delete(
+        contact_owners::table.filter(contact_owners::user_id.eq(to)).filter(contact_owners::contact_id.eq_any(&moved)),
+    )
+    .execute(conn)?;
+    let ended = diesel::delete(contact_owners::table.filter(contact_owners::user_id.eq(from))).execute(conn)?;
+    Ok((moved.len() as i64, ended as i64))
 }
 
 /// A co-owner as the panel shows it.

@@ -2,6 +2,7 @@
 //! PostgreSQL (chunks of [`CHUNK`] bytes) and a reader that streams it back chunk by chunk.
 
 use crate::db::schema::import_chunks;
+use anyhow::Context;
 use diesel::prelude::*;
 use std::io::{BufRead, BufReader, Read};
 use std::path::Path;
@@ -52,12 +53,12 @@ pub fn count_records(path: &Path, delimiter: u8) -> std::io::Result<i64> {
 
 /// Copies the file into `import_chunks`, one chunk in memory at a time.
 pub fn store(conn: &mut PgConnection, job_id: i64, path: &Path) -> Result<(), crate::error::AppError> {
-    let mut f = std::fs::File::open(path).map_err(|e| anyhow::anyhow!("read upload: {e}"))?;
+    let mut f = std::fs::File::open(path).context("read upload")?;
     let mut buf = vec![0u8; CHUNK];
     for seq in 0.. {
         let mut filled = 0;
         while filled < CHUNK {
-            match f.read(&mut buf[filled..]).map_err(|e| anyhow::anyhow!("read upload: {e}"))? {
+            match f.read(&mut buf[filled..]).context("read upload")? {
                 0 => break,
                 n => filled += n,
             }

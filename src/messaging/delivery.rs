@@ -6,6 +6,7 @@
 //! delivery is at-least-once.
 
 use crate::db::schema::outbox_messages;
+use anyhow::Context;
 use chrono::Utc;
 use diesel::prelude::*;
 
@@ -83,7 +84,7 @@ impl SmtpMailer {
             })?
             .timeout(Some(std::time::Duration::from_secs(20)))
             .build();
-        let from = from.parse().map_err(|e| anyhow::anyhow!("SMTP_FROM is not an email address: {e}"))?;
+        let from = from.parse().context("SMTP_FROM is not an email address")?;
         Ok(SmtpMailer { transport, from })
     }
 }

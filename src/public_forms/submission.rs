@@ -189,10 +189,7 @@ fn apply(c: &mut PgConnection, f: &Form, s: &Submission, ip: Option<String>) -> 
     }
     if may_assign && !up.inserted {
         // An existing contact without a main owner gets the form's.
-        diesel::sql_query("UPDATE contacts SET main_owner_id = $2 WHERE id = $1 AND main_owner_id IS NULL")
-            .bind::<BigInt, _>(up.id)
-            .bind::<Nullable<BigInt>, _>(f.main_owner_id)
-            .execute(c)?;
+        crate::contacts::owners::fill_main_owner(c, up.id, f.main_owner_id)?;
     }
     if !up.inserted {
         let name = crate::contacts::model::find(c, up.id)?.display_name();

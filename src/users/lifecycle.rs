@@ -185,10 +185,7 @@ pub fn count_owned(conn: &mut PgConnection, id: i64) -> QueryResult<Owned> {
 
 /// Hands everything `from` owns to `to`, in set-based statements; returns what moved.
 pub fn transfer_owned(conn: &mut PgConnection, from: i64, to: i64) -> QueryResult<Owned> {
-    let main_contacts = diesel::update(contacts::table.filter(contacts::main_owner_id.eq(from)))
-        .set((contacts::main_owner_id.eq(to), contacts::updated_at.eq(Utc::now())))
-        .execute(conn)? as i64;
-    let co_owned = diesel::delete(contact_owners::table.filter(contact_owners::user_id.eq(from))).execute(conn)? as i64;
+    let (main_contacts, co_owned) = crate::contacts::owners::hand_over(conn, from, to)?;
     let teams_managed = diesel::update(teams::table.filter(teams::manager_id.eq(from)))
         .set((teams::manager_id.eq(to), teams::updated_at.eq(Utc::now())))
         .execute(conn)? as i64;

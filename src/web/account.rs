@@ -15,6 +15,7 @@ use crate::web::layout::Layout;
 use crate::web::respond::{page, render, see_other};
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpResponse};
+use anyhow::Context;
 use askama::Template;
 use serde::Deserialize;
 
@@ -57,7 +58,7 @@ async fn account_page(
     let secret = if st.enrolled {
         None
     } else {
-        Some(crate::auth::session::enrolment_secret(&viewer.session, uid).map_err(|e| anyhow::anyhow!("{e}"))?)
+        Some(crate::auth::session::enrolment_secret(&viewer.session, uid).context("session")?)
     };
     let (mut enrol_error, mut regenerate_error, mut disable_error) = (None, None, None);
     match error {

@@ -3,6 +3,7 @@
 use crate::error::AppError;
 use actix_web::http::{header, StatusCode};
 use actix_web::HttpResponse;
+use anyhow::Context;
 use askama::Template;
 
 /// 303 See Other: where every successful form submission goes next.
@@ -12,7 +13,7 @@ pub fn see_other(to: &str) -> HttpResponse {
 
 /// Renders a template with a status (200 for pages, 422 for a form shown again with errors).
 pub fn render<T: Template>(page: T, status: StatusCode) -> Result<HttpResponse, AppError> {
-    let body = page.render().map_err(|e| anyhow::anyhow!("template: {e}"))?;
+    let body = page.render().context("template")?;
     Ok(HttpResponse::build(status).content_type("text/html; charset=utf-8").body(body))
 }
 

@@ -224,3 +224,44 @@ fn the_files_of_a_module_use_each_other_one_way() {
     }
     assert!(found.is_empty(), "files of one module using each other both ways: {found:#?}");
 }
+
+/// Issue #27: the statements that change who owns a contact live in `contacts::owners` (which
+/// says it is their one home: the panel, bulk runs, their undo, rules, forms and successors
+/// all go through it), and every SQL predicate on confidentiality lives in `access`. Creating
+/// a contact with its first main owner is not a change of owner; the demo data and the
+/// benchmark tools write their own data sets.
+#[test]
+fn owner_writes_and_confidentiality_predicates_have_one_home() {
+    let owner_writes = [
+        "INSERT INTO contact_owners",
+        "DELETE FROM contact_owners",
+        "UPDATE contact_owners",
+        "insert_into(contact_owners",
+        "delete(contact_owners",
+        "update(contact_owners",
+        "SET main_owner_id",
+        "set(contacts::main_owner_id",
+        "set((contacts::main_owner_id",
+    ];
+    let confidentiality = [
+        "NOT c.confidential",
+        "NOT confidential",
+        "WHERE confidential",
+        "WHERE c.confidential",
+        "AND c.confidential",
+        "OR c.confidential",
+        "confidential.eq(true)",
+        "confidential.eq(false)",
+    ];
+    let mut found = Vec::new();
+    for (rel, text) in sources(&["bin"]).into_iter().filter(|(rel, _)| rel != "demo.rs") {
+        let code = text.split("#[cfg(test)]").next().unwrap();
+        if rel != "contacts/owners.rs" {
+            found.extend(owner_writes.iter().filter(|w| code.contains(*w)).map(|w| format!("{rel}: {w}")));
+        }
+        if !rel.starts_with("access/") {
+            found.extend(confidentiality.iter().filter(|w| code.contains(*w)).map(|w| format!("{rel}: {w}")));
+        }
+    }
+    assert!(found.is_empty(), "owner writes outside contacts::owners, or confidentiality outside access: {found:#?}");
+}

@@ -241,6 +241,15 @@ async fn full_wizard_create_login_edit_delete_with_successor() {
         .values((contact_owners::contact_id.eq(mine[3]), contact_owners::user_id.eq(id)))
         .execute(&mut c)
         .unwrap();
+    // The successor already co-owns one of them (read-only).
+    diesel::insert_into(contact_owners::table)
+        .values((
+            contact_owners::contact_id.eq(mine[0]),
+            contact_owners::user_id.eq(heir),
+            contact_owners::read_only.eq(true),
+        ))
+        .execute(&mut c)
+        .unwrap();
 
     let team: i64 = diesel::insert_into(teams::table)
         .values((teams::name.eq("North"), teams::manager_id.eq(Some(id))))
@@ -273,6 +282,14 @@ async fn full_wizard_create_login_edit_delete_with_successor() {
     assert_eq!(owners, vec![Some(heir), Some(heir), Some(heir), Some(admin)]);
     let co: i64 = contact_owners::table.filter(contact_owners::user_id.eq(id)).count().get_result(&mut c).unwrap();
     assert_eq!(co, 0);
+    // Main owner now, the successor is no co-owner of it too (owners::hand_over folds it in).
+    let heir_co: i64 = contact_owners::table
+        .filter(contact_owners::user_id.eq(heir))
+        .filter(contact_owners::contact_id.eq(mine[0]))
+        .count()
+        .get_result(&mut c)
+        .unwrap();
+    assert_eq!(heir_co, 0, "the successor is main owner and co-owner of one contact");
     let status: String = users::table.find(id).select(users::status).first(&mut c).unwrap();
     assert_eq!(status, "deleted");
     let manager: Option<i64> = teams::table.find(team).select(teams::manager_id).first(&mut c).unwrap();

@@ -11,6 +11,7 @@ use crate::web::respond::{page, render, see_other};
 use actix_session::Session;
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpResponse};
+use anyhow::Context;
 use askama::Template;
 use serde::Deserialize;
 
@@ -84,7 +85,7 @@ pub async fn submit(
         })
         .await?;
     let Some(uid) = created else { return Err(AppError::NotFound) };
-    session::sign_in(&session, uid).map_err(|e| anyhow::anyhow!("{e}"))?;
+    session::sign_in(&session, uid).context("session")?;
     session::flash(&session, session::FlashKind::Success, "Welcome! Your Administrator account is ready.");
     Ok(see_other("/"))
 }

@@ -17,6 +17,7 @@ use crate::web::urls::local_path;
 use actix_session::Session;
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
+use anyhow::Context;
 use askama::Template;
 use serde::Deserialize;
 
@@ -56,7 +57,7 @@ pub async fn start(
     let Some(sso) = sso.0.as_ref() else { return Err(AppError::NotFound) };
     match sso.begin(local_path(q.next.as_deref())).await {
         Ok((url, started)) => {
-            session.insert(FLOW_KEY, started).map_err(|e| anyhow::anyhow!("{e}"))?;
+            session.insert(FLOW_KEY, started).context("session")?;
             Ok(HttpResponse::SeeOther().insert_header((actix_web::http::header::LOCATION, url)).finish())
         }
         Err(e) => {
@@ -178,7 +179,7 @@ pub async fn callback(
     match matched {
         Matched::User(uid) => {
             super::signed_in(&db, &session, uid, client_ip(&req), "single_sign_on").await?;
-            session.insert(ID_TOKEN_KEY, identity.id_token).map_err(|e| anyhow::anyhow!("{e}"))?;
+            session.insert(ID_TOKEN_KEY, identity.id_token).context("session")?;
             Ok(see_other(&next))
         }
         Matched::Inactive => refused(

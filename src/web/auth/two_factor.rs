@@ -16,6 +16,7 @@ use crate::web::respond::{page, render, see_other};
 use actix_session::Session;
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
+use anyhow::Context;
 use askama::Template;
 use diesel::PgConnection;
 use serde::Deserialize;
@@ -260,11 +261,10 @@ async fn enrol_page(
         .await?;
     if enrolled {
         // Enrolled meanwhile (another tab): the code page takes over.
-        session::begin_second_step(session, uid, &pending.email, &pending.next, false)
-            .map_err(|e| anyhow::anyhow!("{e}"))?;
+        session::begin_second_step(session, uid, &pending.email, &pending.next, false).context("session")?;
         return Ok(see_other("/login/two-factor"));
     }
-    let secret = session::enrolment_secret(session, uid).map_err(|e| anyhow::anyhow!("{e}"))?;
+    let secret = session::enrolment_secret(session, uid).context("session")?;
     let enrolment = Enrolment::new(&secret, &email, "/login/two-factor/enrol", error)?;
     render(EnrolPage { layout: Layout::anonymous(session), enrolment }, status)
 }

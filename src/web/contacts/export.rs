@@ -12,6 +12,7 @@ use crate::web::spreadsheet;
 use actix_web::http::StatusCode;
 use actix_web::web::{self, Bytes};
 use actix_web::HttpResponse;
+use anyhow::Context;
 /// Column names of the file.
 pub const COLUMNS: [&str; 9] =
     ["id", "email", "first_name", "last_name", "phone", "company", "category", "main_owner_email", "tags"];
@@ -23,9 +24,8 @@ pub fn refusal(viewer: &Viewer) -> Option<&'static str> {
 
 fn to_csv(rows: &[Row], header: bool) -> Result<Bytes, AppError> {
     let mut w = csv::Writer::from_writer(Vec::with_capacity(rows.len() * 96));
-    let io = |e: csv::Error| AppError::Internal(anyhow::anyhow!("csv: {e}"));
     if header {
-        spreadsheet::write_row(&mut w, COLUMNS).map_err(io)?;
+        spreadsheet::write_row(&mut w, COLUMNS).context("csv")?;
     }
     for r in rows {
         let id = r.id.to_string();
@@ -44,9 +44,9 @@ fn to_csv(rows: &[Row], header: bool) -> Result<Bytes, AppError> {
                 &r.tags,
             ],
         )
-        .map_err(io)?;
+        .context("csv")?;
     }
-    w.into_inner().map(Bytes::from).map_err(|e| AppError::Internal(anyhow::anyhow!("csv: {e}")))
+    Ok(w.into_inner().map(Bytes::from).context("csv")?)
 }
 
 #[tracing::instrument(skip_all)]

@@ -10,6 +10,7 @@ use crate::web::respond::{render, see_other};
 use actix_multipart::Multipart;
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpResponse};
+use anyhow::Context;
 use askama::Template;
 use futures_util::TryStreamExt;
 use std::io::Write;
@@ -42,11 +43,8 @@ pub async fn upload(viewer: Viewer, db: web::Data<Db>, mut mp: Multipart) -> Res
     super::require(&viewer)?;
     // The upload lands in a local temporary file (removed when dropped), then is copied into
     // the database with the job, so any instance can run the import.
-    let mut tmp = tempfile::Builder::new()
-        .prefix("custodian-import-")
-        .suffix(".csv")
-        .tempfile()
-        .map_err(|e| anyhow::anyhow!("temp file: {e}"))?;
+    let mut tmp =
+        tempfile::Builder::new().prefix("custodian-import-").suffix(".csv").tempfile().context("temp file")?;
     let (mut size, mut name) = (0u64, None::<String>);
     while let Some(mut field) = mp.try_next().await.map_err(|e| AppError::BadRequest(format!("upload: {e}")))? {
         if field.name() != Some("file") {
@@ -61,8 +59,8 @@ pub async fn upload(viewer: Viewer, db: web::Data<Db>, mut mp: Multipart) -> Res
             // Local disk writes of one chunk: off the executor all the same.
             tmp = web::block(move || tmp.as_file_mut().write_all(&chunk).map(|_| tmp))
                 .await
-                .map_err(|e| anyhow::anyhow!("upload: {e}"))?
-                .map_err(|e| anyhow::anyhow!("upload write: {e}"))?;
+                .context("upload")?
+                .context("upload write")?;
         }
     }
     let Some(name) = name.filter(|_| size > 0) else {

@@ -15,6 +15,7 @@ use crate::web::respond::see_other;
 use actix_multipart::Multipart;
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
+use anyhow::Context;
 use futures_util::StreamExt;
 use std::collections::HashMap;
 
@@ -97,11 +98,9 @@ pub async fn submit(
     // Decoding an image is CPU-heavy: it runs on the blocking pool, never on the executor.
     let processed = match form.avatar {
         None => None,
-        Some(upload) => Some(
-            web::block(move || upload.and_then(|b| avatar::process(&b)))
-                .await
-                .map_err(|e| AppError::Internal(anyhow::anyhow!("avatar task failed: {e}")))?,
-        ),
+        Some(upload) => {
+            Some(web::block(move || upload.and_then(|b| avatar::process(&b))).await.context("avatar task")?)
+        }
     };
     let png = match processed {
         None => None,

@@ -124,7 +124,7 @@ pub async fn submit(
             Ok(_) => {}
             Err(SaveError::Escalation(e @ Escalation::AdministratorRole)) => errors.add("role", e.to_string()),
             Err(SaveError::Escalation(e)) => errors.add("perm", e.to_string()),
-            Err(e) => return Err(AppError::Internal(anyhow::anyhow!("{e}"))),
+            Err(e) => return Err(AppError::Internal(anyhow::Error::new(e).context("escalation check"))),
         }
     }
     let (w, keep) = (scope.w.clone(), s.clone());
