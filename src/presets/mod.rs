@@ -16,10 +16,37 @@ pub use records::*;
 
 use crate::permissions::PermSet;
 
+/// Largest preset name accepted (the list and selects must stay readable).
+pub const MAX_NAME: usize = 80;
+
+/// A preset's name as checked: trimmed, not empty, at most [`MAX_NAME`] characters. Every way
+/// of naming a preset (the presets screens, the wizard's "save as new preset") parses it here.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PresetName(String);
+
+impl PresetName {
+    pub fn parse(typed: &str) -> Result<PresetName, PresetError> {
+        let name = typed.trim();
+        if name.is_empty() {
+            Err(PresetError::NameMissing)
+        } else if name.chars().count() > MAX_NAME {
+            Err(PresetError::NameTooLong)
+        } else {
+            Ok(PresetName(name.to_string()))
+        }
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum PresetError {
     #[error("Give the preset a name.")]
     NameMissing,
+    #[error("Keep the name under {MAX_NAME} characters.")]
+    NameTooLong,
     #[error("A preset with this name already exists.")]
     NameTaken,
     #[error("You can only include permissions you hold yourself: {0}.")]

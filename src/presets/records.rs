@@ -31,10 +31,8 @@ pub fn create_custom(
     // From the presets screens (presets_manage) or the wizard's "save as new preset"
     // (users_manage); either way only keys the author holds.
     may_change(conn, author_id, &[Perm::AdministrationPresetsManage, Perm::AdministrationUsersManage])?;
-    let name = name.trim();
-    if name.is_empty() {
-        return Err(PresetError::NameMissing);
-    }
+    let name = super::PresetName::parse(name)?;
+    let name = name.as_str();
     check_no_escalation(author_perms, keys)?;
     if name_taken(conn, name, None)? {
         return Err(PresetError::NameTaken);
@@ -247,10 +245,8 @@ pub fn rename(
     name: &str,
 ) -> Result<(), PresetError> {
     may_change(conn, actor, &[Perm::AdministrationPresetsManage])?;
-    let name = name.trim();
-    if name.is_empty() {
-        return Err(PresetError::NameMissing);
-    }
+    let name = super::PresetName::parse(name)?;
+    let name = name.as_str();
     if name_taken(conn, name, Some(preset.id))? {
         return Err(PresetError::NameTaken);
     }

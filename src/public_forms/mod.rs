@@ -2,7 +2,10 @@
 
 pub mod submission;
 
+use crate::access::{authority, Denied, Subject};
+use crate::audit::{self, Actor};
 use crate::db::schema::{forms, users};
+use crate::permissions::Perm;
 use crate::validation::FieldErrors;
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
@@ -50,22 +53,6 @@ pub struct Def {
 }
 
 impl Input {
-    pub fn parse(pairs: Vec<(String, String)>) -> Input {
-        let mut f = Input::default();
-        for (k, v) in pairs {
-            match k.as_str() {
-                "name" => f.name = v,
-                "tags" => f.tags = v,
-                "owner" => f.owner = v,
-                "enabled" => f.enabled = true,
-                "update_existing" => f.update_existing = true,
-                "group" => f.groups.extend(v.parse::<i64>().ok()),
-                _ => {}
-            }
-        }
-        f
-    }
-
     pub fn of(form: &Form, owner_email: Option<String>) -> Input {
         Input {
             name: form.name.clone(),
@@ -138,14 +125,48 @@ pub fn owner_email(c: &mut PgConnection, form: &Form) -> QueryResult<Option<Stri
     }
 }
 
-/// Public forms are made, changed and deleted by holders of `administration.settings`.
-fn may_change(c: &mut PgConnection, by: i64) -> Result<(), crate::access::Denied> {
-    crate::access::authority::require_of(c, by, &[crate::permissions::Perm::AdministrationSettings]).map(|_| ())
+/// Saves form `id` (a new one when `None`) as `input` says, for `who` (`actor` in the log): forms
+/// are made, changed and deleted by holders of `administration.settings`, and the form then
+/// changes who has access with its saver's authority, so choosing access groups or a main
+/// owner needs `contacts.assign`, as it would by hand. Choices to correct come back beside
+/// their fields. Call it in one transaction.
+pub fn save(
+    c: &mut PgConnection,
+    actor: &Actor,
+    who: &Subject,
+    id: Option<i64>,
+    input: &Input,
+) -> Result<Result<i64, FieldErrors>, Denied> {
+    authority::require(who, Perm::AdministrationSettings)?;
+    let before = id.map(|id| find(c, id)).transpose()?;
+    let groups = crate::access_groups::choices(c)?;
+    let def = match input.check(c, &groups)? {
+        Ok(d) => d,
+        Err(e) => return Ok(Err(e)),
+    };
+    if (!def.group_ids.is_empty() || def.main_owner_id.is_some()) && !who.perms.contains(Perm::ContactsAssign) {
+        let mut e = FieldErrors::default();
+        e.add("groups", "Access groups and a main owner need the contacts.assign permission.");
+        return Ok(Err(e));
+    }
+    let id = match id {
+        Some(id) => {
+            update(c, id, &def, who.user_id)?;
+            id
+        }
+        None => create(c, &def, who.user_id)?.id,
+    };
+    let verb = if before.is_some() { "form.update" } else { "form.create" };
+    let mut entry = audit::Entry::by(actor, verb, "form", id).after(serde_json::json!(def));
+    if let Some(b) = before {
+        entry = entry.before(serde_json::json!(b));
+    }
+    entry.record(c)?;
+    Ok(Ok(id))
 }
 
-pub fn create(c: &mut PgConnection, d: &Def, by: i64) -> Result<Form, crate::access::Denied> {
-    may_change(c, by)?;
-    Ok(diesel::insert_into(forms::table)
+fn create(c: &mut PgConnection, d: &Def, by: i64) -> QueryResult<Form> {
+    diesel::insert_into(forms::table)
         .values((
             forms::name.eq(&d.name),
             forms::public_key.eq(new_key()),
@@ -157,13 +178,12 @@ pub fn create(c: &mut PgConnection, d: &Def, by: i64) -> Result<Form, crate::acc
             forms::saved_by.eq(Some(by)),
         ))
         .returning(Form::as_returning())
-        .get_result(c)?)
+        .get_result(c)
 }
 
 /// Saves the definition; from now on the form acts with `by`'s authority.
-pub fn update(c: &mut PgConnection, id: i64, d: &Def, by: i64) -> Result<usize, crate::access::Denied> {
-    may_change(c, by)?;
-    Ok(diesel::update(forms::table.find(id))
+fn update(c: &mut PgConnection, id: i64, d: &Def, by: i64) -> QueryResult<usize> {
+    diesel::update(forms::table.find(id))
         .set((
             forms::name.eq(&d.name),
             forms::tags.eq(&d.tags),
@@ -174,10 +194,15 @@ pub fn update(c: &mut PgConnection, id: i64, d: &Def, by: i64) -> Result<usize, 
             forms::saved_by.eq(Some(by)),
             forms::updated_at.eq(Utc::now()),
         ))
-        .execute(c)?)
+        .execute(c)
 }
 
-pub fn delete(c: &mut PgConnection, id: i64, by: i64) -> Result<usize, crate::access::Denied> {
-    may_change(c, by)?;
-    Ok(diesel::delete(forms::table.find(id)).execute(c)?)
+/// Deletes form `id` (its public address stops answering), for a holder of
+/// `administration.settings`.
+pub fn delete(c: &mut PgConnection, actor: &Actor, who: &Subject, id: i64) -> Result<(), Denied> {
+    authority::require(who, Perm::AdministrationSettings)?;
+    let f = find(c, id)?;
+    diesel::delete(forms::table.find(id)).execute(c)?;
+    audit::Entry::by(actor, "form.delete", "form", id).before(serde_json::json!(f)).record(c)?;
+    Ok(())
 }

@@ -95,6 +95,58 @@ impl WizardState {
     }
 }
 
+/// Step 2 as submitted: the role, the presets ticked, the checklist as ticked, the data
+/// settings, and whether to re-base on the role's preset ("Use the role's preset").
+#[derive(Debug, Clone, Default)]
+pub struct PermissionsChoice {
+    /// `None`: unchanged (or not a role).
+    pub role: Option<Role>,
+    pub presets: Vec<i64>,
+    pub checked: PermSet,
+    pub disable_export: bool,
+    pub only_owned: bool,
+    pub rebase: bool,
+}
+
+impl WizardState {
+    /// Applies step 2 as submitted (`all`: every preset). Returns whether role or presets
+    /// changed, in which case the checklist was re-based and the user should see it again.
+    pub fn choose_permissions(&mut self, choice: &PermissionsChoice, all: &[PresetInfo], creating: bool) -> bool {
+        let s = self;
+        let old_base = base_of(all, &s.presets);
+        // Overrides are what the shown checklist differs from the presets it was built on.
+        s.set_overrides(choice.checked, old_base);
+        s.disable_export = choice.disable_export;
+        s.only_owned = choice.only_owned;
+        let mut held: Vec<i64> = choice.presets.iter().copied().filter(|id| all.iter().any(|p| p.id == *id)).collect();
+        held.sort_unstable();
+        held.dedup();
+        let role: Role = choice.role.unwrap_or(s.role());
+        let role_changed = role != s.role();
+        // Creating: a new role re-bases at once. Editing: only when asked ("Use the role's preset").
+        if (role_changed && creating) || choice.rebase {
+            // Drop every system preset, hold the role's one; custom presets stay.
+            held.retain(|id| all.iter().any(|p| p.id == *id && p.system_role.is_none()));
+            if let Some(p) = all.iter().find(|p| p.system_role.as_deref() == Some(role.as_str())) {
+                held.push(p.id);
+                held.sort_unstable();
+            }
+        }
+        s.role = role.as_str().into();
+        let mut before = s.presets.clone();
+        before.sort_unstable();
+        let changed = role_changed || before != held;
+        if before != held {
+            // Keep the overrides, minus those the new presets make pointless.
+            let base = base_of(all, &held);
+            let (g, r) = (s.grants().difference(base), s.revokes().difference(s.revokes().difference(base)));
+            s.set_overrides(base.union(g).difference(r), base);
+        }
+        s.presets = held;
+        changed
+    }
+}
+
 /// A preset as the wizard lists it.
 #[derive(Debug, Clone)]
 pub struct PresetInfo {

@@ -107,7 +107,7 @@ impl Checklist {
     }
 }
 
-/// The ticked keys of a submitted checklist (`perm=<key>` pairs); unknown keys are ignored.
-pub fn parse(pairs: &[(String, String)]) -> PermSet {
-    pairs.iter().filter(|(k, _)| k == "perm").filter_map(|(_, v)| Perm::from_key(v)).collect()
+/// The ticked keys of a submitted checklist (its `perm` fields); unknown keys are ignored.
+pub fn keys(ticked: &[String]) -> PermSet {
+    ticked.iter().filter_map(|v| Perm::from_key(v)).collect()
 }

@@ -14,6 +14,7 @@ pub mod contacts;
 pub mod csrf;
 pub mod dashboard;
 pub mod error_page;
+pub mod form;
 pub mod forms_admin;
 pub mod health;
 pub mod imports;
@@ -90,12 +91,12 @@ fn account_routes(cfg: &mut web::ServiceConfig) {
 /// Instance-wide settings: the two-factor policy, password sign-in beside single sign-on,
 /// user provisioning.
 fn settings_routes(cfg: &mut web::ServiceConfig) {
-    cfg.route("/two-factor", web::get().to(settings::show))
-        .route("/two-factor", web::post().to(settings::save))
-        .route("/sign-in", web::get().to(settings::sign_in_show))
-        .route("/sign-in", web::post().to(settings::sign_in_save))
-        .route("/provisioning", web::get().to(settings::provisioning_show))
-        .route("/provisioning", web::post().to(settings::provisioning_save));
+    cfg.route("/two-factor", web::get().to(settings::two_factor::show))
+        .route("/two-factor", web::post().to(settings::two_factor::save))
+        .route("/sign-in", web::get().to(settings::sign_in::show))
+        .route("/sign-in", web::post().to(settings::sign_in::save))
+        .route("/provisioning", web::get().to(settings::provisioning::show))
+        .route("/provisioning", web::post().to(settings::provisioning::save));
 }
 
 /// Users: the list, the wizard (new and edit), the card and its lifecycle actions.

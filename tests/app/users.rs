@@ -688,6 +688,11 @@ async fn save_as_new_makes_the_checklist_the_users_only_preset() {
     let r = permissions(&b, "/users/new", &w, &[&f[..], &[("preset_name", "salesperson")]].concat()).await;
     assert_eq!(r.status(), 422);
     assert!(r.text().await.unwrap().contains("id=\"e-preset_name\">A preset with this name already exists."));
+    // So is a name longer than the presets screens allow (one rule: presets::PresetName).
+    let long = "n".repeat(custodian::presets::MAX_NAME + 1);
+    let r = permissions(&b, "/users/new", &w, &[&f[..], &[("preset_name", long.as_str())]].concat()).await;
+    assert_eq!(r.status(), 422);
+    assert!(r.text().await.unwrap().contains("id=\"e-preset_name\">Keep the name under 80 characters."));
     let r = permissions(&b, "/users/new", &w, &[&f[..], &[("preset_name", "SalespersonAB")]].concat()).await;
     assert_eq!(location(&r), format!("/users/new?w={w}&step=2"));
     let mut c = app.conn();

@@ -7,6 +7,7 @@ use crate::auth::{session::FlashKind, Viewer};
 use crate::db::Db;
 use crate::error::AppError;
 use crate::validation::FieldErrors;
+use crate::web::form::Form;
 use crate::web::layout::Layout;
 use crate::web::respond::{render, see_other};
 use actix_web::http::StatusCode;
@@ -70,19 +71,27 @@ pub async fn show(req: HttpRequest, viewer: Viewer, db: web::Data<Db>) -> Result
     tokens_page(&req, &viewer, &db, String::new(), vec![Scope::Authorization], FieldErrors::default(), None).await
 }
 
+/// The new-token form: a name and the ticked scopes.
+#[derive(serde::Deserialize)]
+pub struct TokenForm {
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    scope: Vec<String>,
+}
+
 /// Creates a token for the ticked scopes (`scope` fields) and shows it once.
 #[tracing::instrument(skip_all)]
 pub async fn create(
     req: HttpRequest,
     viewer: Viewer,
     db: web::Data<Db>,
-    form: web::Form<Vec<(String, String)>>,
+    form: Form<TokenForm>,
 ) -> Result<HttpResponse, AppError> {
     crate::access::authority::security(&viewer.subject)?;
-    let fields = form.into_inner();
-    let name = fields.iter().find(|(k, _)| k == "name").map(|(_, v)| v.trim().to_string()).unwrap_or_default();
-    let scopes: Vec<Scope> =
-        Scope::ALL.into_iter().filter(|s| fields.iter().any(|(k, v)| k == "scope" && v == s.as_str())).collect();
+    let form = form.into_inner();
+    let name = form.name.trim().to_string();
+    let scopes: Vec<Scope> = Scope::ALL.into_iter().filter(|s| form.scope.iter().any(|v| v == s.as_str())).collect();
     let mut errors = FieldErrors::default();
     if name.is_empty() {
         errors.add("name", "Name the token after the system that will use it.");

@@ -31,11 +31,32 @@ use std::time::Duration;
 #[derive(Clone, Copy)]
 pub struct PreviewWait(pub Duration);
 
-/// The selection in a query string or form body: the list's filters plus repeated `ids`.
+/// The selection as sent in a query string or form body: the list's filters plus the ticked
+/// rows, repeated `ids`.
+#[derive(Deserialize, Default)]
+struct SelectionFields {
+    #[serde(default)]
+    q: String,
+    #[serde(default)]
+    tag: String,
+    #[serde(default)]
+    owner: String,
+    #[serde(default)]
+    group: String,
+    #[serde(default)]
+    category: String,
+    #[serde(default)]
+    ids: Vec<String>,
+}
+
+/// The selection in a query string or form body (what cannot be read selects nothing more
+/// than the filters that could).
 fn selection(raw: &[u8]) -> Selection {
-    let pairs: Vec<(String, String)> = serde_urlencoded::from_bytes(raw).unwrap_or_default();
-    let ids = pairs.iter().filter(|(k, _)| k == "ids").filter_map(|(_, v)| v.parse().ok()).collect();
-    Selection { filters: serde_urlencoded::from_bytes(raw).unwrap_or_default(), ids }
+    let f: SelectionFields = serde_html_form::from_bytes(raw).unwrap_or_default();
+    Selection {
+        ids: f.ids.iter().filter_map(|v| v.parse().ok()).collect(),
+        filters: Filters { q: f.q, tag: f.tag, owner: f.owner, group: f.group, category: f.category },
+    }
 }
 
 #[derive(Template)]

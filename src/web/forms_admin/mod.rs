@@ -1,13 +1,13 @@
 //! /forms (administration.settings): create, edit and delete public forms.
 
-use crate::audit;
 use crate::auth::session::FlashKind;
 use crate::auth::Viewer;
 use crate::db::Db;
 use crate::error::AppError;
 use crate::permissions::Perm;
-use crate::public_forms::{self as store, Form, Input};
+use crate::public_forms::{self as store, Form as PublicForm, Input};
 use crate::validation::FieldErrors;
+use crate::web::form::Form;
 use crate::web::layout::Layout;
 use crate::web::respond::{render, see_other};
 use actix_web::http::StatusCode;
@@ -22,9 +22,9 @@ fn require(viewer: &Viewer) -> Result<(), AppError> {
 #[template(path = "forms_admin/list.html")]
 pub struct ListPage {
     pub layout: Layout,
-    pub forms: Vec<Form>,
+    pub forms: Vec<PublicForm>,
     /// The form being edited (`None`: the page creates a new one).
-    pub editing: Option<Form>,
+    pub editing: Option<PublicForm>,
     pub groups: Vec<(i64, String)>,
     pub input: Input,
     pub errors: FieldErrors,
@@ -51,7 +51,7 @@ async fn show_with(
                 (Some(f), None) => Input::of(f, store::owner_email(c, f)?),
                 (None, None) => Input { enabled: true, ..Input::default() },
             };
-            Ok((store::all(c)?, editing, crate::web::segments::groups(c)?, typed))
+            Ok((store::all(c)?, editing, crate::access_groups::choices(c)?, typed))
         })
         .await?;
     let status = if errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
@@ -68,47 +68,40 @@ pub async fn edit(viewer: Viewer, db: web::Data<Db>, path: web::Path<i64>) -> Re
     show_with(&viewer, &db, Some(path.into_inner()), None, FieldErrors::default()).await
 }
 
+/// The admin form as sent: repeated `group` fields, checkboxes present when ticked.
+#[derive(serde::Deserialize)]
+pub struct FormFields {
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    tags: String,
+    #[serde(default)]
+    owner: String,
+    #[serde(default)]
+    group: Vec<String>,
+    enabled: Option<String>,
+    update_existing: Option<String>,
+}
+
+impl FormFields {
+    fn input(self) -> Input {
+        Input {
+            name: self.name,
+            tags: self.tags,
+            owner: self.owner,
+            groups: self.group.iter().filter_map(|g| g.parse().ok()).collect(),
+            enabled: self.enabled.is_some(),
+            update_existing: self.update_existing.is_some(),
+        }
+    }
+}
+
 /// POST /forms (create) and POST /forms/{id} (update).
-async fn save(
-    viewer: Viewer,
-    db: web::Data<Db>,
-    id: Option<i64>,
-    form: Vec<(String, String)>,
-) -> Result<HttpResponse, AppError> {
+async fn save(viewer: Viewer, db: web::Data<Db>, id: Option<i64>, form: FormFields) -> Result<HttpResponse, AppError> {
     require(&viewer)?;
-    let input = Input::parse(form);
-    let (actor, ip, i2, perms) = (viewer.id(), viewer.ip.clone(), input.clone(), viewer.perms());
-    let out = db
-        .transaction(move |c| {
-            let before = id.map(|id| store::find(c, id)).transpose()?;
-            let groups = crate::web::segments::groups(c)?;
-            let def = match i2.check(c, &groups)? {
-                Ok(d) => d,
-                Err(e) => return Ok(Err(e)),
-            };
-            // The form changes who has access with its saver's authority: choosing groups or a
-            // main owner needs contacts.assign, as it would by hand.
-            if (!def.group_ids.is_empty() || def.main_owner_id.is_some()) && !perms.contains(Perm::ContactsAssign) {
-                let mut e = FieldErrors::default();
-                e.add("groups", "Access groups and a main owner need the contacts.assign permission.");
-                return Ok(Err(e));
-            }
-            let id = match id {
-                Some(id) => {
-                    store::update(c, id, &def, actor)?;
-                    id
-                }
-                None => store::create(c, &def, actor)?.id,
-            };
-            let verb = if before.is_some() { "form.update" } else { "form.create" };
-            let mut entry = audit::Entry::new(Some(actor), verb, "form", id).after(serde_json::json!(def)).ip(ip);
-            if let Some(b) = before {
-                entry = entry.before(serde_json::json!(b));
-            }
-            entry.record(c)?;
-            Ok(Ok(id))
-        })
-        .await?;
+    let input = form.input();
+    let (actor, who, typed) = (viewer.actor(), viewer.access(), input.clone());
+    let out = db.transaction(move |c| Ok(store::save(c, &actor, &who.subject(), id, &typed)?)).await?;
     match out {
         Ok(id) => {
             viewer.flash(FlashKind::Success, "Form saved.");
@@ -119,11 +112,7 @@ async fn save(
 }
 
 #[tracing::instrument(skip_all)]
-pub async fn create(
-    viewer: Viewer,
-    db: web::Data<Db>,
-    form: web::Form<Vec<(String, String)>>,
-) -> Result<HttpResponse, AppError> {
+pub async fn create(viewer: Viewer, db: web::Data<Db>, form: Form<FormFields>) -> Result<HttpResponse, AppError> {
     save(viewer, db, None, form.into_inner()).await
 }
 
@@ -132,7 +121,7 @@ pub async fn update(
     viewer: Viewer,
     db: web::Data<Db>,
     path: web::Path<i64>,
-    form: web::Form<Vec<(String, String)>>,
+    form: Form<FormFields>,
 ) -> Result<HttpResponse, AppError> {
     save(viewer, db, Some(path.into_inner()), form.into_inner()).await
 }
@@ -140,14 +129,8 @@ pub async fn update(
 #[tracing::instrument(skip_all)]
 pub async fn delete(viewer: Viewer, db: web::Data<Db>, path: web::Path<i64>) -> Result<HttpResponse, AppError> {
     require(&viewer)?;
-    let (id, actor, ip) = (path.into_inner(), viewer.id(), viewer.ip.clone());
-    db.transaction(move |c| {
-        let f = store::find(c, id)?;
-        store::delete(c, id, actor)?;
-        audit::Entry::new(Some(actor), "form.delete", "form", id).before(serde_json::json!(f)).ip(ip).record(c)?;
-        Ok(())
-    })
-    .await?;
+    let (id, actor, who) = (path.into_inner(), viewer.actor(), viewer.access());
+    db.transaction(move |c| Ok(store::delete(c, &actor, &who.subject(), id)?)).await?;
     viewer.flash(FlashKind::Success, "Form deleted; its public address no longer answers.");
     Ok(see_other("/forms"))
 }

@@ -10,6 +10,7 @@ use crate::error::AppError;
 use crate::permissions::{store, PermSet};
 use crate::presets::{self, Impact, Preset, PresetError};
 use crate::web::checklist;
+use crate::web::form::Form;
 use crate::web::layout::Layout;
 use crate::web::respond::{render, see_other};
 use actix_web::http::StatusCode;
@@ -56,22 +57,35 @@ const CHANGED_SINCE_FORM: &str = "This preset was changed by someone else after 
 const CHANGED_SINCE_PREVIEW: &str = "Nothing was saved: this preset or the users holding it changed after \
      your preview. Below is the impact as it is now; confirm again if it is still what you want.";
 
+/// The edit form: the ticked keys, the version it was opened at, and on confirmation
+/// (`step=confirm`) the digest of the impact previewed.
+#[derive(serde::Deserialize)]
+pub struct EditForm {
+    #[serde(default)]
+    perm: Vec<String>,
+    #[serde(default)]
+    version: String,
+    #[serde(default)]
+    step: String,
+    #[serde(default)]
+    digest: String,
+}
+
 /// Preview (first post) or confirmation (`step=confirm`) of an edit.
 #[tracing::instrument(skip_all, fields(preset = *id))]
 pub async fn submit(
     viewer: Viewer,
     db: web::Data<Db>,
     id: web::Path<i64>,
-    form: web::Form<Vec<(String, String)>>,
+    form: Form<EditForm>,
 ) -> Result<HttpResponse, AppError> {
     super::require_manage(&viewer)?;
     let id = id.into_inner();
-    let pairs = form.into_inner();
-    let field = |name: &str| pairs.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone());
-    let submitted = checklist::parse(&pairs);
-    let version: Option<i32> = field("version").and_then(|v| v.parse().ok());
-    let confirm = field("step").as_deref() == Some("confirm");
-    let digest = field("digest").unwrap_or_default();
+    let form = form.into_inner();
+    let submitted = checklist::keys(&form.perm);
+    let version: Option<i32> = form.version.trim().parse().ok();
+    let confirm = form.step == "confirm";
+    let digest = form.digest;
     let (actor, author, ip, who) = (viewer.id(), viewer.perms(), viewer.ip.clone(), viewer.access());
     let outcome = db
         .transaction(move |c| {

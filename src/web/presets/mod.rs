@@ -51,5 +51,4 @@ pub fn author_checklist(checked: PermSet, author: PermSet) -> Checklist {
     list
 }
 
-/// Largest preset name accepted (the list and selects must stay readable).
-pub const MAX_NAME: usize = 80;
+pub use crate::presets::MAX_NAME;

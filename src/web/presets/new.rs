@@ -9,6 +9,7 @@ use crate::permissions::{store, PermSet};
 use crate::presets::{self, PresetError};
 use crate::validation::FieldErrors;
 use crate::web::checklist::{self, Checklist};
+use crate::web::form::Form;
 use crate::web::layout::Layout;
 use crate::web::respond::{page, render, see_other};
 use actix_web::http::StatusCode;
@@ -60,21 +61,23 @@ pub async fn show(viewer: Viewer, db: web::Data<Db>, query: web::Query<NewQuery>
     page(new_page(&viewer, String::new(), from_name, keys, FieldErrors::default()))
 }
 
+/// The new-preset form: a name and the ticked keys.
+#[derive(serde::Deserialize)]
+pub struct NewPresetForm {
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    perm: Vec<String>,
+}
+
 /// Creates the preset with exactly the ticked keys (no escalation, unique name).
 #[tracing::instrument(skip_all)]
-pub async fn submit(
-    viewer: Viewer,
-    db: web::Data<Db>,
-    form: web::Form<Vec<(String, String)>>,
-) -> Result<HttpResponse, AppError> {
+pub async fn submit(viewer: Viewer, db: web::Data<Db>, form: Form<NewPresetForm>) -> Result<HttpResponse, AppError> {
     super::require_manage(&viewer)?;
-    let pairs = form.into_inner();
-    let name = pairs.iter().find(|(k, _)| k == "name").map(|(_, v)| v.trim().to_string()).unwrap_or_default();
-    let keys = checklist::parse(&pairs);
+    let form = form.into_inner();
+    let name = form.name.trim().to_string();
+    let keys = checklist::keys(&form.perm);
     let mut errors = FieldErrors::default();
-    if name.chars().count() > super::MAX_NAME {
-        errors.add("name", format!("Keep the name under {} characters.", super::MAX_NAME));
-    }
     if keys.is_empty() {
         errors.add("perm", "Tick at least one permission.");
     }

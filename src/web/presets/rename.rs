@@ -32,9 +32,6 @@ pub async fn submit(
         .transaction(move |c| {
             let preset = presets::find_for_update(c, id)?;
             super::require_custom(&preset)?;
-            if n.chars().count() > super::MAX_NAME {
-                return Ok(Err(format!("Keep the name under {} characters.", super::MAX_NAME)));
-            }
             if n == preset.name {
                 return Ok(Ok(false));
             }

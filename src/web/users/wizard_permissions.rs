@@ -8,59 +8,45 @@ use crate::auth::session::FlashKind;
 use crate::auth::Viewer;
 use crate::db::Db;
 use crate::error::AppError;
-use crate::permissions::Role;
 use crate::presets;
 use crate::users::save::{check_escalation, SaveError};
-use crate::users::wizard::{self as state, WizardState};
+use crate::users::wizard as state;
 use crate::validation::FieldErrors;
 use crate::web::checklist;
+use crate::web::form::Form;
 use crate::web::respond::see_other;
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 
-fn value<'a>(pairs: &'a [(String, String)], key: &str) -> Option<&'a str> {
-    pairs.iter().find(|(k, _)| k == key).map(|(_, v)| v.as_str())
+/// Step 2 as submitted.
+#[derive(serde::Deserialize)]
+pub struct PermissionsForm {
+    /// next, back, refresh, rebase or save_as_new.
+    #[serde(default)]
+    action: String,
+    #[serde(default)]
+    role: String,
+    #[serde(default)]
+    preset: Vec<String>,
+    #[serde(default)]
+    perm: Vec<String>,
+    disable_export: Option<String>,
+    only_owned: Option<String>,
+    #[serde(default)]
+    preset_name: String,
 }
 
-/// Applies the submitted step 2 to the state. Returns whether role or presets changed, in
-/// which case the checklist was re-based and the user should see it again.
-fn apply(s: &mut WizardState, pairs: &[(String, String)], all: &[state::PresetInfo], creating: bool) -> bool {
-    let old_base = state::base_of(all, &s.presets);
-    // Overrides are what the shown checklist differs from the presets it was built on.
-    s.set_overrides(checklist::parse(pairs), old_base);
-    s.disable_export = value(pairs, "disable_export").is_some();
-    s.only_owned = value(pairs, "only_owned").is_some();
-    let mut held: Vec<i64> = pairs
-        .iter()
-        .filter(|(k, _)| k == "preset")
-        .filter_map(|(_, v)| v.parse().ok())
-        .filter(|id| all.iter().any(|p| p.id == *id))
-        .collect();
-    held.sort_unstable();
-    held.dedup();
-    let role: Role = value(pairs, "role").and_then(|r| r.parse().ok()).unwrap_or(s.role());
-    let role_changed = role != s.role();
-    // Creating: a new role re-bases at once. Editing: only when asked ("Use the role's preset").
-    if (role_changed && creating) || value(pairs, "action") == Some("rebase") {
-        // Drop every system preset, hold the role's one; custom presets stay.
-        held.retain(|id| all.iter().any(|p| p.id == *id && p.system_role.is_none()));
-        if let Some(p) = all.iter().find(|p| p.system_role.as_deref() == Some(role.as_str())) {
-            held.push(p.id);
-            held.sort_unstable();
+impl PermissionsForm {
+    fn choice(&self) -> state::PermissionsChoice {
+        state::PermissionsChoice {
+            role: self.role.parse().ok(),
+            presets: self.preset.iter().filter_map(|v| v.parse().ok()).collect(),
+            checked: checklist::keys(&self.perm),
+            disable_export: self.disable_export.is_some(),
+            only_owned: self.only_owned.is_some(),
+            rebase: self.action == "rebase",
         }
     }
-    s.role = role.as_str().into();
-    let mut before = s.presets.clone();
-    before.sort_unstable();
-    let changed = role_changed || before != held;
-    if before != held {
-        // Keep the overrides, minus those the new presets make pointless.
-        let base = state::base_of(all, &held);
-        let (g, r) = (s.grants().difference(base), s.revokes().difference(s.revokes().difference(base)));
-        s.set_overrides(base.union(g).difference(r), base);
-    }
-    s.presets = held;
-    changed
 }
 
 /// Step 2 submitted. `action`: next, back, refresh, rebase or save_as_new.
@@ -69,7 +55,7 @@ pub async fn submit(
     viewer: Viewer,
     db: web::Data<Db>,
     req: HttpRequest,
-    form: web::Form<Vec<(String, String)>>,
+    form: Form<PermissionsForm>,
 ) -> Result<HttpResponse, AppError> {
     let scope = Scope::of(&req)?;
     authorize(&viewer, &db, &scope).await?;
@@ -80,15 +66,15 @@ pub async fn submit(
         return Err(AppError::NotFound);
     }
     let mut s = load_or_fresh(&viewer, &db, &scope).await?;
-    let pairs = form.into_inner();
-    let action = value(&pairs, "action").unwrap_or("next").to_string();
+    let form = form.into_inner();
+    let action = if form.action.is_empty() { "next".to_string() } else { form.action.clone() };
     let all = db.run(|c| Ok(state::all_presets(c)?)).await?;
-    let changed = apply(&mut s, &pairs, &all, scope.creating());
+    let changed = s.choose_permissions(&form.choice(), &all, scope.creating());
     let mut errors = FieldErrors::default();
 
     if action == "save_as_new" && !changed {
-        let name = value(&pairs, "preset_name").unwrap_or_default().trim().to_string();
-        let checked = checklist::parse(&pairs);
+        let name = form.preset_name.trim().to_string();
+        let checked = checklist::keys(&form.perm);
         let (actor, perms) = (viewer.id(), viewer.perms());
         let n = name.clone();
         let created = db
