@@ -30,6 +30,16 @@ pub struct Config {
     #[arg(long, env = "DB_POOL_SIZE", default_value_t = 10)]
     pub db_pool_size: u32,
 
+    /// Database connections of the background work (bulk runs, imports, email delivery): a pool
+    /// of its own, so background work never takes the connections page requests need.
+    #[arg(long, env = "WORKER_POOL_SIZE", default_value_t = 4)]
+    pub worker_pool_size: u32,
+
+    /// How often every instance sweeps for background work nobody has taken up: runs and
+    /// imports queued or left by a stopped instance, email to deliver (milliseconds).
+    #[arg(long, env = "SWEEP_EVERY_MS", default_value_t = 5_000)]
+    pub sweep_every_ms: u64,
+
     /// Worker threads of the HTTP server (default: one per core).
     #[arg(long, env = "WORKERS")]
     pub workers: Option<usize>,

@@ -18,6 +18,7 @@ pub mod demo;
 pub mod error;
 pub mod events;
 pub mod imports;
+pub mod jobs;
 pub mod messaging;
 pub mod notifications;
 pub mod permissions;

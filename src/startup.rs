@@ -112,22 +112,41 @@ impl Application {
         .await??;
 
         let db = Db::new(&config.database_url, config.db_pool_size, Duration::from_secs(3));
+        // Background work has connections of its own (jobs::Workers), and one sweep loop.
+        let workers = crate::jobs::Workers::new(&config.database_url, config.worker_pool_size);
+        let mut sweeps = vec![
+            // Bulk runs queued and not yet started, or left by a stopped instance.
+            crate::jobs::Sweep { name: "bulk runs", run: Box::new(crate::bulk::worker::sweep) },
+            // Imports an instance left unfinished, and uploads nobody imported.
+            crate::jobs::Sweep { name: "imports", run: Box::new(crate::imports::housekeeping::sweep) },
+        ];
         // Outbox delivery: only with SMTP configured; otherwise messages stay queued.
         if let Some(url) = &config.smtp_url {
             let from =
                 config.smtp_from.as_deref().ok_or_else(|| anyhow::anyhow!("SMTP_URL is set but SMTP_FROM is not"))?;
-            let mailer = std::sync::Arc::new(crate::messaging::delivery::SmtpMailer::new(url, from)?);
-            tokio::spawn(crate::messaging::delivery::run_worker(db.clone(), mailer));
+            let mailer = crate::messaging::delivery::SmtpMailer::new(url, from)?;
+            sweeps.push(crate::jobs::Sweep {
+                name: "email delivery",
+                run: Box::new(move |db| {
+                    let d = crate::messaging::delivery::deliver(db, &mailer, 50)?;
+                    if d.sent + d.failed > 0 {
+                        tracing::info!(sent = d.sent, failed = d.failed, "outbox delivery");
+                    }
+                    Ok(())
+                }),
+            });
         }
-        // Imports an instance left unfinished, and uploads nobody imported.
-        tokio::spawn(crate::imports::housekeeping::run_worker(db.clone()));
-        // Bulk runs queued and not yet started, or left by a stopped instance.
-        tokio::spawn(crate::bulk::worker::run_sweeper(db.clone()));
+        tokio::spawn(crate::jobs::run_sweeps(
+            workers.clone(),
+            Duration::from_millis(config.sweep_every_ms.max(10)),
+            sweeps,
+        ));
         let listener = TcpListener::bind(&config.bind)?;
         let local = listener.local_addr()?;
         let idle = CookieDuration::minutes(config.session_idle_minutes);
         let secure = config.secure_cookies;
         let data = web::Data::new(db.clone());
+        let workers = web::Data::new(workers);
         let proxies = web::Data::new(crate::auth::viewer::TrustedProxies(config.trusted_proxies.clone()));
         let public_url = web::Data::new(crate::auth::viewer::PublicUrl(config.public_url.clone()));
         let sso = web::Data::new(crate::auth::sso::Configured::from_config(config)?);
@@ -149,6 +168,7 @@ impl Application {
                 .build();
             App::new()
                 .app_data(data.clone())
+                .app_data(workers.clone())
                 .app_data(proxies.clone())
                 .app_data(public_url.clone())
                 .app_data(sso.clone())

@@ -1,6 +1,6 @@
 //! The background side of bulk runs. "Preview" stores a run to preview and hands it to
-//! [`spawn_preview`]; "Execute" queues it and hands it to [`spawn`]. Every instance also sweeps
-//! for both ([`run_sweeper`]), so a run is picked up by any instance, and one left by a stopped
+//! [`spawn_preview`]; "Execute" queues it and hands it to [`spawn`], with the background
+//! work's own connections (`jobs::Workers`). Every instance also sweeps for both ([`sweep`]), so a run is picked up by any instance, and one left by a stopped
 //! instance (its transaction rolled back with it: nothing applied) is taken over and done
 //! again from the start. PostgreSQL is the queue: a run is claimed by its row lock (SKIP
 //! LOCKED), held by the transaction that computes or applies it. Once a run has committed, the
@@ -13,10 +13,7 @@ use crate::db::schema::bulk_runs;
 use crate::db::Db;
 use crate::error::AppError;
 use diesel::prelude::*;
-use std::time::Duration;
 
-/// How often every instance looks for queued runs nobody is executing.
-pub const SWEEP_EVERY: Duration = Duration::from_secs(10);
 pub const FAILED: &str = "The run failed and nothing of it was applied. Preview it again to retry.";
 pub const PREVIEW_FAILED: &str = "The preview failed. Nothing was done; start again.";
 
@@ -146,26 +143,20 @@ pub fn waiting(c: &mut PgConnection) -> QueryResult<Waiting> {
     Ok(Waiting { queued, previewing, owing: notices::owed(c)? })
 }
 
-/// Looks for waiting runs, previews and notices at start and then every [`SWEEP_EVERY`], for as long
-/// as the server runs, and starts each one nobody holds.
-pub async fn run_sweeper(db: Db) {
-    let mut tick = tokio::time::interval(SWEEP_EVERY);
-    loop {
-        tick.tick().await;
-        match db.block(waiting).await {
-            Ok(Ok(w)) => {
-                for id in w.previewing {
-                    spawn_preview(db.clone(), id);
-                }
-                for id in w.queued {
-                    spawn(db.clone(), id);
-                }
-                for id in w.owing {
-                    spawn_notices(db.clone(), id);
-                }
-            }
-            Ok(Err(e)) => tracing::warn!(error = %e, "bulk run sweep failed"),
-            Err(e) => tracing::warn!(error = %e, "bulk run sweep did not run"),
-        }
+/// Looks for waiting runs, previews and notices (`jobs::run_sweeps` calls it on every instance)
+/// and starts each one, in the background; those somebody holds skip themselves.
+pub fn sweep(db: &Db) -> Result<(), AppError> {
+    let mut c = db.get_blocking()?;
+    let w = waiting(&mut c)?;
+    drop(c);
+    for id in w.previewing {
+        spawn_preview(db.clone(), id);
     }
+    for id in w.queued {
+        spawn(db.clone(), id);
+    }
+    for id in w.owing {
+        spawn_notices(db.clone(), id);
+    }
+    Ok(())
 }

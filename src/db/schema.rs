@@ -277,6 +277,9 @@ diesel::table! {
         created_by -> Int8,
         created_at -> Timestamptz,
         sent_at -> Nullable<Timestamptz>,
+        attempts -> Int4,
+        next_attempt_at -> Nullable<Timestamptz>,
+        claimed_at -> Nullable<Timestamptz>,
     }
 }
 

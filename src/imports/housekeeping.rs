@@ -4,16 +4,14 @@
 //!   run from one still going on another instance);
 //! - an upload nobody started within [`UPLOAD_KEPT`] is closed and its file removed.
 //!
-//! Every instance runs the sweep at start and then every [`SWEEP_EVERY`].
+//! Every instance runs the sweep at start and then every `SWEEP_EVERY_MS` (`jobs::run_sweeps`).
 
 use super::job::{FAILED, RUNNING, UPLOADED};
 use crate::db::schema::{import_chunks, import_jobs};
 use crate::db::Db;
 use chrono::Utc;
 use diesel::prelude::*;
-use std::time::Duration;
 
-pub const SWEEP_EVERY: Duration = Duration::from_secs(60);
 /// How long an uploaded file waits for its mapping to be confirmed.
 pub const UPLOAD_KEPT: chrono::TimeDelta = chrono::TimeDelta::hours(24);
 pub const EXPIRED: &str =
@@ -46,7 +44,7 @@ pub fn running(c: &mut PgConnection) -> QueryResult<Vec<i64>> {
     import_jobs::table.filter(import_jobs::status.eq(RUNNING)).order(import_jobs::id).select(import_jobs::id).load(c)
 }
 
-/// One sweep (blocking: call it off the async executor).
+/// One sweep (blocking: `jobs::run_sweeps` calls it off the async executor).
 pub fn sweep(db: &Db) -> Result<(), crate::error::AppError> {
     let mut c = db.get_blocking()?;
     let expired = expire_uploads(&mut c)?;
@@ -62,18 +60,4 @@ pub fn sweep(db: &Db) -> Result<(), crate::error::AppError> {
         }
     }
     Ok(())
-}
-
-/// Sweeps at start and then every [`SWEEP_EVERY`], for as long as the server runs.
-pub async fn run_worker(db: Db) {
-    let mut tick = tokio::time::interval(SWEEP_EVERY);
-    loop {
-        tick.tick().await;
-        let db = db.clone();
-        match actix_web::web::block(move || sweep(&db)).await {
-            Ok(Ok(())) => {}
-            Ok(Err(e)) => tracing::warn!(error = %e, "import sweep failed"),
-            Err(e) => tracing::warn!(error = %e, "import sweep did not run"),
-        }
-    }
 }

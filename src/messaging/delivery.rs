@@ -1,58 +1,172 @@
 //! Delivering queued email. SMS stay queued: there is no SMS gateway.
 //!
-//! [`deliver_pending`] claims a chunk of queued email with `FOR UPDATE SKIP LOCKED` (several
-//! instances may run it at once), hands each message to a [`Mailer`] and records sent or failed.
-//! If the process dies mid-chunk the transaction rolls back and those messages are sent again:
-//! delivery is at-least-once.
+//! Delivery goes in three steps, so no row lock and no transaction is held while an SMTP server
+//! takes its time: [`claim`] marks a chunk of due email `sending` (`FOR UPDATE SKIP LOCKED`:
+//! several instances may claim at once) and commits; each message is handed to a [`Mailer`];
+//! [`record`] marks it sent, failed, or — for a failure that may pass — queued again after a
+//! growing pause ([`RETRY_AFTER`]), until [`MAX_ATTEMPTS`]. A message left `sending` by an
+//! instance that stopped is queued again by [`reclaim`]: delivery is at-least-once.
 
 use crate::db::schema::outbox_messages;
 use anyhow::Context;
-use chrono::Utc;
+use chrono::{TimeDelta, Utc};
 use diesel::prelude::*;
+
+/// Attempts before a message that keeps failing for a passing reason is marked failed.
+pub const MAX_ATTEMPTS: i32 = 5;
+/// The pause before the next attempt: this, doubled at each attempt.
+pub const RETRY_AFTER: TimeDelta = TimeDelta::minutes(1);
+/// A message `sending` for longer than this was left by a stopped instance.
+pub const CLAIM_LOST_AFTER: TimeDelta = TimeDelta::minutes(10);
+
+/// Why a message was not sent.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Failure {
+    /// The server refused it for good (a 5xx answer, an address that cannot be): marked failed.
+    Permanent(String),
+    /// It may pass (a 4xx answer, a server that did not answer): tried again later.
+    Transient(String),
+}
+
+impl From<&str> for Failure {
+    fn from(why: &str) -> Failure {
+        Failure::Permanent(why.to_string())
+    }
+}
 
 /// Something that sends one email.
 pub trait Mailer {
-    /// Sends; `Err` carries a message for the outbox.
-    fn send(&self, to: &str, subject: &str, body: &str) -> Result<(), String>;
+    fn send(&self, to: &str, subject: &str, body: &str) -> Result<(), Failure>;
 }
 
-/// What one run did.
+/// What one round did.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
 pub struct Delivered {
     pub sent: usize,
     pub failed: usize,
 }
 
-/// Sends up to `limit` queued email messages, oldest first, and marks each sent or failed.
-pub fn deliver_pending(conn: &mut PgConnection, mailer: &dyn Mailer, limit: i64) -> QueryResult<Delivered> {
+/// A claimed message.
+#[derive(Debug, Clone)]
+pub struct Claimed {
+    pub id: i64,
+    pub to: String,
+    pub subject: Option<String>,
+    pub body: String,
+    /// Attempts before this one.
+    pub attempts: i32,
+}
+
+/// Marks up to `limit` due email messages, oldest first, `sending`, and returns them (its own
+/// transaction: the claim commits before anything is sent).
+pub fn claim(conn: &mut PgConnection, limit: i64) -> QueryResult<Vec<Claimed>> {
     conn.transaction(|conn| {
-        let chunk: Vec<(i64, String, Option<String>, String)> = outbox_messages::table
+        let now = Utc::now();
+        let rows: Vec<(i64, String, Option<String>, String, i32)> = outbox_messages::table
             .filter(outbox_messages::status.eq("queued"))
             .filter(outbox_messages::channel.eq("email"))
+            .filter(outbox_messages::next_attempt_at.is_null().or(outbox_messages::next_attempt_at.le(now)))
             .order(outbox_messages::id)
             .limit(limit)
-            .select((outbox_messages::id, outbox_messages::to_address, outbox_messages::subject, outbox_messages::body))
+            .select((
+                outbox_messages::id,
+                outbox_messages::to_address,
+                outbox_messages::subject,
+                outbox_messages::body,
+                outbox_messages::attempts,
+            ))
             .for_update()
             .skip_locked()
             .load(conn)?;
-        let mut sent = Vec::new();
-        let mut failed = 0;
-        for (id, to, subject, body) in chunk {
-            match mailer.send(&to, subject.as_deref().unwrap_or(""), &body) {
-                Ok(()) => sent.push(id),
-                Err(e) => {
-                    failed += 1;
-                    diesel::update(outbox_messages::table.find(id))
-                        .set((outbox_messages::status.eq("failed"), outbox_messages::error.eq(e)))
-                        .execute(conn)?;
-                }
-            }
-        }
-        diesel::update(outbox_messages::table.filter(outbox_messages::id.eq_any(&sent)))
-            .set((outbox_messages::status.eq("sent"), outbox_messages::sent_at.eq(Utc::now())))
+        let ids: Vec<i64> = rows.iter().map(|r| r.0).collect();
+        diesel::update(outbox_messages::table.filter(outbox_messages::id.eq_any(&ids)))
+            .set((outbox_messages::status.eq("sending"), outbox_messages::claimed_at.eq(now)))
             .execute(conn)?;
-        Ok(Delivered { sent: sent.len(), failed })
+        Ok(rows
+            .into_iter()
+            .map(|(id, to, subject, body, attempts)| Claimed { id, to, subject, body, attempts })
+            .collect())
     })
+}
+
+/// Records how the sending of `m` went.
+pub fn record(conn: &mut PgConnection, m: &Claimed, outcome: &Result<(), Failure>) -> QueryResult<()> {
+    let mine = outbox_messages::table.find(m.id).filter(outbox_messages::status.eq("sending"));
+    let attempts = m.attempts + 1;
+    match outcome {
+        Ok(()) => diesel::update(mine)
+            .set((
+                outbox_messages::status.eq("sent"),
+                outbox_messages::sent_at.eq(Utc::now()),
+                outbox_messages::attempts.eq(attempts),
+            ))
+            .execute(conn)?,
+        Err(Failure::Transient(why)) if attempts < MAX_ATTEMPTS => diesel::update(mine)
+            .set((
+                outbox_messages::status.eq("queued"),
+                outbox_messages::attempts.eq(attempts),
+                outbox_messages::next_attempt_at.eq(Utc::now() + RETRY_AFTER * 2i32.pow(attempts as u32 - 1)),
+                outbox_messages::error.eq(format!("attempt {attempts} failed, will try again: {why}")),
+            ))
+            .execute(conn)?,
+        Err(Failure::Permanent(why) | Failure::Transient(why)) => diesel::update(mine)
+            .set((
+                outbox_messages::status.eq("failed"),
+                outbox_messages::attempts.eq(attempts),
+                outbox_messages::error.eq(why),
+            ))
+            .execute(conn)?,
+    };
+    Ok(())
+}
+
+/// Queues again the messages a stopped instance left `sending`. Returns how many.
+pub fn reclaim(conn: &mut PgConnection) -> QueryResult<usize> {
+    diesel::update(
+        outbox_messages::table
+            .filter(outbox_messages::status.eq("sending"))
+            .filter(outbox_messages::claimed_at.lt(Utc::now() - CLAIM_LOST_AFTER)),
+    )
+    .set(outbox_messages::status.eq("queued"))
+    .execute(conn)
+}
+
+/// Claims up to `limit` due email messages, sends them and records each, on one connection but
+/// holding no lock while sending. (The worker, [`deliver`], gives the connection back between
+/// the steps.)
+pub fn deliver_pending(conn: &mut PgConnection, mailer: &dyn Mailer, limit: i64) -> QueryResult<Delivered> {
+    let mut done = Delivered::default();
+    for m in claim(conn, limit)? {
+        let outcome = mailer.send(&m.to, m.subject.as_deref().unwrap_or(""), &m.body);
+        record(conn, &m, &outcome)?;
+        tally(&mut done, &outcome);
+    }
+    Ok(done)
+}
+
+fn tally(done: &mut Delivered, outcome: &Result<(), Failure>) {
+    match outcome {
+        Ok(()) => done.sent += 1,
+        Err(_) => done.failed += 1,
+    }
+}
+
+/// One round of the worker (blocking): gives back what a stopped instance left, claims a
+/// chunk, sends it with no connection held, records each outcome.
+pub fn deliver(db: &crate::db::Db, mailer: &dyn Mailer, limit: i64) -> Result<Delivered, crate::error::AppError> {
+    let claimed = {
+        let mut c = db.get_blocking()?;
+        reclaim(&mut c)?;
+        claim(&mut c, limit)?
+    };
+    let mut done = Delivered::default();
+    for m in claimed {
+        let outcome = mailer.send(&m.to, m.subject.as_deref().unwrap_or(""), &m.body);
+        let mut c = db.get_blocking()?;
+        record(&mut c, &m, &outcome)?;
+        tally(&mut done, &outcome);
+    }
+    Ok(done)
 }
 
 /// A [`Mailer`] over SMTP (lettre, blocking; TLS by rustls with the webpki roots).
@@ -90,31 +204,23 @@ impl SmtpMailer {
 }
 
 impl Mailer for SmtpMailer {
-    fn send(&self, to: &str, subject: &str, body: &str) -> Result<(), String> {
+    fn send(&self, to: &str, subject: &str, body: &str) -> Result<(), Failure> {
         use lettre::Transport;
-        let to: lettre::message::Mailbox = to.parse().map_err(|e| format!("bad address: {e}"))?;
+        let to: lettre::message::Mailbox = to.parse().map_err(|e| Failure::Permanent(format!("bad address: {e}")))?;
         let message = lettre::Message::builder()
             .from(self.from.clone())
             .to(to)
             .subject(subject)
             .body(body.to_string())
-            .map_err(|e| format!("could not build the message: {e}"))?;
-        self.transport.send(&message).map(|_| ()).map_err(|e| format!("SMTP: {e}"))
-    }
-}
-
-/// Runs [`deliver_pending`] every few seconds on the blocking pool, forever.
-pub async fn run_worker(db: crate::db::Db, mailer: std::sync::Arc<SmtpMailer>) {
-    let mut tick = tokio::time::interval(std::time::Duration::from_secs(5));
-    loop {
-        tick.tick().await;
-        let mailer = mailer.clone();
-        let done = db.run(move |c| Ok(deliver_pending(c, mailer.as_ref(), 50)?)).await;
-        match done {
-            Ok(d) if d.sent + d.failed > 0 => tracing::info!(sent = d.sent, failed = d.failed, "outbox delivery"),
-            Ok(_) => {}
-            Err(e) => tracing::warn!(error = %e, "outbox delivery failed"),
-        }
+            .map_err(|e| Failure::Permanent(format!("could not build the message: {e}")))?;
+        self.transport.send(&message).map(|_| ()).map_err(|e| {
+            // A 5xx answer is final; anything else (4xx, no answer) may pass.
+            if e.is_permanent() {
+                Failure::Permanent(format!("SMTP: {e}"))
+            } else {
+                Failure::Transient(format!("SMTP: {e}"))
+            }
+        })
     }
 }
 

@@ -128,6 +128,8 @@ pub async fn spawn_app_with(db: TestDb, via_url: Option<String>, adjust: impl Fn
     // take longer than the moment the server waits by default, so the tests answering with
     // the preview itself wait long. (`manage_previews` sets it to 0 to test the other answer.)
     config.bulk_preview_wait_ms = 60_000;
+    // Sweeps for background work nobody took up come sooner than in production.
+    config.sweep_every_ms = 2_000;
     adjust(&mut config);
     config.workers = Some(2);
     config.db_pool_size = 4;

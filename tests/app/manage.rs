@@ -668,7 +668,7 @@ async fn owners_of_changed_contacts_are_told_once_with_their_count() {
         .bind::<diesel::sql_types::BigInt, _>(run)
         .execute(c)
         .unwrap();
-    // (The sweep comes every 10 s; it writes them.)
+    // (The sweep comes every SWEEP_EVERY_MS, 2 s in the tests; it writes them.)
     notices_written(c).await;
     expected(c);
     assert_eq!(worker::deliver_notices(&pool, run).unwrap(), None);

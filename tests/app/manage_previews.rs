@@ -83,7 +83,7 @@ async fn a_waiting_preview_says_so_and_is_taken_up_by_a_worker() {
     let mine = contact(c, "Mine", Some(sam_id));
     let spec = Spec { tags: vec!["later".into()], ..Spec::default() };
     // Stored, then at once held as by a worker that has not got far: no other worker may claim
-    // it meanwhile. (A sweep, every 10 s, could come between the two; it practically never does.)
+    // it meanwhile. (A sweep, every 2 s here, could come between the two; it practically never does.)
     let mut holder = app.conn();
     let (id, _) = preview::start(&mut holder, sam_id, &spec, &mine_only(mine)).unwrap();
     holder.batch_execute(&format!("BEGIN; SELECT id FROM bulk_runs WHERE id = {id} FOR NO KEY UPDATE")).unwrap();

@@ -399,7 +399,7 @@ fn statuses(c: &mut PgConnection) -> Vec<(String, String, bool, Option<String>)>
 struct StubMailer(std::cell::RefCell<Vec<String>>);
 
 impl custodian::messaging::delivery::Mailer for StubMailer {
-    fn send(&self, to: &str, subject: &str, body: &str) -> Result<(), String> {
+    fn send(&self, to: &str, subject: &str, body: &str) -> Result<(), custodian::messaging::delivery::Failure> {
         if to.starts_with("bad") {
             return Err("550 mailbox unavailable".into());
         }
@@ -425,6 +425,75 @@ fn deliver_pending_sends_queued_email_and_leaves_sms_queued() {
     assert_eq!((s[1].1.as_str(), s[1].3.as_deref()), ("failed", Some("550 mailbox unavailable")));
     assert_eq!(s[2].1, "sent");
     assert_eq!((s[3].0.as_str(), s[3].1.as_str(), s[3].2), ("+48600000001", "queued", false), "SMS stay queued");
+}
+
+/// A mailer whose server is away (a passing failure), and which checks, while it "sends", that
+/// no transaction holds the message's row (issue #27: email is sent after the claim commits).
+struct AwayMailer {
+    url: String,
+}
+
+impl custodian::messaging::delivery::Mailer for AwayMailer {
+    fn send(&self, to: &str, _: &str, _: &str) -> Result<(), custodian::messaging::delivery::Failure> {
+        let mut other = PgConnection::establish(&self.url).unwrap();
+        let free: Vec<i64> = diesel::sql_query(
+            "SELECT id FROM outbox_messages WHERE to_address = $1 AND status = 'sending' FOR UPDATE NOWAIT",
+        )
+        .bind::<diesel::sql_types::Text, _>(to)
+        .load::<Id>(&mut other)
+        .map(|rows| rows.into_iter().map(|r| r.id).collect())
+        .expect("the message's row is locked while it is sent");
+        assert_eq!(free.len(), 1, "claimed as sending, and committed, before it is sent");
+        Err(custodian::messaging::delivery::Failure::Transient("421 try again later".into()))
+    }
+}
+
+#[derive(QueryableByName)]
+struct Id {
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    id: i64,
+}
+
+#[test]
+fn a_passing_failure_is_tried_again_later_then_failed_and_a_lost_claim_comes_back() {
+    use custodian::messaging::delivery::{deliver_pending, reclaim, Delivered, MAX_ATTEMPTS};
+    let db = TestDb::new();
+    let mut c = db.conn();
+    let user = create_user(&mut c, "op@example.com", Role::SendingOperator);
+    queue(&mut c, user, &["a@example.com"]);
+    let away = AwayMailer { url: db.url.clone() };
+    assert_eq!(deliver_pending(&mut c, &away, 10).unwrap(), Delivered { sent: 0, failed: 1 });
+    let (status, attempts, later): (String, i32, bool) = outbox_messages::table
+        .filter(outbox_messages::channel.eq("email"))
+        .select((
+            outbox_messages::status,
+            outbox_messages::attempts,
+            outbox_messages::next_attempt_at.gt(diesel::dsl::now).assume_not_null(),
+        ))
+        .first(&mut c)
+        .unwrap();
+    assert_eq!((status.as_str(), attempts, later), ("queued", 1, true), "queued again, for later");
+    assert_eq!(deliver_pending(&mut c, &away, 10).unwrap(), Delivered::default(), "not before its time");
+    // Each time it is due, it is tried again, until the last attempt marks it failed.
+    for _ in 1..MAX_ATTEMPTS {
+        diesel::update(outbox_messages::table)
+            .set(outbox_messages::next_attempt_at.eq(diesel::dsl::now))
+            .execute(&mut c)
+            .unwrap();
+        assert_eq!(deliver_pending(&mut c, &away, 10).unwrap(), Delivered { sent: 0, failed: 1 });
+    }
+    let s = statuses(&mut c);
+    assert_eq!((s[0].1.as_str(), s[0].3.as_deref()), ("failed", Some("421 try again later")));
+    // A message an instance claimed and never finished (it stopped) is queued again.
+    diesel::update(outbox_messages::table.filter(outbox_messages::channel.eq("email")))
+        .set((
+            outbox_messages::status.eq("sending"),
+            outbox_messages::claimed_at.eq(chrono::Utc::now() - chrono::TimeDelta::minutes(11)),
+        ))
+        .execute(&mut c)
+        .unwrap();
+    assert_eq!(reclaim(&mut c).unwrap(), 1);
+    assert_eq!(statuses(&mut c)[0].1, "queued");
 }
 
 /// A tiny SMTP server on 127.0.0.1 that accepts everything and keeps what it received.

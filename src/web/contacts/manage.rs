@@ -17,6 +17,7 @@ use crate::bulk::{self, preview as previews, worker, Queued};
 use crate::contacts::selection::Filters;
 use crate::db::Db;
 use crate::error::AppError;
+use crate::jobs::Workers;
 use crate::permissions::Perm;
 use crate::validation::FieldErrors;
 use crate::web::layout::Layout;
@@ -86,8 +87,14 @@ fn preview_page(viewer: &Viewer, run: View) -> Result<HttpResponse, AppError> {
 
 /// Has the preview of run `id` computed in the background, waits for it up to `wait`, and
 /// answers with it when it is ready, or else with its page, which follows it.
-async fn answer_preview(viewer: &Viewer, db: &Db, wait: PreviewWait, id: i64) -> Result<HttpResponse, AppError> {
-    let computing = worker::spawn_preview(db.clone(), id);
+async fn answer_preview(
+    viewer: &Viewer,
+    db: &Db,
+    workers: &Workers,
+    wait: PreviewWait,
+    id: i64,
+) -> Result<HttpResponse, AppError> {
+    let computing = worker::spawn_preview(workers.0.clone(), id);
     // Not there in time: it goes on, and its page shows how far it is.
     let _ = tokio::time::timeout(wait.0, computing).await;
     let run = load_run(viewer, db, id).await?;
@@ -161,6 +168,7 @@ pub async fn form(viewer: Viewer, db: web::Data<Db>, req: HttpRequest) -> Result
 pub async fn preview(
     viewer: Viewer,
     db: web::Data<Db>,
+    workers: web::Data<Workers>,
     wait: web::Data<PreviewWait>,
     body: web::Bytes,
 ) -> Result<HttpResponse, AppError> {
@@ -177,7 +185,7 @@ pub async fn preview(
         })
         .await?;
     match outcome {
-        Ok(id) => answer_preview(&viewer, &db, **wait, id).await,
+        Ok(id) => answer_preview(&viewer, &db, &workers, **wait, id).await,
         Err(errors) => render(
             ManagePage { layout: viewer.layout("/contacts"), sel, form, errors, groups: groups(&db).await? },
             StatusCode::UNPROCESSABLE_ENTITY,
@@ -195,6 +203,7 @@ pub struct ExecuteForm {
 pub async fn execute(
     viewer: Viewer,
     db: web::Data<Db>,
+    workers: web::Data<Workers>,
     form: web::Form<ExecuteForm>,
 ) -> Result<HttpResponse, AppError> {
     require(&viewer)?;
@@ -202,7 +211,7 @@ pub async fn execute(
     let queued = db.run(move |c| Ok(bulk::queue(c, &who.subject(), &token, ip)?)).await?;
     match queued {
         Queued::Queued(id) => {
-            worker::spawn(db.get_ref().clone(), id);
+            worker::spawn(workers.0.clone(), id);
             Ok(see_other(&format!("/contacts/manage/runs/{id}")))
         }
         Queued::Refused(why) => {
@@ -253,6 +262,7 @@ pub async fn run_progress(viewer: Viewer, db: web::Data<Db>, path: web::Path<i64
 pub async fn run_again(
     viewer: Viewer,
     db: web::Data<Db>,
+    workers: web::Data<Workers>,
     wait: web::Data<PreviewWait>,
     path: web::Path<i64>,
 ) -> Result<HttpResponse, AppError> {
@@ -266,13 +276,14 @@ pub async fn run_again(
         })
         .await?;
     let Some(new) = again else { return Err(AppError::NotFound) };
-    answer_preview(&viewer, &db, **wait, new).await
+    answer_preview(&viewer, &db, &workers, **wait, new).await
 }
 
 /// POST /contacts/manage/runs/{id}/undo: the undo of a run, previewed as a new run.
 pub async fn run_undo(
     viewer: Viewer,
     db: web::Data<Db>,
+    workers: web::Data<Workers>,
     wait: web::Data<PreviewWait>,
     path: web::Path<i64>,
 ) -> Result<HttpResponse, AppError> {
@@ -288,7 +299,7 @@ pub async fn run_undo(
         })
         .await?;
     match undo {
-        Ok(new) => answer_preview(&viewer, &db, **wait, new).await,
+        Ok(new) => answer_preview(&viewer, &db, &workers, **wait, new).await,
         Err(why) => {
             viewer.flash(FlashKind::Error, why);
             Ok(see_other(&format!("/contacts/manage/runs/{id}")))

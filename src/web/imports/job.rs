@@ -7,6 +7,7 @@ use crate::db::Db;
 use crate::error::AppError;
 use crate::imports::options::{self, Choices, StartError};
 use crate::imports::{job, Target};
+use crate::jobs::Workers;
 use crate::permissions::Perm;
 use crate::validation::FieldErrors;
 use crate::web::layout::Layout;
@@ -115,6 +116,7 @@ fn parse_form(pairs: Vec<(String, String)>, n: usize) -> Choices {
 pub async fn start(
     viewer: Viewer,
     db: web::Data<Db>,
+    workers: web::Data<Workers>,
     path: web::Path<i64>,
     form: web::Form<Vec<(String, String)>>,
 ) -> Result<HttpResponse, AppError> {
@@ -136,7 +138,7 @@ pub async fn start(
         .await?;
     match started {
         Ok(true) => {
-            let db = db.get_ref().clone();
+            let db = workers.0.clone();
             // The import runs in the background; the job row reports its progress. Should this
             // instance stop, another one's import sweep runs it again (imports::housekeeping).
             actix_web::rt::spawn(async move {
