@@ -45,3 +45,65 @@ pub fn unique_name(
     }
     Ok(())
 }
+
+/// An email address as every entry point checks it (the wizard, SCIM, sign-in setup, a
+/// contact's card, imports, public forms): trimmed, and a valid address by `validator`'s rule.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Email(String);
+
+impl Email {
+    /// `Err` says what is wrong, for beside the field.
+    pub fn parse(typed: &str) -> Result<Email, &'static str> {
+        use validator::ValidateEmail;
+        let v = typed.trim();
+        if v.is_empty() {
+            Err("Enter an email address.")
+        } else if !v.validate_email() {
+            Err("Enter a valid email address, like name@example.com.")
+        } else {
+            Ok(Email(v.to_string()))
+        }
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// A user's phone number in E.164 (`+48600700800`), from what was typed: it must carry its
+/// country code (`+…`, or `00…`) and be a valid number for it (`phonenumber`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Phone(String);
+
+impl Phone {
+    /// `Ok(None)`: nothing typed (no phone). `Err` says what is wrong.
+    pub fn parse(typed: &str) -> Result<Option<Phone>, &'static str> {
+        let v = typed.trim();
+        if v.is_empty() {
+            return Ok(None);
+        }
+        let Some(normalised) = with_country_code(v) else {
+            return Err("Include the country code, starting with +, like +48 600 700 800.");
+        };
+        match phonenumber::parse(None, &normalised) {
+            Ok(n) if phonenumber::is_valid(&n) => Ok(Some(Phone(n.format().mode(phonenumber::Mode::E164).to_string()))),
+            _ => Err("This is not a valid phone number for its country code."),
+        }
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    pub fn into_string(self) -> String {
+        self.0
+    }
+}
+
+/// `v` written with a leading `+` when it starts with its country code (`+…` or `00…`).
+fn with_country_code(v: &str) -> Option<String> {
+    match v.strip_prefix("00") {
+        Some(rest) => Some(format!("+{rest}")),
+        None => v.starts_with('+').then(|| v.to_string()),
+    }
+}

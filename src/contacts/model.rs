@@ -140,13 +140,12 @@ impl FieldProblem {
 
 /// Every problem of `f`, in field order.
 pub fn field_problems(f: &Fields) -> Vec<FieldProblem> {
-    use validator::ValidateEmail;
     let mut out = Vec::new();
     let email = f.email.trim();
     if email.is_empty() && f.first_name.trim().is_empty() && f.last_name.trim().is_empty() {
         out.push(FieldProblem::NoNameNorEmail);
     }
-    if !email.is_empty() && !email.validate_email() {
+    if !email.is_empty() && crate::validation::Email::parse(email).is_err() {
         out.push(FieldProblem::BadEmail(email.to_string()));
     }
     let phone = f.phone.trim();

@@ -1,18 +1,15 @@
-//! Validation of user fields, shared by setup and the user wizard. Each check adds a plain
-//! message beside its field.
+//! Validation of user fields, shared by setup, the user wizard, SCIM and provisioning (the
+//! address and number rules themselves are `validation::Email` and `Phone`). Each check adds a
+//! plain message beside its field.
 
-use crate::validation::FieldErrors;
-use validator::ValidateEmail;
+use crate::validation::{Email, FieldErrors, Phone};
 
 /// The weakest password accepted, on zxcvbn's 0–4 scale.
 const MIN_SCORE: u8 = 3;
 
 pub fn email(value: &str, errors: &mut FieldErrors) {
-    let v = value.trim();
-    if v.is_empty() {
-        errors.add("email", "Enter an email address.");
-    } else if !v.validate_email() {
-        errors.add("email", "Enter a valid email address, like name@example.com.");
+    if let Err(why) = Email::parse(value) {
+        errors.add("email", why);
     }
 }
 
@@ -45,22 +42,10 @@ pub fn password(value: &str, confirm: &str, user_inputs: &[&str], required: bool
 /// A phone number must carry its country code (`+…`); returns it in E.164 (`+48600700800`).
 /// Empty means "no phone".
 pub fn phone(value: &str, errors: &mut FieldErrors) -> Option<String> {
-    let v = value.trim();
-    if v.is_empty() {
-        return None;
-    }
-    if !v.starts_with('+') && !v.starts_with("00") {
-        errors.add("phone", "Include the country code, starting with +, like +48 600 700 800.");
-        return None;
-    }
-    let normalised = match v.strip_prefix("00") {
-        Some(rest) => format!("+{rest}"),
-        None => v.to_string(),
-    };
-    match phonenumber::parse(None, &normalised) {
-        Ok(n) if phonenumber::is_valid(&n) => Some(n.format().mode(phonenumber::Mode::E164).to_string()),
-        _ => {
-            errors.add("phone", "This is not a valid phone number for its country code.");
+    match Phone::parse(value) {
+        Ok(phone) => phone.map(Phone::into_string),
+        Err(why) => {
+            errors.add("phone", why);
             None
         }
     }
