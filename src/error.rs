@@ -38,6 +38,22 @@ impl AppError {
     }
 }
 
+impl AppError {
+    /// The HTTP status of each kind: the one mapping every renderer (pages, JSON, SCIM,
+    /// AuthZEN) uses. (Pages answer a missing sign-in or enrolment with a redirect instead.)
+    pub fn status(&self) -> u16 {
+        match self {
+            AppError::NotFound => 404,
+            AppError::Forbidden(_) => 403,
+            AppError::BadRequest(_) => 400,
+            AppError::LoginRequired { .. } | AppError::EnrolmentRequired => 401,
+            AppError::Unavailable(_) => 503,
+            AppError::Transient(_) => 409,
+            AppError::Internal(_) => 500,
+        }
+    }
+}
+
 impl From<diesel::result::Error> for AppError {
     fn from(e: diesel::result::Error) -> AppError {
         use diesel::result::{DatabaseErrorKind, Error};

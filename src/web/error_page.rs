@@ -46,15 +46,7 @@ impl ErrorPage {
 /// AuthZEN, SCIM): a refusal is 403, a transient conflict 409, an outage 503. Not signed in
 /// is 401 for a machine; a browser is sent to the sign-in page instead (303).
 pub fn status_of(e: &AppError) -> StatusCode {
-    match e {
-        AppError::NotFound => StatusCode::NOT_FOUND,
-        AppError::Forbidden(_) => StatusCode::FORBIDDEN,
-        AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
-        AppError::LoginRequired { .. } | AppError::EnrolmentRequired => StatusCode::UNAUTHORIZED,
-        AppError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
-        AppError::Transient(_) => StatusCode::CONFLICT,
-        AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
-    }
+    StatusCode::from_u16(e.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
 }
 
 impl ResponseError for AppError {

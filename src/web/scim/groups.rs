@@ -1,14 +1,14 @@
 //! /scim/v2/Groups: teams, listed (filter, paging, attributes), read, created, replaced,
 //! patched (members added, removed or replaced) and deleted, through `crate::teams` as the
 //! team screens do, with the authority of the token's creator (who must manage teams). The
-//! mapping is in `group_resource`'s module doc.
+//! mapping is in `scim::group`'s module doc.
 
-use super::group_resource::{resource, DesiredGroup, Mode};
 use super::listing::{attribute, ListQuery, OneQuery};
 use super::{acting_for, base_url, body, created, reply, with_token, ScimError};
 use crate::accounts::{self, User};
 use crate::api_tokens::Authenticated;
 use crate::db::Db;
+use crate::scim::group::{resource, DesiredGroup, Mode};
 use crate::teams::{self, Team};
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};

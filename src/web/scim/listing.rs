@@ -2,22 +2,13 @@
 //! `startIndex` / `count` paging, `attributes` / `excludedAttributes`; and attribute names as
 //! requests write them.
 
-use super::{list, reply, ScimError, GROUP_SCHEMA, MAX_RESULTS, USER_SCHEMA};
+use super::{list, reply, ScimError, MAX_RESULTS};
 use crate::scim::filter;
 use actix_web::http::StatusCode;
 use actix_web::HttpResponse;
 use serde_json::Value;
 
-/// An attribute name as a request writes it, lower-cased, without a core schema's URN.
-pub(super) fn attribute(name: &str) -> String {
-    let n = name.trim().to_ascii_lowercase();
-    for schema in [USER_SCHEMA, GROUP_SCHEMA] {
-        if let Some(rest) = n.strip_prefix(&format!("{}:", schema.to_ascii_lowercase())) {
-            return rest.to_string();
-        }
-    }
-    n
-}
+pub(super) use crate::scim::attribute;
 
 /// `attributes` / `excludedAttributes` (top-level names, case-insensitive); `schemas` and
 /// `id` are always returned.

@@ -9,17 +9,14 @@
 //! What is supported is what `ServiceProviderConfig` says: Users and Groups (teams) with
 //! filter, paging and PATCH; no bulk, no sort, no ETags, no password changes.
 
-pub mod group_resource;
 pub mod groups;
 pub mod listing;
-pub mod user_resource;
 pub mod users;
 
 use crate::access::{facts, Subject};
 use crate::api_tokens::{Authenticated, Scope};
 use crate::audit::Actor;
 use crate::db::Db;
-use crate::error::AppError;
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse, ResponseError};
 use diesel::PgConnection;
@@ -27,80 +24,24 @@ use serde_json::{json, Value};
 
 pub const MEDIA_TYPE: &str = "application/scim+json";
 const ERROR_SCHEMA: &str = "urn:ietf:params:scim:api:messages:2.0:Error";
-pub const USER_SCHEMA: &str = "urn:ietf:params:scim:schemas:core:2.0:User";
-pub const GROUP_SCHEMA: &str = "urn:ietf:params:scim:schemas:core:2.0:Group";
 const LIST_SCHEMA: &str = "urn:ietf:params:scim:api:messages:2.0:ListResponse";
 /// The largest page a list answers with (`count` above it is cut to it).
 pub const MAX_RESULTS: i64 = 200;
 
-/// An RFC 7644 error (section 3.12).
-#[derive(Debug)]
-pub struct ScimError {
-    pub status: StatusCode,
-    pub scim_type: Option<&'static str>,
-    pub detail: String,
-}
-
-impl ScimError {
-    pub fn new(status: StatusCode, scim_type: Option<&'static str>, detail: impl Into<String>) -> ScimError {
-        ScimError { status, scim_type, detail: detail.into() }
-    }
-    pub fn bad(scim_type: &'static str, detail: impl Into<String>) -> ScimError {
-        ScimError::new(StatusCode::BAD_REQUEST, Some(scim_type), detail)
-    }
-    pub fn not_found(detail: impl Into<String>) -> ScimError {
-        ScimError::new(StatusCode::NOT_FOUND, None, detail)
-    }
-}
-
-impl std::fmt::Display for ScimError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{} {}", self.status, self.detail)
-    }
-}
-
-impl From<AppError> for ScimError {
-    /// Each kind of error keeps the status [`crate::web::error_page::status_of`] gives it.
-    fn from(e: AppError) -> ScimError {
-        let status = crate::web::error_page::status_of(&e);
-        match e {
-            AppError::NotFound => ScimError::not_found("not found"),
-            AppError::Forbidden(why) => ScimError::new(status, None, why),
-            AppError::BadRequest(why) => ScimError::bad("invalidValue", why),
-            AppError::Unavailable(_) => ScimError::new(status, None, "the database is not answering"),
-            AppError::Transient(_) => ScimError::new(status, None, "a concurrent change: try again"),
-            other => {
-                tracing::error!(error = ?other, "internal error in SCIM");
-                ScimError::new(status, None, "internal error")
-            }
-        }
-    }
-}
-
-impl From<crate::access::Denied> for ScimError {
-    fn from(e: crate::access::Denied) -> ScimError {
-        AppError::from(e).into()
-    }
-}
-
-impl From<diesel::result::Error> for ScimError {
-    fn from(e: diesel::result::Error) -> ScimError {
-        AppError::from(e).into()
-    }
-}
+pub use crate::scim::error::ScimError;
+pub use crate::scim::{GROUP_SCHEMA, USER_SCHEMA};
 
 impl ResponseError for ScimError {
     fn status_code(&self) -> StatusCode {
-        self.status
+        StatusCode::from_u16(self.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
     }
     fn error_response(&self) -> HttpResponse {
-        let mut body =
-            json!({ "schemas": [ERROR_SCHEMA], "status": self.status.as_u16().to_string(), "detail": self.detail });
+        let mut body = json!({ "schemas": [ERROR_SCHEMA], "status": self.status.to_string(), "detail": self.detail });
         if let Some(t) = self.scim_type {
             body["scimType"] = json!(t);
         }
-        let mut res = HttpResponse::build(self.status);
-        if self.status == StatusCode::UNAUTHORIZED {
+        let mut res = HttpResponse::build(self.status_code());
+        if self.status == 401 {
             res.insert_header((actix_web::http::header::WWW_AUTHENTICATE, "Bearer"));
         }
         res.content_type(MEDIA_TYPE).body(body.to_string())
@@ -263,17 +204,17 @@ fn resource_types_list(base: &str) -> Vec<Value> {
         })
     };
     vec![
-        kind("User", "/Users", "Custodian users", USER_SCHEMA, user_resource::USER_EXTENSION),
-        kind("Group", "/Groups", "Custodian teams", GROUP_SCHEMA, group_resource::TEAM_EXTENSION),
+        kind("User", "/Users", "Custodian users", USER_SCHEMA, crate::scim::user::USER_EXTENSION),
+        kind("Group", "/Groups", "Custodian teams", GROUP_SCHEMA, crate::scim::group::TEAM_EXTENSION),
     ]
 }
 
 fn schemas_list(base: &str) -> Vec<Value> {
     vec![
-        user_resource::schema(base),
-        user_resource::extension_schema(base),
-        group_resource::schema(base),
-        group_resource::extension_schema(base),
+        crate::scim::user::schema(base),
+        crate::scim::user::extension_schema(base),
+        crate::scim::group::schema(base),
+        crate::scim::group::extension_schema(base),
     ]
 }
 

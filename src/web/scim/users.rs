@@ -13,13 +13,13 @@
 //! end at once) and leaves the account for an Administrator to delete; 204 either way.
 
 use super::listing::{attribute, ListQuery, OneQuery};
-use super::user_resource::{resource, Desired};
 use super::{acting_for, base_url, body, created, reply, with_token, ScimError};
 use crate::accounts::{self as model, User, ACTIVE};
 use crate::api_tokens::Authenticated;
 use crate::db::Db;
 use crate::permissions::store;
 use crate::presets;
+use crate::scim::user::{resource, Desired};
 use crate::users::lifecycle::{self, LifecycleError};
 use crate::users::save::{self, SaveError};
 use crate::users::validate;

@@ -2,8 +2,9 @@
 //! resource of a user, and [`Desired`], what a POST, PUT or PATCH asks a user to be (the
 //! mapping is in `users`' module doc).
 
-use super::listing::attribute;
-use super::{ScimError, USER_SCHEMA};
+use super::attribute;
+use super::error::ScimError;
+use super::USER_SCHEMA;
 use crate::accounts::{User, ACTIVE};
 use crate::permissions::Role;
 use serde_json::{json, Value};
@@ -92,21 +93,21 @@ pub fn resource(u: &User, external_id: Option<&str>, presets: &[String], base: &
 
 /// What a request asks a user to be: every field a SCIM resource maps to.
 #[derive(Clone, Debug, Default)]
-pub(super) struct Desired {
-    pub(super) email: String,
-    pub(super) first: String,
-    pub(super) last: String,
-    pub(super) phone: String,
-    pub(super) active: bool,
-    pub(super) role: Option<Role>,
-    pub(super) external_id: Option<String>,
+pub struct Desired {
+    pub email: String,
+    pub first: String,
+    pub last: String,
+    pub phone: String,
+    pub active: bool,
+    pub role: Option<Role>,
+    pub external_id: Option<String>,
     /// Preset names; `None` (or none given) keeps the presets, or gives the role's system
     /// preset when the role changes.
-    pub(super) presets: Option<Vec<String>>,
+    pub presets: Option<Vec<String>>,
 }
 
 impl Desired {
-    pub(super) fn of(u: &User, external_id: Option<String>) -> Desired {
+    pub fn of(u: &User, external_id: Option<String>) -> Desired {
         Desired {
             email: u.email.clone(),
             first: u.first_name.clone(),
@@ -120,7 +121,7 @@ impl Desired {
     }
 
     /// Sets one attribute (a path, lower-cased, without the schema URN) to `value`.
-    pub(super) fn set(&mut self, path: &str, value: &Value) -> Result<(), ScimError> {
+    pub fn set(&mut self, path: &str, value: &Value) -> Result<(), ScimError> {
         let ext = USER_EXTENSION.to_ascii_lowercase();
         let text = |v: &Value| -> Result<String, ScimError> {
             match v {
@@ -228,7 +229,7 @@ impl Desired {
     }
 
     /// Every attribute of a resource body (a PUT, a POST, or a PATCH without a path).
-    pub(super) fn set_all(&mut self, body: &Value) -> Result<(), ScimError> {
+    pub fn set_all(&mut self, body: &Value) -> Result<(), ScimError> {
         let o = body.as_object().ok_or_else(|| ScimError::bad("invalidSyntax", "a User is a JSON object"))?;
         for (k, v) in o {
             self.set(&attribute(k), v)?;

@@ -3,8 +3,9 @@
 //! `externalId` the identity provider's id, and the team's manager in the extension
 //! [`TEAM_EXTENSION`] as `manager.value` (a user id).
 
-use super::listing::attribute;
-use super::{ScimError, GROUP_SCHEMA};
+use super::attribute;
+use super::error::ScimError;
+use super::GROUP_SCHEMA;
 use crate::accounts::User;
 use crate::scim::filter;
 use crate::teams::Team;
@@ -79,12 +80,12 @@ pub fn resource(t: &Team, members: &[User], manager: Option<&User>, base: &str) 
 
 /// What a request asks a team to be.
 #[derive(Clone, Debug, Default)]
-pub(super) struct DesiredGroup {
-    pub(super) name: String,
-    pub(super) external_id: Option<String>,
+pub struct DesiredGroup {
+    pub name: String,
+    pub external_id: Option<String>,
     /// Member user ids, in the order given, without repeats.
-    pub(super) members: Vec<i64>,
-    pub(super) manager: Option<i64>,
+    pub members: Vec<i64>,
+    pub manager: Option<i64>,
 }
 
 /// The user id a `value` (or a `{"value": …}`) names.
@@ -120,7 +121,7 @@ fn text(path: &str, v: &Value) -> Result<String, ScimError> {
 
 /// How a PATCH changes a multi-valued attribute.
 #[derive(Clone, Copy, PartialEq, Eq)]
-pub(super) enum Mode {
+pub enum Mode {
     /// POST, PUT and `replace`: the value given is the whole attribute.
     Replace,
     /// `add`: values are added to what is there.
@@ -128,7 +129,7 @@ pub(super) enum Mode {
 }
 
 impl DesiredGroup {
-    pub(super) fn of(t: &Team, members: &[User]) -> DesiredGroup {
+    pub fn of(t: &Team, members: &[User]) -> DesiredGroup {
         DesiredGroup {
             name: t.name.clone(),
             external_id: t.external_id.clone(),
@@ -155,7 +156,7 @@ impl DesiredGroup {
     }
 
     /// Sets one attribute (a path as [`attribute`] writes it) to `value`.
-    pub(super) fn set(&mut self, path: &str, value: &Value, mode: Mode) -> Result<(), ScimError> {
+    pub fn set(&mut self, path: &str, value: &Value, mode: Mode) -> Result<(), ScimError> {
         let ext = TEAM_EXTENSION.to_ascii_lowercase();
         match path {
             "displayname" => self.name = text(path, value)?,
@@ -192,7 +193,7 @@ impl DesiredGroup {
     }
 
     /// Every attribute of a resource body.
-    pub(super) fn set_all(&mut self, body: &Value, mode: Mode) -> Result<(), ScimError> {
+    pub fn set_all(&mut self, body: &Value, mode: Mode) -> Result<(), ScimError> {
         let o = body.as_object().ok_or_else(|| ScimError::bad("invalidSyntax", "a Group is a JSON object"))?;
         for (k, v) in o {
             self.set(&attribute(k), v, mode)?;
@@ -201,7 +202,7 @@ impl DesiredGroup {
     }
 
     /// A PATCH `remove` at `path` (with the values to remove, when given).
-    pub(super) fn remove(&mut self, path: &str, value: &Value) -> Result<(), ScimError> {
+    pub fn remove(&mut self, path: &str, value: &Value) -> Result<(), ScimError> {
         let ext = TEAM_EXTENSION.to_ascii_lowercase();
         match path {
             "members" if value.is_null() => self.members.clear(),
