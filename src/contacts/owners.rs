@@ -1,6 +1,8 @@
-//! Main owners and co-owners: the one home of the statements that change them, used by the
-//! owner panel (one contact), bulk Manage (a selection, each statement logged for its undo)
-//! and automation rules (as parts of one statement). They behave the same everywhere:
+//! Main owners and co-owners: the one home of the statements that change them (an architecture
+//! test keeps it so), used by the owner panel (one contact), bulk Manage and its undo (a
+//! selection, each statement logged for the undo), automation rules (as parts of one
+//! statement), public forms (a first owner) and a deleted user's successor ([`hand_over`]).
+//! They behave the same everywhere:
 //! - a new main owner's co-ownership is folded into it ([`fold_into_main`]);
 //! - the main owner it displaces stays a writable co-owner ([`keep_displaced`]): nobody loses
 //!   access without being removed explicitly;
