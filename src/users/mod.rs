@@ -2,6 +2,7 @@
 //! commit, and the account lifecycle (deactivate, reactivate, delete with a successor).
 
 pub mod avatar;
+pub mod draft;
 pub mod lifecycle;
 pub mod provisioning;
 pub mod save;

@@ -1,8 +1,8 @@
 //! Save of the user wizard: everything entered commits in the caller's one transaction, after
 //! the no-escalation and last-Administrator checks (SPEC 2.3).
 
+use super::draft::{self, UserDraft};
 use super::lifecycle::{ensure_not_last_admin, Actor, LifecycleError};
-use super::wizard::{self, WizardState};
 use crate::access::grant::{self, Escalation, LastAdministrator, Standing};
 use crate::access::Subject;
 use crate::accounts::{self as model, NewUser, User};
@@ -50,8 +50,8 @@ impl From<crate::access::Denied> for SaveError {
 /// [`crate::access::grant::account_change`]: whatever the user gains must be held by the actor,
 /// and only an Administrator makes, unmakes or re-equips an Administrator. Presets that do not
 /// exist are dropped.
-pub fn check_escalation(conn: &mut PgConnection, actor: &Subject, state: &WizardState) -> Result<PermSet, SaveError> {
-    let all = wizard::all_presets(conn)?;
+pub fn check_escalation(conn: &mut PgConnection, actor: &Subject, state: &UserDraft) -> Result<PermSet, SaveError> {
+    let all = draft::all_presets(conn)?;
     let held: Vec<PermSet> = all.iter().filter(|p| state.presets.contains(&p.id)).map(|p| p.keys).collect();
     let after = effective(&held, state.grants(), state.revokes());
     let before = match state.target {
@@ -81,8 +81,8 @@ pub fn audit_json(conn: &mut PgConnection, user: &User) -> QueryResult<serde_jso
     Ok(v)
 }
 
-fn write_permissions(conn: &mut PgConnection, id: i64, state: &WizardState) -> QueryResult<()> {
-    let existing: Vec<i64> = wizard::all_presets(conn)?.iter().map(|p| p.id).collect();
+fn write_permissions(conn: &mut PgConnection, id: i64, state: &UserDraft) -> QueryResult<()> {
+    let existing: Vec<i64> = draft::all_presets(conn)?.iter().map(|p| p.id).collect();
     diesel::delete(user_presets::table.filter(user_presets::user_id.eq(id))).execute(conn)?;
     let rows: Vec<_> = state
         .presets
@@ -111,7 +111,7 @@ pub fn commit(
     conn: &mut PgConnection,
     actor: &Actor,
     actor_subject: &Subject,
-    state: &WizardState,
+    state: &UserDraft,
     avatar: Option<Vec<u8>>,
 ) -> Result<i64, SaveError> {
     crate::access::authority::manage_users(actor_subject)?;
@@ -170,7 +170,7 @@ fn update(
     id: i64,
     // The permissions the user will have; `None` when editing oneself (they do not change).
     after_perms: Option<PermSet>,
-    state: &WizardState,
+    state: &UserDraft,
     avatar: Option<Vec<u8>>,
 ) -> Result<i64, SaveError> {
     // Administrators first, then the edited row (`grant::lock_administrators`: one lock order).

@@ -25,7 +25,7 @@ use custodian::db::schema::*;
 use custodian::events;
 use custodian::permissions::{store, Perm, PermSet, Role};
 use custodian::users::lifecycle::Actor;
-use custodian::users::wizard::WizardState;
+use custodian::users::wizard::UserDraft;
 use diesel::prelude::*;
 use proptest::prelude::*;
 use std::collections::BTreeSet;
@@ -243,7 +243,7 @@ proptest! {
         let presets: Vec<i64> = a.presets.iter().map(|i| store::system_preset_id(&mut c, Role::ALL[*i]).unwrap()).collect();
         let version: i32 = match target { Some(id) => users::table.find(id).select(users::version).first(&mut c).unwrap(), None => 0 };
         let email = match target { Some(id) => users::table.find(id).select(users::email).first(&mut c).unwrap(), None => "new@example.com".to_string() };
-        let state = WizardState {
+        let state = UserDraft {
             target,
             version,
             first_name: "F".into(),
@@ -255,7 +255,7 @@ proptest! {
             revokes: a.revokes.iter().map(|p| p.key().to_string()).collect(),
             only_owned: a.only_owned,
             details_done: true,
-            ..WizardState::default()
+            ..UserDraft::default()
         };
         let saved = c.transaction(|c| {
             custodian::users::save::commit(c, &Actor { id: actor.user_id, ip: None, via: None }, &actor, &state, None)

@@ -20,10 +20,10 @@ use crate::db::Db;
 use crate::permissions::store;
 use crate::presets;
 use crate::scim::user::{resource, Desired};
+use crate::users::draft::UserDraft;
 use crate::users::lifecycle::{self, LifecycleError};
 use crate::users::save::{self, SaveError};
 use crate::users::validate;
-use crate::users::wizard::WizardState;
 use crate::validation::FieldErrors;
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
@@ -118,9 +118,9 @@ fn write(c: &mut PgConnection, t: &Authenticated, target: Option<&User>, want: &
         return Err(ScimError::bad("invalidValue", errors.describe()));
     }
     let mut state = match target {
-        Some(u) => WizardState::for_edit(c, u)?,
+        Some(u) => UserDraft::for_edit(c, u)?,
         None => {
-            let mut s = WizardState::for_create(c)?;
+            let mut s = UserDraft::for_create(c)?;
             s.password_hash = Some(
                 crate::auth::password::unusable_hash()
                     .map_err(|e| ScimError::from(crate::error::AppError::Internal(e)))?,

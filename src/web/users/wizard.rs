@@ -9,7 +9,7 @@ use crate::auth::Viewer;
 use crate::db::Db;
 use crate::error::AppError;
 use crate::permissions::Perm;
-use crate::users::wizard::{self as state, WizardState};
+use crate::users::wizard::{self as state, UserDraft};
 use actix_web::{web, HttpRequest};
 use serde::Deserialize;
 
@@ -87,15 +87,15 @@ pub async fn authorize(viewer: &Viewer, db: &Db, scope: &Scope) -> Result<(), Ap
 
 /// The saved state of this scope's wizard, or a fresh one when `w` is empty. An unknown,
 /// foreign or mismatched wizard id is a 404.
-pub async fn load_or_fresh(viewer: &Viewer, db: &Db, scope: &Scope) -> Result<WizardState, AppError> {
+pub async fn load_or_fresh(viewer: &Viewer, db: &Db, scope: &Scope) -> Result<UserDraft, AppError> {
     let (w, owner, target) = (scope.w.clone(), viewer.id(), scope.target);
     db.run(move |c| {
         if w.is_empty() {
             return Ok(match target {
-                None => WizardState::for_create(c)?,
+                None => UserDraft::for_create(c)?,
                 Some(id) => {
                     let user = model::find(c, id)?.ok_or(AppError::NotFound)?;
-                    WizardState::for_edit(c, &user)?
+                    UserDraft::for_edit(c, &user)?
                 }
             });
         }

@@ -5,7 +5,7 @@ use crate::auth::Viewer;
 use crate::db::Db;
 use crate::error::AppError;
 use crate::permissions::{PermSet, Role};
-use crate::users::wizard::{self as state, PresetInfo, WizardState};
+use crate::users::wizard::{self as state, PresetInfo, UserDraft};
 use crate::validation::FieldErrors;
 use crate::web::checklist::Checklist;
 use crate::web::layout::Layout;
@@ -19,7 +19,7 @@ use askama::Template;
 pub struct DetailsPage {
     pub layout: Layout,
     pub scope: Scope,
-    pub s: WizardState,
+    pub s: UserDraft,
     pub errors: FieldErrors,
     pub has_password: bool,
 }
@@ -29,7 +29,7 @@ pub struct DetailsPage {
 pub struct PermissionsPage {
     pub layout: Layout,
     pub scope: Scope,
-    pub s: WizardState,
+    pub s: UserDraft,
     pub presets: Vec<PresetInfo>,
     pub roles: [Role; 6],
     pub checklist: Checklist,
@@ -44,7 +44,7 @@ pub struct PermissionsPage {
 pub struct SummaryPage {
     pub layout: Layout,
     pub scope: Scope,
-    pub s: WizardState,
+    pub s: UserDraft,
     pub preset_names: Vec<String>,
     pub effective: Vec<(&'static str, &'static str)>,
     pub grants: Vec<&'static str>,
@@ -56,7 +56,7 @@ pub struct SummaryPage {
 pub fn details_page(
     viewer: &Viewer,
     scope: Scope,
-    s: WizardState,
+    s: UserDraft,
     errors: FieldErrors,
     status: StatusCode,
 ) -> Result<HttpResponse, AppError> {
@@ -69,7 +69,7 @@ pub async fn permissions_page(
     viewer: &Viewer,
     db: &Db,
     scope: Scope,
-    s: WizardState,
+    s: UserDraft,
     errors: FieldErrors,
     preset_name: String,
     status: StatusCode,
@@ -98,7 +98,7 @@ pub async fn summary_page(
     viewer: &Viewer,
     db: &Db,
     scope: Scope,
-    s: WizardState,
+    s: UserDraft,
     error: Option<String>,
     status: StatusCode,
 ) -> Result<HttpResponse, AppError> {
