@@ -4,7 +4,7 @@
 //! applied to just the contacts an event names, one statement per segment.
 //!
 //! A segment changes who has access (its access group's grantees gain the contacts), so it acts
-//! with the authority of whoever last saved it (`access::grant`): it counts and puts into the
+//! with the authority of whoever last saved it (`access::escalation`): it counts and puts into the
 //! group only contacts that user could assign by hand (contacts.assign at edit level). A
 //! segment whose saver is deactivated applies to nothing.
 

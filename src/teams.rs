@@ -1,9 +1,9 @@
 //! Teams (SPEC screen 8): records, queries and every change to them, audited. The team
 //! screens and SCIM Groups both write through the functions here, and each change checks its
 //! actor's authority itself: `administration.teams_manage`, and the no-escalation rule of the
-//! organisation of access (`access::grant::organisation`) for a new manager or member.
+//! organisation of access (`access::escalation::organisation`) for a new manager or member.
 
-use crate::access::grant::{organisation, Widening};
+use crate::access::escalation::{organisation, Widening};
 use crate::access::{Denied, Subject};
 use crate::accounts::{self as users_model, User};
 use crate::audit::{self, Actor};

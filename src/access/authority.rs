@@ -5,11 +5,11 @@
 //!
 //! The rules, one per kind of change:
 //! - users (create, edit, presets, status, deletion): `administration.users_manage`, then the
-//!   no-escalation rule of [`super::grant`]; reading the user directory: `users_view` or
+//!   no-escalation rule of [`super::escalation`]; reading the user directory: `users_view` or
 //!   `users_manage`;
 //! - teams and their members: `administration.teams_manage`; access groups and their grants:
 //!   `administration.access_groups_manage`; either way, a change that lets anyone reach more
-//!   contacts is also held to [`super::grant::organisation`];
+//!   contacts is also held to [`super::escalation::organisation`];
 //! - security settings (sign-in policy, two-factor policy, provisioning defaults and
 //!   successor) and API tokens: an Administrator holding `administration.settings`
 //!   ([`security`]): each of them can weaken the protection of every account, Administrators'

@@ -15,10 +15,10 @@
 
 pub mod authority;
 pub mod batch;
+pub mod escalation;
 pub mod explain;
 pub mod facts;
 pub mod filter;
-pub mod grant;
 pub mod level;
 pub mod ops;
 pub mod pages;

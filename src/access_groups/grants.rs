@@ -1,6 +1,6 @@
 //! Access-group grants: who reaches a group's contacts at which level, and the changes to
 //! them, each with its authority (`access_groups_manage`, and the organisation rule of
-//! `access::grant` where a change lets someone reach more).
+//! `access::escalation` where a change lets someone reach more).
 
 use super::{find, LEVELS};
 use crate::db::schema::{access_group_grants, teams, users};
@@ -106,7 +106,7 @@ fn may_grant(
     group_id: i64,
     widens: bool,
 ) -> Result<(), crate::access::Denied> {
-    use crate::access::grant::{organisation, Widening};
+    use crate::access::escalation::{organisation, Widening};
     crate::access::authority::require(who, crate::permissions::Perm::AdministrationAccessGroupsManage)?;
     if widens {
         organisation(c, who, Widening::Group { group: group_id })?;

@@ -151,7 +151,7 @@ fn grants_access(rule: &Rule) -> bool {
 }
 
 /// The contacts a rule may act on, with its owner's authority at the moment it fires
-/// (`access::grant`): an action that changes who has access applies only where the owner, and
+/// (`access::escalation`): an action that changes who has access applies only where the owner, and
 /// every authority behind the event (`behind`), could make the same change by hand
 /// (contacts.assign at edit level), shared or not; other actions reach the contacts the owner
 /// can act on, or, for a shared rule, every contact but the confidential ones the owner cannot

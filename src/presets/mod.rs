@@ -1,5 +1,5 @@
 //! Custom presets (SPEC 2.3): creation, editing with impact, renaming, deleting with a
-//! replacement, each under the no-escalation rule of `access::grant`. Shared by the preset
+//! replacement, each under the no-escalation rule of `access::escalation`. Shared by the preset
 //! screens and the user wizard's "Save as new". (The catalog, roles and permission sets it
 //! builds on live in `permissions`, below `access`.)
 //!
@@ -77,22 +77,22 @@ impl From<PresetError> for crate::error::AppError {
     }
 }
 
-/// Refuses keys the author does not hold (no escalation: [`crate::access::grant::preset_keys`]).
+/// Refuses keys the author does not hold (no escalation: [`crate::access::escalation::preset_keys`]).
 pub fn check_no_escalation(author_perms: PermSet, keys: PermSet) -> Result<(), PresetError> {
-    crate::access::grant::preset_keys(author_perms, keys).map_err(|e| match e {
-        crate::access::grant::Escalation::Permissions(extra) => PresetError::Escalation(extra.keys().join(", ")),
+    crate::access::escalation::preset_keys(author_perms, keys).map_err(|e| match e {
+        crate::access::escalation::Escalation::Permissions(extra) => PresetError::Escalation(extra.keys().join(", ")),
         other => PresetError::Escalation(other.to_string()),
     })
 }
 
 /// The no-escalation rule for every holder a preset change affects
-/// ([`crate::access::grant::account_change`]): the author holds what they gain, and only an
+/// ([`crate::access::escalation::account_change`]): the author holds what they gain, and only an
 /// Administrator changes what an Administrator holds.
 pub fn check_holders(
     actor: &crate::access::Subject,
     impact: &[Impact],
-) -> Result<(), crate::access::grant::Escalation> {
-    use crate::access::grant::{account_change, Standing};
+) -> Result<(), crate::access::escalation::Escalation> {
+    use crate::access::escalation::{account_change, Standing};
     // (`holders` leaves deleted accounts out.)
     for i in impact.iter().filter(|i| i.changes()) {
         // Only the difference matters to the rule: put the holder's losses back to get "before".

@@ -23,7 +23,7 @@ pub enum LifecycleError {
     BadSuccessor,
     #[error("This user is not in a state that allows this.")]
     WrongStatus,
-    /// The no-escalation rule (`access::grant::manage_account`) refuses it.
+    /// The no-escalation rule (`access::escalation::manage_account`) refuses it.
     #[error("{0}")]
     NotAllowed(String),
     #[error(transparent)]
@@ -48,17 +48,17 @@ pub fn ensure_not_last_admin(conn: &mut PgConnection, user: &User) -> Result<(),
     if user.role() != Role::Administrator || !user.is_active() {
         return Ok(());
     }
-    crate::access::grant::ensure_complete_administrator_besides(conn, Some(user.id)).map_err(|e| match e {
-        crate::access::grant::LastAdministrator::Db(e) => LifecycleError::Db(e),
-        crate::access::grant::LastAdministrator::Missing => LifecycleError::LastAdministrator,
+    crate::access::escalation::ensure_complete_administrator_besides(conn, Some(user.id)).map_err(|e| match e {
+        crate::access::escalation::LastAdministrator::Db(e) => LifecycleError::Db(e),
+        crate::access::escalation::LastAdministrator::Missing => LifecycleError::LastAdministrator,
     })
 }
 
 /// The no-escalation rule for managing account `id`: the actor, as they stand now, may manage
-/// it only if that hands them nothing they lack (`access::grant::manage_account`). Returns the
+/// it only if that hands them nothing they lack (`access::escalation::manage_account`). Returns the
 /// actor's subject.
 fn may_manage(conn: &mut PgConnection, actor: &Actor, id: i64) -> Result<crate::access::Subject, LifecycleError> {
-    use crate::access::grant::{manage_account, Standing};
+    use crate::access::escalation::{manage_account, Standing};
     let who =
         crate::access::authority::require_of(conn, actor.id, &[crate::permissions::Perm::AdministrationUsersManage])?;
     let target = Standing::of(conn, id)?.ok_or(diesel::result::Error::NotFound)?;
@@ -226,7 +226,7 @@ pub fn delete(conn: &mut PgConnection, actor: &Actor, id: i64, successor: i64) -
             "Only an Administrator can name themselves as successor: choose another user to take over.".into(),
         ));
     }
-    use crate::access::grant::{organisation, Widening};
+    use crate::access::escalation::{organisation, Widening};
     organisation(conn, &who, Widening::Successor { from: id })?;
     ensure_not_last_admin(conn, &user)?;
     let moved = transfer_owned(conn, id, successor)?;

@@ -3,7 +3,7 @@
 
 use super::draft::{self, UserDraft};
 use super::lifecycle::{ensure_not_last_admin, Actor, LifecycleError};
-use crate::access::grant::{self, Escalation, LastAdministrator, Standing};
+use crate::access::escalation::{self, Escalation, LastAdministrator, Standing};
 use crate::access::Subject;
 use crate::accounts::{self as model, NewUser, User};
 use crate::audit;
@@ -47,7 +47,7 @@ impl From<crate::access::Denied> for SaveError {
 }
 
 /// The permissions the wizard would give, after the no-escalation rule of
-/// [`crate::access::grant::account_change`]: whatever the user gains must be held by the actor,
+/// [`crate::access::escalation::account_change`]: whatever the user gains must be held by the actor,
 /// and only an Administrator makes, unmakes or re-equips an Administrator. Presets that do not
 /// exist are dropped.
 pub fn check_escalation(conn: &mut PgConnection, actor: &Subject, state: &UserDraft) -> Result<PermSet, SaveError> {
@@ -59,7 +59,7 @@ pub fn check_escalation(conn: &mut PgConnection, actor: &Subject, state: &UserDr
         None => None,
     };
     if let Some(b) = &before {
-        grant::manage_account(actor, b)?;
+        escalation::manage_account(actor, b)?;
     }
     let standing = Standing {
         role: state.role(),
@@ -67,7 +67,7 @@ pub fn check_escalation(conn: &mut PgConnection, actor: &Subject, state: &UserDr
         only_owned: state.only_owned,
         export_disabled: state.disable_export,
     };
-    grant::account_change(actor, before, standing)?;
+    escalation::account_change(actor, before, standing)?;
     Ok(after)
 }
 
@@ -173,8 +173,8 @@ fn update(
     state: &UserDraft,
     avatar: Option<Vec<u8>>,
 ) -> Result<i64, SaveError> {
-    // Administrators first, then the edited row (`grant::lock_administrators`: one lock order).
-    grant::lock_administrators(conn)?;
+    // Administrators first, then the edited row (`escalation::lock_administrators`: one lock order).
+    escalation::lock_administrators(conn)?;
     let before_user: User = users::table.find(id).select(User::as_select()).for_update().first(conn)?;
     if before_user.version != state.version || before_user.status == model::DELETED {
         return Err(SaveError::Stale);
@@ -184,7 +184,7 @@ fn update(
     let credentials = state.password_hash.is_some() || !crate::accounts::same_email(&before_user.email, &state.email);
     if !own && credentials {
         let account = crate::access::facts::subject(conn, id)?.ok_or(diesel::result::Error::NotFound)?;
-        grant::credentials(conn, actor_subject, &account)?;
+        escalation::credentials(conn, actor_subject, &account)?;
     }
     let role_changes = before_user.role != state.role().as_str();
     if own
@@ -228,7 +228,7 @@ fn update(
         write_permissions(conn, id, state)?;
     }
     if before_user.role() == crate::permissions::Role::Administrator {
-        grant::ensure_complete_administrator(conn).map_err(|e| match e {
+        escalation::ensure_complete_administrator(conn).map_err(|e| match e {
             LastAdministrator::Db(e) => SaveError::Db(e),
             e => SaveError::NoAdministrator(e.to_string()),
         })?;

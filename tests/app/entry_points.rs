@@ -1,7 +1,7 @@
 //! Issue #26: every entry point obeys the rules. Each finding of the outside attack, reproduced
 //! black-box against the running application: what the screens refuse, SCIM, the settings
 //! pages, the token pages, the JSON APIs and sign-in refuse too, because the check lives in
-//! the change itself (`access::authority`, `access::grant`).
+//! the change itself (`access::authority`, `access::escalation`).
 
 use crate::fixtures;
 use crate::helpers::*;

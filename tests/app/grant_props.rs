@@ -1,4 +1,4 @@
-//! Property test of the no-escalation rule (issue #16, `access::grant`): on random users,
+//! Property test of the no-escalation rule (issue #16, `access::escalation`): on random users,
 //! teams, groups and contacts in a real database, through the real write paths, nobody gives
 //! anyone a role, a permission or access to a contact that they could not give by hand.
 //!

@@ -104,7 +104,7 @@ pub async fn submit(
             let keys = store::keys_of(c, id)?;
             let moved = presets::delete(c, actor, ip, &preset, keys, repl.as_ref())?;
             if presets::touches_administrator(&impact)
-                && crate::access::grant::ensure_complete_administrator(c).is_err()
+                && crate::access::escalation::ensure_complete_administrator(c).is_err()
             {
                 return Err(AppError::BadRequest(
                     "This would leave no active Administrator holding every permission.".into(),

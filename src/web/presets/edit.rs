@@ -108,7 +108,7 @@ pub async fn submit(
                 }
                 presets::save_keys(c, actor, ip, &preset, current, keys, &impact)?;
                 if presets::touches_administrator(&impact) {
-                    crate::access::grant::ensure_complete_administrator(c)
+                    crate::access::escalation::ensure_complete_administrator(c)
                         .map_err(|e| AppError::BadRequest(e.to_string()))?;
                 }
                 return Ok(Outcome::Saved(preset.name));

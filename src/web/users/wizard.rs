@@ -66,7 +66,7 @@ pub struct WizardQuery {
 
 /// The checks every wizard request starts with: users_manage, an edited user who exists, and
 /// — for someone else's account — that managing it hands the viewer nothing they lack
-/// (`access::grant::manage_account`: its permissions, the Administrator role, data settings).
+/// (`access::escalation::manage_account`: its permissions, the Administrator role, data settings).
 pub async fn authorize(viewer: &Viewer, db: &Db, scope: &Scope) -> Result<(), AppError> {
     viewer.require(Perm::AdministrationUsersManage)?;
     if let Some(id) = scope.target {
@@ -74,8 +74,8 @@ pub async fn authorize(viewer: &Viewer, db: &Db, scope: &Scope) -> Result<(), Ap
         db.run(move |c| {
             let user = model::find(c, id)?.filter(|u| u.status != DELETED).ok_or(AppError::NotFound)?;
             if !own {
-                let target = crate::access::grant::Standing::of(c, user.id)?.ok_or(AppError::NotFound)?;
-                crate::access::grant::manage_account(&who.subject(), &target)
+                let target = crate::access::escalation::Standing::of(c, user.id)?.ok_or(AppError::NotFound)?;
+                crate::access::escalation::manage_account(&who.subject(), &target)
                     .map_err(|e| AppError::forbidden(format!("user {} may not manage user {id}: {e}", who.id())))?;
             }
             Ok(())

@@ -3,7 +3,7 @@
 
 use super::wizard::{authorize, load_or_fresh, Scope};
 use super::wizard_pages::permissions_page;
-use crate::access::grant::Escalation;
+use crate::access::escalation::Escalation;
 use crate::auth::session::FlashKind;
 use crate::auth::Viewer;
 use crate::db::Db;
