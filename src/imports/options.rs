@@ -56,17 +56,6 @@ impl From<diesel::result::Error> for StartError {
     }
 }
 
-/// Targets one column at most may fill.
-const ONCE: [Target; 7] = [
-    Target::Email,
-    Target::FirstName,
-    Target::LastName,
-    Target::Phone,
-    Target::Company,
-    Target::Category,
-    Target::Tags,
-];
-
 /// Starts job `id` of the importer `who` (whose email is `email`) with `choices`: `true` when it
 /// starts now (the caller runs it), `false` when it had already started. Call it in one
 /// transaction.
@@ -92,7 +81,8 @@ fn check(conn: &mut PgConnection, who: &Subject, email: &str, f: &Choices) -> Re
     if !f.mapping.iter().any(|t| matches!(t, Target::Email | Target::FirstName | Target::LastName)) {
         errors.add("mapping", "Map at least one column to Email, First name or Last name.");
     }
-    for t in ONCE {
+    // One column at most may fill each field.
+    for t in Target::ALL.into_iter().filter(|t| *t != Target::Ignore) {
         if f.mapping.iter().filter(|m| **m == t).count() > 1 {
             errors.add("mapping", format!("Map only one column to {}.", t.label()));
         }

@@ -165,36 +165,43 @@ pub fn save(
     Ok(Ok(id))
 }
 
+/// A definition as its row stores it, with who saved it (the form acts with their authority).
+#[derive(Insertable, AsChangeset)]
+#[diesel(table_name = forms, treat_none_as_null = true)]
+struct Row<'a> {
+    name: &'a str,
+    tags: &'a [String],
+    group_ids: &'a [i64],
+    main_owner_id: Option<i64>,
+    enabled: bool,
+    update_existing: bool,
+    saved_by: Option<i64>,
+}
+
+impl<'a> Row<'a> {
+    fn of(d: &'a Def, by: i64) -> Row<'a> {
+        Row {
+            name: &d.name,
+            tags: &d.tags,
+            group_ids: &d.group_ids,
+            main_owner_id: d.main_owner_id,
+            enabled: d.enabled,
+            update_existing: d.update_existing,
+            saved_by: Some(by),
+        }
+    }
+}
+
 fn create(c: &mut PgConnection, d: &Def, by: i64) -> QueryResult<Form> {
     diesel::insert_into(forms::table)
-        .values((
-            forms::name.eq(&d.name),
-            forms::public_key.eq(new_key()),
-            forms::tags.eq(&d.tags),
-            forms::group_ids.eq(&d.group_ids),
-            forms::main_owner_id.eq(d.main_owner_id),
-            forms::enabled.eq(d.enabled),
-            forms::update_existing.eq(d.update_existing),
-            forms::saved_by.eq(Some(by)),
-        ))
+        .values((Row::of(d, by), forms::public_key.eq(new_key())))
         .returning(Form::as_returning())
         .get_result(c)
 }
 
 /// Saves the definition; from now on the form acts with `by`'s authority.
 fn update(c: &mut PgConnection, id: i64, d: &Def, by: i64) -> QueryResult<usize> {
-    diesel::update(forms::table.find(id))
-        .set((
-            forms::name.eq(&d.name),
-            forms::tags.eq(&d.tags),
-            forms::group_ids.eq(&d.group_ids),
-            forms::main_owner_id.eq(d.main_owner_id),
-            forms::enabled.eq(d.enabled),
-            forms::update_existing.eq(d.update_existing),
-            forms::saved_by.eq(Some(by)),
-            forms::updated_at.eq(Utc::now()),
-        ))
-        .execute(c)
+    diesel::update(forms::table.find(id)).set((Row::of(d, by), forms::updated_at.eq(Utc::now()))).execute(c)
 }
 
 /// Deletes form `id` (its public address stops answering), for a holder of
