@@ -116,6 +116,36 @@ pub fn complete(
         .record(conn)
 }
 
+/// Counts a second-factor attempt of `user_id` (whose email is `email`) from `ip`, before the
+/// code is checked: codes count per address as passwords do, and per account across addresses
+/// too.
+pub fn second_step_attempt(
+    conn: &mut PgConnection,
+    user_id: i64,
+    email: &str,
+    ip: &str,
+) -> QueryResult<(throttle::Keys, throttle::Admission)> {
+    let keys = throttle::keys(conn, email, ip)?.second_step(user_id);
+    let admission = throttle::admit(conn, &keys)?;
+    Ok((keys, admission))
+}
+
+/// What follows a checked second factor: a right one takes the attempts back, a wrong one is
+/// audited. Call it in the transaction that checked the code.
+pub fn second_step_checked(
+    conn: &mut PgConnection,
+    keys: &throttle::Keys,
+    user_id: i64,
+    right: bool,
+    ip: Option<String>,
+) -> QueryResult<()> {
+    if right {
+        throttle::succeeded(conn, keys)
+    } else {
+        audit::Entry::new(Some(user_id), "user.two_factor_failed", "user", user_id).ip(ip).record(conn)
+    }
+}
+
 /// Records a sign-out.
 pub fn signed_out(conn: &mut PgConnection, user_id: i64, ip: Option<String>) -> QueryResult<()> {
     audit::Entry::new(Some(user_id), "user.logout", "user", user_id).ip(ip).record(conn)

@@ -6,9 +6,9 @@
 
 use crate::audit;
 use crate::auth::session::{self, Pending};
-use crate::auth::throttle;
 use crate::auth::two_factor::{self, Checked};
 use crate::auth::viewer::client_ip;
+use crate::auth::{sign_in, throttle};
 use crate::db::Db;
 use crate::error::AppError;
 use crate::web::layout::Layout;
@@ -116,29 +116,14 @@ pub async fn throttled<T: Send + 'static>(
     ip: String,
     check: impl FnOnce(&mut PgConnection) -> Result<Result<T, &'static str>, AppError> + Send + 'static,
 ) -> Result<Result<T, Refused>, AppError> {
-    let ip_for_audit = ip.clone();
-    let (keys, admission) = db
-        .run(move |c| {
-            // Codes count per address as passwords do, and per account across addresses too.
-            let keys = throttle::keys(c, &email, &ip)?.second_step(user_id);
-            let admission = throttle::admit(c, &keys)?;
-            Ok((keys, admission))
-        })
-        .await?;
+    let audit_ip = Some(ip.clone()).filter(|s| !s.is_empty());
+    let (keys, admission) = db.run(move |c| Ok(sign_in::second_step_attempt(c, user_id, &email, &ip)?)).await?;
     let throttle::Admission::Admitted { failures, .. } = admission else { return Ok(Err(Refused::Locked)) };
     actix_web::rt::time::sleep(throttle::slowdown(failures)).await;
-    let audit_ip = Some(ip_for_audit).filter(|s| !s.is_empty());
     db.transaction(move |c| {
-        Ok(match check(c)? {
-            Ok(v) => {
-                throttle::succeeded(c, &keys)?;
-                Ok(v)
-            }
-            Err(why) => {
-                audit::Entry::new(Some(user_id), "user.two_factor_failed", "user", user_id).ip(audit_ip).record(c)?;
-                Err(Refused::Wrong(why))
-            }
-        })
+        let checked = check(c)?;
+        sign_in::second_step_checked(c, &keys, user_id, checked.is_ok(), audit_ip)?;
+        Ok(checked.map_err(Refused::Wrong))
     })
     .await
 }
