@@ -31,8 +31,9 @@ pub struct Config {
     pub db_pool_size: u32,
 
     /// Database connections of the background work (bulk runs, imports, email delivery): a pool
-    /// of its own, so background work never takes the connections page requests need.
-    #[arg(long, env = "WORKER_POOL_SIZE", default_value_t = 4)]
+    /// of its own, so background work never takes the connections page requests need. Half as
+    /// many tasks run at once (a task may hold two connections).
+    #[arg(long, env = "WORKER_POOL_SIZE", default_value_t = 8)]
     pub worker_pool_size: u32,
 
     /// How often every instance sweeps for background work nobody has taken up: runs and

@@ -120,15 +120,17 @@ impl Application {
             // Imports an instance left unfinished, and uploads nobody imported.
             crate::jobs::Sweep { name: "imports", run: Box::new(crate::imports::housekeeping::sweep) },
         ];
-        // Outbox delivery: only with SMTP configured; otherwise messages stay queued.
+        // Outbox delivery: only with SMTP configured; otherwise messages stay queued. A round
+        // claims few, so it ends long before an unfinished claim counts as lost.
+        const CLAIMED_AT_ONCE: i64 = 10;
         if let Some(url) = &config.smtp_url {
             let from =
                 config.smtp_from.as_deref().ok_or_else(|| anyhow::anyhow!("SMTP_URL is set but SMTP_FROM is not"))?;
             let mailer = crate::messaging::delivery::SmtpMailer::new(url, from)?;
             sweeps.push(crate::jobs::Sweep {
                 name: "email delivery",
-                run: Box::new(move |db| {
-                    let d = crate::messaging::delivery::deliver(db, &mailer, 50)?;
+                run: Box::new(move |workers| {
+                    let d = crate::messaging::delivery::deliver(&workers.db, &mailer, CLAIMED_AT_ONCE)?;
                     if d.sent + d.failed > 0 {
                         tracing::info!(sent = d.sent, failed = d.failed, "outbox delivery");
                     }

@@ -12,6 +12,7 @@ use super::{notices, preview, progress, status};
 use crate::db::schema::bulk_runs;
 use crate::db::Db;
 use crate::error::AppError;
+use crate::jobs::Workers;
 use diesel::prelude::*;
 
 pub const FAILED: &str = "The run failed and nothing of it was applied. Preview it again to retry.";
@@ -83,10 +84,10 @@ pub fn deliver_notices(db: &Db, run_id: i64) -> Result<Option<usize>, AppError> 
     Ok(told?)
 }
 
-/// Runs `run_id` on the blocking pool, in the background, then tells the owners.
-pub fn spawn(db: Db, run_id: i64) {
-    tokio::task::spawn_blocking(move || {
-        if let Ok(Some(outcome)) = execute(&db, run_id) {
+/// Runs `run_id` in the background (a slot of `workers`), then tells the owners.
+pub fn spawn(workers: &Workers, run_id: i64) {
+    workers.spawn(move |db| {
+        if let Ok(Some(outcome)) = execute(db, run_id) {
             let how = match &outcome {
                 Outcome::Done(_) => "done",
                 Outcome::Changed { .. } => "changed",
@@ -94,24 +95,24 @@ pub fn spawn(db: Db, run_id: i64) {
             };
             tracing::info!(run = run_id, how, "bulk run ended");
             if matches!(outcome, Outcome::Done(_)) {
-                let _ = deliver_notices(&db, run_id);
+                let _ = deliver_notices(db, run_id);
             }
         }
     });
 }
 
-/// Writes the notices run `run_id` owes on the blocking pool, in the background.
-fn spawn_notices(db: Db, run_id: i64) {
-    tokio::task::spawn_blocking(move || {
-        let _ = deliver_notices(&db, run_id);
+/// Writes the notices run `run_id` owes, in the background.
+fn spawn_notices(workers: &Workers, run_id: i64) {
+    workers.spawn(move |db| {
+        let _ = deliver_notices(db, run_id);
     });
 }
 
-/// Computes preview `run_id` on the blocking pool, in the background; the handle ends when it
-/// is stored (or failed, or was not this worker's to compute).
-pub fn spawn_preview(db: Db, run_id: i64) -> tokio::task::JoinHandle<()> {
-    tokio::task::spawn_blocking(move || {
-        if let Ok(Some(Err(why))) = preview(&db, run_id) {
+/// Computes preview `run_id` in the background; the handle ends when it is stored (or failed,
+/// or was not this worker's to compute).
+pub fn spawn_preview(workers: &Workers, run_id: i64) -> tokio::task::JoinHandle<Option<()>> {
+    workers.spawn(move |db| {
+        if let Ok(Some(Err(why))) = preview(db, run_id) {
             tracing::info!(run = run_id, why, "bulk preview refused");
         }
     })
@@ -145,18 +146,18 @@ pub fn waiting(c: &mut PgConnection) -> QueryResult<Waiting> {
 
 /// Looks for waiting runs, previews and notices (`jobs::run_sweeps` calls it on every instance)
 /// and starts each one, in the background; those somebody holds skip themselves.
-pub fn sweep(db: &Db) -> Result<(), AppError> {
-    let mut c = db.get_blocking()?;
+pub fn sweep(workers: &Workers) -> Result<(), AppError> {
+    let mut c = workers.db.get_blocking()?;
     let w = waiting(&mut c)?;
     drop(c);
     for id in w.previewing {
-        spawn_preview(db.clone(), id);
+        spawn_preview(workers, id);
     }
     for id in w.queued {
-        spawn(db.clone(), id);
+        spawn(workers, id);
     }
     for id in w.owing {
-        spawn_notices(db.clone(), id);
+        spawn_notices(workers, id);
     }
     Ok(())
 }

@@ -8,7 +8,6 @@
 
 use super::job::{FAILED, RUNNING, UPLOADED};
 use crate::db::schema::{import_chunks, import_jobs};
-use crate::db::Db;
 use chrono::Utc;
 use diesel::prelude::*;
 
@@ -45,7 +44,8 @@ pub fn running(c: &mut PgConnection) -> QueryResult<Vec<i64>> {
 }
 
 /// One sweep (blocking: `jobs::run_sweeps` calls it off the async executor).
-pub fn sweep(db: &Db) -> Result<(), crate::error::AppError> {
+pub fn sweep(workers: &crate::jobs::Workers) -> Result<(), crate::error::AppError> {
+    let db = &workers.db;
     let mut c = db.get_blocking()?;
     let expired = expire_uploads(&mut c)?;
     if expired > 0 {

@@ -16,7 +16,8 @@ use diesel::prelude::*;
 pub const MAX_ATTEMPTS: i32 = 5;
 /// The pause before the next attempt: this, doubled at each attempt.
 pub const RETRY_AFTER: TimeDelta = TimeDelta::minutes(1);
-/// A message `sending` for longer than this was left by a stopped instance.
+/// A message `sending` for longer than this was left by a stopped instance (a round claims few
+/// messages, so it ends well within this even with a slow server: 20 s per message at most).
 pub const CLAIM_LOST_AFTER: TimeDelta = TimeDelta::minutes(10);
 
 /// Why a message was not sent.
@@ -55,13 +56,17 @@ pub struct Claimed {
     pub body: String,
     /// Attempts before this one.
     pub attempts: i32,
+    /// When it was claimed: the claim's mark, so an outcome is recorded only by the claim
+    /// that sent it (not over a later claim, once this one counted as lost).
+    pub claimed_at: chrono::DateTime<Utc>,
 }
 
 /// Marks up to `limit` due email messages, oldest first, `sending`, and returns them (its own
 /// transaction: the claim commits before anything is sent).
 pub fn claim(conn: &mut PgConnection, limit: i64) -> QueryResult<Vec<Claimed>> {
     conn.transaction(|conn| {
-        let now = Utc::now();
+        // (In whole microseconds, as PostgreSQL keeps it, so `record` can compare it.)
+        let now = chrono::SubsecRound::trunc_subsecs(Utc::now(), 6);
         let rows: Vec<(i64, String, Option<String>, String, i32)> = outbox_messages::table
             .filter(outbox_messages::status.eq("queued"))
             .filter(outbox_messages::channel.eq("email"))
@@ -84,14 +89,17 @@ pub fn claim(conn: &mut PgConnection, limit: i64) -> QueryResult<Vec<Claimed>> {
             .execute(conn)?;
         Ok(rows
             .into_iter()
-            .map(|(id, to, subject, body, attempts)| Claimed { id, to, subject, body, attempts })
+            .map(|(id, to, subject, body, attempts)| Claimed { id, to, subject, body, attempts, claimed_at: now })
             .collect())
     })
 }
 
 /// Records how the sending of `m` went.
 pub fn record(conn: &mut PgConnection, m: &Claimed, outcome: &Result<(), Failure>) -> QueryResult<()> {
-    let mine = outbox_messages::table.find(m.id).filter(outbox_messages::status.eq("sending"));
+    let mine = outbox_messages::table
+        .find(m.id)
+        .filter(outbox_messages::status.eq("sending"))
+        .filter(outbox_messages::claimed_at.eq(m.claimed_at));
     let attempts = m.attempts + 1;
     match outcome {
         Ok(()) => diesel::update(mine)

@@ -147,7 +147,8 @@ fn with_counts(
         .map(|(batch, first, last, email, template_name)| {
             let n = format!("{} {}", first.trim(), last.trim()).trim().to_string();
             BatchView {
-                queued: get(batch.id, "queued"),
+                // Being sent right now still counts as queued.
+                queued: get(batch.id, "queued") + get(batch.id, "sending"),
                 sent: get(batch.id, "sent"),
                 failed: get(batch.id, "failed"),
                 sender: if n.is_empty() { email } else { n },

@@ -48,6 +48,9 @@ pub struct First<'a> {
 /// usable. Call it in one transaction: the token is spent by a conditional update, so two
 /// submissions of one link create one account.
 pub fn create_first_administrator(conn: &mut PgConnection, token: &str, first: &First) -> QueryResult<Option<i64>> {
+    if accounts::any_exist(conn)? {
+        return Ok(None);
+    }
     let spent = diesel::update(
         setup_tokens::table
             .filter(setup_tokens::token_hash.eq(token_hash(token)))
@@ -55,7 +58,7 @@ pub fn create_first_administrator(conn: &mut PgConnection, token: &str, first: &
     )
     .set(setup_tokens::used_at.eq(Utc::now()))
     .execute(conn)?;
-    if spent == 0 || accounts::any_exist(conn)? {
+    if spent == 0 {
         return Ok(None);
     }
     let user = accounts::create(

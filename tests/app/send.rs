@@ -494,6 +494,21 @@ fn a_passing_failure_is_tried_again_later_then_failed_and_a_lost_claim_comes_bac
         .unwrap();
     assert_eq!(reclaim(&mut c).unwrap(), 1);
     assert_eq!(statuses(&mut c)[0].1, "queued");
+    // The stopped claim's late outcome does not land over a newer claim of the message.
+    use custodian::messaging::delivery::{claim, record, Failure};
+    diesel::update(outbox_messages::table).set(outbox_messages::status.eq("queued")).execute(&mut c).unwrap();
+    let first = claim(&mut c, 10).unwrap();
+    diesel::update(outbox_messages::table.filter(outbox_messages::channel.eq("email")))
+        .set(outbox_messages::claimed_at.eq(chrono::Utc::now() - chrono::TimeDelta::minutes(11)))
+        .execute(&mut c)
+        .unwrap();
+    assert_eq!(reclaim(&mut c).unwrap(), 1);
+    let second = claim(&mut c, 10).unwrap();
+    assert_eq!((first.len(), second.len()), (1, 1));
+    record(&mut c, &first[0], &Err(Failure::Permanent("late".into()))).unwrap();
+    assert_eq!(statuses(&mut c)[0].1, "sending", "the first claim's outcome is not the message's any more");
+    record(&mut c, &second[0], &Ok(())).unwrap();
+    assert_eq!(statuses(&mut c)[0].1, "sent");
 }
 
 /// A tiny SMTP server on 127.0.0.1 that accepts everything and keeps what it received.

@@ -94,7 +94,7 @@ async fn answer_preview(
     wait: PreviewWait,
     id: i64,
 ) -> Result<HttpResponse, AppError> {
-    let computing = worker::spawn_preview(workers.0.clone(), id);
+    let computing = worker::spawn_preview(workers, id);
     // Not there in time: it goes on, and its page shows how far it is.
     let _ = tokio::time::timeout(wait.0, computing).await;
     let run = load_run(viewer, db, id).await?;
@@ -211,7 +211,7 @@ pub async fn execute(
     let queued = db.run(move |c| Ok(bulk::queue(c, &who.subject(), &token, ip)?)).await?;
     match queued {
         Queued::Queued(id) => {
-            worker::spawn(workers.0.clone(), id);
+            worker::spawn(&workers, id);
             Ok(see_other(&format!("/contacts/manage/runs/{id}")))
         }
         Queued::Refused(why) => {

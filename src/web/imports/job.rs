@@ -138,12 +138,9 @@ pub async fn start(
         .await?;
     match started {
         Ok(true) => {
-            let db = workers.0.clone();
             // The import runs in the background; the job row reports its progress. Should this
             // instance stop, another one's import sweep runs it again (imports::housekeeping).
-            actix_web::rt::spawn(async move {
-                let _ = web::block(move || crate::imports::run::execute(&db, id)).await;
-            });
+            workers.spawn(move |db| crate::imports::run::execute(db, id));
         }
         Ok(false) => {}
         Err(StartError::Invalid(errors)) => {
