@@ -34,3 +34,27 @@ impl<T: DeserializeOwned + 'static> FromRequest for Form<T> {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+
+    #[derive(serde::Deserialize, Debug, PartialEq)]
+    struct Mapping {
+        #[serde(default)]
+        group: Vec<String>,
+        #[serde(default)]
+        owner: String,
+        #[serde(flatten)]
+        rest: BTreeMap<String, String>,
+    }
+
+    #[test]
+    fn repeated_fields_fill_vecs_and_the_rest_is_kept_by_name() {
+        let m: Mapping = serde_html_form::from_str("group=1&map_0=email&group=2&owner=a%40b.c&map_1=ignore").unwrap();
+        assert_eq!(m.group, ["1", "2"]);
+        assert_eq!(m.owner, "a@b.c");
+        assert_eq!(m.rest.get("map_0").map(String::as_str), Some("email"));
+        assert_eq!(m.rest.get("map_1").map(String::as_str), Some("ignore"));
+    }
+}

@@ -10,6 +10,7 @@ use crate::imports::{job, Target};
 use crate::jobs::Workers;
 use crate::permissions::Perm;
 use crate::validation::FieldErrors;
+use crate::web::form::Form;
 use crate::web::layout::Layout;
 use crate::web::respond::{page, render, see_other};
 use actix_web::http::StatusCode;
@@ -92,24 +93,45 @@ pub async fn show(viewer: Viewer, db: web::Data<Db>, path: web::Path<i64>) -> Re
     })
 }
 
-fn parse_form(pairs: Vec<(String, String)>, n: usize) -> Choices {
-    let mut f = Choices { mapping: vec![Target::Ignore; n], ..Choices::default() };
-    for (k, v) in pairs {
-        match k.as_str() {
-            "tags" => f.tags = v,
-            "owner" => f.owner = v,
-            "dedup" => f.dedup = v,
-            "without_email" => f.without_email = v,
-            "hidden_ok" => f.hidden_ok = v == "1",
-            "group" => f.groups.extend(v.parse::<i64>().ok()),
-            k => {
-                if let Some(i) = k.strip_prefix("map_").and_then(|i| i.parse::<usize>().ok()).filter(|i| *i < n) {
-                    f.mapping[i] = Target::parse(&v).unwrap_or(Target::Ignore);
-                }
+/// The mapping page as sent: the options, repeated `group` fields, and one `map_<column>`
+/// field per column of the file.
+#[derive(serde::Deserialize)]
+pub struct MapFields {
+    #[serde(default)]
+    tags: String,
+    #[serde(default)]
+    owner: String,
+    #[serde(default)]
+    dedup: String,
+    #[serde(default)]
+    without_email: String,
+    hidden_ok: Option<String>,
+    #[serde(default)]
+    group: Vec<String>,
+    #[serde(flatten)]
+    columns: std::collections::BTreeMap<String, String>,
+}
+
+impl MapFields {
+    /// The choices for a file of `n` columns (a column not mapped, or mapped to something
+    /// unknown, is ignored).
+    fn choices(self, n: usize) -> Choices {
+        let mut mapping = vec![Target::Ignore; n];
+        for (k, v) in &self.columns {
+            if let Some(i) = k.strip_prefix("map_").and_then(|i| i.parse::<usize>().ok()).filter(|i| *i < n) {
+                mapping[i] = Target::parse(v).unwrap_or(Target::Ignore);
             }
         }
+        Choices {
+            mapping,
+            tags: self.tags,
+            owner: self.owner,
+            dedup: self.dedup,
+            without_email: self.without_email,
+            hidden_ok: self.hidden_ok.as_deref() == Some("1"),
+            groups: self.group.iter().filter_map(|g| g.parse().ok()).collect(),
+        }
     }
-    f
 }
 
 #[tracing::instrument(skip_all)]
@@ -118,7 +140,7 @@ pub async fn start(
     db: web::Data<Db>,
     workers: web::Data<Workers>,
     path: web::Path<i64>,
-    form: web::Form<Vec<(String, String)>>,
+    form: Form<MapFields>,
 ) -> Result<HttpResponse, AppError> {
     super::require(&viewer)?;
     let id = path.into_inner();
@@ -127,7 +149,7 @@ pub async fn start(
         return Ok(see_other(&format!("/contacts/import/{id}")));
     }
     let columns = job.columns();
-    let f = parse_form(form.into_inner(), columns.len());
+    let f = form.into_inner().choices(columns.len());
     let (who, email, choices) = (viewer.access(), viewer.user.email.clone(), f.clone());
     // A refusal rolls back; choices to correct come back as the page's errors.
     let started = db
