@@ -145,11 +145,22 @@ pub fn add_grant(
         .get_result(c)
         .optional()?;
     let grant = grant(c, group_id, grant_id.ok_or(GrantError::Exists)?)?;
-    crate::audit::Entry::by(actor, "access_group.grant_add", "access_group", group_id)
-        .before(serde_json::json!({ "grant": null }))
-        .after(serde_json::json!({ "grant": grant.audit_json() }))
-        .record(c)?;
+    record(c, actor, "access_group.grant_add", group_id, None, Some(&grant))?;
     Ok(grant)
+}
+
+/// The audit entry of a grant change on group `group_id`: the grant before and after (`null`
+/// where there is none).
+fn record(
+    c: &mut PgConnection,
+    actor: &crate::audit::Actor,
+    action: &str,
+    group_id: i64,
+    before: Option<&Grant>,
+    after: Option<&Grant>,
+) -> QueryResult<()> {
+    let json = |g: Option<&Grant>| serde_json::json!({ "grant": g.map(Grant::audit_json) });
+    crate::audit::Entry::by(actor, action, "access_group", group_id).before(json(before)).after(json(after)).record(c)
 }
 
 /// Sets the level of a grant, audited; a higher level widens access and is held to the
@@ -169,10 +180,7 @@ pub fn change_grant(
             .set(access_group_grants::level.eq(level))
             .execute(c)?;
         let after = grant(c, group_id, grant_id)?;
-        crate::audit::Entry::by(actor, "access_group.grant_update", "access_group", group_id)
-            .before(serde_json::json!({ "grant": before.audit_json() }))
-            .after(serde_json::json!({ "grant": after.audit_json() }))
-            .record(c)?;
+        record(c, actor, "access_group.grant_update", group_id, Some(&before), Some(&after))?;
     }
     Ok(before)
 }
@@ -188,10 +196,7 @@ pub fn remove_grant(
     let before = grant(c, group_id, grant_id)?;
     may_grant(c, who, group_id, false)?;
     diesel::delete(access_group_grants::table.find(grant_id)).execute(c)?;
-    crate::audit::Entry::by(actor, "access_group.grant_remove", "access_group", group_id)
-        .before(serde_json::json!({ "grant": before.audit_json() }))
-        .after(serde_json::json!({ "grant": null }))
-        .record(c)?;
+    record(c, actor, "access_group.grant_remove", group_id, Some(&before), None)?;
     Ok(before)
 }
 

@@ -18,6 +18,15 @@ pub fn counts_exactly(spec: &Spec) -> bool {
         && (spec.remove_owner.is_none() || (spec.set_main_owner.is_none() && spec.add_co_owner.is_none()))
 }
 
+/// Whether no action of `spec` can take a contact out of its user's sight, so a preview may
+/// count instead of rehearsing (counting cannot tell who loses sight). Removing an owner or a
+/// group can; so can making a co-owner read-only (a team manager reaches their member's contact
+/// only while the member can edit it: SPEC 3 rule 3). A new main owner keeps the one it
+/// displaces as a writable co-owner, and tags change no access.
+pub fn hides_nothing(spec: &Spec) -> bool {
+    spec.remove_owner.is_none() && spec.remove_group.is_none() && !matches!(spec.add_co_owner, Some((_, _, true)))
+}
+
 /// The selected contacts with their rows.
 const SEL: &str = "FROM bulk_sel s JOIN contacts c ON c.id = s.id";
 

@@ -46,13 +46,9 @@ fn dry_run(
     let set = run::load_editable(conn, s, &spec.operations(), matched)?;
     report.editable = set.0;
     let mut tick = |label: &str| watch.step(0, &format!("Working out: {label}"));
-    // Removing an owner or a group can take a contact out of the user's sight, and so can
-    // making a co-owner read-only (a team manager reaches their member's contact only while the
-    // member can edit it: SPEC 3 rule 3). Then the preview runs the statements for real in a
-    // savepoint it rolls back, and looks.
-    let read_only_co_owner = matches!(spec.add_co_owner, Some((_, _, true)));
-    let may_lose_sight = spec.remove_owner.is_some() || spec.remove_group.is_some() || read_only_co_owner;
-    if run::counts_exactly(spec) && !may_lose_sight {
+    // Who loses sight of a contact is seen only by running the statements for real, in a
+    // savepoint rolled back.
+    if run::counts_exactly(spec) && run::hides_nothing(spec) {
         run::apply(conn, spec, Mode::Count, &mut report, &mut tick)?;
     } else {
         rolled_back(conn, |c| {

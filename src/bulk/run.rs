@@ -6,7 +6,7 @@
 //! only on its sample of ten contacts, inside a savepoint that is rolled back: its numbers and
 //! its before → after sample are what "Execute" will do on unchanged data.
 
-pub use super::actions::counts_exactly;
+pub use super::actions::{counts_exactly, hides_nothing};
 use super::report::Report;
 use super::spec::Spec;
 pub use super::step::Mode;

@@ -260,16 +260,19 @@ pub fn compare(c: &mut PgConnection, who: &Subject, req: Request) -> Result<Comp
         })
     };
     let (a, b) = (side("a_user", req.a_user, req.a)?, side("b_user", req.b_user, req.b)?);
-    let email_of = |c: &mut PgConnection, p: Option<Pick>| -> QueryResult<String> {
-        Ok(match p {
-            Some(Pick::User(id)) => crate::accounts::find(c, id)?.map(|u| u.email).unwrap_or_default(),
-            _ => String::new(),
-        })
-    };
-    let chosen = [(a, email_of(c, a)?), (b, email_of(c, b)?)];
     let sides = match (a, b) {
         (Some(a), Some(b)) => Some((load_side(c, a)?, load_side(c, b)?)),
         _ => None,
     };
+    // A user side shows its user's email: the loaded side's label, or looked up when the
+    // other side is not chosen yet.
+    let mut email_of = |p: Option<Pick>, loaded: Option<&Side>| -> QueryResult<String> {
+        Ok(match (p, loaded) {
+            (Some(Pick::User(_)), Some(side)) => side.label.clone(),
+            (Some(Pick::User(id)), None) => crate::accounts::find(c, id)?.map(|u| u.email).unwrap_or_default(),
+            _ => String::new(),
+        })
+    };
+    let chosen = [(a, email_of(a, sides.as_ref().map(|s| &s.0))?), (b, email_of(b, sides.as_ref().map(|s| &s.1))?)];
     Ok(Comparison { presets, chosen, sides, errors })
 }

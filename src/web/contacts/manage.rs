@@ -36,16 +36,8 @@ pub struct PreviewWait(pub Duration);
 /// rows, repeated `ids`.
 #[derive(Deserialize, Default)]
 struct SelectionFields {
-    #[serde(default)]
-    q: String,
-    #[serde(default)]
-    tag: String,
-    #[serde(default)]
-    owner: String,
-    #[serde(default)]
-    group: String,
-    #[serde(default)]
-    category: String,
+    #[serde(flatten)]
+    filters: Filters,
     #[serde(default)]
     ids: Vec<String>,
 }
@@ -54,10 +46,7 @@ struct SelectionFields {
 /// than the filters that could).
 fn selection(raw: &[u8]) -> Selection {
     let f: SelectionFields = serde_html_form::from_bytes(raw).unwrap_or_default();
-    Selection {
-        ids: f.ids.iter().filter_map(|v| v.parse().ok()).collect(),
-        filters: Filters { q: f.q, tag: f.tag, owner: f.owner, group: f.group, category: f.category },
-    }
+    Selection { ids: f.ids.iter().filter_map(|v| v.parse().ok()).collect(), filters: f.filters }
 }
 
 #[derive(Template)]
