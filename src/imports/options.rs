@@ -67,7 +67,8 @@ pub fn start(
     choices: &Choices,
 ) -> Result<bool, StartError> {
     authority::require(who, Perm::ContactsImport)?;
-    let found = job::find_for(conn, id, who.user_id)?;
+    // Someone else's job is not found (its existence is not revealed).
+    let found = job::find_for(conn, id, who.user_id).optional()?.ok_or(Denied::NotFound)?;
     if found.status != job::UPLOADED {
         return Ok(false);
     }

@@ -712,3 +712,65 @@ async fn an_import_row_folding_onto_a_hidden_contact_is_refused_like_any_hidden_
     assert_eq!(rejects.len(), 1, "{rejects:?}");
     assert!(rejects[0].1.contains(custodian::imports::run::UNUSABLE), "{rejects:?}");
 }
+
+/// Issue #27: the commands moved out of the screens refuse by themselves, whoever calls them
+/// (a screen pre-checks too; these call the domain directly, as a future entry point would).
+#[tokio::test]
+async fn the_commands_moved_below_web_refuse_by_themselves() {
+    use custodian::access::{facts, Denied};
+    use custodian::audit::Actor;
+    let app = spawn_app().await;
+    let mut c = app.conn();
+    let sam = app.create_user("sam@example.com", Role::Salesperson);
+    let mia = app.create_user("mia@example.com", Role::Marketer);
+    let subject = |c: &mut PgConnection, id: i64| facts::subject(c, id).unwrap().unwrap();
+    let (sam_s, mia_s) = (subject(&mut c, sam), subject(&mut c, mia));
+    let actor = |id: i64| Actor { id, ip: None, via: None };
+    let refused = |r: Result<(), Denied>| matches!(r, Err(Denied::Forbidden(_)));
+    // The audit log, its page and its export, needs audit_view.
+    let f = custodian::audit::query::Filters::default();
+    assert!(refused(custodian::audit::read::page(&mut c, &mia_s, &f, None, 10).map(|_| ())));
+    assert!(matches!(
+        custodian::audit::read::export(&mut c, &actor(mia), &mia_s, &f),
+        Err(custodian::audit::read::ExportError::Denied(Denied::Forbidden(_)))
+    ));
+    // Comparing users needs the user directory; a Marketer may compare presets only.
+    use custodian::presets::compare::{compare, Pick, Request};
+    let users = Request { a: Some(Pick::User(sam)), b: Some(Pick::User(mia)), a_user: None, b_user: None };
+    assert!(refused(compare(&mut c, &mia_s, users).map(|_| ())));
+    let by_email = Request { a: None, b: None, a_user: Some("sam@example.com".into()), b_user: None };
+    assert!(refused(compare(&mut c, &mia_s, by_email).map(|_| ())));
+    // Public forms are made by holders of administration.settings.
+    let input = custodian::public_forms::Input { name: "Mine".into(), enabled: true, ..Default::default() };
+    assert!(refused(custodian::public_forms::save(&mut c, &actor(mia), &mia_s, None, &input).map(|_| ())));
+    // Export needs contacts.export (a Salesperson lacks it); nothing is recorded.
+    let filters = custodian::contacts::selection::Filters::default();
+    assert!(refused(custodian::contacts::export::begin(&mut c, &actor(sam), &sam_s, &filters)));
+    let exports: i64 =
+        audit_log::table.filter(audit_log::action.eq("contact.export")).count().get_result(&mut c).unwrap();
+    assert_eq!(exports, 0);
+    // An import is started by its own uploader, holding contacts.import: someone else's job is
+    // not found, and without the permission nothing starts.
+    let file = std::env::temp_dir().join(format!("custodian-ep-{}.csv", rand::random::<u64>()));
+    std::fs::write(&file, "email\na@example.com\n").unwrap();
+    let job = custodian::imports::job::create(&mut c, mia, &file, "a.csv").unwrap().unwrap();
+    let _ = std::fs::remove_file(&file);
+    let choices = custodian::imports::options::Choices::first(&["email".into()], "mia@example.com");
+    use custodian::imports::options::{start, StartError};
+    assert!(matches!(
+        start(&mut c, &sam_s, "sam@example.com", job, &choices),
+        Err(StartError::Denied(Denied::Forbidden(_)))
+    ));
+    let uma = app.create_user("uma@example.com", Role::User);
+    let uma_s = subject(&mut c, uma);
+    assert!(matches!(
+        start(&mut c, &uma_s, "uma@example.com", job, &choices),
+        Err(StartError::Denied(Denied::NotFound))
+    ));
+    let status: String = custodian::db::schema::import_jobs::table
+        .find(job)
+        .select(custodian::db::schema::import_jobs::status)
+        .first(&mut c)
+        .unwrap();
+    assert_eq!(status, "uploaded", "nothing started");
+}
