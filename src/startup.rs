@@ -112,14 +112,12 @@ impl Application {
         .await??;
 
         let db = Db::new(&config.database_url, config.db_pool_size, Duration::from_secs(3));
-        // Background work has connections of its own (jobs::Workers), and one sweep loop.
-        let workers = crate::jobs::Workers::new(&config.database_url, config.worker_pool_size);
-        let mut sweeps = vec![
-            // Bulk runs queued and not yet started, or left by a stopped instance.
-            crate::jobs::Sweep { name: "bulk runs", run: Box::new(crate::bulk::worker::sweep) },
-            // Imports an instance left unfinished, and uploads nobody imported.
-            crate::jobs::Sweep { name: "imports", run: Box::new(crate::imports::housekeeping::sweep) },
-        ];
+        // Background work has connections of its own (jobs::Workers), one queue and one loop.
+        let kinds = [&crate::bulk::PREVIEW, &crate::bulk::EXECUTE, &crate::bulk::NOTICES, &crate::imports::IMPORT];
+        let workers = crate::jobs::Workers::new(&config.database_url, config.worker_pool_size, &kinds);
+        // Uploads nobody imported.
+        let mut sweeps =
+            vec![crate::jobs::Sweep { name: "import uploads", run: Box::new(crate::imports::housekeeping::sweep) }];
         // Outbox delivery: only with SMTP configured; otherwise messages stay queued. A round
         // claims few, so it ends long before an unfinished claim counts as lost.
         const CLAIMED_AT_ONCE: i64 = 10;
@@ -138,7 +136,7 @@ impl Application {
                 }),
             });
         }
-        tokio::spawn(crate::jobs::run_sweeps(
+        tokio::spawn(crate::jobs::run_background(
             workers.clone(),
             Duration::from_millis(config.sweep_every_ms.max(10)),
             sweeps,

@@ -41,10 +41,18 @@ pub mod worker;
 
 use crate::access::Subject;
 use crate::db::schema::bulk_runs;
+use crate::jobs::Kind;
 use chrono::Utc;
 use diesel::prelude::*;
 use report::Report;
 use spec::Spec;
+
+/// Computing a preview ([`preview::start`] queues it).
+pub static PREVIEW: Kind = Kind { name: "bulk.preview", attempt: worker::preview_job, give_up: worker::preview_failed };
+/// Executing a queued run ([`queue`] queues it).
+pub static EXECUTE: Kind = Kind { name: "bulk.execute", attempt: worker::execute_job, give_up: worker::execute_failed };
+/// Writing the owners' notices of an executed run (its own transaction queues them).
+pub static NOTICES: Kind = Kind { name: "bulk.notices", attempt: worker::notices_job, give_up: worker::notices_failed };
 
 /// Counts what the user may see but not change as a reason of its own.
 fn add_no_right(report: &mut Report) {
@@ -88,6 +96,7 @@ pub fn queue(conn: &mut PgConnection, s: &Subject, token: &str, ip: Option<Strin
         diesel::update(bulk_runs::table.find(run_id))
             .set((bulk_runs::status.eq(status::QUEUED), bulk_runs::queued_at.eq(Utc::now()), bulk_runs::ip.eq(ip)))
             .execute(c)?;
+        crate::jobs::enqueue(c, &EXECUTE, run_id)?;
         Ok(Queued::Queued(run_id))
     })
 }

@@ -4,9 +4,9 @@
 //! They are written after the run commits, in a transaction of their own: on 100,000 contacts
 //! they cost one to four seconds of look-ups, which the run would otherwise spend holding its
 //! locks on every contact. So that none is lost or written twice, the run's own transaction
-//! records the contacts still owed a notice on the run ([`owe`]); [`deliver`] writes the
-//! notices and clears that record in one transaction, claimed like a run (SKIP LOCKED), and the
-//! sweep delivers what a stopped instance left ([`owed`]). A run that does not commit owes
+//! records the contacts still owed a notice on the run and queues the job that writes them
+//! ([`owe`]); [`deliver`] writes the notices and clears that record in one transaction,
+//! claimed like a run (SKIP LOCKED). A run that does not commit owes
 //! nothing. The owners told are those the contacts have when the notices are written: after
 //! the run and the automation rules it triggered (an owner a rule added is told too), and
 //! after whatever changed them since, a moment later. (The owner panel tells owners inside its
@@ -26,11 +26,10 @@ pub(super) fn owe(c: &mut PgConnection, run_id: i64, changed: &[i64]) -> QueryRe
         .bind::<BigInt, _>(run_id)
         .bind::<Array<BigInt>, _>(changed)
         .execute(c)?;
-    Ok(())
+    crate::jobs::enqueue(c, &super::NOTICES, run_id)
 }
 
-/// Runs that still owe notices, oldest first (some may be being delivered right now:
-/// [`deliver`] skips those).
+/// Runs that still owe notices, oldest first (their jobs are queued, or being worked).
 pub fn owed(c: &mut PgConnection) -> QueryResult<Vec<i64>> {
     bulk_runs::table.filter(bulk_runs::notify_ids.is_not_null()).order(bulk_runs::id).select(bulk_runs::id).load(c)
 }

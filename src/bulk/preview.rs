@@ -121,20 +121,23 @@ impl Source {
 pub fn start(conn: &mut PgConnection, user_id: i64, spec: &Spec, source: &Source) -> QueryResult<(i64, String)> {
     use rand::distributions::{Alphanumeric, DistString};
     let token = Alphanumeric.sample_string(&mut rand::thread_rng(), 32);
-    let id = diesel::insert_into(bulk_runs::table)
-        .values((
-            bulk_runs::token.eq(&token),
-            bulk_runs::user_id.eq(user_id),
-            bulk_runs::spec.eq(serde_json::to_value(spec).unwrap_or_default()),
-            bulk_runs::source.eq(serde_json::to_value(source).ok()),
-            bulk_runs::matched.eq(Vec::<i64>::new()),
-            bulk_runs::editable_count.eq(0i64),
-            bulk_runs::editable_hash.eq(0i64),
-            bulk_runs::status.eq(status::PREVIEWING),
-        ))
-        .returning(bulk_runs::id)
-        .get_result(conn)?;
-    Ok((id, token))
+    conn.transaction(|c| {
+        let id = diesel::insert_into(bulk_runs::table)
+            .values((
+                bulk_runs::token.eq(&token),
+                bulk_runs::user_id.eq(user_id),
+                bulk_runs::spec.eq(serde_json::to_value(spec).unwrap_or_default()),
+                bulk_runs::source.eq(serde_json::to_value(source).ok()),
+                bulk_runs::matched.eq(Vec::<i64>::new()),
+                bulk_runs::editable_count.eq(0i64),
+                bulk_runs::editable_hash.eq(0i64),
+                bulk_runs::status.eq(status::PREVIEWING),
+            ))
+            .returning(bulk_runs::id)
+            .get_result(c)?;
+        crate::jobs::enqueue(c, &super::PREVIEW, id)?;
+        Ok((id, token))
+    })
 }
 
 /// A preview waiting to be computed, claimed for the caller's transaction.

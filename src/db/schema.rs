@@ -229,6 +229,18 @@ diesel::table! {
 }
 
 diesel::table! {
+    jobs (id) {
+        id -> Int8,
+        kind -> Text,
+        subject_id -> Int8,
+        attempts -> Int4,
+        run_after -> Timestamptz,
+        last_error -> Nullable<Text>,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
     login_attempts (key) {
         key -> Text,
         failures -> Int4,
@@ -493,6 +505,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     import_chunks,
     import_jobs,
     import_rejects,
+    jobs,
     login_attempts,
     message_templates,
     notifications,

@@ -1,12 +1,11 @@
-//! Keeps imports honest when an instance stops or a user walks away:
-//! - a job left `running` by an instance that died is run again (its transaction rolled back
-//!   with it, so nothing of it was applied; the advisory lock in [`super::run`] tells a dead
-//!   run from one still going on another instance);
-//! - an upload nobody started within [`UPLOAD_KEPT`] is closed and its file removed.
+//! Keeps imports tidy when a user walks away: an upload nobody started within [`UPLOAD_KEPT`]
+//! is closed and its file removed. (A started import is a job: `crate::jobs` runs it again if
+//! its instance stopped.)
 //!
-//! Every instance runs the sweep at start and then every `SWEEP_EVERY_MS` (`jobs::run_sweeps`).
+//! Every instance runs the sweep at start and then every `SWEEP_EVERY_MS`
+//! (`jobs::run_background`).
 
-use super::job::{FAILED, RUNNING, UPLOADED};
+use super::job::{FAILED, UPLOADED};
 use crate::db::schema::{import_chunks, import_jobs};
 use chrono::Utc;
 use diesel::prelude::*;
@@ -37,27 +36,11 @@ pub fn expire_uploads(c: &mut PgConnection) -> QueryResult<usize> {
     })
 }
 
-/// The jobs marked running. Some may be running right now elsewhere: [`super::run::execute`]
-/// skips those.
-pub fn running(c: &mut PgConnection) -> QueryResult<Vec<i64>> {
-    import_jobs::table.filter(import_jobs::status.eq(RUNNING)).order(import_jobs::id).select(import_jobs::id).load(c)
-}
-
-/// One sweep (blocking: `jobs::run_sweeps` calls it off the async executor).
+/// One sweep (blocking: `jobs::run_background` calls it off the async executor).
 pub fn sweep(workers: &crate::jobs::Workers) -> Result<(), crate::error::AppError> {
-    let db = &workers.db;
-    let mut c = db.get_blocking()?;
-    let expired = expire_uploads(&mut c)?;
+    let expired = expire_uploads(&mut *workers.db.get_blocking()?)?;
     if expired > 0 {
         tracing::info!(expired, "import uploads expired");
-    }
-    let jobs = running(&mut c)?;
-    drop(c);
-    for id in jobs {
-        // Failures are recorded on the job by execute itself.
-        if let Ok(Some(counts)) = super::run::execute(db, id) {
-            tracing::info!(job = id, ?counts, "interrupted import run again");
-        }
     }
     Ok(())
 }

@@ -221,10 +221,17 @@ pub fn recent(conn: &mut PgConnection, user_id: i64) -> QueryResult<Vec<Job>> {
 }
 
 /// Stores the options and marks the job running, only if it is still waiting for them
-/// (`false` when it already ran: a double submission starts nothing).
+/// (`false` when it already ran: a double submission starts nothing), and queues its run, in
+/// one transaction.
 pub fn start(conn: &mut PgConnection, id: i64, opts: &Options) -> QueryResult<bool> {
-    let n = diesel::update(import_jobs::table.filter(import_jobs::id.eq(id)).filter(import_jobs::status.eq(UPLOADED)))
-        .set((import_jobs::options.eq(serde_json::to_value(opts).ok()), import_jobs::status.eq(RUNNING)))
-        .execute(conn)?;
-    Ok(n == 1)
+    conn.transaction(|c| {
+        let n =
+            diesel::update(import_jobs::table.filter(import_jobs::id.eq(id)).filter(import_jobs::status.eq(UPLOADED)))
+                .set((import_jobs::options.eq(serde_json::to_value(opts).ok()), import_jobs::status.eq(RUNNING)))
+                .execute(c)?;
+        if n == 1 {
+            crate::jobs::enqueue(c, &super::IMPORT, id)?;
+        }
+        Ok(n == 1)
+    })
 }

@@ -7,7 +7,10 @@
 //!   and the job started with them.
 //! - [`run`]: the import itself: the file streamed row by row, rows checked without a query
 //!   each, written in large set-based batches, all in one transaction.
-//! - [`housekeeping`]: interrupted jobs run again, abandoned uploads removed.
+//! - [`housekeeping`]: abandoned uploads removed.
+//!
+//! A started import is a background job ([`IMPORT`], `crate::jobs`): any instance runs it,
+//! again from the start if the one running it stopped, and tries again after a failure.
 
 pub mod file;
 pub mod housekeeping;
@@ -18,3 +21,7 @@ pub mod run;
 mod writes;
 
 pub use job::{Dedup, Options, Target};
+
+/// Running a started import ([`job::start`] queues it).
+pub static IMPORT: crate::jobs::Kind =
+    crate::jobs::Kind { name: "import.run", attempt: run::attempt, give_up: run::failed };

@@ -58,27 +58,29 @@ struct Existing {
     visible: bool,
 }
 
-/// Runs job `job_id` to its end (blocking: call it off the async executor). Failures are
-/// recorded on the job (status `failed`, nothing imported, the file removed) and returned.
-/// `Ok(None)`: nothing to do here, because another run holds the job (another instance, or
-/// the start and the resume sweep racing) or it is no longer running.
-pub fn execute(db: &Db, job_id: i64) -> Result<Option<Counts>, AppError> {
-    let outcome = execute_inner(db, job_id);
-    if let Err(e) = &outcome {
-        tracing::error!(job = job_id, error = ?e, "import failed");
-        let mut c = db.get_blocking()?;
-        c.transaction(|c| {
-            diesel::update(import_jobs::table.find(job_id))
-                .set((
-                    import_jobs::status.eq(job::FAILED),
-                    import_jobs::error.eq(Some("The import failed and nothing was imported. Please try again.")),
-                    import_jobs::finished_at.eq(Some(Utc::now())),
-                ))
-                .execute(c)?;
-            diesel::delete(import_chunks::table.filter(import_chunks::job_id.eq(job_id))).execute(c)
-        })?;
+/// Marks job `job_id` failed, with nothing imported, and removes its file (the import kind's
+/// give-up, after its last attempt).
+pub(super) fn failed(db: &Db, job_id: i64) -> Result<(), AppError> {
+    let mut c = db.get_blocking()?;
+    c.transaction(|c| {
+        diesel::update(import_jobs::table.find(job_id))
+            .set((
+                import_jobs::status.eq(job::FAILED),
+                import_jobs::error.eq(Some("The import failed and nothing was imported. Please try again.")),
+                import_jobs::finished_at.eq(Some(Utc::now())),
+            ))
+            .execute(c)?;
+        diesel::delete(import_chunks::table.filter(import_chunks::job_id.eq(job_id))).execute(c)
+    })?;
+    Ok(())
+}
+
+/// One attempt at job `job_id` (the import kind's).
+pub(super) fn attempt(db: &Db, job_id: i64) -> Result<(), AppError> {
+    if let Some(counts) = execute(db, job_id)? {
+        tracing::info!(job = job_id, ?counts, "import done");
     }
-    outcome
+    Ok(())
 }
 
 /// The high bits of an import job's advisory-lock key: they name import jobs, so the key cannot
@@ -121,7 +123,10 @@ pub fn in_progress(c: &mut PgConnection, job_id: i64) -> QueryResult<bool> {
     Ok(r.held)
 }
 
-fn execute_inner(db: &Db, job_id: i64) -> Result<Option<Counts>, AppError> {
+/// Runs job `job_id` to its end (blocking: call it off the async executor), in one
+/// transaction: a failure imports nothing. `Ok(None)`: nothing to do here, because another run
+/// holds the job (another instance) or it is no longer running.
+pub fn execute(db: &Db, job_id: i64) -> Result<Option<Counts>, AppError> {
     let mut conn = db.get_blocking()?;
     conn.transaction(|c| {
         // Claimed first, then read: a run that finished just before sees `done` here.

@@ -385,7 +385,8 @@ fn a_failing_import_changes_nothing() {
     // An owner that does not exist: the second batch's INSERT fails on its foreign key.
     let id = started_job(&mut c, uid, &csv, -1);
     let pool = custodian::db::Db::new(&db.url, 3, std::time::Duration::from_secs(5));
-    assert!(run::execute(&pool, id).is_err());
+    // One attempt, given up at once (the queue would try twice more first).
+    assert!(custodian::imports::IMPORT.once(&pool, id).is_err());
     let renamed: i64 = contacts::table.filter(contacts::first_name.eq("New")).count().get_result(&mut c).unwrap();
     assert_eq!(renamed, 0, "the first batch's updates were rolled back");
     let total: i64 = contacts::table.count().get_result(&mut c).unwrap();
@@ -517,4 +518,38 @@ async fn an_import_that_hides_its_contacts_from_the_importer_asks_first() {
     let id =
         import(&app, &mia, csv, &[("map_0", "email"), ("map_1", "first_name"), ("owner", "mia@example.com")]).await;
     assert_eq!(counts(&app, id).0, 1);
+}
+
+/// Issue #27: a started import whose importer was deactivated before it ran is refused when it
+/// runs (the importer's authority now), and the refusal is not tried again: the job fails at
+/// once and imports nothing.
+#[tokio::test]
+async fn an_import_whose_importer_left_is_refused_once_and_not_retried() {
+    use custodian::db::schema::users;
+    let db = TestDb::new();
+    let mut c = db.conn();
+    let uid = create_user(&mut c, "mia@example.com", Role::Marketer);
+    let id = started_job(&mut c, uid, "email,first_name\nann@x.test,Ann\n", uid);
+    diesel::update(users::table.find(uid)).set(users::status.eq("deactivated")).execute(&mut c).unwrap();
+    let _app = spawn_app_on(db, None).await;
+    let mut status = status_of(&mut c, id);
+    // Well within the first retry's backoff (10 s).
+    for _ in 0..80 {
+        if status.0 != "running" {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        status = status_of(&mut c, id);
+    }
+    assert_eq!(status.0, "failed", "refused at its first attempt, not after the retries' backoff");
+    let queued: i64 =
+        diesel::sql_query("SELECT count(*) AS n FROM jobs").get_result::<Count>(&mut c).map(|r| r.n).unwrap();
+    assert_eq!(queued, 0, "nothing left to try again");
+    assert_eq!(contacts::table.count().get_result::<i64>(&mut c).unwrap(), 0);
+}
+
+#[derive(diesel::QueryableByName)]
+struct Count {
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    n: i64,
 }

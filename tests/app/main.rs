@@ -22,6 +22,7 @@ mod entry_points;
 mod fixtures;
 mod forms;
 mod imports;
+mod jobs;
 mod malformed;
 mod manage;
 mod manage_previews;

@@ -116,11 +116,14 @@ async fn a_preview_for_an_account_deactivated_since_fails_with_the_reason() {
     let spec = Spec { tags: vec!["never".into()], ..Spec::default() };
     // Stored in a transaction that commits only once the account is deactivated, so that no
     // sweep computes it before.
-    let mut holder = app.conn();
-    holder.batch_execute("BEGIN").unwrap();
-    let (id, token) = preview::start(&mut holder, sam_id, &spec, &mine_only(mine)).unwrap();
-    diesel::update(users::table.find(sam_id)).set(users::status.eq("deactivated")).execute(c).unwrap();
-    holder.batch_execute("COMMIT").unwrap();
+    let (id, token) = app
+        .conn()
+        .transaction(|h| {
+            let started = preview::start(h, sam_id, &spec, &mine_only(mine))?;
+            diesel::update(users::table.find(sam_id)).set(users::status.eq("deactivated")).execute(c)?;
+            Ok::<_, diesel::result::Error>(started)
+        })
+        .unwrap();
     let pool = custodian::db::Db::new(&app.db.url, 3, std::time::Duration::from_secs(5));
     if let Some(refused) = worker::preview(&pool, id).unwrap() {
         assert!(refused.unwrap_err().contains("no longer active"));

@@ -13,7 +13,7 @@ use crate::bulk::progress::{self, Phase, View};
 use crate::bulk::report::Report;
 use crate::bulk::run::Selection;
 use crate::bulk::spec::{self, ActionsForm};
-use crate::bulk::{self, preview as previews, worker, Queued};
+use crate::bulk::{self, preview as previews, Queued};
 use crate::contacts::selection::Filters;
 use crate::db::Db;
 use crate::error::AppError;
@@ -83,7 +83,7 @@ async fn answer_preview(
     wait: PreviewWait,
     id: i64,
 ) -> Result<HttpResponse, AppError> {
-    let computing = worker::spawn_preview(workers, id);
+    let computing = workers.run_now(&bulk::PREVIEW, id);
     // Not there in time: it goes on, and its page shows how far it is.
     let _ = tokio::time::timeout(wait.0, computing).await;
     let run = load_run(viewer, db, id).await?;
@@ -200,7 +200,7 @@ pub async fn execute(
     let queued = db.run(move |c| Ok(bulk::queue(c, &who.subject(), &token, ip)?)).await?;
     match queued {
         Queued::Queued(id) => {
-            worker::spawn(&workers, id);
+            workers.run_now(&bulk::EXECUTE, id);
             Ok(see_other(&format!("/contacts/manage/runs/{id}")))
         }
         Queued::Refused(why) => {

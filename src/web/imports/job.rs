@@ -160,9 +160,9 @@ pub async fn start(
         .await?;
     match started {
         Ok(true) => {
-            // The import runs in the background; the job row reports its progress. Should this
-            // instance stop, another one's import sweep runs it again (imports::housekeeping).
-            workers.spawn(move |db| crate::imports::run::execute(db, id));
+            // The import runs in the background (a job, queued by starting it); the job row
+            // reports its progress. Should this instance stop, another one runs it again.
+            workers.run_now(&crate::imports::IMPORT, id);
         }
         Ok(false) => {}
         Err(StartError::Invalid(errors)) => {
