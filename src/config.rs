@@ -31,13 +31,13 @@ pub struct Config {
     pub db_pool_size: u32,
 
     /// Database connections of the background work (bulk runs, imports, email delivery): a pool
-    /// of its own, so background work never takes the connections page requests need. Half as
-    /// many tasks run at once (a task may hold two connections).
-    #[arg(long, env = "WORKER_POOL_SIZE", default_value_t = 8)]
+    /// of its own, so background work never takes the connections page requests need. A third
+    /// as many jobs run at once (a job holds three: its claim, its transaction, its progress).
+    #[arg(long, env = "WORKER_POOL_SIZE", default_value_t = 12)]
     pub worker_pool_size: u32,
 
-    /// How often every instance sweeps for background work nobody has taken up: runs and
-    /// imports queued or left by a stopped instance, email to deliver (milliseconds).
+    /// How often every instance looks for due jobs (queued, left by a stopped instance, or past
+    /// a retry's backoff), expired uploads and email to deliver (milliseconds).
     #[arg(long, env = "SWEEP_EVERY_MS", default_value_t = 5_000)]
     pub sweep_every_ms: u64,
 
