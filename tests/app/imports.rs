@@ -359,6 +359,19 @@ fn status_of(c: &mut PgConnection, id: i64) -> (String, Option<String>) {
     import_jobs::table.find(id).select((import_jobs::status, import_jobs::error)).first(c).unwrap()
 }
 
+/// The job's status once it is no longer running, or after `seconds`.
+async fn status_once_run(c: &mut PgConnection, id: i64, seconds: u64) -> (String, Option<String>) {
+    let mut status = status_of(c, id);
+    for _ in 0..seconds * 10 {
+        if status.0 != "running" {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        status = status_of(c, id);
+    }
+    status
+}
+
 fn chunks_of(c: &mut PgConnection, id: i64) -> i64 {
     import_chunks::table.filter(import_chunks::job_id.eq(id)).count().get_result(c).unwrap()
 }
@@ -407,15 +420,7 @@ async fn an_import_a_stopped_instance_left_running_is_run_again() {
     let uid = create_user(&mut c, "mia@example.com", Role::Marketer);
     let id = started_job(&mut c, uid, "email,first_name\nann@x.test,Ann\nbob@x.test,Bob\n", uid);
     let _app = spawn_app_on(db, None).await;
-    let mut status = status_of(&mut c, id);
-    for _ in 0..300 {
-        if status.0 != "running" {
-            break;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-        status = status_of(&mut c, id);
-    }
-    assert_eq!(status, ("done".to_string(), None));
+    assert_eq!(status_once_run(&mut c, id, 30).await, ("done".to_string(), None));
     let names: Vec<String> = contacts::table.order(contacts::email).select(contacts::first_name).load(&mut c).unwrap();
     assert_eq!(names, ["Ann", "Bob"]);
     assert_eq!(chunks_of(&mut c, id), 0, "the file is removed once imported");
@@ -532,15 +537,8 @@ async fn an_import_whose_importer_left_is_refused_once_and_not_retried() {
     let id = started_job(&mut c, uid, "email,first_name\nann@x.test,Ann\n", uid);
     diesel::update(users::table.find(uid)).set(users::status.eq("deactivated")).execute(&mut c).unwrap();
     let _app = spawn_app_on(db, None).await;
-    let mut status = status_of(&mut c, id);
-    // Well within the first retry's backoff (10 s).
-    for _ in 0..80 {
-        if status.0 != "running" {
-            break;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-        status = status_of(&mut c, id);
-    }
+    // Waited for well within the first retry's backoff (10 s).
+    let status = status_once_run(&mut c, id, 8).await;
     assert_eq!(status.0, "failed", "refused at its first attempt, not after the retries' backoff");
     let queued: i64 =
         diesel::sql_query("SELECT count(*) AS n FROM jobs").get_result::<Count>(&mut c).map(|r| r.n).unwrap();
