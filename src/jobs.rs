@@ -65,7 +65,7 @@ impl Kind {
 /// Queues the work of `kind` on `subject`, in the caller's transaction; queuing work already
 /// queued does nothing.
 pub fn enqueue(c: &mut PgConnection, kind: &Kind, subject: i64) -> QueryResult<()> {
-    diesel::sql_query("INSERT INTO jobs (kind, subject_id) VALUES ($1, $2) ON CONFLICT (kind, subject_id) DO NOTHING")
+    crate::db::query("INSERT INTO jobs (kind, subject_id) VALUES ($1, $2) ON CONFLICT (kind, subject_id) DO NOTHING")
         .bind::<Text, _>(kind.name)
         .bind::<BigInt, _>(subject)
         .execute(c)?;
@@ -117,7 +117,7 @@ pub fn work(db: &Db, which: Which) -> Result<Option<Ran>, AppError> {
         let (job, kind) = match which {
             Which::Next(kinds) => {
                 let names: Vec<&str> = kinds.iter().map(|k| k.name).collect();
-                let job: Option<Claimed> = diesel::sql_query(
+                let job: Option<Claimed> = crate::db::query(
                     "SELECT id, kind, subject_id, attempts FROM jobs WHERE run_after <= now() AND kind = ANY($1) \
                      ORDER BY run_after, id LIMIT 1 FOR UPDATE SKIP LOCKED",
                 )
@@ -129,7 +129,7 @@ pub fn work(db: &Db, which: Which) -> Result<Option<Ran>, AppError> {
                 (job, kind)
             }
             Which::One(kind, subject) => {
-                let job: Option<Claimed> = diesel::sql_query(
+                let job: Option<Claimed> = crate::db::query(
                     "SELECT id, kind, subject_id, attempts FROM jobs \
                      WHERE kind = $1 AND subject_id = $2 AND run_after <= now() FOR UPDATE SKIP LOCKED",
                 )
@@ -148,7 +148,7 @@ pub fn work(db: &Db, which: Which) -> Result<Option<Ran>, AppError> {
                 let attempts = job.attempts + 1;
                 let wait = RETRY_AFTER * 2u32.pow(attempts as u32 - 1);
                 tracing::warn!(job = kind.name, subject = job.subject_id, attempts, error = ?e, "background job failed; trying again later");
-                diesel::sql_query(
+                crate::db::query(
                     "UPDATE jobs SET attempts = $2, last_error = $3, \
                        run_after = clock_timestamp() + make_interval(secs => $4) WHERE id = $1",
                 )
@@ -165,7 +165,7 @@ pub fn work(db: &Db, which: Which) -> Result<Option<Ran>, AppError> {
                 Ran::GaveUp
             }
         };
-        diesel::sql_query("DELETE FROM jobs WHERE id = $1").bind::<BigInt, _>(job.id).execute(c)?;
+        crate::db::query("DELETE FROM jobs WHERE id = $1").bind::<BigInt, _>(job.id).execute(c)?;
         Ok(Some(ran))
     })
 }

@@ -29,7 +29,7 @@ pub struct TeamRow {
 
 /// Every team with its manager's email and member count, in one query.
 pub fn list(conn: &mut PgConnection) -> QueryResult<Vec<TeamRow>> {
-    diesel::sql_query(
+    crate::db::query(
         "SELECT t.id, t.name, u.email AS manager_email, \
                 (SELECT count(*) FROM team_members m WHERE m.team_id = t.id) AS members \
          FROM teams t LEFT JOIN users u ON u.id = t.manager_id \

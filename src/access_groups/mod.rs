@@ -32,7 +32,7 @@ pub struct GroupRow {
 
 /// Every group with its contact and grant counts, in one query (each count an index-only scan).
 pub fn list(conn: &mut PgConnection) -> QueryResult<Vec<GroupRow>> {
-    diesel::sql_query(
+    crate::db::query(
         "SELECT g.id, g.name, g.description, \
                 (SELECT count(*) FROM contact_access_groups cg WHERE cg.group_id = g.id) AS contacts, \
                 (SELECT count(*) FROM access_group_grants gr WHERE gr.group_id = g.id) AS grants \

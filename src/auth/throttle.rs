@@ -67,7 +67,7 @@ pub fn keys(conn: &mut PgConnection, email: &str, ip: &str) -> QueryResult<Keys>
         #[diesel(sql_type = diesel::sql_types::Text)]
         email: String,
     }
-    let folded: Folded = diesel::sql_query("SELECT lower(btrim($1)) AS email")
+    let folded: Folded = crate::db::query("SELECT lower(btrim($1)) AS email")
         .bind::<diesel::sql_types::Text, _>(email)
         .get_result(conn)?;
     Ok(Keys {
@@ -148,7 +148,7 @@ pub fn give_back(conn: &mut PgConnection, keys: &Keys) -> QueryResult<()> {
     let mut all = vec![(&keys.account, i32::MAX)];
     all.extend(keys.locking());
     for (key, limit) in all {
-        diesel::sql_query(
+        crate::db::query(
             "UPDATE login_attempts SET failures = GREATEST(failures - 1, 0), \
                locked_until = CASE WHEN failures - 1 < $2 THEN NULL ELSE locked_until END \
              WHERE key = $1",
@@ -167,7 +167,7 @@ fn record_failure(conn: &mut PgConnection, key: &str, limit: i32) -> QueryResult
     let lock_until = now + Duration::minutes(LOCK_MINUTES);
     // One statement. A failure outside the window, or the first after a lock expired, starts
     // the count over (and clears the old lock); the lock is set when the count reaches `limit`.
-    diesel::sql_query(
+    crate::db::query(
         "INSERT INTO login_attempts AS a (key, failures, last_failure, locked_until) \
            VALUES ($1, 1, $2, CASE WHEN 1 >= $4 THEN $5 END) \
          ON CONFLICT (key) DO UPDATE SET \

@@ -184,7 +184,7 @@ fn wait_for_earlier(c: &mut PgConnection, run_id: i64, matched: &[i64], watch: &
         #[diesel(sql_type = BigInt)]
         id: i64,
     }
-    let earlier: Vec<i64> = diesel::sql_query(
+    let earlier: Vec<i64> = crate::db::query(
         "SELECT r.id FROM bulk_runs r, bulk_runs me WHERE me.id = $1 AND r.status = 'queued' AND r.id <> me.id \
            AND (r.queued_at, r.id) < (me.queued_at, me.id) \
            AND EXISTS (SELECT 1 FROM unnest(r.matched) AS a(id) JOIN unnest($2::bigint[]) AS b(id) ON a.id = b.id) \

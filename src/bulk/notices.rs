@@ -22,7 +22,7 @@ pub(super) fn owe(c: &mut PgConnection, run_id: i64, changed: &[i64]) -> QueryRe
     if changed.is_empty() {
         return Ok(());
     }
-    diesel::sql_query("UPDATE bulk_runs SET notify_ids = $2 WHERE id = $1")
+    crate::db::query("UPDATE bulk_runs SET notify_ids = $2 WHERE id = $1")
         .bind::<BigInt, _>(run_id)
         .bind::<Array<BigInt>, _>(changed)
         .execute(c)?;
@@ -47,7 +47,7 @@ pub fn deliver(c: &mut PgConnection, run_id: i64) -> QueryResult<Option<usize>> 
         ids: Vec<i64>,
     }
     c.transaction(|c| {
-        let owed: Option<Owed> = diesel::sql_query(
+        let owed: Option<Owed> = crate::db::query(
             "SELECT r.user_id, u.email, r.notify_ids AS ids FROM bulk_runs r JOIN users u ON u.id = r.user_id \
              WHERE r.id = $1 AND r.notify_ids IS NOT NULL FOR NO KEY UPDATE OF r SKIP LOCKED",
         )
@@ -67,7 +67,7 @@ pub fn deliver(c: &mut PgConnection, run_id: i64) -> QueryResult<Option<usize>> 
 /// main owner and co-owners are different users (`contacts::owners`), so each branch counts its
 /// own users and the counts add up (no de-duplication of 300,000 pairs for 100,000 contacts).
 fn write(conn: &mut PgConnection, actor: i64, actor_email: &str, changed: &[i64]) -> QueryResult<usize> {
-    diesel::sql_query(
+    crate::db::query(
         "INSERT INTO notifications (user_id, contact_id, message) \
          SELECT o.user_id, CASE WHEN sum(o.n) = 1 THEN min(o.one) END, \
                 $1 || ' changed ' || sum(o.n) || ' of your contacts in a bulk action' \

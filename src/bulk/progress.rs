@@ -27,7 +27,7 @@ pub fn backend(c: &mut PgConnection) -> QueryResult<(i32, DateTime<Utc>)> {
         started: DateTime<Utc>,
     }
     let b: Backend =
-        diesel::sql_query("SELECT pid, backend_start AS started FROM pg_stat_activity WHERE pid = pg_backend_pid()")
+        crate::db::query("SELECT pid, backend_start AS started FROM pg_stat_activity WHERE pid = pg_backend_pid()")
             .get_result(c)?;
     Ok((b.pid, b.started))
 }
@@ -325,7 +325,7 @@ fn alive(c: &mut PgConnection, pid: i32, start: DateTime<Utc>) -> QueryResult<bo
         #[diesel(sql_type = diesel::sql_types::Bool)]
         alive: bool,
     }
-    let a: Alive = diesel::sql_query(
+    let a: Alive = crate::db::query(
         "SELECT EXISTS (SELECT 1 FROM pg_stat_activity WHERE pid = $1 AND backend_start = $2) AS alive",
     )
     .bind::<Integer, _>(pid)

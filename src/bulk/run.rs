@@ -81,7 +81,7 @@ pub fn lock_editable(
     matched: &[i64],
 ) -> QueryResult<(i64, i64)> {
     empty_sel(conn)?;
-    diesel::sql_query("INSERT INTO bulk_sel SELECT id FROM contacts WHERE id = ANY($1) ORDER BY id FOR UPDATE")
+    crate::db::query("INSERT INTO bulk_sel SELECT id FROM contacts WHERE id = ANY($1) ORDER BY id FOR UPDATE")
         .bind::<Array<BigInt>, _>(matched)
         .execute(conn)?;
     let permits = filter::permits_all(s, ops);
@@ -99,15 +99,15 @@ pub fn lock_editable(
 }
 
 fn empty_sel(conn: &mut PgConnection) -> QueryResult<()> {
-    diesel::sql_query("CREATE TEMP TABLE IF NOT EXISTS bulk_sel (id BIGINT PRIMARY KEY) ON COMMIT DROP")
+    crate::db::query("CREATE TEMP TABLE IF NOT EXISTS bulk_sel (id BIGINT PRIMARY KEY) ON COMMIT DROP")
         .execute(conn)?;
-    diesel::sql_query("TRUNCATE bulk_sel").execute(conn)?;
+    crate::db::query("TRUNCATE bulk_sel").execute(conn)?;
     Ok(())
 }
 
 /// Fresh statistics on `bulk_sel`, and its (count, hash).
 fn hash_sel(conn: &mut PgConnection) -> QueryResult<(i64, i64)> {
-    diesel::sql_query("ANALYZE bulk_sel").execute(conn)?;
+    crate::db::query("ANALYZE bulk_sel").execute(conn)?;
     #[derive(QueryableByName)]
     struct Agg {
         #[diesel(sql_type = BigInt)]
@@ -117,7 +117,7 @@ fn hash_sel(conn: &mut PgConnection) -> QueryResult<(i64, i64)> {
     }
     // The set itself, by the first 64 bits of an MD5 of its ids in order: a different set with
     // the same count (and sum) has a different hash. (Change detection, not security.)
-    let a: Agg = diesel::sql_query(
+    let a: Agg = crate::db::query(
         "SELECT count(*) AS n, \
            ('x' || substr(md5(coalesce(string_agg(id::text, ',' ORDER BY id), '')), 1, 16))::bit(64)::bigint AS hash \
          FROM bulk_sel",
@@ -161,11 +161,11 @@ pub fn execute_in_chunks(
     let mut done = 0i64;
     for part in all.chunks(chunk.max(1)) {
         if part.len() < all.len() {
-            diesel::sql_query("TRUNCATE bulk_sel").execute(conn)?;
-            diesel::sql_query("INSERT INTO bulk_sel SELECT unnest($1::bigint[])")
+            crate::db::query("TRUNCATE bulk_sel").execute(conn)?;
+            crate::db::query("INSERT INTO bulk_sel SELECT unnest($1::bigint[])")
                 .bind::<Array<BigInt>, _>(part)
                 .execute(conn)?;
-            diesel::sql_query("ANALYZE bulk_sel").execute(conn)?;
+            crate::db::query("ANALYZE bulk_sel").execute(conn)?;
         }
         run_steps(conn, &steps, Mode::Execute, report, &mut |label| tick(done, label))?;
         done += part.len() as i64;
@@ -180,22 +180,22 @@ pub fn execute_in_chunks(
 
 fn start_changes(conn: &mut PgConnection) -> QueryResult<()> {
     // No key: marking a row is an append; duplicates go at the end ([`changed_ids`]).
-    diesel::sql_query("CREATE TEMP TABLE IF NOT EXISTS bulk_changed (id BIGINT NOT NULL) ON COMMIT DROP")
+    crate::db::query("CREATE TEMP TABLE IF NOT EXISTS bulk_changed (id BIGINT NOT NULL) ON COMMIT DROP")
         .execute(conn)?;
     // What executed statements changed, for the run's undo ([`super::undo`], [`record`]).
-    diesel::sql_query(
+    crate::db::query(
         "CREATE TEMP TABLE IF NOT EXISTS bulk_log (seq INT NOT NULL, kind TEXT NOT NULL, user_id BIGINT, \
          read_only BOOLEAN, tag TEXT, group_id BIGINT, after_user_id BIGINT, ids BIGINT[] NOT NULL, lo BIGINT NOT NULL, \
          hi BIGINT NOT NULL) ON COMMIT DROP",
     )
     .execute(conn)?;
-    diesel::sql_query("TRUNCATE bulk_changed, bulk_log").execute(conn)?;
+    crate::db::query("TRUNCATE bulk_changed, bulk_log").execute(conn)?;
     Ok(())
 }
 
 /// Keeps what the last executed [`execute_in_chunks`] changed as run `run_id`'s record.
 pub fn record(conn: &mut PgConnection, run_id: i64) -> QueryResult<usize> {
-    diesel::sql_query(
+    crate::db::query(
         "INSERT INTO bulk_run_changes (run_id, seq, kind, user_id, read_only, tag, group_id, after_user_id, contact_ids, lo, hi) \
          SELECT $1, seq, kind, user_id, read_only, tag, group_id, after_user_id, ids, lo, hi FROM bulk_log ORDER BY seq",
     )
@@ -257,7 +257,7 @@ fn run_steps(
 /// Drops the reasons no contact had and counts the distinct contacts changed.
 fn finish(conn: &mut PgConnection, report: &mut Report) -> QueryResult<()> {
     report.skipped.retain(|(_, n)| *n > 0);
-    report.changed = diesel::sql_query("SELECT count(DISTINCT id) AS n FROM bulk_changed").get_result::<Count>(conn)?.n;
+    report.changed = crate::db::query("SELECT count(DISTINCT id) AS n FROM bulk_changed").get_result::<Count>(conn)?.n;
     Ok(())
 }
 
@@ -273,7 +273,7 @@ pub fn lost_sight(conn: &mut PgConnection, s: &Subject) -> QueryResult<i64> {
 
 /// The contacts the last run changed, ascending.
 fn changed_ids(conn: &mut PgConnection) -> QueryResult<Vec<i64>> {
-    Ok(diesel::sql_query("SELECT DISTINCT id FROM bulk_changed ORDER BY id")
+    Ok(crate::db::query("SELECT DISTINCT id FROM bulk_changed ORDER BY id")
         .load::<Id>(conn)?
         .into_iter()
         .map(|r| r.id)
@@ -282,17 +282,17 @@ fn changed_ids(conn: &mut PgConnection) -> QueryResult<Vec<i64>> {
 
 /// Keeps only `keep` in `bulk_sel` (to run the actions on a sample inside a savepoint).
 pub fn narrow_to(conn: &mut PgConnection, keep: &[i64]) -> QueryResult<()> {
-    diesel::sql_query("DELETE FROM bulk_sel WHERE id <> ALL($1)")
+    crate::db::query("DELETE FROM bulk_sel WHERE id <> ALL($1)")
         .bind::<Array<BigInt>, _>(keep.to_vec())
         .execute(conn)?;
     // Fresh statistics, or the planner keeps planning for the whole selection.
-    diesel::sql_query("ANALYZE bulk_sel").execute(conn)?;
+    crate::db::query("ANALYZE bulk_sel").execute(conn)?;
     Ok(())
 }
 
 /// The first `n` contacts of `bulk_sel`.
 pub fn sample_ids(conn: &mut PgConnection, n: i64) -> QueryResult<Vec<i64>> {
-    Ok(diesel::sql_query("SELECT id FROM bulk_sel ORDER BY id LIMIT $1")
+    Ok(crate::db::query("SELECT id FROM bulk_sel ORDER BY id LIMIT $1")
         .bind::<BigInt, _>(n)
         .load::<Id>(conn)?
         .into_iter()

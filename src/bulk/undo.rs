@@ -187,7 +187,7 @@ pub fn changed_ids(c: &mut PgConnection, run_id: i64) -> QueryResult<Vec<i64>> {
         #[diesel(sql_type = diesel::sql_types::BigInt)]
         id: i64,
     }
-    Ok(diesel::sql_query(
+    Ok(crate::db::query(
         "SELECT DISTINCT unnest(contact_ids) AS id FROM bulk_run_changes WHERE run_id = $1 ORDER BY 1",
     )
     .bind::<diesel::sql_types::BigInt, _>(run_id)

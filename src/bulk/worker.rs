@@ -19,7 +19,7 @@ pub const PREVIEW_FAILED: &str = "The preview failed. Nothing was done; start ag
 /// it up meanwhile (then it is that worker's to end).
 fn mark_failed(db: &Db, run_id: i64, was: &str, why: &str) -> Result<(), AppError> {
     let mut c = db.get_blocking()?;
-    diesel::sql_query(
+    crate::db::query(
         "UPDATE bulk_runs SET status = 'failed', error = $3, finished_at = now() WHERE id = \
            (SELECT id FROM bulk_runs WHERE id = $1 AND status = $2 FOR NO KEY UPDATE SKIP LOCKED)",
     )

@@ -129,7 +129,7 @@ fn split_url(url: &str) -> anyhow::Result<(String, String)> {
 
 /// Whether the database answers (`SELECT 1`).
 pub fn ping(conn: &mut PgConnection) -> diesel::QueryResult<()> {
-    diesel::sql_query("SELECT 1").execute(conn).map(|_| ())
+    query("SELECT 1").execute(conn).map(|_| ())
 }
 
 /// Creates the database named in `url` if it does not exist yet.
@@ -187,3 +187,58 @@ mod tests {
         assert!(split_url("postgres://h/bad-name").is_err());
     }
 }
+
+/// A statement whose text is written in the code, kept prepared on each connection that runs
+/// it (diesel's statement cache, keyed by the text and the bind types), so PostgreSQL parses it
+/// once per connection rather than once per call. Diesel caches the statements its query
+/// builder makes, but never one from `sql_query`, whose text it cannot know to be fixed;
+/// [`query`] takes only a `&'static str`, so the shapes are the code's, whatever the values.
+/// PostgreSQL still chooses per execution between a custom and a generic plan.
+#[derive(Debug, Clone)]
+#[must_use = "a query runs only when loaded or executed"]
+pub struct Prepared<Q>(pub Q);
+
+/// `diesel::sql_query`, prepared once per connection: see [`Prepared`].
+pub fn query<'f>(text: &'static str) -> Prepared<Boxed<'f>> {
+    Prepared(diesel::sql_query(text).into_boxed())
+}
+
+/// A `sql_query` whose binds are added one by one.
+pub type Boxed<'f> = diesel::query_builder::BoxedSqlQuery<'f, diesel::pg::Pg, diesel::query_builder::SqlQuery>;
+
+impl<'f> Prepared<Boxed<'f>> {
+    /// Binds the next parameter (`$1`, `$2`… in order), as `sql_query(…).bind` does.
+    pub fn bind<ST, V>(self, value: V) -> Self
+    where
+        diesel::pg::Pg: diesel::sql_types::HasSqlType<ST>,
+        ST: Send + 'f,
+        V: diesel::serialize::ToSql<ST, diesel::pg::Pg> + Send + 'f,
+    {
+        Prepared(self.0.bind::<ST, V>(value))
+    }
+}
+
+impl<Q: diesel::query_builder::QueryFragment<diesel::pg::Pg>> diesel::query_builder::QueryFragment<diesel::pg::Pg>
+    for Prepared<Q>
+{
+    fn walk_ast<'b>(&'b self, pass: diesel::query_builder::AstPass<'_, 'b, diesel::pg::Pg>) -> diesel::QueryResult<()> {
+        self.0.walk_ast(pass)
+    }
+
+    /// The text is the code's (see [`Prepared`]), so it is safe to keep.
+    fn is_safe_to_cache_prepared(&self, _: &diesel::pg::Pg) -> diesel::QueryResult<bool> {
+        Ok(true)
+    }
+}
+
+impl<Q> diesel::query_builder::QueryId for Prepared<Q> {
+    type QueryId = ();
+    // Not static: cached by its text.
+    const HAS_STATIC_QUERY_ID: bool = false;
+}
+
+impl<Q: diesel::query_builder::Query> diesel::query_builder::Query for Prepared<Q> {
+    type SqlType = Q::SqlType;
+}
+
+impl<Q, C> diesel::RunQueryDsl<C> for Prepared<Q> {}

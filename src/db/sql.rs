@@ -2,8 +2,6 @@
 //! shape depends on filters (contact lists, selections). Values are always bound, never
 //! interpolated.
 
-use diesel::pg::Pg;
-use diesel::query_builder::{BoxedSqlQuery, SqlQuery};
 use diesel::sql_types::{Array, BigInt, Bool, Integer, Text};
 
 /// A value that goes into a query as a bind parameter, never as text.
@@ -85,8 +83,9 @@ impl Sql {
         text
     }
 
-    /// The diesel query, ready to `load` or `execute`.
-    pub fn query(&self) -> BoxedSqlQuery<'static, Pg, SqlQuery> {
+    /// The diesel query, ready to `load` or `execute`; kept prepared per connection, by its
+    /// text (which only the code writes: a bounded set of shapes).
+    pub fn query(&self) -> super::Prepared<super::Boxed<'static>> {
         let mut q = diesel::sql_query(self.text()).into_boxed();
         for p in &self.pieces {
             if let Piece::Param(b) = p {
@@ -101,7 +100,7 @@ impl Sql {
                 };
             }
         }
-        q
+        super::Prepared(q)
     }
 }
 

@@ -95,7 +95,7 @@ pub fn claim(c: &mut PgConnection, job_id: i64) -> QueryResult<bool> {
         #[diesel(sql_type = Bool)]
         claimed: bool,
     }
-    let r: Claimed = diesel::sql_query("SELECT pg_try_advisory_xact_lock($1) AS claimed")
+    let r: Claimed = crate::db::query("SELECT pg_try_advisory_xact_lock($1) AS claimed")
         .bind::<BigInt, _>(IMPORT_JOBS | job_id)
         .get_result(c)?;
     Ok(r.claimed)
@@ -113,7 +113,7 @@ pub fn in_progress(c: &mut PgConnection, job_id: i64) -> QueryResult<bool> {
     let key = IMPORT_JOBS | job_id;
     // A bigint advisory key shows in pg_locks as its high and low 32 bits, objsubid 1; locks are
     // per database (pg_locks lists the whole cluster's).
-    let r: Held = diesel::sql_query(
+    let r: Held = crate::db::query(
         "SELECT EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND granted AND objsubid = 1 \
            AND database = (SELECT oid FROM pg_database WHERE datname = current_database()) \
            AND classid::bigint = ($1 >> 32) AND objid::bigint = ($1 & 4294967295)) AS held",
@@ -308,7 +308,7 @@ fn flush(
     notify_owners(c, j.user_id, &updated)?;
     ids.extend(updated);
     if !tag_ids.is_empty() {
-        diesel::sql_query(
+        crate::db::query(
             "INSERT INTO contact_tags (contact_id, tag) SELECT * FROM unnest($1::bigint[], $2::text[]) ON CONFLICT DO NOTHING",
         )
         .bind::<Array<BigInt>, _>(&tag_ids)
@@ -316,7 +316,7 @@ fn flush(
         .execute(c)?;
     }
     if !opts.groups.is_empty() && !ids.is_empty() {
-        diesel::sql_query(
+        crate::db::query(
             "INSERT INTO contact_access_groups (contact_id, group_id) \
              SELECT i, g FROM unnest($1::bigint[]) i CROSS JOIN unnest($2::bigint[]) g ON CONFLICT DO NOTHING",
         )

@@ -11,7 +11,7 @@ pub(super) fn notify_owners(c: &mut PgConnection, importer: i64, updated: &[i64]
     if updated.is_empty() {
         return Ok(0);
     }
-    diesel::sql_query(
+    crate::db::query(
         "INSERT INTO notifications (user_id, contact_id, message) \
          SELECT o.user_id, o.contact_id, u.email || ' updated “' || \
                 coalesce(nullif(trim(ct.first_name || ' ' || ct.last_name), ''), ct.email, 'contact #' || ct.id) || '” by CSV import' \
@@ -40,7 +40,7 @@ pub(super) fn insert_new(c: &mut PgConnection, creator: i64, owner: i64, new: &[
         #[diesel(sql_type = BigInt)]
         id: i64,
     }
-    let ids: Vec<i64> = diesel::sql_query("SELECT nextval('contacts_id_seq') AS id FROM generate_series(1, $1)")
+    let ids: Vec<i64> = crate::db::query("SELECT nextval('contacts_id_seq') AS id FROM generate_series(1, $1)")
         .bind::<BigInt, _>(new.len() as i64)
         .load::<Id>(c)?
         .into_iter()
@@ -48,7 +48,7 @@ pub(super) fn insert_new(c: &mut PgConnection, creator: i64, owner: i64, new: &[
         .collect();
     let col = |f: fn(&Good) -> &str| new.iter().map(|g| f(g).trim().to_string()).collect::<Vec<String>>();
     let ocol = |f: fn(&Good) -> &str| new.iter().map(|g| opt(f(g))).collect::<Vec<Option<String>>>();
-    diesel::sql_query(
+    crate::db::query(
         "INSERT INTO contacts (id, email, first_name, last_name, phone, company, category, main_owner_id, created_by) \
          SELECT v.id, v.email, v.first_name, v.last_name, v.phone, v.company, v.category, $8, $9 \
          FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[]) \
@@ -76,7 +76,7 @@ pub(super) fn update_existing(c: &mut PgConnection, owner: Option<i64>, upd: &[(
     }
     let ids: Vec<i64> = upd.iter().map(|(id, _)| *id).collect();
     let col = |f: fn(&Good) -> &str| upd.iter().map(|(_, g)| f(g).trim().to_string()).collect::<Vec<String>>();
-    diesel::sql_query(
+    crate::db::query(
         "UPDATE contacts c SET \
            first_name = coalesce(nullif(v.first_name, ''), c.first_name), \
            last_name = coalesce(nullif(v.last_name, ''), c.last_name), \

@@ -140,7 +140,7 @@ pub struct Summary {
 
 /// Every preset with its number of keys and of holders, in one grouped query.
 pub fn list_with_counts(conn: &mut PgConnection) -> QueryResult<Vec<Summary>> {
-    diesel::sql_query(
+    crate::db::query(
         "SELECT p.id, p.name, p.system_role, \
                 (SELECT count(*) FROM preset_permissions pp WHERE pp.preset_id = p.id) AS keys, \
                 count(u.id) AS holders \
@@ -284,7 +284,7 @@ pub fn delete(
         user_presets::table.filter(user_presets::preset_id.eq(preset.id)).select(user_presets::user_id).load(conn)?;
     let before = store::sources_many(conn, &holder_ids)?;
     if let Some(r) = replacement {
-        diesel::sql_query(
+        crate::db::query(
             "INSERT INTO user_presets (user_id, preset_id) \
              SELECT user_id, $2 FROM user_presets WHERE preset_id = $1 ON CONFLICT DO NOTHING",
         )

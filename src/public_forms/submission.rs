@@ -107,7 +107,7 @@ fn admit(c: &mut PgConnection, ip: &str, form_id: i64) -> QueryResult<bool> {
     // Always the address before the form: every submission takes the locks in one order.
     let keys = [(format!("ip:{ip}"), PER_MINUTE), (format!("form:{form_id}"), PER_FORM_MINUTE)];
     for (key, limit) in &keys {
-        diesel::sql_query("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))")
+        crate::db::query("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))")
             .bind::<Text, _>(format!("form_hits:{key}"))
             .execute(c)?;
         diesel::delete(form_hits::table.filter(form_hits::key.eq(key)).filter(form_hits::at.lt(since))).execute(c)?;
@@ -147,7 +147,7 @@ fn apply(c: &mut PgConnection, f: &Form, s: &Submission, ip: Option<String>) -> 
         None => None,
     };
     let assigns_new = saver.as_ref().is_some_and(|s| ops::permits_at_all(s, Operation::Assign).is_ok());
-    let up: Upserted = diesel::sql_query(
+    let up: Upserted = crate::db::query(
         "INSERT INTO contacts (email, first_name, last_name, phone, main_owner_id) VALUES ($1, $2, $3, $4, $5) \
          ON CONFLICT ((lower(email))) WHERE email IS NOT NULL DO UPDATE SET \
            first_name = CASE WHEN $6 THEN coalesce(nullif(EXCLUDED.first_name, ''), contacts.first_name) \
@@ -180,7 +180,7 @@ fn apply(c: &mut PgConnection, f: &Form, s: &Submission, ip: Option<String>) -> 
         crate::contacts::model::add_tags(c, up.id, &f.tags)?;
     }
     if may_assign && !f.group_ids.is_empty() {
-        diesel::sql_query(
+        crate::db::query(
             "INSERT INTO contact_access_groups (contact_id, group_id) SELECT $1, g FROM unnest($2::bigint[]) g ON CONFLICT DO NOTHING",
         )
         .bind::<BigInt, _>(up.id)
