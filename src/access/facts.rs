@@ -29,11 +29,18 @@ fn grant((group_id, group_name, user_id, team_id, team_name, level): GrantRow) -
 pub fn contacts(conn: &mut PgConnection, contact_ids: &[i64]) -> QueryResult<Vec<ContactFacts>> {
     use crate::db::views::contact_facts as f;
     type Row = (i64, Option<i64>, bool, String, String, String);
-    let rows: Vec<Row> = f::table
-        .filter(f::id.eq_any(contact_ids))
+    let q = f::table
         .order(f::id)
         .select((f::id, f::main_owner_id, f::confidential, f::co_owners, f::owner_teams, f::grants))
-        .load(conn)?;
+        .into_boxed();
+    // One id is compared as a scalar: PostgreSQL soon keeps one plan of that for the connection
+    // (planning the view costs more than running it for one contact); a list is planned for its
+    // values each time, which pays off on a long one (issue #29, BENCHMARKS.md).
+    let q = match contact_ids {
+        [one] => q.filter(f::id.eq(*one)),
+        _ => q.filter(f::id.eq_any(contact_ids)),
+    };
+    let rows: Vec<Row> = q.load(conn)?;
     rows.into_iter()
         .map(|(contact_id, main_owner, confidential, co_owners, owner_teams, grants)| {
             let co_owners: Vec<(i64, bool)> = json(&co_owners)?;
@@ -112,12 +119,17 @@ pub fn signed_in_many(conn: &mut PgConnection, user_ids: &[i64]) -> QueryResult<
     use crate::db::views::subject_facts as f;
     // The user, then the subject_facts columns: preset keys, granted, revoked, teams.
     type Row = (crate::accounts::User, Vec<String>, Vec<String>, Vec<String>, Vec<i64>);
-    let rows: Vec<Row> = users::table
+    let q = users::table
         .inner_join(f::table.on(f::id.eq(users::id)))
-        .filter(users::id.eq_any(user_ids))
         .order(users::id)
         .select((crate::accounts::User::as_select(), f::preset_keys, f::granted, f::revoked, f::teams))
-        .load(conn)?;
+        .into_boxed();
+    // One id as a scalar, as in `contacts`.
+    let q = match user_ids {
+        [one] => q.filter(users::id.eq(*one)),
+        _ => q.filter(users::id.eq_any(user_ids)),
+    };
+    let rows: Vec<Row> = q.load(conn)?;
     Ok(rows
         .into_iter()
         .map(|(user, preset_keys, granted, revoked, teams)| {
