@@ -242,6 +242,9 @@ pub fn undo_of(conn: &mut PgConnection, s: &Subject, run_id: i64) -> QueryResult
     if owner.is_none_or(|o| o != s.user_id && !s.perms.contains(crate::permissions::Perm::AdministrationAuditView)) {
         return Ok(Err("There is no such run."));
     }
+    if undo::undone_by(conn, run_id)?.is_some() {
+        return Ok(Err("This run has already been undone: its page links to the undo."));
+    }
     let Some(spec) = undo::of_run(conn, run_id)? else {
         return Ok(Err("This run cannot be undone: it changed nothing, did not end done, or is itself an undo."));
     };

@@ -160,8 +160,10 @@ pub struct View {
     pub queued_at: Option<DateTime<Utc>>,
     pub started_at: Option<DateTime<Utc>>,
     pub finished_at: Option<DateTime<Utc>>,
-    /// Done, not an undo itself, and with recorded changes to undo.
+    /// Done, not an undo itself, with recorded changes to undo, and not undone yet.
     pub undoable: bool,
+    /// The executed run that undid this one.
+    pub undone_by: Option<i64>,
 }
 
 impl View {
@@ -294,14 +296,17 @@ pub fn load(c: &mut PgConnection, run_id: i64, user_id: i64, any: bool) -> Query
     let (step, processed, total, started_at) =
         progress.map(|p| (p.0, p.1, p.2, Some(p.6))).unwrap_or((String::new(), 0, 0, None));
     let spec = serde_json::from_value::<Spec>(spec).ok();
-    let undoable = phase == Phase::Done
-        && spec.as_ref().is_some_and(|s| s.undo.is_none())
+    let done_here = phase == Phase::Done && spec.as_ref().is_some_and(|s| s.undo.is_none());
+    let undone_by = if done_here { super::undo::undone_by(c, id)? } else { None };
+    let undoable = done_here
+        && undone_by.is_none()
         && diesel::select(diesel::dsl::exists(bulk_run_changes::table.filter(bulk_run_changes::run_id.eq(id))))
             .get_result(c)?;
     Ok(Some(View {
         id,
         phase,
         undoable,
+        undone_by,
         actions: spec.map(|s| s.describe()).unwrap_or_default(),
         editable_then,
         report: if previewed { preview } else { report }

@@ -180,6 +180,23 @@ pub fn of_run(c: &mut PgConnection, run_id: i64) -> QueryResult<Option<Spec>> {
     Ok(Some(Spec { undo: Some(undo), ..Spec::default() }))
 }
 
+/// The executed run that undid run `run_id`, if one did (the first).
+pub fn undone_by(c: &mut PgConnection, run_id: i64) -> QueryResult<Option<i64>> {
+    #[derive(QueryableByName)]
+    struct Id {
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        id: i64,
+    }
+    let found: Option<Id> = crate::db::query(
+        "SELECT id FROM bulk_runs WHERE status = 'done' AND (spec -> 'undo' ->> 'run_id')::bigint = $1 \
+         ORDER BY id LIMIT 1",
+    )
+    .bind::<diesel::sql_types::BigInt, _>(run_id)
+    .get_result(c)
+    .optional()?;
+    Ok(found.map(|r| r.id))
+}
+
 /// The contacts run `run_id` recorded changes of (ascending): those its undo matches.
 pub fn changed_ids(c: &mut PgConnection, run_id: i64) -> QueryResult<Vec<i64>> {
     #[derive(QueryableByName)]
@@ -187,12 +204,10 @@ pub fn changed_ids(c: &mut PgConnection, run_id: i64) -> QueryResult<Vec<i64>> {
         #[diesel(sql_type = diesel::sql_types::BigInt)]
         id: i64,
     }
-    Ok(crate::db::query(
-        "SELECT DISTINCT unnest(contact_ids) AS id FROM bulk_run_changes WHERE run_id = $1 ORDER BY 1",
-    )
-    .bind::<diesel::sql_types::BigInt, _>(run_id)
-    .load::<Id>(c)?
-    .into_iter()
-    .map(|r| r.id)
-    .collect())
+    Ok(crate::db::query("SELECT DISTINCT unnest(contact_ids) AS id FROM bulk_run_changes WHERE run_id = $1 ORDER BY 1")
+        .bind::<diesel::sql_types::BigInt, _>(run_id)
+        .load::<Id>(c)?
+        .into_iter()
+        .map(|r| r.id)
+        .collect())
 }

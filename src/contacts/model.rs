@@ -33,6 +33,12 @@ impl Contact {
         }
     }
 
+    /// Whether saving `f` would store exactly what the contact holds (a save that changes
+    /// nothing is not an edit).
+    pub fn holds(&self, f: &Fields) -> bool {
+        FieldRow::from(&self.fields()) == FieldRow::from(f)
+    }
+
     pub fn fields(&self) -> Fields {
         Fields {
             email: self.email.clone().unwrap_or_default(),
@@ -215,7 +221,7 @@ pub fn find(conn: &mut PgConnection, id: i64) -> QueryResult<Contact> {
 }
 
 /// The stored form of the editable fields (trimmed; empty optional fields become NULL).
-#[derive(Insertable, AsChangeset)]
+#[derive(Insertable, AsChangeset, PartialEq)]
 #[diesel(table_name = contacts, treat_none_as_null = true)]
 struct FieldRow {
     email: Option<String>,

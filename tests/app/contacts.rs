@@ -257,3 +257,37 @@ async fn browser_sets_a_co_owner_read_only_and_the_co_owner_sees_a_read_only_car
     assert!(chrome.driver.find_all(By::Css("input[name=first_name]")).await.unwrap().is_empty(), "no edit form");
     chrome.quit().await;
 }
+
+/// Issue #30: "Save details" with nothing changed changes nothing: no new version (others'
+/// open forms stay current), no audit entry, no notice to the owners.
+#[tokio::test]
+async fn saving_details_unchanged_changes_nothing() {
+    use custodian::db::schema::{audit_log, contacts, notifications};
+    let app = spawn_app().await;
+    let (sam_id, _) = app.signed_in("sam@example.com", Role::Salesperson).await;
+    let (_, mgr) = app.signed_in("max@example.com", Role::Manager).await;
+    let c = &mut app.conn();
+    let id = contact(c, "Same", Some(sam_id));
+    let path = format!("/contacts/{id}");
+    let email: Option<String> = contacts::table.find(id).select(contacts::email).first(c).unwrap();
+    let email = email.unwrap_or_default();
+    // The stored values, retyped with spaces around (stored trimmed: still the same).
+    let r = mgr.submit(&path, &path, &[("version", "1"), ("first_name", " Same "), ("email", &email)]).await;
+    assert_eq!(r.status(), 303);
+    assert!(mgr.page(&path).await.contains("Nothing to save: no field was changed."));
+    let version: i32 = contacts::table.find(id).select(contacts::version).first(c).unwrap();
+    assert_eq!(version, 1, "no new version");
+    let audited: i64 = audit_log::table.filter(audit_log::action.eq("contact.update")).count().get_result(c).unwrap();
+    assert_eq!(audited, 0, "no audit entry");
+    let told: i64 = notifications::table.filter(notifications::user_id.eq(sam_id)).count().get_result(c).unwrap();
+    assert_eq!(told, 0, "no notice to the owner");
+    // A real change still saves, records and tells.
+    let r = mgr.submit(&path, &path, &[("version", "1"), ("first_name", "Changed"), ("email", &email)]).await;
+    assert_eq!(r.status(), 303);
+    let version: i32 = contacts::table.find(id).select(contacts::version).first(c).unwrap();
+    assert_eq!(version, 2);
+    let audited: i64 = audit_log::table.filter(audit_log::action.eq("contact.update")).count().get_result(c).unwrap();
+    assert_eq!(audited, 1);
+    let told: i64 = notifications::table.filter(notifications::user_id.eq(sam_id)).count().get_result(c).unwrap();
+    assert_eq!(told, 1);
+}

@@ -530,7 +530,29 @@ async fn undo_restores_exactly_what_a_run_changed_and_leaves_later_changes_alone
     assert_eq!(main_of(c, c1), Some(newm), "the undo preview changed nothing");
     let undone = execute(&admin, &undo).await;
     assert_eq!(undone.status(), 200);
-    assert!(!undone.text().await.unwrap().contains("id=\"undo\""), "an undo is not undone in turn");
+    let undone = undone.text().await.unwrap();
+    assert!(!undone.contains("id=\"undo\""), "an undo is not undone in turn");
+    // Issue #30: the undone run says so, links to its undo and offers no second one; asked for
+    // one all the same, it refuses.
+    let undo_id: i64 = undone
+        .split("Bulk run #")
+        .nth(1)
+        .unwrap()
+        .split(|ch: char| !ch.is_ascii_digit())
+        .next()
+        .unwrap()
+        .parse()
+        .unwrap();
+    let original = admin.page(&run_url).await;
+    assert!(original.contains("<h1>Done, then undone</h1>"), "{original}");
+    assert!(
+        original.contains(&format!("undone by <a href=\"/contacts/manage/runs/{undo_id}\">bulk run #{undo_id}</a>")),
+        "{original}"
+    );
+    assert!(!original.contains("id=\"undo\""), "no second undo offered");
+    let again = admin.submit(&run_url, &format!("{run_url}/undo"), &[]).await;
+    assert_eq!(location(&again), run_url);
+    assert!(admin.page(&run_url).await.contains("already been undone"));
     // Exactly as before where nothing else happened.
     assert_eq!(state(c, c1), before[0]);
     assert_eq!(state(c, c3), before[2]);

@@ -95,6 +95,8 @@ impl EditForm {
 
 enum Outcome {
     Saved,
+    /// The form holds what is stored: nothing saved, recorded or told.
+    Unchanged,
     Invalid(FieldErrors),
     /// Someone saved first: the current values and version.
     Stale(Fields, i32),
@@ -117,6 +119,9 @@ pub async fn update(
             return Ok((Outcome::Invalid(errors), false));
         }
         let before = model::find(c, id)?;
+        if before.holds(&f) {
+            return Ok((Outcome::Unchanged, false));
+        }
         match model::update_fields(c, id, version, &f)? {
             Some(after) => {
                 audit::Entry::new(Some(actor), "contact.update", "contact", id)
@@ -134,6 +139,10 @@ pub async fn update(
     match outcome {
         Outcome::Saved => {
             viewer.flash(crate::auth::session::FlashKind::Success, "Details saved.");
+            Ok(see_other(&format!("/contacts/{id}")))
+        }
+        Outcome::Unchanged => {
+            viewer.flash(crate::auth::session::FlashKind::Info, "Nothing to save: no field was changed.");
             Ok(see_other(&format!("/contacts/{id}")))
         }
         Outcome::Invalid(errors) => {

@@ -109,6 +109,7 @@ impl RunPage {
             Phase::Waiting | Phase::Behind(_) => "Waiting",
             Phase::Running => "Running",
             Phase::Interrupted => "Interrupted",
+            Phase::Done if self.run.undone_by.is_some() => "Done, then undone",
             Phase::Done => "Done",
             Phase::Changed => "Not executed: the data changed",
             Phase::Failed => "Not executed",
