@@ -123,8 +123,9 @@ pub enum FieldProblem {
     NoNameNorEmail,
     /// The email (trimmed) is not an address.
     BadEmail(String),
-    /// The phone (trimmed) does not start with its country code.
-    NoCountryCode(String),
+    /// The phone (trimmed) is not a number with its country code (`validation::Phone`, the
+    /// rule users' phones follow too), and why.
+    BadPhone(String, &'static str),
     /// A field (`first_name`, `last_name`, `company`, `category`, `phone`) is over its length.
     TooLong {
         field: &'static str,
@@ -138,7 +139,7 @@ impl FieldProblem {
         match self {
             FieldProblem::NoNameNorEmail => "first_name",
             FieldProblem::BadEmail(_) => "email",
-            FieldProblem::NoCountryCode(_) => "phone",
+            FieldProblem::BadPhone(..) => "phone",
             FieldProblem::TooLong { field, .. } => field,
         }
     }
@@ -154,9 +155,8 @@ pub fn field_problems(f: &Fields) -> Vec<FieldProblem> {
     if !email.is_empty() && crate::validation::Email::parse(email).is_err() {
         out.push(FieldProblem::BadEmail(email.to_string()));
     }
-    let phone = f.phone.trim();
-    if !phone.is_empty() && !phone.starts_with('+') {
-        out.push(FieldProblem::NoCountryCode(phone.to_string()));
+    if let Err(why) = crate::validation::Phone::parse(&f.phone) {
+        out.push(FieldProblem::BadPhone(f.phone.trim().to_string(), why));
     }
     for (field, value, max) in [
         ("first_name", &f.first_name, 200),
@@ -184,7 +184,7 @@ pub fn validate(
         let message = match p {
             FieldProblem::NoNameNorEmail => "Give at least a name or an email address.".to_string(),
             FieldProblem::BadEmail(_) => "Enter a valid email address, like name@example.com.".to_string(),
-            FieldProblem::NoCountryCode(_) => "Start the number with its country code, like +48 …".to_string(),
+            FieldProblem::BadPhone(_, why) => why.to_string(),
             FieldProblem::TooLong { max, .. } => format!("Keep this under {max} characters."),
         };
         errors.add(p.field(), message);
@@ -238,10 +238,19 @@ impl From<&Fields> for FieldRow {
             email: opt(&f.email),
             first_name: f.first_name.trim().to_string(),
             last_name: f.last_name.trim().to_string(),
-            phone: opt(&f.phone),
+            phone: phone(&f.phone),
             company: f.company.trim().to_string(),
             category: opt(&f.category),
         }
+    }
+}
+
+/// A phone as stored: E.164 (`+48600700800`) whatever spacing it was typed with, like users'
+/// phones; `None` when empty. (Checked by [`field_problems`] before anything is stored.)
+pub fn phone(typed: &str) -> Option<String> {
+    match crate::validation::Phone::parse(typed) {
+        Ok(p) => p.map(crate::validation::Phone::into_string),
+        Err(_) => opt(typed),
     }
 }
 
@@ -360,7 +369,7 @@ mod tests {
 
     #[test]
     fn one_set_of_field_rules() {
-        let ok = Fields { first_name: "Ann".into(), phone: "+48 600".into(), ..Fields::default() };
+        let ok = Fields { first_name: "Ann".into(), phone: " +48 600 700 800".into(), ..Fields::default() };
         assert!(field_problems(&ok).is_empty());
         assert_eq!(field_problems(&Fields::default()), vec![FieldProblem::NoNameNorEmail]);
         let bad = Fields {
@@ -373,11 +382,17 @@ mod tests {
             field_problems(&bad),
             vec![
                 FieldProblem::BadEmail("not-an-email".into()),
-                FieldProblem::NoCountryCode("600".into()),
+                FieldProblem::BadPhone(
+                    "600".into(),
+                    "Include the country code, starting with +, like +48 600 700 800."
+                ),
                 FieldProblem::TooLong { field: "category", max: 100 },
             ]
         );
         let long_phone = Fields { first_name: "A".into(), phone: format!("+{}", "1".repeat(50)), ..Fields::default() };
-        assert_eq!(field_problems(&long_phone), vec![FieldProblem::TooLong { field: "phone", max: 50 }]);
+        assert_eq!(field_problems(&long_phone)[1], FieldProblem::TooLong { field: "phone", max: 50 });
+        assert!(matches!(field_problems(&long_phone)[0], FieldProblem::BadPhone(..)));
+        assert_eq!(super::phone(" +48 600-700 800 ").as_deref(), Some("+48600700800"), "stored as E.164");
+        assert_eq!(super::phone(" "), None);
     }
 }

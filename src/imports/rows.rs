@@ -37,6 +37,8 @@ pub fn parse(row_no: i64, rec: &csv::StringRecord, mapping: &[Target]) -> Result
         }
     }
     check(&f)?;
+    // Stored as every phone is (E.164), as typed spaces and all in the report of rejects only.
+    f.phone = crate::contacts::model::phone(&f.phone).unwrap_or_default();
     Ok(Good { row_no, fields: f, tags })
 }
 
@@ -62,9 +64,7 @@ pub fn check(f: &Fields) -> Result<(), String> {
         None => Ok(()),
         Some(FieldProblem::NoNameNorEmail) => Err("no name and no email: give at least one".into()),
         Some(FieldProblem::BadEmail(e)) => Err(format!("invalid email address \"{e}\"")),
-        Some(FieldProblem::NoCountryCode(p)) => {
-            Err(format!("phone \"{p}\" must start with its country code, like +48"))
-        }
+        Some(FieldProblem::BadPhone(p, why)) => Err(format!("phone \"{p}\": {why}")),
         Some(FieldProblem::TooLong { field, max }) => Err(format!("{} is longer than {max} characters", names(field))),
     }
 }
@@ -85,8 +85,9 @@ mod tests {
     #[test]
     fn rows_are_checked_like_the_contact_form() {
         let m = [Target::Email, Target::FirstName, Target::Phone, Target::Tags];
-        let ok = parse(2, &csv::StringRecord::from(vec!["a@b.test", "Ann", "+48 600", "x; y,x"]), &m).unwrap();
+        let ok = parse(2, &csv::StringRecord::from(vec!["a@b.test", "Ann", "+48 600 700 800", "x; y,x"]), &m).unwrap();
         assert_eq!(ok.tags, vec!["x".to_string(), "y".to_string()]);
+        assert_eq!(ok.fields.phone, "+48600700800", "stored as E.164");
         assert!(parse(3, &csv::StringRecord::from(vec!["nope", "Ann", "", ""]), &m)
             .unwrap_err()
             .contains("invalid email"));

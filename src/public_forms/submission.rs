@@ -93,7 +93,7 @@ fn check(s: &Submission) -> Option<(&'static str, &'static str)> {
     };
     crate::contacts::model::field_problems(&fields).first().map(|p| match p {
         FieldProblem::BadEmail(_) => ("email", "email is not a valid address"),
-        FieldProblem::NoCountryCode(_) => ("phone", "phone must start with its country code, like +48"),
+        FieldProblem::BadPhone(_, why) => ("phone", *why),
         FieldProblem::NoNameNorEmail => ("email", "email is required"),
         FieldProblem::TooLong { .. } => ("first_name", "a field is too long"),
     })
@@ -162,7 +162,7 @@ fn apply(c: &mut PgConnection, f: &Form, s: &Submission, ip: Option<String>) -> 
     .bind::<Text, _>(s.email.trim())
     .bind::<Text, _>(s.first_name.trim())
     .bind::<Text, _>(s.last_name.trim())
-    .bind::<Nullable<Text>, _>(opt(&s.phone))
+    .bind::<Nullable<Text>, _>(crate::contacts::model::phone(&s.phone))
     .bind::<Nullable<BigInt>, _>(f.main_owner_id.filter(|_| assigns_new))
     .bind::<Bool, _>(f.update_existing)
     .get_result(c)?;

@@ -67,15 +67,26 @@ async fn create_validates_and_makes_the_creator_main_owner() {
         .submit(
             "/contacts/new",
             "/contacts/new",
-            &[("email", "ann@acme.test"), ("first_name", "Ann"), ("phone", "+48600100200")],
+            &[("email", "ann@acme.test"), ("first_name", "Ann"), ("phone", "+48 600-100 200")],
         )
         .await;
     assert_eq!(ok.status(), 303);
-    let owner: Option<i64> = contacts::table
+    let (owner, phone): (Option<i64>, Option<String>) = contacts::table
         .filter(contacts::email.eq("ann@acme.test"))
-        .select(contacts::main_owner_id)
+        .select((contacts::main_owner_id, contacts::phone))
         .first(&mut app.conn())
         .unwrap();
+    assert_eq!(phone.as_deref(), Some("+48600100200"), "issue #30: stored in E.164, as users' phones are");
+    // Issue #30: one phone rule: a number its country cannot have is refused too.
+    let short = sam
+        .submit(
+            "/contacts/new",
+            "/contacts/new",
+            &[("email", "bo@acme.test"), ("first_name", "Bo"), ("phone", "+48 600")],
+        )
+        .await;
+    assert_eq!(short.status(), 422);
+    assert!(short.text().await.unwrap().contains("not a valid phone number for its country code"));
     assert_eq!(owner, Some(sam_id));
     let dup =
         sam.submit("/contacts/new", "/contacts/new", &[("email", "ANN@acme.test"), ("first_name", "Again")]).await;

@@ -56,15 +56,16 @@ async fn a_form_creates_or_updates_by_email_with_its_tags_groups_and_owner() {
     assert!(app.browser().page(&format!("/f/{key}")).await.contains("name=\"website\""));
 
     // A new email creates a contact.
-    let r = post(&app, &key, &[("email", "Ann@X.test"), ("first_name", "Ann"), ("phone", "+48600")]).await;
+    let r = post(&app, &key, &[("email", "Ann@X.test"), ("first_name", "Ann"), ("phone", "+48 600 700 800")]).await;
     assert_eq!(r.status(), 200);
     let mut c = app.conn();
-    let (ann, owner): (i64, Option<i64>) = contacts::table
+    let (ann, owner, phone): (i64, Option<i64>, Option<String>) = contacts::table
         .filter(contacts::email.eq("Ann@X.test"))
-        .select((contacts::id, contacts::main_owner_id))
+        .select((contacts::id, contacts::main_owner_id, contacts::phone))
         .first(&mut c)
         .unwrap();
     assert_eq!(owner, Some(sam));
+    assert_eq!(phone.as_deref(), Some("+48600700800"), "stored in E.164");
     let tags: Vec<String> = contact_tags::table
         .filter(contact_tags::contact_id.eq(ann))
         .select(contact_tags::tag)

@@ -34,7 +34,7 @@ async fn export_streams_exactly_the_visible_contacts_under_the_filters() {
     tag(&mut c, ann, "lead");
     tag(&mut c, hidden, "vip");
     diesel::update(contacts::table.find(ann))
-        .set((contacts::phone.eq("+48600"), contacts::category.eq("b2b")))
+        .set((contacts::phone.eq("+48600700800"), contacts::category.eq("b2b")))
         .execute(&mut c)
         .unwrap();
 
@@ -45,7 +45,7 @@ async fn export_streams_exactly_the_visible_contacts_under_the_filters() {
     assert_eq!(
         body,
         format!(
-            "id,email,first_name,last_name,phone,company,category,main_owner_email,tags\n{ann},ann@contacts.test,Ann,,+48600,,b2b,mia@example.com,lead;vip\n"
+            "id,email,first_name,last_name,phone,company,category,main_owner_email,tags\n{ann},ann@contacts.test,Ann,,+48600700800,,b2b,mia@example.com,lead;vip\n"
         )
     );
     let all = mia.get("/contacts/export.csv").await.text().await.unwrap();
@@ -150,7 +150,7 @@ async fn import_keeps_good_rows_reports_bad_ones_and_applies_tags_groups_owner()
     let olga = app.create_user("olga@example.com", Role::Salesperson);
     let g = group(&mut app.conn(), "Imported");
     let csv = "E-mail;First name;Last name;Phone;Tags;Notes\n\
-               ann@x.test;Ann;A;+48 600;vip, lead;n\n\
+               ann@x.test;Ann;A;+420 777 111 222;vip, lead;n\n\
                bad-email;Bob;B;;;\n\
                ;;;;;\n\
                cat@x.test;Cat;C;600100;;\n\
@@ -185,12 +185,13 @@ async fn import_keeps_good_rows_reports_bad_ones_and_applies_tags_groups_owner()
     assert!(rj[2].1.contains("country code"));
     assert!(rj[3].1.contains("same email is on row 2"));
     let mut c = app.conn();
-    let (ann, owner): (i64, Option<i64>) = contacts::table
+    let (ann, owner, phone): (i64, Option<i64>, Option<String>) = contacts::table
         .filter(contacts::email.eq("ann@x.test"))
-        .select((contacts::id, contacts::main_owner_id))
+        .select((contacts::id, contacts::main_owner_id, contacts::phone))
         .first(&mut c)
         .unwrap();
     assert_eq!(owner, Some(olga));
+    assert_eq!(phone.as_deref(), Some("+420777111222"), "issue #30: stored in E.164, as users' phones are");
     let tags: Vec<String> = contact_tags::table
         .filter(contact_tags::contact_id.eq(ann))
         .select(contact_tags::tag)

@@ -1,0 +1,1 @@
+-- The spacing typed before is not kept: nothing to undo.
