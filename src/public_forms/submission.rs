@@ -138,7 +138,6 @@ struct Upserted {
 /// tags, access groups and owners stay as they are — and its owners are told.
 fn apply(c: &mut PgConnection, f: &Form, s: &Submission, ip: Option<String>) -> QueryResult<i64> {
     use crate::access::{facts, ops, rules, Operation};
-    let opt = |v: &str| Some(v.trim().to_string()).filter(|v| !v.is_empty());
     // The form changes who has access (groups, main owner) with its saver's authority: on a new
     // contact if they hold contacts.assign, on an existing one only where they could assign it
     // by hand.
