@@ -158,7 +158,8 @@ impl Job {
 
     /// Where a running job is, in words (its page and its progress JSON).
     pub fn progress_line(&self) -> String {
-        format!("{} of {} rows read ({}%)", self.processed, self.total, self.percent())
+        let rows = if self.total == 1 { "row" } else { "rows" };
+        format!("{} of {} {rows} read ({}%)", self.processed, self.total, self.percent())
     }
 
     /// Percent done, for the progress bar.

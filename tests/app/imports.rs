@@ -552,3 +552,14 @@ struct Count {
     #[diesel(sql_type = diesel::sql_types::BigInt)]
     n: i64,
 }
+
+/// Issue #30: the report counts in words a person reads: "1 row read", not "1 rows read".
+#[tokio::test]
+async fn a_one_row_import_reads_one_row() {
+    let app = spawn_app().await;
+    let (_, mia) = app.signed_in("mia@example.com", Role::Marketer).await;
+    let fields = [("map_0", "email"), ("map_1", "first_name"), ("dedup", "update")];
+    let id = import(&app, &mia, "email,first_name\nann@x.test,Ann\n", &fields).await;
+    let html = mia.page(&format!("/contacts/import/{id}")).await;
+    assert!(html.contains("Done: 1 row read,"), "{}", &html[html.find("<main").unwrap_or(0)..]);
+}

@@ -12,7 +12,17 @@ pub(crate) fn token_of(html: &str) -> String {
 }
 
 pub(crate) fn number(html: &str, id: &str) -> i64 {
-    html.split(&format!("id=\"{id}\">")).nth(1).unwrap().split('<').next().unwrap().trim().parse().unwrap()
+    // (Shown with thousands separated: "1,819".)
+    html.split(&format!("id=\"{id}\">"))
+        .nth(1)
+        .unwrap()
+        .split('<')
+        .next()
+        .unwrap()
+        .trim()
+        .replace(',', "")
+        .parse()
+        .unwrap()
 }
 
 async fn preview(b: &Browser, query: &str, fields: &[(&str, &str)]) -> reqwest::Response {
