@@ -134,6 +134,15 @@ impl UserDraft {
         s.role = role.as_str().into();
         let mut before = s.presets.clone();
         before.sort_unstable();
+        // Creating: the role's preset held alone is the default, not a choice: the custom
+        // presets first ticked replace it (ticked again, it is held beside them).
+        if creating && !role_changed && !choice.rebase {
+            let system = |id: &i64| all.iter().any(|p| p.id == *id && p.system_role.is_some());
+            if before.len() == 1 && system(&before[0]) && held.contains(&before[0]) && held.iter().any(|id| !system(id))
+            {
+                held.retain(|id| *id != before[0]);
+            }
+        }
         let changed = role_changed || before != held;
         if before != held {
             // Keep the overrides, minus those the new presets make pointless.

@@ -35,6 +35,11 @@ impl Item {
         }
     }
 
+    /// Whether the held presets give this key (what a box differs from when it is an override).
+    pub fn from_presets(&self) -> bool {
+        self.checked != (self.mark != Mark::None)
+    }
+
     pub fn mark_text(&self) -> &'static str {
         match self.mark {
             Mark::None => "",

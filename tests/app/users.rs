@@ -769,3 +769,37 @@ async fn the_users_list_counts_sorts_and_shows_the_last_sign_in() {
     // Garbage sort values fall back to the default order, never a 500.
     assert_eq!(admin.get("/users?sort=drop%20table&dir=sideways&page=-4").await.status(), 200);
 }
+
+/// Issue #30: creating a user, the role's preset held alone is a default: ticking a custom
+/// preset replaces it (the new user does not end up holding both); ticked again, it is held
+/// beside it. Enter in "Preset name" (a "refresh" without script) keeps the typed name.
+#[tokio::test]
+async fn a_custom_preset_ticked_replaces_the_default_one() {
+    use custodian::db::schema::presets;
+    let app = spawn_app().await;
+    let (ada, b) = app.signed_in("ada@example.com", Role::Administrator).await;
+    let custom: i64 = diesel::insert_into(presets::table)
+        .values((presets::name.eq("B2B"), presets::created_by.eq(Some(ada))))
+        .returning(presets::id)
+        .get_result(&mut app.conn())
+        .unwrap();
+    let w = wizard_id(&location(&details(&b, "/users/new", None, &person("grace@example.com"), None).await));
+    permissions(&b, "/users/new", &w, &[("role", "salesperson"), ("action", "refresh")]).await;
+    let (sys, custom) = (system_preset(&app, Role::Salesperson).to_string(), custom.to_string());
+    // Both boxes ticked, as the page sends them when the custom one is ticked.
+    let picks = [("role", "salesperson"), ("preset", sys.as_str()), ("preset", custom.as_str()), ("action", "refresh")];
+    permissions(&b, "/users/new", &w, &picks).await;
+    let step2 = b.page(&format!("/users/new?w={w}&step=2")).await;
+    assert!(step2.contains(&format!("value=\"{custom}\" checked")), "the custom preset is held");
+    assert!(!step2.contains(&format!("value=\"{sys}\" checked")), "the default is replaced");
+    // Ticked again, the system preset is held beside it.
+    permissions(&b, "/users/new", &w, &picks).await;
+    let step2 = b.page(&format!("/users/new?w={w}&step=2")).await;
+    assert!(
+        step2.contains(&format!("value=\"{sys}\" checked")) && step2.contains(&format!("value=\"{custom}\" checked"))
+    );
+    // Enter in "Preset name" without script: the page comes back with the name kept.
+    let r = permissions(&b, "/users/new", &w, &[&picks[..], &[("preset_name", "Desk B")]].concat()).await;
+    assert_eq!(r.status(), 200);
+    assert!(r.text().await.unwrap().contains("value=\"Desk B\""));
+}

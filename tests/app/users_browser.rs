@@ -50,6 +50,9 @@ async fn browser_walks_the_wizard_with_back_and_creates_the_user() {
     let ab = wait(&chrome, "input[name=perm][value='tests.ab_messages']").await;
     assert!(!ab.is_selected().await.unwrap());
     ab.click().await.unwrap();
+    // Issue #30: marked as an override at once, as the page says, before any round trip.
+    let marked = wait(&chrome, "label.override-grant input[value='tests.ab_messages']").await;
+    assert!(marked.is_selected().await.unwrap());
     click(&chrome, "wizard-back").await;
 
     // Back on step 1: everything kept.
@@ -64,6 +67,16 @@ async fn browser_walks_the_wizard_with_back_and_creates_the_user() {
     // Step 2 again: the grant is still ticked and marked.
     let ab = wait(&chrome, "label.override-grant input[value='tests.ab_messages']").await;
     assert!(ab.is_selected().await.unwrap());
+    // Issue #30: Enter in "Preset name" saves the preset rather than reloading the page.
+    let name = wait(&chrome, "#f-preset_name").await;
+    name.send_keys("Grace's desk" + Key::Enter).await.unwrap();
+    chrome.wait_text(By::Css("#f-preset label"), "Grace's desk").await;
+    let saved: i64 = custodian::db::schema::presets::table
+        .filter(custodian::db::schema::presets::name.eq("Grace's desk"))
+        .count()
+        .get_result(&mut app.conn())
+        .unwrap();
+    assert_eq!(saved, 1, "saved by Enter");
     click(&chrome, "wizard-next").await;
 
     // Step 3, then Back and Next once more.
@@ -86,12 +99,16 @@ async fn browser_walks_the_wizard_with_back_and_creates_the_user() {
         .first(&mut c)
         .unwrap();
     assert_eq!(role, "salesperson");
-    let grants: Vec<String> = user_overrides::table
-        .filter(user_overrides::user_id.eq(id))
-        .filter(user_overrides::granted.eq(true))
-        .select(user_overrides::perm_key)
+    // The checklist saved as a preset became the user's only preset, with no overrides.
+    let held: Vec<String> = custodian::db::schema::user_presets::table
+        .inner_join(custodian::db::schema::presets::table)
+        .filter(custodian::db::schema::user_presets::user_id.eq(id))
+        .select(custodian::db::schema::presets::name)
         .load(&mut c)
         .unwrap();
-    assert_eq!(grants, ["tests.ab_messages"]);
+    assert_eq!(held, ["Grace's desk"]);
+    let overrides: i64 =
+        user_overrides::table.filter(user_overrides::user_id.eq(id)).count().get_result(&mut c).unwrap();
+    assert_eq!(overrides, 0);
     chrome.quit().await;
 }

@@ -118,6 +118,12 @@ pub async fn submit(
     if !errors.is_empty() {
         return permissions_page(&viewer, &db, scope, s, errors, String::new(), StatusCode::UNPROCESSABLE_ENTITY).await;
     }
+    // Enter in "Preset name" submits as "refresh" where a browser runs no script: the page is
+    // shown again with the name kept, for "Save as new preset".
+    if action == "refresh" && !form.preset_name.trim().is_empty() {
+        let name = form.preset_name.clone();
+        return permissions_page(&viewer, &db, scope, s, errors, name, StatusCode::OK).await;
+    }
     let next = match action.as_str() {
         "back" => 1,
         "next" if !changed => 3,
