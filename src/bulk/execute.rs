@@ -164,7 +164,9 @@ pub fn run(c: &mut PgConnection, run: Claimed, chunk: usize, watch: &mut dyn Wat
             "changes": report.changes,
             "skipped": report.skipped,
             "lost_sight": report.lost_sight,
-            "contact_ids": report.changed_ids,
+            // Counts only: the contacts are listed, paged, from the run's page (`/contacts?run=`),
+            // so the entry does not grow with the run.
+            "contacts_changed": report.changed_ids.len(),
         }))
         .ip(run.ip.clone())
         .record(c)?;

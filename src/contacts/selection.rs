@@ -6,7 +6,8 @@ use crate::access::{filter, Level, Subject};
 use crate::db::sql::{Bind, Sql};
 use serde::{Deserialize, Serialize};
 
-/// The query parameters of `/contacts` (SPEC 8): `q`, `tag`, `owner`, `group`, `category`.
+/// The query parameters of `/contacts` (SPEC 8): `q`, `tag`, `owner`, `group`, `category`, and
+/// `run` (the contacts a bulk run changed).
 #[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq, Eq)]
 pub struct Filters {
     #[serde(default)]
@@ -21,6 +22,9 @@ pub struct Filters {
     pub group: String,
     #[serde(default)]
     pub category: String,
+    /// A bulk run's id: the contacts it changed (its page and audit entry link here).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub run: String,
 }
 
 impl Filters {
@@ -51,6 +55,12 @@ impl Filters {
         if let Ok(g) = self.group.trim().parse::<i64>() {
             s.push(" AND EXISTS (SELECT 1 FROM contact_access_groups g WHERE g.contact_id = c.id AND g.group_id = ")
                 .bind(Bind::I64(g))
+                .push(")");
+        }
+        if let Ok(run) = self.run.trim().parse::<i64>() {
+            // What the run recorded for its undo: the contacts it changed, a driving set.
+            s.push(" AND c.id IN (SELECT unnest(ch.contact_ids) FROM bulk_run_changes ch WHERE ch.run_id = ")
+                .bind(Bind::I64(run))
                 .push(")");
         }
         let owner = self.owner.trim();

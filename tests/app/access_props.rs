@@ -344,6 +344,7 @@ proptest! {
                         },
                         group: f.group.map(|g| group_id(g).to_string()).unwrap_or_default(),
                         category: f.category.into(),
+                        ..Filters::default()
                     });
                 }
                 for f in &filters {
