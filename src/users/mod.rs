@@ -4,6 +4,7 @@
 pub mod avatar;
 pub mod draft;
 pub mod lifecycle;
+pub mod own_password;
 pub mod provisioning;
 pub mod save;
 pub mod setup;

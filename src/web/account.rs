@@ -33,6 +33,8 @@ pub struct AccountPage {
     pub recovery_left: i64,
     pub regenerate_error: Option<String>,
     pub disable_error: Option<String>,
+    /// The password form's messages, beside its fields.
+    pub password_errors: crate::validation::FieldErrors,
 }
 
 /// Which form of the page a message belongs beside.
@@ -40,6 +42,7 @@ enum Beside {
     Enrol,
     Regenerate,
     Disable,
+    Password(crate::validation::FieldErrors),
 }
 
 async fn account_page(
@@ -61,10 +64,12 @@ async fn account_page(
         Some(crate::auth::session::enrolment_secret(&viewer.session, uid).context("session")?)
     };
     let (mut enrol_error, mut regenerate_error, mut disable_error) = (None, None, None);
+    let mut password_errors = crate::validation::FieldErrors::default();
     match error {
         Some((Beside::Enrol, e)) => enrol_error = Some(e),
         Some((Beside::Regenerate, e)) => regenerate_error = Some(e),
         Some((Beside::Disable, e)) => disable_error = Some(e),
+        Some((Beside::Password(errors), _)) => password_errors = errors,
         None => {}
     }
     let enrolment = match secret {
@@ -82,6 +87,7 @@ async fn account_page(
             recovery_left: st.recovery_left,
             regenerate_error,
             disable_error,
+            password_errors,
         },
         status,
     )
@@ -181,4 +187,51 @@ pub async fn disable(viewer: Viewer, db: web::Data<Db>, form: web::Form<CodeForm
         }
         Err(r) => account_page(&viewer, &db, Some((Beside::Disable, r.message())), r.status()).await,
     }
+}
+
+#[derive(Deserialize)]
+pub struct PasswordForm {
+    #[serde(default)]
+    current_password: String,
+    #[serde(default)]
+    password: String,
+    #[serde(default)]
+    password_confirm: String,
+}
+
+/// POST /account/password: the user's own password (`users::own_password`), the current one
+/// checked under the sign-in throttle of their email, as the two-factor changes are.
+#[tracing::instrument(skip_all)]
+pub async fn change_password(
+    viewer: Viewer,
+    db: web::Data<Db>,
+    form: crate::web::form::Form<PasswordForm>,
+) -> Result<HttpResponse, AppError> {
+    use crate::users::own_password::{self, Refused as Why};
+    let (uid, ip, f) = (viewer.id(), viewer.ip.clone(), form.into_inner());
+    let outcome = with_code(&viewer, &db, move |c| {
+        Ok(match own_password::change(c, uid, ip, &f.current_password, &f.password, &f.password_confirm)? {
+            Err(Why::WrongCurrent) => Err(own_password::WRONG_CURRENT),
+            other => Ok(other),
+        })
+    })
+    .await?;
+    let beside = |field: &'static str, message: String| {
+        let mut errors = crate::validation::FieldErrors::default();
+        errors.add(field, message);
+        errors
+    };
+    let errors = match outcome {
+        Ok(Ok(_)) => {
+            // Every session of the user ended with the change; this one goes on under a new key.
+            viewer.session.renew();
+            viewer.flash(FlashKind::Success, "Password changed. You were signed out everywhere else.");
+            return Ok(see_other("/account"));
+        }
+        Ok(Err(Why::Invalid(errors))) => errors,
+        Ok(Err(Why::SingleSignOnOnly)) => beside("current_password", own_password::SSO_ONLY.into()),
+        Ok(Err(Why::WrongCurrent)) => beside("current_password", own_password::WRONG_CURRENT.into()),
+        Err(r) => beside("current_password", r.message()),
+    };
+    account_page(&viewer, &db, Some((Beside::Password(errors), String::new())), StatusCode::UNPROCESSABLE_ENTITY).await
 }

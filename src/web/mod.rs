@@ -85,7 +85,8 @@ fn account_routes(cfg: &mut web::ServiceConfig) {
     cfg.route("", web::get().to(account::show))
         .route("/two-factor/confirm", web::post().to(account::confirm))
         .route("/two-factor/recovery-codes", web::post().to(account::recovery_codes))
-        .route("/two-factor/disable", web::post().to(account::disable));
+        .route("/two-factor/disable", web::post().to(account::disable))
+        .route("/password", web::post().to(account::change_password));
 }
 
 /// Instance-wide settings: the two-factor policy, password sign-in beside single sign-on,

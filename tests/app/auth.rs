@@ -240,3 +240,53 @@ async fn demo_data_seeds_once_and_its_logins_sign_in() {
     let contacts: i64 = custodian::db::schema::contacts::table.count().get_result(&mut app.conn()).unwrap();
     assert_eq!(contacts, 10_000);
 }
+
+/// Issue #30: a user changes their own password on the account page: the current one first
+/// (a wrong one counts for the sign-in throttle), a new one by the wizard's rule typed twice;
+/// every other session ends, this one goes on, and only the new password signs in.
+#[tokio::test]
+async fn a_user_changes_their_own_password_and_other_sessions_end() {
+    use custodian::db::schema::audit_log;
+    let app = spawn_app().await;
+    let (sam, b) = app.signed_in("sam@example.com", Role::Salesperson).await;
+    let other = app.browser();
+    assert_eq!(other.login("sam@example.com", TEST_PASSWORD).await.status(), 303);
+    const NEW: &str = "a quite different passphrase 77";
+    let change = |current: &'static str, new: &'static str, again: &'static str| {
+        let b = &b;
+        async move {
+            b.submit(
+                "/account",
+                "/account/password",
+                &[("current_password", current), ("password", new), ("password_confirm", again)],
+            )
+            .await
+        }
+    };
+    let r = change("wrong password here", NEW, NEW).await;
+    assert_eq!(r.status(), 422);
+    assert!(r.text().await.unwrap().contains("id=\"e-current_password\">This is not your current password."));
+    let r = change(TEST_PASSWORD, "password123", "password123").await;
+    assert_eq!(r.status(), 422);
+    assert!(r.text().await.unwrap().contains("id=\"e-password\">"));
+    let r = change(TEST_PASSWORD, NEW, "something else entirely 88").await;
+    assert_eq!(r.status(), 422);
+    assert!(r.text().await.unwrap().contains("id=\"e-password_confirm\">The two passwords do not match."));
+    assert_eq!(other.get("/account").await.status(), 200, "nothing changed yet");
+    let r = change(TEST_PASSWORD, NEW, NEW).await;
+    assert_eq!(r.status(), 303);
+    assert_eq!(location(&r), "/account");
+    assert!(b.page("/account").await.contains("Password changed. You were signed out everywhere else."));
+    let r = other.get("/account").await;
+    assert_eq!(r.status(), 303, "the other session ended");
+    assert!(location(&r).starts_with("/login"));
+    assert_ne!(app.browser().login("sam@example.com", TEST_PASSWORD).await.status(), 303, "the old one is refused");
+    assert_eq!(app.browser().login("sam@example.com", NEW).await.status(), 303);
+    let audited: i64 = audit_log::table
+        .filter(audit_log::action.eq("user.password_changed"))
+        .filter(audit_log::object_id.eq(sam.to_string()))
+        .count()
+        .get_result(&mut app.conn())
+        .unwrap();
+    assert_eq!(audited, 1);
+}
