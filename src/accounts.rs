@@ -121,9 +121,13 @@ pub fn create(conn: &mut PgConnection, new: &NewUser) -> QueryResult<User> {
 /// Filters of the users list.
 #[derive(Debug, Default, Clone)]
 pub struct ListFilter {
-    /// Email fragment, case-insensitive.
+    /// A fragment of the email or the name ("Grace Hop"), case-insensitive.
     pub q: Option<String>,
     pub role: Option<Role>,
+    /// `active` or `deactivated` (deleted users are never listed).
+    pub status: Option<String>,
+    /// Whether they have confirmed two-factor sign-in.
+    pub two_factor: Option<bool>,
     pub sort: UserSort,
     /// Descending (newest, Z–A, most recent sign-in first) instead of ascending.
     pub descending: bool,
@@ -173,10 +177,25 @@ pub fn list(conn: &mut PgConnection, f: &ListFilter, page: i64, per_page: i64) -
     let filtered = || {
         let mut query = users::table.filter(users::status.ne(DELETED)).into_boxed();
         if let Some(q) = f.q.as_deref().map(str::trim).filter(|q| !q.is_empty()) {
-            query = query.filter(users::email.ilike(crate::db::sql::contains_pattern(q)));
+            let p = crate::db::sql::contains_pattern(q);
+            let full_name = users::first_name.concat(" ").concat(users::last_name);
+            query = query
+                .filter(users::email.ilike(p.clone()).or(full_name.ilike(p.clone())).or(users::last_name.ilike(p)));
         }
         if let Some(r) = f.role {
             query = query.filter(users::role.eq(r.as_str()));
+        }
+        if let Some(st) = f.status.as_deref().filter(|s| [ACTIVE, DEACTIVATED].contains(s)) {
+            query = query.filter(users::status.eq(st.to_string()));
+        }
+        if let Some(enrolled) = f.two_factor {
+            use crate::db::schema::two_factor;
+            let confirmed = diesel::dsl::exists(
+                two_factor::table
+                    .filter(two_factor::user_id.eq(users::id))
+                    .filter(two_factor::confirmed_at.is_not_null()),
+            );
+            query = if enrolled { query.filter(confirmed) } else { query.filter(diesel::dsl::not(confirmed)) };
         }
         query
     };

@@ -803,3 +803,47 @@ async fn a_custom_preset_ticked_replaces_the_default_one() {
     assert_eq!(r.status(), 200);
     assert!(r.text().await.unwrap().contains("value=\"Desk B\""));
 }
+
+/// Issue #30: the users list finds people by name as well as email, and filters by status and
+/// by two-factor enrolment; the two-factor policy's count links to who is not enrolled.
+#[tokio::test]
+async fn the_users_list_searches_names_and_filters_status_and_two_factor() {
+    use custodian::db::schema::two_factor;
+    let app = spawn_app().await;
+    let (_, b) = app.signed_in("ada@example.com", Role::Administrator).await;
+    let mut c = app.conn();
+    let grace = app.create_user("gh@example.com", Role::Salesperson);
+    let alan = app.create_user("at@example.com", Role::Salesperson);
+    diesel::update(users::table.find(grace))
+        .set((users::first_name.eq("Grace"), users::last_name.eq("Hopper")))
+        .execute(&mut c)
+        .unwrap();
+    diesel::update(users::table.find(alan))
+        .set((users::first_name.eq("Alan"), users::last_name.eq("Turing"), users::status.eq("deactivated")))
+        .execute(&mut c)
+        .unwrap();
+    diesel::insert_into(two_factor::table)
+        .values((
+            two_factor::user_id.eq(grace),
+            two_factor::secret.eq("JBSWY3DPEHPK3PXP"),
+            two_factor::confirmed_at.eq(Some(chrono::Utc::now())),
+        ))
+        .execute(&mut c)
+        .unwrap();
+    let listed = |html: &str, email: &str| html.contains(&format!("<span class=\"muted\">{email}</span>"));
+    let page = b.page("/users?q=grace+hop").await;
+    assert!(listed(&page, "gh@example.com") && !listed(&page, "at@example.com"), "{page}");
+    let page = b.page("/users?q=turing").await;
+    assert!(listed(&page, "at@example.com") && !listed(&page, "gh@example.com"));
+    let page = b.page("/users?status=deactivated").await;
+    assert!(listed(&page, "at@example.com") && !listed(&page, "gh@example.com"));
+    let page = b.page("/users?two_factor=enrolled").await;
+    assert!(listed(&page, "gh@example.com") && !listed(&page, "at@example.com") && !listed(&page, "ada@example.com"));
+    let page = b.page("/users?status=active&two_factor=not_enrolled").await;
+    assert!(listed(&page, "ada@example.com") && !listed(&page, "gh@example.com") && !listed(&page, "at@example.com"));
+    // The form shows the filters applied.
+    assert!(
+        page.contains("<option value=\"active\" selected>")
+            && page.contains("<option value=\"not_enrolled\" selected>")
+    );
+}

@@ -1,4 +1,4 @@
-//! GET /users: search by email fragment, filter by role, sort (created, name, email, last
+//! GET /users: search by email or name, filter by role, status and two-factor enrolment, sort (created, name, email, last
 //! sign-in; either direction), pages of user cards with where you are ("25–48 of 1,000").
 
 use crate::accounts::{self as model, ListFilter, User, UserSort};
@@ -18,6 +18,9 @@ const PER_PAGE: i64 = 24;
 pub struct ListQuery {
     q: Option<String>,
     role: Option<String>,
+    status: Option<String>,
+    /// `enrolled` or `not_enrolled`.
+    two_factor: Option<String>,
     sort: Option<String>,
     dir: Option<String>,
     page: Option<i64>,
@@ -31,6 +34,8 @@ pub struct UsersPage {
     pub q: String,
     pub role: String,
     pub roles: [Role; 6],
+    pub status: String,
+    pub two_factor: String,
     pub sort: UserSort,
     pub sorts: [UserSort; 4],
     pub descending: bool,
@@ -48,6 +53,8 @@ impl UsersPage {
         serde_urlencoded::to_string([
             ("q", self.q.as_str()),
             ("role", self.role.as_str()),
+            ("status", self.status.as_str()),
+            ("two_factor", self.two_factor.as_str()),
             ("sort", self.sort.key()),
             ("dir", dir),
             ("page", &page.to_string()),
@@ -84,7 +91,13 @@ pub async fn show(viewer: Viewer, db: web::Data<Db>, query: web::Query<ListQuery
     let sort = query.sort.as_deref().and_then(UserSort::parse).unwrap_or_default();
     // Newest first unless asked otherwise, as before sorting existed.
     let descending = query.dir.as_deref() != Some("asc");
-    let filter = ListFilter { q: query.q.clone(), role, sort, descending };
+    let two_factor = match query.two_factor.as_deref() {
+        Some("enrolled") => Some(true),
+        Some("not_enrolled") => Some(false),
+        _ => None,
+    };
+    let status = query.status.clone().filter(|s| s == "active" || s == "deactivated");
+    let filter = ListFilter { q: query.q.clone(), role, status: status.clone(), two_factor, sort, descending };
     let page_no = query.page.unwrap_or(1).max(1);
     let (users, total) = db.run(move |c| Ok(model::list(c, &filter, page_no, PER_PAGE)?)).await?;
     page(UsersPage {
@@ -93,6 +106,12 @@ pub async fn show(viewer: Viewer, db: web::Data<Db>, query: web::Query<ListQuery
         q: query.q.unwrap_or_default(),
         role: role.map(|r| r.as_str().to_string()).unwrap_or_default(),
         roles: Role::ALL,
+        status: status.unwrap_or_default(),
+        two_factor: match two_factor {
+            Some(true) => "enrolled".into(),
+            Some(false) => "not_enrolled".into(),
+            None => String::new(),
+        },
         sort,
         sorts: UserSort::ALL,
         descending,
