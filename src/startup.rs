@@ -147,6 +147,7 @@ impl Application {
         let secure = config.secure_cookies;
         let data = web::Data::new(db.clone());
         let workers = web::Data::new(workers);
+        let mail_server = web::Data::new(crate::web::send::MailServer(config.smtp_url.is_some()));
         let proxies = web::Data::new(crate::auth::viewer::TrustedProxies(config.trusted_proxies.clone()));
         let public_url = web::Data::new(crate::auth::viewer::PublicUrl(config.public_url.clone()));
         let sso = web::Data::new(crate::auth::sso::Configured::from_config(config)?);
@@ -169,6 +170,7 @@ impl Application {
             App::new()
                 .app_data(data.clone())
                 .app_data(workers.clone())
+                .app_data(mail_server.clone())
                 .app_data(proxies.clone())
                 .app_data(public_url.clone())
                 .app_data(sso.clone())

@@ -21,9 +21,14 @@ enum Outcome {
 
 /// Sends (queues) the previewed message.
 #[tracing::instrument(skip_all)]
-pub async fn submit(viewer: Viewer, db: web::Data<Db>, form: web::Form<SendForm>) -> Result<HttpResponse, AppError> {
+pub async fn submit(
+    viewer: Viewer,
+    db: web::Data<Db>,
+    mail: web::Data<super::MailServer>,
+    form: web::Form<SendForm>,
+) -> Result<HttpResponse, AppError> {
     viewer.require_any(&[Perm::EmailSend, Perm::SmsSend])?;
-    let sender = Sender::of(&viewer);
+    let sender = Sender::of(&viewer, &mail);
     let form = form.into_inner();
     let layout = viewer.layout("/send");
     let (uid, ip) = (viewer.id(), viewer.ip.clone());

@@ -10,9 +10,14 @@ use crate::web::respond::page;
 use actix_web::{web, HttpResponse};
 
 /// The empty form (or one filled from the query string, when coming back from a preview).
-pub async fn show(viewer: Viewer, db: web::Data<Db>, query: web::Query<SendForm>) -> Result<HttpResponse, AppError> {
+pub async fn show(
+    viewer: Viewer,
+    db: web::Data<Db>,
+    mail: web::Data<super::MailServer>,
+    query: web::Query<SendForm>,
+) -> Result<HttpResponse, AppError> {
     viewer.require_any(&[Perm::EmailSend, Perm::SmsSend])?;
-    let sender = Sender::of(&viewer);
+    let sender = Sender::of(&viewer, &mail);
     let mut form = query.into_inner();
     if form.channel.is_empty() {
         form.channel = sender.channels().first().map(|c| c.as_str().to_string()).unwrap_or_default();

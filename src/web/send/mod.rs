@@ -15,4 +15,4 @@ pub mod request;
 
 pub use check::{check, choices, Checked, Choices};
 pub use pages::{FormPage, PreviewPage};
-pub use request::{SendForm, SendRequest, Sender};
+pub use request::{MailServer, SendForm, SendRequest, Sender};

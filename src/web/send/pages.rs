@@ -26,6 +26,7 @@ pub struct FormPage {
     pub groups: Vec<(i64, String)>,
     pub can_filter: bool,
     pub user_id: i64,
+    pub mail_server: bool,
 }
 
 impl FormPage {
@@ -39,6 +40,7 @@ impl FormPage {
             groups: ch.groups,
             can_filter: sender.can_view_contacts,
             user_id: sender.reader.user_id,
+            mail_server: sender.mail_server,
         }
     }
 }
@@ -57,6 +59,7 @@ pub struct PreviewPage {
     pub sample: Option<Vec<SampleRow>>,
     /// Set when a send was refused because the numbers changed.
     pub notice: Option<String>,
+    pub mail_server: bool,
 }
 
 impl PreviewPage {
@@ -84,6 +87,7 @@ impl PreviewPage {
             template: checked.template,
             sample,
             notice: None,
+            mail_server: sender.mail_server,
         })
     }
 }

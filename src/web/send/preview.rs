@@ -11,9 +11,14 @@ use actix_web::{web, HttpResponse};
 
 /// The preview, or the form again with what is wrong.
 #[tracing::instrument(skip_all)]
-pub async fn show(viewer: Viewer, db: web::Data<Db>, query: web::Query<SendForm>) -> Result<HttpResponse, AppError> {
+pub async fn show(
+    viewer: Viewer,
+    db: web::Data<Db>,
+    mail: web::Data<super::MailServer>,
+    query: web::Query<SendForm>,
+) -> Result<HttpResponse, AppError> {
     viewer.require_any(&[Perm::EmailSend, Perm::SmsSend])?;
-    let sender = Sender::of(&viewer);
+    let sender = Sender::of(&viewer, &mail);
     let form = query.into_inner();
     let layout = viewer.layout("/send");
     let parsed = form.parse(&sender)?;

@@ -39,14 +39,21 @@ pub struct Sender {
     pub reader: Reader,
     pub can_view_contacts: bool,
     pub perms: crate::permissions::PermSet,
+    /// An SMTP server is configured: otherwise email stays queued, and the pages say so.
+    pub mail_server: bool,
 }
 
+/// Whether this server delivers email (`SMTP_URL` set), for the send pages.
+#[derive(Clone, Copy)]
+pub struct MailServer(pub bool);
+
 impl Sender {
-    pub fn of(viewer: &Viewer) -> Sender {
+    pub fn of(viewer: &Viewer, mail: &MailServer) -> Sender {
         Sender {
             reader: crate::web::message_templates::reader(viewer),
             can_view_contacts: viewer.has(Perm::ContactsView),
             perms: viewer.perms(),
+            mail_server: mail.0,
         }
     }
 
