@@ -62,6 +62,8 @@ pub fn executed(c: &mut PgConnection, user_id: Option<i64>, before: Option<i64>,
             bulk_runs::finished_at,
         ))
         .load(c)?;
+    let done: Vec<i64> = rows.iter().filter(|r| r.3 == status::DONE).map(|r| r.0).collect();
+    let undone = super::undo::undone_among(c, &done)?;
     Ok(rows
         .into_iter()
         .map(|(id, by_id, by, st, spec, report, queued_at, finished_at)| {
@@ -75,6 +77,7 @@ pub fn executed(c: &mut PgConnection, user_id: Option<i64>, before: Option<i64>,
                 actions: spec.map(|s| s.describe()).unwrap_or_default(),
                 status: match st.as_str() {
                     status::QUEUED => "Waiting or running",
+                    status::DONE if undone.contains(&id) => "Done, then undone",
                     status::DONE => "Done",
                     status::CHANGED => "Not applied: the data changed since the preview",
                     _ => "Not applied",

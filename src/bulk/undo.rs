@@ -197,6 +197,22 @@ pub fn undone_by(c: &mut PgConnection, run_id: i64) -> QueryResult<Option<i64>> 
     Ok(found.map(|r| r.id))
 }
 
+/// Of `run_ids`, those an executed run undid (one query, for a list of runs).
+pub fn undone_among(c: &mut PgConnection, run_ids: &[i64]) -> QueryResult<Vec<i64>> {
+    #[derive(QueryableByName)]
+    struct Id {
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        id: i64,
+    }
+    let found: Vec<Id> = crate::db::query(
+        "SELECT DISTINCT (spec -> 'undo' ->> 'run_id')::bigint AS id FROM bulk_runs \
+         WHERE status = 'done' AND (spec -> 'undo' ->> 'run_id')::bigint = ANY($1)",
+    )
+    .bind::<diesel::sql_types::Array<diesel::sql_types::BigInt>, _>(run_ids)
+    .load(c)?;
+    Ok(found.into_iter().map(|r| r.id).collect())
+}
+
 /// The contacts run `run_id` recorded changes of (ascending): those its undo matches.
 pub fn changed_ids(c: &mut PgConnection, run_id: i64) -> QueryResult<Vec<i64>> {
     #[derive(QueryableByName)]

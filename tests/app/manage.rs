@@ -582,6 +582,7 @@ async fn undo_restores_exactly_what_a_run_changed_and_leaves_later_changes_alone
     let again = admin.submit(&run_url, &format!("{run_url}/undo"), &[]).await;
     assert_eq!(location(&again), run_url);
     assert!(admin.page(&run_url).await.contains("already been undone"));
+    assert!(admin.page("/contacts/manage/runs").await.contains("Done, then undone"), "the list says so too");
     // Exactly as before where nothing else happened.
     assert_eq!(state(c, c1), before[0]);
     assert_eq!(state(c, c3), before[2]);
