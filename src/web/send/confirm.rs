@@ -8,7 +8,6 @@ use crate::auth::{session::FlashKind, Viewer};
 use crate::db::Db;
 use crate::error::AppError;
 use crate::messaging::{audience, outbox};
-use crate::permissions::Perm;
 use crate::web::respond::{render, see_other};
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpResponse};
@@ -27,8 +26,7 @@ pub async fn submit(
     mail: web::Data<super::MailServer>,
     form: web::Form<SendForm>,
 ) -> Result<HttpResponse, AppError> {
-    viewer.require_any(&[Perm::EmailSend, Perm::SmsSend])?;
-    let sender = Sender::of(&viewer, &mail);
+    let sender = Sender::of(&viewer, &mail)?;
     let form = form.into_inner();
     let layout = viewer.layout("/send");
     let (uid, ip) = (viewer.id(), viewer.ip.clone());

@@ -4,7 +4,6 @@ use super::{choices, FormPage, SendForm, Sender};
 use crate::auth::Viewer;
 use crate::db::Db;
 use crate::error::AppError;
-use crate::permissions::Perm;
 use crate::validation::FieldErrors;
 use crate::web::respond::page;
 use actix_web::{web, HttpResponse};
@@ -16,8 +15,7 @@ pub async fn show(
     mail: web::Data<super::MailServer>,
     query: web::Query<SendForm>,
 ) -> Result<HttpResponse, AppError> {
-    viewer.require_any(&[Perm::EmailSend, Perm::SmsSend])?;
-    let sender = Sender::of(&viewer, &mail);
+    let sender = Sender::of(&viewer, &mail)?;
     let mut form = query.into_inner();
     if form.channel.is_empty() {
         form.channel = sender.channels().first().map(|c| c.as_str().to_string()).unwrap_or_default();

@@ -4,7 +4,6 @@ use super::{check, choices, FormPage, PreviewPage, SendForm, Sender};
 use crate::auth::Viewer;
 use crate::db::Db;
 use crate::error::AppError;
-use crate::permissions::Perm;
 use crate::web::respond::{page, render};
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpResponse};
@@ -17,8 +16,7 @@ pub async fn show(
     mail: web::Data<super::MailServer>,
     query: web::Query<SendForm>,
 ) -> Result<HttpResponse, AppError> {
-    viewer.require_any(&[Perm::EmailSend, Perm::SmsSend])?;
-    let sender = Sender::of(&viewer, &mail);
+    let sender = Sender::of(&viewer, &mail)?;
     let form = query.into_inner();
     let layout = viewer.layout("/send");
     let parsed = form.parse(&sender)?;

@@ -48,13 +48,15 @@ pub struct Sender {
 pub struct MailServer(pub bool);
 
 impl Sender {
-    pub fn of(viewer: &Viewer, mail: &MailServer) -> Sender {
-        Sender {
+    /// The signed-in user as a sender: refused unless they may send on some channel.
+    pub fn of(viewer: &Viewer, mail: &MailServer) -> Result<Sender, crate::error::AppError> {
+        viewer.require_any(&[Perm::EmailSend, Perm::SmsSend])?;
+        Ok(Sender {
             reader: crate::web::message_templates::reader(viewer),
             can_view_contacts: viewer.has(Perm::ContactsView),
             perms: viewer.perms(),
             mail_server: mail.0,
-        }
+        })
     }
 
     /// The channels this user may send on.
