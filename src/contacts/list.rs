@@ -96,7 +96,7 @@ pub fn page(
 ) -> QueryResult<Page> {
     let offset = (page.max(1) - 1) * per_page;
     // Ids first (index-driven, see access::filter), then the rows of just those ids.
-    let conditions = f.conditions(s.user_id);
+    let conditions = f.conditions(s);
     let counted = match counting {
         Counting::No => None,
         Counting::UpTo(cap) => {

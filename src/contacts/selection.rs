@@ -38,7 +38,8 @@ impl Filters {
     }
 
     /// `AND …` conditions over `c` for the filters (values bound).
-    pub fn conditions(&self, viewer_id: i64) -> Sql {
+    pub fn conditions(&self, viewer: &Subject) -> Sql {
+        let viewer_id = viewer.user_id;
         let mut s = Sql::default();
         let q = self.q.trim().to_lowercase();
         if !q.is_empty() {
@@ -58,10 +59,14 @@ impl Filters {
                 .push(")");
         }
         if let Ok(run) = self.run.trim().parse::<i64>() {
-            // What the run recorded for its undo: the contacts it changed, a driving set.
-            s.push(" AND c.id IN (SELECT unnest(ch.contact_ids) FROM bulk_run_changes ch WHERE ch.run_id = ")
-                .bind(Bind::I64(run))
-                .push(")");
+            // What the run recorded for its undo: the contacts it changed, a driving set. Only
+            // for whoever may open the run (its user, or a reader of the audit log).
+            s.push(" AND c.id IN (SELECT unnest(ch.contact_ids) FROM bulk_run_changes ch JOIN bulk_runs r ON r.id = ch.run_id WHERE ch.run_id = ")
+                .bind(Bind::I64(run));
+            if !viewer.perms.contains(crate::permissions::Perm::AdministrationAuditView) {
+                s.push(" AND r.user_id = ").bind(Bind::I64(viewer_id));
+            }
+            s.push(")");
         }
         let owner = self.owner.trim();
         if !owner.is_empty() {
@@ -86,7 +91,7 @@ impl Filters {
     pub fn where_clause(&self, subject: &Subject, min: Level) -> Sql {
         let mut s = Sql::new(" WHERE ");
         s.append(&filter::reaches(subject, min));
-        s.append(&self.conditions(subject.user_id));
+        s.append(&self.conditions(subject));
         s
     }
 }

@@ -351,7 +351,7 @@ proptest! {
                     for sort in Sort::ALL {
                         let mut q = custodian::db::sql::Sql::new("SELECT c.id FROM contacts c WHERE c.id = ANY(");
                         q.bind(custodian::db::sql::Bind::I64s(visible.clone())).push(")");
-                        q.append(&f.conditions(*uid));
+                        q.append(&f.conditions(&s));
                         q.push(sort.order_by());
                         #[derive(QueryableByName)]
                         struct Row {

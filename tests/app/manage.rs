@@ -100,6 +100,12 @@ async fn remove_owner_is_skipped_where_it_would_leave_no_owner() {
     let mut expected = vec![x_main, x_co];
     expected.sort();
     assert_eq!(listed, expected, "exactly the contacts the run changed");
+    // Someone who may not open the run learns nothing of it from the list.
+    let (oli, other) = app.signed_in("oli@example.com", Role::Salesperson).await;
+    app.override_key(oli, "contacts.all", true); // sees every contact, so only the run filter hides them
+    assert!(other.page("/contacts").await.contains(&format!("href=\"/contacts/{x_main}\"")));
+    let theirs = other.page(&format!("/contacts?run={run_page}")).await;
+    assert!(!theirs.contains(&format!("href=\"/contacts/{x_main}\"")), "not their run");
 }
 
 /// The id of the run whose page is `html`.
