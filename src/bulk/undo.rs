@@ -182,35 +182,31 @@ pub fn of_run(c: &mut PgConnection, run_id: i64) -> QueryResult<Option<Spec>> {
 
 /// The executed run that undid run `run_id`, if one did (the first).
 pub fn undone_by(c: &mut PgConnection, run_id: i64) -> QueryResult<Option<i64>> {
-    #[derive(QueryableByName)]
-    struct Id {
-        #[diesel(sql_type = diesel::sql_types::BigInt)]
-        id: i64,
-    }
-    let found: Option<Id> = crate::db::query(
-        "SELECT id FROM bulk_runs WHERE status = 'done' AND (spec -> 'undo' ->> 'run_id')::bigint = $1 \
-         ORDER BY id LIMIT 1",
-    )
-    .bind::<diesel::sql_types::BigInt, _>(run_id)
-    .get_result(c)
-    .optional()?;
-    Ok(found.map(|r| r.id))
+    Ok(undos_of(c, &[run_id])?.first().map(|u| u.by))
 }
 
 /// Of `run_ids`, those an executed run undid (one query, for a list of runs).
 pub fn undone_among(c: &mut PgConnection, run_ids: &[i64]) -> QueryResult<Vec<i64>> {
-    #[derive(QueryableByName)]
-    struct Id {
-        #[diesel(sql_type = diesel::sql_types::BigInt)]
-        id: i64,
-    }
-    let found: Vec<Id> = crate::db::query(
-        "SELECT DISTINCT (spec -> 'undo' ->> 'run_id')::bigint AS id FROM bulk_runs \
-         WHERE status = 'done' AND (spec -> 'undo' ->> 'run_id')::bigint = ANY($1)",
+    Ok(undos_of(c, run_ids)?.into_iter().map(|u| u.undone).collect())
+}
+
+#[derive(QueryableByName)]
+struct UndoneBy {
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    undone: i64,
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    by: i64,
+}
+
+/// Each of `run_ids` an executed run undid, with the first run that did (index of migration
+/// 000310).
+fn undos_of(c: &mut PgConnection, run_ids: &[i64]) -> QueryResult<Vec<UndoneBy>> {
+    crate::db::query(
+        "SELECT DISTINCT ON (undone) (spec -> 'undo' ->> 'run_id')::bigint AS undone, id AS by FROM bulk_runs \
+         WHERE status = 'done' AND (spec -> 'undo' ->> 'run_id')::bigint = ANY($1) ORDER BY undone, id",
     )
     .bind::<diesel::sql_types::Array<diesel::sql_types::BigInt>, _>(run_ids)
-    .load(c)?;
-    Ok(found.into_iter().map(|r| r.id).collect())
+    .load(c)
 }
 
 /// The contacts run `run_id` recorded changes of (ascending): those its undo matches.

@@ -1,0 +1,1 @@
+DROP INDEX bulk_runs_undoes_idx;
