@@ -59,6 +59,7 @@ fn ensure_template() -> &'static str {
         let name = template_name();
         let mut admin = PgConnection::establish(&db_url("postgres")).expect("connect to PostgreSQL");
         admin.batch_execute("SELECT pg_advisory_lock(727272)").unwrap();
+        drop_leftovers(&mut admin);
         let exists: i64 = diesel::dsl::sql::<diesel::sql_types::BigInt>(&format!(
             "SELECT count(*) FROM pg_database WHERE datname = '{name}'"
         ))
@@ -98,10 +99,47 @@ impl TestDb {
 }
 
 impl Drop for TestDb {
+    /// The database goes once nobody is connected to it, from a thread of its own. Dropping it
+    /// at once, under the application, made tests stall for a minute: a background sweep in
+    /// the middle of a blocking task checks out a connection, the pool retries connecting to
+    /// the dropped database for its whole checkout timeout (60 s for the workers), and the
+    /// test's runtime waits for that task before the test can end. The last tests' databases
+    /// may outlive the process; the next run drops them (`drop_leftovers`).
     fn drop(&mut self) {
-        if let Ok(mut admin) = PgConnection::establish(&db_url("postgres")) {
-            let _ = admin.batch_execute(&format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", self.name));
+        let name = self.name.clone();
+        std::thread::spawn(move || drop_when_idle(&name));
+    }
+}
+
+/// Drops database `name` once it has no connections (its application's pools close them when
+/// the test's runtime ends), or by force after a minute.
+fn drop_when_idle(name: &str) {
+    let Ok(mut admin) = PgConnection::establish(&db_url("postgres")) else { return };
+    for _ in 0..120 {
+        if admin.batch_execute(&format!("DROP DATABASE IF EXISTS {name}")).is_ok() {
+            return;
         }
+        std::thread::sleep(std::time::Duration::from_millis(500));
+    }
+    let _ = admin.batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"));
+}
+
+/// Drops the test databases an earlier run left behind (those nobody is connected to: a
+/// test binary running at the same time keeps its own).
+fn drop_leftovers(admin: &mut PgConnection) {
+    #[derive(QueryableByName)]
+    struct Name {
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        datname: String,
+    }
+    let left: Vec<Name> = diesel::sql_query(
+        "SELECT datname FROM pg_database d WHERE datname LIKE 'custodian\\_t\\_%' \
+         AND NOT EXISTS (SELECT 1 FROM pg_stat_activity a WHERE a.datname = d.datname)",
+    )
+    .load(admin)
+    .unwrap_or_default();
+    for n in left {
+        let _ = admin.batch_execute(&format!("DROP DATABASE IF EXISTS {}", n.datname));
     }
 }
 
