@@ -35,7 +35,8 @@ pub enum Target {
     Crm,
 }
 
-/// One question, or why it could not be read (answered as a deny with that reason).
+/// One question, or why it could not be read: it names a user, key, contact or kind of
+/// resource that does not exist (answered as a deny with that reason, `unknown`).
 pub type Question = Result<(UserRef, Perm, Target), String>;
 
 /// One answer.
@@ -45,13 +46,14 @@ pub struct Verdict {
     pub reason: String,
     /// The user's level on the contact (questions about a contact only).
     pub level: Option<Level>,
-    /// The user or contact named does not exist.
+    /// Something the question names does not exist.
     pub unknown: bool,
 }
 
 impl Verdict {
-    fn deny(reason: String, unknown: bool) -> Verdict {
-        Verdict { allowed: false, reason, level: None, unknown }
+    /// A question about something that does not exist.
+    fn unknown(reason: String) -> Verdict {
+        Verdict { allowed: false, reason, level: None, unknown: true }
     }
 }
 
@@ -121,12 +123,12 @@ pub fn decide_all(conn: &mut PgConnection, questions: &[Question]) -> QueryResul
         let (who, perm, target) = match q {
             Ok(x) => x,
             Err(reason) => {
-                out.push(Verdict::deny(reason.clone(), false));
+                out.push(Verdict::unknown(reason.clone()));
                 continue;
             }
         };
         let Some(subject) = users.get(who) else {
-            out.push(Verdict::deny(format!("no user {who}"), true));
+            out.push(Verdict::unknown(format!("no user {who}")));
             continue;
         };
         let verdict = match target {
@@ -135,7 +137,7 @@ pub fn decide_all(conn: &mut PgConnection, questions: &[Question]) -> QueryResul
                     let check = super::check(subject, c, *perm);
                     Verdict { allowed: check.allowed, reason: check.reason, level: Some(check.level), unknown: false }
                 }
-                None => Verdict::deny(format!("no contact {id}"), true),
+                None => Verdict::unknown(format!("no contact {id}")),
             },
             Target::Crm => {
                 let key = (subject.user_id, *perm);
@@ -145,7 +147,7 @@ pub fn decide_all(conn: &mut PgConnection, questions: &[Question]) -> QueryResul
                     let v = match super::check_permission(conn, subject.user_id, *perm)? {
                         Ok(p) => Verdict { allowed: p.allowed, reason: p.reason, level: None, unknown: false },
                         Err(Unknown::User | Unknown::Contact) => {
-                            Verdict::deny(format!("no user {}", subject.user_id), true)
+                            Verdict::unknown(format!("no user {}", subject.user_id))
                         }
                     };
                     without_contact.insert(key, v.clone());

@@ -38,15 +38,15 @@ pub fn contacts_for(
     pages::newest_ids(conn, s, level, &conditions, n)
 }
 
-/// The active users, by id, who may do `perm` on the contact of `c`.
-pub fn users_for(conn: &mut PgConnection, c: &ContactFacts, perm: Perm) -> QueryResult<Vec<i64>> {
-    let mut ids: Vec<i64> = facts::all_active_subjects(conn)?
+/// The active users (id, email), by id, who may do `perm` on the contact of `c`.
+pub fn users_for(conn: &mut PgConnection, c: &ContactFacts, perm: Perm) -> QueryResult<Vec<(i64, String)>> {
+    let mut users: Vec<(i64, String)> = facts::all_active_subjects(conn)?
         .into_iter()
         .filter(|(_, s)| super::check(s, c, perm).allowed)
-        .map(|(u, _)| u.id)
+        .map(|(u, _)| (u.id, u.email))
         .collect();
-    ids.sort_unstable();
-    Ok(ids)
+    users.sort_unstable();
+    Ok(users)
 }
 
 /// The catalog keys, in catalog order, that `s` may use on the contact of `c`.

@@ -278,26 +278,35 @@ fn api_tokens_routes(cfg: &mut web::ServiceConfig) {
 /// The authorization API (bearer tokens, JSON): Custodian's own, its OpenAPI document, and
 /// AuthZEN (with its metadata at the well-known address).
 fn api_routes(cfg: &mut web::ServiceConfig) {
-    cfg.route("/.well-known/authzen-configuration", web::get().to(authzen::configuration))
-        .service(
-            web::scope("/access/v1")
-                .wrap(actix_web::middleware::from_fn(authzen::echo_request_id))
-                .configure(authzen_routes),
-        )
-        .route("/api/openapi.json", web::get().to(api::openapi::document))
-        .service(web::scope("/scim/v2").configure(scim_routes))
-        .route("/api/v1/users/{id}/permissions", web::get().to(api::v1::permissions))
-        .route("/api/v1/check", web::post().to(api::v1::check))
-        .route("/api/{tail:.*}", web::route().to(api::v1::no_such_endpoint));
+    cfg.service(
+        web::resource("/.well-known/authzen-configuration")
+            .wrap(actix_web::middleware::from_fn(authzen::echo_request_id))
+            .route(web::get().to(authzen::configuration)),
+    )
+    .service(
+        web::scope("/access/v1")
+            .wrap(actix_web::middleware::from_fn(authzen::echo_request_id))
+            .configure(authzen_routes)
+            .default_service(web::to(authzen::no_such_endpoint)),
+    )
+    .route("/api/openapi.json", web::get().to(api::openapi::document))
+    .service(web::scope("/scim/v2").configure(scim_routes))
+    .route("/api/v1/users/{id}/permissions", web::get().to(api::v1::permissions))
+    .route("/api/v1/check", web::post().to(api::v1::check))
+    .route("/api/{tail:.*}", web::route().to(api::v1::no_such_endpoint));
 }
 
-/// AuthZEN 1.0: the evaluations and the three searches.
+/// AuthZEN 1.0: the evaluations and the three searches; another method on one of them gets
+/// a JSON 405 (a route's method guard is its resource's, so the catch-all comes second).
 fn authzen_routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/evaluation", web::post().to(authzen::evaluation))
         .route("/evaluations", web::post().to(authzen::evaluations))
         .route("/search/subject", web::post().to(authzen::search_subject))
         .route("/search/resource", web::post().to(authzen::search_resource))
         .route("/search/action", web::post().to(authzen::search_action));
+    for path in ["/evaluation", "/evaluations", "/search/subject", "/search/resource", "/search/action"] {
+        cfg.route(path, web::route().to(authzen::post_only));
+    }
 }
 
 /// SCIM 2.0: provisioning from the organisation's directory.

@@ -153,14 +153,43 @@ async fn users_by_email_the_crm_resource_and_things_that_do_not_exist() {
         )
         .await;
     assert_eq!((s, z["decision"].clone()), (200, json!(true)));
-    // A numeric id is read too.
-    let (_, z) = a
+    // One spelling per id: a JSON number is the wrong type (400); "05", "+5", " 5 " name nobody.
+    let (s, _) = a
         .post(
             "/access/v1/evaluation",
-            ask(json!({"type": "user", "id": sam}), "contacts.view", json!({"type": "contact", "id": plain})),
+            ask(
+                json!({"type": "user", "id": sam}),
+                "contacts.view",
+                json!({"type": "contact", "id": plain.to_string()}),
+            ),
         )
         .await;
-    assert_eq!(z["decision"], true);
+    assert_eq!(s, 400, "a numeric id");
+    for alias in [format!("0{sam}"), format!("+{sam}"), format!(" {sam} "), format!("{sam}.0")] {
+        let (s, z) = a
+            .post(
+                "/access/v1/evaluation",
+                ask(
+                    json!({"type": "user", "id": alias}),
+                    "contacts.view",
+                    json!({"type": "contact", "id": plain.to_string()}),
+                ),
+            )
+            .await;
+        assert_eq!((s, z["decision"].clone()), (200, json!(false)), "{alias:?}");
+        assert_eq!(z["context"]["error"]["status"], 404, "{alias:?}: {z}");
+        let (_, z) = a
+            .post(
+                "/access/v1/evaluation",
+                ask(
+                    json!({"type": "user", "id": sam.to_string()}),
+                    "contacts.view",
+                    json!({"type": "contact", "id": alias.replace(&sam.to_string(), &plain.to_string())}),
+                ),
+            )
+            .await;
+        assert_eq!(z["decision"], false, "contact {alias:?}");
+    }
     // No contact involved: the CRM as a whole.
     let (_, z) = a
         .post(
@@ -218,6 +247,7 @@ async fn users_by_email_the_crm_resource_and_things_that_do_not_exist() {
         assert_eq!(s, 200);
         assert_eq!(z["decision"], false, "{says}");
         assert!(z["context"]["reason"].as_str().unwrap().contains(says), "{says}: {z}");
+        assert_eq!(z["context"]["error"]["status"], 404, "{says}: what does not exist is a 404 in the context");
     }
     let (_, z) = a
         .post(
@@ -260,12 +290,85 @@ async fn transport_request_ids_missing_parts_and_tokens() {
         assert!(e["error"].as_str().unwrap().contains(names), "{e}");
     }
     for raw in ["not json", "[1, 2]", "{\"subject\": 5}"] {
-        let r = client.post(&url).bearer_auth(&a.token).body(raw).send().await.unwrap();
+        let r = client
+            .post(&url)
+            .bearer_auth(&a.token)
+            .header("content-type", "application/json")
+            .body(raw)
+            .send()
+            .await
+            .unwrap();
         assert_eq!(r.status(), 400, "{raw}");
     }
-    // The metadata.
-    let r = client.get(format!("{}/.well-known/authzen-configuration", a.app.address)).send().await.unwrap();
+    // Wrong JSON types (c-2-4-6) and members named twice (I-JSON): 400, whatever the rest says.
+    let ok = r#""subject": {"type": "user", "id": "1"}, "action": {"name": "contacts.view"}, "resource": {"type": "contact", "id": "1"}"#;
+    for raw in [
+        format!(r#"{{{ok}, "context": "now"}}"#),
+        format!(r#"{{{ok}, "context": [1]}}"#),
+        r#"{"subject": {"type": "user", "id": "1", "properties": "admin"}, "action": {"name": "contacts.view"}, "resource": {"type": "contact", "id": "1"}}"#.to_string(),
+        r#"{"subject": {"type": "user", "id": "1"}, "action": {"name": "contacts.view", "properties": ["x"]}, "resource": {"type": "contact", "id": "1"}}"#.to_string(),
+        r#"{"subject": {"type": "user", "id": "1"}, "action": {"name": "contacts.view"}, "resource": {"type": "contact", "id": 1}}"#.to_string(),
+        format!(r#"{{{ok}, "subject": {{"type": "user", "id": "2"}}}}"#),
+        r#"{"subject": {"type": "user", "id": "1", "id": "2"}, "action": {"name": "contacts.view"}, "resource": {"type": "contact", "id": "1"}}"#.to_string(),
+    ] {
+        let r = client
+            .post(&url)
+            .bearer_auth(&a.token)
+            .header("content-type", "application/json")
+            .body(raw.clone())
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 400, "{raw}");
+        let e: Value = r.json().await.unwrap();
+        assert!(e["error"].is_string(), "{raw}: {e}");
+    }
+    let r = client
+        .post(&url)
+        .bearer_auth(&a.token)
+        .header("content-type", "application/json")
+        .body(r#"{"subject": {"type": "user", "id": "1"}, "subject": {"type": "user", "id": "2"}}"#)
+        .send()
+        .await
+        .unwrap();
+    let e: Value = r.json().await.unwrap();
+    assert!(e["error"].as_str().unwrap().contains("\"subject\" appears twice"), "{e}");
+    // The scheme's name in any case (RFC 9110).
+    let body = json!({"subject": {"type": "user", "id": "1"}, "action": {"name": "contacts.view"}, "resource": {"type": "contact", "id": "1"}});
+    for scheme in ["Bearer", "bearer", "BEARER"] {
+        let r = client
+            .post(&url)
+            .header("authorization", format!("{scheme} {}", a.token))
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200, "{scheme}");
+    }
+    // Another method, or no such endpoint: JSON, not the HTML error page; the id still echoed.
+    let r = client.get(&url).header("X-Request-ID", "r3").send().await.unwrap();
+    assert_eq!(r.status(), 405);
+    assert_eq!(r.headers()["allow"], "POST");
+    assert_eq!(r.headers()["x-request-id"], "r3");
+    assert!(r.json::<Value>().await.unwrap()["error"].is_string());
+    let r = client
+        .post(format!("{}/access/v1/evaluate", a.app.address))
+        .bearer_auth(&a.token)
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 404);
+    assert!(r.json::<Value>().await.unwrap()["error"].is_string());
+    // The metadata, the request id echoed.
+    let r = client
+        .get(format!("{}/.well-known/authzen-configuration", a.app.address))
+        .header("X-Request-ID", "m1")
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), 200);
+    assert_eq!(r.headers()["x-request-id"], "m1");
     let m: Value = r.json().await.unwrap();
     assert_eq!(m["policy_decision_point"], a.app.address.as_str());
     assert_eq!(m["access_evaluation_endpoint"], format!("{}/access/v1/evaluation", a.app.address));
@@ -318,10 +421,39 @@ async fn batches_take_defaults_and_follow_the_three_semantics() {
         )
         .await;
     assert_eq!(s, 400, "{e}");
-    let (s, _) = a
-        .post("/access/v1/evaluations", json!({"action": {"name": "contacts.view"}, "evaluations": [item(mine)]}))
+    // An item missing a part (from it and the defaults) is that item's deny with a 400 in its
+    // context; the others are answered.
+    let (s, r) = a
+        .post(
+            "/access/v1/evaluations",
+            json!({"action": {"name": "contacts.view"}, "evaluations": [
+                item(mine),
+                {"subject": {"type": "user", "id": sam.to_string()}, "resource": {"type": "contact", "id": mine.to_string()}},
+                {"subject": {"type": "user", "id": sam.to_string()}, "resource": {"type": "contact"}},
+            ]}),
+        )
         .await;
-    assert_eq!(s, 400, "no subject in the item nor the defaults");
+    assert_eq!(s, 200, "{r}");
+    assert_eq!(decisions(&r), [false, true, false]);
+    assert_eq!(r["evaluations"][0]["context"]["error"]["status"], 400);
+    assert!(r["evaluations"][0]["context"]["error"]["message"].as_str().unwrap().contains("subject"), "{r}");
+    assert!(
+        r["evaluations"][2]["context"]["reason"].as_str().unwrap().contains("resource.type and resource.id"),
+        "{r}"
+    );
+    // Without items the top level is the question: a part missing there is the request's 400.
+    let (s, _) = a.post("/access/v1/evaluations", json!({"action": {"name": "contacts.view"}})).await;
+    assert_eq!(s, 400, "no subject, no items");
+    // An item's resource takes a `type` it leaves out from the defaults (the scenario's c-3-2-7).
+    let (s, r) = a
+        .post(
+            "/access/v1/evaluations",
+            json!({"subject": {"type": "user", "id": sam.to_string()}, "action": {"name": "contacts.view"},
+                   "resource": {"type": "contact"}, "evaluations": [{"resource": {"id": mine.to_string()}}, {"resource": {"id": other.to_string()}}]}),
+        )
+        .await;
+    assert_eq!(s, 200, "{r}");
+    assert_eq!(decisions(&r), [true, false]);
     // No `evaluations`: the single question of the top level.
     let (s, one) = a
         .post(
@@ -373,15 +505,62 @@ async fn searches_page_through_the_same_answers_as_the_screens() {
     for id in &mine {
         assert!(list.contains(&format!("/contacts/{id}\"")), "{id} on the list");
     }
-    // A token used with another search is refused.
+    // The follow-up may send the token alone (the specification's example): it carries the limit.
     let (_, first) = a.post("/access/v1/search/resource", search(None, 3)).await;
     let t = first["page"]["next_token"].as_str().unwrap().to_string();
+    let mut alone = search(None, 3);
+    alone["page"] = json!({"token": t});
+    let (s, second) = a.post("/access/v1/search/resource", alone.clone()).await;
+    assert_eq!(s, 200, "{second}");
+    let ids = |r: &Value| -> Vec<i64> {
+        r["results"].as_array().unwrap().iter().map(|e| e["id"].as_str().unwrap().parse().unwrap()).collect()
+    };
+    assert_eq!(ids(&second), mine[3..6]);
+    assert_eq!(a.post("/access/v1/search/resource", search(Some(t.clone()), 3)).await.1, second, "or repeat the limit");
+    // A token with a changed search is refused: the action, the limit, the context.
     let mut other = search(Some(t.clone()), 3);
     other["action"]["name"] = json!("contacts.edit");
     assert_eq!(a.post("/access/v1/search/resource", other).await.0, 400);
-    assert_eq!(a.post("/access/v1/search/resource", search(Some(t), 4)).await.0, 400, "another limit");
+    assert_eq!(a.post("/access/v1/search/resource", search(Some(t.clone()), 4)).await.0, 400, "another limit");
+    let mut context = alone.clone();
+    context["context"] = json!({"time": "later"});
+    let (s, e) = a.post("/access/v1/search/resource", context).await;
+    assert_eq!(s, 400, "another context");
+    assert!(e["error"].as_str().unwrap().contains("another search"), "{e}");
+    // Member order is not a change; the resource's ignored id is not either.
+    let mut reordered: Value = serde_json::from_str(&alone.to_string()).unwrap();
+    reordered["resource"] = json!({"id": "whatever", "type": "contact"});
+    assert_eq!(a.post("/access/v1/search/resource", reordered).await.1, second);
     assert_eq!(a.post("/access/v1/search/resource", search(Some("garbage".into()), 3)).await.0, 400);
-    assert_eq!(a.post("/access/v1/search/resource", search(None, 0)).await.0, 400);
+    // Limit 0 asks for nothing: an empty last page. Above the maximum: pages of the maximum.
+    let (s, zero) = a.post("/access/v1/search/resource", search(None, 0)).await;
+    assert_eq!(s, 200);
+    assert_eq!((zero["results"].clone(), zero["page"]["next_token"].clone()), (json!([]), json!("")));
+    let (s, big) = a.post("/access/v1/search/resource", search(None, 1_000_000)).await;
+    assert_eq!(s, 200);
+    assert_eq!(ids(&big), mine);
+    assert_eq!(a.post("/access/v1/search/resource", search(None, -1)).await.0, 400);
+    // No `page`: the first 50, newest first.
+    let mut no_page = search(None, 1);
+    no_page.as_object_mut().unwrap().remove("page");
+    let (_, all) = a.post("/access/v1/search/resource", no_page).await;
+    assert_eq!((ids(&all), all["page"]["next_token"].clone()), (mine.clone(), json!("")));
+    // Each search names what it is missing; a type Custodian does not know finds nothing.
+    let (s, e) = a
+        .post(
+            "/access/v1/search/resource",
+            json!({"subject": {"id": sam.to_string()}, "action": {"name": "contacts.view"}, "resource": {"type": "contact"}}),
+        )
+        .await;
+    assert_eq!(s, 400);
+    assert_eq!(e["error"], "subject.type is required");
+    let (s, none) = a
+        .post(
+            "/access/v1/search/resource",
+            json!({"subject": {"type": "user", "id": sam.to_string()}, "action": {"name": "contacts.view"}, "resource": {"type": "invoice"}}),
+        )
+        .await;
+    assert_eq!((s, none["results"].clone()), (200, json!([])));
 
     // Who may edit the first contact: the card's list.
     let (s, who) = a
@@ -398,6 +577,8 @@ async fn searches_page_through_the_same_answers_as_the_screens() {
     expected.sort_by_key(|s| s.parse::<i64>().unwrap());
     assert_eq!(ids, expected);
     assert_eq!(who["page"]["next_token"], "");
+    // Each with its email, for a PEP that names users by email.
+    assert_eq!(who["results"][1]["properties"]["email"], "sam@example.com", "{who}");
 
     // Which actions sam may take on it: each one an allowed evaluation, the others denied.
     let (s, acts) = a

@@ -17,11 +17,14 @@ fn all_pages(c: &mut diesel::PgConnection, user: i64, action: &str, limit: i64) 
     let mut got = Vec::new();
     let mut token = String::new();
     loop {
+        // The first page names the limit; the next ones send the token alone (it carries it).
+        let page =
+            if token.is_empty() { serde_json::json!({"limit": limit}) } else { serde_json::json!({"token": token}) };
         let req: SearchRequest = serde_json::from_value(serde_json::json!({
             "subject": {"type": "user", "id": user.to_string()},
             "action": {"name": action},
             "resource": {"type": "contact"},
-            "page": {"limit": limit, "token": token},
+            "page": page,
         }))
         .unwrap();
         let page = search::resources(c, req).unwrap();

@@ -13,6 +13,7 @@ mod api;
 mod architecture;
 mod auth;
 mod authzen;
+mod authzen_certification;
 mod authzen_props;
 mod automation;
 mod browser;

@@ -20,6 +20,9 @@ pub enum ApiError {
     Forbidden(String),
     #[error("not found: {0}")]
     NotFound(String),
+    /// A known path asked with another method; the methods it answers.
+    #[error("method not allowed (allowed: {0})")]
+    MethodNotAllowed(&'static str),
     #[error("bad request: {0}")]
     BadRequest(String),
     /// A concurrent change got in the way; nothing was done, and trying again will do.
@@ -66,6 +69,7 @@ impl ResponseError for ApiError {
             ApiError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
             ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
             ApiError::NotFound(_) => StatusCode::NOT_FOUND,
+            ApiError::MethodNotAllowed(_) => StatusCode::METHOD_NOT_ALLOWED,
             ApiError::BadRequest(_) => StatusCode::BAD_REQUEST,
             ApiError::Conflict(_) => StatusCode::CONFLICT,
             ApiError::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
@@ -76,6 +80,7 @@ impl ResponseError for ApiError {
     fn error_response(&self) -> HttpResponse {
         let message = match self {
             ApiError::Unauthorized(m) => m.to_string(),
+            ApiError::MethodNotAllowed(allowed) => format!("this endpoint answers {allowed} only"),
             ApiError::NotFound(m) | ApiError::BadRequest(m) | ApiError::Forbidden(m) | ApiError::Conflict(m) => {
                 m.clone()
             }
@@ -86,8 +91,14 @@ impl ResponseError for ApiError {
             }
         };
         let mut res = HttpResponse::build(self.status_code());
-        if matches!(self, ApiError::Unauthorized(_)) {
-            res.insert_header((header::WWW_AUTHENTICATE, "Bearer"));
+        match self {
+            ApiError::Unauthorized(_) => {
+                res.insert_header((header::WWW_AUTHENTICATE, "Bearer"));
+            }
+            ApiError::MethodNotAllowed(allowed) => {
+                res.insert_header((header::ALLOW, *allowed));
+            }
+            _ => {}
         }
         res.json(ErrorBody { error: message })
     }

@@ -23,23 +23,42 @@ pub struct Ask {
     pub resource: Entity,
 }
 
-/// The parts of a question, each from the item or else from the batch's defaults; a part
-/// missing from both is a 400 (the specification: required attributes).
-pub fn complete(item: EvaluationRequest, defaults: &EvaluationRequest) -> Result<Ask, ApiError> {
-    let missing = |what: &str| ApiError::BadRequest(format!("{what} is required"));
-    let subject = item.subject.or_else(|| defaults.subject.clone()).ok_or_else(|| missing("subject"))?;
-    let action = item.action.or_else(|| defaults.action.clone()).ok_or_else(|| missing("action"))?;
-    let resource = item.resource.or_else(|| defaults.resource.clone()).ok_or_else(|| missing("resource"))?;
+/// The parts of a question, each from the item or else from the batch's defaults; the
+/// sentence naming what is missing from both (the specification: required attributes). A
+/// part of an item replaces the default part whole, except for a `type` or `id` the item's
+/// part leaves out, which come from the default (the certification scenario's merging).
+pub fn complete(item: EvaluationRequest, defaults: &EvaluationRequest) -> Result<Ask, String> {
+    let subject = merged(item.subject, &defaults.subject).ok_or("subject is required")?;
+    let action = item.action.or_else(|| defaults.action.clone()).ok_or("action is required")?;
+    let resource = merged(item.resource, &defaults.resource).ok_or("resource is required")?;
     if subject.kind.is_none() || subject.id.is_none() {
-        return Err(missing("subject.type and subject.id"));
+        return Err("subject.type and subject.id are required".into());
     }
     if action.name.is_none() {
-        return Err(missing("action.name"));
+        return Err("action.name is required".into());
     }
     if resource.kind.is_none() || resource.id.is_none() {
-        return Err(missing("resource.type and resource.id"));
+        return Err("resource.type and resource.id are required".into());
     }
     Ok(Ask { subject, action, resource })
+}
+
+fn merged(item: Option<Entity>, default: &Option<Entity>) -> Option<Entity> {
+    match (item, default) {
+        (Some(mut e), Some(d)) => {
+            e.kind = e.kind.or_else(|| d.kind.clone());
+            e.id = e.id.or_else(|| d.id.clone());
+            Some(e)
+        }
+        (item, d) => item.or_else(|| d.clone()),
+    }
+}
+
+/// The number an id names, when it is written the one way Custodian writes it (`"5"`, never
+/// `"05"`, `"+5"` or `" 5 "`: one id, one spelling, so a PEP's cache or audit of "5" and the
+/// PDP's decision are about the same thing).
+fn canonical_id(id: &str) -> Option<i64> {
+    id.parse::<i64>().ok().filter(|n| *n > 0 && n.to_string() == id)
 }
 
 /// Reads a subject: type `user`, id a user id or an email.
@@ -48,11 +67,11 @@ pub fn user_ref(e: &Entity) -> Result<UserRef, String> {
     if kind != "user" {
         return Err(format!("unknown subject type {kind:?}: subjects are of type \"user\""));
     }
-    let id = e.id.as_deref().unwrap_or("").trim();
-    match id.parse::<i64>() {
-        Ok(n) => Ok(UserRef::Id(n)),
-        Err(_) if id.contains('@') => Ok(UserRef::Email(id.to_lowercase())),
-        Err(_) => Err(format!("no user {id:?}: a subject id is a user id or an email")),
+    let id = e.id.as_deref().unwrap_or("");
+    match canonical_id(id) {
+        Some(n) => Ok(UserRef::Id(n)),
+        None if id.contains('@') && id.trim() == id => Ok(UserRef::Email(id.to_lowercase())),
+        None => Err(format!("no user {id:?}: a subject id is a user id or an email")),
     }
 }
 
@@ -63,31 +82,54 @@ pub fn perm_of(a: &Action) -> Result<Perm, String> {
         .ok_or_else(|| format!("unknown action {name:?}: actions are catalog keys such as contacts.view"))
 }
 
-fn target_of(e: &Entity) -> Result<Target, String> {
+/// Reads a resource: a contact by id, or the CRM as a whole.
+pub fn target_of(e: &Entity) -> Result<Target, String> {
     match e.kind.as_deref().unwrap_or("") {
         "contact" => {
             let id = e.id.as_deref().unwrap_or("");
-            id.trim().parse().map(Target::Contact).map_err(|_| format!("no contact {id:?}"))
+            canonical_id(id).map(Target::Contact).ok_or_else(|| format!("no contact {id:?}"))
         }
         "crm" => Ok(Target::Crm),
         other => Err(format!("unknown resource type {other:?}: resources are \"contact\" or \"crm\"")),
     }
 }
 
-/// The decisions of `asks`, in order (see [`batch::decide_all`]).
-pub fn decide_all(conn: &mut PgConnection, asks: &[Ask]) -> QueryResult<Vec<Decision>> {
-    let questions: Vec<batch::Question> =
-        asks.iter().map(|a| Ok((user_ref(&a.subject)?, perm_of(&a.action)?, target_of(&a.resource)?))).collect();
-    Ok(batch::decide_all(conn, &questions)?.into_iter().map(decision).collect())
+/// The decisions of `asks`, in order (see [`batch::decide_all`]); an item that could not be
+/// completed is a deny with a 400 in its context, and the others are still answered (the
+/// specification: evaluation-level errors).
+pub fn decide_all(conn: &mut PgConnection, asks: &[Result<Ask, String>]) -> QueryResult<Vec<Decision>> {
+    let questions: Vec<batch::Question> = asks
+        .iter()
+        .filter_map(|a| a.as_ref().ok())
+        .map(|a| Ok((user_ref(&a.subject)?, perm_of(&a.action)?, target_of(&a.resource)?)))
+        .collect();
+    let mut verdicts = batch::decide_all(conn, &questions)?.into_iter();
+    Ok(asks
+        .iter()
+        .map(|a| match a {
+            Ok(_) => decision(verdicts.next().expect("one verdict per complete question")),
+            Err(missing) => refusal(400, missing.clone()),
+        })
+        .collect())
 }
 
-/// A verdict as AuthZEN answers it: a question about a user or contact that does not exist
-/// is a deny with a 404 in its context.
+/// A deny whose context says why the question could not be answered.
+fn refusal(status: u16, message: String) -> Decision {
+    Decision {
+        decision: false,
+        context: DecisionContext { reason: message.clone(), level: None, error: Some(ErrorDetail { status, message }) },
+    }
+}
+
+/// A verdict as AuthZEN answers it: a question about a user, contact, action or resource type
+/// that does not exist is a deny with a 404 in its context.
 fn decision(v: Verdict) -> Decision {
-    let error = v.unknown.then(|| ErrorDetail { status: 404, message: v.reason.clone() });
+    if v.unknown {
+        return refusal(404, v.reason);
+    }
     Decision {
         decision: v.allowed,
-        context: DecisionContext { reason: v.reason, level: v.level.map(|l| l.as_str()), error },
+        context: DecisionContext { reason: v.reason, level: v.level.map(|l| l.as_str()), error: None },
     }
 }
 
@@ -134,7 +176,7 @@ impl Semantic {
 /// (`single`: answered as one decision, as the specification keeps such a request compatible
 /// with the single evaluation).
 pub struct Batch {
-    asks: Vec<Ask>,
+    asks: Vec<Result<Ask, String>>,
     semantic: Semantic,
     single: bool,
 }
@@ -144,11 +186,11 @@ pub fn batch(req: EvaluationsRequest) -> Result<Batch, ApiError> {
         EvaluationRequest { subject: req.subject, action: req.action, resource: req.resource, context: req.context };
     let items = req.evaluations.unwrap_or_default();
     if items.is_empty() {
-        let ask = complete(EvaluationRequest::default(), &defaults)?;
-        return Ok(Batch { asks: vec![ask], semantic: Semantic::ExecuteAll, single: true });
+        let ask = complete(EvaluationRequest::default(), &defaults).map_err(ApiError::BadRequest)?;
+        return Ok(Batch { asks: vec![Ok(ask)], semantic: Semantic::ExecuteAll, single: true });
     }
     let semantic = Semantic::parse(req.options.as_ref().and_then(|o| o.evaluations_semantic.as_deref()))?;
-    let asks = items.into_iter().map(|i| complete(i, &defaults)).collect::<Result<Vec<_>, _>>()?;
+    let asks = items.into_iter().map(|i| complete(i, &defaults)).collect();
     Ok(Batch { asks, semantic, single: false })
 }
 

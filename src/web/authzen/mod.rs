@@ -5,6 +5,7 @@
 //! actions are catalog keys; resources are contacts (`type` "contact") or, for permissions
 //! that concern no contact, the CRM as a whole (`type` "crm", any id).
 
+pub mod body;
 pub mod evaluate;
 pub mod model;
 pub mod search;
@@ -53,13 +54,7 @@ where
     R: Serialize + Send + 'static,
 {
     let token = bearer::token(req)?;
-    let parsed: Result<B, ApiError> = match serde_json::from_slice::<serde_json::Value>(body) {
-        Ok(v) if v.is_object() => {
-            serde_json::from_value(v).map_err(|e| ApiError::BadRequest(format!("malformed request: {e}")))
-        }
-        Ok(_) => Err(ApiError::BadRequest("the request body must be a JSON object".into())),
-        Err(e) => Err(ApiError::BadRequest(format!("malformed JSON: {e}"))),
-    };
+    let parsed: Result<B, ApiError> = body::read(req, body);
     let out = db
         .run(move |c| {
             if let Err(e) = bearer::authenticate(c, &token) {
@@ -86,8 +81,8 @@ where
 #[tracing::instrument(skip_all)]
 pub async fn evaluation(req: HttpRequest, db: web::Data<Db>, body: web::Bytes) -> Result<HttpResponse, ApiError> {
     answer(&req, &db, &body, |c, item: EvaluationRequest| {
-        let ask = evaluate::complete(item, &EvaluationRequest::default())?;
-        Ok(evaluate::decide_all(c, &[ask])?.remove(0))
+        let ask = evaluate::complete(item, &EvaluationRequest::default()).map_err(ApiError::BadRequest)?;
+        Ok(evaluate::decide_all(c, &[Ok(ask)])?.remove(0))
     })
     .await
 }
@@ -158,6 +153,16 @@ pub async fn search_subject(req: HttpRequest, db: web::Data<Db>, body: web::Byte
 #[tracing::instrument(skip_all)]
 pub async fn search_action(req: HttpRequest, db: web::Data<Db>, body: web::Bytes) -> Result<HttpResponse, ApiError> {
     answer(&req, &db, &body, search::actions).await
+}
+
+/// Another method on an AuthZEN endpoint.
+pub async fn post_only() -> Result<HttpResponse, ApiError> {
+    Err(ApiError::MethodNotAllowed("POST"))
+}
+
+/// A path under /access/v1 that is none of the endpoints: a JSON 404, not the HTML page.
+pub async fn no_such_endpoint() -> Result<HttpResponse, ApiError> {
+    Err(ApiError::NotFound("no such AuthZEN endpoint: see /.well-known/authzen-configuration".into()))
 }
 
 /// The PDP's metadata. The endpoints are absolute, on the address the request came to.

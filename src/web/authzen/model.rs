@@ -1,19 +1,13 @@
 //! The JSON of the AuthZEN Authorization API 1.0, as Custodian speaks it. Unknown fields are
-//! ignored (the specification says receivers MUST); required ones are checked by the handlers,
-//! so a missing one gets a 400 naming it.
+//! ignored (the specification says receivers MUST); a known field of the wrong JSON type (an id
+//! that is a number, a `context` or `properties` that is not an object) makes the request a 400;
+//! required parts are checked by the handlers, so a missing one gets a 400 naming it.
 
-use serde::{Deserialize, Deserializer, Serialize};
+use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-/// An id as text; a JSON number is taken too (`"42"` and `42` name the same user).
-fn text_or_number<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
-    Ok(match Option::<serde_json::Value>::deserialize(d)? {
-        None | Some(serde_json::Value::Null) => None,
-        Some(serde_json::Value::String(s)) => Some(s),
-        Some(serde_json::Value::Number(n)) => Some(n.to_string()),
-        Some(_) => return Err(serde::de::Error::custom("an id is a string")),
-    })
-}
+/// A JSON object (`properties`, `context`).
+pub type JsonObject = serde_json::Map<String, serde_json::Value>;
 
 /// A subject (`type` "user", `id` a Custodian user id or email) or a resource (`type`
 /// "contact" with a contact id, or "crm" for permissions that concern no contact).
@@ -21,11 +15,11 @@ fn text_or_number<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::
 pub struct Entity {
     #[serde(rename = "type", default)]
     pub kind: Option<String>,
-    #[serde(default, deserialize_with = "text_or_number", skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schema(value_type = Option<Object>)]
-    pub properties: Option<serde_json::Value>,
+    pub properties: Option<JsonObject>,
 }
 
 impl Entity {
@@ -41,7 +35,7 @@ pub struct Action {
     pub name: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schema(value_type = Option<Object>)]
-    pub properties: Option<serde_json::Value>,
+    pub properties: Option<JsonObject>,
 }
 
 /// POST /access/v1/evaluation (and one item of a batch, where every part may come from the
@@ -52,7 +46,7 @@ pub struct EvaluationRequest {
     pub action: Option<Action>,
     pub resource: Option<Entity>,
     #[schema(value_type = Option<Object>)]
-    pub context: Option<serde_json::Value>,
+    pub context: Option<JsonObject>,
 }
 
 /// The batch's options.
@@ -69,7 +63,7 @@ pub struct EvaluationsRequest {
     pub action: Option<Action>,
     pub resource: Option<Entity>,
     #[schema(value_type = Option<Object>)]
-    pub context: Option<serde_json::Value>,
+    pub context: Option<JsonObject>,
     pub evaluations: Option<Vec<EvaluationRequest>>,
     pub options: Option<EvaluationsOptions>,
 }
@@ -115,9 +109,11 @@ pub enum EvaluationsAnswer {
 /// The `page` of a search request.
 #[derive(Clone, Debug, Default, Deserialize, ToSchema)]
 pub struct PageRequest {
-    /// The `next_token` of the previous page.
+    /// The `next_token` of the previous page. It carries the page size: a follow-up may send
+    /// it alone, and the rest of the search must stay as it was.
     pub token: Option<String>,
-    /// At most this many results (1 to 1000; 50 when absent).
+    /// At most this many results: 50 when absent, pages of 1000 above that, none for 0.
+    #[schema(minimum = 0)]
     pub limit: Option<i64>,
 }
 
@@ -128,7 +124,7 @@ pub struct SearchRequest {
     pub action: Option<Action>,
     pub resource: Option<Entity>,
     #[schema(value_type = Option<Object>)]
-    pub context: Option<serde_json::Value>,
+    pub context: Option<JsonObject>,
     pub page: Option<PageRequest>,
 }
 
