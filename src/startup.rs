@@ -185,6 +185,7 @@ impl Application {
                 .wrap(from_fn(crate::web::error_page::error_pages))
                 .wrap(security_headers())
                 .wrap(from_fn(no_store))
+                .wrap(from_fn(crate::web::authzen::echo_request_id))
                 // Paths only: a query string may hold what should not be logged.
                 .wrap(
                     Logger::new("%{method}xi %U %s %Dms").custom_request_replace("method", |r| r.method().to_string()),

@@ -278,22 +278,13 @@ fn api_tokens_routes(cfg: &mut web::ServiceConfig) {
 /// The authorization API (bearer tokens, JSON): Custodian's own, its OpenAPI document, and
 /// AuthZEN (with its metadata at the well-known address).
 fn api_routes(cfg: &mut web::ServiceConfig) {
-    cfg.service(
-        web::resource("/.well-known/authzen-configuration")
-            .wrap(actix_web::middleware::from_fn(authzen::echo_request_id))
-            .route(web::get().to(authzen::configuration)),
-    )
-    .service(
-        web::scope("/access/v1")
-            .wrap(actix_web::middleware::from_fn(authzen::echo_request_id))
-            .configure(authzen_routes)
-            .default_service(web::to(authzen::no_such_endpoint)),
-    )
-    .route("/api/openapi.json", web::get().to(api::openapi::document))
-    .service(web::scope("/scim/v2").configure(scim_routes))
-    .route("/api/v1/users/{id}/permissions", web::get().to(api::v1::permissions))
-    .route("/api/v1/check", web::post().to(api::v1::check))
-    .route("/api/{tail:.*}", web::route().to(api::v1::no_such_endpoint));
+    cfg.route("/.well-known/authzen-configuration", web::get().to(authzen::configuration))
+        .service(web::scope("/access/v1").configure(authzen_routes).default_service(web::to(authzen::no_such_endpoint)))
+        .route("/api/openapi.json", web::get().to(api::openapi::document))
+        .service(web::scope("/scim/v2").configure(scim_routes))
+        .route("/api/v1/users/{id}/permissions", web::get().to(api::v1::permissions))
+        .route("/api/v1/check", web::post().to(api::v1::check))
+        .route("/api/{tail:.*}", web::route().to(api::v1::no_such_endpoint));
 }
 
 /// AuthZEN 1.0: the evaluations and the three searches; another method on one of them gets

@@ -276,7 +276,7 @@ async fn transport_request_ids_missing_parts_and_tokens() {
         (json!({"subject": {"type": "user", "id": "1"}, "resource": {"type": "contact", "id": "1"}}), "action"),
         (
             json!({"subject": {"type": "user"}, "action": {"name": "contacts.view"}, "resource": {"type": "contact", "id": "1"}}),
-            "subject.type and subject.id",
+            "subject.id is required",
         ),
         (
             json!({"subject": {"type": "user", "id": "1"}, "action": {}, "resource": {"type": "contact", "id": "1"}}),
@@ -333,6 +333,22 @@ async fn transport_request_ids_missing_parts_and_tokens() {
         .unwrap();
     let e: Value = r.json().await.unwrap();
     assert!(e["error"].as_str().unwrap().contains("\"subject\" appears twice"), "{e}");
+    // No token and a body that is not JSON: the 401 comes first (a caller without a token
+    // learns nothing of how its body would be read).
+    let r = client.post(&url).header("content-type", "text/plain").body("hello").send().await.unwrap();
+    assert_eq!(r.status(), 401);
+    // A body over the limit is refused before any handler, in JSON, with the request id.
+    let r = client
+        .post(&url)
+        .bearer_auth(&a.token)
+        .header("content-type", "application/json")
+        .header("X-Request-ID", "big")
+        .body(format!("{{\"pad\": \"{}\"}}", "x".repeat(2 << 20)))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!((r.status().as_u16(), r.headers()["x-request-id"].to_str().unwrap()), (413, "big"));
+    assert!(r.json::<Value>().await.unwrap()["error"].is_string());
     // The scheme's name in any case (RFC 9110).
     let body = json!({"subject": {"type": "user", "id": "1"}, "action": {"name": "contacts.view"}, "resource": {"type": "contact", "id": "1"}});
     for scheme in ["Bearer", "bearer", "BEARER"] {
@@ -354,11 +370,12 @@ async fn transport_request_ids_missing_parts_and_tokens() {
     let r = client
         .post(format!("{}/access/v1/evaluate", a.app.address))
         .bearer_auth(&a.token)
+        .header("X-Request-ID", "r4")
         .json(&body)
         .send()
         .await
         .unwrap();
-    assert_eq!(r.status(), 404);
+    assert_eq!((r.status().as_u16(), r.headers()["x-request-id"].to_str().unwrap()), (404, "r4"));
     assert!(r.json::<Value>().await.unwrap()["error"].is_string());
     // The metadata, the request id echoed.
     let r = client
@@ -437,10 +454,7 @@ async fn batches_take_defaults_and_follow_the_three_semantics() {
     assert_eq!(decisions(&r), [false, true, false]);
     assert_eq!(r["evaluations"][0]["context"]["error"]["status"], 400);
     assert!(r["evaluations"][0]["context"]["error"]["message"].as_str().unwrap().contains("subject"), "{r}");
-    assert!(
-        r["evaluations"][2]["context"]["reason"].as_str().unwrap().contains("resource.type and resource.id"),
-        "{r}"
-    );
+    assert!(r["evaluations"][2]["context"]["reason"].as_str().unwrap().contains("resource.id is required"), "{r}");
     // Without items the top level is the question: a part missing there is the request's 400.
     let (s, _) = a.post("/access/v1/evaluations", json!({"action": {"name": "contacts.view"}})).await;
     assert_eq!(s, 400, "no subject, no items");
@@ -577,6 +591,14 @@ async fn searches_page_through_the_same_answers_as_the_screens() {
     expected.sort_by_key(|s| s.parse::<i64>().unwrap());
     assert_eq!(ids, expected);
     assert_eq!(who["page"]["next_token"], "");
+    // The subject's id is ignored, as the specification says it MUST be.
+    let (_, same) = a
+        .post(
+            "/access/v1/search/subject",
+            json!({"subject": {"type": "user", "id": "someone"}, "action": {"name": "contacts.edit"}, "resource": {"type": "contact", "id": mine[0].to_string()}}),
+        )
+        .await;
+    assert_eq!(same, who);
     // Each with its email, for a PEP that names users by email.
     assert_eq!(who["results"][1]["properties"]["email"], "sam@example.com", "{who}");
 
@@ -585,6 +607,11 @@ async fn searches_page_through_the_same_answers_as_the_screens() {
         .post("/access/v1/search/action", json!({"subject": {"type": "user", "id": sam.to_string()}, "resource": {"type": "contact", "id": mine[0].to_string()}}))
         .await;
     assert_eq!(s, 200);
+    // The action search answers in one page and ignores `page`, whatever it holds.
+    let (s, again) = a
+        .post("/access/v1/search/action", json!({"subject": {"type": "user", "id": sam.to_string()}, "resource": {"type": "contact", "id": mine[0].to_string()}, "page": {"token": "garbage", "limit": 1}}))
+        .await;
+    assert_eq!((s, &again), (200, &acts));
     let names: Vec<&str> = acts["results"].as_array().unwrap().iter().map(|a| a["name"].as_str().unwrap()).collect();
     assert!(names.contains(&"contacts.view") && names.contains(&"contacts.edit"), "{names:?}");
     assert!(!names.contains(&"contacts.all"), "{names:?}");

@@ -1,9 +1,10 @@
 //! POST /access/v1/evaluation and /access/v1/evaluations: "may subject S do action A on
 //! resource R?", one question or a batch. The decision is SPEC 3's, through `access::check`
 //! (a contact) or `access::check_permission` (`crm`: no contact), with the reason sentence
-//! `/api/v1/check` gives. A deny is HTTP 200 with `decision: false`; so is a question about a
-//! user, contact or key that does not exist (with `context.error`), since decisions default to
-//! closed. A batch loads every user and every contact it names in one query each.
+//! `/api/v1/check` gives. A deny is HTTP 200 with `decision: false`; so is a question naming a
+//! user, contact, key or type that does not exist (a 404 in `context.error`), since decisions
+//! default to closed, and a batch item missing a part (a 400 in its `context.error`). A batch
+//! loads the users it names in two queries at most and its contacts in one.
 
 use super::model::{
     Action, Decision, DecisionContext, Entity, ErrorDetail, EvaluationRequest, EvaluationsAnswer, EvaluationsRequest,
@@ -31,16 +32,24 @@ pub fn complete(item: EvaluationRequest, defaults: &EvaluationRequest) -> Result
     let subject = merged(item.subject, &defaults.subject).ok_or("subject is required")?;
     let action = item.action.or_else(|| defaults.action.clone()).ok_or("action is required")?;
     let resource = merged(item.resource, &defaults.resource).ok_or("resource is required")?;
-    if subject.kind.is_none() || subject.id.is_none() {
-        return Err("subject.type and subject.id are required".into());
-    }
-    if action.name.is_none() {
-        return Err("action.name is required".into());
-    }
-    if resource.kind.is_none() || resource.id.is_none() {
-        return Err("resource.type and resource.id are required".into());
-    }
+    require(&[
+        ("subject.type", subject.kind.is_some()),
+        ("subject.id", subject.id.is_some()),
+        ("action.name", action.name.is_some()),
+        ("resource.type", resource.kind.is_some()),
+        ("resource.id", resource.id.is_some()),
+    ])?;
     Ok(Ask { subject, action, resource })
+}
+
+/// The sentence naming each of `needed` (a name, and whether it is there) that is missing.
+pub fn require(needed: &[(&str, bool)]) -> Result<(), String> {
+    let missing: Vec<&str> = needed.iter().filter(|(_, present)| !present).map(|(n, _)| *n).collect();
+    match missing.len() {
+        0 => Ok(()),
+        1 => Err(format!("{} is required", missing[0])),
+        _ => Err(format!("{} are required", missing.join(", "))),
+    }
 }
 
 fn merged(item: Option<Entity>, default: &Option<Entity>) -> Option<Entity> {

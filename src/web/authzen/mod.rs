@@ -28,12 +28,16 @@ use serde::Serialize;
 
 const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
-/// Middleware of the AuthZEN routes: the response carries the request's `X-Request-ID`.
+/// Middleware of the whole application (outermost, so that refusals made before any handler
+/// carry it too): an answer under `/access/v1`, and the AuthZEN metadata, carry the request's
+/// `X-Request-ID`.
 pub async fn echo_request_id(
     req: ServiceRequest,
     next: Next<impl MessageBody>,
 ) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
-    let id: Option<HeaderValue> = req.headers().get(&REQUEST_ID).cloned();
+    let path = req.path();
+    let ours = path.starts_with("/access/v1/") || path == "/.well-known/authzen-configuration";
+    let id: Option<HeaderValue> = ours.then(|| req.headers().get(&REQUEST_ID).cloned()).flatten();
     let mut res = next.call(req).await?;
     if let Some(id) = id {
         res.headers_mut().insert(REQUEST_ID, id);
@@ -72,7 +76,7 @@ where
     request_body = EvaluationRequest,
     responses(
         (status = 200, description = "The decision (a deny is a 200 too)", body = Decision),
-        (status = 400, description = "A required part is missing or the body is not JSON", body = crate::web::api::error::ErrorBody),
+        (status = 400, description = "A required part is missing, or the body is not one JSON object of application/json, names a member twice or has a member of the wrong type", body = crate::web::api::error::ErrorBody),
         (status = 401, description = "Missing, invalid or revoked token", body = crate::web::api::error::ErrorBody),
         (status = 403, description = "The token is not for the authorization API", body = crate::web::api::error::ErrorBody),
     ),
@@ -93,7 +97,7 @@ pub async fn evaluation(req: HttpRequest, db: web::Data<Db>, body: web::Bytes) -
     request_body = EvaluationsRequest,
     responses(
         (status = 200, description = "The decisions, in order (cut short as `evaluations_semantic` says); without `evaluations`, the single decision", body = EvaluationsAnswer),
-        (status = 400, description = "A required part is missing from an item and the defaults", body = crate::web::api::error::ErrorBody),
+        (status = 400, description = "The body is not one JSON object of application/json, names a member twice or has a member of the wrong type, or (without items) the top level misses a part; an item missing a part is that item's deny", body = crate::web::api::error::ErrorBody),
         (status = 401, description = "Missing, invalid or revoked token", body = crate::web::api::error::ErrorBody),
         (status = 403, description = "The token is not for the authorization API", body = crate::web::api::error::ErrorBody),
     ),

@@ -112,7 +112,8 @@ pub struct PageRequest {
     /// The `next_token` of the previous page. It carries the page size: a follow-up may send
     /// it alone, and the rest of the search must stay as it was.
     pub token: Option<String>,
-    /// At most this many results: 50 when absent, pages of 1000 above that, none for 0.
+    /// At most this many results: 50 when absent (with a token: the token's), pages of 1000
+    /// above that, none for 0.
     #[schema(minimum = 0)]
     pub limit: Option<i64>,
 }

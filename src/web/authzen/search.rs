@@ -10,8 +10,9 @@
 //! Pages come in a stable order (contacts newest first, users by id). A page token carries
 //! where the last page ended, the page size, and a fingerprint of the search, so a follow-up
 //! may send the token alone (the specification's own example does) and a token sent with a
-//! changed subject, action, resource or context is refused with a 400 rather than served
-//! (the specification: the PDP SHOULD return an error).
+//! changed subject, action, resource, context or limit is refused with a 400 rather than
+//! served (the specification: the PDP SHOULD return an error). A token is not a secret nor a
+//! capability: whatever `after` it names, results are still only what access allows.
 
 use super::evaluate::{perm_of, user_ref};
 use super::model::{
@@ -53,7 +54,7 @@ impl Paging {
         let (Some(Ok(after)), Some(Ok(limit)), Some(fp)) =
             (parts.next().map(str::parse), parts.next().map(str::parse::<i64>), parts.next())
         else {
-            return Err(bad("page.token is not a next_token of this server"));
+            return Err(bad("page.token is not valid: send the next_token of the previous page"));
         };
         if fp != fingerprint {
             return Err(bad(
@@ -103,13 +104,7 @@ fn required<T: Clone>(v: &Option<T>, what: &str) -> Result<T, ApiError> {
 
 /// Refuses a search missing one of `needed` (pairs of a name and whether it is there).
 fn require(needed: &[(&str, bool)]) -> Result<(), ApiError> {
-    let missing: Vec<&str> = needed.iter().filter(|(_, present)| !present).map(|(n, _)| *n).collect();
-    if missing.is_empty() {
-        Ok(())
-    } else {
-        let verb = if missing.len() == 1 { "is" } else { "are" };
-        Err(ApiError::BadRequest(format!("{} {verb} required", missing.join(", "))))
-    }
+    super::evaluate::require(needed).map_err(ApiError::BadRequest)
 }
 
 /// A search that finds nothing.
