@@ -21,6 +21,7 @@ pub mod imports;
 pub mod jobs;
 pub mod messaging;
 pub mod notifications;
+pub mod numbers;
 pub mod permissions;
 pub mod presets;
 pub mod public_forms;

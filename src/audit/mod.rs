@@ -4,9 +4,11 @@
 //! they describe, so a change and its record commit or roll back together. The table is
 //! append-only (a trigger refuses UPDATE, DELETE and TRUNCATE).
 
+pub mod names;
 pub mod query;
 pub mod read;
 pub mod row;
+pub mod sentence;
 
 pub use query::{history, provisioning_events};
 pub use row::Row;

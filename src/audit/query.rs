@@ -56,6 +56,7 @@ pub fn history(
         .limit(limit)
         .select(columns())
         .load(conn)?;
+    super::sentence::tell_all(conn, &mut rows)?;
     name_users(conn, &mut rows)?;
     Ok(rows)
 }

@@ -55,6 +55,7 @@ pub fn page(
     let parsed = filters.parse(conn, &mut errors)?;
     let mut rows = query::page(conn, &parsed, before, per_page + 1)?;
     query::redact(conn, who, &mut rows)?;
+    super::sentence::tell_all(conn, &mut rows)?;
     query::name_users(conn, &mut rows)?;
     let more = rows.len() as i64 > per_page;
     rows.truncate(per_page as usize);
@@ -81,6 +82,7 @@ pub fn export(
     loop {
         let mut rows = query::page(conn, &parsed, before, BATCH)?;
         query::redact(conn, who, &mut rows)?;
+        super::sentence::tell_all(conn, &mut rows)?;
         let last = rows.len() < BATCH as usize;
         before = rows.last().map(|r| r.id);
         out.append(&mut rows);

@@ -5,8 +5,8 @@ use diesel::prelude::*;
 use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet};
 
-/// One audit entry with its actor's email.
-#[derive(Queryable, Debug, Clone)]
+/// One audit entry with its actor's email, and (once told) the sentence that says it.
+#[derive(Debug, Clone)]
 pub struct Row {
     pub id: i64,
     pub at: DateTime<Utc>,
@@ -19,7 +19,55 @@ pub struct Row {
     pub after: Option<Value>,
     pub ip: Option<String>,
     pub via: Option<String>,
+    /// The entry as a sentence ([`super::sentence::tell`]); empty until told.
+    pub told: Vec<super::sentence::Part>,
 }
+
+/// The columns of an entry as stored (see `query::columns`).
+type Stored = (
+    i64,
+    DateTime<Utc>,
+    Option<i64>,
+    Option<String>,
+    String,
+    String,
+    Option<String>,
+    Option<Value>,
+    Option<Value>,
+    Option<String>,
+    Option<String>,
+);
+
+impl<ST, DB> Queryable<ST, DB> for Row
+where
+    DB: diesel::backend::Backend,
+    Stored: diesel::deserialize::FromStaticSqlRow<ST, DB>,
+{
+    type Row = Stored;
+
+    fn build(
+        (id, at, actor_id, actor_email, action, object_type, object_id, before, after, ip, via): Stored,
+    ) -> diesel::deserialize::Result<Row> {
+        Ok(Row {
+            id,
+            at,
+            actor_id,
+            actor_email,
+            action,
+            object_type,
+            object_id,
+            before,
+            after,
+            ip,
+            via,
+            told: Vec::new(),
+        })
+    }
+}
+
+/// Fields that only keep the row's books (edit conflicts, timestamps): left out of the table
+/// of changes, still in the JSON behind it.
+const INTERNAL: [&str; 3] = ["version", "updated_at", "created_at"];
 
 /// A field that differs between before and after.
 pub struct Change {
@@ -78,6 +126,42 @@ impl Row {
         Some(format!("{base}/{id}"))
     }
 
+    /// The entry's object as a kind of page ("user", "contact", "team", "access_group",
+    /// "preset", "automation_rule", "template", "segment", "form", "api_token", "bulk_run",
+    /// "import_job") and its number, when it is one of those.
+    pub fn object(&self) -> Option<(&'static str, i64)> {
+        let id = self.object_id.as_deref()?.parse::<i64>().ok()?;
+        let kind = match self.object_type.as_str() {
+            "user" => "user",
+            "contact" => "contact",
+            "team" => "team",
+            "access_group" => "access_group",
+            "preset" => "preset",
+            "automation_rule" => "automation_rule",
+            "template" | "message_template" => "template",
+            "segment" => "segment",
+            "form" => "form",
+            "api_token" => "api_token",
+            "bulk_run" => "bulk_run",
+            "import_job" => "import_job",
+            _ => return None,
+        };
+        Some((kind, id))
+    }
+
+    /// Whether the entry was hidden from its reader (a contact they may not see).
+    pub fn redacted(&self) -> bool {
+        self.after.as_ref().is_some_and(|a| a.get("redacted").is_some())
+    }
+
+    /// A member of the entry's after state, else of its before state (null counts as absent).
+    pub fn field(&self, key: &str) -> Option<&Value> {
+        fn pick<'a>(v: &'a Option<Value>, key: &str) -> Option<&'a Value> {
+            v.as_ref().and_then(|v| v.get(key)).filter(|x| !x.is_null())
+        }
+        pick(&self.after, key).or_else(|| pick(&self.before, key))
+    }
+
     /// The action in words: "team.member_add" → "team: member add".
     pub fn action_words(&self) -> String {
         words(&self.action)
@@ -112,6 +196,8 @@ impl Row {
         }
         let keys: BTreeSet<&String> = b.keys().chain(a.keys()).collect();
         keys.into_iter()
+            // The row's bookkeeping says nothing a reader wants.
+            .filter(|k| !INTERNAL.contains(&k.rsplit('.').next().unwrap_or(k)))
             .map(|k| Change { field: k.clone(), before: show(b.get(k)), after: show(a.get(k)) })
             // Missing and null read the same.
             .filter(|c| c.before != c.after)

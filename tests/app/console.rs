@@ -352,8 +352,29 @@ async fn the_audit_log_names_users_and_links_objects() {
         page.contains("<option value=\"contact.set_main_owner\" selected>contact: set main owner</option>"),
         "{page}"
     );
-    assert!(page.contains(&format!("<a href=\"/contacts/{contact}\">contact #{contact}</a>")));
-    assert!(page.contains(&format!("<a href=\"/users/{ada}\">ada@example.com</a>")));
+    // The entry reads as a sentence, people and the contact named and linked.
+    assert!(
+        page.contains(&format!(
+            "<a href=\"/users/{ada}\">Test Administrator</a> made <a href=\"/users/{ada}\">Test Administrator</a> main owner of <a href=\"/contacts/{contact}\">Owned</a>"
+        )),
+        "{page}"
+    );
+    // Team membership, and the CSV's summary column.
+    let r = b.submit("/teams/new", "/teams", &[("name", "Sales"), ("manager_email", "")]).await;
+    let team_page = location(&r);
+    let team: i64 = team_page.rsplit('/').next().unwrap().parse().unwrap();
+    let r = b.submit(&team_page, &format!("{team_page}/members"), &[("email", "sam@example.com")]).await;
+    assert_eq!(r.status(), 303);
+    let page = b.page("/audit?action=team.member_add").await;
+    assert!(
+        page.contains(&format!(
+            "<a href=\"/users/{ada}\">Test Administrator</a> added <a href=\"/users/{sam}\">Test Salesperson</a> to team <a href=\"/teams/{team}\">“Sales”</a>"
+        )),
+        "{page}"
+    );
+    let csv = b.get("/audit.csv?action=team.member_add").await.text().await.unwrap();
+    assert!(csv.lines().next().unwrap().ends_with(",summary"), "{csv}");
+    assert!(csv.contains("Test Administrator added Test Salesperson to team “Sales”"), "{csv}");
     let history = b.page(&card).await;
     assert!(history.contains(&format!("sam@example.com (#{sam})")), "the card's history too");
 }

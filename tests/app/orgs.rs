@@ -375,16 +375,26 @@ async fn audit_viewer_filters_pages_by_keyset_and_shows_changes() {
 
     let html = b.page("/audit?actor=SAM%40example.com").await;
     assert_eq!(html.matches("<tr id=\"audit-").count(), 2, "{html}");
-    assert!(html.contains("preset #7") && html.contains("preset #8") && !html.contains("contact #7"));
+    // Told as sentences; an object that is gone is named from its entry, with its number.
+    assert!(
+        html.contains(&format!(
+            "<a href=\"/users/{sam}\">Test Salesperson</a> changed the permissions of preset “new” (#7)"
+        )) && html.contains("preset “new” (#8)")
+            && !html.contains("edited contact"),
+        "{html}"
+    );
     assert!(html.contains("<td>name</td>") && html.contains("old") && html.contains("new"), "changed fields are shown");
     let html = b.page("/audit?object_type=preset&object_id=7").await;
     assert_eq!(html.matches("<tr id=\"audit-").count(), 1, "{html}");
     let html = b.page("/audit?action=contact.update").await;
     assert_eq!(html.matches("<tr id=\"audit-").count(), 1);
-    assert!(html.contains("system"), "an entry without actor reads as system");
+    assert!(
+        html.contains("The system edited contact “new” (#7)"),
+        "an entry without actor reads as the system: {html}"
+    );
     let html = b.page("/audit?action=preset.update&from=2026-02-01&to=2026-02-10").await;
     assert_eq!(html.matches("<tr id=\"audit-").count(), 1, "the end date is inclusive: {html}");
-    assert!(html.contains("preset #8"));
+    assert!(html.contains("(#8)"));
     let html = b.page("/audit?from=yesterday").await;
     assert!(html.contains("Enter a date as YYYY-MM-DD."), "{html}");
     let html = b.page("/audit?actor=nobody%40example.com").await;

@@ -469,6 +469,7 @@ async fn the_audit_log_redacts_contacts_the_viewer_cannot_see() {
     let page = audrey.page("/audit").await;
     assert!(page.contains("contact.tags"), "the entry is listed");
     assert!(!page.contains("whistleblower-case"), "without its data");
+    assert!(page.contains("changed the tags of a contact you cannot see") && !page.contains("Secret"), "nor its name");
     let csv = audrey.get("/audit.csv").await.text().await.unwrap();
     assert!(csv.contains("contact.tags") && !csv.contains("whistleblower-case"));
     assert!(admin.page("/audit").await.contains("whistleblower-case"), "an Administrator reads it all");

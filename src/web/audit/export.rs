@@ -11,8 +11,20 @@ use actix_web::http::header;
 use actix_web::{web, HttpResponse};
 use anyhow::Context;
 
-const HEAD: [&str; 11] =
-    ["id", "at", "actor_id", "actor_email", "action", "object_type", "object_id", "before", "after", "ip", "via"];
+const HEAD: [&str; 12] = [
+    "id",
+    "at",
+    "actor_id",
+    "actor_email",
+    "action",
+    "object_type",
+    "object_id",
+    "before",
+    "after",
+    "ip",
+    "via",
+    "summary",
+];
 
 fn json(v: &Option<serde_json::Value>) -> String {
     v.as_ref().map(|v| v.to_string()).unwrap_or_default()
@@ -33,6 +45,7 @@ fn write_row(w: &mut csv::Writer<Vec<u8>>, r: &Row) -> csv::Result<()> {
             json(&r.after),
             r.ip.clone().unwrap_or_default(),
             r.via.clone().unwrap_or_default(),
+            crate::audit::sentence::plain(&r.told),
         ],
     )
 }
