@@ -28,6 +28,7 @@ pub mod public_forms;
 pub mod scim;
 pub mod security_settings;
 pub mod segments;
+pub mod start;
 pub mod startup;
 pub mod teams;
 pub mod telemetry;

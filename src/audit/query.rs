@@ -61,6 +61,17 @@ pub fn history(
     Ok(rows)
 }
 
+/// The newest `limit` entries whose actor is not `user_id` (the system's included).
+pub fn newest_not_by(conn: &mut PgConnection, user_id: i64, limit: i64) -> QueryResult<Vec<Row>> {
+    audit_log::table
+        .left_join(users::table.on(audit_log::actor_id.eq(users::id.nullable())))
+        .filter(audit_log::actor_id.is_distinct_from(user_id))
+        .order(audit_log::id.desc())
+        .limit(limit)
+        .select(columns())
+        .load(conn)
+}
+
 /// The newest `limit` changes made through a SCIM token (for the provisioning page).
 pub fn provisioning_events(conn: &mut PgConnection, limit: i64) -> QueryResult<Vec<Row>> {
     audit_log::table

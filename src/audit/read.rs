@@ -64,6 +64,18 @@ pub fn page(
     Ok(LogPage { errors, rows, next_before, actions, object_types })
 }
 
+/// The newest `limit` entries others made (the start page), as the log's page shows them.
+pub fn recent_by_others(conn: &mut PgConnection, who: &Subject, limit: i64) -> QueryResult<Vec<Row>> {
+    if authority::require(who, Perm::AdministrationAuditView).is_err() {
+        return Ok(Vec::new());
+    }
+    let mut rows = query::newest_not_by(conn, who.user_id, limit)?;
+    query::redact(conn, who, &mut rows)?;
+    super::sentence::tell_all(conn, &mut rows)?;
+    query::name_users(conn, &mut rows)?;
+    Ok(rows)
+}
+
 /// Every entry matching `filters` (at most [`MAX_EXPORT_ROWS`]), newest first, and the audit
 /// entry that says who exported them. Call it in one transaction with what writes the file.
 pub fn export(

@@ -35,6 +35,23 @@ pub struct AccountPage {
     pub disable_error: Option<String>,
     /// The password form's messages, beside its fields.
     pub password_errors: crate::validation::FieldErrors,
+    /// What the user may do: the keys they hold, module by module.
+    pub modules: Vec<(&'static crate::permissions::Module, Vec<&'static str>)>,
+    pub total: usize,
+}
+
+/// The keys of `perms`, module by module (modules the user holds nothing in are left out).
+fn granted_by_module(
+    perms: crate::permissions::PermSet,
+) -> Vec<(&'static crate::permissions::Module, Vec<&'static str>)> {
+    crate::permissions::MODULES
+        .iter()
+        .filter_map(|m| {
+            let actions: Vec<&'static str> =
+                m.actions.iter().filter(|p| perms.contains(**p)).map(|p| p.action()).collect();
+            (!actions.is_empty()).then_some((m, actions))
+        })
+        .collect()
 }
 
 /// Which form of the page a message belongs beside.
@@ -88,6 +105,8 @@ async fn account_page(
             regenerate_error,
             disable_error,
             password_errors,
+            modules: granted_by_module(viewer.perms()),
+            total: viewer.perms().len(),
         },
         status,
     )

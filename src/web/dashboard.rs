@@ -1,11 +1,17 @@
-//! GET /: the dashboard — who you are and what you may do.
+//! GET /: the start page — what the signed-in user comes to do. Each panel comes from
+//! `crate::start`, which gives it only to someone who may open what it links to; the actions
+//! at the top follow the keys each linked screen checks. (The permission keys themselves are
+//! on the account page.)
 
 use crate::auth::Viewer;
+use crate::db::Db;
 use crate::error::AppError;
-use crate::permissions::{Module, PermSet, MODULES};
+use crate::notifications::Notification;
+use crate::permissions::Perm;
+use crate::start::{self, Messaging, People, Team, Work};
 use crate::web::layout::Layout;
 use crate::web::respond::page;
-use actix_web::HttpResponse;
+use actix_web::{web, HttpResponse};
 use askama::Template;
 
 #[derive(Template)]
@@ -14,28 +20,65 @@ pub struct DashboardPage {
     pub layout: Layout,
     pub name: String,
     pub role: &'static str,
-    pub modules: Vec<(&'static Module, Vec<&'static str>)>,
-    pub total: usize,
+    /// What to start: (label, address).
+    pub actions: Vec<(&'static str, &'static str)>,
+    pub people: Option<People>,
+    pub two_factor_policy: bool,
+    pub work: Option<Work>,
+    pub changes: Option<Vec<crate::audit::Row>>,
+    pub teams: Vec<Team>,
+    pub messaging: Messaging,
+    pub notifications: Vec<Notification>,
 }
 
-fn granted_by_module(perms: PermSet) -> Vec<(&'static Module, Vec<&'static str>)> {
-    MODULES
-        .iter()
-        .filter_map(|m| {
-            let actions: Vec<&'static str> =
-                m.actions.iter().filter(|p| perms.contains(**p)).map(|p| p.action()).collect();
-            (!actions.is_empty()).then_some((m, actions))
-        })
-        .collect()
-}
+/// The things to start, each shown to whoever holds a key of the screen it opens.
+const ACTIONS: &[(&str, &str, &[Perm])] = &[
+    ("Find a contact", "/contacts", &[Perm::ContactsView]),
+    ("Add a contact", "/contacts/new", &[Perm::ContactsCreate]),
+    ("Change many contacts at once", "/contacts/manage", &[Perm::ContactsEdit, Perm::ContactsAssign]),
+    ("Import contacts", "/contacts/import", &[Perm::ContactsImport]),
+    ("Create a user", "/users/new", &[Perm::AdministrationUsersManage]),
+    ("Create a preset", "/presets/new", &[Perm::AdministrationPresetsManage]),
+    ("Send a message", "/send", &[Perm::EmailSend, Perm::SmsSend]),
+    ("Write a template", "/templates/new", &[Perm::TemplatesCreate]),
+    ("Create an automation rule", "/automation/new", &[Perm::AutomationCreate]),
+];
+
+/// Notifications and changes by others shown on the page.
+const RECENT: i64 = 5;
 
 #[tracing::instrument(skip_all)]
-pub async fn show(viewer: Viewer) -> Result<HttpResponse, AppError> {
+pub async fn show(viewer: Viewer, db: web::Data<Db>) -> Result<HttpResponse, AppError> {
+    let who = viewer.access().subject();
+    let perms = viewer.perms();
+    let actions = ACTIONS
+        .iter()
+        .filter(|(_, _, keys)| keys.iter().any(|k| perms.contains(*k)))
+        .map(|(label, href, _)| (*label, *href))
+        .collect();
+    let (people, work, changes, teams, messaging, notifications) = db
+        .run(move |c| {
+            Ok((
+                start::people(c, &who)?,
+                start::work(c, &who)?,
+                start::changes_by_others(c, &who, RECENT)?,
+                start::managed_teams(c, &who)?,
+                start::messaging(c, &who)?,
+                start::notifications(c, &who, RECENT)?,
+            ))
+        })
+        .await?;
     page(DashboardPage {
         layout: viewer.layout("/"),
         name: viewer.user.display_name(),
         role: viewer.user.role().label(),
-        modules: granted_by_module(viewer.perms()),
-        total: viewer.perms().len(),
+        actions,
+        people,
+        two_factor_policy: start::sees_two_factor_policy(viewer.user.role()),
+        work,
+        changes,
+        teams,
+        messaging,
+        notifications,
     })
 }

@@ -12,38 +12,48 @@ pub struct NavItem {
     pub current: bool,
 }
 
+/// Screens of one kind under a heading (no heading: shown as plain entries).
+pub struct NavGroup {
+    pub label: &'static str,
+    pub items: Vec<NavItem>,
+}
+
+/// Up to this many entries the navigation is one plain row; more are grouped by kind.
+const FLAT_UP_TO: usize = 7;
+
 pub struct Layout {
     /// "Name (Role)" of the signed-in user; `None` on sign-in and error pages.
     pub user_name: Option<String>,
-    pub nav: Vec<NavItem>,
+    pub nav: Vec<NavGroup>,
     pub csrf: String,
     pub flashes: Vec<Flash>,
     pub unread: i64,
 }
 
-/// The screens of the console and what opens them: an entry shows when the user holds any of
-/// its keys. The same keys are checked again by each route on the server.
-const SCREENS: &[(&str, &str, &[Perm])] = &[
-    ("Dashboard", "/", &[]),
-    ("Contacts", "/contacts", &[Perm::ContactsView]),
-    ("Send", "/send", &[Perm::EmailSend, Perm::SmsSend]),
-    ("Outbox", "/outbox", &[Perm::EmailSend, Perm::SmsSend]),
-    ("Templates", "/templates", &[Perm::TemplatesView]),
-    ("Automation", "/automation", &[Perm::AutomationView]),
-    ("Users", "/users", &[Perm::AdministrationUsersView, Perm::AdministrationUsersManage]),
+/// The screens of the console, by kind, and what opens them: an entry shows when the user
+/// holds any of its keys. The same keys are checked again by each route on the server.
+const SCREENS: &[(&str, &str, &str, &[Perm])] = &[
+    ("", "Start", "/", &[]),
+    ("Contacts", "Contacts", "/contacts", &[Perm::ContactsView]),
+    ("Contacts", "Segments", "/segments", &[Perm::AdministrationAccessGroupsManage]),
+    ("Contacts", "Forms", "/forms", &[Perm::AdministrationSettings]),
+    ("Messaging", "Send", "/send", &[Perm::EmailSend, Perm::SmsSend]),
+    ("Messaging", "Outbox", "/outbox", &[Perm::EmailSend, Perm::SmsSend]),
+    ("Messaging", "Templates", "/templates", &[Perm::TemplatesView]),
+    ("Messaging", "Automation", "/automation", &[Perm::AutomationView]),
+    ("People", "Users", "/users", &[Perm::AdministrationUsersView, Perm::AdministrationUsersManage]),
     (
+        "People",
         "Presets",
         "/presets",
         &[Perm::AdministrationPresetsManage, Perm::AdministrationUsersView, Perm::AdministrationUsersManage],
     ),
-    ("Teams", "/teams", &[Perm::AdministrationTeamsManage]),
-    ("Access groups", "/access-groups", &[Perm::AdministrationAccessGroupsManage]),
-    ("Segments", "/segments", &[Perm::AdministrationAccessGroupsManage]),
-    ("Forms", "/forms", &[Perm::AdministrationSettings]),
-    ("Audit", "/audit", &[Perm::AdministrationAuditView]),
-    ("API tokens", "/api-tokens", &[Perm::AdministrationSettings]),
-    ("Two-factor policy", "/settings/two-factor", &[Perm::AdministrationSettings]),
-    ("Provisioning", "/settings/provisioning", &[Perm::AdministrationSettings]),
+    ("People", "Teams", "/teams", &[Perm::AdministrationTeamsManage]),
+    ("People", "Access groups", "/access-groups", &[Perm::AdministrationAccessGroupsManage]),
+    ("Settings", "Audit", "/audit", &[Perm::AdministrationAuditView]),
+    ("Settings", "API tokens", "/api-tokens", &[Perm::AdministrationSettings]),
+    ("Settings", "Two-factor policy", "/settings/two-factor", &[Perm::AdministrationSettings]),
+    ("Settings", "Provisioning", "/settings/provisioning", &[Perm::AdministrationSettings]),
 ];
 
 /// Screens of security settings and tokens: for Administrators alone, besides their key
@@ -61,14 +71,23 @@ impl crate::auth::Viewer {
 impl Layout {
     /// The frame of a page for a signed-in user.
     pub fn for_user(user: &User, perms: PermSet, session: &Session, unread: i64, current: &str) -> Layout {
-        let nav = SCREENS
+        let shown: Vec<(&'static str, NavItem)> = SCREENS
             .iter()
-            .filter(|(_, _, keys)| keys.is_empty() || keys.iter().any(|k| perms.contains(*k)))
-            .filter(|(_, href, _)| {
+            .filter(|(_, _, _, keys)| keys.is_empty() || keys.iter().any(|k| perms.contains(*k)))
+            .filter(|(_, _, href, _)| {
                 !ADMINISTRATORS_ONLY.contains(href) || user.role() == crate::permissions::Role::Administrator
             })
-            .map(|(label, href, _)| NavItem { label, href, current: *href == current })
+            .map(|(group, label, href, _)| (*group, NavItem { label, href, current: *href == current }))
             .collect();
+        let flat = shown.len() <= FLAT_UP_TO;
+        let mut nav: Vec<NavGroup> = Vec::new();
+        for (group, item) in shown {
+            let label = if flat { "" } else { group };
+            match nav.last_mut() {
+                Some(g) if g.label == label => g.items.push(item),
+                _ => nav.push(NavGroup { label, items: vec![item] }),
+            }
+        }
         Layout {
             user_name: Some(format!("{} ({})", user.display_name(), user.role().label())),
             nav,

@@ -163,7 +163,7 @@ async fn setup_link_creates_the_first_administrator_once() {
         )
         .await;
     assert_eq!(ok.status(), 303);
-    assert!(b.page("/").await.contains("signed in as <strong>Administrator</strong>"));
+    assert!(b.page("/").await.contains("<p class=\"muted\">Administrator · <a href=\"/account\">"));
     assert_eq!(app.browser().get(&path).await.status(), 404, "the link works once");
 }
 

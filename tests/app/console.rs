@@ -396,3 +396,56 @@ async fn compare_picks_users_by_email() {
     let html = r.text().await.unwrap();
     assert!(html.contains("id=\"e-a_user\">No user has this email.") && html.contains("value=\"nobody@example.com\""));
 }
+
+/// Issue #30: the start page starts what each role comes to do, and shows each panel only to
+/// whoever may open what it counts (the permission keys moved to the account page).
+#[tokio::test]
+async fn the_start_page_starts_what_each_role_comes_to_do() {
+    let db = TestDb::new();
+    custodian::demo::seed(&mut db.conn()).unwrap();
+    let app = spawn_app_on(db, None).await;
+    let signed_in = |email: &'static str| {
+        let b = app.browser();
+        async move {
+            assert_eq!(b.login(email, custodian::demo::DEMO_PASSWORD).await.status(), 303, "{email}");
+            b
+        }
+    };
+    // Another user's change, so the administrator has something in "Recent changes by others".
+    let sam = signed_in("sales@example.com").await;
+    let r =
+        sam.submit("/contacts/new", "/contacts/new", &[("email", "new.lead@acme.pl"), ("first_name", "Nina")]).await;
+    assert_eq!(r.status(), 303);
+
+    let admin = signed_in("admin@example.com").await;
+    let start = admin.page("/").await;
+    for expected in [
+        "href=\"/users/new\">Create a user</a>",
+        "7 active users",
+        "href=\"/settings/two-factor\"",
+        "Background work",
+        "Recent changes by others",
+        "Sam Sales</a> created contact <a href=\"/contacts/",
+        // The grouped navigation of an administrator.
+        "<span class=\"navgroup-label\" id=\"nav-people\">People</span>",
+    ] {
+        assert!(start.contains(expected), "{expected}: {start}");
+    }
+    assert!(!start.contains("perm-summary"), "the keys are on the account page now");
+    assert!(admin.page("/account").await.contains("What you may do"));
+
+    let start = sam.page("/").await;
+    assert!(start.contains("Find a contact") && start.contains("Change many contacts at once"), "{start}");
+    for absent in ["Create a user", "People</h2>", "Recent changes by others", "Background work", "navgroup"] {
+        assert!(!start.contains(absent), "a salesperson does not see {absent}: {start}");
+    }
+
+    // Uma leads the Marketing team.
+    let start = signed_in("user@example.com").await.page("/").await;
+    assert!(start.contains("Your team</h2>") && start.contains(">Marketing</a> · 2 members"), "{start}");
+    let start = signed_in("marketer@example.com").await.page("/").await;
+    assert!(start.contains("Messaging</h2>") && start.contains("template of yours"), "{start}");
+
+    let start = signed_in("operator@example.com").await.page("/").await;
+    assert!(start.contains("href=\"/send\">Send a message</a>") && start.contains("Your last sends"), "{start}");
+}
