@@ -229,6 +229,16 @@ async fn every_screen_passes_axe_and_the_html_checker_at_phone_width() {
     ))
     .execute(&mut c)
     .unwrap();
+    // The audit log with real-sized entries: a bulk run over 1,819 contacts and an import, as
+    // the run and the import record them (issue #30: the log is readable at phone width).
+    diesel::sql_query(format!(
+        "INSERT INTO audit_log (actor_id, action, object_type, object_id, after) \
+         SELECT {admin}, 'contact.bulk', 'bulk_run', id::text, '{{\"actions\": [\"Add tag vip\"], \"matched\": 2000, \"changes\": [[\"Tags vip added\", 1819]], \"skipped\": [[\"already tagged vip\", 181]], \"lost_sight\": 0, \"contacts_changed\": 1819}}'::jsonb \
+         FROM bulk_runs WHERE token = 'screens-done' \
+         UNION ALL SELECT {admin}, 'contact.import', 'import_job', '1', '{{\"file\": \"leads-2026-with-a-rather-long-file-name.csv\", \"rows\": 2000, \"created\": 1500, \"updated\": 400, \"skipped\": 0, \"rejected\": 100, \"tags\": [\"webinar-2026\"], \"groups\": [], \"owner_id\": null, \"dedup\": \"update\"}}'::jsonb"
+    ))
+    .execute(&mut c)
+    .unwrap();
     let app = spawn_app_on(db, None).await;
     let html_dir = std::env::temp_dir().join(format!("custodian-screens-{}", rand::random::<u64>()));
     std::fs::create_dir_all(&html_dir).unwrap();
