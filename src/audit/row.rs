@@ -20,7 +20,14 @@ pub struct Row {
     pub ip: Option<String>,
     pub via: Option<String>,
     /// The entry as a sentence ([`super::sentence::tell`]); empty until told.
-    pub told: Vec<super::sentence::Part>,
+    pub told: Vec<Part>,
+}
+
+/// A piece of an entry's sentence: words, or a name linked to its page.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Part {
+    Text(String),
+    Link(String, String),
 }
 
 /// The columns of an entry as stored (see `query::columns`).

@@ -6,16 +6,9 @@
 //! ([`super::query::name_users`]), while they still hold ids.
 
 use super::names::Names;
-use super::row::Row;
+use super::row::{Part, Row};
 use crate::numbers::grouped;
 use serde_json::Value;
-
-/// A piece of a sentence: words, or a name linked to its page.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Part {
-    Text(String),
-    Link(String, String),
-}
 
 /// Builds a sentence piece by piece.
 struct Told<'a> {
