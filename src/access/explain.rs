@@ -10,6 +10,7 @@ use diesel::prelude::*;
 
 /// A user who reaches the contact, and how.
 pub struct Who {
+    pub id: i64,
     pub email: String,
     pub name: String,
     pub level: Level,
@@ -49,6 +50,7 @@ pub fn who_reaches(conn: &mut PgConnection, cf: &ContactFacts) -> QueryResult<Ve
         .filter_map(|(u, subj)| {
             let d = decide(subj, cf);
             (d.level >= Level::View).then(|| Who {
+                id: u.id,
                 email: u.email.clone(),
                 name: u.name.clone(),
                 level: d.level,

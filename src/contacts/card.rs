@@ -30,6 +30,8 @@ pub struct CardData {
     pub can_delete: bool,
     pub can_confidential: bool,
     pub is_admin: bool,
+    /// The reader may open users' cards (the names in "who can see" link to them).
+    pub reads_users: bool,
     /// The reader's user id ("Set me" displaces someone only when the main owner is another).
     pub me: i64,
     /// The contact's audit history (SPEC screen 6).
@@ -80,6 +82,7 @@ pub fn load(
         can_delete: permits(Operation::Delete),
         can_confidential: permits(Operation::Confidential),
         is_admin: s.administrator,
+        reads_users: crate::access::authority::read_users(s).is_ok(),
         me: s.user_id,
         contact,
     })

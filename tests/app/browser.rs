@@ -60,6 +60,19 @@ impl Chrome {
     }
 
     /// Signs in through the sign-in page.
+    /// The id of the element that has the focus once the page's scripts ran ("" if none).
+    pub async fn focused(&self) -> String {
+        for _ in 0..40 {
+            let id: String =
+                self.driver.execute("return document.activeElement.id;", Vec::new()).await.unwrap().convert().unwrap();
+            if !id.is_empty() {
+                return id;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        String::new()
+    }
+
     pub async fn login(&self, base: &str, email: &str, password: &str) {
         self.driver.goto(format!("{base}/login")).await.unwrap();
         self.driver.find(By::Id("f-email")).await.unwrap().send_keys(email).await.unwrap();
@@ -140,6 +153,10 @@ async fn browser_signs_in_and_sees_the_dashboard() {
     let app = spawn_app().await;
     app.create_user("ada@example.com", custodian::permissions::Role::Administrator);
     let chrome = Chrome::start().await;
+    // The sign-in page starts with the cursor in its first field; a refused sign-in puts it back
+    // there (the field the server refused, else the first).
+    chrome.driver.goto(format!("{}/login", app.address)).await.unwrap();
+    assert_eq!(chrome.focused().await, "f-email");
     chrome.login(&app.address, "ada@example.com", TEST_PASSWORD).await;
     let h1 = chrome.driver.find(By::Css("main h1")).await.unwrap().text().await.unwrap();
     assert_eq!(h1, "Welcome, Test Administrator");

@@ -449,3 +449,19 @@ async fn the_start_page_starts_what_each_role_comes_to_do() {
     let start = signed_in("operator@example.com").await.page("/").await;
     assert!(start.contains("href=\"/send\">Send a message</a>") && start.contains("Your last sends"), "{start}");
 }
+
+/// Issue #30: in "who can see this contact", a reader who may open users' cards gets each name
+/// as a link to the card; a reader who may not gets the names alone.
+#[tokio::test]
+async fn who_can_see_a_contact_links_each_user_for_those_who_may_open_users() {
+    let app = spawn_app().await;
+    let (_, admin) = app.signed_in("ada@example.com", Role::Administrator).await;
+    let (sam, sam_b) = app.signed_in("sam@example.com", Role::Salesperson).await;
+    let contact = crate::fixtures::contact(&mut app.conn(), "Linked", Some(sam));
+    let card = admin.page(&format!("/contacts/{contact}")).await;
+    let who = card.split("id=\"who-h\"").nth(1).unwrap().split("</table>").next().unwrap();
+    assert!(who.contains(&format!("<a href=\"/users/{sam}\">Test Salesperson</a>")), "{who}");
+    let card = sam_b.page(&format!("/contacts/{contact}")).await;
+    let who = card.split("id=\"who-h\"").nth(1).unwrap().split("</table>").next().unwrap();
+    assert!(who.contains("Test Salesperson") && !who.contains("href=\"/users/"), "{who}");
+}

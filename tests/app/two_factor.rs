@@ -387,6 +387,10 @@ async fn browser_enrols_and_signs_in_in_two_steps() {
     chrome.click_through(By::Css("#two-factor button.primary")).await;
     let codes = chrome.wait_for(By::Id("recovery-codes")).await;
     assert_eq!(codes.find_all(By::Tag("li")).await.unwrap().len(), 10);
+    // The codes can be downloaded (or copied) before the page goes.
+    chrome.driver.find(By::Id("recovery-download")).await.unwrap().click().await.unwrap();
+    let said = chrome.driver.find(By::Id("recovery-status")).await.unwrap().text().await.unwrap();
+    assert_eq!(said, "Downloaded custodian-recovery-codes.txt.");
     chrome.click_through(By::Css("a.button.primary")).await;
     let status = chrome.wait_for(By::Id("tf-status")).await.text().await.unwrap();
     assert!(status.starts_with("On."), "{status}");

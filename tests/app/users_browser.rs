@@ -33,6 +33,7 @@ async fn browser_walks_the_wizard_with_back_and_creates_the_user() {
     chrome.login(&app.address, "ada@example.com", TEST_PASSWORD).await;
     wait(&chrome, "nav.mainnav").await;
     chrome.driver.goto(format!("{}/users/new", app.address)).await.unwrap();
+    assert_eq!(chrome.focused().await, "f-first_name", "the wizard starts in its first field");
 
     // Step 1.
     fill(&chrome, "f-first_name", "Grace").await;
