@@ -44,7 +44,10 @@ impl Pick {
 
 /// One loaded side.
 pub struct Side {
+    /// The preset's name, or the user's name.
     pub label: String,
+    /// A user side's email (under the name in the column's heading, and in its picker).
+    pub email: Option<String>,
     pub href: String,
     pub set: PermSet,
     /// For a user: where each key comes from.
@@ -155,7 +158,7 @@ fn load_side(c: &mut PgConnection, pick: Pick) -> Result<Side, Denied> {
         Pick::Preset(id) => {
             let p: Preset = presets::find(c, id)?;
             let set = store::keys_of(c, id)?;
-            Ok(Side { label: p.name, href: format!("/presets/{id}"), set, sources: None, facts: None })
+            Ok(Side { label: p.name, email: None, href: format!("/presets/{id}"), set, sources: None, facts: None })
         }
         Pick::User(id) => {
             let (user, subject) = crate::access::facts::signed_in(c, id)?.ok_or(Denied::NotFound)?;
@@ -182,7 +185,8 @@ fn load_side(c: &mut PgConnection, pick: Pick) -> Result<Side, Denied> {
                 reach,
             };
             Ok(Side {
-                label: user.email,
+                label: user.display_name(),
+                email: Some(user.email),
                 href: format!("/users/{id}"),
                 set: sources.effective(),
                 sources: Some(sources),
@@ -268,7 +272,7 @@ pub fn compare(c: &mut PgConnection, who: &Subject, req: Request) -> Result<Comp
     // other side is not chosen yet.
     let mut email_of = |p: Option<Pick>, loaded: Option<&Side>| -> QueryResult<String> {
         Ok(match (p, loaded) {
-            (Some(Pick::User(_)), Some(side)) => side.label.clone(),
+            (Some(Pick::User(_)), Some(side)) => side.email.clone().unwrap_or_default(),
             (Some(Pick::User(id)), None) => crate::accounts::find(c, id)?.map(|u| u.email).unwrap_or_default(),
             _ => String::new(),
         })

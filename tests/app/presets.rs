@@ -471,6 +471,12 @@ async fn compare_shows_differences_and_sources() {
         .len();
     assert!(html.contains(&format!("<strong>{expected}</strong> permissions differ")), "{html}");
     assert!(row(&html, "data-key=\"administration.presets_manage\"").contains("differs diff-only-b"));
+    // Only the differences by default; every key a click away.
+    assert_eq!(html.matches("<tr data-key=").count(), expected, "{html}");
+    assert!(!html.contains("data-key=\"contacts.view\""));
+    assert!(html.contains(&format!("href=\"/presets/compare?a={sales}&#38;b=p%3A{market}&#38;all=1\" id=\"compare-toggle\">Show every permission")), "{html}");
+    let html = b.page(&format!("/presets/compare?a={sales}&b=p:{market}&all=1")).await;
+    assert!(html.contains(">Show only the differences</a>"));
     assert!(!row(&html, "data-key=\"contacts.view\"").contains("differs"));
     // Two users: presets, a grant and a revoke as sources.
     let extra = custom(&app, admin, "Texting", &["sms.send", "email.send"]);
@@ -479,8 +485,15 @@ async fn compare_shows_differences_and_sources() {
     hold(&app, u, extra);
     app.override_key(u, "contacts.delete", true);
     app.override_key(u, "analytics.basic", false);
-    let html = b.page(&format!("/presets/compare?a=u:{u}&b=u:{v}")).await;
+    let html = b.page(&format!("/presets/compare?a=u:{u}&b=u:{v}&all=1")).await;
     assert!(html.contains("<strong>3</strong> permissions differ"), "sms.send, contacts.delete, analytics.basic");
+    // Users by name in the headings, with their email beneath.
+    assert!(
+        html.contains(&format!(
+            "<a href=\"/users/{u}\">Test Salesperson</a><br><small class=\"muted\">u@example.com</small>"
+        )),
+        "{html}"
+    );
     let email = row(&html, "data-key=\"email.send\"");
     assert!(email.contains("Salesperson, Texting") && !email.contains("differs"));
     assert!(row(&html, "data-key=\"sms.send\"").contains("Texting"));
@@ -513,7 +526,9 @@ async fn compare_shows_differences_and_sources() {
     assert!(!presets_only.contains("id=\"compare-access\""), "no user, no contact access table");
     // A Marketer manages presets but may not look at users' permissions.
     assert_eq!(marketer.get(&format!("/presets/compare?a=u:{u}&b=u:{v}")).await.status(), 403);
-    assert!(!marketer.page("/presets/compare").await.contains("u@example.com"));
+    let page = marketer.page("/presets/compare").await;
+    assert!(!page.contains("u@example.com"));
+    assert!(page.contains("id=\"users-why\""), "the Marketer is told why users are not offered: {page}");
     assert_eq!(b.get("/presets/compare?a=p:999999&b=p:1").await.status(), 404);
 }
 

@@ -34,6 +34,10 @@ pub struct ComparePage {
     pub sides: Option<(Side, Side)>,
     pub rows: Vec<Row>,
     pub differences: usize,
+    /// Every key is listed (`all=1`), not only the keys that differ.
+    pub all: bool,
+    /// This comparison with the other listing (all keys / differences only).
+    pub toggle_href: String,
     /// Data settings, teams and reach, when a side is a user.
     pub facts: Vec<FactRow>,
 }
@@ -61,6 +65,29 @@ pub struct CompareQuery {
     b: Option<String>,
     a_user: Option<String>,
     b_user: Option<String>,
+    /// `1`: list every key, not only those that differ.
+    all: Option<String>,
+}
+
+/// The rows to list: every key, or (the default) only those that differ, each module's label
+/// on the first row listed of it.
+fn listed(rows: Vec<Row>, all: bool) -> Vec<Row> {
+    if all {
+        return rows;
+    }
+    let mut module = None;
+    let mut labelled = None;
+    rows.into_iter()
+        .filter_map(|mut r| {
+            module = r.module.or(module);
+            if !r.differs() {
+                return None;
+            }
+            r.module = (labelled != module).then_some(module).flatten();
+            labelled = module;
+            Some(r)
+        })
+        .collect()
 }
 
 /// The comparison page, with pickers for both sides.
@@ -86,7 +113,22 @@ pub async fn show(
         Some(p @ Pick::Preset(_)) => p.value(),
         _ => String::new(),
     };
+    let all = q.all.as_deref() == Some("1");
     let rows = sides.as_ref().map(|(a, b)| rows(a, b)).unwrap_or_default();
+    let differences = rows.iter().filter(|r| r.differs()).count();
+    let rows = listed(rows, all);
+    let toggle_href = {
+        let mut pairs: Vec<(&str, String)> = Vec::new();
+        for (k, v) in [("a", &q.a), ("b", &q.b), ("a_user", &q.a_user), ("b_user", &q.b_user)] {
+            if let Some(v) = v.as_ref().filter(|v| !v.is_empty()) {
+                pairs.push((k, v.clone()));
+            }
+        }
+        if !all {
+            pairs.push(("all", "1".into()));
+        }
+        format!("/presets/compare?{}", serde_urlencoded::to_string(&pairs).unwrap_or_default())
+    };
     let facts = sides.as_ref().map(|(a, b)| fact_rows(a, b)).unwrap_or_default();
     page(ComparePage {
         layout: viewer.layout("/presets"),
@@ -97,7 +139,9 @@ pub async fn show(
             Picker { name: "b", label: "Right", value: preset_value(b), user_email: b_email.unwrap_or(b_shown) },
         ],
         errors,
-        differences: rows.iter().filter(|r| r.differs()).count(),
+        differences,
+        all,
+        toggle_href,
         sides,
         rows,
         facts,
