@@ -112,14 +112,13 @@ impl Path {
                 "manages team \u{201c}{team_name}\u{201d}, whose member {member_email} is {}",
                 if *member_is_main_owner { "the main owner" } else { "a co-owner" }
             ),
-            Path::Group { group_name, team_name: Some(t), level, .. } => {
-                format!(
-                    "access group \u{201c}{group_name}\u{201d} grants {level} ({}) to team \u{201c}{t}\u{201d}, which they belong to",
-                    level.words()
-                )
-            }
+            // Levels in the words every screen uses for them (`Level::words`).
+            Path::Group { group_name, team_name: Some(t), level, .. } => format!(
+                "access group \u{201c}{group_name}\u{201d} lets team \u{201c}{t}\u{201d}, which they belong to, {}",
+                level.words()
+            ),
             Path::Group { group_name, level, .. } => {
-                format!("access group \u{201c}{group_name}\u{201d} grants them {level} ({})", level.words())
+                format!("access group \u{201c}{group_name}\u{201d} lets them {}", level.words())
             }
         }
     }

@@ -182,7 +182,7 @@ async fn explainer_lists_who_sees_a_contact_and_why_a_user_cannot() {
     assert!(card.contains("is a read-only co-owner"));
     assert!(!card.contains("other@example.com</span>"), "a user without access is not listed");
     let why = admin.page(&format!("/contacts/{id}?why=other@example.com")).await;
-    assert!(why.contains("level <strong>none</strong>"));
+    assert!(why.contains("level <strong data-level=\"none\">no access</strong>"), "{why}");
     assert!(why.contains("no ownership, team or access-group rule reaches this contact"));
 }
 

@@ -64,8 +64,9 @@ impl Api {
     /// The level the card's explainer shows for `email` on `contact`.
     async fn explainer_level(&self, contact: i64, email: &str) -> String {
         let html = self.admin.page(&format!("/contacts/{contact}?why={email}")).await;
-        let at = html.find("level <strong>").expect("the explainer answered") + "level <strong>".len();
-        html[at..].split('<').next().unwrap().to_string()
+        let at = html.find("level <strong data-level=\"").expect("the explainer answered")
+            + "level <strong data-level=\"".len();
+        html[at..].split('"').next().unwrap().to_string()
     }
 }
 

@@ -191,7 +191,7 @@ async fn access_groups_and_their_grants_are_managed_with_audit() {
     );
     assert_eq!(grants_of(&app, id), vec![(Some(team), None, "edit".into()), (None, Some(sam), "view".into())]);
     let team_page = b.page(&format!("/teams/{team}")).await;
-    assert!(team_page.contains(&format!("<a href=\"/access-groups/{id}\">VIP</a>: edit")), "{team_page}");
+    assert!(team_page.contains(&format!("<a href=\"/access-groups/{id}\">VIP</a>: see and edit")), "{team_page}");
 
     // Refused: duplicate grant, unknown user, bad level. Nothing changes.
     let r = b.submit(&page, &grants, &[("target", "user"), ("email", "sam@example.com"), ("level", "act")]).await;
@@ -200,7 +200,10 @@ async fn access_groups_and_their_grants_are_managed_with_audit() {
     let r = b.submit(&page, &grants, &[("target", "user"), ("email", "who@example.com"), ("level", "superuser")]).await;
     assert_eq!(r.status(), 422);
     let html = r.text().await.unwrap();
-    assert!(html.contains("No user has this email.") && html.contains("Choose view, edit or act."), "{html}");
+    assert!(
+        html.contains("No user has this email.") && html.contains("Choose see, see and edit, or edit and send."),
+        "{html}"
+    );
     assert_eq!(grants_of(&app, id).len(), 2);
 
     // Change a level, remove a grant.
@@ -522,7 +525,7 @@ async fn browser_builds_a_team_and_grants_it_an_access_group() {
     let level = SelectElement::new(&d.query(By::Id("f-team-level")).first().await.unwrap()).await.unwrap();
     level.select_by_value("act").await.unwrap();
     d.query(By::XPath("//button[text()='Grant to team']")).first().await.unwrap().click().await.unwrap();
-    d.query(By::XPath("//div[contains(@class, 'flash') and contains(., 'Granted act to team Sales')]"))
+    d.query(By::XPath("//div[contains(@class, 'flash') and contains(., 'team Sales may now edit and send the contacts of this group')]"))
         .first()
         .await
         .unwrap();

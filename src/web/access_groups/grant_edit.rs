@@ -32,14 +32,15 @@ pub async fn change(
     let level = form.into_inner().level;
     if !LEVELS.contains(&level.as_str()) {
         let mut errors = FieldErrors::default();
-        errors.add("grant_level", "Choose view, edit or act.");
+        errors.add("grant_level", "Choose see, see and edit, or edit and send.");
         return group_page(&viewer, &db, id, None, GrantDraft::default(), errors).await;
     }
     let (actor, who, l) = (viewer.actor(), viewer.subject.clone(), level.clone());
     let holder = db
         .transaction(move |c| Ok(model::change_grant(c, &actor, &who, id, grant_id, &l).map_err(denied)?.holder()))
         .await?;
-    viewer.flash(FlashKind::Success, format!("{holder} now has {level}."));
+    let words = crate::access::Level::words_of(&level);
+    viewer.flash(FlashKind::Success, format!("{holder} may now {words} the contacts of this group."));
     Ok(see_other(&format!("/access-groups/{id}")))
 }
 

@@ -27,7 +27,7 @@ pub struct AddForm {
 
 pub(super) fn valid_level(level: &str, errors: &mut FieldErrors) {
     if !LEVELS.contains(&level) {
-        errors.add("level", "Choose view, edit or act.");
+        errors.add("level", "Choose see, see and edit, or edit and send.");
     }
 }
 
@@ -80,7 +80,8 @@ pub async fn add(
         .await?;
     match done {
         Ok(holder) => {
-            viewer.flash(FlashKind::Success, format!("Granted {} to {holder}.", form.level));
+            let words = crate::access::Level::words_of(&form.level);
+            viewer.flash(FlashKind::Success, format!("{holder} may now {words} the contacts of this group."));
             Ok(see_other(&format!("/access-groups/{id}")))
         }
         Err(errors) => {
