@@ -163,36 +163,56 @@ impl Filters {
     }
 }
 
+/// Narrows the boxed query `$q` over `audit_log` to the entries matching `$p`; `$none` is what
+/// the caller answers when nothing can match (an actor email nobody has). One list of filters
+/// for the page and for its counts.
+macro_rules! matching {
+    ($q:ident, $p:expr, $none:expr) => {
+        match $p.actor {
+            Some(Some(id)) => $q = $q.filter(audit_log::actor_id.eq(id)),
+            Some(None) => return Ok($none),
+            None => {}
+        }
+        if let Some(a) = &$p.action {
+            $q = $q.filter(audit_log::action.eq(a.clone()));
+        }
+        if let Some(t) = &$p.object_type {
+            $q = $q.filter(audit_log::object_type.eq(t.clone()));
+        }
+        if let Some(o) = &$p.object_id {
+            $q = $q.filter(audit_log::object_id.eq(o.clone()));
+        }
+        if let Some(f) = $p.from {
+            $q = $q.filter(audit_log::at.ge(f));
+        }
+        if let Some(t) = $p.to {
+            $q = $q.filter(audit_log::at.lt(t));
+        }
+    };
+}
+
 /// One keyset page: entries matching `p` with id below `before`, newest first.
 pub fn page(conn: &mut PgConnection, p: &Parsed, before: Option<i64>, limit: i64) -> QueryResult<Vec<Row>> {
     let mut q = audit_log::table
         .left_join(users::table.on(audit_log::actor_id.eq(users::id.nullable())))
         .select(columns())
         .into_boxed::<Pg>();
-    match p.actor {
-        Some(Some(id)) => q = q.filter(audit_log::actor_id.eq(id)),
-        Some(None) => return Ok(Vec::new()),
-        None => {}
-    }
-    if let Some(a) = &p.action {
-        q = q.filter(audit_log::action.eq(a.clone()));
-    }
-    if let Some(t) = &p.object_type {
-        q = q.filter(audit_log::object_type.eq(t.clone()));
-    }
-    if let Some(o) = &p.object_id {
-        q = q.filter(audit_log::object_id.eq(o.clone()));
-    }
-    if let Some(f) = p.from {
-        q = q.filter(audit_log::at.ge(f));
-    }
-    if let Some(t) = p.to {
-        q = q.filter(audit_log::at.lt(t));
-    }
+    matching!(q, p, Vec::new());
     if let Some(b) = before {
         q = q.filter(audit_log::id.lt(b));
     }
     q.order(audit_log::id.desc()).limit(limit).load(conn)
+}
+
+/// How many entries match `p` (with an id of at least `from` when given), counted up to
+/// `cap + 1`: a page says "1–50 of 3,210" without counting a log that only grows.
+pub fn count_capped(conn: &mut PgConnection, p: &Parsed, from: Option<i64>, cap: i64) -> QueryResult<i64> {
+    let mut q = audit_log::table.select(audit_log::id).into_boxed::<Pg>();
+    matching!(q, p, 0);
+    if let Some(f) = from {
+        q = q.filter(audit_log::id.ge(f));
+    }
+    Ok(q.order(audit_log::id.desc()).limit(cap + 1).load::<i64>(conn)?.len() as i64)
 }
 
 /// Entries about contacts a viewer who is no Administrator cannot see keep who, when and what

@@ -9,6 +9,9 @@ use crate::permissions::Perm;
 use crate::validation::FieldErrors;
 use diesel::prelude::*;
 
+/// Entries counted at most for a page's position ("1–50 of more than 10,000").
+pub const COUNT_CAP: i64 = 10_000;
+
 /// Rows read per query while exporting.
 const BATCH: i64 = 2_000;
 /// The most rows one export holds; narrow the filters for more.
@@ -21,6 +24,9 @@ pub struct LogPage {
     pub rows: Vec<Row>,
     /// The cursor of the next (older) page, when there is one.
     pub next_before: Option<i64>,
+    /// Where the page is: the position of its first entry, and how many match (`None`: more
+    /// than [`COUNT_CAP`]); `None` when the entries before it are more than that too.
+    pub position: Option<(i64, Option<i64>)>,
     /// The actions and object types the log holds (the filter's pickers).
     pub actions: Vec<String>,
     pub object_types: Vec<String>,
@@ -60,8 +66,14 @@ pub fn page(
     let more = rows.len() as i64 > per_page;
     rows.truncate(per_page as usize);
     let next_before = if more { rows.last().map(|r| r.id) } else { None };
+    let total = Some(query::count_capped(conn, &parsed, None, COUNT_CAP)?).filter(|n| *n <= COUNT_CAP);
+    let newer = match before {
+        None => 0,
+        Some(b) => query::count_capped(conn, &parsed, Some(b), COUNT_CAP)?,
+    };
+    let position = (newer <= COUNT_CAP).then_some((newer + 1, total));
     let (actions, object_types) = query::choices(conn)?;
-    Ok(LogPage { errors, rows, next_before, actions, object_types })
+    Ok(LogPage { errors, rows, next_before, position, actions, object_types })
 }
 
 /// The newest `limit` entries others made (the start page), as the log's page shows them.

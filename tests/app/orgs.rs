@@ -412,11 +412,15 @@ async fn audit_viewer_filters_pages_by_keyset_and_shows_changes() {
         .unwrap();
     let mut seen = Vec::new();
     let mut path = "/audit?action=bulk.test".to_string();
+    // Each page says where it is (#30), counted with the filters.
+    let mut positions = ["1–50 of 120", "51–100 of 120", "101–120 of 120"].into_iter();
     loop {
         let html = b.page(&path).await;
         let ids: Vec<i64> =
             html.split("<tr id=\"audit-").skip(1).map(|s| s.split('"').next().unwrap().parse().unwrap()).collect();
         assert!(ids.len() <= 50);
+        let want = positions.next().unwrap();
+        assert!(html.contains(&format!("<p class=\"muted\" id=\"audit-position\">{want}</p>")), "{want}: {html}");
         seen.extend(ids);
         match html.split("&amp;before=").nth(1) {
             Some(rest) => {

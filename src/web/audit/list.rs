@@ -34,6 +34,8 @@ pub struct AuditPage {
     /// The cursor of the next (older) page, when there is one.
     pub next_before: Option<i64>,
     pub paged: bool,
+    /// "1–50 of 3,210" (or "of more than 10,000"); empty when too deep to count.
+    pub position: String,
     /// The actions and object types the log holds (the filter's pickers).
     pub actions: Vec<String>,
     pub object_types: Vec<String>,
@@ -53,6 +55,11 @@ pub async fn show(viewer: Viewer, db: web::Data<Db>, q: web::Query<AuditQuery>) 
     let AuditQuery { filters, before } = q.into_inner();
     let (f, who) = (filters.clone(), viewer.access());
     let log = db.run(move |c| Ok(read::page(c, &who.subject(), &f, before, PER_PAGE)?)).await?;
+    let shown = log.rows.len();
+    let position = log
+        .position
+        .map(|(first, total)| crate::web::numbers::position(first, shown, total, read::COUNT_CAP))
+        .unwrap_or_default();
     page(AuditPage {
         layout: viewer.layout("/audit"),
         f: filters,
@@ -60,6 +67,7 @@ pub async fn show(viewer: Viewer, db: web::Data<Db>, q: web::Query<AuditQuery>) 
         rows: log.rows,
         next_before: log.next_before,
         paged: before.is_some(),
+        position,
         actions: log.actions,
         object_types: log.object_types,
     })
