@@ -101,7 +101,16 @@ pub fn tell(r: &Row, names: &Names) -> Vec<Part> {
             }
             t.phrase(if add { " to team {}" } else { " from team {}" }, object)
         }
-        "contact.bulk" => t.phrase(&format!(" ran {{}}, changing {} contacts", count("contacts_changed")), object),
+        "contact.bulk" => {
+            // What the run did, as its page lists it ("Set main owner to sid@…; Assign tags: vip").
+            let actions: Vec<&str> = r
+                .field("actions")
+                .and_then(Value::as_array)
+                .map(|a| a.iter().filter_map(Value::as_str).collect())
+                .unwrap_or_default();
+            let what = if actions.is_empty() { String::new() } else { format!(" ({})", actions.join("; ")) };
+            t.phrase(&format!(" ran {{}}{what}, changing {} contacts", count("contacts_changed")), object)
+        }
         "contact.import" => t.phrase(
             &format!(
                 " imported {{}}: {} created, {} updated, {} rejected",

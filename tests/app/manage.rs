@@ -603,7 +603,10 @@ async fn undo_restores_exactly_what_a_run_changed_and_leaves_later_changes_alone
     // One audit entry per run, the undo included; the entry links to the run's page.
     let n: i64 = audit_log::table.filter(audit_log::action.eq("contact.bulk")).count().get_result(c).unwrap();
     assert_eq!(n, 2);
-    assert!(admin.page("/audit").await.contains(&format!("href=\"{run_url}\"")));
+    let log = admin.page("/audit").await;
+    assert!(log.contains(&format!("href=\"{run_url}\"")));
+    // Each run's entry is one sentence naming what it did; the undo says it is one.
+    assert!(log.contains("(Undo run #"), "{log}");
 }
 
 /// "Your bulk runs": a user's own executed runs, newest first, each linking to its page, with
