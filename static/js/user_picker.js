@@ -1,6 +1,7 @@
 // User pickers: an email field marked data-user-picker gets suggestions as you type part of a
 // name or email, from /users/pick (the signed-in user's session). Without JavaScript the field
-// is a plain email field and the server checks what was typed.
+// is a plain email field and the server checks what was typed. A field that takes several
+// emails (multiple) suggests for the one being typed after the last comma and keeps the others.
 (function () {
   document.querySelectorAll('input[data-user-picker]').forEach(function (input) {
     var list = document.createElement('datalist');
@@ -10,9 +11,16 @@
     input.insertAdjacentElement('afterend', list);
     var timer = null;
     var asked = '';
+    // [the emails already typed (with their comma), the one being typed]
+    var split = function () {
+      var v = input.value;
+      var i = input.multiple ? v.lastIndexOf(',') : -1;
+      return i < 0 ? ['', v] : [v.slice(0, i + 1) + ' ', v.slice(i + 1)];
+    };
     input.addEventListener('input', function () {
       clearTimeout(timer);
-      var q = input.value.trim();
+      var typed = split();
+      var q = typed[1].trim();
       if (q === '' || q === asked) return;
       timer = setTimeout(function () {
         asked = q;
@@ -23,7 +31,7 @@
             list.replaceChildren();
             data.users.forEach(function (u) {
               var o = document.createElement('option');
-              o.value = u.email;
+              o.value = typed[0] + u.email;
               o.label = u.name + ' (' + u.email + ')';
               o.textContent = u.name;
               list.appendChild(o);

@@ -60,6 +60,23 @@ async fn teams_are_created_edited_staffed_and_deleted_with_audit() {
     let other = team_id(&app, "Key accounts");
     b.submit(&format!("/teams/{other}"), &format!("/teams/{other}/members"), &[("email", "sam@example.com")]).await;
     assert_eq!(members_of(&app, other), vec![sam]);
+    // Several at once: all of them or, when one cannot be added, none, each refusal named and
+    // what was typed kept.
+    let (other_page, other_members) = (format!("/teams/{other}"), format!("/teams/{other}/members"));
+    let r = b.submit(&other_page, &other_members, &[("email", "uma@example.com, nobody@example.com")]).await;
+    assert_eq!(r.status(), 422);
+    let html = r.text().await.unwrap();
+    assert!(html.contains("Nobody was added. nobody@example.com: No user has this email."), "{html}");
+    assert!(html.contains("value=\"uma@example.com, nobody@example.com\""), "{html}");
+    assert_eq!(members_of(&app, other), vec![sam], "uma was not added on her own");
+    let r =
+        b.submit(&other_page, &other_members, &[("email", "uma@example.com; SAM@example.com, uma@example.com")]).await;
+    assert_eq!(r.status(), 303);
+    assert!(b
+        .page(&other_page)
+        .await
+        .contains("uma@example.com added to the team. sam@example.com was already a member."));
+    assert_eq!(members_of(&app, other), vec![sam, uma]);
 
     // The list shows manager and member count.
     let list = b.page("/teams").await;
@@ -89,7 +106,7 @@ async fn teams_are_created_edited_staffed_and_deleted_with_audit() {
     assert_eq!(r.status(), 303);
     assert_eq!(teams::table.filter(teams::id.eq(id)).count().get_result::<i64>(&mut app.conn()).unwrap(), 0);
     assert_eq!(members_of(&app, id), Vec::<i64>::new());
-    assert_eq!(members_of(&app, other), vec![sam], "other teams keep their members");
+    assert_eq!(members_of(&app, other), vec![sam, uma], "other teams keep their members");
 
     assert_eq!(
         actions_on(&app, "team", id),
@@ -510,7 +527,7 @@ async fn browser_builds_a_team_and_grants_it_an_access_group() {
     d.query(By::Id("f-manager_email")).first().await.unwrap().send_keys("ada@example.com").await.unwrap();
     d.query(By::Css("button.primary")).first().await.unwrap().click().await.unwrap();
     d.query(By::Id("f-email")).first().await.unwrap().send_keys("sam@example.com").await.unwrap();
-    d.query(By::XPath("//button[text()='Add member']")).first().await.unwrap().click().await.unwrap();
+    d.query(By::XPath("//button[text()='Add members']")).first().await.unwrap().click().await.unwrap();
     // Wait for the next page: the previous one also had a flash.
     d.query(By::XPath("//div[contains(@class, 'flash') and contains(., 'sam@example.com added')]"))
         .first()

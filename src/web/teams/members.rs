@@ -1,4 +1,4 @@
-//! POST /teams/{id}/members (add a member by email) and
+//! POST /teams/{id}/members (add members by email: one, or several separated by commas) and
 //! POST /teams/{id}/members/{user_id}/remove.
 
 use super::edit::team_page;
@@ -19,7 +19,23 @@ pub struct AddForm {
     email: String,
 }
 
-/// Adds an active user to a team.
+/// The most members one submission adds.
+const AT_ONCE: usize = 50;
+
+/// The emails typed, separated by commas, semicolons, spaces or lines; each once.
+fn emails(typed: &str) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for e in typed.split([',', ';', ' ', '\n', '\r', '\t']).map(str::trim).filter(|e| !e.is_empty()) {
+        if !out.iter().any(|o| o.eq_ignore_ascii_case(e)) {
+            out.push(e.to_string());
+        }
+    }
+    out
+}
+
+/// Adds active users to a team: all of them, or (when one cannot be added) none, with each
+/// refusal said beside the field and what was typed kept. One transaction, each member through
+/// `teams::add_member` (its authority and audit entry).
 #[tracing::instrument(skip_all)]
 pub async fn add(
     viewer: Viewer,
@@ -28,34 +44,71 @@ pub async fn add(
     form: web::Form<AddForm>,
 ) -> Result<HttpResponse, AppError> {
     viewer.require(Perm::AdministrationTeamsManage)?;
-    let (id, email) = (id.into_inner(), form.into_inner().email);
-    let (e, actor, who) = (email.clone(), viewer.actor(), viewer.subject.clone());
+    let (id, typed) = (id.into_inner(), form.into_inner().email);
+    let wanted = emails(&typed);
+    let refused = |msg: String| async {
+        let mut errors = FieldErrors::default();
+        errors.add("member_email", msg);
+        team_page(&viewer, &db, id, None, errors, typed.clone()).await
+    };
+    if wanted.is_empty() {
+        return refused("Enter the email of a user to add.".into()).await;
+    }
+    if wanted.len() > AT_ONCE {
+        return refused(format!("Add at most {AT_ONCE} members at once.")).await;
+    }
+    let (actor, who) = (viewer.actor(), viewer.subject.clone());
     let done = db
         .transaction(move |c| {
             model::find(c, id)?;
-            let user = match crate::accounts::active_by_email(c, &e)? {
-                Ok(u) => u,
-                Err(msg) => return Ok(Err(msg.to_string())),
-            };
-            Ok(match model::add_member(c, &actor, &who, id, &user) {
-                Ok(true) => Ok(user.email),
-                Ok(false) => Err("This user is already a member.".to_string()),
-                // A member the actor may not add is said beside the field.
-                Err(crate::access::Denied::Forbidden(why)) => Err(why),
-                Err(e) => return Err(e.into()),
-            })
+            let (mut added, mut already, mut problems) = (Vec::new(), Vec::new(), Vec::new());
+            for e in &wanted {
+                let user = match crate::accounts::active_by_email(c, e)? {
+                    Ok(u) => u,
+                    Err(msg) => {
+                        problems.push(format!("{e}: {msg}"));
+                        continue;
+                    }
+                };
+                match model::add_member(c, &actor, &who, id, &user) {
+                    Ok(true) => added.push(user.email),
+                    Ok(false) => already.push(user.email),
+                    // A member the actor may not add is said beside the field.
+                    Err(crate::access::Denied::Forbidden(why)) => problems.push(format!("{e}: {why}")),
+                    Err(e) => return Err(e.into()),
+                }
+            }
+            if !problems.is_empty() {
+                // Nothing is added unless everyone can be: the error rolls the others back.
+                let msg = if wanted.len() == 1 {
+                    problems.join(" ").split_once(": ").map(|(_, m)| m.to_string()).unwrap_or_default()
+                } else {
+                    format!("Nobody was added. {}", problems.join(" · "))
+                };
+                return Err(AppError::BadRequest(msg));
+            }
+            Ok((added, already))
         })
-        .await?;
+        .await;
     match done {
-        Ok(added) => {
-            viewer.flash(FlashKind::Success, format!("{added} added to the team."));
+        Ok((added, already)) => {
+            let mut said = match added.len() {
+                0 => String::new(),
+                1 => format!("{} added to the team.", added[0]),
+                n => format!("{n} members added: {}.", added.join(", ")),
+            };
+            if !already.is_empty() {
+                let verb = if already.len() == 1 { "was" } else { "were" };
+                said = format!("{said} {} {verb} already a member.", already.join(", ")).trim().to_string();
+            }
+            if added.is_empty() {
+                return refused(if already.len() == 1 { "This user is already a member.".into() } else { said }).await;
+            }
+            viewer.flash(FlashKind::Success, said);
             Ok(see_other(&format!("/teams/{id}")))
         }
-        Err(msg) => {
-            let mut errors = FieldErrors::default();
-            errors.add("member_email", msg);
-            team_page(&viewer, &db, id, None, errors, email).await
-        }
+        Err(AppError::BadRequest(msg)) => refused(msg).await,
+        Err(e) => Err(e),
     }
 }
 
