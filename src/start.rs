@@ -52,6 +52,10 @@ pub struct Work {
     pub imports_under_way: i64,
     #[diesel(sql_type = BigInt)]
     pub imports_failed: i64,
+    /// The reader may open everyone's runs (`/contacts/manage/runs?who=all`: the bulk screens'
+    /// keys besides the audit log's); otherwise the counts are not links.
+    #[diesel(sql_type = diesel::sql_types::Bool)]
+    pub opens_runs: bool,
 }
 
 /// Everyone's background work, for a reader of the audit log (who may open everyone's runs).
@@ -63,7 +67,12 @@ pub fn work(conn: &mut PgConnection, s: &Subject) -> QueryResult<Option<Work>> {
         "SELECT (SELECT count(*) FROM bulk_runs WHERE status = 'queued') AS runs_under_way, \
                 (SELECT count(*) FROM bulk_runs WHERE status = 'failed' AND created_at > now() - interval '7 days') AS runs_failed, \
                 (SELECT count(*) FROM import_jobs WHERE status = 'running') AS imports_under_way, \
-                (SELECT count(*) FROM import_jobs WHERE status = 'failed' AND created_at > now() - interval '7 days') AS imports_failed",
+                (SELECT count(*) FROM import_jobs WHERE status = 'failed' AND created_at > now() - interval '7 days') AS imports_failed, \
+                $1 AS opens_runs",
+    )
+    .bind::<diesel::sql_types::Bool, _>(
+        s.perms.contains(Perm::ContactsView)
+            && (s.perms.contains(Perm::ContactsEdit) || s.perms.contains(Perm::ContactsAssign)),
     )
     .get_result(conn)
     .map(Some)

@@ -443,6 +443,14 @@ async fn the_start_page_starts_what_each_role_comes_to_do() {
     // Uma leads the Marketing team.
     let start = signed_in("user@example.com").await.page("/").await;
     assert!(start.contains("Your team</h2>") && start.contains(">Marketing</a> · 2 members"), "{start}");
+    // The operator, given the audit log, sees the background work, but not as links to
+    // everyone's runs, a screen her keys do not open; the Administrator's counts are links.
+    let olga: i64 =
+        users::table.filter(users::email.eq("operator@example.com")).select(users::id).first(&mut app.conn()).unwrap();
+    app.override_key(olga, "administration.audit_view", true);
+    let start = signed_in("operator@example.com").await.page("/").await;
+    assert!(start.contains("Background work") && !start.contains("runs?who=all"), "{start}");
+    assert!(admin.page("/").await.contains("<a href=\"/contacts/manage/runs?who=all\">"));
     let start = signed_in("marketer@example.com").await.page("/").await;
     assert!(start.contains("Messaging</h2>") && start.contains("template of yours"), "{start}");
 
