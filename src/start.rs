@@ -6,7 +6,7 @@
 use crate::access::{authority, Subject};
 use crate::audit::Row;
 use crate::notifications::Notification;
-use crate::permissions::{Perm, Role};
+use crate::permissions::Perm;
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Nullable, Text, Timestamptz};
 
@@ -52,10 +52,6 @@ pub struct Work {
     pub imports_under_way: i64,
     #[diesel(sql_type = BigInt)]
     pub imports_failed: i64,
-    /// The reader may open everyone's runs (`/contacts/manage/runs?who=all`: the bulk screens'
-    /// keys besides the audit log's); otherwise the counts are not links.
-    #[diesel(sql_type = diesel::sql_types::Bool)]
-    pub opens_runs: bool,
 }
 
 /// Everyone's background work, for a reader of the audit log (who may open everyone's runs).
@@ -67,12 +63,7 @@ pub fn work(conn: &mut PgConnection, s: &Subject) -> QueryResult<Option<Work>> {
         "SELECT (SELECT count(*) FROM bulk_runs WHERE status = 'queued') AS runs_under_way, \
                 (SELECT count(*) FROM bulk_runs WHERE status = 'failed' AND created_at > now() - interval '7 days') AS runs_failed, \
                 (SELECT count(*) FROM import_jobs WHERE status = 'running') AS imports_under_way, \
-                (SELECT count(*) FROM import_jobs WHERE status = 'failed' AND created_at > now() - interval '7 days') AS imports_failed, \
-                $1 AS opens_runs",
-    )
-    .bind::<diesel::sql_types::Bool, _>(
-        s.perms.contains(Perm::ContactsView)
-            && (s.perms.contains(Perm::ContactsEdit) || s.perms.contains(Perm::ContactsAssign)),
+                (SELECT count(*) FROM import_jobs WHERE status = 'failed' AND created_at > now() - interval '7 days') AS imports_failed",
     )
     .get_result(conn)
     .map(Some)
@@ -171,9 +162,4 @@ pub fn messaging(conn: &mut PgConnection, s: &Subject) -> QueryResult<Messaging>
 /// The user's newest notifications.
 pub fn notifications(conn: &mut PgConnection, s: &Subject, limit: i64) -> QueryResult<Vec<Notification>> {
     crate::notifications::recent(conn, s.user_id, limit)
-}
-
-/// Whether the two-factor count is for this user (the policy page is for Administrators).
-pub fn sees_two_factor_policy(role: Role) -> bool {
-    role == Role::Administrator
 }

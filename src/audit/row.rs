@@ -116,15 +116,15 @@ impl Row {
 
     /// Where the object lives, when it has a page.
     pub fn object_href(&self) -> Option<String> {
-        let id = self.object_id.as_deref().filter(|id| id.chars().all(|c| c.is_ascii_digit()))?;
-        let base = match self.object_type.as_str() {
+        let (kind, id) = self.object()?;
+        let base = match kind {
             "user" => "/users",
             "contact" => "/contacts",
             "team" => "/teams",
             "access_group" => "/access-groups",
             "preset" => "/presets",
             "automation_rule" => "/automation",
-            "template" | "message_template" => "/templates",
+            "template" => "/templates",
             "segment" => "/segments",
             // The run's report, where it can be undone.
             "bulk_run" => "/contacts/manage/runs",
@@ -137,7 +137,7 @@ impl Row {
     /// "preset", "automation_rule", "template", "segment", "form", "api_token", "bulk_run",
     /// "import_job") and its number, when it is one of those.
     pub fn object(&self) -> Option<(&'static str, i64)> {
-        let id = self.object_id.as_deref()?.parse::<i64>().ok()?;
+        let id = self.object_id.as_deref().filter(|id| id.chars().all(|c| c.is_ascii_digit()))?.parse::<i64>().ok()?;
         let kind = match self.object_type.as_str() {
             "user" => "user",
             "contact" => "contact",

@@ -23,8 +23,11 @@ pub struct DashboardPage {
     /// What to start: (label, address).
     pub actions: Vec<(&'static str, &'static str)>,
     pub people: Option<People>,
+    /// The reader may open the two-factor policy (the count of who lacks it links there).
     pub two_factor_policy: bool,
     pub work: Option<Work>,
+    /// The reader may open everyone's bulk runs (the background-work counts link there).
+    pub opens_runs: bool,
     pub changes: Option<Vec<crate::audit::Row>>,
     pub teams: Vec<Team>,
     pub messaging: Messaging,
@@ -50,6 +53,8 @@ const RECENT: i64 = 5;
 #[tracing::instrument(skip_all)]
 pub async fn show(viewer: Viewer, db: web::Data<Db>) -> Result<HttpResponse, AppError> {
     let who = viewer.access().subject();
+    // The screens the counts link to, with the same checks those screens make.
+    let two_factor_policy = crate::access::authority::security(&who).is_ok();
     let perms = viewer.perms();
     let actions = ACTIONS
         .iter()
@@ -74,8 +79,9 @@ pub async fn show(viewer: Viewer, db: web::Data<Db>) -> Result<HttpResponse, App
         role: viewer.user.role().label(),
         actions,
         people,
-        two_factor_policy: start::sees_two_factor_policy(viewer.user.role()),
+        two_factor_policy,
         work,
+        opens_runs: super::contacts::manage::require(&viewer).is_ok(),
         changes,
         teams,
         messaging,

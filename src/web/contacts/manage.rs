@@ -132,7 +132,7 @@ impl RunPage {
     }
 }
 
-pub(super) fn require(viewer: &Viewer) -> Result<(), AppError> {
+pub(crate) fn require(viewer: &Viewer) -> Result<(), AppError> {
     viewer.require(Perm::ContactsView)?;
     viewer.require_any(&[Perm::ContactsAssign, Perm::ContactsEdit])
 }

@@ -66,7 +66,7 @@ pub async fn add(
                 let user = match crate::accounts::active_by_email(c, e)? {
                     Ok(u) => u,
                     Err(msg) => {
-                        problems.push(format!("{e}: {msg}"));
+                        problems.push((e, msg.to_string()));
                         continue;
                     }
                 };
@@ -74,16 +74,18 @@ pub async fn add(
                     Ok(true) => added.push(user.email),
                     Ok(false) => already.push(user.email),
                     // A member the actor may not add is said beside the field.
-                    Err(crate::access::Denied::Forbidden(why)) => problems.push(format!("{e}: {why}")),
+                    Err(crate::access::Denied::Forbidden(why)) => problems.push((e, why)),
                     Err(e) => return Err(e.into()),
                 }
             }
             if !problems.is_empty() {
                 // Nothing is added unless everyone can be: the error rolls the others back.
-                let msg = if wanted.len() == 1 {
-                    problems.join(" ").split_once(": ").map(|(_, m)| m.to_string()).unwrap_or_default()
-                } else {
-                    format!("Nobody was added. {}", problems.join(" · "))
+                let msg = match problems.as_slice() {
+                    [(_, why)] if wanted.len() == 1 => why.clone(),
+                    _ => {
+                        let each: Vec<String> = problems.iter().map(|(e, why)| format!("{e}: {why}")).collect();
+                        format!("Nobody was added. {}", each.join(" · "))
+                    }
                 };
                 return Err(AppError::BadRequest(msg));
             }
