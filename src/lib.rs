@@ -17,6 +17,7 @@ pub mod db;
 pub mod demo;
 pub mod error;
 pub mod events;
+pub mod expiry;
 pub mod imports;
 pub mod jobs;
 pub mod messaging;

@@ -1,6 +1,7 @@
 //! In-app notifications for contact owners (the header's unread count, list, mark read).
 
-use crate::db::schema::{contact_owners, contacts, notifications};
+use crate::db::schema::{contacts, notifications};
+use crate::db::views::contact_owners;
 use diesel::prelude::*;
 
 /// Unread notifications of a user (index `notifications_unread_idx`).

@@ -116,8 +116,12 @@ impl Application {
         let kinds = [&crate::bulk::PREVIEW, &crate::bulk::EXECUTE, &crate::bulk::NOTICES, &crate::imports::IMPORT];
         let workers = crate::jobs::Workers::new(&config.database_url, config.worker_pool_size, &kinds);
         // Uploads nobody imported.
-        let mut sweeps =
-            vec![crate::jobs::Sweep { name: "import uploads", run: Box::new(crate::imports::housekeeping::sweep) }];
+        let mut sweeps = vec![
+            crate::jobs::Sweep { name: "import uploads", run: Box::new(crate::imports::housekeeping::sweep) },
+            // Access whose end has come: removed, audited and told (access itself ended
+            // at that instant, through the views; see crate::expiry).
+            crate::jobs::Sweep { name: "ended access", run: Box::new(crate::expiry::sweep) },
+        ];
         // Outbox delivery: only with SMTP configured; otherwise messages stay queued. A round
         // claims few, so it ends long before an unfinished claim counts as lost.
         const CLAIMED_AT_ONCE: i64 = 10;

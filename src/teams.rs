@@ -3,11 +3,13 @@
 //! actor's authority itself: `administration.teams_manage`, and the no-escalation rule of the
 //! organisation of access (`access::escalation::organisation`) for a new manager or member.
 
+use crate::access::ends::End;
 use crate::access::escalation::{organisation, Widening};
 use crate::access::{Denied, Subject};
 use crate::accounts::{self as users_model, User};
 use crate::audit::{self, Actor};
-use crate::db::schema::{access_group_grants, team_members, teams, users};
+use crate::db::schema::{teams, users};
+use crate::db::views::{access_group_grants, team_members};
 use crate::validation::FieldErrors;
 use chrono::Utc;
 use diesel::prelude::*;
@@ -57,17 +59,27 @@ pub fn find(conn: &mut PgConnection, id: i64) -> QueryResult<Team> {
 
 /// The members of a team, by email.
 pub fn members(conn: &mut PgConnection, team_id: i64) -> QueryResult<Vec<User>> {
+    Ok(members_until(conn, team_id)?.into_iter().map(|(u, _)| u).collect())
+}
+
+/// The members of a team by email, each with the end of their membership (none: it does not
+/// end).
+pub fn members_until(
+    conn: &mut PgConnection,
+    team_id: i64,
+) -> QueryResult<Vec<(User, Option<chrono::DateTime<chrono::Utc>>)>> {
     team_members::table
         .inner_join(users::table)
         .filter(team_members::team_id.eq(team_id))
         .order(users::email)
-        .select(User::as_select())
+        .select((User::as_select(), team_members::ends_at))
         .load(conn)
 }
 
 /// (group id, group name, level) of every access group granted to a team.
 pub fn granted_groups(conn: &mut PgConnection, team_id: i64) -> QueryResult<Vec<(i64, String, String)>> {
-    use crate::db::schema::{access_group_grants, access_groups};
+    use crate::db::schema::access_groups;
+    use crate::db::views::access_group_grants;
     access_group_grants::table
         .inner_join(access_groups::table)
         .filter(access_group_grants::team_id.eq(team_id))
@@ -261,26 +273,33 @@ pub fn delete(c: &mut PgConnection, actor: &Actor, who: &Subject, id: i64) -> Re
     Ok(team.name)
 }
 
-/// Adds an active user to a team, audited; `Ok(false)` when they already are a member.
+/// Adds an active user to a team until `end`, audited; `Ok(false)` when they already are a
+/// member.
 pub fn add_member(
     c: &mut PgConnection,
     actor: &Actor,
     who: &Subject,
     team_id: i64,
     user: &User,
+    end: End,
 ) -> Result<bool, Denied> {
     may_manage_teams(who)?;
     // Locks the team: its manager cannot change between the check and the write.
     teams::table.find(team_id).select(teams::id).for_update().first::<i64>(c)?;
     organisation(c, who, Widening::Member { team: team_id, user: user.id })?;
     let added = diesel::insert_into(team_members::table)
-        .values((team_members::team_id.eq(team_id), team_members::user_id.eq(user.id)))
+        .values((
+            team_members::team_id.eq(team_id),
+            team_members::user_id.eq(user.id),
+            team_members::ends_at.eq(end.at),
+            team_members::ends_set_by.eq(end.set_by),
+        ))
         .on_conflict_do_nothing()
         .execute(c)?;
     if added > 0 {
         audit::Entry::by(actor, "team.member_add", "team", team_id)
             .before(serde_json::json!({ "member": null }))
-            .after(serde_json::json!({ "member": { "user_id": user.id, "email": user.email } }))
+            .after(serde_json::json!({ "member": { "user_id": user.id, "email": user.email }, "ends_at": end.at }))
             .record(c)?;
     }
     Ok(added > 0)
@@ -334,7 +353,7 @@ pub fn set_members(
         remove_member(c, actor, who, team_id, *id)?;
     }
     for u in &adding {
-        add_member(c, actor, who, team_id, u)?;
+        add_member(c, actor, who, team_id, u, End::default())?;
     }
     Ok(Ok(()))
 }

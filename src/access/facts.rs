@@ -64,7 +64,8 @@ pub fn contacts(conn: &mut PgConnection, contact_ids: &[i64]) -> QueryResult<Vec
 /// The facts a contact not yet created would have, with main owner `owner` in access groups
 /// `groups` (not confidential, no co-owners): what an import decides about its new contacts.
 pub fn new_contact(conn: &mut PgConnection, owner: Option<i64>, groups: &[i64]) -> QueryResult<ContactFacts> {
-    use crate::db::schema::{access_group_grants as g, access_groups, team_members, teams};
+    use crate::db::schema::{access_groups, teams};
+    use crate::db::views::{access_group_grants as g, team_members};
     let owner_teams = match owner {
         Some(o) => team_members::table
             .inner_join(teams::table)

@@ -12,9 +12,12 @@
 //! - [`authority`]: who may make a change that is not about one contact.
 //! - [`ops`]: the operation table (permission + level per operation).
 //! - [`grant`]: the no-escalation rule every write path that changes who has what obeys.
+//! - [`ends`]: access that ends on time (the rule is the database's views; this reads and words
+//!   an end).
 
 pub mod authority;
 pub mod batch;
+pub mod ends;
 pub mod escalation;
 pub mod explain;
 pub mod facts;

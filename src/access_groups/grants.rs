@@ -3,7 +3,9 @@
 //! `access::escalation` where a change lets someone reach more).
 
 use super::{find, LEVELS};
-use crate::db::schema::{access_group_grants, teams, users};
+use crate::access::ends::End;
+use crate::db::schema::{teams, users};
+use crate::db::views::access_group_grants;
 use diesel::prelude::*;
 
 /// A grant with the name of whoever holds it.
@@ -16,12 +18,23 @@ pub struct Grant {
     pub team_id: Option<i64>,
     pub team_name: Option<String>,
     pub level: String,
+    pub ends_at: Option<chrono::DateTime<chrono::Utc>>,
 }
 
 impl Grant {
     /// Whether this grant gives level `l`.
     pub fn level_is(&self, l: &str) -> bool {
         self.level == l
+    }
+
+    /// "until 31 Dec 2026, 17:00 UTC", or nothing when it does not end.
+    pub fn until(&self) -> String {
+        self.ends_at.map(crate::access::ends::until).unwrap_or_default()
+    }
+
+    /// The end as its date-and-time field shows it.
+    pub fn until_value(&self) -> String {
+        crate::access::ends::field_value(self.ends_at)
     }
 
     /// "team Sales" or "user ada@example.com".
@@ -36,7 +49,7 @@ impl Grant {
     pub fn audit_json(&self) -> serde_json::Value {
         serde_json::json!({
             "id": self.id, "group_id": self.group_id, "user_id": self.user_id, "user_email": self.user_email,
-            "team_id": self.team_id, "team_name": self.team_name, "level": self.level,
+            "team_id": self.team_id, "team_name": self.team_name, "level": self.level, "ends_at": self.ends_at,
         })
     }
 }
@@ -63,6 +76,7 @@ fn load_grants(conn: &mut PgConnection, group_id: Option<i64>, grant_id: Option<
             access_group_grants::team_id,
             teams::name.nullable(),
             access_group_grants::level,
+            access_group_grants::ends_at,
         ))
         .into_boxed();
     if let Some(g) = group_id {
@@ -118,7 +132,7 @@ fn rank(level: &str) -> usize {
     LEVELS.iter().position(|l| *l == level).unwrap_or(0)
 }
 
-/// Grants group `group_id` to `holder` at `level` (one of [`LEVELS`]), audited.
+/// Grants group `group_id` to `holder` at `level` (one of [`LEVELS`]) until `end`, audited.
 pub fn add_grant(
     c: &mut PgConnection,
     actor: &crate::audit::Actor,
@@ -126,6 +140,7 @@ pub fn add_grant(
     group_id: i64,
     holder: Holder,
     level: &str,
+    end: End,
 ) -> Result<Grant, GrantError> {
     find(c, group_id)?;
     may_grant(c, who, group_id, true)?;
@@ -139,6 +154,8 @@ pub fn add_grant(
             access_group_grants::user_id.eq(user_id),
             access_group_grants::team_id.eq(team_id),
             access_group_grants::level.eq(level),
+            access_group_grants::ends_at.eq(end.at),
+            access_group_grants::ends_set_by.eq(end.set_by),
         ))
         .on_conflict_do_nothing()
         .returning(access_group_grants::id)
@@ -163,8 +180,8 @@ fn record(
     crate::audit::Entry::by(actor, action, "access_group", group_id).before(json(before)).after(json(after)).record(c)
 }
 
-/// Sets the level of a grant, audited; a higher level widens access and is held to the
-/// no-escalation rule. Returns the grant as it was.
+/// Sets the level and the end of a grant, audited; a higher level or a later end (none is the
+/// latest) widens access and is held to the no-escalation rule. Returns the grant as it was.
 pub fn change_grant(
     c: &mut PgConnection,
     actor: &crate::audit::Actor,
@@ -172,12 +189,18 @@ pub fn change_grant(
     group_id: i64,
     grant_id: i64,
     level: &str,
+    end: End,
 ) -> Result<Grant, GrantError> {
     let before = grant(c, group_id, grant_id)?;
-    may_grant(c, who, group_id, rank(level) > rank(&before.level))?;
-    if before.level != level {
+    let longer = crate::access::ends::later(end.at, before.ends_at);
+    may_grant(c, who, group_id, rank(level) > rank(&before.level) || longer)?;
+    if before.level != level || before.ends_at != end.at {
         diesel::update(access_group_grants::table.find(grant_id))
-            .set(access_group_grants::level.eq(level))
+            .set((
+                access_group_grants::level.eq(level),
+                access_group_grants::ends_at.eq(end.at),
+                access_group_grants::ends_set_by.eq(end.set_by),
+            ))
             .execute(c)?;
         let after = grant(c, group_id, grant_id)?;
         record(c, actor, "access_group.grant_update", group_id, Some(&before), Some(&after))?;

@@ -79,11 +79,15 @@ pub fn tell(r: &Row, names: &Names) -> Vec<Part> {
             Some(to) => t.text(" made ").user(to).phrase(" main owner of {}", object),
             None => t.phrase(" removed the main owner of {}", object),
         },
-        "contact.add_co_owner" | "contact.set_co_owner_read_only" | "contact.remove_co_owner" => {
+        "contact.add_co_owner"
+        | "contact.set_co_owner_read_only"
+        | "contact.remove_co_owner"
+        | "contact.co_owner_ended" => {
             let (verb, role) = match (r.action.as_str(), read_only) {
                 ("contact.add_co_owner", true) => (" added ", " as a read-only co-owner of {}"),
                 ("contact.add_co_owner", false) => (" added ", " as a co-owner of {}"),
                 ("contact.remove_co_owner", _) => (" removed ", " as a co-owner of {}"),
+                ("contact.co_owner_ended", _) => (" removed ", " as a co-owner of {}: the co-ownership had ended"),
                 (_, true) => (" made ", " a read-only co-owner of {}"),
                 (_, false) => (" let ", " edit {} as a co-owner"),
             };
@@ -93,13 +97,17 @@ pub fn tell(r: &Row, names: &Names) -> Vec<Part> {
             }
             t.phrase(role, object)
         }
-        "team.member_add" | "team.member_remove" => {
+        "team.member_add" | "team.member_remove" | "team.member_ended" => {
             let add = r.action == "team.member_add";
             t.text(if add { " added " } else { " removed " });
             if let Some(u) = r.field("member").and_then(|m| m.get("user_id")).and_then(Value::as_i64) {
                 t.user(u);
             }
-            t.phrase(if add { " to team {}" } else { " from team {}" }, object)
+            match r.action.as_str() {
+                "team.member_add" => t.phrase(" to team {}", object),
+                "team.member_remove" => t.phrase(" from team {}", object),
+                _ => t.phrase(" from team {}: the membership had ended", object),
+            }
         }
         "contact.bulk" => {
             // What the run did, as its page lists it ("Set main owner to sid@…; Assign tags: vip").
@@ -129,6 +137,16 @@ pub fn tell(r: &Row, names: &Names) -> Vec<Part> {
             &mut t
         }
     };
+    // Access given or changed for a time says until when (access::ends): the end after the
+    // change, on the entry or on the grant it records.
+    let after = r.after.as_ref();
+    let ends = after
+        .and_then(|a| a.get("ends_at").or_else(|| a.get("grant").and_then(|g| g.get("ends_at"))))
+        .and_then(Value::as_str)
+        .and_then(|s| s.parse::<chrono::DateTime<chrono::Utc>>().ok());
+    if let Some(at) = ends {
+        t.text(&format!(" {}", crate::access::ends::until(at)));
+    }
     t.parts
 }
 
@@ -205,6 +223,9 @@ fn phrase(action: &str) -> String {
         "access_group.grant_add" => "granted access group {}",
         "access_group.grant_update" => "changed a grant of access group {}",
         "access_group.grant_remove" => "removed a grant of access group {}",
+        "access_group.grant_ended" => "removed a grant of access group {} that had ended",
+        "user.preset_ended" => "removed a preset of {} that had ended",
+        "user.override_ended" => "removed a per-user override of {} that had ended",
         "preset.create" => "created preset {}",
         "preset.update" => "changed the permissions of preset {}",
         "preset.rename" => "renamed preset {}",

@@ -137,7 +137,13 @@ fn action_cte(rule: &Rule, owner: &Subject, s: &mut Sql) -> Option<()> {
                 u
             );
             s.push(", act AS (")
-                .append(&owners::add_co_owners(&ids, u, rule.action_read_only, owners::Existing::Keep))
+                .append(&owners::add_co_owners(
+                    &ids,
+                    u,
+                    rule.action_read_only,
+                    owners::Existing::Keep,
+                    Default::default(),
+                ))
                 .push(")");
         }
         _ => return None,

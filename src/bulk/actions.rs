@@ -130,7 +130,7 @@ pub(super) fn steps(spec: &Spec, mode: Mode) -> Vec<Step> {
             parts: vec![
                 Part::new(
                     sql!("SELECT s.id FROM bulk_sel s WHERE NOT ", &is_main, " AND NOT ", has_row, kept_as_writable),
-                    |src| owners::add_co_owners(src, v, ro, absent),
+                    |src| owners::add_co_owners(src, v, ro, absent, Default::default()),
                 )
                 .logged(seq, Kind::CoOwnerAdded),
                 Part::new(

@@ -342,7 +342,8 @@ pub fn set_confidential(conn: &mut PgConnection, id: i64, on: bool) -> QueryResu
 
 /// What deleting a contact takes with it: (tags, co-owners, access-group memberships).
 pub fn dependants(conn: &mut PgConnection, id: i64) -> QueryResult<(i64, i64, i64)> {
-    use crate::db::schema::{contact_access_groups, contact_owners, contact_tags};
+    use crate::db::schema::{contact_access_groups, contact_tags};
+    use crate::db::views::contact_owners;
     Ok((
         contact_tags::table.filter(contact_tags::contact_id.eq(id)).count().get_result(conn)?,
         contact_owners::table.filter(contact_owners::contact_id.eq(id)).count().get_result(conn)?,

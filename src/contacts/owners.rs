@@ -14,9 +14,11 @@
 //! columns `id` and `was`, the current main owner, of rows the caller has locked) and return
 //! the rows they write, for the bulk undo's record.
 
-use crate::db::schema::{contact_owners, contacts, users};
+use crate::access::ends::End;
+use crate::db::schema::{contacts, users};
 use crate::db::sql::sql;
-use crate::db::sql::Sql;
+use crate::db::sql::{Bind, Sql};
+use crate::db::views::contact_owners;
 use diesel::prelude::*;
 
 /// What adding a co-owner does to a user who already co-owns the contact.
@@ -77,23 +79,34 @@ pub fn remove_co_owners(ids: &Sql, user_id: i64) -> Sql {
 }
 
 /// Makes `user_id` a co-owner of `ids` (of which they are not the main owner), read-only or
-/// not; returns `id`, `u`, `ro` and whether the row is new (`inserted`) for every row it
-/// inserted or changed.
-pub fn add_co_owners(ids: &Sql, user_id: i64, read_only: bool, existing: Existing) -> Sql {
+/// not, until `end`; returns `id`, `u`, `ro` and whether the row is new (`inserted`) for every
+/// row it inserted or changed. (`Existing::SetFlag` sets the end asked for too; `Keep` leaves a
+/// co-ownership as it is.)
+pub fn add_co_owners(ids: &Sql, user_id: i64, read_only: bool, existing: Existing, end: End) -> Sql {
     let conflict = match existing {
         Existing::SetFlag => {
-            " ON CONFLICT (contact_id, user_id) DO UPDATE SET read_only = EXCLUDED.read_only \
-             WHERE contact_owners.read_only IS DISTINCT FROM EXCLUDED.read_only"
+            " ON CONFLICT (contact_id, user_id) DO UPDATE SET read_only = EXCLUDED.read_only, \
+             ends_at = EXCLUDED.ends_at, ends_set_by = EXCLUDED.ends_set_by \
+             WHERE (contact_owners.read_only, contact_owners.ends_at) \
+                   IS DISTINCT FROM (EXCLUDED.read_only, EXCLUDED.ends_at)"
         }
         Existing::Keep => " ON CONFLICT (contact_id, user_id) DO NOTHING",
         Existing::Absent => "",
     };
+    // Into the table rather than its view: `xmax` tells an insert from an update, and a view has
+    // no system columns. The same rows either way: the table's trigger first clears an ended
+    // co-ownership of the same key, so a conflict is always with one in force.
     sql!(
-        "INSERT INTO contact_owners (contact_id, user_id, read_only) SELECT id, ",
+        "INSERT INTO contact_owners_all AS contact_owners (contact_id, user_id, read_only, ends_at, ends_set_by) \
+         SELECT id, ",
         user_id,
         ", ",
         read_only,
-        " FROM (",
+        ", ",
+        Bind::OptTimestamp(end.at),
+        "::timestamptz, ",
+        Bind::OptI64(end.set_by),
+        "::bigint FROM (",
         ids,
         ") src",
         conflict,
@@ -115,6 +128,20 @@ pub fn set_co_owner_flag(ids: &Sql, user_id: i64, read_only: bool) -> Sql {
         " AND contact_id IN (",
         ids,
         ") RETURNING contact_id AS id, user_id AS u, read_only AS ro"
+    )
+}
+
+/// Removes up to `limit` co-ownerships whose end has come (the expiry sweep, `crate::expiry`;
+/// the view already leaves them out), the rows it can lock; returns `a` (contact), `b` (user),
+/// `c` and `t` (none), `f` (read-only) and `set_by` (who set the end).
+pub fn remove_ended(limit: i64) -> Sql {
+    sql!(
+        "DELETE FROM contact_owners_all x USING (SELECT contact_id, user_id FROM contact_owners_all \
+         WHERE ends_at <= now() ORDER BY ends_at LIMIT ",
+        limit,
+        " FOR UPDATE SKIP LOCKED) e WHERE x.contact_id = e.contact_id AND x.user_id = e.user_id \
+         RETURNING x.contact_id AS a, x.user_id AS b, NULL::bigint AS c, NULL::text AS t, \
+                   x.read_only AS f, x.ends_set_by AS set_by"
     )
 }
 
@@ -208,6 +235,14 @@ pub struct CoOwner {
     pub first_name: String,
     pub last_name: String,
     pub read_only: bool,
+    pub ends_at: Option<chrono::DateTime<chrono::Utc>>,
+}
+
+impl CoOwner {
+    /// "until 31 Dec 2026, 17:00 UTC", or nothing when it does not end.
+    pub fn until(&self) -> String {
+        self.ends_at.map(crate::access::ends::until).unwrap_or_default()
+    }
 }
 
 /// Co-owners of a contact with their names (one query).
@@ -215,7 +250,14 @@ pub fn co_owners(conn: &mut PgConnection, contact_id: i64) -> QueryResult<Vec<Co
     contact_owners::table
         .inner_join(users::table)
         .filter(contact_owners::contact_id.eq(contact_id))
-        .select((users::id, users::email, users::first_name, users::last_name, contact_owners::read_only))
+        .select((
+            users::id,
+            users::email,
+            users::first_name,
+            users::last_name,
+            contact_owners::read_only,
+            contact_owners::ends_at,
+        ))
         .order(users::email)
         .load(conn)
 }
@@ -241,9 +283,15 @@ pub fn set_main_owner(conn: &mut PgConnection, contact_id: i64, user_id: i64) ->
 }
 
 /// The owner panel's "add co-owner" (the user is not the main owner): adds them, or sets the
-/// read-only flag of an existing co-owner.
-pub fn add_co_owner(conn: &mut PgConnection, contact_id: i64, user_id: i64, read_only: bool) -> QueryResult<()> {
-    add_co_owners(&sql!("SELECT ", contact_id, "::bigint AS id"), user_id, read_only, Existing::SetFlag)
+/// read-only flag and the end of an existing co-owner.
+pub fn add_co_owner(
+    conn: &mut PgConnection,
+    contact_id: i64,
+    user_id: i64,
+    read_only: bool,
+    end: End,
+) -> QueryResult<()> {
+    add_co_owners(&sql!("SELECT ", contact_id, "::bigint AS id"), user_id, read_only, Existing::SetFlag, end)
         .query()
         .execute(conn)?;
     Ok(())

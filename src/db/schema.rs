@@ -1,12 +1,14 @@
 // @generated automatically by Diesel CLI.
 
 diesel::table! {
-    access_group_grants (id) {
+    access_group_grants_all (id) {
         id -> Int8,
         group_id -> Int8,
         user_id -> Nullable<Int8>,
         team_id -> Nullable<Int8>,
         level -> Text,
+        ends_at -> Nullable<Timestamptz>,
+        ends_set_by -> Nullable<Int8>,
     }
 }
 
@@ -140,10 +142,12 @@ diesel::table! {
 }
 
 diesel::table! {
-    contact_owners (contact_id, user_id) {
+    contact_owners_all (contact_id, user_id) {
         contact_id -> Int8,
         user_id -> Int8,
         read_only -> Bool,
+        ends_at -> Nullable<Timestamptz>,
+        ends_set_by -> Nullable<Int8>,
     }
 }
 
@@ -369,9 +373,11 @@ diesel::table! {
 }
 
 diesel::table! {
-    team_members (team_id, user_id) {
+    team_members_all (team_id, user_id) {
         team_id -> Int8,
         user_id -> Int8,
+        ends_at -> Nullable<Timestamptz>,
+        ends_set_by -> Nullable<Int8>,
     }
 }
 
@@ -403,17 +409,21 @@ diesel::table! {
 }
 
 diesel::table! {
-    user_overrides (user_id, perm_key) {
+    user_overrides_all (user_id, perm_key) {
         user_id -> Int8,
         perm_key -> Text,
         granted -> Bool,
+        ends_at -> Nullable<Timestamptz>,
+        ends_set_by -> Nullable<Int8>,
     }
 }
 
 diesel::table! {
-    user_presets (user_id, preset_id) {
+    user_presets_all (user_id, preset_id) {
         user_id -> Int8,
         preset_id -> Int8,
+        ends_at -> Nullable<Timestamptz>,
+        ends_set_by -> Nullable<Int8>,
     }
 }
 
@@ -449,9 +459,8 @@ diesel::table! {
     }
 }
 
-diesel::joinable!(access_group_grants -> access_groups (group_id));
-diesel::joinable!(access_group_grants -> teams (team_id));
-diesel::joinable!(access_group_grants -> users (user_id));
+diesel::joinable!(access_group_grants_all -> access_groups (group_id));
+diesel::joinable!(access_group_grants_all -> teams (team_id));
 diesel::joinable!(api_tokens -> users (created_by));
 diesel::joinable!(audit_log -> users (actor_id));
 diesel::joinable!(automation_rules -> access_groups (action_group_id));
@@ -460,8 +469,7 @@ diesel::joinable!(bulk_run_progress -> bulk_runs (run_id));
 diesel::joinable!(bulk_runs -> users (user_id));
 diesel::joinable!(contact_access_groups -> access_groups (group_id));
 diesel::joinable!(contact_access_groups -> contacts (contact_id));
-diesel::joinable!(contact_owners -> contacts (contact_id));
-diesel::joinable!(contact_owners -> users (user_id));
+diesel::joinable!(contact_owners_all -> contacts (contact_id));
 diesel::joinable!(contact_tags -> contacts (contact_id));
 diesel::joinable!(import_chunks -> import_jobs (job_id));
 diesel::joinable!(import_jobs -> users (user_id));
@@ -479,16 +487,13 @@ diesel::joinable!(segments -> access_groups (group_id));
 diesel::joinable!(send_batches -> message_templates (template_id));
 diesel::joinable!(send_batches -> users (created_by));
 diesel::joinable!(sessions -> users (user_id));
-diesel::joinable!(team_members -> teams (team_id));
-diesel::joinable!(team_members -> users (user_id));
+diesel::joinable!(team_members_all -> teams (team_id));
 diesel::joinable!(teams -> users (manager_id));
 diesel::joinable!(two_factor -> users (user_id));
-diesel::joinable!(user_overrides -> users (user_id));
-diesel::joinable!(user_presets -> presets (preset_id));
-diesel::joinable!(user_presets -> users (user_id));
+diesel::joinable!(user_presets_all -> presets (preset_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
-    access_group_grants,
+    access_group_grants_all,
     access_groups,
     api_tokens,
     app_settings,
@@ -498,7 +503,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     bulk_run_progress,
     bulk_runs,
     contact_access_groups,
-    contact_owners,
+    contact_owners_all,
     contact_tags,
     contacts,
     forms,
@@ -517,12 +522,12 @@ diesel::allow_tables_to_appear_in_same_query!(
     send_batches,
     sessions,
     setup_tokens,
-    team_members,
+    team_members_all,
     teams,
     two_factor,
     two_factor_roles,
-    user_overrides,
-    user_presets,
+    user_overrides_all,
+    user_presets_all,
     user_wizards,
     users,
 );

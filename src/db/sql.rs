@@ -13,6 +13,10 @@ pub enum Bind {
     /// A text that may be NULL.
     OptText(Option<String>),
     Bool(bool),
+    /// A moment that may be NULL (an end, `access::ends`).
+    OptTimestamp(Option<chrono::DateTime<chrono::Utc>>),
+    /// An id that may be NULL.
+    OptI64(Option<i64>),
     I64s(Vec<i64>),
     Texts(Vec<String>),
 }
@@ -95,6 +99,10 @@ impl Sql {
                     Bind::Text(v) => q.bind::<Text, _>(v),
                     Bind::OptText(v) => q.bind::<diesel::sql_types::Nullable<Text>, _>(v),
                     Bind::Bool(v) => q.bind::<Bool, _>(v),
+                    Bind::OptTimestamp(v) => {
+                        q.bind::<diesel::sql_types::Nullable<diesel::sql_types::Timestamptz>, _>(v)
+                    }
+                    Bind::OptI64(v) => q.bind::<diesel::sql_types::Nullable<BigInt>, _>(v),
                     Bind::I64s(v) => q.bind::<Array<BigInt>, _>(v),
                     Bind::Texts(v) => q.bind::<Array<Text>, _>(v),
                 };

@@ -1,7 +1,8 @@
 //! Presets and overrides in the database, and loading a user's effective permissions.
 
 use super::{effective, PermSet, Role};
-use crate::db::schema::{preset_permissions, presets, user_overrides, user_presets};
+use crate::db::schema::{preset_permissions, presets};
+use crate::db::views::{user_overrides, user_presets};
 use diesel::prelude::*;
 use std::collections::{BTreeMap, HashMap};
 

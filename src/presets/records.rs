@@ -94,7 +94,7 @@ pub fn held_names(
     conn: &mut PgConnection,
     user_ids: &[i64],
 ) -> QueryResult<std::collections::HashMap<i64, Vec<String>>> {
-    use crate::db::schema::user_presets;
+    use crate::db::views::user_presets;
     let rows: Vec<(i64, String)> = user_presets::table
         .inner_join(presets::table)
         .filter(user_presets::user_id.eq_any(user_ids))
@@ -182,7 +182,8 @@ impl Holder {
 
 /// The users (deleted accounts aside) who hold a preset, by email.
 pub fn holders(conn: &mut PgConnection, preset_id: i64) -> QueryResult<Vec<Holder>> {
-    use crate::db::schema::{user_presets, users};
+    use crate::db::schema::users;
+    use crate::db::views::user_presets;
     user_presets::table
         .inner_join(users::table)
         .filter(user_presets::preset_id.eq(preset_id))
@@ -278,7 +279,8 @@ pub fn delete(
     replacement: Option<&Preset>,
 ) -> Result<usize, PresetError> {
     may_change(conn, actor, &[Perm::AdministrationPresetsManage])?;
-    use crate::db::schema::{audit_log, user_presets};
+    use crate::db::schema::audit_log;
+    use crate::db::views::user_presets;
     use diesel::sql_types::BigInt;
     let holder_ids: Vec<i64> =
         user_presets::table.filter(user_presets::preset_id.eq(preset.id)).select(user_presets::user_id).load(conn)?;

@@ -4,10 +4,8 @@
 use crate::accounts::{self as model, User, ACTIVE, DEACTIVATED, DELETED};
 use crate::audit;
 use crate::auth::session_store::end_sessions_of;
-use crate::db::schema::{
-    automation_rules, contact_owners, contacts, message_templates, segments, team_members, teams, user_overrides,
-    user_presets, users,
-};
+use crate::db::schema::{automation_rules, contacts, message_templates, segments, teams, users};
+use crate::db::views::{contact_owners, team_members, user_overrides, user_presets};
 use crate::permissions::Role;
 use chrono::Utc;
 use diesel::prelude::*;

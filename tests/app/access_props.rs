@@ -8,6 +8,7 @@ use crate::helpers::TestDb;
 use custodian::access::{facts, filter, pages, rules, Level};
 use custodian::accounts::{self as model, NewUser};
 use custodian::db::schema::*;
+use custodian::db::views::*;
 use custodian::permissions::Role;
 use diesel::prelude::*;
 use proptest::prelude::*;

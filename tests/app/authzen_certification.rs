@@ -22,7 +22,8 @@
 //! Their requests are still sent and must be accepted (200, a well-formed answer).
 
 use crate::helpers::*;
-use custodian::db::schema::{contact_access_groups, contact_owners, contacts, users};
+use custodian::db::schema::{contact_access_groups, contacts, users};
+use custodian::db::views::contact_owners;
 use diesel::prelude::*;
 use serde_json::{json, Value};
 use std::collections::HashMap;

@@ -98,8 +98,8 @@ async fn actions_with_consequences_ask_first_and_say_what_happens() {
     let team = fixtures::team(&mut c, "North", Some(ada), &[sam]);
     let group = fixtures::group(&mut c, "VIP");
     fixtures::grant(&mut c, group, None, Some(team), "edit");
-    let grant: i64 = custodian::db::schema::access_group_grants::table
-        .select(custodian::db::schema::access_group_grants::id)
+    let grant: i64 = custodian::db::views::access_group_grants::table
+        .select(custodian::db::views::access_group_grants::id)
         .first(&mut c)
         .unwrap();
     let rule = crate::automation::insert_rule(

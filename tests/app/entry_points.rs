@@ -8,7 +8,8 @@ use crate::helpers::*;
 use crate::scim::{call_as, new_user, patch_op};
 use custodian::access::Level;
 use custodian::api_tokens::Scope;
-use custodian::db::schema::{api_tokens, app_settings, audit_log, team_members, teams, users};
+use custodian::db::schema::{api_tokens, app_settings, audit_log, teams, users};
+use custodian::db::views::team_members;
 use custodian::permissions::Role;
 use diesel::prelude::*;
 use serde_json::{json, Value};
@@ -192,7 +193,7 @@ async fn scim_needs_the_user_permissions_of_the_console() {
     assert_eq!(n, 0);
 
     // With the keys back, the creator's own account is still not the provider's to change.
-    diesel::delete(custodian::db::schema::user_overrides::table).execute(&mut s.app.conn()).unwrap();
+    diesel::delete(custodian::db::views::user_overrides::table).execute(&mut s.app.conn()).unwrap();
     for (path, value) in
         [("userName", json!("ada2@example.com")), ("externalId", json!("x")), ("name.givenName", json!("Eve"))]
     {

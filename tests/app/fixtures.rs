@@ -1,6 +1,7 @@
 //! Builders for contact-access data, written straight to the test database.
 
 use custodian::db::schema::*;
+use custodian::db::views::*;
 use diesel::prelude::*;
 
 pub fn contact(c: &mut PgConnection, name: &str, owner: Option<i64>) -> i64 {

@@ -22,6 +22,7 @@ use crate::helpers::TestDb;
 use custodian::access::{facts, ops, rules, Operation};
 use custodian::contacts::events::Event;
 use custodian::db::schema::*;
+use custodian::db::views::*;
 use custodian::events;
 use custodian::permissions::{store, Perm, PermSet, Role};
 use custodian::users::lifecycle::Actor;
@@ -326,7 +327,7 @@ proptest! {
                 }
                 Organise::Member { team, user } => {
                     let u = custodian::accounts::find(c, uids[*user]).unwrap().unwrap();
-                    custodian::teams::add_member(c, &by, &actor, tids[*team], &u).map(|_| ()).map_err(|e| e.to_string())
+                    custodian::teams::add_member(c, &by, &actor, tids[*team], &u, Default::default()).map(|_| ()).map_err(|e| e.to_string())
                 }
                 Organise::Grant { group, to_team, target, level } => {
                     let holder = if *to_team {
@@ -334,7 +335,7 @@ proptest! {
                     } else {
                         custodian::access_groups::Holder::User(uids[*target])
                     };
-                    custodian::access_groups::add_grant(c, &by, &actor, gids[*group], holder, level)
+                    custodian::access_groups::add_grant(c, &by, &actor, gids[*group], holder, level, Default::default())
                         .map(|_| ())
                         .map_err(|e| e.to_string())
                 }

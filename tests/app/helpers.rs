@@ -218,7 +218,7 @@ impl TestApp {
 
     /// A per-user override: `key` granted (or revoked) for `user` on top of their presets.
     pub fn override_key(&self, user: i64, key: &str, granted: bool) {
-        use custodian::db::schema::user_overrides;
+        use custodian::db::views::user_overrides;
         diesel::insert_into(user_overrides::table)
             .values((
                 user_overrides::user_id.eq(user),

@@ -19,6 +19,8 @@ mod automation;
 mod browser;
 mod console;
 mod contacts;
+mod ending;
+mod ending_props;
 mod entry_points;
 mod fixtures;
 mod forms;

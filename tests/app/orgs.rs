@@ -2,7 +2,8 @@
 //! refusals by role, audit filters, keyset pages, CSV export and the append-only log.
 
 use crate::helpers::*;
-use custodian::db::schema::{access_group_grants, access_groups, audit_log, team_members, teams};
+use custodian::db::schema::{access_groups, audit_log, teams};
+use custodian::db::views::{access_group_grants, team_members};
 use custodian::permissions::Role;
 use diesel::connection::SimpleConnection;
 use diesel::prelude::*;

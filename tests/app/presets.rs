@@ -3,7 +3,8 @@
 //! compare. Every refused action is checked to have changed nothing in the database.
 
 use crate::helpers::*;
-use custodian::db::schema::{audit_log, presets, user_presets, users};
+use custodian::db::schema::{audit_log, presets, users};
+use custodian::db::views::user_presets;
 use custodian::permissions::{store, PermSet, Role};
 use custodian::presets as model;
 use diesel::prelude::*;

@@ -3,7 +3,8 @@
 
 use crate::helpers::*;
 use crate::users::{details, permissions, save, system_preset, wizard_id};
-use custodian::db::schema::{user_overrides, users};
+use custodian::db::schema::users;
+use custodian::db::views::user_overrides;
 use custodian::permissions::Role;
 use diesel::prelude::*;
 
@@ -90,7 +91,7 @@ async fn a_user_manager_who_is_no_administrator_cannot_hand_out_the_administrato
 #[tokio::test]
 async fn no_change_leaves_the_organisation_without_a_complete_administrator() {
     use crate::presets::{custom, hold};
-    use custodian::db::schema::user_presets;
+    use custodian::db::views::user_presets;
     let app = spawn_app().await;
     let (ada, ada_b) = app.signed_in("ada@example.com", Role::Administrator).await;
     let (bea, bea_b) = app.signed_in("bea@example.com", Role::Administrator).await;

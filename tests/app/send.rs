@@ -5,9 +5,10 @@
 use crate::fixtures::co_owner;
 use crate::helpers::*;
 use custodian::db::schema::{
-    access_group_grants, access_groups, audit_log, contact_access_groups, contact_tags, contacts, message_templates,
-    outbox_messages, send_batches,
+    access_groups, audit_log, contact_access_groups, contact_tags, contacts, message_templates, outbox_messages,
+    send_batches,
 };
+use custodian::db::views::access_group_grants;
 use custodian::messaging::templates::{self, ValidTemplate};
 use custodian::messaging::Channel;
 use custodian::permissions::Role;

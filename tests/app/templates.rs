@@ -1,7 +1,8 @@
 //! Templates (SPEC screen 13): ownership, sharing, copying, validation and permissions.
 
 use crate::helpers::*;
-use custodian::db::schema::{audit_log, message_templates, user_overrides};
+use custodian::db::schema::{audit_log, message_templates};
+use custodian::db::views::user_overrides;
 use custodian::permissions::Role;
 use diesel::prelude::*;
 

@@ -2,9 +2,8 @@
 //! successor), the no-escalation rules and a route × role check.
 
 use crate::helpers::*;
-use custodian::db::schema::{
-    audit_log, contact_owners, contacts, sessions, team_members, teams, user_overrides, user_presets, users,
-};
+use custodian::db::schema::{audit_log, contacts, sessions, teams, users};
+use custodian::db::views::{contact_owners, team_members, user_overrides, user_presets};
 use custodian::permissions::Role;
 use diesel::prelude::*;
 

@@ -4,7 +4,8 @@
 use crate::browser::Chrome;
 use crate::helpers::*;
 use crate::users::NEW_PASSWORD;
-use custodian::db::schema::{user_overrides, users};
+use custodian::db::schema::users;
+use custodian::db::views::user_overrides;
 use custodian::permissions::Role;
 use diesel::prelude::*;
 use thirtyfour::components::SelectElement;
@@ -101,9 +102,9 @@ async fn browser_walks_the_wizard_with_back_and_creates_the_user() {
         .unwrap();
     assert_eq!(role, "salesperson");
     // The checklist saved as a preset became the user's only preset, with no overrides.
-    let held: Vec<String> = custodian::db::schema::user_presets::table
+    let held: Vec<String> = custodian::db::views::user_presets::table
         .inner_join(custodian::db::schema::presets::table)
-        .filter(custodian::db::schema::user_presets::user_id.eq(id))
+        .filter(custodian::db::views::user_presets::user_id.eq(id))
         .select(custodian::db::schema::presets::name)
         .load(&mut c)
         .unwrap();

@@ -21,6 +21,7 @@ pub struct GrantDraft {
     pub team_id: String,
     pub email: String,
     pub level: String,
+    pub until: String,
 }
 
 #[derive(Template)]

@@ -17,9 +17,12 @@ use serde::Deserialize;
 pub struct LevelForm {
     #[serde(default)]
     level: String,
+    /// The grant's end (empty: none).
+    #[serde(default)]
+    until: String,
 }
 
-/// Changes the level of a grant.
+/// Changes the level and the end of a grant.
 #[tracing::instrument(skip_all)]
 pub async fn change(
     viewer: Viewer,
@@ -29,18 +32,28 @@ pub async fn change(
 ) -> Result<HttpResponse, AppError> {
     viewer.require(Perm::AdministrationAccessGroupsManage)?;
     let (id, grant_id) = path.into_inner();
-    let level = form.into_inner().level;
+    let LevelForm { level, until } = form.into_inner();
+    let mut errors = FieldErrors::default();
     if !LEVELS.contains(&level.as_str()) {
-        let mut errors = FieldErrors::default();
         errors.add("grant_level", "Choose see, see and edit, or edit and send.");
+    }
+    let mut typed = FieldErrors::default();
+    let end = super::grants::ends_field(&until, &mut typed);
+    if let Some(e) = typed.get("until") {
+        // Above the grants table, which has a row per grant: the message names the grant.
+        errors.add("grant_level", format!("The end of grant #{grant_id}: {e}"));
+    }
+    if !errors.is_empty() {
         return group_page(&viewer, &db, id, None, GrantDraft::default(), errors).await;
     }
     let (actor, who, l) = (viewer.actor(), viewer.subject.clone(), level.clone());
+    let end = crate::access::ends::End::set(end, actor.id);
     let holder = db
-        .transaction(move |c| Ok(model::change_grant(c, &actor, &who, id, grant_id, &l).map_err(denied)?.holder()))
+        .transaction(move |c| Ok(model::change_grant(c, &actor, &who, id, grant_id, &l, end).map_err(denied)?.holder()))
         .await?;
     let words = crate::access::Level::words_of(&level);
-    viewer.flash(FlashKind::Success, format!("{holder} may now {words} the contacts of this group."));
+    let until = end.at.map(|t| format!(" {}", crate::access::ends::until(t))).unwrap_or_default();
+    viewer.flash(FlashKind::Success, format!("{holder} may now {words} the contacts of this group{until}."));
     Ok(see_other(&format!("/access-groups/{id}")))
 }
 

@@ -1,6 +1,7 @@
 //! POST /access-groups/{id}/grants: adds a grant, to a team or to a user by email.
 
 use super::edit::{group_page, GrantDraft};
+use crate::access::ends;
 use crate::access_groups::{self as model, GrantError, Holder, LEVELS};
 use crate::accounts::active_by_email;
 use crate::auth::{session::FlashKind, Viewer};
@@ -23,6 +24,17 @@ pub struct AddForm {
     email: String,
     #[serde(default)]
     level: String,
+    /// An end (empty: none; `access::ends::parse`).
+    #[serde(default)]
+    until: String,
+}
+
+/// The end typed in field `until`, or the reason beside it.
+pub(super) fn ends_field(text: &str, errors: &mut FieldErrors) -> Option<chrono::DateTime<chrono::Utc>> {
+    ends::parse(text, chrono::Utc::now()).unwrap_or_else(|e| {
+        errors.add("until", e);
+        None
+    })
 }
 
 pub(super) fn valid_level(level: &str, errors: &mut FieldErrors) {
@@ -47,6 +59,7 @@ pub async fn add(
             model::find(c, id)?;
             let mut errors = FieldErrors::default();
             valid_level(&f.level, &mut errors);
+            let end = ends_field(&f.until, &mut errors);
             let mut holder = None;
             match f.target.as_str() {
                 "team" => {
@@ -67,7 +80,8 @@ pub async fn add(
                 _ => errors.add("target", "Choose whether to grant to a team or to a user."),
             }
             let Some(holder) = holder.filter(|_| errors.is_empty()) else { return Ok(Err(errors)) };
-            match model::add_grant(c, &actor, &who, id, holder, &f.level) {
+            let end = ends::End::set(end, actor.id);
+            match model::add_grant(c, &actor, &who, id, holder, &f.level, end) {
                 Ok(grant) => Ok(Ok(grant.holder())),
                 Err(GrantError::Exists) => {
                     let field = if matches!(holder, Holder::Team(_)) { "team_id" } else { "email" };
@@ -81,11 +95,19 @@ pub async fn add(
     match done {
         Ok(holder) => {
             let words = crate::access::Level::words_of(&form.level);
-            viewer.flash(FlashKind::Success, format!("{holder} may now {words} the contacts of this group."));
+            let until = ends::parse(&form.until, chrono::Utc::now()).ok().flatten();
+            let until = until.map(|t| format!(" {}", ends::until(t))).unwrap_or_default();
+            viewer.flash(FlashKind::Success, format!("{holder} may now {words} the contacts of this group{until}."));
             Ok(see_other(&format!("/access-groups/{id}")))
         }
         Err(errors) => {
-            let draft = GrantDraft { target: form.target, team_id: form.team_id, email: form.email, level: form.level };
+            let draft = GrantDraft {
+                target: form.target,
+                team_id: form.team_id,
+                email: form.email,
+                level: form.level,
+                until: form.until,
+            };
             group_page(&viewer, &db, id, None, draft, errors).await
         }
     }

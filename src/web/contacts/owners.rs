@@ -2,7 +2,7 @@
 //! (optionally read-only), toggle read-only, remove. Needs contacts.assign and edit access.
 
 use super::card::show_with;
-use crate::access::Operation;
+use crate::access::{ends, Operation};
 use crate::audit;
 use crate::auth::session::FlashKind;
 use crate::auth::Viewer;
@@ -24,6 +24,9 @@ pub struct OwnerForm {
     user_id: Option<i64>,
     #[serde(default)]
     read_only: Option<String>,
+    /// An end for a co-owner added (empty: none; `access::ends::parse`).
+    #[serde(default)]
+    until: String,
 }
 
 fn flag(v: &Option<String>) -> bool {
@@ -60,8 +63,14 @@ pub async fn submit(
                     return Err(AppError::BadRequest("This user is already the main owner.".into()));
                 }
                 let ro = flag(&form.read_only);
-                owners::add_co_owner(c, id, user, ro)?;
-                ("contact.add_co_owner", json!({ "user_id": user, "read_only": ro }), "Co-owner added.")
+                let end =
+                    ends::End::set(ends::parse(&form.until, chrono::Utc::now()).map_err(AppError::BadRequest)?, actor);
+                owners::add_co_owner(c, id, user, ro, end)?;
+                (
+                    "contact.add_co_owner",
+                    json!({ "user_id": user, "read_only": ro, "ends_at": end.at }),
+                    "Co-owner added.",
+                )
             }
             "read_only" => {
                 let user = form.user_id.ok_or_else(|| AppError::BadRequest("No co-owner chosen.".into()))?;

@@ -22,12 +22,20 @@ pub struct TeamPage {
     pub id: i64,
     pub form: TeamForm,
     pub errors: FieldErrors,
-    pub members: Vec<User>,
-    /// The member email typed in the add form, kept when it is refused.
-    pub member_email: String,
+    /// The members, each with the end of their membership.
+    pub members: Vec<(User, Option<chrono::DateTime<chrono::Utc>>)>,
+    /// What was typed in the add form, kept when it is refused.
+    pub typed: MemberDraft,
     /// (group id, group name, level) of the access groups granted to this team.
     pub groups: Vec<(i64, String, String)>,
     pub history: Vec<Row>,
+}
+
+/// The add-members form as typed.
+#[derive(Default, Clone)]
+pub struct MemberDraft {
+    pub email: String,
+    pub until: String,
 }
 
 /// Renders the team page; `form`/`errors`/`member_email` carry a refused submission.
@@ -37,7 +45,7 @@ pub async fn team_page(
     id: i64,
     form: Option<TeamForm>,
     errors: FieldErrors,
-    member_email: String,
+    typed: MemberDraft,
 ) -> Result<HttpResponse, AppError> {
     let (stored, members, groups, history) = db
         .run(move |c| {
@@ -47,7 +55,7 @@ pub async fn team_page(
                 name: team.name,
                 manager_email: json["manager_email"].as_str().unwrap_or_default().to_string(),
             };
-            Ok((stored, model::members(c, id)?, model::granted_groups(c, id)?, history(c, "team", id, 20)?))
+            Ok((stored, model::members_until(c, id)?, model::granted_groups(c, id)?, history(c, "team", id, 20)?))
         })
         .await?;
     let status = if errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
@@ -57,7 +65,7 @@ pub async fn team_page(
         form: form.unwrap_or(stored),
         errors,
         members,
-        member_email,
+        typed,
         groups,
         history,
     };
@@ -67,7 +75,7 @@ pub async fn team_page(
 /// The team page.
 pub async fn show(viewer: Viewer, db: web::Data<Db>, id: web::Path<i64>) -> Result<HttpResponse, AppError> {
     viewer.require(Perm::AdministrationTeamsManage)?;
-    team_page(&viewer, &db, id.into_inner(), None, FieldErrors::default(), String::new()).await
+    team_page(&viewer, &db, id.into_inner(), None, FieldErrors::default(), MemberDraft::default()).await
 }
 
 /// Saves the name and manager of a team.
@@ -103,6 +111,6 @@ pub async fn update(
             viewer.flash(FlashKind::Success, if changed { "Team saved." } else { "Nothing to change." });
             Ok(see_other(&format!("/teams/{id}")))
         }
-        Err(errors) => team_page(&viewer, &db, id, Some(form), errors, String::new()).await,
+        Err(errors) => team_page(&viewer, &db, id, Some(form), errors, MemberDraft::default()).await,
     }
 }

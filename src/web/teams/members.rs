@@ -1,7 +1,8 @@
 //! POST /teams/{id}/members (add members by email: one, or several separated by commas) and
 //! POST /teams/{id}/members/{user_id}/remove.
 
-use super::edit::team_page;
+use super::edit::{team_page, MemberDraft};
+use crate::access::ends;
 use crate::auth::{session::FlashKind, Viewer};
 use crate::db::Db;
 use crate::error::AppError;
@@ -17,6 +18,9 @@ use serde::Deserialize;
 pub struct AddForm {
     #[serde(default)]
     email: String,
+    /// An end for the memberships added (empty: none; `access::ends::parse`).
+    #[serde(default)]
+    until: String,
 }
 
 /// The most members one submission adds.
@@ -44,18 +48,25 @@ pub async fn add(
     form: web::Form<AddForm>,
 ) -> Result<HttpResponse, AppError> {
     viewer.require(Perm::AdministrationTeamsManage)?;
-    let (id, typed) = (id.into_inner(), form.into_inner().email);
-    let wanted = emails(&typed);
-    let refused = |msg: String| async {
+    let id = id.into_inner();
+    let AddForm { email, until } = form.into_inner();
+    let wanted = emails(&email);
+    let typed = MemberDraft { email, until };
+    let (page_viewer, page_db, page_typed) = (&viewer, &db, &typed);
+    let refused = |field: &'static str, msg: String| async move {
         let mut errors = FieldErrors::default();
-        errors.add("member_email", msg);
-        team_page(&viewer, &db, id, None, errors, typed.clone()).await
+        errors.add(field, msg);
+        team_page(page_viewer, page_db, id, None, errors, page_typed.clone()).await
+    };
+    let end = match ends::parse(&typed.until, chrono::Utc::now()) {
+        Ok(at) => ends::End::set(at, viewer.id()),
+        Err(msg) => return refused("member_until", msg).await,
     };
     if wanted.is_empty() {
-        return refused("Enter the email of a user to add.".into()).await;
+        return refused("member_email", "Enter the email of a user to add.".into()).await;
     }
     if wanted.len() > AT_ONCE {
-        return refused(format!("Add at most {AT_ONCE} members at once.")).await;
+        return refused("member_email", format!("Add at most {AT_ONCE} members at once.")).await;
     }
     let (actor, who) = (viewer.actor(), viewer.subject.clone());
     let done = db
@@ -70,7 +81,7 @@ pub async fn add(
                         continue;
                     }
                 };
-                match model::add_member(c, &actor, &who, id, &user) {
+                match model::add_member(c, &actor, &who, id, &user, end) {
                     Ok(true) => added.push(user.email),
                     Ok(false) => already.push(user.email),
                     // A member the actor may not add is said beside the field.
@@ -104,12 +115,16 @@ pub async fn add(
                 said = format!("{said} {} {verb} already a member.", already.join(", ")).trim().to_string();
             }
             if added.is_empty() {
-                return refused(if already.len() == 1 { "This user is already a member.".into() } else { said }).await;
+                let msg = if already.len() == 1 { "This user is already a member.".into() } else { said };
+                return refused("member_email", msg).await;
+            }
+            if let Some(at) = end.at {
+                said = format!("{said} Their membership ends {}.", ends::until(at).trim_start_matches("until "));
             }
             viewer.flash(FlashKind::Success, said);
             Ok(see_other(&format!("/teams/{id}")))
         }
-        Err(AppError::BadRequest(msg)) => refused(msg).await,
+        Err(AppError::BadRequest(msg)) => refused("member_email", msg).await,
         Err(e) => Err(e),
     }
 }

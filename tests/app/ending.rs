@@ -1,0 +1,210 @@
+//! Access that ends on time (issue #32) over HTTP: an end set on a co-owner (owner panel), an
+//! access-group grant (group page: add and change) and a team membership (team page), shown
+//! where the access is shown and audited; a wrong end refused beside its field with what was
+//! typed kept; ended access gone at once, before the expiry sweep runs; the sweep's removal,
+//! audit entry and notices; and giving again what has ended.
+
+use crate::fixtures;
+use crate::helpers::*;
+use custodian::db::schema::{audit_log, notifications};
+use custodian::db::views::{access_group_grants, contact_owners, team_members};
+use custodian::permissions::Role;
+use diesel::prelude::*;
+
+/// An hour from now, as a date-and-time field sends it.
+fn in_an_hour() -> (String, chrono::DateTime<chrono::Utc>) {
+    let at = chrono::Utc::now() + chrono::Duration::hours(1);
+    let at = at.with_timezone(&chrono::Utc).format("%Y-%m-%dT%H:%M").to_string();
+    let parsed = chrono::NaiveDateTime::parse_from_str(&at, "%Y-%m-%dT%H:%M").unwrap().and_utc();
+    (at, parsed)
+}
+
+/// Moves every stored end of `table` into the past, as time passing would.
+fn time_passes(app: &TestApp, table: &str) {
+    diesel::sql_query(format!("UPDATE {table} SET ends_at = now() - interval '1 second' WHERE ends_at IS NOT NULL"))
+        .execute(&mut app.conn())
+        .unwrap();
+}
+
+fn messages_of(app: &TestApp, user: i64) -> Vec<String> {
+    notifications::table
+        .filter(notifications::user_id.eq(user))
+        .order(notifications::id)
+        .select(notifications::message)
+        .load(&mut app.conn())
+        .unwrap()
+}
+
+fn actions(app: &TestApp, action: &str) -> i64 {
+    audit_log::table.filter(audit_log::action.eq(action)).count().get_result(&mut app.conn()).unwrap()
+}
+
+#[tokio::test]
+async fn a_co_owner_until_a_time_loses_the_contact_at_that_time() {
+    let app = spawn_app().await;
+    let (admin, b) = app.signed_in("ada@example.com", Role::Administrator).await;
+    let sam = app.create_user("sam@example.com", Role::Salesperson);
+    let sid = app.create_user("sid@example.com", Role::User);
+    let contact = fixtures::contact(&mut app.conn(), "Jana", Some(sam));
+    let card = format!("/contacts/{contact}");
+    let panel = format!("/contacts/{contact}/owners");
+
+    // A wrong end is refused and nothing is written.
+    let r =
+        b.submit(&card, &panel, &[("op", "add"), ("email", "sid@example.com"), ("until", "2020-01-01T10:00")]).await;
+    assert_eq!(r.status(), 422);
+    assert!(r.text().await.unwrap().contains("The end must be later than now"));
+    assert!(fixtures::co_owners_of(&mut app.conn(), contact).is_empty());
+
+    let (until, at) = in_an_hour();
+    let r = b.submit(&card, &panel, &[("op", "add"), ("email", "sid@example.com"), ("until", &until)]).await;
+    assert_eq!(r.status(), 303);
+    let ends: Option<chrono::DateTime<chrono::Utc>> = contact_owners::table
+        .filter(contact_owners::contact_id.eq(contact))
+        .select(contact_owners::ends_at)
+        .first(&mut app.conn())
+        .unwrap();
+    assert_eq!(ends, Some(at));
+    let words = custodian::access::ends::until(at);
+    assert!(b.page(&card).await.contains(&words), "the card shows the end");
+    // The audit sentence says until when.
+    let log = b.page("/audit").await;
+    assert!(log.contains(&format!("</a> {words}")), "{log}");
+
+    // Sid sees the contact until the end; the moment it has come, not any more — before any
+    // sweep has removed the row.
+    let sid_b = app.browser();
+    sid_b.login("sid@example.com", TEST_PASSWORD).await;
+    assert_eq!(sid_b.get(&card).await.status(), 200);
+    time_passes(&app, "contact_owners_all");
+    assert_eq!(sid_b.get(&card).await.status(), 404);
+    assert!(b.page(&card).await.contains("No co-owners."), "an ended co-owner is not listed");
+
+    // The sweep removes it, audits it as the system's and tells Sid and whoever set the end.
+    custodian::expiry::sweep_once(&mut app.conn()).unwrap();
+    let stored: i64 = diesel::sql_query("SELECT count(*) AS n FROM contact_owners_all")
+        .get_result::<Count>(&mut app.conn())
+        .unwrap()
+        .n;
+    assert_eq!(stored, 0);
+    assert_eq!(actions(&app, "contact.co_owner_ended"), 1);
+    assert!(messages_of(&app, sid).contains(&format!("Your co-ownership of contact #{contact} has ended.")));
+    assert!(messages_of(&app, admin)
+        .contains(&format!("The co-ownership of contact #{contact} of sid@example.com has ended, as you set.")));
+    let log = b.page("/audit").await;
+    assert!(log.contains("The system removed") && log.contains(": the co-ownership had ended"), "{log}");
+
+    // Given again with no end: Sid sees the contact again.
+    let r = b.submit(&card, &panel, &[("op", "add"), ("email", "sid@example.com")]).await;
+    assert_eq!(r.status(), 303);
+    assert_eq!(sid_b.get(&card).await.status(), 200);
+}
+
+#[derive(QueryableByName)]
+struct Count {
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    n: i64,
+}
+
+#[tokio::test]
+async fn a_grant_until_a_time_is_set_changed_and_ends() {
+    let app = spawn_app().await;
+    let (_admin, b) = app.signed_in("ada@example.com", Role::Administrator).await;
+    let uma = app.create_user("uma@example.com", Role::User);
+    let group = fixtures::group(&mut app.conn(), "Campaign");
+    let contact = fixtures::contact(&mut app.conn(), "Karel", None);
+    fixtures::in_group(&mut app.conn(), contact, group);
+    let page = format!("/access-groups/{group}");
+    let grants = format!("/access-groups/{group}/grants");
+
+    // A wrong end: beside the field, with what was typed kept.
+    let r = b
+        .submit(
+            &page,
+            &grants,
+            &[("target", "user"), ("email", "uma@example.com"), ("level", "view"), ("until", "soon")],
+        )
+        .await;
+    assert_eq!(r.status(), 422);
+    let html = r.text().await.unwrap();
+    assert!(html.contains("“soon” is not a date and time"), "{html}");
+    assert!(html.contains("value=\"soon\""), "{html}");
+
+    let (until, at) = in_an_hour();
+    let r = b
+        .submit(
+            &page,
+            &grants,
+            &[("target", "user"), ("email", "uma@example.com"), ("level", "view"), ("until", &until)],
+        )
+        .await;
+    assert_eq!(r.status(), 303);
+    let html = b.page(&page).await;
+    assert!(html.contains(&custodian::access::ends::until(at)), "{html}");
+    let uma_b = app.browser();
+    uma_b.login("uma@example.com", TEST_PASSWORD).await;
+    assert_eq!(uma_b.get(&format!("/contacts/{contact}")).await.status(), 200);
+
+    // Ended early by a change: an end of an hour ago is refused (in the past); ending it means
+    // an end set sooner, and extending it (no end) is a change like a higher level.
+    let grant: i64 = access_group_grants::table.select(access_group_grants::id).first(&mut app.conn()).unwrap();
+    let change = format!("/access-groups/{group}/grants/{grant}");
+    let r = b.submit(&page, &change, &[("level", "view"), ("until", "2020-01-01T00:00")]).await;
+    assert_eq!(r.status(), 422);
+    assert!(r.text().await.unwrap().contains(&format!("The end of grant #{grant}: The end must be later than now")));
+    let r = b.submit(&page, &change, &[("level", "edit"), ("until", "")]).await;
+    assert_eq!(r.status(), 303);
+    let stored: (String, Option<chrono::DateTime<chrono::Utc>>) = access_group_grants::table
+        .find(grant)
+        .select((access_group_grants::level, access_group_grants::ends_at))
+        .first(&mut app.conn())
+        .unwrap();
+    assert_eq!(stored, ("edit".to_string(), None));
+    let r = b.submit(&page, &change, &[("level", "edit"), ("until", &until)]).await;
+    assert_eq!(r.status(), 303);
+
+    time_passes(&app, "access_group_grants_all");
+    assert_eq!(uma_b.get(&format!("/contacts/{contact}")).await.status(), 404, "ended: gone before any sweep");
+    assert!(b.page(&page).await.contains("No grants yet"));
+    custodian::expiry::sweep_once(&mut app.conn()).unwrap();
+    assert_eq!(actions(&app, "access_group.grant_ended"), 1);
+    assert!(messages_of(&app, uma)
+        .contains(&"Your access through access group Campaign (see and edit) has ended.".to_string()));
+}
+
+#[tokio::test]
+async fn a_team_membership_until_a_time_ends_the_managers_reach() {
+    let app = spawn_app().await;
+    let (_admin, b) = app.signed_in("ada@example.com", Role::Administrator).await;
+    let boss = app.create_user("boss@example.com", Role::Manager);
+    // (A manager sees the whole base by default; this one only through the team.)
+    app.override_key(boss, "contacts.all", false);
+    let sam = app.create_user("sam@example.com", Role::Salesperson);
+    let team = fixtures::team(&mut app.conn(), "North", Some(boss), &[]);
+    let contact = fixtures::contact(&mut app.conn(), "Olga", Some(sam));
+    let (page, members) = (format!("/teams/{team}"), format!("/teams/{team}/members"));
+
+    let r = b.submit(&page, &members, &[("email", "sam@example.com"), ("until", "2999-01-01")]).await;
+    assert_eq!(r.status(), 422);
+    let html = r.text().await.unwrap();
+    assert!(html.contains("The end must be within 10 years"), "{html}");
+    assert!(html.contains("value=\"sam@example.com\"") && html.contains("value=\"2999-01-01\""), "{html}");
+
+    let (until, at) = in_an_hour();
+    let r = b.submit(&page, &members, &[("email", "sam@example.com"), ("until", &until)]).await;
+    assert_eq!(r.status(), 303);
+    let html = b.page(&page).await;
+    assert!(html.contains(&custodian::access::ends::until(at)), "{html}");
+    let ends: Option<chrono::DateTime<chrono::Utc>> =
+        team_members::table.select(team_members::ends_at).first(&mut app.conn()).unwrap();
+    assert_eq!(ends, Some(at));
+
+    let boss_b = app.browser();
+    boss_b.login("boss@example.com", TEST_PASSWORD).await;
+    assert_eq!(boss_b.get(&format!("/contacts/{contact}")).await.status(), 200, "the manager reaches sam's contact");
+    time_passes(&app, "team_members_all");
+    assert_eq!(boss_b.get(&format!("/contacts/{contact}")).await.status(), 404, "not once the membership has ended");
+    custodian::expiry::sweep_once(&mut app.conn()).unwrap();
+    assert_eq!(actions(&app, "team.member_ended"), 1);
+    assert!(messages_of(&app, sam).contains(&"Your membership of team North has ended.".to_string()));
+}
