@@ -5,10 +5,13 @@
 //! decision's facts and the SQL filter alike, whether or not the expiry job (`crate::expiry`)
 //! has removed it yet. This module reads an end as people type it and words it as they read it.
 
+use super::rules::Path;
+use crate::db::views::{access_group_grants as g, contact_owners as co, team_members as tm};
 use chrono::{DateTime, Duration, NaiveDate, NaiveDateTime, Utc};
+use diesel::prelude::*;
 
 /// When an assignment ends, and who set that end (told when it comes); the default: never.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct End {
     pub at: Option<DateTime<Utc>>,
     pub set_by: Option<i64>,
@@ -71,6 +74,78 @@ pub fn until(at: DateTime<Utc>) -> String {
 /// The value a date-and-time field shows for an end (`2026-12-31T17:00`).
 pub fn field_value(at: Option<DateTime<Utc>>) -> String {
     at.map(|t| t.format("%Y-%m-%dT%H:%M").to_string()).unwrap_or_default()
+}
+
+/// The ends that bear on the paths to one contact: its co-ownerships, and every team
+/// membership and grant that ends (few: most access does not end). Three small queries, by the
+/// partial indexes on `ends_at`.
+#[derive(Debug, Default)]
+pub struct Ending {
+    co_owners: Vec<(i64, DateTime<Utc>)>,
+    members: Vec<(i64, i64, DateTime<Utc>)>,
+    grants: Vec<(i64, Option<i64>, Option<i64>, DateTime<Utc>)>,
+}
+
+impl Ending {
+    pub fn of_contact(conn: &mut PgConnection, contact_id: i64) -> QueryResult<Ending> {
+        let co_owners: Vec<(i64, Option<DateTime<Utc>>)> = co::table
+            .filter(co::contact_id.eq(contact_id))
+            .filter(co::ends_at.is_not_null())
+            .select((co::user_id, co::ends_at))
+            .load(conn)?;
+        let members: Vec<(i64, i64, Option<DateTime<Utc>>)> =
+            tm::table.filter(tm::ends_at.is_not_null()).select((tm::team_id, tm::user_id, tm::ends_at)).load(conn)?;
+        let grants: Vec<(i64, Option<i64>, Option<i64>, Option<DateTime<Utc>>)> = g::table
+            .filter(g::ends_at.is_not_null())
+            .select((g::group_id, g::user_id, g::team_id, g::ends_at))
+            .load(conn)?;
+        Ok(Ending {
+            co_owners: co_owners.into_iter().filter_map(|(u, e)| Some((u, e?))).collect(),
+            members: members.into_iter().filter_map(|(t, u, e)| Some((t, u, e?))).collect(),
+            grants: grants.into_iter().filter_map(|(gr, u, t, e)| Some((gr, u, t, e?))).collect(),
+        })
+    }
+
+    fn co_owner(&self, user: i64) -> Option<DateTime<Utc>> {
+        self.co_owners.iter().find(|(u, _)| *u == user).map(|(_, e)| *e)
+    }
+
+    fn member(&self, team: i64, user: i64) -> Option<DateTime<Utc>> {
+        self.members.iter().find(|(t, u, _)| *t == team && *u == user).map(|(_, _, e)| *e)
+    }
+
+    /// When `user`'s path `p` to the contact ends: the soonest end of what it goes through (a
+    /// team manager's path through the member's membership and co-ownership; a team's grant
+    /// through the grant and the user's membership). `None`: it does not end.
+    pub fn of(&self, user: i64, p: &Path) -> Option<DateTime<Utc>> {
+        let soonest = |ends: &[Option<DateTime<Utc>>]| ends.iter().flatten().min().copied();
+        match p {
+            Path::WholeBase | Path::MainOwner => None,
+            Path::CoOwner { .. } => self.co_owner(user),
+            Path::TeamManager { team_id, member_id, member_is_main_owner, .. } => {
+                let co = if *member_is_main_owner { None } else { self.co_owner(*member_id) };
+                soonest(&[self.member(*team_id, *member_id), co])
+            }
+            Path::Group { group_id, team_id, .. } => {
+                let grant = self
+                    .grants
+                    .iter()
+                    .find(|(gr, u, t, _)| {
+                        *gr == *group_id && ((team_id.is_none() && *u == Some(user)) || (t.is_some() && *t == *team_id))
+                    })
+                    .map(|(_, _, _, e)| *e);
+                soonest(&[grant, team_id.and_then(|t| self.member(t, user))])
+            }
+        }
+    }
+
+    /// `p` described, with its end when it has one.
+    pub fn describe(&self, user: i64, p: &Path) -> String {
+        match self.of(user, p) {
+            Some(at) => format!("{}, {}", p.describe(), until(at)),
+            None => p.describe(),
+        }
+    }
 }
 
 #[cfg(test)]

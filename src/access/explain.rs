@@ -3,6 +3,7 @@
 //! and why. The contact card shows both; both come from [`super::rules::decide`], so what
 //! they say is what the checks do.
 
+use super::ends::Ending;
 use super::rules::{decide, ContactFacts, Decision};
 use super::{facts, Level};
 use crate::permissions::Perm;
@@ -28,23 +29,24 @@ pub struct Why {
     pub denial: Option<&'static str>,
 }
 
-/// `d` (the decision for the user with `email`) in words.
-pub fn explain(email: String, d: &Decision) -> Why {
+/// `d` (the decision for user `user_id` with `email`) in words, each path with its end.
+pub fn explain(email: String, user_id: i64, d: &Decision, ending: &Ending) -> Why {
     Why {
         email,
         level: d.level,
-        reasons: d.paths.iter().map(|p| format!("{} → {}", p.describe(), p.level().words())).collect(),
+        reasons: d.paths.iter().map(|p| format!("{} → {}", ending.describe(user_id, p), p.level().words())).collect(),
         blocked: d
             .blocked
             .iter()
-            .map(|(p, den)| format!("{} — not counted: {}", p.describe(), den.describe()))
+            .map(|(p, den)| format!("{} — not counted: {}", ending.describe(user_id, p), den.describe()))
             .collect(),
         denial: d.denial.map(|x| x.describe()),
     }
 }
 
-/// Every active user who reaches the contact at least for viewing, with their paths.
-pub fn who_reaches(conn: &mut PgConnection, cf: &ContactFacts) -> QueryResult<Vec<Who>> {
+/// Every active user who reaches the contact at least for viewing, with their paths (each with
+/// its end).
+pub fn who_reaches(conn: &mut PgConnection, cf: &ContactFacts, ending: &Ending) -> QueryResult<Vec<Who>> {
     Ok(facts::all_active_subjects(conn)?
         .iter()
         .filter_map(|(u, subj)| {
@@ -54,7 +56,7 @@ pub fn who_reaches(conn: &mut PgConnection, cf: &ContactFacts) -> QueryResult<Ve
                 email: u.email.clone(),
                 name: u.name.clone(),
                 level: d.level,
-                reasons: d.paths.iter().map(|p| p.describe()).collect(),
+                reasons: d.paths.iter().map(|p| ending.describe(u.id, p)).collect(),
                 has_view: subj.perms.contains(Perm::ContactsView),
             })
         })
@@ -63,14 +65,14 @@ pub fn who_reaches(conn: &mut PgConnection, cf: &ContactFacts) -> QueryResult<Ve
 
 /// Why the user with `email` can or cannot reach the contact (a "no such user" answer when
 /// none has it).
-pub fn why(conn: &mut PgConnection, email: &str, cf: &ContactFacts) -> QueryResult<Why> {
+pub fn why(conn: &mut PgConnection, email: &str, cf: &ContactFacts, ending: &Ending) -> QueryResult<Why> {
     let found = crate::accounts::find_by_email(conn, email)?;
     let subject = match found {
         Some(u) => facts::subject(conn, u.id)?,
         None => None,
     };
     Ok(match subject {
-        Some(s) => explain(email.to_string(), &decide(&s, cf)),
+        Some(s) => explain(email.to_string(), s.user_id, &decide(&s, cf), ending),
         None => Why {
             email: email.to_string(),
             level: Level::None,

@@ -95,7 +95,7 @@ pub(super) fn steps(spec: &Spec, mode: Mode) -> Vec<Step> {
         });
     }
     if let Some((v, email, ro)) = &spec.add_co_owner {
-        let (v, ro) = (*v, *ro);
+        let (v, ro, end) = (*v, *ro, spec.add_co_owner_end);
         // "The contact's main owner is {v}": as "set main owner" will leave it when counted; as
         // the statement finds it when executed. (An EXISTS on the main-owner index, not a join:
         // that would read every contact to find a few.)
@@ -130,7 +130,7 @@ pub(super) fn steps(spec: &Spec, mode: Mode) -> Vec<Step> {
             parts: vec![
                 Part::new(
                     sql!("SELECT s.id FROM bulk_sel s WHERE NOT ", &is_main, " AND NOT ", has_row, kept_as_writable),
-                    |src| owners::add_co_owners(src, v, ro, absent, Default::default()),
+                    move |src| owners::add_co_owners(src, v, ro, absent, end),
                 )
                 .logged(seq, Kind::CoOwnerAdded),
                 Part::new(

@@ -1,5 +1,6 @@
 //! What a bulk Manage run does: any combination of actions, parsed and checked from the form.
 
+use crate::access::ends::End;
 use crate::contacts::model::parse_tags;
 use crate::contacts::owners;
 use crate::permissions::{Perm, PermSet};
@@ -14,6 +15,9 @@ pub struct ActionsForm {
     pub add_co_owner: String,
     #[serde(default)]
     pub add_co_owner_read_only: Option<String>,
+    /// Until when the co-owners added stay (empty: no end).
+    #[serde(default)]
+    pub add_co_owner_until: String,
     #[serde(default)]
     pub remove_owner: String,
     #[serde(default)]
@@ -31,6 +35,9 @@ pub struct ActionsForm {
 pub struct Spec {
     pub set_main_owner: Option<(i64, String)>,
     pub add_co_owner: Option<(i64, String, bool)>,
+    /// The end of the co-ownerships "add co-owner" creates (those that exist keep theirs).
+    #[serde(default)]
+    pub add_co_owner_end: End,
     pub remove_owner: Option<(i64, String)>,
     pub tags: Vec<String>,
     pub add_group: Option<(i64, String)>,
@@ -108,7 +115,8 @@ impl Spec {
             out.push(format!("Set main owner to {e}"));
         }
         if let Some((_, e, ro)) = &self.add_co_owner {
-            out.push(format!("Add co-owner {e}{}", if *ro { " (read-only)" } else { "" }));
+            let until = self.add_co_owner_end.at.map(|t| format!(" {}", crate::access::ends::until(t))).unwrap_or_default();
+            out.push(format!("Add co-owner {e}{}{until}", if *ro { " (read-only)" } else { "" }));
         }
         if let Some((_, e)) = &self.remove_owner {
             out.push(format!("Remove owner {e} (only where another owner remains)"));
@@ -163,17 +171,27 @@ fn group(
     }
 }
 
-/// Parses the form; field errors for unknown users, missing permissions or no action at all.
+/// Parses the form of `actor`; field errors for unknown users, a wrong end, missing permissions
+/// or no action at all.
 pub fn parse(
     conn: &mut PgConnection,
     f: &ActionsForm,
     perms: PermSet,
+    actor: i64,
 ) -> diesel::QueryResult<Result<Spec, FieldErrors>> {
     let mut errors = FieldErrors::default();
+    let until = crate::access::ends::parse(&f.add_co_owner_until, chrono::Utc::now()).unwrap_or_else(|e| {
+        errors.add("add_co_owner_until", e);
+        None
+    });
+    if until.is_some() && f.add_co_owner.trim().is_empty() {
+        errors.add("add_co_owner_until", "An end applies to the co-owner added: enter their email too.");
+    }
     let spec = Spec {
         set_main_owner: user(conn, "set_main_owner", &f.set_main_owner, &mut errors)?,
         add_co_owner: user(conn, "add_co_owner", &f.add_co_owner, &mut errors)?
             .map(|(id, e)| (id, e, matches!(f.add_co_owner_read_only.as_deref(), Some("true") | Some("on")))),
+        add_co_owner_end: End::set(until, actor),
         remove_owner: user(conn, "remove_owner", &f.remove_owner, &mut errors)?,
         tags: parse_tags(&f.tags),
         add_group: group(conn, "add_group", &f.add_group, &mut errors)?,

@@ -63,8 +63,9 @@ pub fn load(
     let permits = |op| access::ops::permits(s, &d, op).is_ok();
     let can_assign = permits(Operation::Assign);
     let all_groups = if can_assign { crate::access_groups::choices(c)? } else { Vec::new() };
+    let ending = access::ends::Ending::of_contact(c, id)?;
     let why = match why_email.map(str::trim).filter(|e| s.administrator && !e.is_empty()) {
-        Some(email) => Some(explain::why(c, email, &cf)?),
+        Some(email) => Some(explain::why(c, email, &cf, &ending)?),
         None => None,
     };
     Ok(CardData {
@@ -74,8 +75,8 @@ pub fn load(
         tags: model::tags_of(c, id)?,
         groups: model::groups_of(c, id)?,
         all_groups,
-        mine: explain::explain(email.to_string(), &d),
-        who: explain::who_reaches(c, &cf)?,
+        mine: explain::explain(email.to_string(), s.user_id, &d, &ending),
+        who: explain::who_reaches(c, &cf, &ending)?,
         why,
         can_edit: permits(Operation::Edit),
         can_assign,

@@ -66,7 +66,10 @@ async fn a_co_owner_until_a_time_loses_the_contact_at_that_time() {
         .unwrap();
     assert_eq!(ends, Some(at));
     let words = custodian::access::ends::until(at);
-    assert!(b.page(&card).await.contains(&words), "the card shows the end");
+    let html = b.page(&card).await;
+    assert!(html.contains(&words), "the owner panel shows the end");
+    // The explainer's "who can see this contact" says until when Sid's path lasts.
+    assert!(html.contains(&format!("is a co-owner, {words}")), "{html}");
     // The audit sentence says until when.
     let log = b.page("/audit").await;
     assert!(log.contains(&format!("</a> {words}")), "{log}");
@@ -199,6 +202,9 @@ async fn a_team_membership_until_a_time_ends_the_managers_reach() {
         team_members::table.select(team_members::ends_at).first(&mut app.conn()).unwrap();
     assert_eq!(ends, Some(at));
 
+    let card = b.page(&format!("/contacts/{contact}?why=boss%40example.com")).await;
+    let path = format!("whose member sam@example.com is the main owner, {}", custodian::access::ends::until(at));
+    assert!(card.contains(&path), "the explainer says until when the manager's path lasts: {card}");
     let boss_b = app.browser();
     boss_b.login("boss@example.com", TEST_PASSWORD).await;
     assert_eq!(boss_b.get(&format!("/contacts/{contact}")).await.status(), 200, "the manager reaches sam's contact");
@@ -207,4 +213,36 @@ async fn a_team_membership_until_a_time_ends_the_managers_reach() {
     custodian::expiry::sweep_once(&mut app.conn()).unwrap();
     assert_eq!(actions(&app, "team.member_ended"), 1);
     assert!(messages_of(&app, sam).contains(&"Your membership of team North has ended.".to_string()));
+}
+
+#[tokio::test]
+async fn bulk_manage_adds_co_owners_until_a_time_and_keeps_existing_ends() {
+    use crate::manage::{execute, preview};
+    let app = spawn_app().await;
+    let (_admin, b) = app.signed_in("ada@example.com", Role::Administrator).await;
+    let sid = app.create_user("sid@example.com", Role::User);
+    let c = &mut app.conn();
+    let ids: Vec<i64> = (0..3).map(|i| fixtures::contact(c, &format!("Ending{i}"), None)).collect();
+    // Sid already co-owns the first one, with no end: a bulk end never shortens it.
+    fixtures::co_owner(c, ids[0], sid, false);
+
+    let r = preview(&b, "q=ending", &[("q", "ending"), ("add_co_owner_until", "2030-01-01T00:00")]).await;
+    assert_eq!(r.status(), 422);
+    let html = r.text().await.unwrap();
+    assert!(html.contains("An end applies to the co-owner added: enter their email too."), "{html}");
+    assert!(html.contains("value=\"2030-01-01T00:00\""), "what was typed is kept: {html}");
+
+    let (until, at) = in_an_hour();
+    let fields = [("q", "ending"), ("add_co_owner", "sid@example.com"), ("add_co_owner_until", until.as_str())];
+    let html = preview(&b, "q=ending", &fields).await.text().await.unwrap();
+    let words = custodian::access::ends::until(at);
+    assert!(html.contains(&format!("Add co-owner sid@example.com {words}")), "the preview says until when: {html}");
+    execute(&b, &html).await;
+    let ends: Vec<(i64, Option<chrono::DateTime<chrono::Utc>>)> = contact_owners::table
+        .filter(contact_owners::user_id.eq(sid))
+        .order(contact_owners::contact_id)
+        .select((contact_owners::contact_id, contact_owners::ends_at))
+        .load(c)
+        .unwrap();
+    assert_eq!(ends, vec![(ids[0], None), (ids[1], Some(at)), (ids[2], Some(at))]);
 }

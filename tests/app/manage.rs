@@ -25,12 +25,12 @@ pub(crate) fn number(html: &str, id: &str) -> i64 {
         .unwrap()
 }
 
-async fn preview(b: &Browser, query: &str, fields: &[(&str, &str)]) -> reqwest::Response {
+pub(crate) async fn preview(b: &Browser, query: &str, fields: &[(&str, &str)]) -> reqwest::Response {
     b.submit(&format!("/contacts/manage?{query}"), "/contacts/manage/preview", fields).await
 }
 
 /// Executes a preview and waits for the background run to end; returns its page.
-async fn execute(b: &Browser, preview_html: &str) -> reqwest::Response {
+pub(crate) async fn execute(b: &Browser, preview_html: &str) -> reqwest::Response {
     let token = token_of(preview_html);
     let r = b.submit("/", "/contacts/manage/execute", &[("token", &token)]).await;
     bulk_run_ended(b, r).await

@@ -165,11 +165,11 @@ pub async fn preview(
     require(&viewer)?;
     let sel = selection(&body);
     let form: ActionsForm = serde_urlencoded::from_bytes(&body).map_err(|e| AppError::BadRequest(e.to_string()))?;
-    let (who, perms) = (viewer.access(), viewer.perms());
+    let (who, perms, actor) = (viewer.access(), viewer.perms(), viewer.id());
     let (f, s2) = (form.clone(), sel.clone());
     let outcome = db
         .run(move |c| {
-            let parsed = spec::parse(c, &f, perms)?;
+            let parsed = spec::parse(c, &f, perms, actor)?;
             let Ok(spec) = parsed else { return Ok(Err(parsed.err().unwrap_or_default())) };
             Ok(Ok(previews::start(c, who.id(), &spec, &previews::Source::Selection(s2))?.0))
         })
