@@ -83,8 +83,11 @@ pub fn field_value(at: Option<DateTime<Utc>>) -> String {
 pub struct Ending {
     co_owners: Vec<(i64, DateTime<Utc>)>,
     members: Vec<(i64, i64, DateTime<Utc>)>,
-    grants: Vec<(i64, Option<i64>, Option<i64>, DateTime<Utc>)>,
+    grants: Vec<GrantEnd<DateTime<Utc>>>,
 }
+
+/// (group, user, team) of a grant, and its end.
+type GrantEnd<E> = (i64, Option<i64>, Option<i64>, E);
 
 impl Ending {
     pub fn of_contact(conn: &mut PgConnection, contact_id: i64) -> QueryResult<Ending> {
@@ -95,7 +98,7 @@ impl Ending {
             .load(conn)?;
         let members: Vec<(i64, i64, Option<DateTime<Utc>>)> =
             tm::table.filter(tm::ends_at.is_not_null()).select((tm::team_id, tm::user_id, tm::ends_at)).load(conn)?;
-        let grants: Vec<(i64, Option<i64>, Option<i64>, Option<DateTime<Utc>>)> = g::table
+        let grants: Vec<GrantEnd<Option<DateTime<Utc>>>> = g::table
             .filter(g::ends_at.is_not_null())
             .select((g::group_id, g::user_id, g::team_id, g::ends_at))
             .load(conn)?;

@@ -2,8 +2,10 @@
 //! about the account (details, role, presets, per-user overrides, data settings) before
 //! `users::save` checks and writes it.
 
+use crate::access::ends::End;
 use crate::accounts::User;
 use crate::db::schema::{preset_permissions, presets};
+use crate::db::views::user_presets;
 use crate::permissions::{store, PermSet, Role};
 use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -36,6 +38,12 @@ pub struct UserDraft {
     /// Presets made with "Save as new" in this wizard: they exist at once, so Cancel says so.
     #[serde(default)]
     pub saved_presets: Vec<String>,
+    /// The held presets that end, with their end (`access::ends`).
+    #[serde(default)]
+    pub preset_ends: Vec<(i64, End)>,
+    /// An end typed for a preset that could not be read, kept to be shown beside its error.
+    #[serde(default)]
+    pub preset_until_typed: Vec<(i64, String)>,
 }
 
 impl UserDraft {
@@ -66,8 +74,64 @@ impl UserDraft {
             revokes: sources.revokes.keys().into_iter().map(String::from).collect(),
             disable_export: user.disable_export,
             only_owned: user.only_owned,
+            preset_ends: preset_ends(conn, user.id)?,
             ..UserDraft::default()
         })
+    }
+
+    /// The end of held preset `id` (none: it does not end).
+    pub fn preset_end(&self, id: i64) -> End {
+        self.preset_ends.iter().find(|(p, _)| *p == id).map(|(_, e)| *e).unwrap_or_default()
+    }
+
+    /// The value of preset `id`'s end field: as typed when it could not be read, else the end.
+    pub fn preset_until(&self, id: &i64) -> String {
+        match self.preset_until_typed.iter().find(|(p, _)| p == id) {
+            Some((_, typed)) => typed.clone(),
+            None => crate::access::ends::field_value(self.preset_end(*id).at),
+        }
+    }
+
+    /// "until 31 Dec 2026, 17:00 UTC" for held preset `id`, or nothing.
+    pub fn preset_until_words(&self, id: &i64) -> String {
+        self.preset_end(*id).at.map(crate::access::ends::until).unwrap_or_default()
+    }
+
+    /// Reads the ends typed for the presets (`typed`: preset id and text), by `actor` at `now`:
+    /// an unchanged end keeps who set it. Returns the presets whose end could not be read, each
+    /// with the reason; their typed text is kept for the page.
+    pub fn choose_ends(
+        &mut self,
+        typed: &[(i64, String)],
+        actor: i64,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> Vec<(i64, String)> {
+        let mut ends = Vec::new();
+        let mut wrong = Vec::new();
+        self.preset_until_typed.clear();
+        for (id, text) in typed.iter().filter(|(id, _)| self.presets.contains(id)) {
+            let before = self.preset_end(*id);
+            // Unchanged as shown: kept as it is (even once it is in the past: it then ends).
+            if text.trim() == crate::access::ends::field_value(before.at) {
+                if before.at.is_some() {
+                    ends.push((*id, before));
+                }
+                continue;
+            }
+            match crate::access::ends::parse(text, now) {
+                Ok(Some(at)) => ends.push((*id, End::set(Some(at), actor))),
+                Ok(None) => {}
+                Err(why) => {
+                    wrong.push((*id, why));
+                    self.preset_until_typed.push((*id, text.clone()));
+                    if before.at.is_some() {
+                        ends.push((*id, before));
+                    }
+                }
+            }
+        }
+        self.preset_ends = ends;
+        wrong
     }
 
     /// Whether preset `id` is held (for templates).
@@ -153,6 +217,17 @@ impl UserDraft {
         s.presets = held;
         changed
     }
+}
+
+/// The presets `user_id` holds until a time: (preset id, its end and who set it).
+pub fn preset_ends(conn: &mut PgConnection, user_id: i64) -> QueryResult<Vec<(i64, End)>> {
+    let rows: Vec<(i64, Option<chrono::DateTime<chrono::Utc>>, Option<i64>)> = user_presets::table
+        .filter(user_presets::user_id.eq(user_id))
+        .filter(user_presets::ends_at.is_not_null())
+        .select((user_presets::preset_id, user_presets::ends_at, user_presets::ends_set_by))
+        .order(user_presets::preset_id)
+        .load(conn)?;
+    Ok(rows.into_iter().map(|(id, at, set_by)| (id, End { at, set_by })).collect())
 }
 
 /// A preset as the wizard lists it.

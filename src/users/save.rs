@@ -76,7 +76,16 @@ pub fn check_escalation(conn: &mut PgConnection, actor: &Subject, state: &UserDr
 pub fn audit_json(conn: &mut PgConnection, user: &User) -> QueryResult<serde_json::Value> {
     let s = store::sources(conn, user.id)?;
     let mut v = user.audit_json();
-    v["presets"] = s.presets.iter().map(|(id, name, _)| serde_json::json!({ "id": id, "name": name })).collect();
+    let ends = crate::users::draft::preset_ends(conn, user.id)?;
+    let end_of = |id: &i64| ends.iter().find(|(p, _)| p == id).and_then(|(_, e)| e.at);
+    v["presets"] = s
+        .presets
+        .iter()
+        .map(|(id, name, _)| match end_of(id) {
+            Some(at) => serde_json::json!({ "id": id, "name": name, "ends_at": at }),
+            None => serde_json::json!({ "id": id, "name": name }),
+        })
+        .collect();
     v["grants"] = serde_json::json!(s.grants.keys());
     v["revokes"] = serde_json::json!(s.revokes.keys());
     Ok(v)
@@ -89,7 +98,15 @@ fn write_permissions(conn: &mut PgConnection, id: i64, state: &UserDraft) -> Que
         .presets
         .iter()
         .filter(|p| existing.contains(p))
-        .map(|p| (user_presets::user_id.eq(id), user_presets::preset_id.eq(*p)))
+        .map(|p| {
+            let end = state.preset_end(*p);
+            (
+                user_presets::user_id.eq(id),
+                user_presets::preset_id.eq(*p),
+                user_presets::ends_at.eq(end.at),
+                user_presets::ends_set_by.eq(end.set_by),
+            )
+        })
         .collect();
     diesel::insert_into(user_presets::table).values(&rows).execute(conn)?;
     diesel::delete(user_overrides::table.filter(user_overrides::user_id.eq(id))).execute(conn)?;

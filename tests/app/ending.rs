@@ -246,3 +246,56 @@ async fn bulk_manage_adds_co_owners_until_a_time_and_keeps_existing_ends() {
         .unwrap();
     assert_eq!(ends, vec![(ids[0], None), (ids[1], Some(at)), (ids[2], Some(at))]);
 }
+
+#[tokio::test]
+async fn the_wizard_gives_a_preset_until_a_time() {
+    use crate::users::{details, permissions, person, save, system_preset, user_id, wizard_id};
+    use custodian::permissions::{Perm, Role as R};
+    let app = spawn_app().await;
+    let (admin, b) = app.signed_in("ada@example.com", Role::Administrator).await;
+    let r = details(&b, "/users/new", None, &person("opal@example.com"), None).await;
+    let w = wizard_id(&location(&r));
+    permissions(&b, "/users/new", &w, &[("role", "sending_operator"), ("action", "refresh")]).await;
+    let sys = system_preset(&app, R::SendingOperator).to_string();
+    let keys = R::SendingOperator.default_permissions().keys();
+    let r = permissions(&b, "/users/new", &w, &step2(&sys, &keys, "soon")).await;
+    assert_eq!(r.status(), 422);
+    let html = r.text().await.unwrap();
+    assert!(html.contains("The end of a preset: Sending operator: “soon” is not a date and time"), "{html}");
+    assert!(html.contains("value=\"soon\""), "what was typed is kept: {html}");
+
+    let (until, at) = in_an_hour();
+    let r = permissions(&b, "/users/new", &w, &step2(&sys, &keys, &until)).await;
+    assert_eq!(location(&r), format!("/users/new?w={w}&step=3"));
+    let words = custodian::access::ends::until(at);
+    assert!(
+        b.page(&format!("/users/new?w={w}&step=3")).await.contains(&format!("({words})")),
+        "the summary says until when"
+    );
+    save(&b, "/users/new", &w).await;
+    let opal = user_id(&app, "opal@example.com");
+    let stored: (Option<chrono::DateTime<chrono::Utc>>, Option<i64>) = custodian::db::views::user_presets::table
+        .filter(custodian::db::views::user_presets::user_id.eq(opal))
+        .select((custodian::db::views::user_presets::ends_at, custodian::db::views::user_presets::ends_set_by))
+        .first(&mut app.conn())
+        .unwrap();
+    assert_eq!(stored, (Some(at), Some(admin)));
+    assert!(b.page(&format!("/users/{opal}")).await.contains(&words), "the user card says until when");
+    let holds = |app: &TestApp| {
+        custodian::access::facts::subject(&mut app.conn(), opal).unwrap().unwrap().perms.contains(Perm::EmailSend)
+    };
+    assert!(holds(&app));
+    time_passes(&app, "user_presets_all");
+    assert!(!holds(&app), "the preset's keys are gone the moment it ends");
+    custodian::expiry::sweep_once(&mut app.conn()).unwrap();
+    assert!(messages_of(&app, opal).contains(&"Your preset Sending operator has ended.".to_string()));
+}
+
+/// Step 2 of the wizard for a sending operator holding their system preset `sys` (with its
+/// `keys` ticked) until `until`.
+fn step2<'a>(sys: &'a str, keys: &'a [&'a str], until: &'a str) -> Vec<(&'a str, &'a str)> {
+    let mut f: Vec<(&str, &str)> = vec![("role", "sending_operator"), ("preset", sys), ("action", "next")];
+    f.extend(keys.iter().map(|k| ("perm", *k)));
+    f.extend([("until_for", sys), ("until", until)]);
+    f
+}

@@ -45,13 +45,14 @@ pub async fn show(viewer: Viewer, db: web::Data<Db>, id: web::Path<i64>) -> Resu
     viewer.require_any(&[Perm::AdministrationUsersView, Perm::AdministrationUsersManage])?;
     let id = id.into_inner();
     let audit = viewer.has(Perm::AdministrationAuditView);
-    let (user, sources, history, reach, sessions, two_factor) = db
+    let (user, (sources, ends), history, reach, sessions, two_factor) = db
         .run(move |c| {
             let (user, subject) = facts::signed_in(c, id)?.ok_or(AppError::NotFound)?;
             let history = if audit { Some(crate::audit::history(c, "user", id, 30)?) } else { None };
             let sessions = crate::auth::session_store::live_sessions_of(c, id)?;
             let two_factor = crate::auth::two_factor::status(c, id)?;
-            Ok((user, store::sources(c, id)?, history, Reach::of(c, &subject)?, sessions, two_factor))
+            let sources = (store::sources(c, id)?, crate::users::draft::preset_ends(c, id)?);
+            Ok((user, sources, history, Reach::of(c, &subject)?, sessions, two_factor))
         })
         .await?;
     let manage = viewer.has(Perm::AdministrationUsersManage);
@@ -59,7 +60,15 @@ pub async fn show(viewer: Viewer, db: web::Data<Db>, id: web::Path<i64>) -> Resu
     let effective = sources.effective();
     page(CardPage {
         layout: viewer.layout("/users"),
-        presets: sources.presets.iter().map(|(_, n, _)| n.clone()).collect(),
+        // Each with its end, if it has one ("Marketer (until 31 Dec 2026, 17:00 UTC)").
+        presets: sources
+            .presets
+            .iter()
+            .map(|(id, n, _)| match ends.iter().find(|(p, _)| p == id).and_then(|(_, e)| e.at) {
+                Some(at) => format!("{n} ({})", crate::access::ends::until(at)),
+                None => n.clone(),
+            })
+            .collect(),
         grants: sources.grants.keys(),
         revokes: sources.revokes.keys(),
         checklist: Checklist::view(effective),

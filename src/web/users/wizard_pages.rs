@@ -107,7 +107,14 @@ pub async fn summary_page(
     let eff = crate::permissions::effective(&held, s.grants(), s.revokes());
     let page = SummaryPage {
         layout: viewer.layout("/users"),
-        preset_names: presets.iter().filter(|p| s.presets.contains(&p.id)).map(|p| p.name.clone()).collect(),
+        preset_names: presets
+            .iter()
+            .filter(|p| s.presets.contains(&p.id))
+            .map(|p| match s.preset_until_words(&p.id) {
+                until if until.is_empty() => p.name.clone(),
+                until => format!("{} ({until})", p.name),
+            })
+            .collect(),
         effective: eff.iter().map(|p| (p.key(), p.label())).collect(),
         grants: s.grants().keys(),
         revokes: s.revokes().keys(),

@@ -34,6 +34,11 @@ pub struct PermissionsForm {
     only_owned: Option<String>,
     #[serde(default)]
     preset_name: String,
+    /// Each preset listed, and beside it (in the same order) the end typed for it.
+    #[serde(default)]
+    until_for: Vec<String>,
+    #[serde(default)]
+    until: Vec<String>,
 }
 
 impl PermissionsForm {
@@ -71,6 +76,23 @@ pub async fn submit(
     let all = db.run(|c| Ok(state::all_presets(c)?)).await?;
     let changed = s.choose_permissions(&form.choice(), &all, scope.creating());
     let mut errors = FieldErrors::default();
+    let typed: Vec<(i64, String)> = form
+        .until_for
+        .iter()
+        .zip(&form.until)
+        .filter_map(|(id, text)| Some((id.parse().ok()?, text.clone())))
+        .collect();
+    let wrong = s.choose_ends(&typed, viewer.id(), chrono::Utc::now());
+    if !wrong.is_empty() {
+        let said: Vec<String> = wrong
+            .iter()
+            .map(|(id, why)| {
+                let name = all.iter().find(|p| p.id == *id).map_or(String::new(), |p| p.name.clone());
+                format!("{name}: {why}")
+            })
+            .collect();
+        errors.add("preset", format!("The end of a preset: {}", said.join(" · ")));
+    }
 
     if action == "save_as_new" && !changed {
         let name = form.preset_name.trim().to_string();
