@@ -7,7 +7,7 @@
 //! round, at most [`AT_ONCE`] rows per kind, so a round stays short however much ends at once.
 
 use crate::audit::Entry;
-use crate::db::schema::{notifications, teams, users};
+use crate::db::schema::{end_notices, notifications, teams, users};
 use crate::db::sql::{sql, Sql};
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Bool, Nullable, Text};
@@ -196,9 +196,129 @@ pub fn sweep_once(conn: &mut PgConnection) -> QueryResult<usize> {
     })
 }
 
-/// The background sweep: rounds until nothing more has ended.
+/// How long before an end its holder and whoever set it are told.
+pub const NOTICE_BEFORE_DAYS: i64 = 3;
+
+/// Access that ends soon, as the start page lists it and the notices tell it.
+#[derive(QueryableByName, Debug, Clone)]
+pub struct Soon {
+    /// co_owner, member, grant, preset or override.
+    #[diesel(sql_type = Text)]
+    pub kind: String,
+    /// The assignment, within its kind (for the notices' record).
+    #[diesel(sql_type = Text)]
+    pub key: String,
+    /// The user who holds it (none: a team's grant).
+    #[diesel(sql_type = Nullable<BigInt>)]
+    pub holder: Option<i64>,
+    /// Their email, or "team Sales".
+    #[diesel(sql_type = Text)]
+    pub holder_label: String,
+    /// What it is: "co-ownership of Jana Nováková", "preset Marketer"…
+    #[diesel(sql_type = Text)]
+    pub what: String,
+    #[diesel(sql_type = diesel::sql_types::Timestamptz)]
+    pub ends_at: chrono::DateTime<chrono::Utc>,
+    #[diesel(sql_type = Nullable<BigInt>)]
+    pub set_by: Option<i64>,
+    /// The page of what it is about (the contact, team, access group or user).
+    #[diesel(sql_type = Text)]
+    pub href: String,
+}
+
+impl Soon {
+    pub fn until(&self) -> String {
+        crate::access::ends::until(self.ends_at)
+    }
+}
+
+/// Everything that ends within `seconds` from now, soonest first (at most `limit`): one
+/// statement over the views of what is in force, by their indexes on `ends_at`.
+pub fn ending_within(conn: &mut PgConnection, seconds: i64, limit: i64) -> QueryResult<Vec<Soon>> {
+    crate::db::query(
+        "SELECT * FROM ( \
+           SELECT 'co_owner' AS kind, o.contact_id || ':' || o.user_id AS key, o.user_id AS holder, u.email AS holder_label, \
+                  'co-ownership of ' || coalesce(nullif(trim(c.first_name || ' ' || c.last_name), ''), c.email, 'contact #' || c.id) AS what, \
+                  o.ends_at, o.ends_set_by AS set_by, '/contacts/' || c.id AS href \
+           FROM contact_owners o JOIN contacts c ON c.id = o.contact_id JOIN users u ON u.id = o.user_id \
+           WHERE o.ends_at > now() AND o.ends_at <= now() + $1 * interval '1 second' \
+           UNION ALL \
+           SELECT 'member', tm.team_id || ':' || tm.user_id, tm.user_id, u.email, 'membership of team ' || t.name, \
+                  tm.ends_at, tm.ends_set_by, '/teams/' || t.id \
+           FROM team_members tm JOIN teams t ON t.id = tm.team_id JOIN users u ON u.id = tm.user_id \
+           WHERE tm.ends_at > now() AND tm.ends_at <= now() + $1 * interval '1 second' \
+           UNION ALL \
+           SELECT 'grant', g.id::text, g.user_id, coalesce(u.email, 'team ' || t.name), \
+                  'access through access group ' || ag.name || ' (' || CASE g.level WHEN 'view' THEN 'see' \
+                    WHEN 'edit' THEN 'see and edit' ELSE 'see, edit and send' END || ')', \
+                  g.ends_at, g.ends_set_by, '/access-groups/' || ag.id \
+           FROM access_group_grants g JOIN access_groups ag ON ag.id = g.group_id \
+           LEFT JOIN users u ON u.id = g.user_id LEFT JOIN teams t ON t.id = g.team_id \
+           WHERE g.ends_at > now() AND g.ends_at <= now() + $1 * interval '1 second' \
+           UNION ALL \
+           SELECT 'preset', up.user_id || ':' || up.preset_id, up.user_id, u.email, 'preset ' || p.name, \
+                  up.ends_at, up.ends_set_by, '/users/' || u.id \
+           FROM user_presets up JOIN presets p ON p.id = up.preset_id JOIN users u ON u.id = up.user_id \
+           WHERE up.ends_at > now() AND up.ends_at <= now() + $1 * interval '1 second' \
+           UNION ALL \
+           SELECT 'override', o.user_id || ':' || o.perm_key, o.user_id, u.email, \
+                  'per-user ' || CASE WHEN o.granted THEN 'grant' ELSE 'revoke' END || ' of ' || o.perm_key, \
+                  o.ends_at, o.ends_set_by, '/users/' || u.id \
+           FROM user_overrides o JOIN users u ON u.id = o.user_id \
+           WHERE o.ends_at > now() AND o.ends_at <= now() + $1 * interval '1 second' \
+         ) soon ORDER BY ends_at, kind, key LIMIT $2",
+    )
+    .bind::<BigInt, _>(seconds)
+    .bind::<BigInt, _>(limit)
+    .load(conn)
+}
+
+/// Tells the holder and whoever set the end, once per assignment and end, of what ends within
+/// [`NOTICE_BEFORE_DAYS`]; returns how many assignments it told of. One transaction.
+pub fn notify_soon(conn: &mut PgConnection) -> QueryResult<usize> {
+    conn.transaction(|c| {
+        let soon = ending_within(c, NOTICE_BEFORE_DAYS * 86_400, i64::from(u16::MAX))?;
+        let mut told = 0;
+        for s in soon {
+            let new = diesel::insert_into(end_notices::table)
+                .values((
+                    end_notices::kind.eq(&s.kind),
+                    end_notices::key.eq(&s.key),
+                    end_notices::ends_at.eq(s.ends_at),
+                ))
+                .on_conflict_do_nothing()
+                .execute(c)?;
+            if new == 0 {
+                continue;
+            }
+            told += 1;
+            let when = s.until().replacen("until", "on", 1);
+            let mut tell = Vec::new();
+            if let Some(h) = s.holder {
+                tell.push((h, format!("Your {} ends {when}.", s.what)));
+            }
+            if let Some(by) = s.set_by.filter(|by| Some(*by) != s.holder) {
+                tell.push((by, format!("The {} of {} ends {when}, as you set.", s.what, s.holder_label)));
+            }
+            for (user, message) in tell {
+                diesel::insert_into(notifications::table)
+                    .values((notifications::user_id.eq(user), notifications::message.eq(message)))
+                    .execute(c)?;
+            }
+        }
+        // What has been told of and has ended since needs no record.
+        diesel::delete(end_notices::table.filter(end_notices::ends_at.lt(chrono::Utc::now()))).execute(c)?;
+        Ok(told)
+    })
+}
+
+/// The background sweep: tells of what ends soon, then rounds until nothing more has ended.
 pub fn sweep(workers: &crate::jobs::Workers) -> Result<(), crate::error::AppError> {
     let mut conn = workers.db.get_blocking()?;
+    let told = notify_soon(&mut conn)?;
+    if told > 0 {
+        tracing::info!(told, "told of access ending soon");
+    }
     loop {
         let n = sweep_once(&mut conn)?;
         if n > 0 {

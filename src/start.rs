@@ -77,6 +77,15 @@ pub fn changes_by_others(conn: &mut PgConnection, s: &Subject, limit: i64) -> Qu
     crate::audit::read::recent_by_others(conn, s, limit).map(Some)
 }
 
+/// Access that ends within a week, for an Administrator (who sees every user, team, group and
+/// contact it names); soonest first, at most `limit`.
+pub fn ending_soon(conn: &mut PgConnection, s: &Subject, limit: i64) -> QueryResult<Option<Vec<crate::expiry::Soon>>> {
+    if !s.administrator {
+        return Ok(None);
+    }
+    crate::expiry::ending_within(conn, 7 * 86_400, limit).map(Some)
+}
+
 /// A team the user manages, with its members.
 #[derive(QueryableByName, Debug, Clone)]
 pub struct Team {

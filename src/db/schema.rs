@@ -179,6 +179,14 @@ diesel::table! {
 }
 
 diesel::table! {
+    end_notices (kind, key, ends_at) {
+        kind -> Text,
+        key -> Text,
+        ends_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
     forms (id) {
         id -> Int8,
         name -> Text,
@@ -506,6 +514,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     contact_owners_all,
     contact_tags,
     contacts,
+    end_notices,
     forms,
     import_chunks,
     import_jobs,

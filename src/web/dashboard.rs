@@ -32,6 +32,8 @@ pub struct DashboardPage {
     pub teams: Vec<Team>,
     pub messaging: Messaging,
     pub notifications: Vec<Notification>,
+    /// Access that ends within a week (Administrators).
+    pub ending: Option<Vec<crate::expiry::Soon>>,
 }
 
 /// The things to start, each shown to whoever holds a key of the screen it opens.
@@ -49,6 +51,8 @@ const ACTIONS: &[(&str, &str, &[Perm])] = &[
 
 /// Notifications and changes by others shown on the page.
 const RECENT: i64 = 5;
+/// How many of the accesses ending this week the start page lists.
+const ENDING_SHOWN: i64 = 10;
 
 #[tracing::instrument(skip_all)]
 pub async fn show(viewer: Viewer, db: web::Data<Db>) -> Result<HttpResponse, AppError> {
@@ -61,7 +65,7 @@ pub async fn show(viewer: Viewer, db: web::Data<Db>) -> Result<HttpResponse, App
         .filter(|(_, _, keys)| keys.iter().any(|k| perms.contains(*k)))
         .map(|(label, href, _)| (*label, *href))
         .collect();
-    let (people, work, changes, teams, messaging, notifications) = db
+    let (people, work, changes, teams, messaging, notifications, ending) = db
         .run(move |c| {
             Ok((
                 start::people(c, &who)?,
@@ -70,6 +74,7 @@ pub async fn show(viewer: Viewer, db: web::Data<Db>) -> Result<HttpResponse, App
                 start::managed_teams(c, &who)?,
                 start::messaging(c, &who)?,
                 start::notifications(c, &who, RECENT)?,
+                start::ending_soon(c, &who, ENDING_SHOWN)?,
             ))
         })
         .await?;
@@ -86,5 +91,6 @@ pub async fn show(viewer: Viewer, db: web::Data<Db>) -> Result<HttpResponse, App
         teams,
         messaging,
         notifications,
+        ending,
     })
 }

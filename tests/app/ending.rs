@@ -299,3 +299,37 @@ fn step2<'a>(sys: &'a str, keys: &'a [&'a str], until: &'a str) -> Vec<(&'a str,
     f.extend([("until_for", sys), ("until", until)]);
     f
 }
+
+#[tokio::test]
+async fn what_ends_this_week_is_listed_for_administrators_and_told_once_before() {
+    let app = spawn_app().await;
+    let (admin, b) = app.signed_in("ada@example.com", Role::Administrator).await;
+    let sid = app.create_user("sid@example.com", Role::User);
+    let contact = fixtures::contact(&mut app.conn(), "Jana", None);
+    let (card, panel) = (format!("/contacts/{contact}"), format!("/contacts/{contact}/owners"));
+    let (until, at) = in_an_hour();
+    b.submit(&card, &panel, &[("op", "add"), ("email", "sid@example.com"), ("until", &until)]).await;
+
+    let start = b.page("/").await;
+    assert!(start.contains("Access ending this week"), "{start}");
+    assert!(
+        start.contains(&format!(
+            "sid@example.com: co-ownership of Jana</a> <span class=\"until\">{}",
+            custodian::access::ends::until(at)
+        )),
+        "{start}"
+    );
+    // Not for someone who is not an Administrator.
+    let sid_b = app.browser();
+    sid_b.login("sid@example.com", TEST_PASSWORD).await;
+    assert!(!sid_b.page("/").await.contains("Access ending this week"));
+
+    // Told once, to the holder and to whoever set the end (the background sweep may have told
+    // already: either way, exactly once).
+    custodian::expiry::notify_soon(&mut app.conn()).unwrap();
+    assert_eq!(custodian::expiry::notify_soon(&mut app.conn()).unwrap(), 0, "told once");
+    let when = custodian::access::ends::until(at).replacen("until", "on", 1);
+    let told = |user: i64, message: String| messages_of(&app, user).iter().filter(|m| **m == message).count();
+    assert_eq!(told(sid, format!("Your co-ownership of Jana ends {when}.")), 1);
+    assert_eq!(told(admin, format!("The co-ownership of Jana of sid@example.com ends {when}, as you set.")), 1);
+}
