@@ -26,6 +26,7 @@ pub mod numbers;
 pub mod permissions;
 pub mod presets;
 pub mod public_forms;
+pub mod reviews;
 pub mod scim;
 pub mod security_settings;
 pub mod segments;

@@ -47,6 +47,16 @@ pub fn security(who: &Subject) -> Result<(), Denied> {
     }
 }
 
+/// Starting access reviews, and reading or deciding any of them: an active Administrator (a
+/// review shows every person's access, and its removals act with its starter's authority).
+pub fn reviews(who: &Subject) -> Result<(), Denied> {
+    if who.active && who.administrator {
+        Ok(())
+    } else {
+        Err(Denied::Forbidden("only an Administrator starts and oversees access reviews".into()))
+    }
+}
+
 /// Reading the user directory (names, emails, roles of every account).
 pub fn read_users(who: &Subject) -> Result<(), Denied> {
     require_any(who, &[Perm::AdministrationUsersView, Perm::AdministrationUsersManage])

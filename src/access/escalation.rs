@@ -76,6 +76,41 @@ impl Standing {
             .collect())
     }
 
+    /// The standings of several users once every end set on their access has come
+    /// (`access::ends`): only presets and granted overrides that do not end count, and every
+    /// revoke does (one that ends only gives back). So the complete Administrator the
+    /// organisation keeps never depends on access that will end. Three queries.
+    fn lasting_many(conn: &mut PgConnection, user_ids: &[i64]) -> QueryResult<Vec<Standing>> {
+        use crate::db::schema::preset_permissions as pp;
+        use crate::db::views::{user_overrides as o, user_presets as up};
+        let keys: Vec<(i64, String)> = up::table
+            .inner_join(pp::table.on(pp::preset_id.eq(up::preset_id)))
+            .filter(up::user_id.eq_any(user_ids))
+            .filter(up::ends_at.is_null())
+            .select((up::user_id, pp::perm_key))
+            .load(conn)?;
+        let overrides: Vec<(i64, String, bool, bool)> = o::table
+            .filter(o::user_id.eq_any(user_ids))
+            .select((o::user_id, o::perm_key, o::granted, o::ends_at.is_null()))
+            .load(conn)?;
+        Ok(super::facts::signed_in_many(conn, user_ids)?
+            .into_iter()
+            .map(|(user, s)| {
+                let presets = PermSet::from_keys(keys.iter().filter(|(u, _)| *u == user.id).map(|(_, k)| k.as_str()));
+                let mine = || overrides.iter().filter(|(u, ..)| *u == user.id);
+                let granted =
+                    PermSet::from_keys(mine().filter(|(.., g, lasts)| *g && *lasts).map(|(_, k, ..)| k.as_str()));
+                let revoked = PermSet::from_keys(mine().filter(|(.., g, _)| !*g).map(|(_, k, ..)| k.as_str()));
+                Standing {
+                    role: user.role(),
+                    perms: crate::permissions::effective(&[presets], granted, revoked),
+                    only_owned: s.only_owned,
+                    export_disabled: s.export_disabled,
+                }
+            })
+            .collect())
+    }
+
     /// A complete Administrator: the role, every permission, no data restriction.
     fn complete(&self) -> bool {
         self.role == Role::Administrator && self.perms == PermSet::all() && !self.only_owned && !self.export_disabled
@@ -149,7 +184,7 @@ pub fn ensure_complete_administrator_besides(
     leaving: Option<i64>,
 ) -> Result<(), LastAdministrator> {
     let staying: Vec<i64> = lock_administrators(conn)?.into_iter().filter(|id| Some(*id) != leaving).collect();
-    if Standing::of_many(conn, &staying)?.iter().any(Standing::complete) {
+    if Standing::lasting_many(conn, &staying)?.iter().any(Standing::complete) {
         Ok(())
     } else {
         Err(LastAdministrator::Missing)

@@ -23,6 +23,48 @@ diesel::table! {
 }
 
 diesel::table! {
+    access_review_items (id) {
+        id -> Int8,
+        review_id -> Int8,
+        reviewer_id -> Nullable<Int8>,
+        user_id -> Nullable<Int8>,
+        holder -> Text,
+        kind -> Text,
+        ref_id -> Nullable<Int8>,
+        ref_key -> Text,
+        what -> Text,
+        reach -> Nullable<Int8>,
+        used -> Bool,
+        decision -> Nullable<Text>,
+        comment -> Text,
+        decided_by -> Nullable<Int8>,
+        decided_at -> Nullable<Timestamptz>,
+        by_policy -> Bool,
+        gone -> Bool,
+    }
+}
+
+diesel::table! {
+    access_reviews (id) {
+        id -> Int8,
+        name -> Text,
+        scope -> Text,
+        scope_value -> Text,
+        reviewers -> Text,
+        reviewer_id -> Nullable<Int8>,
+        deadline -> Timestamptz,
+        unanswered -> Text,
+        every_months -> Nullable<Int4>,
+        used_since -> Timestamptz,
+        started_by -> Nullable<Int8>,
+        started_at -> Timestamptz,
+        reminded_at -> Nullable<Timestamptz>,
+        closed_at -> Nullable<Timestamptz>,
+        follows -> Nullable<Int8>,
+    }
+}
+
+diesel::table! {
     api_tokens (id) {
         id -> Int8,
         name -> Text,
@@ -469,6 +511,7 @@ diesel::table! {
 
 diesel::joinable!(access_group_grants_all -> access_groups (group_id));
 diesel::joinable!(access_group_grants_all -> teams (team_id));
+diesel::joinable!(access_review_items -> access_reviews (review_id));
 diesel::joinable!(api_tokens -> users (created_by));
 diesel::joinable!(audit_log -> users (actor_id));
 diesel::joinable!(automation_rules -> access_groups (action_group_id));
@@ -503,6 +546,8 @@ diesel::joinable!(user_presets_all -> presets (preset_id));
 diesel::allow_tables_to_appear_in_same_query!(
     access_group_grants_all,
     access_groups,
+    access_review_items,
+    access_reviews,
     api_tokens,
     app_settings,
     audit_log,

@@ -3,6 +3,7 @@
 
 pub mod avatar;
 pub mod draft;
+pub mod holdings;
 pub mod lifecycle;
 pub mod own_password;
 pub mod provisioning;

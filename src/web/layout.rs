@@ -50,15 +50,17 @@ const SCREENS: &[(&str, &str, &str, &[Perm])] = &[
     ),
     ("People", "Teams", "/teams", &[Perm::AdministrationTeamsManage]),
     ("People", "Access groups", "/access-groups", &[Perm::AdministrationAccessGroupsManage]),
+    ("People", "Access reviews", "/reviews", &[Perm::AdministrationUsersManage]),
     ("Settings", "Audit", "/audit", &[Perm::AdministrationAuditView]),
     ("Settings", "API tokens", "/api-tokens", &[Perm::AdministrationSettings]),
     ("Settings", "Two-factor policy", "/settings/two-factor", &[Perm::AdministrationSettings]),
     ("Settings", "Provisioning", "/settings/provisioning", &[Perm::AdministrationSettings]),
 ];
 
-/// Screens of security settings and tokens: for Administrators alone, besides their key
-/// (`access::authority::security`).
-const ADMINISTRATORS_ONLY: &[&str] = &["/api-tokens", "/settings/two-factor", "/settings/provisioning"];
+/// Screens of security settings and tokens (`access::authority::security`) and access reviews
+/// (`access::authority::reviews`): for Administrators alone, besides their key. (A reviewer
+/// reaches their review from the notice that asks them.)
+const ADMINISTRATORS_ONLY: &[&str] = &["/api-tokens", "/settings/two-factor", "/settings/provisioning", "/reviews"];
 
 impl crate::auth::Viewer {
     /// The page frame (header, navigation, flashes, CSRF token) for this user. (Here, not in

@@ -27,6 +27,7 @@ pub mod outbox;
 pub mod presets;
 pub mod public_forms;
 pub mod respond;
+pub mod reviews;
 pub mod scim;
 pub mod segments;
 pub mod send;
@@ -73,6 +74,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(web::scope("/send").configure(send_routes))
         .service(web::scope("/outbox").configure(outbox_routes))
         .service(web::scope("/teams").configure(teams_routes))
+        .service(web::scope("/reviews").configure(reviews_routes))
         .service(web::scope("/access-groups").configure(access_groups_routes))
         .service(web::scope("/audit").configure(audit_routes))
         .service(web::scope("/api-tokens").configure(api_tokens_routes))
@@ -235,6 +237,15 @@ fn outbox_routes(cfg: &mut web::ServiceConfig) {
 }
 
 /// Teams and their members.
+fn reviews_routes(cfg: &mut web::ServiceConfig) {
+    cfg.route("", web::get().to(reviews::list))
+        .route("", web::post().to(reviews::create))
+        .route("/new", web::get().to(reviews::new))
+        .route("/{id:[0-9]+}", web::get().to(reviews::show))
+        .route("/{id:[0-9]+}/decisions", web::post().to(reviews::decide))
+        .route("/{id:[0-9]+}/report", web::get().to(reviews::report));
+}
+
 fn teams_routes(cfg: &mut web::ServiceConfig) {
     cfg.route("", web::get().to(teams::list::show))
         .route("", web::post().to(teams::create::create))

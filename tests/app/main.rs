@@ -34,6 +34,7 @@ mod orgs;
 mod outage;
 mod presets;
 mod presets_browser;
+mod reviews;
 mod scim;
 mod scim_groups;
 mod screens;
