@@ -333,3 +333,51 @@ async fn what_ends_this_week_is_listed_for_administrators_and_told_once_before()
     assert_eq!(told(sid, format!("Your co-ownership of Jana ends {when}.")), 1);
     assert_eq!(told(admin, format!("The co-ownership of Jana of sid@example.com ends {when}, as you set.")), 1);
 }
+
+#[tokio::test]
+async fn the_complete_administrator_the_organisation_keeps_never_depends_on_an_end() {
+    use crate::users::{details, permissions, save, system_preset, wizard_id};
+    let app = spawn_app().await;
+    let (ada, b) = app.signed_in("ada@example.com", Role::Administrator).await;
+    let bob = app.create_user("bob@example.com", Role::Administrator);
+    let sys = system_preset(&app, Role::Administrator).to_string();
+    let all = custodian::permissions::PermSet::all().keys();
+    let step2 = |until: &str, leave_out: &str| -> Vec<(String, String)> {
+        let mut f: Vec<(String, String)> = vec![
+            ("role".into(), "administrator".into()),
+            ("preset".into(), sys.clone()),
+            ("action".into(), "next".into()),
+        ];
+        f.extend(all.iter().filter(|k| **k != leave_out).map(|k| ("perm".to_string(), k.to_string())));
+        f.extend([("until_for".into(), sys.clone()), ("until".into(), until.to_string())]);
+        f
+    };
+    // Ada gives Bob's Administrator preset an end: Ada stays a complete Administrator.
+    let base = format!("/users/{bob}/edit");
+    let fields = [("first_name", "Bob"), ("last_name", ""), ("email", "bob@example.com"), ("phone", "")];
+    let w = wizard_id(&location(&details(&b, &base, None, &fields, None).await));
+    let (until, _) = in_an_hour();
+    let f = step2(&until, "");
+    let f: Vec<(&str, &str)> = f.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    assert_eq!(location(&permissions(&b, &base, &w, &f).await), format!("{base}?w={w}&step=3"));
+    assert_eq!(location(&save(&b, &base, &w).await), format!("/users/{bob}"));
+    // Bob, complete only until then, cannot take a permission from Ada: once Bob's preset
+    // ends, nobody would hold every permission.
+    let bob_b = app.browser();
+    bob_b.login("bob@example.com", TEST_PASSWORD).await;
+    let base = format!("/users/{ada}/edit");
+    let fields = [("first_name", "Ada"), ("last_name", ""), ("email", "ada@example.com"), ("phone", "")];
+    let w = wizard_id(&location(&details(&bob_b, &base, None, &fields, None).await));
+    let f = step2("", "contacts.export");
+    let f: Vec<(&str, &str)> = f.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    permissions(&bob_b, &base, &w, &f).await;
+    let r = save(&bob_b, &base, &w).await;
+    let html = r.text().await.unwrap();
+    assert!(html.contains("This would leave no active Administrator holding every permission"), "{html}");
+    let revoked: i64 = custodian::db::views::user_overrides::table
+        .filter(custodian::db::views::user_overrides::user_id.eq(ada))
+        .count()
+        .get_result(&mut app.conn())
+        .unwrap();
+    assert_eq!(revoked, 0, "Ada keeps every permission");
+}
