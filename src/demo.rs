@@ -1,6 +1,6 @@
 //! Demo data for `--demo`: one user per role, two teams, three access groups and 10,000
 //! contacts whose owners, co-owners, tags, categories, groups and flags exercise every rule of
-//! SPEC section 3.
+//! SPEC section 3; a grant that ends in five days, and an access review of the Sales team.
 
 use crate::accounts::{self as model, NewUser};
 use crate::permissions::Role;
@@ -50,10 +50,35 @@ pub fn seed(conn: &mut PgConnection) -> anyhow::Result<()> {
             }
         }
         c.batch_execute(CONTACTS_SQL)?;
+        review(c)?;
         crate::audit::Entry::new(None, "demo.seed", "system", "demo").record(c)?;
         Ok(())
     })?;
     tracing::info!("demo data seeded; every demo login uses the password {DEMO_PASSWORD}");
+    Ok(())
+}
+
+/// An access review of the Sales team, due in two weeks, for its manager to decide.
+fn review(c: &mut PgConnection) -> anyhow::Result<()> {
+    let admin = model::find_by_email(c, DEMO_USERS[0].0)?.ok_or_else(|| anyhow::anyhow!("no demo administrator"))?;
+    let who = crate::access::facts::subject(c, admin.id)?.ok_or_else(|| anyhow::anyhow!("no demo administrator"))?;
+    let sales: i64 = {
+        use crate::db::schema::teams;
+        teams::table.filter(teams::name.eq("Sales")).select(teams::id).first(c)?
+    };
+    let spec = crate::reviews::Spec {
+        name: "Sales team, quarterly".into(),
+        scope: "team".into(),
+        scope_value: sales.to_string(),
+        reviewers: "managers".into(),
+        reviewer_id: None,
+        deadline: chrono::Utc::now() + chrono::Duration::days(14),
+        unanswered: "keep".into(),
+        every_months: Some(3),
+        window_days: crate::reviews::WINDOW_DAYS,
+    };
+    let actor = crate::audit::Actor { id: admin.id, ip: None, via: Some("demo data".into()) };
+    crate::reviews::start(c, &actor, &who, &spec)?;
     Ok(())
 }
 
@@ -118,6 +143,11 @@ INSERT INTO contact_access_groups (contact_id, group_id)
 SELECT c.id, g.id FROM contacts c JOIN access_groups g
   ON (g.name = 'Poland' AND c.email LIKE '%.pl') OR (g.name = 'Finland' AND c.email LIKE '%.fi')
   OR (g.name = 'Partners' AND c.category = 'partner');
+
+-- Access given for a time: Sam's own grant of Partners ends in five days (the Administrator's
+-- start page lists it; Sam and the Administrator are told three days before).
+UPDATE access_group_grants SET ends_at = now() + interval '5 days', ends_set_by = (SELECT id FROM demo_u WHERE k = 'admin')
+WHERE user_id = (SELECT id FROM demo_u WHERE k = 'sales');
 
 -- Confidential: a few of Uma's contacts (hidden from the team and groups that would reach them).
 UPDATE contacts SET confidential = TRUE

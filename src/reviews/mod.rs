@@ -419,3 +419,35 @@ pub fn perm_of_action(action: &str) -> Option<Perm> {
         _ => return None,
     })
 }
+
+/// What the start form chooses from: (teams, presets), each (id, name) by name.
+pub fn choices(c: &mut PgConnection) -> QueryResult<(Vec<(i64, String)>, Vec<(i64, String)>)> {
+    use crate::db::schema::{presets, teams};
+    let t = teams::table.order(teams::name).select((teams::id, teams::name)).load(c)?;
+    let p = presets::table.order(presets::name).select((presets::id, presets::name)).load(c)?;
+    Ok((t, p))
+}
+
+/// The report of review `id` for `who` (an Administrator): the review, what it covers, and
+/// every item with the email of whoever decided it. `None`: no such review.
+pub fn report(
+    c: &mut PgConnection,
+    who: &Subject,
+    id: i64,
+) -> Result<Option<(Review, String, Vec<(Item, Option<String>)>)>, Denied> {
+    authority::reviews(who)?;
+    let Some(rv) = find(c, id)? else { return Ok(None) };
+    let items = items_for(c, who, id)?;
+    let ids: Vec<i64> = items.iter().filter_map(|(i, _)| i.decided_by).collect();
+    let names: Vec<(i64, String)> =
+        users::table.filter(users::id.eq_any(&ids)).select((users::id, users::email)).load(c)?;
+    let rows = items
+        .into_iter()
+        .map(|(i, _)| {
+            let by = i.decided_by.and_then(|d| names.iter().find(|(id, _)| *id == d).map(|(_, e)| e.clone()));
+            (i, by)
+        })
+        .collect();
+    let scope = scope_name(c, &rv)?;
+    Ok(Some((rv, scope, rows)))
+}

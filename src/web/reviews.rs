@@ -59,15 +59,7 @@ impl NewPage {
 }
 
 async fn new_page(viewer: &Viewer, db: &Db, form: SpecForm, errors: FieldErrors) -> Result<HttpResponse, AppError> {
-    let (teams, presets) = db
-        .run(|c| {
-            use crate::db::schema::{presets, teams};
-            use diesel::prelude::*;
-            let t = teams::table.order(teams::name).select((teams::id, teams::name)).load(c)?;
-            let p = presets::table.order(presets::name).select((presets::id, presets::name)).load(c)?;
-            Ok((t, p))
-        })
-        .await?;
+    let (teams, presets) = db.run(|c| Ok(model::choices(c)?)).await?;
     let status = if errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
     render(NewPage { layout: viewer.layout("/reviews"), form, errors, teams, presets }, status)
 }
@@ -271,25 +263,7 @@ pub async fn report(
     crate::access::authority::reviews(&viewer.subject)?;
     let id = id.into_inner();
     let who = viewer.subject.clone();
-    let (review, scope, rows) = db
-        .run(move |c| {
-            use crate::db::schema::users;
-            use diesel::prelude::*;
-            let rv = model::find(c, id)?.ok_or(AppError::NotFound)?;
-            let items = model::items_for(c, &who, id)?;
-            let ids: Vec<i64> = items.iter().filter_map(|(i, _)| i.decided_by).collect();
-            let names: Vec<(i64, String)> =
-                users::table.filter(users::id.eq_any(&ids)).select((users::id, users::email)).load(c)?;
-            let rows: Vec<(Item, Option<String>)> = items
-                .into_iter()
-                .map(|(i, _)| {
-                    let by = i.decided_by.and_then(|d| names.iter().find(|(id, _)| *id == d).map(|(_, e)| e.clone()));
-                    (i, by)
-                })
-                .collect();
-            Ok((rv.clone(), model::scope_name(c, &rv)?, rows))
-        })
-        .await?;
+    let (review, scope, rows) = db.run(move |c| model::report(c, &who, id)?.ok_or(AppError::NotFound)).await?;
     let scope = review.scope_words(&scope);
     if q.format == "csv" {
         let mut w = csv::Writer::from_writer(Vec::new());

@@ -85,6 +85,8 @@ fn screens(c: &mut PgConnection, email: &str) -> Vec<String> {
         "/settings/two-factor",
         "/settings/sign-in",
         "/settings/provisioning",
+        "/reviews",
+        "/reviews/new",
     ]
     .iter()
     .map(|s| s.to_string())
@@ -106,6 +108,11 @@ fn screens(c: &mut PgConnection, email: &str) -> Vec<String> {
     ]);
     if rule > 0 {
         all.push(format!("/automation/{rule}"));
+    }
+    let reviews: Vec<i64> =
+        custodian::db::schema::access_reviews::table.select(custodian::db::schema::access_reviews::id).load(c).unwrap();
+    for r in reviews {
+        all.extend([format!("/reviews/{r}"), format!("/reviews/{r}/report")]);
     }
     let runs: Vec<i64> =
         custodian::db::schema::bulk_runs::table.select(custodian::db::schema::bulk_runs::id).load(c).unwrap();
@@ -159,6 +166,25 @@ fn expected(c: &mut PgConnection, s: &Subject, path: &str) -> u16 {
             }
         }
         p if p.starts_with("/f/") => 200,
+        // Every user's list of the reviews they take part in; the rest for Administrators,
+        // and a review's page for its reviewers too.
+        "/reviews" => 200,
+        "/reviews/new" => gate(s.administrator),
+        p if p.starts_with("/reviews/") && p.ends_with("/report") => gate(s.administrator),
+        p if p.starts_with("/reviews/") => {
+            use custodian::db::schema::access_review_items as i;
+            let reviews: i64 = i::table
+                .filter(i::review_id.eq(id(p)))
+                .filter(i::reviewer_id.eq(s.user_id))
+                .count()
+                .get_result(c)
+                .unwrap();
+            if s.administrator || reviews > 0 {
+                200
+            } else {
+                404
+            }
+        }
         p if p.starts_with("/contacts/manage/runs/") => {
             let (owner, status): (i64, String) =
                 bulk_runs::table.find(id(p)).select((bulk_runs::user_id, bulk_runs::status)).first(c).unwrap();
