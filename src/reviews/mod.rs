@@ -420,21 +420,23 @@ pub fn perm_of_action(action: &str) -> Option<Perm> {
     })
 }
 
-/// What the start form chooses from: (teams, presets), each (id, name) by name.
-pub fn choices(c: &mut PgConnection) -> QueryResult<(Vec<(i64, String)>, Vec<(i64, String)>)> {
+/// (id, name) of something to choose, by name.
+pub type Choices = Vec<(i64, String)>;
+
+/// What the start form chooses from: the teams, and the presets.
+pub fn choices(c: &mut PgConnection) -> QueryResult<(Choices, Choices)> {
     use crate::db::schema::{presets, teams};
     let t = teams::table.order(teams::name).select((teams::id, teams::name)).load(c)?;
     let p = presets::table.order(presets::name).select((presets::id, presets::name)).load(c)?;
     Ok((t, p))
 }
 
+/// A review's report: the review, what it covers, each item with who decided it.
+pub type Report = (Review, String, Vec<(Item, Option<String>)>);
+
 /// The report of review `id` for `who` (an Administrator): the review, what it covers, and
 /// every item with the email of whoever decided it. `None`: no such review.
-pub fn report(
-    c: &mut PgConnection,
-    who: &Subject,
-    id: i64,
-) -> Result<Option<(Review, String, Vec<(Item, Option<String>)>)>, Denied> {
+pub fn report(c: &mut PgConnection, who: &Subject, id: i64) -> Result<Option<Report>, Denied> {
     authority::reviews(who)?;
     let Some(rv) = find(c, id)? else { return Ok(None) };
     let items = items_for(c, who, id)?;
