@@ -3,6 +3,10 @@
 //! 000320 (a preset held, an override, a co-ownership, a team membership, a grant: each view
 //! shows its `_all` table's rows that have not ended) — and `form_hits`, which has no primary
 //! key (diesel requires one; `(key, at)` stands in for it here).
+//!
+//! The views of migration 000320 are `SELECT *` of their table, which PostgreSQL expands when
+//! the view is made: a column added to one of those tables later must be added to its view
+//! (made again) and here.
 
 use super::schema::*;
 

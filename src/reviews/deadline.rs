@@ -5,6 +5,7 @@
 
 use super::decide::{record, Choice, Decided};
 use super::{Item, Review};
+use crate::access::Denied;
 use crate::audit::{Actor, Entry};
 use crate::db::schema::{access_review_items as i, access_reviews as r};
 use chrono::{Duration, Utc};
@@ -81,22 +82,21 @@ fn close(c: &mut PgConnection, id: i64) -> QueryResult<usize> {
     for item in &undecided {
         // A removal the starter may no longer make (or that would leave no complete
         // Administrator) is kept, with the reason; the review still closes.
-        let outcome = c.transaction(|c| {
-            record(c, &rv, &actor, item, policy, "no decision by the deadline", true, &mut done).map_err(|e| match e {
-                crate::access::Denied::Db(e) => e,
-                other => diesel::result::Error::QueryBuilderError(other.to_string().into()),
-            })
+        let outcome = c.transaction::<_, Denied, _>(|c| {
+            record(c, &rv, &actor, item, policy, "no decision by the deadline", true, &mut done)
         });
-        if let Err(e) = outcome {
-            let why = match e {
-                diesel::result::Error::QueryBuilderError(why) => why.to_string(),
-                e => return Err(e),
-            };
-            record(c, &rv, &actor, item, Choice::Keep, &format!("kept at the deadline: {why}"), true, &mut done)
-                .map_err(|e| match e {
-                    crate::access::Denied::Db(e) => e,
-                    other => diesel::result::Error::QueryBuilderError(other.to_string().into()),
-                })?;
+        match outcome {
+            Ok(()) => {}
+            Err(Denied::Db(e)) => return Err(e),
+            Err(refused) => {
+                // (Keeping takes nothing away: only the database can refuse it.)
+                let why = format!("kept at the deadline: {refused}");
+                c.transaction::<_, Denied, _>(|c| record(c, &rv, &actor, item, Choice::Keep, &why, true, &mut done))
+                    .map_err(|e| match e {
+                        Denied::Db(e) => e,
+                        other => diesel::result::Error::QueryBuilderError(other.to_string().into()),
+                    })?;
+            }
         }
     }
     diesel::update(r::table.find(id)).set(r::closed_at.eq(Utc::now())).execute(c)?;
