@@ -60,7 +60,7 @@ pub fn clean(conn: &mut PgConnection) -> anyhow::Result<i64> {
          DELETE FROM contact_tags WHERE tag IN ('{}', '{}');",
         BULK_NEW_TAGS[0], BULK_NEW_TAGS[1]
     ))?;
-    conn.batch_execute("VACUUM ANALYZE contact_owners")?;
+    conn.batch_execute("VACUUM ANALYZE contact_owners_all")?;
     conn.batch_execute("VACUUM ANALYZE contact_tags")?;
     println!("bulk: cleaning up took {:.1} s (not measured)", t.elapsed().as_secs_f64());
     Ok(bulk_user)
@@ -163,7 +163,7 @@ fn hundred_thousand_once(
         .select(custodian::db::schema::bulk_runs::id)
         .first(conn)?;
     // Same state of the tables as before the floor's undo.
-    conn.batch_execute("VACUUM ANALYZE contact_owners")?;
+    conn.batch_execute("VACUUM ANALYZE contact_owners_all")?;
     conn.batch_execute("VACUUM ANALYZE contact_tags")?;
     let t = Instant::now();
     let undo = bulk::preview::undo_of(conn, s, run_id)?.map_err(|why| anyhow::anyhow!("undo preview: {why}"))?;

@@ -17,6 +17,7 @@ mod generate;
 mod http;
 mod measure;
 mod million;
+mod review;
 mod schema;
 mod scim;
 
@@ -69,6 +70,8 @@ enum Command {
     /// Only the bulk Manage run (preview + execute), printed, not written to the report:
     /// for working on its speed.
     Bulk(BulkArgs),
+    /// An access review over everyone (1,000 users), timed and rolled back; printed.
+    Review(BulkArgs),
     /// The bulk floor's writes on copies of the link tables in other designs (issue #15's
     /// schema question), printed as a table.
     Schema(BulkArgs),
@@ -133,6 +136,7 @@ async fn main() -> anyhow::Result<()> {
             println!("{out}");
             Ok(())
         }
+        Command::Review(a) => review::run(&mut connect(&a.database_url)?, 3),
         Command::Schema(a) => {
             let mut conn = connect(&a.database_url)?;
             let bulk_user = user_id(&mut conn, BULK)?;
