@@ -169,26 +169,14 @@ impl SpecForm {
                 }
             },
             "team" => {
-                let id = self.team.trim().parse::<i64>().ok();
-                let exists = match id {
-                    Some(t) => teams::table.find(t).select(teams::id).first::<i64>(c).optional()?.is_some(),
-                    None => false,
-                };
-                if !exists {
-                    e.add("team", "Choose a team.");
-                }
-                id.map(|t| t.to_string()).unwrap_or_default()
+                let exists =
+                    |c: &mut PgConnection, t| teams::table.find(t).select(teams::id).first::<i64>(c).optional();
+                chosen(c, &self.team, exists, "team", "Choose a team.", &mut e)?
             }
             "preset" => {
-                let id = self.preset.trim().parse::<i64>().ok();
-                let exists = match id {
-                    Some(p) => presets::table.find(p).select(presets::id).first::<i64>(c).optional()?.is_some(),
-                    None => false,
-                };
-                if !exists {
-                    e.add("preset", "Choose a preset.");
-                }
-                id.map(|p| p.to_string()).unwrap_or_default()
+                let exists =
+                    |c: &mut PgConnection, p| presets::table.find(p).select(presets::id).first::<i64>(c).optional();
+                chosen(c, &self.preset, exists, "preset", "Choose a preset.", &mut e)?
             }
             _ => {
                 e.add("scope", "Choose whose access to review.");
@@ -253,6 +241,26 @@ impl SpecForm {
             _ => Err(e),
         })
     }
+}
+
+/// The id typed in field `field` when `find` finds it, else `message` beside the field; as the
+/// review stores it (text).
+fn chosen(
+    c: &mut PgConnection,
+    typed: &str,
+    find: impl FnOnce(&mut PgConnection, i64) -> QueryResult<Option<i64>>,
+    field: &'static str,
+    message: &'static str,
+    e: &mut FieldErrors,
+) -> QueryResult<String> {
+    let found = match typed.trim().parse::<i64>() {
+        Ok(id) => find(c, id)?,
+        Err(_) => None,
+    };
+    if found.is_none() {
+        e.add(field, message);
+    }
+    Ok(found.map(|id| id.to_string()).unwrap_or_default())
 }
 
 /// Starts a review: an Administrator only. Takes its snapshot, tells each reviewer, audits.
