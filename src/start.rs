@@ -172,3 +172,29 @@ pub fn messaging(conn: &mut PgConnection, s: &Subject) -> QueryResult<Messaging>
 pub fn notifications(conn: &mut PgConnection, s: &Subject, limit: i64) -> QueryResult<Vec<Notification>> {
     crate::notifications::recent(conn, s.user_id, limit)
 }
+
+/// An open access review with items waiting for the user's decision.
+#[derive(QueryableByName, Debug, Clone)]
+pub struct ToReview {
+    #[diesel(sql_type = BigInt)]
+    pub id: i64,
+    #[diesel(sql_type = Text)]
+    pub name: String,
+    #[diesel(sql_type = Timestamptz)]
+    pub deadline: chrono::DateTime<chrono::Utc>,
+    #[diesel(sql_type = BigInt)]
+    pub items: i64,
+}
+
+/// The open reviews that wait for the user's decisions (a reviewer reaches their review from
+/// here, or from the notice that asked them). One statement, by the index of undecided items.
+pub fn to_review(conn: &mut PgConnection, s: &Subject) -> QueryResult<Vec<ToReview>> {
+    crate::db::query(
+        "SELECT r.id, r.name, r.deadline, count(*) AS items FROM access_review_items i \
+         JOIN access_reviews r ON r.id = i.review_id \
+         WHERE i.reviewer_id = $1 AND i.decision IS NULL AND r.closed_at IS NULL \
+         GROUP BY r.id, r.name, r.deadline ORDER BY r.deadline",
+    )
+    .bind::<BigInt, _>(s.user_id)
+    .load(conn)
+}

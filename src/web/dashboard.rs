@@ -34,6 +34,8 @@ pub struct DashboardPage {
     pub notifications: Vec<Notification>,
     /// Access that ends within a week (Administrators).
     pub ending: Option<Vec<crate::expiry::Soon>>,
+    /// Open access reviews waiting for the reader's decisions.
+    pub to_review: Vec<start::ToReview>,
 }
 
 /// The things to start, each shown to whoever holds a key of the screen it opens.
@@ -65,7 +67,7 @@ pub async fn show(viewer: Viewer, db: web::Data<Db>) -> Result<HttpResponse, App
         .filter(|(_, _, keys)| keys.iter().any(|k| perms.contains(*k)))
         .map(|(label, href, _)| (*label, *href))
         .collect();
-    let (people, work, changes, teams, messaging, notifications, ending) = db
+    let (people, work, changes, teams, messaging, notifications, ending, to_review) = db
         .run(move |c| {
             Ok((
                 start::people(c, &who)?,
@@ -75,6 +77,7 @@ pub async fn show(viewer: Viewer, db: web::Data<Db>) -> Result<HttpResponse, App
                 start::messaging(c, &who)?,
                 start::notifications(c, &who, RECENT)?,
                 start::ending_soon(c, &who, ENDING_SHOWN)?,
+                start::to_review(c, &who)?,
             ))
         })
         .await?;
@@ -92,5 +95,6 @@ pub async fn show(viewer: Viewer, db: web::Data<Db>) -> Result<HttpResponse, App
         messaging,
         notifications,
         ending,
+        to_review,
     })
 }

@@ -112,6 +112,9 @@ async fn a_team_review_by_its_manager_keeps_removes_and_closes_at_the_deadline()
         .unwrap();
     assert_eq!(told, 1);
 
+    // The reviewer finds it on their start page.
+    let start = boss_b.page("/").await;
+    assert!(start.contains(&format!("<a href=\"/reviews/{id}\">North, Q4</a>: 5 items to decide by")), "{start}");
     // The reviewer's page; another user sees nothing of it.
     let html = boss_b.page(&page).await;
     assert!(
