@@ -56,10 +56,7 @@ pub fn sweep_once(conn: &mut PgConnection) -> QueryResult<usize> {
         // Each statement takes the ended rows it can lock (another instance's round skips them)
         // and returns them as (a, b, c, t, f, set_by).
         let rows = |c: &mut PgConnection, q: Sql| -> QueryResult<Vec<Row>> { q.query().load(c) };
-        for r in rows(
-            c,
-            crate::contacts::owners::remove_ended(AT_ONCE),
-        )? {
+        for r in rows(c, crate::contacts::owners::remove_ended(AT_ONCE))? {
             ended.push(Ended {
                 action: "contact.co_owner_ended",
                 object_type: "contact",

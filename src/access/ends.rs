@@ -71,6 +71,17 @@ pub fn until(at: DateTime<Utc>) -> String {
     format!("until {}", at.format("%-d %b %Y, %H:%M UTC"))
 }
 
+/// "until 31 Dec 2026, 17:00 UTC", or nothing when there is no end.
+pub fn until_opt(at: Option<DateTime<Utc>>) -> String {
+    at.map(until).unwrap_or_default()
+}
+
+/// " until 31 Dec 2026, 17:00 UTC" (with its leading space, to follow a sentence), or nothing
+/// when there is no end.
+pub fn until_suffix(at: Option<DateTime<Utc>>) -> String {
+    at.map(|t| format!(" {}", until(t))).unwrap_or_default()
+}
+
 /// The value a date-and-time field shows for an end (`2026-12-31T17:00`).
 pub fn field_value(at: Option<DateTime<Utc>>) -> String {
     at.map(|t| t.format("%Y-%m-%dT%H:%M").to_string()).unwrap_or_default()

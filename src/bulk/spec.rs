@@ -115,8 +115,7 @@ impl Spec {
             out.push(format!("Set main owner to {e}"));
         }
         if let Some((_, e, ro)) = &self.add_co_owner {
-            let until =
-                self.add_co_owner_end.at.map(|t| format!(" {}", crate::access::ends::until(t))).unwrap_or_default();
+            let until = crate::access::ends::until_suffix(self.add_co_owner_end.at);
             out.push(format!("Add co-owner {e}{}{until}", if *ro { " (read-only)" } else { "" }));
         }
         if let Some((_, e)) = &self.remove_owner {

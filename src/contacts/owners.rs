@@ -241,7 +241,7 @@ pub struct CoOwner {
 impl CoOwner {
     /// "until 31 Dec 2026, 17:00 UTC", or nothing when it does not end.
     pub fn until(&self) -> String {
-        self.ends_at.map(crate::access::ends::until).unwrap_or_default()
+        crate::access::ends::until_opt(self.ends_at)
     }
 }
 

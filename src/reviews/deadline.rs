@@ -28,7 +28,7 @@ pub fn sweep_once(c: &mut PgConnection) -> QueryResult<usize> {
                 .execute(c)?;
             if first > 0 {
                 let opening = format!("Access review “{}” closes within a day; you still have", rv.name);
-                super::tell_reviewers(c, rv.id, &rv.name, &opening)?;
+                super::tell_reviewers(c, rv.id, &opening)?;
             }
             QueryResult::Ok(())
         })?;
@@ -140,7 +140,7 @@ fn again(c: &mut PgConnection, id: i64) -> QueryResult<()> {
         .optional()?;
     let Some(next) = next else { return Ok(()) };
     let items = super::snapshot::take(c, next)?;
-    super::tell_reviewers(c, next, &rv.name, &format!("Access review “{}” (again) asks you to confirm", rv.name))?;
+    super::tell_reviewers(c, next, &format!("Access review “{}” (again) asks you to confirm", rv.name))?;
     Entry::new(None, "review.start", "access_review", next)
         .after(serde_json::json!({ "name": rv.name, "follows": rv.id, "deadline": deadline, "items": items }))
         .record(c)

@@ -284,7 +284,7 @@ pub fn start(c: &mut PgConnection, actor: &Actor, who: &Subject, spec: &Spec) ->
         .returning(r::id)
         .get_result(c)?;
     let items = snapshot::take(c, id)?;
-    tell_reviewers(c, id, &spec.name, &format!("Access review “{}” asks you to confirm", spec.name))?;
+    tell_reviewers(c, id, &format!("Access review “{}” asks you to confirm", spec.name))?;
     crate::audit::Entry::by(actor, "review.start", "access_review", id)
         .after(serde_json::json!({
             "name": spec.name, "scope": spec.scope, "scope_value": spec.scope_value, "reviewers": spec.reviewers,
@@ -295,7 +295,7 @@ pub fn start(c: &mut PgConnection, actor: &Actor, who: &Subject, spec: &Spec) ->
 }
 
 /// Tells each reviewer with undecided items of review `id` how many, beginning with `opening`.
-fn tell_reviewers(c: &mut PgConnection, id: i64, _name: &str, opening: &str) -> QueryResult<usize> {
+fn tell_reviewers(c: &mut PgConnection, id: i64, opening: &str) -> QueryResult<usize> {
     let counts: Vec<(Option<i64>, i64)> = i::table
         .filter(i::review_id.eq(id))
         .filter(i::decision.is_null())

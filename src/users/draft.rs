@@ -94,7 +94,7 @@ impl UserDraft {
 
     /// "until 31 Dec 2026, 17:00 UTC" for held preset `id`, or nothing.
     pub fn preset_until_words(&self, id: &i64) -> String {
-        self.preset_end(*id).at.map(crate::access::ends::until).unwrap_or_default()
+        crate::access::ends::until_opt(self.preset_end(*id).at)
     }
 
     /// Reads the ends typed for the presets (`typed`: preset id and text), by `actor` at `now`:

@@ -52,7 +52,7 @@ pub async fn change(
         .transaction(move |c| Ok(model::change_grant(c, &actor, &who, id, grant_id, &l, end).map_err(denied)?.holder()))
         .await?;
     let words = crate::access::Level::words_of(&level);
-    let until = end.at.map(|t| format!(" {}", crate::access::ends::until(t))).unwrap_or_default();
+    let until = crate::access::ends::until_suffix(end.at);
     viewer.flash(FlashKind::Success, format!("{holder} may now {words} the contacts of this group{until}."));
     Ok(see_other(&format!("/access-groups/{id}")))
 }

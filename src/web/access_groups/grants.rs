@@ -96,7 +96,7 @@ pub async fn add(
         Ok(holder) => {
             let words = crate::access::Level::words_of(&form.level);
             let until = ends::parse(&form.until, chrono::Utc::now()).ok().flatten();
-            let until = until.map(|t| format!(" {}", ends::until(t))).unwrap_or_default();
+            let until = ends::until_suffix(until);
             viewer.flash(FlashKind::Success, format!("{holder} may now {words} the contacts of this group{until}."));
             Ok(see_other(&format!("/access-groups/{id}")))
         }
