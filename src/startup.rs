@@ -121,6 +121,8 @@ impl Application {
             // Access whose end has come: removed, audited and told (access itself ended
             // at that instant, through the views; see crate::expiry).
             crate::jobs::Sweep { name: "ended access", run: Box::new(crate::expiry::sweep) },
+            // Access reviews' reminders, deadlines and repeats (crate::reviews::deadline).
+            crate::jobs::Sweep { name: "access reviews", run: Box::new(crate::reviews::deadline::sweep) },
         ];
         // Outbox delivery: only with SMTP configured; otherwise messages stay queued. A round
         // claims few, so it ends long before an unfinished claim counts as lost.

@@ -1,3 +1,9 @@
+-- What has ended must not come back as access once the column is gone.
+DELETE FROM user_presets_all WHERE ends_at <= now();
+DELETE FROM user_overrides_all WHERE ends_at <= now();
+DELETE FROM contact_owners_all WHERE ends_at <= now();
+DELETE FROM team_members_all WHERE ends_at <= now();
+DELETE FROM access_group_grants_all WHERE ends_at <= now();
 DROP VIEW contact_facts;
 DROP VIEW subject_facts;
 DROP VIEW user_presets, user_overrides, contact_owners, team_members, access_group_grants;

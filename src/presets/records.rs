@@ -287,14 +287,19 @@ pub fn delete(
     let before = store::sources_many(conn, &holder_ids)?;
     if let Some(r) = replacement {
         crate::db::query(
-            "INSERT INTO user_presets (user_id, preset_id) \
-             SELECT user_id, $2 FROM user_presets WHERE preset_id = $1 ON CONFLICT DO NOTHING",
+            "INSERT INTO user_presets (user_id, preset_id, ends_at, ends_set_by) \
+             SELECT user_id, $2, ends_at, ends_set_by FROM user_presets WHERE preset_id = $1 ON CONFLICT DO NOTHING",
         )
         .bind::<BigInt, _>(preset.id)
         .bind::<BigInt, _>(r.id)
         .execute(conn)?;
     }
-    diesel::delete(user_presets::table.filter(user_presets::preset_id.eq(preset.id))).execute(conn)?;
+    // Every holding, ended ones not yet swept included (the table, not its view): the preset
+    // goes, and its rows with it.
+    diesel::delete(
+        crate::db::schema::user_presets_all::table.filter(crate::db::schema::user_presets_all::preset_id.eq(preset.id)),
+    )
+    .execute(conn)?;
     diesel::delete(presets::table.find(preset.id)).execute(conn)?;
     let entries: Vec<audit::Entry> = holder_ids
         .iter()

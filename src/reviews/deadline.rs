@@ -3,7 +3,7 @@
 //! review's starter, via the review), and the review closes. A recurring review starts again
 //! its number of months after it started, once it has closed.
 
-use super::decide::{record, Choice, Decided};
+use super::decide::{record, By, Choice, Decided};
 use super::{Item, Review};
 use crate::access::Denied;
 use crate::audit::{Actor, Entry};
@@ -76,14 +76,16 @@ fn close(c: &mut PgConnection, id: i64) -> QueryResult<usize> {
     let undecided: Vec<Item> =
         i::table.filter(i::review_id.eq(id)).filter(i::decision.is_null()).select(Item::as_select()).load(c)?;
     let policy = if rv.unanswered == "remove" { Choice::Remove } else { Choice::Keep };
-    let starter = rv.started_by.unwrap_or_default();
-    let actor = Actor { id: starter, ip: None, via: Some(format!("access review #{id} (deadline)")) };
+    // (With no starter left, `remove` refuses and the item is kept with the reason: the id is
+    // then written nowhere.)
+    let actor =
+        Actor { id: rv.started_by.unwrap_or_default(), ip: None, via: Some(format!("access review #{id} (deadline)")) };
     let mut done = Decided::default();
     for item in &undecided {
         // A removal the starter may no longer make (or that would leave no complete
         // Administrator) is kept, with the reason; the review still closes.
         let outcome = c.transaction::<_, Denied, _>(|c| {
-            record(c, &rv, &actor, item, policy, "no decision by the deadline", true, &mut done)
+            record(c, &rv, By::Policy(&actor), item, policy, "no decision by the deadline", &mut done)
         });
         match outcome {
             Ok(()) => {}
@@ -91,11 +93,13 @@ fn close(c: &mut PgConnection, id: i64) -> QueryResult<usize> {
             Err(refused) => {
                 // (Keeping takes nothing away: only the database can refuse it.)
                 let why = format!("kept at the deadline: {refused}");
-                c.transaction::<_, Denied, _>(|c| record(c, &rv, &actor, item, Choice::Keep, &why, true, &mut done))
-                    .map_err(|e| match e {
-                        Denied::Db(e) => e,
-                        other => diesel::result::Error::QueryBuilderError(other.to_string().into()),
-                    })?;
+                c.transaction::<_, Denied, _>(|c| {
+                    record(c, &rv, By::Policy(&actor), item, Choice::Keep, &why, &mut done)
+                })
+                .map_err(|e| match e {
+                    Denied::Db(e) => e,
+                    other => diesel::result::Error::QueryBuilderError(other.to_string().into()),
+                })?;
             }
         }
     }
@@ -119,6 +123,17 @@ struct Id {
 /// index on `follows` keeps two instances from both doing it.)
 fn again(c: &mut PgConnection, id: i64) -> QueryResult<()> {
     let Some(rv) = super::find(c, id)? else { return Ok(()) };
+    // Only while its starter may still start reviews; else it stops repeating, and says so.
+    let starter = match rv.started_by {
+        Some(s) => crate::access::facts::subject(c, s)?,
+        None => None,
+    };
+    if starter.is_none_or(|s| crate::access::authority::reviews(&s).is_err()) {
+        diesel::update(r::table.find(id)).set(r::every_months.eq(None::<i32>)).execute(c)?;
+        return Entry::new(None, "review.repeat_stopped", "access_review", id)
+            .after(serde_json::json!({ "name": rv.name, "reason": "its starter may no longer start reviews" }))
+            .record(c);
+    }
     let deadline = Utc::now() + (rv.deadline - rv.started_at);
     let next: Option<i64> = diesel::insert_into(r::table)
         .values((

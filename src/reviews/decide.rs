@@ -84,30 +84,44 @@ pub fn decide(
             continue;
         }
         let via = Actor { id: actor.id, ip: actor.ip.clone(), via: Some(format!("access review #{review_id}")) };
-        record(c, &rv, &via, &item, *choice, comment.trim(), false, &mut done)?;
+        // The item's reviewer removes with the authority of the review's starter; another
+        // Administrator deciding it, with their own (never more than they could by hand).
+        let authority = if item.reviewer_id == Some(who.user_id) { None } else { Some(who) };
+        record(c, &rv, By::Person(&via, authority), &item, *choice, comment.trim(), &mut done)?;
     }
     Ok(done)
 }
 
-/// Applies and records one decision (`by_policy`: the deadline's, not a person's).
-#[allow(clippy::too_many_arguments)]
+/// Who decides an item and with whose authority a removal is made.
+pub(super) enum By<'a> {
+    /// A person: the item's reviewer (with the starter's authority, `None`) or another
+    /// Administrator (with their own).
+    Person(&'a Actor, Option<&'a Subject>),
+    /// The deadline's policy, with the starter's authority; nobody is recorded as deciding.
+    Policy(&'a Actor),
+}
+
+/// Applies and records one decision.
 pub(super) fn record(
     c: &mut PgConnection,
     rv: &Review,
-    actor: &Actor,
+    by: By,
     item: &Item,
     choice: Choice,
     comment: &str,
-    by_policy: bool,
     done: &mut Decided,
 ) -> Result<(), Denied> {
+    let (actor, authority, decided_by, by_policy) = match by {
+        By::Person(a, authority) => (a, authority, Some(a.id), false),
+        By::Policy(a) => (a, None, None, true),
+    };
     let gone = match choice {
         Choice::Keep => {
             done.kept += 1;
             false
         }
         Choice::Remove => {
-            let gone = !remove(c, rv, actor, item)?;
+            let gone = !remove(c, rv, actor, authority, item)?;
             if gone {
                 done.gone += 1;
             } else {
@@ -120,7 +134,7 @@ pub(super) fn record(
         .set((
             i::decision.eq(choice.as_str()),
             i::comment.eq(comment),
-            i::decided_by.eq(actor.id),
+            i::decided_by.eq(decided_by),
             i::decided_at.eq(Utc::now()),
             i::by_policy.eq(by_policy),
             i::gone.eq(gone),
@@ -129,12 +143,19 @@ pub(super) fn record(
     Ok(())
 }
 
-/// Takes away what `item` stands for, with the authority of the review's starter; `false` when
-/// it was already gone.
-fn remove(c: &mut PgConnection, rv: &Review, actor: &Actor, item: &Item) -> Result<bool, Denied> {
-    let starter = match rv.started_by {
-        Some(id) => facts::subject(c, id)?,
-        None => None,
+/// Takes away what `item` stands for, with `authority` (none: the review's starter's, as they
+/// stand now); `false` when it was already gone.
+fn remove(
+    c: &mut PgConnection,
+    rv: &Review,
+    actor: &Actor,
+    authority: Option<&Subject>,
+    item: &Item,
+) -> Result<bool, Denied> {
+    let starter = match (authority, rv.started_by) {
+        (Some(who), _) => Some(who.clone()),
+        (None, Some(id)) => facts::subject(c, id)?,
+        (None, None) => None,
     };
     let starter = starter.filter(|s| authority::reviews(s).is_ok()).ok_or_else(|| {
         Denied::Forbidden("the Administrator who started this review no longer may remove access".into())

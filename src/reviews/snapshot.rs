@@ -21,17 +21,18 @@ fn persons() -> Sql {
 }
 
 /// Who reviews what person `person` (an SQL expression over `rv.` and that column) holds: the
-/// named reviewer, the starter, or the manager of a team of theirs (not themselves; else the
-/// starter).
+/// named reviewer, the starter, or the active manager of a team of theirs — the reviewed team's,
+/// when the review is a team's — who is not themselves; else the starter.
 fn reviewer(person: &'static str) -> Sql {
     sql!(
         "CASE rv.reviewers WHEN 'named' THEN rv.reviewer_id WHEN 'starter' THEN rv.started_by \
          ELSE coalesce((SELECT min(t.manager_id) FROM team_members tm JOIN teams t ON t.id = tm.team_id \
+                        JOIN users m ON m.id = t.manager_id AND m.status = 'active' \
                         WHERE tm.user_id = ",
         person,
         " AND t.manager_id <> ",
         person,
-        "), rv.started_by) END"
+        " AND (rv.scope <> 'team' OR t.id::text = rv.scope_value)), rv.started_by) END"
     )
 }
 

@@ -109,12 +109,33 @@ fn write_permissions(conn: &mut PgConnection, id: i64, state: &UserDraft) -> Que
         })
         .collect();
     diesel::insert_into(user_presets::table).values(&rows).execute(conn)?;
+    // An override kept as it was keeps its end (the wizard sets none yet, SQL or a later screen may).
+    type Ends = (String, bool, Option<chrono::DateTime<Utc>>, Option<i64>);
+    let ends: Vec<Ends> = user_overrides::table
+        .filter(user_overrides::user_id.eq(id))
+        .filter(user_overrides::ends_at.is_not_null())
+        .select((
+            user_overrides::perm_key,
+            user_overrides::granted,
+            user_overrides::ends_at,
+            user_overrides::ends_set_by,
+        ))
+        .load(conn)?;
     diesel::delete(user_overrides::table.filter(user_overrides::user_id.eq(id))).execute(conn)?;
     let grants = state.grants().keys().into_iter().map(|k| (k, true));
     let revokes = state.revokes().keys().into_iter().map(|k| (k, false));
     let rows: Vec<_> = grants
         .chain(revokes)
-        .map(|(k, g)| (user_overrides::user_id.eq(id), user_overrides::perm_key.eq(k), user_overrides::granted.eq(g)))
+        .map(|(k, g)| {
+            let end = ends.iter().find(|(key, granted, ..)| key == k && *granted == g);
+            (
+                user_overrides::user_id.eq(id),
+                user_overrides::perm_key.eq(k),
+                user_overrides::granted.eq(g),
+                user_overrides::ends_at.eq(end.and_then(|e| e.2)),
+                user_overrides::ends_set_by.eq(end.and_then(|e| e.3)),
+            )
+        })
         .collect();
     diesel::insert_into(user_overrides::table).values(&rows).execute(conn)?;
     Ok(())

@@ -236,7 +236,7 @@ fn outbox_routes(cfg: &mut web::ServiceConfig) {
     cfg.route("", web::get().to(outbox::list::show)).route("/{id:[0-9]+}", web::get().to(outbox::batch::show));
 }
 
-/// Teams and their members.
+/// Access reviews.
 fn reviews_routes(cfg: &mut web::ServiceConfig) {
     cfg.route("", web::get().to(reviews::list))
         .route("", web::post().to(reviews::create))

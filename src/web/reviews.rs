@@ -215,26 +215,29 @@ pub async fn decide(
                 decisions_of(&form)
             };
             if decisions.is_empty() {
-                return Ok(Err("Choose keep or remove for at least one item.".to_string()));
+                return Err(AppError::BadRequest("Choose keep or remove for at least one item.".to_string()));
             }
+            // A refusal is an error, so the transaction rolls back every decision of the round
+            // (and any removal already made in it): all or nothing.
             match model::decide::decide(c, &actor, &who, id, &decisions) {
-                Ok(d) => Ok(Ok(d)),
-                Err(crate::access::Denied::Forbidden(why)) => Ok(Err(why)),
+                Ok(d) => Ok(d),
+                Err(crate::access::Denied::Forbidden(why)) => Err(AppError::BadRequest(why)),
                 Err(e) => Err(e.into()),
             }
         })
-        .await?;
+        .await;
     match done {
         Ok(d) => {
             let gone = if d.gone > 0 { format!(", {} already gone", d.gone) } else { String::new() };
             viewer.flash(FlashKind::Success, format!("{} kept, {} removed{gone}.", d.kept, d.removed));
             Ok(see_other(&format!("/reviews/{id}")))
         }
-        Err(why) => {
+        Err(AppError::BadRequest(why)) => {
             let mut errors = FieldErrors::default();
             errors.add("decision", why);
             show_page(&viewer, &db, id, errors).await
         }
+        Err(e) => Err(e),
     }
 }
 

@@ -144,6 +144,10 @@ async fn a_team_review_by_its_manager_keeps_removes_and_closes_at_the_deadline()
     // audited as the manager's via the review.
     let (k1, k2) = (format!("decision-{sam_grant}"), format!("decision-{uma_member}"));
     let cm = format!("comment-{uma_member}");
+    // A round with one refused decision changes nothing: all or nothing.
+    let r = boss_b.submit(&page, &decisions, &[(k1.as_str(), "keep"), ("decision-999999", "remove")]).await;
+    assert_eq!(r.status(), 404);
+    assert_eq!(decision(&app, sam_grant).0, None, "the round was rolled back");
     let r = boss_b
         .submit(&page, &decisions, &[(k1.as_str(), "keep"), (k2.as_str(), "remove"), (cm.as_str(), "moved to South")])
         .await;
