@@ -66,6 +66,27 @@ pub fn later(new: Option<DateTime<Utc>>, old: Option<DateTime<Utc>>) -> bool {
     }
 }
 
+/// [`parse`] for a form field: the end, or `None` with the reason added beside `field`.
+pub fn parse_field(
+    text: &str,
+    now: DateTime<Utc>,
+    field: &'static str,
+    errors: &mut crate::validation::FieldErrors,
+) -> Option<DateTime<Utc>> {
+    parse(text, now).unwrap_or_else(|why| {
+        errors.add(field, why);
+        None
+    })
+}
+
+/// "name (until 31 Dec 2026, 17:00 UTC)", or the name alone when there is no end.
+pub fn named(name: &str, at: Option<DateTime<Utc>>) -> String {
+    match at {
+        Some(t) => format!("{name} ({})", until(t)),
+        None => name.to_string(),
+    }
+}
+
 /// "until 31 Dec 2026, 17:00 UTC".
 pub fn until(at: DateTime<Utc>) -> String {
     format!("until {}", at.format("%-d %b %Y, %H:%M UTC"))

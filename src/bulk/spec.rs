@@ -180,10 +180,8 @@ pub fn parse(
     actor: i64,
 ) -> diesel::QueryResult<Result<Spec, FieldErrors>> {
     let mut errors = FieldErrors::default();
-    let until = crate::access::ends::parse(&f.add_co_owner_until, chrono::Utc::now()).unwrap_or_else(|e| {
-        errors.add("add_co_owner_until", e);
-        None
-    });
+    let until =
+        crate::access::ends::parse_field(&f.add_co_owner_until, chrono::Utc::now(), "add_co_owner_until", &mut errors);
     if until.is_some() && f.add_co_owner.trim().is_empty() {
         errors.add("add_co_owner_until", "An end applies to the co-owner added: enter their email too.");
     }

@@ -46,6 +46,17 @@ pub struct Decided {
     pub gone: usize,
 }
 
+/// "Remove all unused": a removal of each item `who` may decide on review `review_id` that is
+/// undecided, was not used in the window and is not `who`'s own access.
+pub fn unused(c: &mut PgConnection, who: &Subject, review_id: i64) -> QueryResult<Vec<(i64, Choice, String)>> {
+    Ok(super::items_for(c, who, review_id)?
+        .into_iter()
+        .map(|(i, _)| i)
+        .filter(|i| i.decision.is_none() && !i.used && i.user_id != Some(who.user_id))
+        .map(|i| (i.id, Choice::Remove, "not used in the review's window".to_string()))
+        .collect())
+}
+
 /// Records `who`'s decisions on items of review `review_id`: (item, choice, comment). Only the
 /// item's reviewer or an Administrator decides, never on their own access, once per item, while
 /// the review is open. All or nothing (the caller's transaction).

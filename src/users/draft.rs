@@ -92,11 +92,6 @@ impl UserDraft {
         }
     }
 
-    /// "until 31 Dec 2026, 17:00 UTC" for held preset `id`, or nothing.
-    pub fn preset_until_words(&self, id: &i64) -> String {
-        crate::access::ends::until_opt(self.preset_end(*id).at)
-    }
-
     /// Reads the ends typed for the presets (`typed`: preset id and text), by `actor` at `now`:
     /// an unchanged end keeps who set it. Returns the presets whose end could not be read, each
     /// with the reason; their typed text is kept for the page.

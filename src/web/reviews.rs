@@ -204,16 +204,8 @@ pub async fn decide(
     let done = db
         .transaction(move |c| {
             let remove_unused = form.iter().any(|(k, v)| k == "action" && v == "remove_unused");
-            let decisions: Vec<(i64, Choice, String)> = if remove_unused {
-                model::items_for(c, &who, id)?
-                    .into_iter()
-                    .map(|(i, _)| i)
-                    .filter(|i| i.decision.is_none() && !i.used && i.user_id != Some(who.user_id))
-                    .map(|i| (i.id, Choice::Remove, "not used in the review's window".to_string()))
-                    .collect()
-            } else {
-                decisions_of(&form)
-            };
+            let decisions: Vec<(i64, Choice, String)> =
+                if remove_unused { model::decide::unused(c, &who, id)? } else { decisions_of(&form) };
             if decisions.is_empty() {
                 return Err(AppError::BadRequest("Choose keep or remove for at least one item.".to_string()));
             }

@@ -38,7 +38,7 @@ pub async fn change(
         errors.add("grant_level", "Choose see, see and edit, or edit and send.");
     }
     let mut typed = FieldErrors::default();
-    let end = super::grants::ends_field(&until, &mut typed);
+    let end = crate::access::ends::parse_field(&until, chrono::Utc::now(), "until", &mut typed);
     if let Some(e) = typed.get("until") {
         // Above the grants table, which has a row per grant: the message names the grant.
         errors.add("grant_level", format!("The end of grant #{grant_id}: {e}"));

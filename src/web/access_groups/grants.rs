@@ -29,14 +29,6 @@ pub struct AddForm {
     until: String,
 }
 
-/// The end typed in field `until`, or the reason beside it.
-pub(super) fn ends_field(text: &str, errors: &mut FieldErrors) -> Option<chrono::DateTime<chrono::Utc>> {
-    ends::parse(text, chrono::Utc::now()).unwrap_or_else(|e| {
-        errors.add("until", e);
-        None
-    })
-}
-
 pub(super) fn valid_level(level: &str, errors: &mut FieldErrors) {
     if !LEVELS.contains(&level) {
         errors.add("level", "Choose see, see and edit, or edit and send.");
@@ -59,7 +51,7 @@ pub async fn add(
             model::find(c, id)?;
             let mut errors = FieldErrors::default();
             valid_level(&f.level, &mut errors);
-            let end = ends_field(&f.until, &mut errors);
+            let end = ends::parse_field(&f.until, chrono::Utc::now(), "until", &mut errors);
             let mut holder = None;
             match f.target.as_str() {
                 "team" => {
@@ -82,7 +74,7 @@ pub async fn add(
             let Some(holder) = holder.filter(|_| errors.is_empty()) else { return Ok(Err(errors)) };
             let end = ends::End::set(end, actor.id);
             match model::add_grant(c, &actor, &who, id, holder, &f.level, end) {
-                Ok(grant) => Ok(Ok(grant.holder())),
+                Ok(grant) => Ok(Ok((grant.holder(), end.at))),
                 Err(GrantError::Exists) => {
                     let field = if matches!(holder, Holder::Team(_)) { "team_id" } else { "email" };
                     errors.add(field, GrantError::Exists.to_string());
@@ -93,9 +85,8 @@ pub async fn add(
         })
         .await?;
     match done {
-        Ok(holder) => {
+        Ok((holder, until)) => {
             let words = crate::access::Level::words_of(&form.level);
-            let until = ends::parse(&form.until, chrono::Utc::now()).ok().flatten();
             let until = ends::until_suffix(until);
             viewer.flash(FlashKind::Success, format!("{holder} may now {words} the contacts of this group{until}."));
             Ok(see_other(&format!("/access-groups/{id}")))

@@ -64,10 +64,7 @@ pub async fn show(viewer: Viewer, db: web::Data<Db>, id: web::Path<i64>) -> Resu
         presets: sources
             .presets
             .iter()
-            .map(|(id, n, _)| match ends.iter().find(|(p, _)| p == id).and_then(|(_, e)| e.at) {
-                Some(at) => format!("{n} ({})", crate::access::ends::until(at)),
-                None => n.clone(),
-            })
+            .map(|(id, n, _)| crate::access::ends::named(n, ends.iter().find(|(p, _)| p == id).and_then(|(_, e)| e.at)))
             .collect(),
         grants: sources.grants.keys(),
         revokes: sources.revokes.keys(),

@@ -110,10 +110,7 @@ pub async fn summary_page(
         preset_names: presets
             .iter()
             .filter(|p| s.presets.contains(&p.id))
-            .map(|p| match s.preset_until_words(&p.id) {
-                until if until.is_empty() => p.name.clone(),
-                until => format!("{} ({until})", p.name),
-            })
+            .map(|p| crate::access::ends::named(&p.name, s.preset_end(p.id).at))
             .collect(),
         effective: eff.iter().map(|p| (p.key(), p.label())).collect(),
         grants: s.grants().keys(),
